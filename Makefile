@@ -1,0 +1,136 @@
+# astre — build, check and test entry points.
+# `make` (or `make help`) lists the targets with their French descriptions.
+
+SHELL := bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+MAKEFLAGS += --no-print-directory
+
+VENV   ?= .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed
+PYTHON ?= python3
+
+YEAR ?= $(shell date +%Y)
+ID   ?=
+# Extra arguments for pytest, e.g. `make test PYTEST_ARGS="-k pdf"`.
+PYTEST_ARGS ?=
+# When 1, pytest's exit code 5 ("no tests collected") is not an error (used by CI
+# while the test suite is still empty).
+ALLOW_NO_TESTS ?= 0
+
+# Debian packages. Runtime: WeasyPrint needs pango; libharfbuzz-subset0 gives it
+# fast font subsetting (without it PDF rendering is 3-4x slower).
+SYSDEPS      := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fontconfig
+# Tests: LibreOffice (DOCX -> PDF), poppler-utils (pdffonts, pdftotext...) and
+# fonts-liberation2 so LibreOffice finds Liberation Sans (the family shipped in
+# templates/assets/fonts) instead of falling back to DejaVu.
+# The LibreOffice writer package is resolved at install time (nogui if it exists).
+SYSDEPS_TEST := poppler-utils fonts-liberation2
+
+# install_debs(packages): no-op when every package is installed; otherwise
+# installs them as root, or prints the sudo command and fails.
+define install_debs
+missing=""; \
+for p in $(1); do \
+  case "$$p" in \
+    libreoffice-writer*) \
+      if dpkg-query -W -f='$${db:Status-Status}' libreoffice-writer-nogui 2>/dev/null | grep -qx installed \
+         || dpkg-query -W -f='$${db:Status-Status}' libreoffice-writer 2>/dev/null | grep -qx installed; \
+      then continue; fi ;; \
+    *) \
+      if dpkg-query -W -f='$${db:Status-Status}' "$$p" 2>/dev/null | grep -qx installed; then continue; fi ;; \
+  esac; \
+  missing="$$missing $$p"; \
+done; \
+if [ -z "$$missing" ]; then exit 0; fi; \
+if [ "$$(id -u)" != 0 ]; then \
+  echo "Paquets système manquants :$$missing" >&2; \
+  echo "Installez-les avec :" >&2; \
+  echo "  sudo apt-get update && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends$$missing" >&2; \
+  exit 1; \
+fi; \
+echo ">> Installation des paquets système :$$missing"; \
+apt-get update -qq; \
+pkgs=""; \
+for p in $$missing; do \
+  if [ "$$p" = libreoffice-writer-nogui ] && ! apt-cache show libreoffice-writer-nogui >/dev/null 2>&1; then \
+    p=libreoffice-writer; \
+  fi; \
+  pkgs="$$pkgs $$p"; \
+done; \
+DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends -o Dpkg::Use-Pty=0 $$pkgs
+endef
+
+.PHONY: help venv sysdeps sysdeps-test docs check test watch status report new bench lint clean distclean
+
+help: ## Afficher cette aide
+	@echo "Usage : make <cible> [VARIABLE=valeur]"
+	@echo
+	@grep -hE '^[a-zA-Z0-9_-]+:.*## ' $(MAKEFILE_LIST) \
+	  | awk 'BEGIN {FS = ":.*## "} {printf "  %-14s %s\n", $$1, $$2}'
+	@echo
+	@echo "Variables : YEAR=$(YEAR) (report), ID=<identifiant> (new), PYTEST_ARGS=... (test)"
+
+# ---------------------------------------------------------------- environment
+
+venv: $(STAMP) ## Créer l'environnement Python (.venv) et installer astre
+
+$(STAMP): pyproject.toml
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --disable-pip-version-check --progress-bar off -q -e '.[dev]'
+	@touch $@
+
+sysdeps: ## Installer les paquets système nécessaires à la génération (pango, harfbuzz)
+	@$(call install_debs,$(SYSDEPS))
+
+sysdeps-test: ## Installer les paquets système nécessaires aux tests (LibreOffice, poppler)
+	@$(call install_debs,libreoffice-writer-nogui $(SYSDEPS_TEST))
+
+# ---------------------------------------------------------------- usage
+
+docs: sysdeps $(STAMP) ## Construire tous les documents des dossiers
+	$(PY) -m generator build
+
+check: $(STAMP) ## Vérifier les dossiers
+	$(PY) -m generator check
+
+watch: sysdeps $(STAMP) ## Regénérer les documents à chaque modification
+	$(PY) -m generator watch
+
+status: $(STAMP) ## Afficher l'état des dossiers
+	$(PY) -m generator status
+
+report: $(STAMP) ## Produire le rapport annuel (YEAR=aaaa, année en cours par défaut)
+	$(PY) -m generator report --year $(YEAR)
+
+new: $(STAMP) ## Créer un nouveau dossier (ID=identifiant)
+	@if [ -z "$(ID)" ]; then echo "Usage : make new ID=<identifiant>" >&2; exit 2; fi
+	$(PY) -m generator new $(ID)
+
+# ---------------------------------------------------------------- development
+
+test: sysdeps sysdeps-test $(STAMP) ## Lancer les tests
+	@if [ ! -d tests ] && [ "$(ALLOW_NO_TESTS)" = 1 ]; then \
+	  echo "Pas de dossier tests/ (ALLOW_NO_TESTS=1) : aucun test lancé."; exit 0; \
+	fi; \
+	rc=0; $(PY) -m pytest $(PYTEST_ARGS) || rc=$$?; \
+	if [ $$rc -eq 5 ] && [ "$(ALLOW_NO_TESTS)" = 1 ]; then \
+	  echo "Aucun test collecté (ALLOW_NO_TESTS=1) : ignoré."; rc=0; \
+	fi; \
+	exit $$rc
+
+bench: sysdeps $(STAMP) ## Mesurer les performances de génération
+	$(PY) bench/run.py
+
+lint: $(STAMP) ## Vérifier le style (ruff) et les types (mypy)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy
+
+clean: ## Supprimer les documents générés et les caches (garde .venv)
+	rm -rf out/ .pytest_cache/ .mypy_cache/ .ruff_cache/ .astre-cache/ bench/_work/ build/ dist/
+	find . -path ./$(VENV) -prune -o -type d -name __pycache__ -exec rm -rf {} +
+	find . -maxdepth 2 -path ./$(VENV) -prune -o -type d -name '*.egg-info' -exec rm -rf {} +
+
+distclean: clean ## Tout supprimer, y compris l'environnement .venv
+	rm -rf $(VENV)
