@@ -1,0 +1,85 @@
+"""`astre check`: load every case, validate it, apply the programme's rules."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+from .cases import CASE_ID, Case, find_case_folders, load_case
+from .config import Config
+from .errors import Problem
+from .rules import check_rules
+
+
+@dataclass
+class CheckResult:
+    """Every case checked and every problem found."""
+
+    cases: list[Case] = field(default_factory=list)
+
+    @property
+    def problems(self) -> list[Problem]:
+        """All problems, case by case, in file order."""
+        return [p for case in self.cases for p in case.problems]
+
+    @property
+    def errors(self) -> int:
+        """Number of errors (exit code 1 when not zero)."""
+        return sum(p.severity == "erreur" for p in self.problems)
+
+    @property
+    def warnings(self) -> int:
+        """Number of warnings."""
+        return sum(p.severity == "avertissement" for p in self.problems)
+
+
+def check_case(folder: Path, config: Config, today: date) -> Case:
+    """Load one case and add its rule problems when its files are valid."""
+    case = load_case(folder)
+    if not CASE_ID.match(folder.name):
+        case.problems.insert(0, Problem(folder, None, None, f"nom de dossier invalide « {folder.name} »",
+                                        "renommez le dossier : minuscules, chiffres et tirets, par exemple « dupont-2026 »",
+                                        code="identifiant"))
+    if case.valid:
+        case.problems.extend(check_rules(case, config.programme, today))
+    return case
+
+
+def check(config: Config, paths: list[Path], today: date) -> CheckResult:
+    """Check the cases named by `paths` (default: the whole cases folder)."""
+    return CheckResult([check_case(folder, config, today) for folder in find_case_folders(paths, config.cases_dir)])
+
+
+def relative(path: Path, root: Path) -> str:
+    """Show paths relative to the project when possible (shorter, clickable in VS Code)."""
+    try:
+        return str(path.resolve().relative_to(root))
+    except ValueError:
+        return str(path)
+
+
+def format_text(result: CheckResult, root: Path) -> str:
+    """Return the French report: one line per problem, then a summary."""
+    lines = []
+    for p in result.problems:
+        lines.append(Problem(Path(relative(p.path, root)), p.line, p.column, p.message, p.hint, p.severity).format())
+    n = len(result.cases)
+    summary = (f"{n} dossier{'s' if n != 1 else ''} vérifié{'s' if n != 1 else ''} : "
+               f"{result.errors} erreur{'s' if result.errors != 1 else ''}, "
+               f"{result.warnings} avertissement{'s' if result.warnings != 1 else ''}")
+    lines.append(summary if lines else summary + " — tout est en ordre")
+    return "\n".join(lines)
+
+
+def format_json(result: CheckResult, root: Path) -> str:
+    """Return a machine-readable report."""
+    return json.dumps({
+        "dossiers": len(result.cases),
+        "erreurs": result.errors,
+        "avertissements": result.warnings,
+        "problemes": [{"fichier": relative(p.path, root), "ligne": p.line, "colonne": p.column,
+                       "gravite": p.severity, "code": p.code, "message": p.message, "conseil": p.hint}
+                      for p in result.problems],
+    }, ensure_ascii=False, indent=2)

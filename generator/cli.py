@@ -1,0 +1,117 @@
+"""Command line: thin click commands that call one function of the package each.
+
+Heavy libraries (WeasyPrint, docxtpl) are imported inside the commands that
+need them, so `astre --help` and `astre check` start fast.
+"""
+
+from __future__ import annotations
+
+import sys
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import click
+
+from . import __version__
+from .errors import AstreError, ConfigError
+
+CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
+
+
+def _date(ctx: Any, param: Any, value: str | None) -> date:
+    if value is None:
+        return date.today()
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(f"« {value} » n'est pas une date AAAA-MM-JJ valide") from None
+
+
+def _fail(error: AstreError) -> None:
+    click.echo(f"astre : {error}", err=True)
+    for problem in getattr(error, "problems", []):
+        click.echo(f"  {problem.format()}", err=True)
+    sys.exit(error.exit_code)
+
+
+class _Group(click.Group):
+    """Turns expected errors into French messages and exit codes; bugs keep their traceback."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except AstreError as error:
+            _fail(error)
+
+
+def _config(ctx: click.Context) -> Any:
+    from .config import load_config
+
+    return load_config(ctx.obj["config_path"])
+
+
+@click.group(cls=_Group, context_settings=CONTEXT)
+@click.version_option(__version__, "--version", message="astre %(version)s")
+@click.option("-f", "--config", "config_path", type=click.Path(dir_okay=False, path_type=Path),
+              help="Fichier de configuration (par défaut : astre.yaml du dossier courant ou d'un parent).")
+@click.pass_context
+def cli(ctx: click.Context, config_path: Path | None) -> None:
+    """astre : dossiers ASTRE, vérifications et documents pour le SPSLH."""
+    ctx.ensure_object(dict)
+    ctx.obj["config_path"] = config_path
+
+
+DATE_OPTION = click.option("--date", "today", callback=_date, metavar="AAAA-MM-JJ",
+                           help="Date du jour à utiliser (par défaut : aujourd'hui).")
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--format", "fmt", type=click.Choice(["texte", "json"]), default="texte", show_default=True,
+              help="Format du rapport (json pour les programmes).")
+@click.option("--strict", is_flag=True, help="Traiter les avertissements comme des erreurs.")
+@click.option("--for", "form_id", metavar="DOCUMENT", help="Lister ce qui manque pour produire ce document.")
+@DATE_OPTION
+@click.pass_context
+def check(ctx: click.Context, paths: tuple[Path, ...], fmt: str, strict: bool, form_id: str | None,
+          today: date) -> None:
+    """Vérifier les dossiers (tous par défaut) et signaler chaque problème."""
+    from .check import check as run_check
+    from .check import format_json, format_text
+
+    try:
+        config = _config(ctx)
+    except ConfigError as error:
+        if fmt == "json":
+            import json
+
+            click.echo(json.dumps({"erreur": str(error), "problemes": [p.format() for p in error.problems]},
+                                  ensure_ascii=False))
+            sys.exit(error.exit_code)
+        raise
+    result = run_check(config, list(paths), today)
+    if form_id:
+        from .forms import readiness_problems
+
+        for case in result.cases:
+            case.problems.extend(readiness_problems(case, form_id, config, today))
+    click.echo(format_json(result, config.root) if fmt == "json" else format_text(result, config.root))
+    sys.exit(1 if result.errors or (strict and result.warnings) else 0)
+
+
+@cli.command()
+@click.argument("case_id")
+@click.pass_context
+def new(ctx: click.Context, case_id: str) -> None:
+    """Créer un nouveau dossier CASE_ID avec des fichiers commentés à remplir."""
+    from .scaffold import new_case
+
+    config = _config(ctx)
+    target = new_case(config.cases_dir, case_id)
+    click.echo(f"Dossier créé : {target}\nRemplissez les fichiers puis lancez « astre check {target} ».")
+
+
+def main() -> None:
+    """Entry point of the `astre` console script."""
+    cli(prog_name="astre")

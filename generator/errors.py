@@ -1,0 +1,86 @@
+"""Every exception astre raises on purpose, in one place.
+
+Only the CLI turns them into a French message and an exit code; any other
+exception is a bug and keeps its traceback.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One located finding of `astre check`, ready to print.
+
+    `severity` is "erreur" (blocks documents, exit 1) or "avertissement".
+    """
+
+    path: Path
+    line: int | None
+    column: int | None
+    message: str
+    hint: str | None = None
+    severity: str = "erreur"
+    code: str = "schema"
+    extra: dict = field(default_factory=dict, compare=False, hash=False)
+
+    @property
+    def location(self) -> str:
+        """Return `file:line:column`, with whatever parts are known."""
+        where = str(self.path)
+        if self.line is not None:
+            where += f":{self.line}"
+            if self.column is not None:
+                where += f":{self.column}"
+        return where
+
+    def format(self) -> str:
+        """Return the one-line French text of the problem."""
+        text = f"{self.location}: {self.severity} : {self.message}"
+        if self.hint:
+            text += f" — {self.hint}"
+        return text
+
+
+class AstreError(Exception):
+    """Base of every expected error; its message is French and user-facing."""
+
+    exit_code = 1
+
+
+class UsageError(AstreError):
+    """Raised when the command line names something impossible (bad id, unknown path)."""
+
+    exit_code = 2
+
+
+class YamlError(AstreError):
+    """Raised when a YAML file cannot be read safely; carries one located Problem."""
+
+    def __init__(self, problem: Problem) -> None:
+        super().__init__(problem.format())
+        self.problem = problem
+
+
+class ConfigError(AstreError):
+    """Raised when astre.yaml is missing or invalid; carries its problems."""
+
+    exit_code = 2
+
+    def __init__(self, message: str, problems: list[Problem] | None = None) -> None:
+        super().__init__(message)
+        self.problems = problems or []
+
+
+class CaseExistsError(UsageError):
+    """Raised by `astre new` when the case folder already exists."""
+
+
+class RenderError(AstreError):
+    """Raised when a document cannot be rendered (missing value, broken template)."""
+
+
+class FormError(AstreError):
+    """Raised when a form definition in forms/ is invalid."""

@@ -1,0 +1,239 @@
+"""Safe YAML loading: YAML 1.2-style scalars, no aliases, located errors.
+
+PyYAML's libyaml parser builds the node tree (fast); a small constructor of
+our own turns it into plain Python values. The node tree is kept so that a
+schema error can be located at `file:line:column` afterwards.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .errors import Problem, YamlError
+
+try:  # libyaml is much faster; the pure-Python parser is the fallback.
+    from yaml import CParser as _Parser
+except ImportError:  # pragma: no cover - depends on the PyYAML build
+    from yaml.parser import Parser as _Parser  # type: ignore[assignment]
+    from yaml.reader import Reader as _Reader
+    from yaml.scanner import Scanner as _Scanner
+    from yaml.composer import Composer as _Composer
+
+    class _Parser(_Reader, _Scanner, _Parser, _Composer):  # type: ignore[no-redef]
+        def __init__(self, stream: str) -> None:
+            _Reader.__init__(self, stream)
+            _Scanner.__init__(self)
+            yaml.parser.Parser.__init__(self)
+            _Composer.__init__(self)
+
+
+MAX_BYTES = 1024 * 1024
+STR, INT, FLOAT, BOOL, NULL = (f"tag:yaml.org,2002:{t}" for t in ("str", "int", "float", "bool", "null"))
+MAP, SEQ = "tag:yaml.org,2002:map", "tag:yaml.org,2002:seq"
+# C0 controls except tab, LF, CR; plus DEL and C1 controls: they corrupt DOCX files.
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+
+
+class _Resolver(yaml.resolver.BaseResolver):
+    """YAML 1.2 core schema, stricter: `no`, `on`, `0612…` and dates stay strings."""
+
+
+for _tag, _regexp, _first in (
+    (BOOL, r"^(?:true|True|TRUE|false|False|FALSE)$", "tTfF"),
+    (INT, r"^[-+]?(?:0|[1-9][0-9]*)$", "-+0123456789"),
+    (FLOAT, r"^[-+]?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][-+]?[0-9]+)?$", "-+0123456789"),
+    (NULL, r"^(?:~|null|Null|NULL|)$", ["~", "n", "N", ""]),
+):
+    _Resolver.add_implicit_resolver(_tag, re.compile(_regexp), list(_first))
+
+
+class _Loader(_Parser, _Resolver):  # type: ignore[misc, valid-type]
+    def __init__(self, stream: str) -> None:
+        _Parser.__init__(self, stream)
+        _Resolver.__init__(self)
+
+
+@dataclass
+class Document:
+    """A loaded YAML file: its plain data and the node tree to locate errors."""
+
+    path: Path
+    data: Any
+    root: yaml.Node | None
+
+    def locate(self, where: tuple, key: str | None = None) -> tuple[int | None, int | None]:
+        """Return (line, column), 1-based, of the value at `where` (or of its `key`)."""
+        node = self.root
+        if node is None:
+            return None, None
+        for step in where:
+            child = _child(node, step)
+            if child is None:
+                break
+            node = child
+        if key is not None and isinstance(node, yaml.MappingNode):
+            for key_node, _ in node.value:
+                if key_node.value == key:
+                    node = key_node
+                    break
+        return node.start_mark.line + 1, node.start_mark.column + 1
+
+
+def _child(node: yaml.Node, step: Any) -> yaml.Node | None:
+    if isinstance(node, yaml.MappingNode):
+        for key_node, value_node in node.value:
+            if key_node.value == step:
+                return value_node
+    elif isinstance(node, yaml.SequenceNode) and isinstance(step, int) and step < len(node.value):
+        return node.value[step]
+    return None
+
+
+def _fail(path: Path, line: int | None, column: int | None, message: str, hint: str) -> YamlError:
+    return YamlError(Problem(path, line, column, message, hint, code="yaml"))
+
+
+def _position(text: str, offset: int) -> tuple[int, int]:
+    line = text.count("\n", 0, offset) + 1
+    return line, offset - (text.rfind("\n", 0, offset) + 1) + 1
+
+
+def read_text(path: Path) -> str:
+    """Read a case file as strict UTF-8 text, refusing oversized or binary content."""
+    try:
+        size = path.stat().st_size
+        if size > MAX_BYTES:
+            raise _fail(path, None, None, f"fichier trop gros ({size // 1024} Kio, maximum 1 024 Kio)",
+                        "un fichier de dossier ne contient que du texte : vérifiez qu'il ne s'agit pas d'un autre fichier")
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise _fail(path, None, None, "fichier introuvable",
+                    "vérifiez le nom du fichier ou recréez-le avec « astre new »") from None
+    except PermissionError:
+        raise _fail(path, None, None, "lecture interdite (droits insuffisants)",
+                    "demandez à votre administrateur de vous donner les droits de lecture sur ce fichier") from None
+    except IsADirectoryError:
+        raise _fail(path, None, None, "c'est un dossier, pas un fichier", "indiquez un fichier .yaml") from None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as e:
+        line, column = _position(raw[: e.start].decode("utf-8", "replace"), e.start)
+        raise _fail(path, line, column, "caractère illisible : le fichier n'est pas en UTF-8",
+                    "enregistrez le fichier en « UTF-8 » dans votre éditeur (Notepad++ : Encodage > UTF-8)") from None
+    if text.startswith("\ufeff"):
+        text = text[1:]  # Notepad's BOM is harmless
+    bad = _CONTROL.search(text)
+    if bad:
+        line, column = _position(text, bad.start())
+        raise _fail(path, line, column, f"caractère de contrôle invisible (code {ord(bad.group()):#04x})",
+                    "supprimez ce caractère (souvent issu d'un copier-coller) et retapez le texte")
+    return text
+
+
+def load(path: Path) -> Document:
+    """Load one YAML file safely, or raise YamlError with a located French message."""
+    text = read_text(path)
+    if "&" in text or "*" in text:
+        _refuse_aliases(path, text)
+    loader = _Loader(text)
+    try:
+        root = loader.get_single_node()
+    except yaml.MarkedYAMLError as e:
+        raise _syntax_error(path, text, e) from None
+    except yaml.YAMLError as e:  # pragma: no cover - libyaml always marks its errors
+        raise _fail(path, None, None, f"YAML illisible ({e})", "vérifiez la syntaxe") from None
+    finally:
+        loader.dispose()
+    data = None if root is None else _construct(path, root)
+    return Document(path, data, root)
+
+
+def _refuse_aliases(path: Path, text: str) -> None:
+    loader = _Loader(text)
+    try:
+        for event in loader.parse():
+            anchor = getattr(event, "anchor", None)
+            if isinstance(event, yaml.AliasEvent) or anchor:
+                mark = event.start_mark
+                raise _fail(path, mark.line + 1, mark.column + 1,
+                            f"ancre ou alias YAML interdit (« {'*' if isinstance(event, yaml.AliasEvent) else '&'}{anchor} »)",
+                            "recopiez la valeur en entier ; si c'est du texte, mettez-le entre guillemets")
+    except yaml.MarkedYAMLError as e:
+        raise _syntax_error(path, text, e) from None
+    finally:
+        loader.dispose()
+
+
+def _syntax_error(path: Path, text: str, e: yaml.MarkedYAMLError) -> YamlError:
+    mark = e.problem_mark or e.context_mark
+    line = mark.line + 1 if mark else None
+    column = mark.column + 1 if mark else None
+    problem = (e.problem or "").lower()
+    source_line = text.splitlines()[line - 1] if line and line <= len(text.splitlines()) else ""
+    if "\t" in source_line[: (column or 1)] or "'\\t'" in problem:
+        return _fail(path, line, column, "tabulation dans l'indentation",
+                     "YAML n'accepte que des espaces : remplacez la tabulation par des espaces")
+    if "mapping values are not allowed" in problem:
+        return _fail(path, line, column, "deux-points « : » inattendu dans une valeur",
+                     "ajoutez des guillemets autour du texte : \"…\"")
+    if "could not find expected ':'" in problem or "simple key" in problem:
+        return _fail(path, line, column, "ligne incomplète : il manque « : » après le nom du champ",
+                     "écrivez « champ: valeur », ou mettez le texte entre guillemets")
+    if "found unexpected end of stream" in problem or "found unknown escape" in problem or "quoted scalar" in (e.context or ""):
+        return _fail(path, line, column, "guillemets non refermés ou mal formés",
+                     "refermez les guillemets ; pour un « \" » dans le texte, utilisez des guillemets simples '…'")
+    if "did not find expected" in problem or "expected <block end>" in problem:
+        return _fail(path, line, column, "indentation incohérente",
+                     "alignez ce champ avec ses voisins (même nombre d'espaces en début de ligne)")
+    if "found character" in problem:
+        return _fail(path, line, column, f"caractère inattendu ({e.problem})",
+                     "mettez la valeur entre guillemets : \"…\"")
+    return _fail(path, line, column, f"syntaxe YAML invalide ({e.problem})",
+                 "vérifiez l'indentation et mettez les textes contenant « : » ou « # » entre guillemets")
+
+
+def _construct(path: Path, node: yaml.Node) -> Any:
+    if isinstance(node, yaml.ScalarNode):
+        tag = node.tag
+        if tag == STR:
+            return node.value
+        if tag == INT:
+            return int(node.value)
+        if tag == FLOAT:
+            return float(node.value)
+        if tag == BOOL:
+            return node.value.lower() == "true"
+        if tag == NULL:
+            return None
+        raise _tag_error(path, node)
+    if isinstance(node, yaml.SequenceNode):
+        if node.tag != SEQ:
+            raise _tag_error(path, node)
+        return [_construct(path, item) for item in node.value]
+    if node.tag != MAP:
+        raise _tag_error(path, node)
+    result: dict[str, Any] = {}
+    for key_node, value_node in node.value:
+        if not isinstance(key_node, yaml.ScalarNode) or key_node.tag not in (STR, INT, FLOAT, BOOL, NULL):
+            mark = key_node.start_mark
+            raise _fail(path, mark.line + 1, mark.column + 1, "nom de champ invalide",
+                        "un nom de champ est un simple mot suivi de « : »")
+        key = key_node.value
+        if key in result:
+            mark = key_node.start_mark
+            first = next(k for k, _ in node.value if k.value == key).start_mark
+            raise _fail(path, mark.line + 1, mark.column + 1, f"champ « {key} » en double (déjà présent ligne {first.line + 1})",
+                        "gardez un seul exemplaire de ce champ et supprimez l'autre")
+        result[key] = _construct(path, value_node)
+    return result
+
+
+def _tag_error(path: Path, node: yaml.Node) -> YamlError:
+    mark = node.start_mark
+    return _fail(path, mark.line + 1, mark.column + 1, f"étiquette YAML non autorisée « {node.tag} »",
+                 "supprimez le « ! » et sa suite ; mettez le texte entre guillemets s'il en contient")

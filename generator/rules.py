@@ -1,0 +1,263 @@
+"""The programme's rules, checked on a schema-valid case.
+
+Errors are incoherent data (a date in the future, a plan that does not
+balance); warnings are things still to do (a late review, a missed visit
+quota). Every number comes from `astre.yaml`'s `programme` section.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Any
+
+from . import bareme
+from .cases import Case
+from .errors import Problem
+from .timeline import add_months, month_windows, parse
+
+
+
+def review_key(month: int) -> str:
+    """Return the `echeance` value of the review due at `month`."""
+    return f"{month}_mois"
+
+
+def french_date(day: date) -> str:
+    """Short French date for messages (12/03/2026)."""
+    return day.strftime("%d/%m/%Y")
+
+
+def end_of_measure(case: Case) -> date | None:
+    """Return the exit date if the measure ended."""
+    return parse(case.get("sortie").get("date"))
+
+
+def check_rules(case: Case, programme: dict[str, Any], today: date) -> list[Problem]:
+    """Return every rule problem of a schema-valid case."""
+    problems: list[Problem] = []
+
+    def add(name: str, where: tuple, message: str, hint: str, severity: str = "avertissement",
+            code: str = "regle", key: str | None = None) -> None:
+        path, line, column = case.locate(name, where, key)
+        problems.append(Problem(path, line, column, message, hint, severity=severity, code=code))
+
+    _future_dates(case, today, add)
+    _date_order(case, programme, add)
+    _status(case, add)
+    start = parse(case.get("mesure").get("dates", {}).get("debut"))
+    if start is not None:
+        _contract(case, programme, start, today, add)
+        _visits(case, programme, start, today, add)
+        _reviews(case, programme, start, today, add)
+    _financing(case, add)
+    _income(case, add)
+    _reporting(case, programme, today, add)
+    return problems
+
+
+# Dates that record something already done: they cannot be in the future.
+_DONE_DATES: list[tuple[str, tuple, str]] = [
+    ("mesure", ("dates",), "reperage"), ("mesure", ("dates",), "saisine"), ("mesure", ("dates",), "validation"),
+    ("contrat", (), "date_signature"), ("contrat", (), "date_envoi_spslh"),
+    ("sortie", (), "date"), ("sortie", (), "date_signalement_spslh"), ("travaux", ("reception",), "date"),
+    ("logement", ("dpe_avant",), "date"), ("logement", ("dpe_apres",), "date"),
+]
+_DONE_LISTS: list[tuple[str, str, tuple[str, ...]]] = [
+    ("suivi", "visites", ("date",)), ("suivi", "concertations", ("date",)),
+    ("suivi", "signalements", ("date_changement", "date_signalement")),
+    ("bilans", "bilans", ("date", "date_envoi_spslh")),
+    ("diagnostics", "demandes", ("date_demande", "date_decision")),
+    ("financement", "aides", ("date_demande", "date_accord", "date_versement")),
+    ("travaux", "postes", ("date_devis",)),
+]
+
+
+def _future_dates(case: Case, today: date, add: Any) -> None:
+    def test(name: str, where: tuple, value: Any) -> None:
+        day = parse(value)
+        if day is not None and day > today:
+            add(name, where, f"{'.'.join(str(w) for w in where)} : date dans le futur ({french_date(day)})",
+                "cette date enregistre un fait déjà réalisé : corrigez-la ou retirez-la en attendant",
+                severity="erreur", code="date")
+
+    for name, where, key in _DONE_DATES:
+        holder = case.get(name)
+        for step in where:
+            holder = holder.get(step, {}) if isinstance(holder, dict) else {}
+        test(name, (*where, key), holder.get(key))
+    for name, listing, keys in _DONE_LISTS:
+        for index, item in enumerate(case.get(name).get(listing, [])):
+            for key in keys:
+                test(name, (listing, index, key), item.get(key))
+
+
+def _date_order(case: Case, programme: dict[str, Any], add: Any) -> None:
+    dates = case.get("mesure").get("dates", {})
+    chain = ["reperage", "saisine", "validation", "debut"]
+    known = [(k, parse(dates.get(k))) for k in chain if parse(dates.get(k))]
+    for (k1, d1), (k2, d2) in zip(known, known[1:]):
+        if d2 < d1:
+            add("mesure", ("dates", k2), f"dates.{k2} ({french_date(d2)}) avant dates.{k1} ({french_date(d1)})",
+                "l'ordre attendu est repérage, saisine, validation, début : corrigez l'une des deux dates",
+                severity="erreur", code="date")
+    start, end = parse(dates.get("debut")), parse(dates.get("fin_prevue"))
+    if start and end:
+        if end <= start:
+            add("mesure", ("dates", "fin_prevue"), f"dates.fin_prevue ({french_date(end)}) n'est pas après le début "
+                f"({french_date(start)})", "corrigez la date de fin prévue", severity="erreur", code="date")
+        else:
+            expected = add_months(start, programme["duree_mois"]) - timedelta(days=1)
+            if end != expected:
+                add("mesure", ("dates", "fin_prevue"), f"dates.fin_prevue ({french_date(end)}) ne correspond pas à la durée "
+                    f"du programme ({programme['duree_mois']} mois)", f"la fin prévue est le {french_date(expected)}")
+    exit_day = end_of_measure(case)
+    if start and exit_day and exit_day < start:
+        add("sortie", ("date",), f"date de sortie ({french_date(exit_day)}) avant le début de la mesure "
+            f"({french_date(start)})", "corrigez la date de sortie", severity="erreur", code="date")
+    contract = case.get("contrat")
+    signed, sent = parse(contract.get("date_signature")), parse(contract.get("date_envoi_spslh"))
+    if signed and sent and sent < signed:
+        add("contrat", ("date_envoi_spslh",), "contrat envoyé au SPSLH avant d'être signé",
+            "vérifiez la date de signature et la date d'envoi", severity="erreur", code="date")
+    for index, visit in enumerate(case.get("suivi").get("visites", [])):
+        day = parse(visit.get("date"))
+        if day and start and day < start - timedelta(days=90):
+            add("suivi", ("visites", index, "date"), f"visite du {french_date(day)} bien avant le début de la mesure",
+                "vérifiez l'année de cette date")
+        if day and exit_day and day > exit_day:
+            add("suivi", ("visites", index, "date"), f"visite du {french_date(day)} après la sortie ({french_date(exit_day)})",
+                "vérifiez la date de la visite ou de la sortie", severity="erreur", code="date")
+
+
+def _status(case: Case, add: Any) -> None:
+    mesure = case.get("mesure")
+    status, exit_data = mesure.get("statut"), case.get("sortie")
+    if status in ("terminee", "rompue") and not exit_data:
+        add("mesure", ("statut",), f"statut « {status} » mais aucune sortie renseignée",
+            "complétez sortie.yaml (date, type, motif, explication)", severity="erreur", code="statut")
+    if exit_data and status not in ("terminee", "rompue"):
+        add("mesure", ("statut",), f"sortie renseignée mais statut « {status} »",
+            "écrivez « statut: terminee » (fin) ou « statut: rompue » (rupture, non-adhésion)", severity="erreur",
+            code="statut")
+    if exit_data and status == "terminee" and exit_data.get("type") != "fin":
+        add("sortie", ("type",), f"sortie de type « {exit_data.get('type')} » mais statut « terminee »",
+            "une rupture ou une non-adhésion se note « statut: rompue »", severity="erreur", code="statut")
+    if status in ("en_cours", "terminee", "rompue") and not mesure.get("dates", {}).get("debut"):
+        add("mesure", ("dates",), f"statut « {status} » sans date de début",
+            "ajoutez « debut: AAAA-MM-JJ » sous « dates »", severity="erreur", code="statut")
+
+
+def _contract(case: Case, programme: dict[str, Any], start: date, today: date, add: Any) -> None:
+    due = add_months(start, programme["delai_envoi_contrat_mois"])
+    contract = case.get("contrat")
+    sent = parse(contract.get("date_envoi_spslh"))
+    if sent is None and today > due and case.get("mesure").get("statut") == "en_cours":
+        add("contrat" if contract else "mesure", () if contract else ("dates", "debut"),
+            f"contrat non envoyé au SPSLH (à envoyer au plus tard le {french_date(due)})",
+            "envoyez le contrat signé et notez « date_envoi_spslh » dans contrat.yaml")
+    elif sent and sent > due:
+        add("contrat", ("date_envoi_spslh",), f"contrat envoyé le {french_date(sent)}, après le délai "
+            f"({french_date(due)})", "rien à corriger ; ce retard apparaîtra dans le suivi")
+
+
+def visits_by_month(case: Case, start: date, months: int) -> list[tuple[int, date, date, int, int]]:
+    """Return (month, first day, last day, visits, home visits) for each month of the measure."""
+    visits = [(parse(v.get("date")), v.get("lieu")) for v in case.get("suivi").get("visites", [])]
+    rows = []
+    for number, first, last in month_windows(start, months):
+        in_month = [lieu for day, lieu in visits if day and first <= day <= last]
+        rows.append((number, first, last, len(in_month), sum(1 for lieu in in_month if lieu == "domicile")))
+    return rows
+
+
+def _visits(case: Case, programme: dict[str, Any], start: date, today: date, add: Any) -> None:
+    quota = programme["visites"]
+    exit_day = end_of_measure(case)
+    for number, first, last, total, home in visits_by_month(case, start, programme["duree_mois"]):
+        if last >= today or (exit_day and last > exit_day):
+            break  # only months fully elapsed while the measure ran
+        missing = []
+        if total < quota["minimum_par_mois"]:
+            missing.append(f"{total} rencontre(s) sur {quota['minimum_par_mois']} minimum")
+        if home < quota["minimum_domicile_par_mois"]:
+            missing.append(f"{home} à domicile sur {quota['minimum_domicile_par_mois']} minimum")
+        if missing:
+            add("suivi" if case.get("suivi") else "mesure", ("visites",) if case.get("suivi") else ("dates", "debut"),
+                f"mois {number} de la mesure (du {french_date(first)} au {french_date(last)}) : " + ", ".join(missing),
+                "ajoutez les visites oubliées dans suivi.yaml, ou expliquez l'écart dans le prochain bilan")
+
+
+def _reviews(case: Case, programme: dict[str, Any], start: date, today: date, add: Any) -> None:
+    written = {b.get("echeance") for b in case.get("bilans").get("bilans", [])}
+    exit_day = end_of_measure(case)
+    grace = timedelta(days=programme["delai_bilan_jours"])
+    where = ("bilans", ("bilans",)) if case.get("bilans") else ("mesure", ("dates", "debut"))
+    for month in programme["bilans_mois"]:
+        due = add_months(start, month)
+        if review_key(month) not in written and today > due + grace and not (exit_day and exit_day <= due):
+            add(*where, f"bilan à {month} mois manquant (dû le {french_date(due)})",
+                f"rédigez-le dans bilans.yaml avec « echeance: {review_key(month)} »")
+    final_due = exit_day or add_months(start, programme["duree_mois"])
+    if "final" not in written and today > final_due + grace:
+        add(*where, f"bilan final manquant (dû le {french_date(final_due)})",
+            "rédigez-le dans bilans.yaml avec « echeance: final »")
+
+
+def financing_totals(financing: dict[str, Any]) -> tuple[float, float, float]:
+    """Return (aids not refused, reste à charge, cost)."""
+    aids = sum(a["montant"] for a in financing.get("aides", []) if a.get("statut") != "refusee")
+    return aids, financing.get("reste_a_charge", 0), financing.get("cout_total", 0)
+
+
+def _financing(case: Case, add: Any) -> None:
+    financing = case.get("financement")
+    if not financing:
+        return
+    aids, rest, cost = financing_totals(financing)
+    if abs(aids + rest - cost) > 0.005:
+        add("financement", ("cout_total",),
+            f"le plan de financement ne s'équilibre pas : aides {aids:.2f} € + reste à charge {rest:.2f} € = "
+            f"{aids + rest:.2f} €, coût total {cost:.2f} € (écart {aids + rest - cost:+.2f} €)",
+            "corrigez un montant ou le reste à charge (les aides refusées ne comptent pas)",
+            severity="erreur", code="financement")
+
+
+def household_category(case: Case) -> tuple[str | None, int | None]:
+    """Return (ANAH category or None, barème year) for the household."""
+    menage, mesure = case.get("menage"), case.get("mesure")
+    dates = mesure.get("dates", {})
+    reference = parse(dates.get("saisine")) or parse(dates.get("reperage")) or parse(dates.get("debut"))
+    income = menage.get("revenu_fiscal_reference", {}).get("montant")
+    if reference is None or income is None:
+        return None, None
+    return bareme.category(len(menage.get("membres", [])), income, reference.year), reference.year
+
+
+def _income(case: Case, add: Any) -> None:
+    category, year = household_category(case)
+    if year is None:
+        return
+    if category is None:
+        add("menage", ("revenu_fiscal_reference",), f"aucun barème ANAH connu pour {year} : catégorie de revenus non calculée",
+            f"ajoutez les plafonds {year} (avec leur source) dans generator/data/plafonds_anah.yaml", code="bareme")
+    elif category != "tres_modeste":
+        persons = len(case.get("menage").get("membres", []))
+        limit = bareme.ceiling(bareme.baremes()[year], "tres_modestes", persons)
+        add("menage", ("revenu_fiscal_reference", "montant"),
+            f"revenus au-dessus du plafond « très modestes » {year} ({limit} € pour {persons} personne(s)) : "
+            f"ménage {bareme.LABELS[category]}", "vérifiez le RFR et la composition ; le public ASTRE est très modeste",
+            code="bareme")
+
+
+def _reporting(case: Case, programme: dict[str, Any], today: date, add: Any) -> None:
+    delay = timedelta(days=programme["delai_signalement_jours"])
+    exit_data = case.get("sortie")
+    exit_day = parse(exit_data.get("date"))
+    if exit_day and not exit_data.get("date_signalement_spslh") and today > exit_day + delay:
+        add("sortie", ("date",), f"sortie du {french_date(exit_day)} non signalée au SPSLH",
+            "envoyez le signalement et notez « date_signalement_spslh »")
+    for index, change in enumerate(case.get("suivi").get("signalements", [])):
+        day = parse(change.get("date_changement"))
+        if day and not change.get("date_signalement") and today > day + delay:
+            add("suivi", ("signalements", index), f"changement du {french_date(day)} non signalé au SPSLH",
+                "signalez-le sans délai et notez « date_signalement »")

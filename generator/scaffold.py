@@ -1,0 +1,92 @@
+"""`astre new`: create a case folder of commented files, generated from the schemas."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from . import SCHEMAS_DIR
+from .cases import CASE_FILES, check_id
+from .errors import CaseExistsError, UsageError
+from .validate import schema as load_schema
+
+
+def _resolve(prop: dict[str, Any]) -> dict[str, Any]:
+    ref = prop.get("$ref")
+    if ref:
+        name, _, pointer = ref.partition("#/$defs/")
+        base = load_schema(name.removesuffix(".schema.json"))["$defs"][pointer]
+        return {**base, **{k: v for k, v in prop.items() if k != "$ref"}}
+    return prop
+
+
+def _comment(prop: dict[str, Any]) -> str:
+    text = f"{prop.get('title', '')} : {prop.get('description', '')}".strip(" :")
+    if "enum" in prop:
+        text += " Valeurs : " + ", ".join(str(v) for v in prop["enum"]) + "."
+    return text
+
+
+def _lines(node: dict[str, Any], indent: int, active: bool) -> list[str]:
+    lines: list[str] = []
+    required = set(node.get("required", []))
+    for key, raw in node.get("properties", {}).items():
+        prop = _resolve(raw)
+        on = active and key in required
+        pad, mark = " " * indent, "" if on else "# "
+        lines.append(f"{pad}# {_comment(prop)}")
+        kind = prop.get("type")
+        if kind == "object":
+            lines.append(f"{pad}{mark}{key}:")
+            lines.extend(_lines(prop, indent + 2, on))
+        elif kind == "array":
+            item = _resolve(prop["items"])
+            lines.append(f"{pad}{mark}{key}:" + ("" if item.get("type") == "object" else " []"))
+            if item.get("type") == "object":
+                sub = _lines(item, indent + 4, False)
+                first_key = f"{' ' * (indent + 4)}# {next(iter(item['properties']))}:"
+                first = sub.index(first_key)
+                sub[first] = f"{pad}  # - {sub[first].strip()[2:]}"
+                lines.extend(sub)
+                if on:
+                    lines.append(f"{pad}  []  # remplacez par vos éléments « - … »")
+        else:
+            lines.append(f"{pad}{mark}{key}:")
+    return lines
+
+
+def skeleton(name: str, case_folder: Path) -> str:
+    """Return the commented blank content of one case file."""
+    schema_path = os.path.relpath(SCHEMAS_DIR / f"{name}.schema.json", case_folder)
+    head = [f"# yaml-language-server: $schema={Path(schema_path).as_posix()}",
+            f"# {load_schema(name)['title']} — {load_schema(name)['description']}",
+            "# Les lignes qui commencent par « # » sont des commentaires : retirez le « # » pour remplir un champ.",
+            ""]
+    # Optional files stay fully commented: an empty file counts as « not yet filled ».
+    return "\n".join(head + _lines(load_schema(name), 0, CASE_FILES[name])) + "\n"
+
+
+def new_case(cases_dir: Path, case_id: str) -> Path:
+    """Create `cases_dir/<case_id>/` with one commented file per concern; refuse an existing id."""
+    check_id(case_id)
+    target = cases_dir / case_id
+    if target.exists():
+        raise CaseExistsError(f"le dossier {target} existe déjà : choisissez un autre identifiant "
+                              "(par exemple en ajoutant l'année : « dupont-2026 »)")
+    if not cases_dir.is_dir():
+        raise UsageError(f"{cases_dir} : dossier des dossiers introuvable (voir « cases_dir » dans astre.yaml)")
+    staging = Path(tempfile.mkdtemp(prefix=".new-", dir=cases_dir))
+    try:
+        for name in CASE_FILES:
+            text = skeleton(name, target)
+            if name == "mesure":
+                text = text.replace("\nidentifiant:", f"\nidentifiant: {case_id}", 1)
+            (staging / f"{name}.yaml").write_text(text, encoding="utf-8")
+        os.rename(staging, target)  # atomic: a half-created case never appears
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    return target
