@@ -92,7 +92,12 @@ def _translate(doc: Document, error: Any) -> list[Problem]:
         out = []
         for extra in sorted(set(value) - set(allowed)):
             close = difflib.get_close_matches(extra, allowed, n=1, cutoff=0.6)
-            hint = f"vouliez-vous dire « {close[0]} » ?" if close else "champs possibles ici : " + ", ".join(allowed)
+            if " " in extra:  # `{objet: a, b}`: the comma split an unquoted text
+                hint = "un texte qui contient une virgule doit être entre guillemets : \"…, …\""
+            elif close:
+                hint = f"vouliez-vous dire « {close[0]} » ?"
+            else:
+                hint = "champs possibles ici : " + ", ".join(allowed)
             out.append(problem(f"{_field(where + (extra,))} : champ inconnu « {extra} »", hint,
                                at=doc.locate(where, key=extra)))
         return out
