@@ -49,7 +49,7 @@ class Case:
 
 def check_id(case_id: str) -> str:
     """Return `case_id` if it is a safe folder name, else raise UsageError."""
-    if not CASE_ID.match(case_id):
+    if not CASE_ID.fullmatch(case_id):  # fullmatch: `$` would accept a trailing newline
         raise UsageError(
             f"identifiant de dossier invalide « {case_id!r} »"[:200]
             + " : utilisez 1 à 64 caractères parmi a-z, 0-9 et « - », en commençant par une lettre ou un chiffre "
@@ -62,13 +62,19 @@ def load_case(folder: Path) -> Case:
     from .validate import validate
 
     case = Case(folder.name, folder)
+    try:
+        present = {child.name for child in folder.iterdir()}  # one listing instead of ten stat calls
+    except OSError as e:
+        case.problems.append(Problem(folder, None, None, f"dossier illisible ({e.strerror or e})",
+                                     "vérifiez les droits de lecture sur ce dossier", code="fichier"))
+        return case
     for name, required in CASE_FILES.items():
         path = folder / f"{name}.yaml"
-        if not path.exists():
+        if path.name not in present:
             if required:
-                case.problems.append(Problem(path, None, None, "fichier obligatoire manquant",
-                                             f"recréez-le à partir d'un dossier neuf (« astre new ») ou copiez {name}.yaml "
-                                             "d'un autre dossier et adaptez-le", code="fichier"))
+                case.problems.append(Problem(path, 1, 1, "fichier obligatoire manquant",
+                                             f"recréez-le à partir d'un dossier neuf (« astre new ») ou copiez "
+                                             f"{name}.yaml d'un autre dossier et adaptez-le", code="fichier"))
             continue
         try:
             doc = load(path)
@@ -82,31 +88,34 @@ def load_case(folder: Path) -> Case:
             continue
         if not isinstance(doc.data, dict):
             line, column = doc.locate(())
-            case.problems.append(Problem(path, line, column, "le fichier doit être une suite de champs « nom: valeur »",
-                                         "retirez le « - » en début de ligne : ce fichier n'est pas une liste",
+            hint = ("retirez le « - » en début de ligne : ce fichier n'est pas une liste"
+                    if isinstance(doc.data, list) else "écrivez une ligne « champ: valeur » par champ")
+            case.problems.append(Problem(path, line, column,
+                                         "le fichier doit être une suite de champs « nom: valeur »", hint,
                                          code="fichier"))
             continue
         case.documents[name] = doc
         case.problems.extend(validate(doc, name))
-    case.problems.extend(_stray_files(folder))
+    case.problems.extend(_stray_files(folder, sorted(present)))
     mesure = case.get("mesure")
     if mesure.get("identifiant") not in (None, case.id) and isinstance(mesure.get("identifiant"), str):
         path, line, column = case.locate("mesure", ("identifiant",))
         case.problems.append(Problem(path, line, column,
-                                     f"identifiant « {mesure['identifiant']} » différent du nom du dossier « {case.id} »",
-                                     f"écrivez « identifiant: {case.id} » ou renommez le dossier", code="identifiant"))
+                                     f"identifiant « {mesure['identifiant']} » différent du nom du dossier "
+                                     f"« {case.id} »", f"écrivez « identifiant: {case.id} » ou renommez le dossier",
+                                     code="identifiant"))
     return case
 
 
-def _stray_files(folder: Path) -> list[Problem]:
+def _stray_files(folder: Path, names: list[str]) -> list[Problem]:
     problems = []
-    for path in sorted(folder.iterdir()):
+    for path in (folder / name for name in names):
         stem, suffix = path.stem, path.suffix
         if suffix in (".yaml", ".yml") and not path.name.startswith(".") and stem not in CASE_FILES or suffix == ".yml":
             close = difflib.get_close_matches(stem, list(CASE_FILES), n=1, cutoff=0.6)
             hint = (f"renommez-le « {close[0]}.yaml »" if close else
                     "fichiers reconnus : " + ", ".join(f"{n}.yaml" for n in CASE_FILES))
-            problems.append(Problem(path, None, None, "fichier non reconnu, ignoré", hint,
+            problems.append(Problem(path, 1, 1, "fichier non reconnu, ignoré", hint,
                                     severity="avertissement", code="fichier"))
     return problems
 
@@ -127,7 +136,11 @@ def find_case_folders(paths: list[Path], cases_dir: Path) -> list[Path]:
         elif is_case_folder(path):
             found[path] = None
         else:
-            for child in sorted(path.iterdir()):
+            try:
+                children = sorted(path.iterdir())
+            except OSError as e:
+                raise UsageError(f"{path} : dossier illisible ({e.strerror or e})") from None
+            for child in children:
                 if child.is_dir() and not child.name.startswith((".", "_")):
                     found[child] = None
     return list(found)

@@ -38,10 +38,10 @@ class CheckResult:
 def check_case(folder: Path, config: Config, today: date) -> Case:
     """Load one case and add its rule problems when its files are valid."""
     case = load_case(folder)
-    if not CASE_ID.match(folder.name):
+    if not CASE_ID.fullmatch(folder.name):
         case.problems.insert(0, Problem(folder, None, None, f"nom de dossier invalide « {folder.name} »",
-                                        "renommez le dossier : minuscules, chiffres et tirets, par exemple « dupont-2026 »",
-                                        code="identifiant"))
+                                        "renommez le dossier : minuscules, chiffres et tirets, "
+                                        "par exemple « dupont-2026 »", code="identifiant"))
     if case.valid:
         case.problems.extend(check_rules(case, config.programme, today))
     return case
@@ -66,11 +66,15 @@ def format_text(result: CheckResult, root: Path) -> str:
     for p in result.problems:
         lines.append(Problem(Path(relative(p.path, root)), p.line, p.column, p.message, p.hint, p.severity).format())
     n = len(result.cases)
-    summary = (f"{n} dossier{'s' if n != 1 else ''} vérifié{'s' if n != 1 else ''} : "
-               f"{result.errors} erreur{'s' if result.errors != 1 else ''}, "
-               f"{result.warnings} avertissement{'s' if result.warnings != 1 else ''}")
+    summary = (f"{n} dossier{_s(n)} vérifié{_s(n)} : "
+               f"{result.errors} erreur{_s(result.errors)}, {result.warnings} avertissement{_s(result.warnings)}")
     lines.append(summary if lines else summary + " — tout est en ordre")
     return "\n".join(lines)
+
+
+def _s(count: int) -> str:
+    """French plural mark: 0 and 1 are singular (« 0 erreur, 1 avertissement »)."""
+    return "s" if count > 1 else ""
 
 
 def format_json(result: CheckResult, root: Path) -> str:

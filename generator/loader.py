@@ -17,22 +17,28 @@ import yaml
 from .errors import Problem, YamlError
 
 try:  # libyaml is much faster; the pure-Python parser is the fallback.
-    from yaml import CParser as _Parser
+    from yaml.cyaml import CParser as _Parser
 except ImportError:  # pragma: no cover - depends on the PyYAML build
-    from yaml.parser import Parser as _Parser  # type: ignore[assignment]
-    from yaml.reader import Reader as _Reader
-    from yaml.scanner import Scanner as _Scanner
-    from yaml.composer import Composer as _Composer
+    from yaml.composer import Composer
+    from yaml.parser import Parser
+    from yaml.reader import Reader
+    from yaml.scanner import Scanner
 
-    class _Parser(_Reader, _Scanner, _Parser, _Composer):  # type: ignore[no-redef]
+    class _Parser(Reader, Scanner, Parser, Composer):  # type: ignore[no-redef]
         def __init__(self, stream: str) -> None:
-            _Reader.__init__(self, stream)
-            _Scanner.__init__(self)
-            yaml.parser.Parser.__init__(self)
-            _Composer.__init__(self)
+            Reader.__init__(self, stream)
+            Scanner.__init__(self)
+            Parser.__init__(self)
+            Composer.__init__(self)
 
 
 MAX_BYTES = 1024 * 1024
+# Deeper nesting is never a real case file, and libyaml's composer recurses in C:
+# a 200 000-deep `[[[…]]]` would crash the interpreter instead of raising.
+MAX_DEPTH = 64
+# Below this many nesting-capable characters the document cannot be deeper than MAX_DEPTH
+# (block mappings need growing indentation, bounded by the file size).
+_NESTING = re.compile(r"[\[{]|(?:^|\s)[-?](?=\s)")
 STR, INT, FLOAT, BOOL, NULL = (f"tag:yaml.org,2002:{t}" for t in ("str", "int", "float", "bool", "null"))
 MAP, SEQ = "tag:yaml.org,2002:map", "tag:yaml.org,2002:seq"
 # C0 controls except tab, LF, CR; plus DEL and C1 controls: they corrupt DOCX files.
@@ -108,17 +114,21 @@ def read_text(path: Path) -> str:
     try:
         size = path.stat().st_size
         if size > MAX_BYTES:
-            raise _fail(path, None, None, f"fichier trop gros ({size // 1024} Kio, maximum 1 024 Kio)",
-                        "un fichier de dossier ne contient que du texte : vérifiez qu'il ne s'agit pas d'un autre fichier")
+            raise _fail(path, 1, 1, f"fichier trop gros ({size // 1024} Kio, maximum 1 024 Kio)",
+                        "un fichier de dossier ne contient que du texte : "
+                        "vérifiez qu'il ne s'agit pas d'un autre fichier")
         raw = path.read_bytes()
     except FileNotFoundError:
-        raise _fail(path, None, None, "fichier introuvable",
+        raise _fail(path, 1, 1, "fichier introuvable",
                     "vérifiez le nom du fichier ou recréez-le avec « astre new »") from None
     except PermissionError:
-        raise _fail(path, None, None, "lecture interdite (droits insuffisants)",
+        raise _fail(path, 1, 1, "lecture interdite (droits insuffisants)",
                     "demandez à votre administrateur de vous donner les droits de lecture sur ce fichier") from None
     except IsADirectoryError:
-        raise _fail(path, None, None, "c'est un dossier, pas un fichier", "indiquez un fichier .yaml") from None
+        raise _fail(path, 1, 1, "c'est un dossier, pas un fichier", "indiquez un fichier .yaml") from None
+    except OSError as e:  # disk or network-share failure: still a message, not a traceback
+        raise _fail(path, 1, 1, f"lecture impossible ({e.strerror or e})",
+                    "vérifiez que le disque ou le partage réseau est accessible, puis relancez") from None
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as e:
@@ -138,8 +148,8 @@ def read_text(path: Path) -> str:
 def load(path: Path) -> Document:
     """Load one YAML file safely, or raise YamlError with a located French message."""
     text = read_text(path)
-    if "&" in text or "*" in text:
-        _refuse_aliases(path, text)
+    if "&" in text or "*" in text or len(_NESTING.findall(text)) > MAX_DEPTH:
+        _prescan(path, text)
     loader = _Loader(text)
     try:
         root = loader.get_single_node()
@@ -153,16 +163,30 @@ def load(path: Path) -> Document:
     return Document(path, data, root)
 
 
-def _refuse_aliases(path: Path, text: str) -> None:
+def _prescan(path: Path, text: str) -> None:
+    """Refuse anchors, aliases (billion laughs) and absurd nesting before building any node."""
     loader = _Loader(text)
+    depth = 0
     try:
-        for event in loader.parse():
+        while True:
+            event = loader.get_event()
+            if isinstance(event, yaml.StreamEndEvent):
+                return
             anchor = getattr(event, "anchor", None)
+            mark = event.start_mark
             if isinstance(event, yaml.AliasEvent) or anchor:
-                mark = event.start_mark
-                raise _fail(path, mark.line + 1, mark.column + 1,
-                            f"ancre ou alias YAML interdit (« {'*' if isinstance(event, yaml.AliasEvent) else '&'}{anchor} »)",
+                sign = "*" if isinstance(event, yaml.AliasEvent) else "&"
+                raise _fail(path, mark.line + 1, mark.column + 1, f"ancre ou alias YAML interdit (« {sign}{anchor} »)",
                             "recopiez la valeur en entier ; si c'est du texte, mettez-le entre guillemets")
+            if isinstance(event, yaml.CollectionStartEvent):
+                depth += 1
+                if depth > MAX_DEPTH:
+                    raise _fail(path, mark.line + 1, mark.column + 1,
+                                f"structure trop imbriquée (plus de {MAX_DEPTH} niveaux)",
+                                "un fichier de dossier n'a que quelques niveaux : "
+                                "vérifiez les crochets « [ » et les tirets « - »")
+            elif isinstance(event, yaml.CollectionEndEvent):
+                depth -= 1
     except yaml.MarkedYAMLError as e:
         raise _syntax_error(path, text, e) from None
     finally:
@@ -184,12 +208,19 @@ def _syntax_error(path: Path, text: str, e: yaml.MarkedYAMLError) -> YamlError:
     if "could not find expected ':'" in problem or "simple key" in problem:
         return _fail(path, line, column, "ligne incomplète : il manque « : » après le nom du champ",
                      "écrivez « champ: valeur », ou mettez le texte entre guillemets")
-    if "found unexpected end of stream" in problem or "found unknown escape" in problem or "quoted scalar" in (e.context or ""):
+    if ("found unexpected end of stream" in problem or "found unknown escape" in problem
+            or "quoted scalar" in (e.context or "")):
         return _fail(path, line, column, "guillemets non refermés ou mal formés",
                      "refermez les guillemets ; pour un « \" » dans le texte, utilisez des guillemets simples '…'")
     if "did not find expected" in problem or "expected <block end>" in problem:
         return _fail(path, line, column, "indentation incohérente",
                      "alignez ce champ avec ses voisins (même nombre d'espaces en début de ligne)")
+    if "expected a single document" in (e.context or "") or "another document" in problem:
+        return _fail(path, line, column, "plusieurs documents dans le même fichier (ligne « --- »)",
+                     "supprimez la ligne « --- » : un fichier ne contient qu'un seul document")
+    if "block sequence entries are not allowed" in problem:
+        return _fail(path, line, column, "tiret « - » de liste mal placé",
+                     "chaque élément de liste commence sur sa propre ligne par « - », indenté sous son champ")
     if "found character" in problem:
         return _fail(path, line, column, f"caractère inattendu ({e.problem})",
                      "mettez la valeur entre guillemets : \"…\"")
@@ -227,7 +258,8 @@ def _construct(path: Path, node: yaml.Node) -> Any:
         if key in result:
             mark = key_node.start_mark
             first = next(k for k, _ in node.value if k.value == key).start_mark
-            raise _fail(path, mark.line + 1, mark.column + 1, f"champ « {key} » en double (déjà présent ligne {first.line + 1})",
+            raise _fail(path, mark.line + 1, mark.column + 1,
+                        f"champ « {key} » en double (déjà présent ligne {first.line + 1})",
                         "gardez un seul exemplaire de ce champ et supprimez l'autre")
         result[key] = _construct(path, value_node)
     return result
