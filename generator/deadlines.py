@@ -1,0 +1,161 @@
+"""What a case still owes, with the date it is due: the échéancier.
+
+One place for the due-date arithmetic of a measure (contract, reviews,
+visits of the current month, reports to the SPSLH, diagnostics, end of
+measure). `astre status` lists these items; `.ics` export turns them into
+calendar events. Every delay comes from `astre.yaml`'s `programme` section.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
+
+from .cases import Case
+from .rules import end_of_measure, french_date, review_key, visits_by_month
+from .timeline import add_months, month_of_measure, parse
+
+CLOSED = ("terminee", "rompue", "refusee")
+# A requested diagnostic without answer is worth a reminder to the Département after
+# this many days (the structure's habit, not a rule of the programme).
+DIAGNOSTIC_RELANCE_JOURS = 30
+# The end of a measure is announced this many days ahead (« fin_prevue within 30 days »).
+FIN_PREVENANCE_JOURS = 30
+
+_SIGNALEMENT = {"situation_menage": "situation du ménage", "projet_travaux": "projet de travaux",
+                "financement": "financement", "autre": "autre"}
+
+
+@dataclass(frozen=True)
+class DueItem:
+    """One thing to do on a case, due on `due`.
+
+    `key` is stable for a given case and obligation (it makes the calendar UID);
+    `action` is French and never holds the household's name or address.
+    """
+
+    case_id: str
+    referent: str
+    due: date
+    key: str
+    action: str
+    # Shown in the table only when the item is due soon: it changes with the date.
+    detail: str = ""
+
+
+def contract_due(start: date, programme: dict[str, Any]) -> date:
+    """Return the last day to send the signed contract to the SPSLH."""
+    return add_months(start, programme["delai_envoi_contrat_mois"])
+
+
+def review_due(start: date, month: int) -> date:
+    """Return the due date of the intermediate review at `month` months."""
+    return add_months(start, month)
+
+
+def final_review_due(case: Case, start: date, programme: dict[str, Any]) -> date:
+    """Return the due date of the final review: the exit, or the planned end of the measure."""
+    return end_of_measure(case) or add_months(start, programme["duree_mois"])
+
+
+def due_items(case: Case, programme: dict[str, Any], today: date) -> list[DueItem]:
+    """Return every pending obligation of a valid case, past or future, by due date."""
+    mesure = case.get("mesure")
+    status = mesure.get("statut")
+    start = parse(mesure.get("dates", {}).get("debut"))
+    items: list[DueItem] = []
+
+    def add(due: date, key: str, action: str, detail: str = "") -> None:
+        items.append(DueItem(case.id, str(mesure.get("referent", "")), due, key, action, detail))
+
+    _exit_report(case, programme, add)
+    if start is not None and status in ("en_cours", *CLOSED):
+        _reviews(case, programme, start, status in CLOSED, add)
+    if status not in CLOSED:
+        _changes(case, programme, add)
+        _diagnostics(case, add)
+        if start is not None and status == "en_cours":
+            _contract(case, programme, start, add)
+            _visits(case, programme, start, today, add)
+            _end(case, programme, start, add)
+    return sorted(items, key=lambda i: (i.due, i.key))
+
+
+def _contract(case: Case, programme: dict[str, Any], start: date, add: Any) -> None:
+    contract = case.get("contrat")
+    if contract.get("date_envoi_spslh"):
+        return
+    action = ("Envoyer le contrat signé au SPSLH" if contract.get("date_signature")
+              else "Faire signer le contrat et l'envoyer au SPSLH")
+    add(contract_due(start, programme), "contrat", action)
+
+
+def _reviews(case: Case, programme: dict[str, Any], start: date, closed: bool, add: Any) -> None:
+    written = {b.get("echeance"): b for b in case.get("bilans").get("bilans", [])}
+    exit_day = end_of_measure(case)
+    for month in programme["bilans_mois"]:
+        due = review_due(start, month)
+        if closed or (exit_day and exit_day <= due):
+            continue  # an intermediate review is no longer owed once the measure has ended
+        review = written.get(review_key(month))
+        if review is None:
+            add(due, f"bilan-{month}", f"Rédiger le bilan à {month} mois")
+        elif not review.get("date_envoi_spslh"):
+            add(due, f"bilan-{month}-envoi", f"Envoyer le bilan à {month} mois au SPSLH")
+    due = final_review_due(case, start, programme)
+    final = written.get("final")
+    if final is None:
+        add(due, "bilan-final", "Rédiger le bilan final")
+    elif not final.get("date_envoi_spslh"):
+        add(due, "bilan-final-envoi", "Envoyer le bilan final au SPSLH")
+
+
+def _visits(case: Case, programme: dict[str, Any], start: date, today: date, add: Any) -> None:
+    month = month_of_measure(start, today)
+    exit_day = end_of_measure(case)
+    if not 1 <= month <= programme["duree_mois"] or (exit_day and exit_day < today):
+        return
+    number, first, last, total, home = visits_by_month(case, start, month)[-1]
+    quota = programme["visites"]
+    if total >= quota["minimum_par_mois"] and home >= quota["minimum_domicile_par_mois"]:
+        return
+    add(last, f"visites-mois-{number}", f"Visites du mois {number} de la mesure (depuis le {french_date(first)})",
+        f"{total}/{quota['minimum_par_mois']} dont {home} à domicile")
+
+
+def _changes(case: Case, programme: dict[str, Any], add: Any) -> None:
+    delay = timedelta(days=programme["delai_signalement_jours"])
+    for index, change in enumerate(case.get("suivi").get("signalements", [])):
+        day = parse(change.get("date_changement"))
+        if day and not change.get("date_signalement"):
+            nature = _SIGNALEMENT.get(change.get("nature"), "autre")
+            add(day + delay, f"signalement-{index + 1}",
+                f"Signaler au SPSLH le changement du {french_date(day)} ({nature})")
+
+
+def _exit_report(case: Case, programme: dict[str, Any], add: Any) -> None:
+    exit_data = case.get("sortie")
+    day = parse(exit_data.get("date"))
+    if day and not exit_data.get("date_signalement_spslh"):
+        add(day + timedelta(days=programme["delai_signalement_jours"]), "sortie",
+            f"Signaler au SPSLH la sortie du {french_date(day)}")
+
+
+def _diagnostics(case: Case, add: Any) -> None:
+    for index, request in enumerate(case.get("diagnostics").get("demandes", [])):
+        day = parse(request.get("date_demande"))
+        if day and request.get("decision", "en_attente") == "en_attente":
+            add(day + timedelta(days=DIAGNOSTIC_RELANCE_JOURS), f"diagnostic-{index + 1}",
+                f"Diagnostic {request.get('type', '')} demandé le {french_date(day)} sans réponse : relancer")
+
+
+def _end(case: Case, programme: dict[str, Any], start: date, add: Any) -> None:
+    end = parse(case.get("mesure").get("dates", {}).get("fin_prevue"))
+    end = end or add_months(start, programme["duree_mois"]) - timedelta(days=1)
+    add(end, "fin-mesure", f"Fin des {programme['duree_mois']} mois de mesure : préparer la sortie")
+
+
+def is_shown(item: DueItem, today: date) -> bool:
+    """True when the item belongs in today's list: overdue, or due within the horizon."""
+    return item.due <= today + timedelta(days=FIN_PREVENANCE_JOURS)

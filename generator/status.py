@@ -1,0 +1,154 @@
+"""`astre status`: what is due or overdue on every case, most urgent first.
+
+Light on purpose (no WeasyPrint, no docxtpl): the référent runs it every morning.
+The `.ics` export turns the same due items into all-day calendar events
+(RFC 5545) that Outlook and Thunderbird import; it names the case id and the
+action only, never the household.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+from .cases import find_case_folders
+from .check import check_case
+from .config import Config
+from .deadlines import DueItem, due_items, is_shown
+from .rules import french_date
+
+INVALID_ACTION = "dossier invalide : lancez « astre check »"
+
+
+@dataclass
+class StatusResult:
+    """Every pending item of the valid cases, and the ids of the invalid ones."""
+
+    today: date
+    items: list[DueItem] = field(default_factory=list)
+    invalid: list[tuple[str, str]] = field(default_factory=list)  # (case id, référent)
+
+    @property
+    def shown(self) -> list[DueItem]:
+        """Items for today's list: overdue or due soon, most urgent first."""
+        return [i for i in self.items if is_shown(i, self.today)]
+
+
+def collect(config: Config, paths: list[Path], today: date) -> StatusResult:
+    """Check every case named by `paths` and gather its due items."""
+    result = StatusResult(today)
+    for folder in find_case_folders(paths, config.cases_dir):
+        case = check_case(folder, config, today)
+        if not case.valid:
+            result.invalid.append((case.id, str(case.get("mesure").get("referent", ""))))
+            continue
+        result.items.extend(due_items(case, config.programme, today))
+    result.items.sort(key=lambda i: (i.due, i.case_id, i.key))
+    return result
+
+
+def state(item: DueItem, today: date) -> str:
+    """Return « en retard de N j », « aujourd'hui » or « dans N j »."""
+    days = (item.due - today).days
+    if days < 0:
+        return f"en retard de {-days} j"
+    return "aujourd'hui" if days == 0 else f"dans {days} j"
+
+
+def _rows(result: StatusResult) -> list[tuple[str, str, str, str, str]]:
+    rows = [("—", case_id, referent, INVALID_ACTION, "à corriger") for case_id, referent in result.invalid]
+    for item in result.shown:
+        action = f"{item.action} : {item.detail}" if item.detail else item.action
+        rows.append((french_date(item.due), item.case_id, item.referent, action, state(item, result.today)))
+    return rows
+
+
+def format_text(result: StatusResult) -> str:
+    """Return the one-screen French table, then a one-line summary."""
+    header = ("Échéance", "Dossier", "Référent", "Action", "État")
+    rows = _rows(result)
+    late = sum(1 for i in result.shown if i.due < result.today)
+    summary = (f"Au {french_date(result.today)} : {len(result.shown)} échéance(s) à 30 jours, "
+               f"dont {late} en retard")
+    if result.invalid:
+        summary += f" ; {len(result.invalid)} dossier(s) invalide(s)"
+    if not rows:
+        return summary + " — rien à faire."
+    widths = [max(len(r[k]) for r in (header, *rows)) for k in range(len(header))]
+    lines = ["  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip() for row in (header, *rows)]
+    lines.insert(1, "  ".join("-" * w for w in widths))
+    return "\n".join([*lines, "", summary])
+
+
+def format_json(result: StatusResult) -> str:
+    """Return every shown item (and invalid case) for programs."""
+    return json.dumps({
+        "date": result.today.isoformat(),
+        "echeances": [{"dossier": i.case_id, "referent": i.referent, "echeance": i.due.isoformat(), "code": i.key,
+                       "action": i.action, "detail": i.detail or None, "jours": (i.due - result.today).days,
+                       "etat": state(i, result.today)} for i in result.shown],
+        "dossiers_invalides": [case_id for case_id, _ in result.invalid],
+    }, ensure_ascii=False, indent=2)
+
+
+# ---------------------------------------------------------------- iCalendar (RFC 5545)
+
+PRODID = "-//astre//Echeancier ASTRE//FR"
+
+
+def _escape(value: str) -> str:
+    """Escape a TEXT value (RFC 5545 § 3.3.11)."""
+    return (value.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,")
+            .replace("\r\n", "\\n").replace("\n", "\\n"))
+
+
+def _fold(line: str) -> str:
+    """Fold a content line at 75 octets, never inside a UTF-8 character (§ 3.1)."""
+    out, current, size = [], "", 0
+    for char in line:
+        width = len(char.encode("utf-8"))
+        limit = 75 if not out else 74  # continuation lines start with one space
+        if size + width > limit:
+            out.append(current)
+            current, size = "", 0
+        current += char
+        size += width
+    out.append(current)
+    return "\r\n ".join(out)
+
+
+def to_ics(result: StatusResult) -> str:
+    """Return every pending due date (not only the next 30 days) as an iCalendar file."""
+    stamp = result.today.strftime("%Y%m%dT000000Z")  # deterministic: two runs give the same bytes
+    lines = ["BEGIN:VCALENDAR", "VERSION:2.0", f"PRODID:{PRODID}", "CALSCALE:GREGORIAN", "METHOD:PUBLISH",
+             "X-WR-CALNAME:Échéances ASTRE"]
+    for item in result.items:
+        end = date.fromordinal(item.due.toordinal() + 1)
+        lines += ["BEGIN:VEVENT",
+                  f"UID:{item.case_id}-{item.key}@astre",
+                  f"DTSTAMP:{stamp}",
+                  f"DTSTART;VALUE=DATE:{item.due.strftime('%Y%m%d')}",
+                  f"DTEND;VALUE=DATE:{end.strftime('%Y%m%d')}",
+                  f"SUMMARY:{_escape(f'{item.case_id} : {item.action}')}",
+                  f"DESCRIPTION:{_escape(f'Dossier ASTRE {item.case_id}. Échéance : {french_date(item.due)}.')}",
+                  "TRANSP:TRANSPARENT",
+                  "END:VEVENT"]
+    lines.append("END:VCALENDAR")
+    return "".join(_fold(line) + "\r\n" for line in lines)
+
+
+def write_atomic(path: Path, data: bytes) -> None:
+    """Write `data` to `path` through a temporary file in the same folder, then rename."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
