@@ -267,5 +267,6 @@ def _construct(path: Path, node: yaml.Node) -> Any:
 
 def _tag_error(path: Path, node: yaml.Node) -> YamlError:
     mark = node.start_mark
-    return _fail(path, mark.line + 1, mark.column + 1, f"étiquette YAML non autorisée « {node.tag} »",
+    tag = node.tag.replace("tag:yaml.org,2002:", "!!")
+    return _fail(path, mark.line + 1, mark.column + 1, f"étiquette YAML non autorisée « {tag} »",
                  "supprimez le « ! » et sa suite ; mettez le texte entre guillemets s'il en contient")
