@@ -1,0 +1,162 @@
+"""Safe YAML loading: YAML 1.2 scalars, refused constructs, located French errors."""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+
+import pytest
+
+from generator import loader
+from generator.errors import YamlError
+from generator.loader import MAX_BYTES, load
+
+
+def write(tmp_path: Path, content: str | bytes, name: str = "f.yaml") -> Path:
+    path = tmp_path / name
+    if isinstance(content, str):
+        content = content.encode("utf-8")
+    path.write_bytes(content)
+    return path
+
+
+def error(tmp_path: Path, content: str | bytes) -> str:
+    with pytest.raises(YamlError) as info:
+        load(write(tmp_path, content))
+    return info.value.problem.format()
+
+
+@pytest.mark.parametrize("text", ["no", "yes", "on", "off", "y", "N", "NO", "Yes", "0612345670", "0o17", "0x1F",
+                                  "1_000", "12:30", "2026-03-12", "2026-03-12T10:00:00", ".inf", ".nan", "=", "<<"])
+def test_yaml_1_1_surprises_stay_strings(tmp_path: Path, text: str) -> None:
+    assert load(write(tmp_path, f"valeur: {text}\n")).data == {"valeur": text}
+
+
+@pytest.mark.parametrize(("text", "value"), [("12", 12), ("-3", -3), ("2640.50", 2640.5), ("0", 0), ("true", True),
+                                             ("false", False), ("~", None), ("null", None), ("", None),
+                                             ("1e3", 1000.0)])
+def test_numbers_booleans_null(tmp_path: Path, text: str, value: object) -> None:
+    data = load(write(tmp_path, f"valeur: {text}\n")).data
+    assert data == {"valeur": value} and type(data["valeur"]) is type(value)
+
+
+def test_keys_stay_strings(tmp_path: Path) -> None:
+    assert load(write(tmp_path, "no: 1\n2026: a\n")).data == {"no": 1, "2026": "a"}
+
+
+def test_duplicate_key_is_located(tmp_path: Path) -> None:
+    message = error(tmp_path, "nom: a\nautre: b\nnom: c\n")
+    assert message.startswith(f"{tmp_path / 'f.yaml'}:3:1: erreur : champ « nom » en double (déjà présent ligne 1)")
+
+
+def test_billion_laughs_refused_fast(tmp_path: Path) -> None:
+    lines = ['a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]']
+    lines += [f"{chr(97 + i)}: &{chr(97 + i)} [" + ",".join([f"*{chr(96 + i)}"] * 9) + "]" for i in range(1, 9)]
+    started = time.perf_counter()
+    message = error(tmp_path, "\n".join(lines) + "\n")
+    assert time.perf_counter() - started < 1.0
+    assert ":1:4: erreur : ancre ou alias YAML interdit (« &a »)" in message
+
+
+def test_alias_alone_refused(tmp_path: Path) -> None:
+    assert ":2:4: erreur : ancre ou alias YAML interdit (« *x »)" in error(tmp_path, "a: 1\nb: *x\n")
+
+
+def test_ampersand_in_text_is_fine(tmp_path: Path) -> None:
+    assert load(write(tmp_path, "nom: Dupont & fils\nnote: 3 * 4\n")).data == {"nom": "Dupont & fils", "note": "3 * 4"}
+
+
+def test_deep_nesting_refused_without_crash(tmp_path: Path) -> None:
+    # 200 000 brackets crash libyaml's recursive composer: refused before composing.
+    message = error(tmp_path, "a: " + "[" * 200_000 + "]" * 200_000 + "\n")
+    assert "structure trop imbriquée" in message
+
+
+def test_invalid_utf8_located(tmp_path: Path) -> None:
+    message = error(tmp_path, b"nom: ok\nville: B\xe9thune\n")
+    assert ":2:9: erreur : caractère illisible : le fichier n'est pas en UTF-8" in message
+    assert "Notepad++" in message
+
+
+@pytest.mark.parametrize("char", ["\x00", "\x07", "\x1b", "\x7f", "\x85"])
+def test_control_characters_refused(tmp_path: Path, char: str) -> None:
+    message = error(tmp_path, f"nom: a{char}b\n")
+    assert f":1:7: erreur : caractère de contrôle invisible (code {ord(char):#04x})" in message
+
+
+def test_bom_and_crlf_accepted(tmp_path: Path) -> None:
+    assert load(write(tmp_path, b"\xef\xbb\xbfnom: a\r\nville: b\r\n")).data == {"nom": "a", "ville": "b"}
+
+
+def test_size_limit(tmp_path: Path) -> None:
+    body = b"nom: a\n"
+    exactly = body + b"#" * (MAX_BYTES - len(body) - 1) + b"\n"
+    assert load(write(tmp_path, exactly)).data == {"nom": "a"}
+    message = error(tmp_path, exactly + b"\n")
+    assert ":1:1: erreur : fichier trop gros" in message
+
+
+def test_tab_indentation(tmp_path: Path) -> None:
+    assert ":2:1: erreur : tabulation dans l'indentation" in error(tmp_path, "a:\n\tb: 1\n")
+
+
+@pytest.mark.parametrize(("text", "message"), [
+    ("objet: Visite : budget\n", "deux-points « : » inattendu dans une valeur — ajoutez des guillemets"),
+    ('objet: "pas fermé\n', "guillemets non refermés"),
+    ("a: 1\n---\nb: 2\n", "plusieurs documents"),
+    ("a: !!python/object/apply:os.system [ls]\n", "étiquette YAML non autorisée « !!python/object/apply:os.system »"),
+    ("a: !perso x\n", "étiquette YAML non autorisée"),
+    ("? [a, b]\n: c\n", "nom de champ invalide"),
+    ("a: @b\n", "caractère inattendu"),
+])
+def test_syntax_errors_in_french(tmp_path: Path, text: str, message: str) -> None:
+    result = error(tmp_path, text)
+    assert message in result
+    assert f"{tmp_path / 'f.yaml'}:" in result
+
+
+def test_empty_file_is_none(tmp_path: Path) -> None:
+    assert load(write(tmp_path, "# rien\n")).data is None
+
+
+def test_missing_file(tmp_path: Path) -> None:
+    with pytest.raises(YamlError) as info:
+        load(tmp_path / "absent.yaml")
+    assert info.value.problem.format().startswith(f"{tmp_path / 'absent.yaml'}:1:1: erreur : fichier introuvable")
+
+
+def test_unreadable_file_message(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Works as root too: the PermissionError is simulated."""
+    path = write(tmp_path, "nom: a\n")
+
+    def refuse(self: Path) -> bytes:
+        raise PermissionError(13, "Permission denied", str(self))
+
+    monkeypatch.setattr(Path, "read_bytes", refuse)
+    with pytest.raises(YamlError) as info:
+        load(path)
+    assert ":1:1: erreur : lecture interdite (droits insuffisants)" in info.value.problem.format()
+
+
+@pytest.mark.skipif(os.name != "posix" or os.geteuid() == 0, reason="root lit même les fichiers en mode 000")
+def test_unreadable_file_real_permissions(tmp_path: Path) -> None:
+    path = write(tmp_path, "nom: a\n")
+    path.chmod(0)
+    try:
+        with pytest.raises(YamlError, match="lecture interdite"):
+            load(path)
+    finally:
+        path.chmod(0o644)
+
+
+def test_locate_points_at_values_and_keys(tmp_path: Path) -> None:
+    doc = load(write(tmp_path, "a:\n  b:\n    - x\n    - {c: 1}\n"))
+    assert doc.locate(("a", "b", 1, "c")) == (4, 11)
+    assert doc.locate(("a",), key="b") == (2, 3)
+    assert doc.locate(("a", "absent")) == (2, 3)
+
+
+def test_libyaml_is_used() -> None:
+    """The pure-Python parser is ten times slower: the C parser must be the one loaded."""
+    assert loader._Parser.__module__.startswith("yaml._yaml")
