@@ -112,6 +112,25 @@ def new(ctx: click.Context, case_id: str) -> None:
     click.echo(f"Dossier créé : {target}\nRemplissez les fichiers puis lancez « astre check {target} ».")
 
 
+@cli.command()
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--force", is_flag=True, help="Tout reconstruire, même les documents à jour.")
+@click.option("--document", "forms", multiple=True, metavar="DOCUMENT",
+              help="Ne construire que ce document (répétable), par exemple « contrat ».")
+@click.option("-j", "--jobs", type=click.IntRange(1), help="Nombre de processus (par défaut : un par cœur).")
+@DATE_OPTION
+@click.pass_context
+def build(ctx: click.Context, paths: tuple[Path, ...], force: bool, forms: tuple[str, ...], jobs: int | None,
+          today: date) -> None:
+    """Construire les documents (DOCX et PDF) des dossiers, seulement ceux qui ont changé."""
+    from .build import build as run_build
+
+    summary = run_build(_config(ctx), list(paths) or None, forms=list(forms) or None, force=force, jobs=jobs,
+                        today=today, progress=True)
+    click.echo(summary.format(), err=not summary.ok)
+    sys.exit(0 if summary.ok else 1)
+
+
 def main() -> None:
     """Entry point of the `astre` console script."""
     cli(prog_name="astre")

@@ -1,0 +1,308 @@
+"""`astre build`: every applicable document of every case, in DOCX and PDF, incrementally.
+
+The stages, like MkDocs' build: collect the cases, decide what is out of date
+(manifest of input hashes, stat fast path), then per case: load and check,
+compute the context once, render each ready form to DOCX and PDF, write
+atomically. Nothing heavy (WeasyPrint, docxtpl) is imported when nothing
+needs rebuilding.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import sys
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from . import __version__
+from .cases import find_case_folders
+from .config import Config, load_config
+from .errors import AstreError, RenderError
+from .forms import Form, labels_path, load_forms, template_path, template_roots
+from .writer import safe_target, write_atomic
+
+MANIFEST_NAME = ".astre-manifest.json"
+MANIFEST_FORMAT = 1
+
+
+@dataclass
+class BuildSummary:
+    """What a build did: files written, documents already up to date, failures (French reasons)."""
+
+    built: list[Path] = field(default_factory=list)
+    up_to_date: int = 0
+    failed: list[tuple[str, str]] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        """True when nothing failed."""
+        return not self.failed
+
+    def format(self) -> str:
+        """Return the French summary, one line per failure."""
+        lines = [f"{who} : {why}" for who, why in self.failed]
+        n, u, f = len(self.built), self.up_to_date, len(self.failed)
+        lines.append(f"{n} fichier{'s' if n > 1 else ''} construit{'s' if n > 1 else ''}, "
+                     f"{u} document{'s' if u > 1 else ''} à jour, {f} en échec")
+        return "\n".join(lines)
+
+
+@dataclass
+class CaseOutcome:
+    """A worker's answer for one case: outputs per form, files written, failures."""
+
+    case_id: str
+    outputs: dict[str, list[str]] = field(default_factory=dict)
+    built: list[str] = field(default_factory=list)
+    failed: list[tuple[str, str]] = field(default_factory=list)
+
+
+# ---------------------------------------------------------------- hashing and manifest
+
+def _stat(path: Path) -> list[int] | None:
+    try:
+        st = path.stat()
+    except OSError:
+        return None
+    return [st.st_mtime_ns, st.st_size]
+
+
+def _hash_files(paths: list[Path], extra: str, previous: dict[str, Any] | None) -> dict[str, Any]:
+    """Return {"stats", "hash"} for `paths`, reusing the previous hash when no stat changed."""
+    stats = {str(p): _stat(p) for p in paths}
+    if previous and previous.get("stats") == stats and previous.get("extra") == extra:
+        return previous
+    digest = hashlib.sha256(extra.encode())
+    for p in paths:
+        digest.update(str(p).encode() + b"\0")
+        if stats[str(p)] is not None:
+            digest.update(p.read_bytes())
+        digest.update(b"\0")
+    return {"stats": stats, "extra": extra, "hash": digest.hexdigest()}
+
+
+def _case_files(folder: Path) -> list[Path]:
+    with os.scandir(folder) as entries:
+        return sorted(Path(e.path) for e in entries if e.name.endswith((".yaml", ".yml")) and e.is_file())
+
+
+def _shared_inputs(config: Config) -> list[Path]:
+    """Inputs of every document: config, labels, shared HTML pieces (base, partials, CSS), logo."""
+    paths = [config.path, labels_path()]
+    for root in template_roots(config):
+        folder = root / "html"
+        if folder.is_dir():
+            paths += sorted(p for p in folder.iterdir() if p.name.startswith("_") or p.suffix == ".css"
+                            or p.name == "base.html")
+    logo = config.structure.get("logo")
+    if logo:
+        paths.append(config.root / logo)
+    return paths
+
+
+def _form_inputs(form: Form, config: Config) -> list[Path]:
+    return [form.path, template_path("docx", form.docx, config), template_path("html", form.html, config)]
+
+
+def _read_manifest(path: Path) -> dict[str, Any]:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) and data.get("format") == MANIFEST_FORMAT else {}
+
+
+def _doc_key(*parts: str) -> str:
+    return hashlib.sha256("\0".join(parts).encode()).hexdigest()[:32]
+
+
+# ---------------------------------------------------------------- the orchestrator
+
+def build(config: Config, paths: list[Path] | None = None, *, forms: list[str] | None = None, force: bool = False,
+          jobs: int | None = None, today: date | None = None, progress: bool = False) -> BuildSummary:
+    """Build the documents of the cases in `paths` (all cases by default) that are out of date."""
+    today = today or date.today()
+    output_dir = config.output_dir
+    manifest_path = output_dir / MANIFEST_NAME
+    manifest = {} if force else _read_manifest(manifest_path)
+    old_cases: dict[str, Any] = (_read_manifest(manifest_path) if force else manifest).get("cases", {})
+    selected = load_forms(config, forms)
+    shared = _hash_files(_shared_inputs(config), __version__, manifest.get("shared"))
+    form_hashes = {f.id: _hash_files(_form_inputs(f, config), "", manifest.get("forms", {}).get(f.id))
+                   for f in selected}
+    summary = BuildSummary()
+    todo: list[tuple[Path, list[str], dict[str, str]]] = []
+    new_cases: dict[str, Any] = dict(old_cases)
+    for folder in find_case_folders(list(paths or []), config.cases_dir):
+        case_id = folder.name
+        record = old_cases.get(case_id, {})
+        case_hash = _hash_files(_case_files(folder), "", record.get("input"))
+        keys = {f.id: _doc_key(shared["hash"], form_hashes[f.id]["hash"], case_hash["hash"]) for f in selected}
+        docs = record.get("docs", {})
+        stale = [fid for fid, key in keys.items()
+                 if force or docs.get(fid, {}).get("key") != key
+                 or not all(os.path.exists(output_dir / out) for out in docs[fid].get("outputs", []))]
+        summary.up_to_date += sum(len(docs[fid].get("outputs", [])) // 2 for fid in keys if fid not in stale)
+        if stale:
+            todo.append((folder, stale, keys))
+            new_cases[case_id] = {"input": case_hash, "docs": docs}
+    for outcome, keys in _run(config, todo, today, jobs, progress):
+        record = new_cases[outcome.case_id]
+        summary.built += [output_dir / rel for rel in outcome.built]
+        summary.failed += outcome.failed
+        for form_id, outputs in outcome.outputs.items():
+            _remove_stale(output_dir, record["docs"].get(form_id, {}).get("outputs", []), outputs)
+            record["docs"][form_id] = {"key": keys[form_id], "outputs": outputs}
+    if todo or not manifest_path.exists() or manifest.get("shared") != shared:
+        new_manifest = {"format": MANIFEST_FORMAT, "shared": shared,
+                        "forms": {**manifest.get("forms", {}), **form_hashes}, "cases": new_cases}
+        write_atomic(manifest_path, json.dumps(new_manifest, ensure_ascii=False, sort_keys=True).encode())
+    return summary
+
+
+def _remove_stale(output_dir: Path, old: list[str], new: list[str]) -> None:
+    """Delete outputs listed in the manifest that the case no longer produces (and only those)."""
+    for rel in set(old) - set(new):
+        try:
+            safe_target(output_dir, rel).unlink(missing_ok=True)
+        except RenderError:
+            continue
+
+
+def _run(config: Config, todo: list[tuple[Path, list[str], dict[str, str]]], today: date, jobs: int | None,
+         progress: bool) -> Any:
+    """Yield (outcome, keys) per case, in parallel when there are several cases and cores."""
+    if not todo:
+        return
+    jobs = max(1, min(jobs or os.cpu_count() or 1, len(todo)))
+    show = progress and sys.stderr.isatty()
+    done = 0
+
+    def tick(case_id: str) -> None:
+        nonlocal done
+        done += 1
+        if show:
+            sys.stderr.write(f"\r\033[K[{done}/{len(todo)}] {case_id}")
+            if done == len(todo):
+                sys.stderr.write("\n")
+            sys.stderr.flush()
+
+    if jobs == 1:
+        _init_worker(config.path)
+        for folder, stale, keys in todo:
+            outcome = build_case(folder, stale, today)
+            tick(outcome.case_id)
+            yield outcome, keys
+        return
+    from concurrent.futures import ProcessPoolExecutor
+
+    with ProcessPoolExecutor(max_workers=jobs, initializer=_init_worker, initargs=(config.path,)) as pool:
+        futures = [(pool.submit(build_case, folder, stale, today), keys) for folder, stale, keys in todo]
+        for future, keys in futures:
+            outcome = future.result()
+            tick(outcome.case_id)
+            yield outcome, keys
+
+
+# ---------------------------------------------------------------- one case (in a worker)
+
+_WORKER: dict[str, Any] = {}
+
+
+def _init_worker(config_path: Path) -> None:
+    """Load the configuration and import the renderers once per process."""
+    if _WORKER.get("config_path") == config_path:
+        return
+    from . import render_docx, render_pdf  # noqa: F401  (heavy imports, once)
+
+    _WORKER.update(config_path=config_path, config=load_config(config_path))
+
+
+def build_case(folder: Path, form_ids: list[str], today: date) -> CaseOutcome:
+    """Load, check and render the given forms of one case; never raises on a case problem."""
+    from .check import check_case
+    from .context import case_context
+
+    config: Config = _WORKER["config"]
+    outcome = CaseOutcome(folder.name)
+    case = check_case(folder, config, today)
+    if not case.valid:
+        errors = [p for p in case.problems if p.severity == "erreur"]
+        reason = "dossier invalide, aucun document produit : " + " ; ".join(p.format() for p in errors[:3])
+        if len(errors) > 3:
+            reason += f" (et {len(errors) - 3} autre(s) : lancez « astre check »)"
+        outcome.failed.append((case.id, reason))
+        return outcome
+    context: dict[str, Any] | None = None
+    for form in load_forms(config, form_ids):
+        try:
+            if _ready(case, form):
+                context = context or case_context(case, config)
+                outcome.outputs[form.id] = _render_form(case, form, config, context, outcome)
+            else:
+                outcome.outputs[form.id] = []
+        except AstreError as e:
+            outcome.failed.append((f"{case.id} ({form.id})", str(e)))
+    return outcome
+
+
+def _ready(case: Any, form: Form) -> bool:
+    from .forms import check_form
+
+    return not check_form(case, form)
+
+
+def _render_form(case: Any, form: Form, config: Config, context: dict[str, Any], outcome: CaseOutcome) -> list[str]:
+    from .context import ITEM_BUILDERS, text
+    from .render_docx import render_docx
+    from .render_pdf import render_pdf
+
+    roots = template_roots(config)
+    docx_template = template_path("docx", form.docx, config)
+    html_template = template_path("html", form.html, config)
+    search = tuple(r / "html" for r in roots if (r / "html").is_dir())
+    stylesheet = template_path("html", "astre.css", config)
+    assets = tuple(r / "assets" for r in roots if (r / "assets").is_dir())
+    author = config.structure["nom"]
+    outputs = []
+    for suffix, item in form.items(case):
+        values = dict(context)
+        if form.repeat is not None and item is not None:
+            builder = ITEM_BUILDERS.get(form.repeat["nom"])
+            values[form.repeat["nom"]] = (builder(case, config, item) if builder else
+                                          {k: text(v) for k, v in item.items() if not k.startswith("_")})
+        when = _document_date(case, form, item)
+        values["document"] = {"titre": form.title, "date": _french(when)}
+        title = f"{form.title} — {context['menage']['designation']}"
+        name = form.output + (f"-{suffix}" if suffix else "")
+        docx = render_docx(docx_template, values, when, title, author)
+        pdf = render_pdf(html_template, search, stylesheet, assets, values, when, title, author)
+        for ext, data in (("docx", docx), ("pdf", pdf)):
+            rel = f"{case.id}/{name}.{ext}"
+            write_atomic(safe_target(config.output_dir, rel), data)
+            outcome.built.append(rel)
+            outputs.append(rel)
+    return outputs
+
+
+def _french(when: date) -> str:
+    from .context import day
+
+    return day(when)
+
+
+def _document_date(case: Any, form: Form, item: dict[str, Any] | None) -> date:
+    from .timeline import parse
+
+    for dotted in form.date_paths:
+        head, *rest = dotted.split(".")
+        value: Any = item if head == "element" else case.get(head)
+        for step in rest:
+            value = value.get(step) if isinstance(value, dict) else None
+        if parse(value):
+            return parse(value)  # type: ignore[return-value]
+    raise RenderError(f"{form.title} : aucune date de document (cherchée dans {', '.join(form.date_paths)})")

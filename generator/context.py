@@ -1,0 +1,375 @@
+"""The render context: every value a document shows, computed once, in French.
+
+Templates (DOCX and HTML) only lay these values out: dates are already
+« 12 mars 2026 », amounts « 2 640,00 € », codes already turned into labels
+(from forms/libelles.yaml). Optional values are either a French placeholder
+(« non renseigné ») or None/empty, which templates guard with `{% if %}`.
+Nothing here depends on today's date, so a document is reproducible.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from babel.dates import format_date
+from babel.numbers import format_currency, format_decimal
+
+from . import FORMS_DIR, bareme
+from .cases import Case
+from .config import Config
+from .loader import load
+from .rules import household_category, review_key
+from .timeline import add_months, age, month_of_measure, parse
+
+LOCALE = "fr_FR"
+LABELS_FILE = FORMS_DIR / "libelles.yaml"
+MISSING = "non renseigné"
+MISSING_DATE = "date non renseignée"
+
+
+@cache
+def labels(path: Path = LABELS_FILE) -> dict[str, dict[str, str]]:
+    """Return the French labels of coded values, by family."""
+    return load(path).data
+
+
+def label(family: str, value: Any) -> str:
+    """Return the French label of a coded value (the code itself if unknown)."""
+    if value is None:
+        return MISSING
+    return labels().get(family, {}).get(str(value), str(value))
+
+
+def money(value: Any) -> str:
+    """Return « 2 640,00 € » (Babel, narrow no-break spaces), or the placeholder."""
+    if value is None:
+        return MISSING
+    return format_currency(value, "EUR", locale=LOCALE)
+
+
+def day(value: Any) -> str:
+    """Return « 12 mars 2026 » from an ISO date, or the placeholder."""
+    parsed = value if isinstance(value, date) else parse(value)
+    return format_date(parsed, "d MMMM y", locale=LOCALE) if parsed else MISSING_DATE
+
+
+def percent(rate: float | None) -> str:
+    """Return a signed rate « +12,5 % », or the placeholder."""
+    if rate is None:
+        return MISSING
+    sign = "+" if rate > 0 else ""
+    return f"{sign}{format_decimal(round(rate * 100, 1), format='#,##0.0', locale=LOCALE)}\u202f%"
+
+
+def text(value: Any) -> str:
+    """Return a free text cleaned of its trailing newline, or the placeholder."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return MISSING
+    return str(value).strip()
+
+
+def optional(value: Any) -> str:
+    """Return a free text, or "" (templates test it with `{% if %}`)."""
+    return "" if value is None else str(value).strip()
+
+
+def yes_no(value: Any) -> str:
+    """Return « oui », « non » or the placeholder."""
+    return MISSING if value is None else ("oui" if value else "non")
+
+
+def case_context(case: Case, config: Config) -> dict[str, Any]:
+    """Return the values shared by every document of a case."""
+    mesure = case.get("mesure")
+    dates = mesure.get("dates", {})
+    reference = parse(dates.get("saisine")) or parse(dates.get("reperage")) or parse(dates.get("debut"))
+    return {
+        "structure": _structure(config),
+        "programme": _programme(config),
+        "mesure": _mesure(mesure),
+        "menage": _menage(case, reference),
+        "logement": _logement(case.get("logement")),
+        "travaux": _travaux(case.get("travaux")),
+        "financement": _financement(case.get("financement")),
+        "contrat": _contrat(case.get("contrat")),
+        "suivi": _suivi(case.get("suivi")),
+        "sortie": _sortie(case.get("sortie")),
+    }
+
+
+def _structure(config: Config) -> dict[str, Any]:
+    s = config.structure
+    logo = config.root / s["logo"] if s.get("logo") else None
+    return {
+        "nom": s["nom"],
+        # Absolute path of the logo, or "" when absent: documents are then made without it.
+        "logo": str(logo.resolve()) if logo is not None and logo.is_file() else "",
+        "adresse": list(s["adresse"]),
+        "telephone": optional(s.get("telephone")),
+        "courriel": optional(s.get("courriel")),
+        "ville_signature": optional(s.get("ville_signature")) or MISSING,
+    }
+
+
+def _programme(config: Config) -> dict[str, Any]:
+    p = config.programme
+    return {
+        "nom": p["nom"],
+        "financeur": p["financeur"],
+        "service": p["service_destinataire"],
+        "duree_mois": p["duree_mois"],
+        "bilans_mois": ", ".join(str(m) for m in p["bilans_mois"]),
+        "visites_minimum": p["visites"]["minimum_par_mois"],
+        "visites_domicile": p["visites"]["minimum_domicile_par_mois"],
+        "delai_contrat_mois": p["delai_envoi_contrat_mois"],
+        "tarif_mensuel": money(p["tarif_mensuel"]),
+        "tarif_mesure": money(p["tarif_mensuel"] * p["duree_mois"]),
+        "diagnostic_simple": money(p["diagnostics"]["simple"]),
+        "diagnostic_complet": money(p["diagnostics"]["complet"]),
+    }
+
+
+def _mesure(m: dict[str, Any]) -> dict[str, Any]:
+    dates, origine, territoire = m.get("dates", {}), m.get("origine", {}), m.get("territoire", {})
+    return {
+        "identifiant": m.get("identifiant", ""),
+        "referent": text(m.get("referent")),
+        "statut": label("statut_mesure", m.get("statut")),
+        "dates": {k: day(dates.get(k)) for k in ("reperage", "saisine", "validation", "debut", "fin_prevue")},
+        "origine": {"structure": text(origine.get("structure")), "type": label("origine", origine.get("type")),
+                    "contact": optional(origine.get("contact"))},
+        "territoire": {"mds": text(territoire.get("mds")), "commune": text(territoire.get("commune")),
+                       "code_insee": optional(territoire.get("code_insee")),
+                       "perimetre": label("perimetre", territoire.get("perimetre")),
+                       "nom_perimetre": optional(territoire.get("nom_perimetre"))},
+        "partenaires": [{"nom": p["nom"], "type": label("partenaire", p.get("type")), "role": optional(p.get("role"))}
+                        for p in m.get("partenaires", [])],
+        "mar": optional(m.get("mon_accompagnateur_renov")),
+    }
+
+
+def _menage(case: Case, reference: date | None) -> dict[str, Any]:
+    m = case.get("menage")
+    adresse = m.get("adresse", {})
+    membres = []
+    for p in m.get("membres", []):
+        born = parse(p.get("date_naissance"))
+        membres.append({"prenom": p["prenom"], "nom": p["nom"], "lien": label("lien", p.get("lien")),
+                        "date_naissance": day(born), "age": f"{age(born, reference)} ans" if born and reference else MISSING,
+                        "situation": optional(p.get("situation"))})
+    ressources = m.get("ressources", [])
+    charges = m.get("charges", [])
+    dettes = m.get("dettes", [])
+    category, _ = household_category(case)
+    situation = m.get("situation", {})
+    rfr = m.get("revenu_fiscal_reference", {})
+    return {
+        "designation": m.get("designation", ""),
+        "adresse": f"{adresse.get('rue', '')}, {adresse.get('code_postal', '')} {adresse.get('commune', '')}",
+        "telephone": optional(m.get("telephone")) or MISSING,
+        "membres": membres,
+        "nombre_personnes": len(membres),
+        "ressources": [{"nature": label("ressource", r.get("nature")), "beneficiaire": optional(r.get("beneficiaire")),
+                        "montant": money(r.get("montant_mensuel"))} for r in ressources],
+        "total_ressources": money(sum(r.get("montant_mensuel", 0) for r in ressources)),
+        "charges": [{"nature": label("charge", c.get("nature")), "libelle": optional(c.get("libelle")),
+                     "montant": money(c.get("montant_mensuel"))} for c in charges],
+        "total_charges": money(sum(c.get("montant_mensuel", 0) for c in charges)),
+        "dettes": [{"creancier": d["creancier"], "nature": label("dette", d.get("nature")), "montant": money(d.get("montant")),
+                    "plan_apurement": yes_no(d.get("plan_apurement"))} for d in dettes],
+        "total_dettes": money(sum(d.get("montant", 0) for d in dettes)),
+        "rfr": {"annee": str(rfr.get("annee_revenus", MISSING)), "montant": money(rfr.get("montant"))},
+        "categorie": bareme.LABELS.get(category, "non calculée (barème ANAH absent)") if category else
+        "non calculée (barème ANAH absent)",
+        "sante": optional(situation.get("sante")),
+        "mobilite": label("mobilite", situation.get("mobilite")),
+        "protection_juridique": label("protection_juridique", situation.get("protection_juridique")),
+        "isolement": yes_no(situation.get("isolement")),
+        "difficultes": [label("difficulte", d) for d in m.get("difficultes_saisine", [])],
+        "difficultes_precisions": optional(m.get("difficultes_precisions")),
+    }
+
+
+def _logement(lg: dict[str, Any]) -> dict[str, Any]:
+    avant, apres = lg.get("dpe_avant", {}), lg.get("dpe_apres") or {}
+    chauffage, insalubrite = lg.get("chauffage", {}), lg.get("insalubrite") or {}
+    return {
+        "type": label("type_logement", lg.get("type")),
+        "annee_construction": str(lg.get("annee_construction", MISSING)),
+        "surface": f"{format_decimal(lg['surface_habitable'], locale=LOCALE)} m²" if lg.get("surface_habitable") else MISSING,
+        "dpe_avant": avant.get("classe", MISSING),
+        "dpe_avant_date": day(avant.get("date")) if avant.get("date") else "",
+        "dpe_apres": apres.get("classe", ""),
+        "chauffage": label("energie", chauffage.get("energie")),
+        "chauffage_description": optional(chauffage.get("description")),
+        "insalubrite": label("insalubrite", insalubrite.get("nature")) if insalubrite else MISSING,
+        "insalubrite_description": optional(insalubrite.get("description")),
+        "etat": text(lg.get("etat")),
+    }
+
+
+def variation_rate(postes: list[dict[str, Any]]) -> float | None:
+    """Return (done − planned at referral) / planned at referral, or None without a plan."""
+    planned = sum(p.get("montant_prevu") or 0 for p in postes if p.get("prevu_a_la_saisine"))
+    done = sum(p.get("montant_realise") or 0 for p in postes if p.get("statut") == "realise")
+    return (done - planned) / planned if planned else None
+
+
+def _poste(p: dict[str, Any]) -> dict[str, Any]:
+    entreprise = p.get("entreprise") or {}
+    return {"intitule": p["intitule"], "type": label("type_travaux", p.get("type")),
+            "prevu_a_la_saisine": yes_no(p.get("prevu_a_la_saisine")),
+            "montant_prevu": money(p.get("montant_prevu")), "statut": label("statut_travaux", p.get("statut")),
+            "montant_realise": money(p.get("montant_realise")),
+            "entreprise": entreprise.get("nom", MISSING) + (" (RGE)" if entreprise.get("rge") else ""),
+            "date_fin": day(p.get("date_fin")) if p.get("date_fin") else ""}
+
+
+def _travaux(t: dict[str, Any]) -> dict[str, Any]:
+    postes = t.get("postes", [])
+    at_referral = [p for p in postes if p.get("prevu_a_la_saisine")]
+    done = [p for p in postes if p.get("statut") == "realise"]
+    reception = t.get("reception") or {}
+    return {
+        "postes": [_poste(p) for p in postes],
+        "postes_saisine": [_poste(p) for p in at_referral],
+        "postes_realises": [_poste(p) for p in done],
+        "total_prevu": money(sum(p.get("montant_prevu") or 0 for p in postes)),
+        "total_prevu_saisine": money(sum(p.get("montant_prevu") or 0 for p in at_referral)),
+        "total_realise": money(sum(p.get("montant_realise") or 0 for p in done)),
+        "taux_variation": percent(variation_rate(postes)),
+        "types": sorted({label("type_travaux", p.get("type")) for p in postes}),
+        "relogement": optional(t.get("relogement")),
+        "reception": day(reception.get("date")) if reception else "",
+        "reserves": optional(reception.get("reserves")),
+    }
+
+
+def _financement(f: dict[str, Any]) -> dict[str, Any]:
+    aides, prets = f.get("aides", []), f.get("prets", [])
+    avance = f.get("avance_audit") or {}
+    return {
+        "present": bool(f),
+        "cout_total": money(f.get("cout_total")),
+        "aides": [{"financeur": a["financeur"], "type": label("type_financeur", a.get("type_financeur")),
+                   "montant": money(a.get("montant")), "statut": label("statut_aide", a.get("statut"))} for a in aides],
+        "total_aides": money(sum(a.get("montant", 0) for a in aides)),
+        "total_aides_acquises": money(sum(a.get("montant", 0) for a in aides if a.get("statut") in ("accordee", "versee"))),
+        "prets": [{"organisme": p["organisme"], "nature": label("pret", p.get("nature")), "montant": money(p.get("montant")),
+                   "mensualite": money(p.get("mensualite")) if p.get("mensualite") is not None else "",
+                   "statut": label("statut_pret", p.get("statut"))} for p in prets],
+        "reste_a_charge": money(f.get("reste_a_charge")),
+        "avance_audit": ({"montant": money(avance.get("montant")), "financeur": avance.get("financeur", MISSING),
+                          "date": day(avance.get("date")) if avance.get("date") else ""} if avance else None),
+    }
+
+
+def _contrat(c: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "objectifs": [str(o) for o in c.get("objectifs", [])],
+        "etapes": [{"intitule": e["intitule"], "echeance": day(e.get("echeance")) if e.get("echeance") else "à définir"}
+                   for e in c.get("etapes", [])],
+        "engagements_menage": [str(e) for e in c.get("engagements_menage", [])],
+        "engagements_structure": [str(e) for e in c.get("engagements_structure", [])],
+        "date_signature": day(c.get("date_signature")),
+        "date_envoi_spslh": day(c.get("date_envoi_spslh")),
+    }
+
+
+def _suivi(s: dict[str, Any]) -> dict[str, Any]:
+    visites = s.get("visites", [])
+    return {
+        "nombre_visites": len(visites),
+        "nombre_domicile": sum(1 for v in visites if v.get("lieu") == "domicile"),
+        "concertations": [{"date": day(c.get("date")), "objet": text(c.get("objet")),
+                           "participants": ", ".join(c.get("participants", []))} for c in s.get("concertations", [])],
+    }
+
+
+def _sortie(s: dict[str, Any]) -> dict[str, Any] | None:
+    if not s:
+        return None
+    return {"date": day(s.get("date")), "type": label("type_sortie", s.get("type")),
+            "motif": label("motif_sortie", s.get("motif")), "explication": text(s.get("explication")),
+            "date_signalement": day(s.get("date_signalement_spslh"))}
+
+
+def _visits_between(case: Case, first: date, last: date) -> list[dict[str, Any]]:
+    rows = []
+    for v in case.get("suivi").get("visites", []):
+        when = parse(v.get("date"))
+        if when and first <= when <= last:
+            rows.append({"date": day(when), "lieu": label("lieu_visite", v.get("lieu")), "objet": text(v.get("objet")),
+                         "domicile": v.get("lieu") == "domicile"})
+    return rows
+
+
+def _changes_between(case: Case, first: date, last: date) -> list[dict[str, Any]]:
+    rows = []
+    for s in case.get("suivi").get("signalements", []):
+        when = parse(s.get("date_changement"))
+        if when and first <= when <= last:
+            rows.append({"date": day(when), "nature": label("signalement", s.get("nature")),
+                         "description": text(s.get("description")), "date_signalement": day(s.get("date_signalement"))})
+    return rows
+
+
+def review_context(case: Case, config: Config, review: dict[str, Any]) -> dict[str, Any]:
+    """Return the values of one review (bilan): its texts, its period's visits and changes."""
+    start = parse(case.get("mesure").get("dates", {}).get("debut"))
+    when = parse(review.get("date"))
+    months = config.programme["bilans_mois"]
+    echeance = review.get("echeance")
+    if start is None or when is None:
+        first = last = when or date.min
+    elif echeance == "final":
+        first, last = start, parse(case.get("sortie").get("date")) or when
+    else:
+        month = next((m for m in months if review_key(m) == echeance), months[0])
+        previous = max([m for m in months if m < month], default=0)
+        first, last = add_months(start, previous), max(add_months(start, month), when)
+    visits = _visits_between(case, first, last)
+    poursuite = review.get("poursuite")
+    return {
+        "echeance": label("echeance", echeance),
+        "date": day(when),
+        "date_envoi_spslh": day(review.get("date_envoi_spslh")) if review.get("date_envoi_spslh") else "",
+        "mois_mesure": str(month_of_measure(start, when)) if start and when else MISSING,
+        "periode_debut": day(first), "periode_fin": day(last),
+        "effets": text(review.get("effets")),
+        "difficultes": text(review.get("difficultes")),
+        "avancement_travaux": text(review.get("avancement_travaux")),
+        "point_financement": text(review.get("point_financement")),
+        "motifs_echec": optional(review.get("motifs_echec")),
+        "poursuite": MISSING if poursuite is None else (
+            "poursuite de l'accompagnement" if poursuite else "arrêt de l'accompagnement"),
+        "satisfaction": label("satisfaction", review.get("satisfaction")),
+        "satisfaction_commentaire": optional(review.get("satisfaction_commentaire")),
+        "conclusion": text(review.get("conclusion")),
+        "visites": visits,
+        "nombre_visites": len(visits),
+        "nombre_domicile": sum(1 for v in visits if v["domicile"]),
+        "signalements": _changes_between(case, first, last),
+    }
+
+
+def diagnostic_context(config: Config, request: dict[str, Any]) -> dict[str, Any]:
+    """Return the values of one diagnostic request."""
+    kind = request.get("type")
+    return {
+        "type": label("diagnostic", kind),
+        "montant_maximum": money(config.programme["diagnostics"].get(kind)),
+        "date_demande": day(request.get("date_demande")),
+        "justification": text(request.get("justification")),
+        "questions_sociales": optional(request.get("questions_sociales")),
+        "questions_juridiques": optional(request.get("questions_juridiques")),
+        "questions_techniques": optional(request.get("questions_techniques")),
+        "decision": label("decision", request.get("decision")) if request.get("decision") else "",
+        "date_decision": day(request.get("date_decision")) if request.get("date_decision") else "",
+    }
+
+
+ITEM_BUILDERS = {"bilan": review_context, "diagnostic": lambda case, config, item: diagnostic_context(config, item)}

@@ -1,0 +1,90 @@
+"""PDF rendering with WeasyPrint from HTML/CSS templates, fetching only our own assets."""
+
+from __future__ import annotations
+
+from datetime import date
+from functools import cache
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote, urlsplit
+
+from jinja2 import TemplateError
+from weasyprint import CSS, HTML
+from weasyprint.text.fonts import FontConfiguration
+from weasyprint.urls import URLFetcher, URLFetcherResponse
+
+from .errors import RenderError
+from .templating import explain, make_environment
+
+PDF_VARIANT = "pdf/a-3b"
+# The asset base: a made-up local URL, so relative links resolve to names we serve.
+ASSET_BASE = "file:///astre-assets/"
+
+
+class AssetFetcher(URLFetcher):
+    """Serve only files of the allowed asset folders (and the logo); refuse anything else.
+
+    No http(s), no data:, no file outside the folders: a text field holding
+    `<img src="file:///etc/passwd">` is escaped anyway, and would fetch nothing.
+    """
+
+    def __init__(self, folders: tuple[Path, ...], files: dict[str, Path]) -> None:
+        super().__init__(allowed_protocols={"file"}, allow_redirects=False)
+        self._folders = tuple(f.resolve() for f in folders)
+        self._files = files
+
+    def fetch(self, url: str, headers: Any = None) -> URLFetcherResponse:
+        """Return the asset named by `url`, or raise ValueError (WeasyPrint skips it)."""
+        parts = urlsplit(url)
+        if parts.scheme != "file" or not parts.path.startswith("/astre-assets/"):
+            raise ValueError(f"ressource refusée : {url[:80]}")
+        name = unquote(parts.path.removeprefix("/astre-assets/"))
+        if name in self._files:
+            return URLFetcherResponse(url, self._files[name].read_bytes())
+        for folder in self._folders:
+            path = (folder / name).resolve()
+            if path.is_relative_to(folder) and path.is_file():
+                return URLFetcherResponse(url, _read(path))
+        raise ValueError(f"ressource introuvable ou refusée : {name[:80]}")
+
+
+@cache
+def _read(path: Path) -> bytes:
+    return path.read_bytes()
+
+
+@cache
+def _fonts() -> FontConfiguration:
+    return FontConfiguration()
+
+
+@cache
+def _stylesheet(path: Path, mtime_ns: int, fetcher: AssetFetcher) -> CSS:
+    return CSS(string=path.read_text(encoding="utf-8"), base_url=ASSET_BASE, url_fetcher=fetcher,
+               font_config=_fonts())
+
+
+@cache
+def _fetcher(folders: tuple[Path, ...], logo: str) -> AssetFetcher:
+    return AssetFetcher(folders, {"logo.png": Path(logo)} if logo else {})
+
+
+def render_pdf(template: Path, search: tuple[Path, ...], stylesheet: Path, assets: tuple[Path, ...],
+               context: dict[str, Any], when: date, title: str, author: str) -> bytes:
+    """Return the PDF/A-3b bytes of an HTML template rendered with `context` (reproducible)."""
+    try:
+        html = make_environment(*search).get_template(template.name).render(context)
+    except RenderError as e:
+        raise RenderError(f"{template.name} : {e}") from None
+    except TemplateError as e:
+        raise RenderError(explain(e, template)) from None
+    fetcher = _fetcher(assets, context["structure"].get("logo") or "")
+    css = _stylesheet(stylesheet, stylesheet.stat().st_mtime_ns, fetcher)
+    document = HTML(string=html, base_url=ASSET_BASE, url_fetcher=fetcher).render(
+        stylesheets=[css], font_config=_fonts(), pdf_variant=PDF_VARIANT)
+    stamp = when.isoformat() + "T00:00:00Z"
+    metadata = document.metadata
+    metadata.created = metadata.modified = stamp
+    metadata.title, metadata.authors, metadata.lang = title, [author], "fr"
+    metadata.generator = "astre"
+    return document.write_pdf(pdf_variant=PDF_VARIANT, pdf_tags=False)

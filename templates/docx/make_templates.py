@@ -1,0 +1,334 @@
+"""Create the DOCX templates (docxtpl syntax) of templates/docx/ with python-docx.
+
+The .docx files it writes are the real templates: a structure may open them in
+Word or LibreOffice, restyle them and keep them in its own templates folder.
+Run again after changing this script:  .venv/bin/python templates/docx/make_templates.py
+Values come from the render context (generator/context.py), already formatted.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from docx import Document
+from docx.enum.table import WD_TABLE_ALIGNMENT
+from docx.oxml.ns import qn
+from docx.shared import Mm, Pt, RGBColor
+
+HERE = Path(__file__).resolve().parent
+FONT = "Liberation Sans"
+BLUE = RGBColor(0x1F, 0x4E, 0x79)
+
+
+def _font(style, size: float | None = None, bold: bool | None = None, color: RGBColor | None = None) -> None:
+    style.font.name = FONT
+    fonts = style.element.get_or_add_rPr().get_or_add_rFonts()
+    for attr in ("w:ascii", "w:hAnsi", "w:eastAsia", "w:cs"):
+        fonts.set(qn(attr), FONT)
+    if size:
+        style.font.size = Pt(size)
+    if bold is not None:
+        style.font.bold = bold
+    if color is not None:
+        style.font.color.rgb = color
+
+
+def new_document():
+    doc = Document()
+    section = doc.sections[0]
+    section.page_height, section.page_width = Mm(297), Mm(210)
+    section.left_margin = section.right_margin = Mm(18)
+    section.top_margin, section.bottom_margin = Mm(18), Mm(20)
+    _font(doc.styles["Normal"], 10)
+    for name, size in (("Title", 16), ("Heading 1", 12), ("Heading 2", 10.5)):
+        _font(doc.styles[name], size, True, BLUE)
+    _font(doc.styles["Table Grid"])
+    _font(doc.styles["List Bullet"])
+    core = doc.core_properties
+    core.author = core.last_modified_by = "astre"
+    core.title, core.comments, core.keywords, core.subject = "", "", "", ""
+    return doc
+
+
+class Builder:
+    """A tiny writer of docxtpl templates: paragraphs, loops, conditions, tables."""
+
+    def __init__(self) -> None:
+        self.doc = new_document()
+
+    def p(self, text: str, style: str | None = None, bold: bool = False) -> None:
+        para = self.doc.add_paragraph(style=style)
+        run = para.add_run(text)
+        run.bold = bold
+
+    def h(self, text: str, level: int = 1) -> None:
+        self.doc.add_paragraph(text, style=f"Heading {level}")
+
+    def tag(self, text: str) -> None:
+        self.doc.add_paragraph(f"{{%p {text} %}}")
+
+    def bullets(self, loop: str, item: str) -> None:
+        self.tag(f"for {loop}")
+        self.doc.add_paragraph(item, style="List Bullet")
+        self.tag("endfor")
+
+    def if_p(self, condition: str, text: str, style: str | None = None) -> None:
+        self.tag(f"if {condition}")
+        self.p(text, style)
+        self.tag("endif")
+
+    def fields(self, rows: list[tuple[str, str]]) -> None:
+        table = self.doc.add_table(rows=0, cols=2)
+        table.style = "Table Grid"
+        for label, value in rows:
+            cells = table.add_row().cells
+            cells[0].paragraphs[0].add_run(label).bold = True
+            cells[1].paragraphs[0].add_run(value)
+            cells[0].width, cells[1].width = Mm(55), Mm(119)
+        self.doc.add_paragraph()
+
+    def table(self, headers: list[str], loop: str, cells: list[str], totals: list[list[str]] = ()) -> None:
+        table = self.doc.add_table(rows=1, cols=len(headers))
+        table.style = "Table Grid"
+        table.alignment = WD_TABLE_ALIGNMENT.CENTER
+        for cell, text in zip(table.rows[0].cells, headers):
+            cell.paragraphs[0].add_run(text).bold = True
+        table.add_row().cells[0].text = f"{{%tr for {loop} %}}"
+        row = table.add_row().cells
+        for cell, text in zip(row, cells):
+            cell.text = text
+        table.add_row().cells[0].text = "{%tr endfor %}"
+        for total in totals:
+            row = table.add_row().cells
+            for cell, text in zip(row, total):
+                cell.paragraphs[0].add_run(text).bold = True
+        self.doc.add_paragraph()
+
+    def letterhead(self) -> None:
+        table = self.doc.add_table(rows=1, cols=3)
+        logo, structure, recipient = table.rows[0].cells
+        logo.text = "{% if structure.logo %}{{ logo_image }}{% endif %}"
+        logo.width, structure.width, recipient.width = Mm(25), Mm(85), Mm(64)
+        structure.paragraphs[0].add_run("{{ structure.nom }}").bold = True
+        structure.add_paragraph("{% for ligne in structure.adresse %}{{ ligne }} {% endfor %}")
+        structure.add_paragraph("{% if structure.telephone %}Tél. {{ structure.telephone }}{% endif %}"
+                                "{% if structure.courriel %} — {{ structure.courriel }}{% endif %}")
+        recipient.text = "{{ programme.financeur }}"
+        recipient.add_paragraph("{{ programme.service }}")
+        recipient.add_paragraph("{{ programme.nom }}")
+        self.doc.add_paragraph("{{ document.titre }}", style="Title")
+        self.p("{{ structure.ville_signature }}, le {{ document.date }} — référent·e : {{ mesure.referent }} — "
+               "dossier {{ mesure.identifiant }}")
+
+    def financing(self) -> None:
+        self.h("Plan de financement")
+        self.table(["Financeur", "Nature", "Statut", "Montant"], "aide in financement.aides",
+                   ["{{ aide.financeur }}", "{{ aide.type }}", "{{ aide.statut }}", "{{ aide.montant }}"],
+                   [["Total des aides", "", "", "{{ financement.total_aides }}"],
+                    ["Coût total des travaux", "", "", "{{ financement.cout_total }}"],
+                    ["Reste à charge du ménage", "", "", "{{ financement.reste_a_charge }}"]])
+        self.tag("if financement.prets")
+        self.h("Prêts", 2)
+        self.table(["Organisme", "Nature", "Statut", "Montant", "Mensualité"], "pret in financement.prets",
+                   ["{{ pret.organisme }}", "{{ pret.nature }}", "{{ pret.statut }}", "{{ pret.montant }}",
+                    "{{ pret.mensualite }}"])
+        self.tag("endif")
+        self.if_p("financement.avance_audit", "Avance de l'audit énergétique : {{ financement.avance_audit.montant }} "
+                  "par {{ financement.avance_audit.financeur }}.")
+
+    def review(self) -> None:
+        self.h("Le ménage et la mesure")
+        self.fields([("Ménage", "{{ menage.designation }}, {{ menage.adresse }}"),
+                     ("Début de la mesure", "{{ mesure.dates.debut }}"),
+                     ("Date du bilan", "{{ bilan.date }} (mois {{ bilan.mois_mesure }} de la mesure)"),
+                     ("Période couverte", "du {{ bilan.periode_debut }} au {{ bilan.periode_fin }}"),
+                     ("Structure à l'origine", "{{ mesure.origine.structure }}")])
+        self.h("Effets de l'accompagnement")
+        self.p("{{ bilan.effets }}")
+        self.h("Difficultés rencontrées")
+        self.p("{{ bilan.difficultes }}")
+        self.tag("if bilan.motifs_echec")
+        self.h("Motifs d'échec", 2)
+        self.p("{{ bilan.motifs_echec }}")
+        self.tag("endif")
+        self.h("Avancement des travaux")
+        self.p("{{ bilan.avancement_travaux }}")
+        self.table(["Poste", "Type", "Statut", "Montant prévu"], "poste in travaux.postes",
+                   ["{{ poste.intitule }}", "{{ poste.type }}", "{{ poste.statut }}", "{{ poste.montant_prevu }}"])
+        self.financing()
+        self.p("{{ bilan.point_financement }}")
+        self.h("Visites de la période")
+        self.p("{{ bilan.nombre_visites }} rencontre(s), dont {{ bilan.nombre_domicile }} à domicile (minimum du "
+               "programme : {{ programme.visites_minimum }} par mois, dont {{ programme.visites_domicile }} à domicile).")
+        self.tag("if bilan.visites")
+        self.table(["Date", "Lieu", "Objet"], "visite in bilan.visites",
+                   ["{{ visite.date }}", "{{ visite.lieu }}", "{{ visite.objet }}"])
+        self.tag("endif")
+        self.h("Changements signalés au SPSLH")
+        self.bullets("s in bilan.signalements", "{{ s.date }} — {{ s.nature }} : {{ s.description }} "
+                     "(signalé le {{ s.date_signalement }})")
+        self.if_p("not bilan.signalements", "Aucun changement signalé sur la période.")
+
+    def save(self, name: str) -> None:
+        self.doc.save(HERE / name)
+
+
+def fiche_saisine() -> None:
+    b = Builder()
+    b.letterhead()
+    b.h("Origine de la demande")
+    b.fields([("Structure à l'origine", "{{ mesure.origine.structure }} ({{ mesure.origine.type }})"
+               "{% if mesure.origine.contact %} — {{ mesure.origine.contact }}{% endif %}"),
+              ("Date de repérage", "{{ mesure.dates.reperage }}"),
+              ("Territoire", "MDS {{ mesure.territoire.mds }}, commune de {{ mesure.territoire.commune }}"),
+              ("Périmètre", "{{ mesure.territoire.perimetre }}{% if mesure.territoire.nom_perimetre %} "
+               "({{ mesure.territoire.nom_perimetre }}){% endif %}")])
+    b.h("Situation du ménage")
+    b.fields([("Ménage", "{{ menage.designation }}"), ("Adresse", "{{ menage.adresse }}"),
+              ("Téléphone", "{{ menage.telephone }}"), ("Composition", "{{ menage.nombre_personnes }} personne(s)")])
+    b.table(["Prénom et nom", "Lien", "Naissance", "Âge", "Situation"], "p in menage.membres",
+            ["{{ p.prenom }} {{ p.nom }}", "{{ p.lien }}", "{{ p.date_naissance }}", "{{ p.age }}", "{{ p.situation }}"])
+    b.h("Ressources mensuelles", 2)
+    b.table(["Nature", "Bénéficiaire", "Montant"], "r in menage.ressources",
+            ["{{ r.nature }}", "{{ r.beneficiaire }}", "{{ r.montant }}"], [["Total", "", "{{ menage.total_ressources }}"]])
+    b.fields([("Revenu fiscal de référence", "{{ menage.rfr.montant }} (revenus {{ menage.rfr.annee }})"),
+              ("Catégorie ANAH", "ménage {{ menage.categorie }}"),
+              ("Charges mensuelles", "{{ menage.total_charges }}"), ("Dettes", "{{ menage.total_dettes }}"),
+              ("Mobilité", "{{ menage.mobilite }}"), ("Protection juridique", "{{ menage.protection_juridique }}"),
+              ("Isolement", "{{ menage.isolement }}")])
+    b.if_p("menage.sante", "Santé : {{ menage.sante }}")
+    b.h("Difficultés repérées", 2)
+    b.bullets("d in menage.difficultes", "{{ d }}")
+    b.if_p("menage.difficultes_precisions", "{{ menage.difficultes_precisions }}")
+    b.h("Le logement")
+    b.fields([("Type", "{{ logement.type }}, construit en {{ logement.annee_construction }}, {{ logement.surface }}"),
+              ("Étiquette énergie", "{{ logement.dpe_avant }}{% if logement.dpe_avant_date %} (diagnostic du "
+               "{{ logement.dpe_avant_date }}){% endif %}"),
+              ("Chauffage", "{{ logement.chauffage }}{% if logement.chauffage_description %} — "
+               "{{ logement.chauffage_description }}{% endif %}"),
+              ("Indignité", "{{ logement.insalubrite }}")])
+    b.p("{{ logement.etat }}")
+    b.h("Projet d'intervention")
+    b.h("Travaux envisagés", 2)
+    b.table(["Poste", "Type", "Montant estimé"], "poste in travaux.postes_saisine",
+            ["{{ poste.intitule }}", "{{ poste.type }}", "{{ poste.montant_prevu }}"],
+            [["Total", "", "{{ travaux.total_prevu_saisine }}"]])
+    b.tag("if contrat.objectifs")
+    b.h("Objectifs de l'accompagnement", 2)
+    b.bullets("o in contrat.objectifs", "{{ o }}")
+    b.tag("endif")
+    b.tag("if financement.present")
+    b.financing()
+    b.tag("endif")
+    b.h("Intérêt des travaux pour le projet de vie du ménage", 2)
+    b.p("{{ menage.difficultes_precisions or logement.etat }}")
+    b.save("fiche-saisine.docx")
+
+
+def contrat() -> None:
+    b = Builder()
+    b.letterhead()
+    b.p("Entre {{ menage.designation }}, {{ menage.adresse }}, ci-après « le ménage », et {{ structure.nom }}, "
+        "ci-après « l'association », dans le cadre du programme {{ programme.nom }} financé par le "
+        "{{ programme.financeur }}.")
+    b.h("But de l'accompagnement")
+    b.bullets("o in contrat.objectifs", "{{ o }}")
+    b.h("Étapes")
+    b.table(["Étape", "Échéance"], "e in contrat.etapes", ["{{ e.intitule }}", "{{ e.echeance }}"])
+    b.h("Engagements du ménage")
+    b.bullets("e in contrat.engagements_menage", "{{ e }}")
+    b.h("Engagements de l'association")
+    b.bullets("e in contrat.engagements_structure", "{{ e }}")
+    b.h("Modalités")
+    b.p("L'accompagnement dure {{ programme.duree_mois }} mois, du {{ mesure.dates.debut }} au "
+        "{{ mesure.dates.fin_prevue }}. Les rencontres ont lieu au moins {{ programme.visites_minimum }} fois par mois, "
+        "dont au moins {{ programme.visites_domicile }} au domicile du ménage. Des bilans sont adressés au "
+        "{{ programme.service }} à {{ programme.bilans_mois }} mois et en fin de mesure. Tout changement de situation "
+        "est signalé sans délai.")
+    b.p("Référent·e : {{ mesure.referent }}.{% if mesure.mar %} Mon Accompagnateur Rénov' : {{ mesure.mar }}.{% endif %}")
+    b.p("Fait à {{ structure.ville_signature }}, le {{ contrat.date_signature }}. Contrat envoyé au SPSLH le "
+        "{{ contrat.date_envoi_spslh }}.")
+    table = b.doc.add_table(rows=1, cols=2)
+    table.style = "Table Grid"
+    for cell, who, name in zip(table.rows[0].cells, ("Pour le ménage", "Pour l'association"),
+                               ("{{ menage.designation }}", "{{ structure.nom }}")):
+        cell.paragraphs[0].add_run(who).bold = True
+        cell.add_paragraph(name)
+        cell.add_paragraph("")
+        cell.add_paragraph("Signature :")
+        cell.add_paragraph("")
+        cell.add_paragraph("")
+    b.save("contrat.docx")
+
+
+def bilan_intermediaire() -> None:
+    b = Builder()
+    b.letterhead()
+    b.p("Bilan à {{ bilan.echeance }} — destinataires : {{ programme.service }}, {{ mesure.origine.structure }}.")
+    b.review()
+    b.h("Conclusion")
+    b.p("Décision : {{ bilan.poursuite }}.", bold=True)
+    b.p("{{ bilan.conclusion }}")
+    b.if_p("bilan.date_envoi_spslh", "Bilan envoyé au SPSLH le {{ bilan.date_envoi_spslh }}.")
+    b.save("bilan-intermediaire.docx")
+
+
+def bilan_final() -> None:
+    b = Builder()
+    b.letterhead()
+    b.p("Bilan de fin de mesure — destinataires : {{ programme.service }}, {{ mesure.origine.structure }}.")
+    b.review()
+    b.h("Travaux prévus et réalisés")
+    b.table(["Poste", "Prévu à la saisine", "Statut", "Prévu", "Réalisé"], "poste in travaux.postes",
+            ["{{ poste.intitule }}", "{{ poste.prevu_a_la_saisine }}", "{{ poste.statut }}", "{{ poste.montant_prevu }}",
+             "{{ poste.montant_realise }}"],
+            [["Travaux prévus à la saisine / réalisés", "", "", "{{ travaux.total_prevu_saisine }}",
+              "{{ travaux.total_realise }}"]])
+    b.p("Taux de variation entre travaux prévus à la saisine et travaux réalisés : {{ travaux.taux_variation }}.")
+    b.if_p("travaux.reception", "Réception des travaux le {{ travaux.reception }}.{% if travaux.reserves %} "
+           "Réserves : {{ travaux.reserves }}{% endif %}")
+    b.h("Satisfaction du ménage")
+    b.p("{{ bilan.satisfaction }}")
+    b.if_p("bilan.satisfaction_commentaire", "{{ bilan.satisfaction_commentaire }}")
+    b.h("Sortie de la mesure")
+    b.fields([("Date", "{{ sortie.date }}"), ("Type", "{{ sortie.type }}"), ("Motif", "{{ sortie.motif }}")])
+    b.p("{{ sortie.explication }}")
+    b.h("Conclusion")
+    b.p("{{ bilan.conclusion }}")
+    b.save("bilan-final.docx")
+
+
+def demande_diagnostic() -> None:
+    b = Builder()
+    b.letterhead()
+    b.fields([("Ménage", "{{ menage.designation }}, {{ menage.adresse }}"),
+              ("Type de diagnostic", "{{ diagnostic.type }} (montant maximum : {{ diagnostic.montant_maximum }})"),
+              ("Date de la demande", "{{ diagnostic.date_demande }}"),
+              ("Logement", "{{ logement.type }}, étiquette {{ logement.dpe_avant }}")])
+    b.h("Justification")
+    b.p("{{ diagnostic.justification }}")
+    b.h("Questions de faisabilité")
+    for key, word in (("sociales", "sociale"), ("juridiques", "juridique"), ("techniques", "technique")):
+        b.h(key.capitalize(), 2)
+        b.p(f"{{{{ diagnostic.questions_{key} or \"Aucune question {word}.\" }}}}")
+    b.if_p("diagnostic.decision", "Décision : {{ diagnostic.decision }}{% if diagnostic.date_decision %} le "
+           "{{ diagnostic.date_decision }}{% endif %}.")
+    b.save("demande-diagnostic.docx")
+
+
+def signalement_sortie() -> None:
+    b = Builder()
+    b.letterhead()
+    b.fields([("Ménage", "{{ menage.designation }}, {{ menage.adresse }}"),
+              ("Début de la mesure", "{{ mesure.dates.debut }}"), ("Date de sortie", "{{ sortie.date }}"),
+              ("Type de sortie", "{{ sortie.type }}"), ("Motif", "{{ sortie.motif }}"),
+              ("Signalé au SPSLH le", "{{ sortie.date_signalement }}")])
+    b.h("Explication")
+    b.p("{{ sortie.explication }}")
+    b.save("signalement-sortie.docx")
+
+
+if __name__ == "__main__":
+    for make in (fiche_saisine, contrat, bilan_intermediaire, bilan_final, demande_diagnostic, signalement_sortie):
+        make()
+    print(f"Modèles écrits dans {HERE}")
