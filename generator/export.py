@@ -65,6 +65,10 @@ def pseudonym(case_id: str, key: bytes) -> str:
     return "M-" + hmac.new(key, case_id.encode("utf-8"), hashlib.sha256).hexdigest()[:12]
 
 
+def _amount(value: Any) -> float | None:
+    return None if value is None else float(value)
+
+
 def _month(day: Any) -> str:
     return day.strftime("%Y-%m") if day else ""
 
@@ -85,12 +89,12 @@ def rows(all_facts: list[Facts], period: Period, structure: str, key: bytes) -> 
             "mds": f.mds, "code_insee": f.code_insee, "perimetre": f.perimetre, "personnes": f.personnes,
             "tranche_age": f.tranche_age, "categorie_anah": f.categorie_anah, "tranche_revenus": f.tranche_revenus,
             "difficultes": ",".join(f.difficultes), "types_travaux": ",".join(sorted(set(f.postes_types))),
-            "montant_prevu": f.montant_prevu, "montant_realise": f.montant_realise,
+            "montant_prevu": _amount(f.montant_prevu), "montant_realise": _amount(f.montant_realise),
             "taux_variation": round(f.taux_variation * 100, 2) if f.taux_variation is not None else None,
             "postes_ajoutes": f.postes_ajoutes, "postes_abandonnes": f.postes_abandonnes,
-            "avance_audit": f.avance_audit, "aides_nombre": len(f.aides),
-            "aides_total": sum(a[2] for a in f.aides), "aides_obtenues": f.aides_obtenues,
-            "aides_types": ",".join(sorted({a[0] for a in f.aides})), "reste_a_charge": f.reste_a_charge,
+            "avance_audit": _amount(f.avance_audit), "aides_nombre": len(f.aides),
+            "aides_total": float(sum(a[2] for a in f.aides)), "aides_obtenues": float(f.aides_obtenues),
+            "aides_types": ",".join(sorted({a[0] for a in f.aides})), "reste_a_charge": _amount(f.reste_a_charge),
             "satisfaction": f.satisfaction or "", "partenaires": ",".join(sorted(set(f.partenaires))),
             "sortie_type": f.sortie_type or "", "sortie_motif": f.sortie_motif or "",
             "diagnostics": ",".join(f"{kind}:{decision}" for kind, decision, _ in f.diagnostics),

@@ -1,0 +1,129 @@
+"""DOCX layout of the activity report and the funding statement (python-docx, tables only).
+
+Same context as the PDF templates: this module only lays values out.
+Bytes are reproducible (fixed core properties and zip dates via writer.docx_bytes).
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from docx import Document
+from docx.shared import Pt
+
+from .writer import docx_bytes
+
+
+def _new(context: dict[str, Any]) -> Any:
+    doc = Document()
+    style = doc.styles["Normal"]
+    style.font.name, style.font.size = "Liberation Sans", Pt(10)
+    s = context["structure"]
+    head = doc.add_paragraph()
+    head.add_run(s["nom"]).bold = True
+    for line in s["adresse"]:
+        head.add_run("\n" + line)
+    p = context["programme"]
+    doc.add_paragraph(f"{p['financeur']} — {p['service']} — {p['nom']}")
+    d = context["document"]
+    doc.add_heading(d["titre"], level=0)
+    doc.add_paragraph(f"Période du {d['debut']} au {d['fin']} — établi à {s['ville_signature']}, le {d['date']}")
+    return doc
+
+
+def _grid(doc: Any, header: list[str] | None, rows: list[list[str]]) -> None:
+    table = doc.add_table(rows=0, cols=len(rows[0]) if rows else len(header or [1]))
+    table.style = "Table Grid"
+    for index, values in enumerate(([header] if header else []) + rows):
+        cells = table.add_row().cells
+        for cell, value in zip(cells, values, strict=True):
+            cell.text = value
+            if header and index == 0:
+                for run in cell.paragraphs[0].runs:
+                    run.bold = True
+    doc.add_paragraph()
+
+
+def _finish(doc: Any, context: dict[str, Any], when: date) -> bytes:
+    core = doc.core_properties
+    core.created = core.modified = core.last_printed = datetime(when.year, when.month, when.day)
+    core.revision = 1
+    core.title = context["document"]["titre"][:255]
+    core.author = core.last_modified_by = context["structure"]["nom"][:255]
+    core.language = "fr-FR"
+    return docx_bytes(doc)
+
+
+def report_docx(context: dict[str, Any], when: date) -> bytes:
+    """Return the activity report as DOCX bytes."""
+    doc = _new(context)
+    perimetre = context["perimetre"]
+    doc.add_heading("Périmètre et qualité des données", level=1)
+    doc.add_paragraph(f"Dossiers pris en compte : {perimetre['dossiers']} (repérés, déposés ou accompagnés sur la "
+                      f"période), dont {perimetre['actifs']} mesure(s) active(s).")
+    if perimetre["invalides"]:
+        doc.add_paragraph(f"{len(perimetre['invalides'])} dossier(s) exclu(s) car incomplet(s) ou incohérent(s) "
+                          f"(à corriger avec « astre check ») : {', '.join(perimetre['invalides'])}.")
+    else:
+        doc.add_paragraph("Aucun dossier exclu : tous les dossiers sont valides.")
+    doc.add_paragraph("Ce rapport ne contient aucune donnée personnelle : seulement des effectifs et des catégories.")
+    doc.add_heading("Partie quantitative : les 13 indicateurs", level=1)
+    for ind in context["indicateurs"]:
+        doc.add_heading(f"Indicateur {ind['numero']} — {ind['titre']}", level=2)
+        note = f"Calculé sur : {ind['population']}."
+        if ind["non_renseigne"]:
+            note += f" Non renseigné : {ind['non_renseigne']} dossier(s) ({ind['non_renseigne_quoi']})."
+        doc.add_paragraph(note)
+        if ind["chiffres"]:
+            _grid(doc, None, [[label, value] for label, value in ind["chiffres"]])
+        if ind["financeurs"]:
+            _grid(doc, ["Type de financeur", "Aides", "Montant total", "Accordées ou versées", "En cours", "Refusées"],
+                  [[f["type"], f["nombre"], f["total"], f["obtenues"], f["en_cours"], f["refusees"]]
+                   for f in ind["financeurs"]])
+        for t in ind["tableaux"]:
+            _grid(doc, [t["titre"], t["unite"], "part"],
+                  [[row["libelle"], str(row["nombre"]), row["part"]] for row in t["lignes"]]
+                  + [["Total", str(t["total"]), ""]])
+    doc.add_heading("Partie qualitative", level=1)
+    for key, title in (("difficultes", "Difficultés rencontrées"), ("ruptures", "Ruptures de parcours"),
+                       ("coordination", "Coordinations mises en place")):
+        doc.add_heading(title, level=2)
+        for sentence in context["qualitatif"][key]:
+            doc.add_paragraph(sentence)
+    return _finish(doc, context, when)
+
+
+def funding_docx(context: dict[str, Any], when: date) -> bytes:
+    """Return the funding statement as DOCX bytes."""
+    doc = _new(context)
+    t = context["totaux"]
+    doc.add_heading("Montant annuel et avance", level=1)
+    annual = f"Montant annuel : {t['nombre_mesures']} mesures × {t['duree']} mois × {t['tarif']}"
+    _grid(doc, None, [[annual, t["annuel"]],
+                      [f"Avance versée ({t['avance_taux']} du montant annuel)", t["avance"]]])
+    doc.add_heading("Service fait", level=1)
+    doc.add_paragraph("Une mesure est comptée pour chaque mois de mesure entamé dans la période (sans prorata), "
+                      "jusqu'à sa sortie ; les diagnostics comptés sont ceux accordés par le Département.")
+    _grid(doc, ["Mois", "Mesures", "Montant"], [[m["mois"], m["mesures"], m["montant"]] for m in context["mois"]]
+          + [[f"Total : {t['mois']} mois de mesure × {t['tarif']}", t["mois"], t["mesures"]]])
+    doc.add_heading("Détail par mesure", level=2)
+    if context["mesures"]:
+        _grid(doc, ["Dossier", "Premier mois compté", "Dernier mois compté", "Mois", "Montant"],
+              [[m["identifiant"], m["du"], m["au"], m["mois"], m["montant"]] for m in context["mesures"]])
+    doc.add_heading("Diagnostics de faisabilité accordés", level=2)
+    if context["diagnostics"]:
+        _grid(doc, ["Dossier", "Type", "Date", "Montant"],
+              [[d["identifiant"], d["type"], d["date"], d["montant"]] for d in context["diagnostics"]])
+    else:
+        doc.add_paragraph("Aucun diagnostic accordé sur la période.")
+    doc.add_heading("Récapitulatif", level=1)
+    rows = [["Mesures", t["mesures"]], ["Diagnostics", t["diagnostics"]], ["Service fait", t["service_fait"]]]
+    if t["plafonne"]:
+        rows.append(["Montant dû, plafonné au montant annuel", t["du"]])
+    rows += [["Avance déjà versée", t["avance"]],
+             ["Solde à verser par le Département" if t["solde_positif"] else "Trop-perçu à reverser par la structure",
+              t["solde"]]]
+    _grid(doc, None, rows)
+    doc.add_paragraph(f"Fait à {context['structure']['ville_signature']}, le {context['document']['date']}.")
+    return _finish(doc, context, when)

@@ -1,0 +1,283 @@
+"""`astre report` and `astre financement`: the annual documents for the Département.
+
+Stages: load and check every case (invalid ones are excluded and listed),
+derive each case's facts, aggregate the 13 indicators and the funding
+statement, build one French context per document, render it to PDF (HTML
+template, WeasyPrint) and DOCX (python-docx, same context), export the
+pseudonymised CSV/XLSX, write everything atomically in the output folder.
+The report holds no personal data: counts and coded values only.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from . import TEMPLATES_DIR
+from .cases import find_case_folders
+from .check import check_case
+from .config import Config
+from .funding import FundingStatement, statement
+from .indicators import MISSING, Distribution, Facts, Indicator, Period, facts, indicators, qualitative
+
+REPORT_TEMPLATES = TEMPLATES_DIR / "report"
+# Labels of the values the report computes itself (the case values' labels are in forms/libelles.yaml).
+REPORT_LABELS: dict[str, dict[str, str]] = {
+    "tranche_age": {"moins_40": "moins de 40 ans", "40_59": "40 à 59 ans", "60_74": "60 à 74 ans",
+                    "75_plus": "75 ans et plus"},
+    "categorie_anah": {"tres_modeste": "très modeste", "modeste": "modeste",
+                       "superieur": "au-dessus des plafonds ANAH"},
+    "tranche_revenus": {"moins_10000": "moins de 10 000 €", "10000_14999": "10 000 à 14 999 €",
+                        "15000_19999": "15 000 à 19 999 €", "20000_24999": "20 000 à 24 999 €",
+                        "25000_plus": "25 000 € et plus"},
+    "participant": {"departement": "services du Département (MDS, SLISL)", "habitat_technique": "habitat et technique",
+                    "social": "social", "financeur": "financeur", "juridique": "juridique", "sante": "santé",
+                    "energie": "énergie", "collectivite": "collectivité", "autre": "autres (entreprises…)"},
+    "diagnostic": {"simple_accordee": "simple, accordé", "complet_accordee": "complet, accordé",
+                   "simple_refusee": "simple, refusé", "complet_refusee": "complet, refusé",
+                   "simple_en_attente": "simple, en attente", "complet_en_attente": "complet, en attente"},
+}
+
+
+@dataclass
+class Inputs:
+    """The valid cases' facts and the invalid cases (id, first error)."""
+
+    facts: list[Facts] = field(default_factory=list)
+    invalid: list[tuple[str, str]] = field(default_factory=list)
+
+
+def load_inputs(config: Config, today: date) -> Inputs:
+    """Check every case; keep the valid ones' facts, list the others with their first error."""
+    inputs = Inputs()
+    for folder in find_case_folders([], config.cases_dir):
+        case = check_case(folder, config, today)
+        if case.valid:
+            inputs.facts.append(facts(case, config.programme))
+        else:
+            first = next(p for p in case.problems if p.severity == "erreur")
+            inputs.invalid.append((case.id, first.message))
+    return inputs
+
+
+def period_label(period: Period) -> str:
+    """Return « 2026 » for a calendar year, else « 2025-11-01_2026-10-31 » (used in file names)."""
+    if (period.start.month, period.start.day, period.end.month, period.end.day) == (1, 1, 12, 31) \
+            and period.start.year == period.end.year:
+        return str(period.start.year)
+    return f"{period.start.isoformat()}_{period.end.isoformat()}"
+
+
+# ---------------------------------------------------------------- French contexts
+
+def _label(family: str | None, value: str) -> str:
+    from .context import MISSING as MISSING_TEXT
+    from .context import label
+
+    if value == MISSING:
+        return MISSING_TEXT
+    if family in REPORT_LABELS:
+        return REPORT_LABELS[family].get(value, value)
+    return label(family, value) if family else value
+
+
+def _number(value: float | None, digits: int = 1) -> str:
+    from babel.numbers import format_decimal
+
+    from .context import MISSING as MISSING_TEXT
+
+    if value is None:
+        return MISSING_TEXT
+    pattern = "#,##0" if float(value).is_integer() else "#,##0." + "0" * digits
+    return format_decimal(round(value, digits), format=pattern, locale="fr_FR")
+
+
+def _chart(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    """Return the geometry of a horizontal SVG bar chart (units: mm; 170 wide)."""
+    top = max((r["nombre"] for r in rows), default=0) or 1
+    bars = [{"y": 1 + 6 * i, "text_y": 5 + 6 * i, "width": round(90 * r["nombre"] / top, 2),
+             "value_x": round(66 + 90 * r["nombre"] / top, 2), "label": r["libelle"][:45], "value": str(r["nombre"])}
+            for i, r in enumerate(rows)]
+    return {"height": 2 + 6 * len(rows), "bars": bars}
+
+
+def _table(dist: Distribution) -> dict[str, Any]:
+    total = sum(dist.counts.values())
+    rows = [{"libelle": _label(dist.family, code), "nombre": n,
+             "part": _number(100 * n / total if total else None) + " %"} for code, n in dist.counts.items()]
+    return {"titre": dist.title, "unite": dist.unit, "lignes": rows, "total": total, "graphique": _chart(rows)}
+
+
+def _figures(ind: Indicator) -> list[tuple[str, str]]:
+    from .context import money, percent
+
+    f = ind.figures
+    names = {
+        1: [("situations", "Situations éligibles repérées", None)],
+        2: [("demandes", "Fiches saisine envoyées", None)],
+        3: [("menages", "Ménages accompagnés", None), ("personnes", "Personnes accompagnées", None)],
+        4: [("moyenne", "Durée moyenne (mois)", "n"), ("mediane", "Durée médiane (mois)", "n"),
+            ("minimum", "Durée minimale (mois)", "n"), ("maximum", "Durée maximale (mois)", "n")],
+        5: [("difficultes", "Difficultés relevées (au total)", None)],
+        8: [("postes", "Postes de travaux", None)],
+        9: [("taux_global", "Taux de variation global (montants cumulés)", "%"),
+            ("taux_moyen", "Taux de variation moyen par dossier", "%"),
+            ("montant_prevu", "Montant des postes prévus à la saisine", "€"),
+            ("montant_realise", "Montant des postes réalisés", "€"),
+            ("postes_ajoutes", "Postes ajoutés en cours de mesure", None),
+            ("postes_abandonnes", "Postes abandonnés", None)],
+        10: [("avances", "Avances de l'audit énergétique (dossiers)", None),
+             ("avances_total", "Montant des avances de l'audit", "€"), ("aides", "Aides sollicitées ou obtenues", None),
+             ("aides_total", "Montant total des aides du plan de financement", "€"),
+             ("aides_obtenues", "dont aides accordées ou versées", "€")],
+        12: [("partenariats", "Partenariats mobilisés (au total)", None)],
+    }.get(ind.number, [])
+    out = []
+    for key, text, kind in names:
+        value = f.get(key)
+        shown = (money(value) if kind == "€" else percent(value) if kind == "%" else _number(value))
+        out.append((text, shown))
+    return out
+
+
+def _funders(ind: Indicator) -> list[dict[str, str]]:
+    from .context import money
+
+    return [{"type": _label("type_financeur", kind), "nombre": str(int(row["nombre"])), "total": money(row["total"]),
+             "obtenues": money(row["obtenues"]), "en_cours": money(row["en_cours"]),
+             "refusees": money(row["refusees"])}
+            for kind, row in ind.figures.get("par_type", {}).items()]
+
+
+def _sentences(q: dict[str, Any]) -> dict[str, list[str]]:
+    def listing(counts: dict[str, int], family: str) -> str:
+        return ", ".join(f"{_label(family, k)} ({n})" for k, n in counts.items()) or "aucun"
+
+    return {
+        "difficultes": [
+            f"Changements de situation ou de projet signalés au SPSLH : {sum(q['signalements'].values())} "
+            f"({listing(q['signalements'], 'signalement')}), dont {q['signalements_transmis']} transmis.",
+            f"Diagnostics de faisabilité : {listing(q['diagnostics'], 'diagnostic')}.",
+            f"Postes de travaux abandonnés : {q['postes_abandonnes']} ; aides refusées : {q['aides_refusees']}.",
+        ],
+        "ruptures": [
+            f"Sorties avant terme (rupture ou non-adhésion) : {sum(q['ruptures'].values())}.",
+            f"Types : {listing(q['ruptures_types'], 'type_sortie')}.",
+            f"Motifs : {listing(q['ruptures'], 'motif_sortie')}.",
+        ],
+        "coordination": [
+            f"Concertations avec les partenaires : {q['concertations']} dans {q['concertations_dossiers']} dossier(s), "
+            f"{q['participants']} participation(s) de structures.",
+            f"Structures présentes : {listing(q['participants_types'], 'participant')}.",
+            f"Rencontres avec les ménages : {q['visites']}, dont {q['visites_domicile']} à domicile et "
+            f"{q['visites_mar']} avec Mon Accompagnateur Rénov'.",
+        ],
+    }
+
+
+def _header(config: Config, period: Period, today: date, title: str) -> dict[str, Any]:
+    from .context import _programme, _structure, day
+
+    return {"structure": _structure(config), "programme": _programme(config),
+            "document": {"titre": title, "date": day(today), "debut": day(period.start), "fin": day(period.end)}}
+
+
+def report_context(config: Config, inputs: Inputs, period: Period, today: date, keys: dict[str, str]) -> dict[str, Any]:
+    """Return every value the activity report shows, already in French."""
+    inds = indicators(inputs.facts, period)
+    label = period_label(period)
+    title = f"Rapport d'activité {label.replace('_', ' au ')}"
+    context = _header(config, period, today, title)
+    scope = [f for f in inputs.facts if f.in_scope(period)]
+    context.update({
+        "perimetre": {"dossiers": len(scope), "actifs": sum(1 for f in scope if f.active(period)),
+                      "valides": len(inputs.facts), "invalides": [keys[i] for i, _ in inputs.invalid]},
+        "indicateurs": [{
+            "numero": ind.number, "titre": ind.title, "population": ind.population, "couverts": ind.covered,
+            "non_renseigne": ind.missing, "non_renseigne_quoi": ind.missing_what, "chiffres": _figures(ind),
+            "financeurs": _funders(ind) if ind.number == 10 else [],
+            "tableaux": [_table(t) for t in ind.tables]} for ind in inds],
+        "qualitatif": _sentences(qualitative(inputs.facts, period)),
+    })
+    return context
+
+
+def funding_context(config: Config, fund: FundingStatement, today: date) -> dict[str, Any]:
+    """Return every value the funding statement shows, already in French."""
+    from babel.dates import format_date
+
+    from .context import day, money
+
+    p = config.programme
+    context = _header(config, fund.period, today, "État récapitulatif de financement")
+    context.update({
+        "mois": [{"mois": format_date(m, "MMMM y", locale="fr_FR"), "mesures": str(n),
+                  "montant": money(n * fund.tarif_mensuel)} for m, n in fund.by_month()],
+        "mesures": [{"identifiant": m.id, "mois": str(len(m.months)), "du": day(m.months[0]), "au": day(m.months[-1]),
+                     "montant": money(m.amount)} for m in fund.measures],
+        "diagnostics": [{"identifiant": case_id, "type": _label("diagnostic", kind), "date": day(when),
+                         "montant": money(amount)} for case_id, kind, when, amount in fund.diagnostics],
+        "totaux": {
+            "mois": str(fund.months), "tarif": money(fund.tarif_mensuel), "mesures": money(fund.measures_total),
+            "diagnostics": money(fund.diagnostics_total), "service_fait": money(fund.service_done),
+            "plafonne": fund.payable < fund.service_done, "du": money(fund.payable),
+            "nombre_mesures": str(p.get("nombre_mesures", 0)), "duree": str(p["duree_mois"]),
+            "annuel": money(fund.annual_amount), "avance_taux": _number(fund.advance_rate) + " %",
+            "avance": money(fund.advance), "solde": money(abs(fund.balance)), "solde_positif": fund.balance >= 0,
+        },
+    })
+    return context
+
+
+# ---------------------------------------------------------------- rendering
+
+def _pdf(template: str, context: dict[str, Any], today: date, config: Config) -> bytes:
+    from .render_pdf import render_pdf
+
+    return render_pdf(REPORT_TEMPLATES / template, (REPORT_TEMPLATES,), REPORT_TEMPLATES / "rapport.css",
+                      (TEMPLATES_DIR / "assets",), context, today, context["document"]["titre"],
+                      config.structure["nom"])
+
+
+def build_report(config: Config, period: Period, today: date) -> tuple[list[str], Inputs]:
+    """Write the activity report, the funding statement and the export; return the files written."""
+    from .export import pseudonym, rows, salt, to_csv, to_xlsx
+    from .funding import statement
+    from .render_report_docx import funding_docx, report_docx
+    from .writer import safe_target, write_atomic
+
+    inputs = load_inputs(config, today)
+    key = salt(config.root)
+    keys = {case_id: pseudonym(case_id, key) for case_id, _ in inputs.invalid}
+    label = period_label(period)
+    report = report_context(config, inputs, period, today, keys)
+    funding = funding_context(config, statement(inputs.facts, config.programme, period, today), today)
+    table = rows(inputs.facts, period, config.structure["nom"], key)
+    files = {
+        f"rapport-activite-{label}.pdf": _pdf("rapport.html", report, today, config),
+        f"rapport-activite-{label}.docx": report_docx(report, today),
+        f"etat-financement-{label}.pdf": _pdf("financement.html", funding, today, config),
+        f"etat-financement-{label}.docx": funding_docx(funding, today),
+        f"export-mesures-{label}.csv": to_csv(table),
+        f"export-mesures-{label}.xlsx": to_xlsx(table, period.end.year, report["document"]["titre"],
+                                                config.structure["nom"]),
+    }
+    for name, data in files.items():
+        write_atomic(safe_target(config.output_dir, name), data)
+    return list(files), inputs
+
+
+def build_funding(config: Config, period: Period, today: date) -> list[str]:
+    """Write only the funding statement (PDF and DOCX)."""
+    from .render_report_docx import funding_docx
+    from .writer import safe_target, write_atomic
+
+    inputs = load_inputs(config, today)
+    funding = funding_context(config, statement(inputs.facts, config.programme, period, today), today)
+    label = period_label(period)
+    files = {f"etat-financement-{label}.pdf": _pdf("financement.html", funding, today, config),
+             f"etat-financement-{label}.docx": funding_docx(funding, today)}
+    for name, data in files.items():
+        write_atomic(safe_target(config.output_dir, name), data)
+    return list(files)
