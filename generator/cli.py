@@ -114,6 +114,40 @@ def new(ctx: click.Context, case_id: str) -> None:
 
 @cli.command()
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--polling", is_flag=True,
+              help="Relire les fichiers toutes les 0,5 s au lieu des notifications du système "
+                   "(dossiers réseau, partages Windows).")
+@click.pass_context
+def watch(ctx: click.Context, paths: tuple[Path, ...], polling: bool) -> None:
+    """Regénérer les documents à chaque enregistrement d'un fichier (tous les dossiers par défaut)."""
+    from .watch import watch as run_watch
+
+    sys.exit(run_watch(ctx.obj["config_path"], list(paths), polling=polling, echo=click.echo))
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--format", "fmt", type=click.Choice(["texte", "json"]), default="texte", show_default=True,
+              help="Format de la liste (json pour les programmes).")
+@click.option("--ics", "ics_path", type=click.Path(dir_okay=False, path_type=Path), metavar="FICHIER",
+              help="Écrire aussi toutes les échéances dans ce fichier agenda (.ics, Outlook, Thunderbird).")
+@DATE_OPTION
+@click.pass_context
+def status(ctx: click.Context, paths: tuple[Path, ...], fmt: str, ics_path: Path | None, today: date) -> None:
+    """Afficher ce qui est dû ou en retard sur chaque dossier, le plus urgent d'abord."""
+    from .status import collect, format_json, format_text, to_ics
+    from .writer import write_atomic
+
+    result = collect(_config(ctx), list(paths), today)
+    click.echo(format_json(result) if fmt == "json" else format_text(result))
+    if ics_path is not None:
+        write_atomic(ics_path, to_ics(result).encode("utf-8"))
+        if fmt != "json":
+            click.echo(f"Agenda écrit : {ics_path} ({len(result.items)} échéance(s))")
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 @click.option("--force", is_flag=True, help="Tout reconstruire, même les documents à jour.")
 @click.option("--document", "forms", multiple=True, metavar="DOCUMENT",
               help="Ne construire que ce document (répétable), par exemple « contrat ».")
@@ -129,6 +163,62 @@ def build(ctx: click.Context, paths: tuple[Path, ...], force: bool, forms: tuple
                         today=today, progress=True)
     click.echo(summary.format(), err=not summary.ok)
     sys.exit(0 if summary.ok else 1)
+
+
+def _period(config: Any, year: int | None, start: date | None, end: date | None) -> Any:
+    from .indicators import Period
+
+    if year is not None:
+        return Period(date(year, 1, 1), date(year, 12, 31))
+    default_start, default_end = config.period()
+    period = Period(start or default_start, end or default_end)
+    if period.end < period.start:
+        raise click.BadParameter("la fin de la période est avant son début", param_hint="--fin")
+    return period
+
+
+def _day(ctx: Any, param: Any, value: str | None) -> date | None:
+    return None if value is None else _date(ctx, param, value)
+
+
+PERIOD_OPTIONS = [
+    click.option("--debut", "start", callback=_day, metavar="AAAA-MM-JJ",
+                 help="Début de la période (par défaut : période du programme dans astre.yaml)."),
+    click.option("--fin", "end", callback=_day, metavar="AAAA-MM-JJ", help="Fin de la période."),
+]
+
+
+@cli.command()
+@click.option("--year", "--annee", "year", type=click.IntRange(2000, 2100), metavar="AAAA",
+              help="Année civile du rapport (par défaut : période du programme dans astre.yaml).")
+@PERIOD_OPTIONS[0]
+@PERIOD_OPTIONS[1]
+@DATE_OPTION
+@click.pass_context
+def report(ctx: click.Context, year: int | None, start: date | None, end: date | None, today: date) -> None:
+    """Produire le rapport d'activité, l'état de financement et l'export pour le Département."""
+    from .report import build_report
+
+    config = _config(ctx)
+    written, inputs = build_report(config, _period(config, year, start, end), today)
+    for case_id, reason in inputs.invalid:
+        click.echo(f"Dossier exclu : {case_id} ({reason}) — lancez « astre check {case_id} »", err=True)
+    for name in written:
+        click.echo(f"Écrit : {config.output_dir / name}")
+
+
+@cli.command()
+@PERIOD_OPTIONS[0]
+@PERIOD_OPTIONS[1]
+@DATE_OPTION
+@click.pass_context
+def financement(ctx: click.Context, start: date | None, end: date | None, today: date) -> None:
+    """Produire l'état récapitulatif de financement de la période (PDF et DOCX)."""
+    from .report import build_funding
+
+    config = _config(ctx)
+    for name in build_funding(config, _period(config, None, start, end), today):
+        click.echo(f"Écrit : {config.output_dir / name}")
 
 
 def main() -> None:
