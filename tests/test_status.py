@@ -1,0 +1,129 @@
+"""`astre status`: due items, golden table, JSON, and the .ics export."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from generator.cli import cli
+
+GOLDEN = Path(__file__).parent / "golden"
+
+
+def run(project: Path, *args: str) -> str:
+    result = CliRunner().invoke(cli, ["-f", str(project / "astre.yaml"), *args], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+def table(output: str) -> list[list[str]]:
+    """Rows of the status table, cells split on the column gaps."""
+    return [re.split(r"\s{2,}", line.strip()) for line in output.splitlines()[2:] if line.strip()]
+
+
+def edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert old in text, old
+    path.write_text(text.replace(old, new), encoding="utf-8")
+
+
+def test_status_golden_on_example_cases(project: Path) -> None:
+    output = run(project, "status", "--date", "2026-11-22")
+    assert output == (GOLDEN / "status-2026-11-22.txt").read_text(encoding="utf-8")
+
+
+def test_status_lists_every_kind_of_due_item(project: Path) -> None:
+    cases = project / "cases"
+    lefebvre = cases / "lefebvre-2026"
+    edit(lefebvre / "contrat.yaml", 'date_envoi_spslh: "2026-08-05"\n', "")
+    edit(lefebvre / "suivi.yaml", '    date_signalement: "2026-09-07"\n', "")
+    edit(lefebvre / "bilans.yaml", '    date_envoi_spslh: "2026-10-16"\n', "")
+    (lefebvre / "diagnostics.yaml").write_text(
+        "demandes:\n  - {type: simple, date_demande: \"2026-10-01\", justification: x, decision: en_attente}\n",
+        encoding="utf-8")
+    edit(cases / "dumont-2025" / "sortie.yaml", 'date_signalement_spslh: "2026-11-04"\n', "")
+    output = run(project, "status", "--date", "2026-11-22")
+    rows = table(output)
+    assert ["15/08/2026", "lefebvre-2026", "Claire Martin", "Envoyer le contrat signé au SPSLH",
+            "en retard de 99 j"] in rows
+    assert "Signaler au SPSLH le changement du 03/09/2026 (projet de travaux)" in output
+    assert "Envoyer le bilan à 3 mois au SPSLH" in output
+    assert "Diagnostic simple demandé le 01/10/2026 sans réponse : relancer" in output
+    # A closed case still shows its exit not yet reported.
+    assert ["06/11/2026", "dumont-2025", "Karim Benali", "Signaler au SPSLH la sortie du 30/10/2026",
+            "en retard de 16 j"] in rows
+    dues = [line[:10] for line in output.splitlines()[2:] if re.match(r"\d\d/\d\d/\d{4}", line)]
+    assert dues == sorted(dues, key=lambda d: d[6:] + d[3:5] + d[:2])  # most urgent first
+
+
+def test_status_end_of_measure_and_final_review(project: Path) -> None:
+    output = run(project, "status", "--date", "2027-06-20")
+    rows = table(output)
+    assert ["14/07/2027", "lefebvre-2026", "Claire Martin", "Fin des 12 mois de mesure : préparer la sortie",
+            "dans 24 j"] in rows
+    assert ["15/07/2027", "lefebvre-2026", "Claire Martin", "Rédiger le bilan final", "dans 25 j"] in rows
+    assert "Rédiger le bilan à 6 mois" in output and "en retard de 156 j" in output
+
+
+def test_invalid_case_is_listed_not_crashing(project: Path) -> None:
+    (project / "cases" / "caron-2026" / "mesure.yaml").write_text("statut: [\n", encoding="utf-8")
+    output = run(project, "status", "--date", "2026-11-22")
+    assert ["—", "caron-2026", "dossier invalide : lancez « astre check »", "à corriger"] in table(output)
+    assert "1 dossier(s) invalide(s)" in output
+
+
+def test_status_json(project: Path) -> None:
+    data = json.loads(run(project, "status", "--date", "2026-11-22", "--format", "json"))
+    assert data["echeances"] == [{
+        "dossier": "lefebvre-2026", "referent": "Claire Martin", "echeance": "2026-12-14", "code": "visites-mois-5",
+        "action": "Visites du mois 5 de la mesure", "detail": "1/2 dont 0 à domicile", "jours": 22,
+        "etat": "dans 22 j"}]
+    assert data["dossiers_invalides"] == []
+
+
+def test_ics_is_valid_rfc5545_and_private(project: Path, tmp_path: Path) -> None:
+    target = tmp_path / "agenda" / "echeances.ics"
+    run(project, "status", "--date", "2026-11-22", "--ics", str(target))
+    raw = target.read_bytes()
+    assert raw.endswith(b"\r\n") and b"\n" not in raw.replace(b"\r\n", b"")
+    lines = raw.decode("utf-8").split("\r\n")[:-1]
+    assert all(len(line.encode("utf-8")) <= 75 for line in lines)
+    unfolded = "\r\n".join(lines).replace("\r\n ", "").split("\r\n")
+    assert unfolded[:3] == ["BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//astre//Echeancier ASTRE//FR"]
+    assert unfolded.count("BEGIN:VEVENT") == unfolded.count("END:VEVENT") == 5
+    assert unfolded[-1] == "END:VCALENDAR"
+    assert "UID:lefebvre-2026-bilan-6@astre" in unfolded
+    assert "DTSTART;VALUE=DATE:20270115" in unfolded and "DTEND;VALUE=DATE:20270116" in unfolded
+    assert all(line == "DTSTAMP:20261122T000000Z" for line in unfolded if line.startswith("DTSTAMP"))
+    for secret in ("Lefebvre", "Josiane", "Calvaire", "Frévent", "0612345678", "Dumont", "Caron"):
+        assert secret.lower() not in raw.decode("utf-8").lower().replace("lefebvre-2026", "")
+    # Same date, same bytes (stable UIDs, deterministic DTSTAMP).
+    run(project, "status", "--date", "2026-11-22", "--ics", str(target))
+    assert target.read_bytes() == raw
+
+
+def test_ics_escapes_and_folds() -> None:
+    from datetime import date
+
+    from generator.deadlines import DueItem
+    from generator.status import StatusResult, _escape, to_ics
+
+    assert _escape("a,b;c\\d\ne") == "a\\,b\\;c\\\\d\\ne"
+    item = DueItem("x-1", "R", date(2026, 1, 2), "k", "Relancer, puis noter; " + "é" * 80)
+    text = to_ics(StatusResult(date(2026, 1, 1), [item]))
+    assert all(len(line.encode()) <= 75 for line in text.split("\r\n"))
+    assert "Relancer\\, puis noter\\;" in text
+
+
+def test_status_does_not_import_renderers(project: Path) -> None:
+    import subprocess
+    import sys
+
+    code = ("import sys; from generator.cli import main; sys.argv=['astre','-f',sys.argv[1],'status','--date',"
+            "'2026-11-22']\ntry:\n main()\nexcept SystemExit: pass\n"
+            "assert 'weasyprint' not in sys.modules and 'docxtpl' not in sys.modules, 'heavy import'")
+    done = subprocess.run([sys.executable, "-c", code, str(project / "astre.yaml")], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
