@@ -1,0 +1,198 @@
+"""Documents as a reader gets them: LibreOffice opens every DOCX, the PDFs hold every key value.
+
+Everything is built once per session (with a hostile case added); real clients
+(soffice, pdftotext, pdffonts) check the files. In CI (CI=true) a missing tool
+is a failure, not a skip.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+from datetime import date
+from pathlib import Path
+
+import pytest
+import yaml
+from docx import Document
+
+from generator.build import build
+from generator.check import check_case
+from generator.config import load_config
+from generator.context import case_context
+from generator.forms import check_form, load_forms
+
+ROOT = Path(__file__).resolve().parent.parent
+TODAY = date(2026, 11, 22)
+HOSTILE = ["{{ 7*7 }}", "{% raw %}", "<b>&amp;</b>", "A & B < C", "</w:t></w:r>INJECTED",
+           '<img src="file:///etc/passwd">', "Maison 🏠 chauffée 🔥"]
+LONG = "x" * 19_990 + "FIN-LONGUE"
+
+
+def need(tool: str) -> str:
+    path = shutil.which(tool)
+    if path is None:
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"{tool} manquant en CI : lancez « make sysdeps-test »")
+        pytest.skip(f"{tool} non installé")
+    return path
+
+
+def _edit(path: Path, change) -> None:
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    change(data)
+    path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=10**6), encoding="utf-8")
+
+
+def _hostile(root: Path) -> None:
+    folder = root / "cases" / "hostile-2026"
+    shutil.copytree(root / "cases" / "lefebvre-2026", folder)
+    joined = " | ".join(HOSTILE)
+    _edit(folder / "mesure.yaml", lambda d: d.update(identifiant="hostile-2026"))
+    _edit(folder / "menage.yaml", lambda d: d.update(designation="M. Test <b>&amp;</b>",
+                                                      difficultes_precisions=joined + " " + LONG))
+    _edit(folder / "logement.yaml", lambda d: d.update(etat=joined))
+    _edit(folder / "contrat.yaml", lambda d: d["objectifs"].extend(HOSTILE))
+    _edit(folder / "bilans.yaml", lambda d: d["bilans"][0].update(effets=joined, conclusion=joined))
+
+
+@pytest.fixture(scope="session")
+def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("docs")
+    shutil.copy(ROOT / "astre.yaml", root / "astre.yaml")
+    shutil.copytree(ROOT / "cases", root / "cases")
+    shutil.copytree(ROOT / "templates" / "assets", root / "templates" / "assets")
+    _hostile(root)
+    summary = build(load_config(root / "astre.yaml"), today=TODAY, jobs=2)
+    assert summary.failed == [], summary.format()
+    return root
+
+
+def _expected(root: Path) -> dict[Path, dict]:
+    """Every document the cases should produce, with the values it must show."""
+    config = load_config(root / "astre.yaml")
+    expected = {}
+    for folder in sorted((root / "cases").iterdir()):
+        case = check_case(folder, config, TODAY)
+        context = case_context(case, config)
+        for form in load_forms(config):
+            if check_form(case, form):
+                continue
+            for suffix, _ in form.items(case):
+                name = form.output + (f"-{suffix}" if suffix else "")
+                keys = [context["menage"]["designation"], context["structure"]["nom"], form.title]
+                if form.id in ("bilan-intermediaire", "bilan-final"):
+                    keys += [context["financement"]["reste_a_charge"], context["financement"]["total_aides"]]
+                if form.id == "contrat":
+                    keys += [context["contrat"]["date_signature"], context["mesure"]["dates"]["debut"]]
+                if form.id == "fiche-saisine":
+                    keys += [context["travaux"]["total_prevu_saisine"], context["menage"]["categorie"]]
+                if form.id == "bilan-final":
+                    keys += [context["travaux"]["taux_variation"]]
+                expected[root / "out" / case.id / name] = {"keys": keys}
+    return expected
+
+
+def _norm(text: str) -> str:
+    return re.sub(r"\s+", " ", text.replace("\u202f", " ").replace("\u00a0", " "))
+
+
+def docx_text(path: Path) -> str:
+    doc = Document(str(path))
+    parts = [p.text for p in doc.paragraphs]
+    for table in doc.tables:
+        for row in table.rows:
+            parts += [cell.text for cell in row.cells]
+    return _norm("\n".join(parts))
+
+
+def pdf_text(path: Path) -> str:
+    return _norm(subprocess.run([need("pdftotext"), "-layout", str(path), "-"], check=True,
+                                capture_output=True, text=True).stdout)
+
+
+def test_every_applicable_document_is_built(built: Path) -> None:
+    expected = _expected(built)
+    assert {p.parent.name for p in expected} >= {"lefebvre-2026", "hostile-2026"}
+    assert (built / "out" / "lefebvre-2026" / "bilan-intermediaire-3-mois.pdf").exists()
+    for stem in expected:
+        assert stem.with_suffix(".docx").is_file(), stem
+        assert stem.with_suffix(".pdf").is_file(), stem
+    produced = {p.with_suffix("") for p in (built / "out").rglob("*.pdf")}
+    assert produced == set(expected)
+
+
+def test_docx_and_pdf_show_the_same_key_values(built: Path) -> None:
+    for stem, info in _expected(built).items():
+        in_docx, in_pdf = docx_text(stem.with_suffix(".docx")), pdf_text(stem.with_suffix(".pdf"))
+        for key in info["keys"]:
+            key = _norm(key)
+            assert key in in_docx, (stem.name, key)
+            # pdftotext may wrap a long value: compare without spaces as a fallback.
+            assert key in in_pdf or key.replace(" ", "") in in_pdf.replace(" ", ""), (stem.name, key)
+        for text in (in_docx, in_pdf):
+            assert "None" not in text
+
+
+def test_libreoffice_opens_every_docx(built: Path, tmp_path: Path) -> None:
+    soffice = need("soffice")
+    docs = sorted((built / "out").rglob("*.docx"))
+    flat = tmp_path / "in"
+    flat.mkdir()
+    for doc in docs:
+        shutil.copy(doc, flat / f"{doc.parent.name}--{doc.name}")
+    subprocess.run([soffice, f"-env:UserInstallation=file://{tmp_path}/lo", "--headless", "--convert-to", "pdf",
+                    "--outdir", str(tmp_path / "pdf"), *sorted(map(str, flat.iterdir()))],
+                   check=True, capture_output=True, timeout=300)
+    converted = {p.stem for p in (tmp_path / "pdf").glob("*.pdf")}
+    assert converted == {p.stem for p in flat.iterdir()}
+    hostile = pdf_text(tmp_path / "pdf" / "hostile-2026--contrat.pdf")
+    assert "INJECTED" in hostile and "{{ 7*7 }}" in hostile
+
+
+def test_every_font_is_embedded(built: Path) -> None:
+    pdffonts = need("pdffonts")
+    for pdf in sorted((built / "out").rglob("*.pdf")):
+        lines = subprocess.run([pdffonts, str(pdf)], check=True, capture_output=True, text=True).stdout.splitlines()[2:]
+        assert lines, pdf
+        for line in lines:
+            assert "Liberation" in line and line.split()[-5] == "yes", (pdf.name, line)
+
+
+def test_hostile_text_appears_literally_and_nothing_is_evaluated(built: Path) -> None:
+    out = built / "out" / "hostile-2026"
+    for name in ("contrat", "bilan-intermediaire-3-mois", "fiche-saisine"):
+        in_docx, in_pdf = docx_text(out / f"{name}.docx"), pdf_text(out / f"{name}.pdf")
+        for text in (in_docx, in_pdf):
+            for value in HOSTILE[:6]:
+                # pdftotext -layout may squeeze spaces (« A&B<C »): compare without them.
+                assert _norm(value).replace(" ", "") in text.replace(" ", ""), (name, value)
+            assert "root:x:0" not in text
+        assert "🏠" in in_docx
+    assert "FIN-LONGUE" in docx_text(out / "fiche-saisine.docx")
+    assert "FIN-LONGUE" in pdf_text(out / "fiche-saisine.pdf").replace(" ", "")
+
+
+def test_pdf_is_pdf_a_with_dates_from_the_data(built: Path) -> None:
+    from pypdf import PdfReader
+
+    reader = PdfReader(built / "out" / "lefebvre-2026" / "contrat.pdf")
+    assert reader.metadata["/CreationDate"].startswith("D:20260729")  # contrat.date_signature
+    xmp = reader.xmp_metadata.rdf_root.toxml()
+    assert 'pdfaid:part="3"' in xmp and 'pdfaid:conformance="B"' in xmp
+    assert reader.trailer["/Root"]["/Lang"] == "fr"
+
+
+def test_rebuild_gives_identical_bytes(built: Path, tmp_path: Path) -> None:
+    before = {p: p.read_bytes() for p in (built / "out").rglob("*") if p.suffix in (".docx", ".pdf")}
+    summary = build(load_config(built / "astre.yaml"), force=True, today=TODAY, jobs=1)
+    assert summary.failed == []
+    after = {p: p.read_bytes() for p in (built / "out").rglob("*") if p.suffix in (".docx", ".pdf")}
+    assert after == before
+    import zipfile
+
+    with zipfile.ZipFile(built / "out" / "lefebvre-2026" / "contrat.docx") as z:
+        assert {i.date_time for i in z.infolist()} == {(1980, 1, 1, 0, 0, 0)}
+        assert "2026-07-29" in z.read("docProps/core.xml").decode()
