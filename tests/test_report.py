@@ -1,0 +1,165 @@
+"""`astre report`: the 13 indicators against figures computed by hand from the example cases."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from generator.check import check_case
+from generator.cli import cli
+from generator.config import load_config
+from generator.indicators import Period, facts, indicators, qualitative
+
+YEAR_2026 = Period(date(2026, 1, 1), date(2026, 12, 31))
+TODAY = date(2026, 11, 22)
+
+
+def run(project: Path, *args: str) -> str:
+    result = CliRunner().invoke(cli, ["-f", str(project / "astre.yaml"), *args], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+@pytest.fixture
+def all_facts(project: Path) -> list:
+    config = load_config(project / "astre.yaml")
+    return [facts(check_case(folder, config, TODAY), config.programme)
+            for folder in sorted(config.cases_dir.iterdir())]
+
+
+def by_number(all_facts: list, period: Period = YEAR_2026) -> dict:
+    return {ind.number: ind for ind in indicators(all_facts, period)}
+
+
+def test_indicators_1_to_4(all_facts: list) -> None:
+    ind = by_number(all_facts)
+    # Repérage in 2026: lefebvre only (2026-05-12); dumont 2025-09-08, caron 2025-11-18.
+    assert ind[1].figures == {"situations": 1} and ind[1].tables[0].counts == {"mds_slisl": 1}
+    # Saisine in 2026: lefebvre only (2026-06-02).
+    assert ind[2].figures == {"demandes": 1}
+    # All three measures ran in 2026: 2 (Dumont) + 3 (Caron) + 1 (Lefebvre) persons.
+    assert ind[3].figures == {"menages": 3, "personnes": 6}
+    # Ended: dumont 2025-11-03 -> 2026-10-30 (12th month), caron 2026-01-12 -> 2026-05-20 (5th month).
+    assert ind[4].covered == 2
+    assert ind[4].figures == {"moyenne": 8.5, "mediane": 8.5, "minimum": 5.0, "maximum": 12.0}
+
+
+def test_indicators_on_the_programme_period(all_facts: list) -> None:
+    ind = by_number(all_facts, Period(date(2025, 11, 1), date(2026, 10, 31)))
+    assert ind[1].figures == {"situations": 2}  # caron 2025-11-18, lefebvre 2026-05-12
+    assert ind[2].tables[0].counts == {"ccas": 1, "mds_slisl": 1}
+    ind_2025 = by_number(all_facts, Period(date(2025, 1, 1), date(2025, 12, 31)))
+    assert ind_2025[3].figures == {"menages": 1, "personnes": 2}  # only dumont started in 2025
+
+
+def test_indicators_5_to_8(all_facts: list) -> None:
+    ind = by_number(all_facts)
+    difficulties = ind[5].tables[0].counts
+    assert difficulties["endettement"] == difficulties["sante"] == difficulties["budget_insuffisant"] == 2
+    assert sum(difficulties.values()) == 13 and ind[5].missing == 0
+    size, ages, anah, income, mds = (t.counts for t in ind[6].tables)
+    assert size == {"1": 1, "2": 1, "3": 1}
+    # Demandeur at the start: Gérard Dumont 68, Bernard Caron 64, Josiane Lefebvre 78.
+    assert ages == {"60_74": 2, "75_plus": 1}
+    # Dumont 21 480 € for 2 (ceiling 2025: 25 115), Caron 18 950 € for 3 (30 206): très modestes;
+    # Lefebvre's request is in 2026, no 2026 barème: non renseigné, and said so.
+    assert anah == {"tres_modeste": 2, "non_renseigne": 1} and ind[6].missing == 1
+    assert income == {"10000_14999": 1, "15000_19999": 1, "20000_24999": 1}
+    assert mds == {"Arrageois": 1, "Calaisis": 1, "Montreuillois-Ternois": 1}
+    assert ind[7].tables[2].counts == {"diffus": 1, "opah": 1, "pig": 1}
+    assert ind[7].tables[1].counts == {"Bapaume (62080)": 1, "Frévent (62361)": 1, "Guînes (62397)": 1}
+    # Postes: dumont 4 energetique + 1 adaptation, lefebvre 3 + 1, caron 2 + 1 habitat indigne + 1 adaptation.
+    assert ind[8].tables[0].counts == {"energetique": 9, "adaptation_vieillissement": 3, "habitat_indigne": 1}
+
+
+def test_indicator_9_variation_rate_of_dumont(all_facts: list) -> None:
+    ind = by_number(all_facts)[9]
+    # Only dumont has works done. Planned at request: 21000 + 3800 + 8400 + 1200 = 34400;
+    # done: 23450 + 3560 + 13900 + 1090 = 42000; rate = 7600 / 34400 = +22.09 %.
+    assert ind.covered == 1
+    assert ind.figures["montant_prevu"] == 34400 and ind.figures["montant_realise"] == 42000
+    assert round(ind.figures["taux_global"] * 100, 2) == 22.09
+    assert ind.figures["postes_ajoutes"] == 1 and ind.figures["postes_abandonnes"] == 1
+
+
+def test_indicators_10_to_13(all_facts: list) -> None:
+    ind = by_number(all_facts)
+    f = ind[10].figures
+    # Audit advances: 600 (dumont) + 800 (lefebvre) + 750 (caron).
+    assert (f["avances"], f["avances_total"]) == (3, 2150)
+    # 5 + 4 + 3 aids; obtained = dumont's 4 paid (40 160) + Frévent's 500 granted.
+    assert (f["aides"], f["aides_total"], f["aides_obtenues"]) == (12, 126060, 40660)
+    assert f["par_type"]["anah"] == {"nombre": 3, "total": 99260, "obtenues": 31360, "en_cours": 67900,
+                                     "refusees": 0}
+    assert ind[10].tables[0].counts == {"versee": 4, "accordee": 1, "demandee": 2, "a_solliciter": 4, "refusee": 1}
+    assert ind[11].tables[0].counts == {"tres_satisfait": 1, "satisfait": 1}
+    assert ind[12].tables[0].counts == {"habitat_technique": 3, "social": 3, "financeur": 2, "juridique": 2}
+    assert ind[13].tables[0].counts == {"fin": 1, "non_adhesion": 1}
+    assert ind[13].tables[1].counts == {"abandon_projet_travaux": 1, "objectifs_atteints": 1}
+
+
+def test_qualitative_counts(all_facts: list) -> None:
+    q = qualitative(all_facts, YEAR_2026)
+    # Concertations in 2026: dumont 2, lefebvre 1, caron 1; 3 + 2 + 3 + 3 participants.
+    assert (q["concertations"], q["participants"]) == (4, 11)
+    assert q["participants_types"] == {"habitat_technique": 4, "departement": 3, "social": 3, "autre": 1}
+    assert q["ruptures"] == {"abandon_projet_travaux": 1}
+
+
+def test_missing_optional_data_is_counted_not_dropped(project: Path) -> None:
+    (project / "cases" / "caron-2026" / "bilans.yaml").unlink()
+    config = load_config(project / "astre.yaml")
+    all_facts = [facts(check_case(folder, config, TODAY), config.programme)
+                 for folder in sorted(config.cases_dir.iterdir())]
+    ind = by_number(all_facts)[11]
+    assert ind.covered == 2 and ind.missing == 1
+    assert ind.tables[0].counts == {"tres_satisfait": 1, "non_renseigne": 1}
+
+
+def test_report_command_writes_pdf_docx_with_key_figures(project: Path) -> None:
+    from docx import Document
+    from pypdf import PdfReader
+
+    output = run(project, "report", "--year", "2026", "--date", "2026-11-22")
+    out = project / "out"
+    for name in ("rapport-activite-2026.pdf", "rapport-activite-2026.docx", "etat-financement-2026.pdf",
+                 "etat-financement-2026.docx", "export-mesures-2026.csv", "export-mesures-2026.xlsx"):
+        assert f"Écrit : {out / name}" in output
+    pdf = "".join(page.extract_text() for page in PdfReader(out / "rapport-activite-2026.pdf").pages)
+    pdf = pdf.replace("\u202f", " ").replace("\xa0", " ")
+    for figure in ("Rapport d'activité 2026", "Personnes accompagnées 6", "+22,1", "34 400,00", "42 000,00",
+                   "Durée moyenne (mois) 8,5", "Indicateur 13", "Aucun dossier exclu"):
+        assert figure in pdf, figure
+    docx = Document(str(out / "rapport-activite-2026.docx"))
+    cells = [c.text for t in docx.tables for row in t.rows for c in row.cells]
+    assert "Personnes accompagnées" in cells and "6" in cells
+    for secret in ("Dumont", "Lefebvre", "Caron", "Calvaire", "Tilleuls", "Prés"):
+        assert secret not in pdf
+        assert all(secret not in c for c in cells)
+
+
+def test_report_is_reproducible(project: Path) -> None:
+    run(project, "report", "--year", "2026", "--date", "2026-11-22")
+    out = project / "out"
+    first = {p.name: p.read_bytes() for p in out.iterdir() if p.is_file()}
+    run(project, "report", "--year", "2026", "--date", "2026-11-22")
+    assert {p.name: p.read_bytes() for p in out.iterdir() if p.is_file()} == first
+
+
+def test_invalid_case_is_excluded_and_listed(project: Path) -> None:
+    from pypdf import PdfReader
+
+    from generator.export import pseudonym, salt
+
+    (project / "cases" / "caron-2026" / "sortie.yaml").unlink()  # rompue without exit: an error
+    result = CliRunner().invoke(cli, ["-f", str(project / "astre.yaml"), "report", "--year", "2026", "--date",
+                                      "2026-11-22"], catch_exceptions=False)
+    assert result.exit_code == 0
+    assert "Dossier exclu : caron-2026 (statut « rompue » mais aucune sortie renseignée)" in result.output
+    pdf = "".join(page.extract_text() for page in PdfReader(project / "out" / "rapport-activite-2026.pdf").pages)
+    assert "1 dossier(s) exclu(s)" in pdf
+    assert pseudonym("caron-2026", salt(project)) in pdf
+    assert "Personnes accompagnées 3" in pdf  # 2 + 1 without the excluded case
