@@ -1,0 +1,132 @@
+"""`astre build`: incremental, safe, one failing case never stops the others."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from datetime import date
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from generator.build import MANIFEST_NAME, build
+from generator.cli import cli
+from generator.config import load_config
+from generator.errors import FormError
+from generator.forms import load_form
+
+TODAY = date(2026, 11, 22)
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture
+def lefebvre(project: Path) -> Path:
+    """A project holding only the example case lefebvre-2026 (fast to build)."""
+    for folder in (project / "cases").iterdir():
+        if folder.name != "lefebvre-2026":
+            subprocess.run(["rm", "-rf", str(folder)], check=True)
+    return project
+
+
+def test_second_build_does_nothing_and_imports_no_renderer(lefebvre: Path) -> None:
+    first = build(load_config(lefebvre / "astre.yaml"), today=TODAY, jobs=1)
+    assert first.failed == [] and len(first.built) == 6
+    code = ("import sys; from datetime import date; from generator.build import build; "
+            "from generator.config import load_config; "
+            f"s = build(load_config(__import__('pathlib').Path({str(lefebvre / 'astre.yaml')!r})), today=date(2026, 11, 22)); "
+            "print(len(s.built), s.up_to_date, 'weasyprint' in sys.modules or 'docxtpl' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT).stdout
+    assert out.split() == ["0", "3", "False"]
+
+
+def test_only_changed_documents_are_rebuilt(lefebvre: Path) -> None:
+    config = load_config(lefebvre / "astre.yaml")
+    build(config, today=TODAY, jobs=1)
+    bilans = lefebvre / "cases" / "lefebvre-2026" / "bilans.yaml"
+    bilans.write_text(bilans.read_text(encoding="utf-8").replace("a repris confiance", "a repris espoir"),
+                      encoding="utf-8")
+    summary = build(config, today=TODAY, jobs=1)
+    # A case file changed: the case's documents are rebuilt (its content feeds them all).
+    assert summary.failed == [] and len(summary.built) == 6
+    assert build(config, today=TODAY, jobs=1).built == []
+
+
+def test_invalid_case_fails_alone_with_located_reason(project: Path) -> None:
+    menage = project / "cases" / "lefebvre-2026" / "menage.yaml"
+    menage.write_text(menage.read_text(encoding="utf-8").replace("designation: Mme Lefebvre", "designation: 12"),
+                      encoding="utf-8")
+    result = CliRunner().invoke(cli, ["-f", str(project / "astre.yaml"), "build", "--date", "2026-11-22", "-j", "1"],
+                                catch_exceptions=False)
+    assert result.exit_code == 1
+    assert "lefebvre-2026 : dossier invalide" in result.output
+    assert "menage.yaml:2:" in result.output
+    assert not (project / "out" / "lefebvre-2026").exists()
+    assert (project / "out" / "dumont-2025" / "contrat.pdf").exists()
+
+
+def test_missing_template_field_is_a_french_error_naming_it(lefebvre: Path) -> None:
+    override = lefebvre / "modeles"
+    (override / "html").mkdir(parents=True)
+    (override / "html" / "contrat.html").write_text(
+        (ROOT / "templates" / "html" / "contrat.html").read_text(encoding="utf-8").replace(
+            "{{ menage.designation }}", "{{ menage.surnom }}", 1), encoding="utf-8")
+    config_file = lefebvre / "astre.yaml"
+    config_file.write_text(config_file.read_text(encoding="utf-8") + "templates_dir: modeles\n", encoding="utf-8")
+    summary = build(load_config(config_file), today=TODAY, jobs=1)
+    assert [who for who, _ in summary.failed] == ["lefebvre-2026 (contrat)"]
+    assert "surnom" in summary.failed[0][1] and "absent des données" in summary.failed[0][1]
+    assert not (lefebvre / "out" / "lefebvre-2026" / "contrat.pdf").exists()
+    assert (lefebvre / "out" / "lefebvre-2026" / "fiche-saisine.pdf").exists()
+
+
+def test_missing_logo_is_omitted(lefebvre: Path) -> None:
+    summary = build(load_config(lefebvre / "astre.yaml"), today=TODAY, jobs=1)  # no templates/assets/logo.png here
+    assert summary.failed == [] and len(summary.built) == 6
+
+
+def test_outputs_stay_in_output_folder_and_no_temporary_file_remains(lefebvre: Path) -> None:
+    build(load_config(lefebvre / "astre.yaml"), today=TODAY, jobs=1)
+    files = {p.relative_to(lefebvre) for p in lefebvre.rglob("*") if p.is_file() and "cases" not in p.parts}
+    assert files - {Path("astre.yaml")} == {Path("out") / MANIFEST_NAME} | {
+        Path("out/lefebvre-2026") / f"{n}.{e}" for n in ("fiche-saisine", "contrat", "bilan-intermediaire-3-mois")
+        for e in ("docx", "pdf")}
+
+
+def test_review_removed_removes_its_documents(lefebvre: Path) -> None:
+    config = load_config(lefebvre / "astre.yaml")
+    build(config, today=TODAY, jobs=1)
+    (lefebvre / "cases" / "lefebvre-2026" / "bilans.yaml").write_text("bilans: []\n", encoding="utf-8")
+    build(config, today=TODAY, jobs=1)
+    assert not (lefebvre / "out" / "lefebvre-2026" / "bilan-intermediaire-3-mois.pdf").exists()
+    assert (lefebvre / "out" / "lefebvre-2026" / "contrat.pdf").exists()
+
+
+def test_check_for_lists_what_is_missing_in_french(lefebvre: Path) -> None:
+    result = CliRunner().invoke(cli, ["-f", str(lefebvre / "astre.yaml"), "check", "--for", "signalement-sortie",
+                                      "--date", "2026-11-22"], catch_exceptions=False)
+    assert "sortie.yaml manquant" in result.output and result.exit_code == 1
+    result = CliRunner().invoke(cli, ["-f", str(lefebvre / "astre.yaml"), "check", "--for", "demande-diagnostic",
+                                      "--date", "2026-11-22"], catch_exceptions=False)
+    assert "diagnostics.yaml:2:1" in result.output and "aucune demande de diagnostic" in result.output
+
+
+def test_bad_form_file_is_a_french_form_error(project: Path) -> None:
+    (project / "forms").mkdir()
+    (project / "forms" / "courrier.yaml").write_text("titre: Courrier\nmodeles: {docx: courrier.docx}\n",
+                                                     encoding="utf-8")
+    with pytest.raises(FormError, match="définition de document invalide"):
+        load_form("courrier", load_config(project / "astre.yaml"))
+    with pytest.raises(FormError, match="document inconnu « ../x »"):
+        load_form("../x", load_config(project / "astre.yaml"))
+
+
+def test_fetcher_serves_only_our_assets() -> None:
+    from generator.render_pdf import AssetFetcher
+
+    fetcher = AssetFetcher((ROOT / "templates" / "assets",), {})
+    assert fetcher.fetch("file:///astre-assets/fonts/LiberationSans-Regular.ttf").read()[:4] == b"\x00\x01\x00\x00"
+    for url in ("file:///etc/passwd", "file:///astre-assets/../../../etc/passwd", "http://example.org/x.png",
+                "data:text/plain,hello"):
+        with pytest.raises(ValueError):
+            fetcher.fetch(url)
