@@ -90,7 +90,7 @@ def check(ctx: click.Context, paths: tuple[Path, ...], fmt: str, strict: bool, f
                                   ensure_ascii=False))
             sys.exit(error.exit_code)
         raise
-    result = run_check(config, list(paths), today)
+    result = run_check(config, list(paths), today, keep_documents=bool(form_id))
     if form_id:
         from .forms import readiness_problems
 

@@ -8,6 +8,9 @@ from __future__ import annotations
 
 import difflib
 import json
+import operator
+import re
+from collections.abc import Callable
 from functools import cache
 from typing import Any
 
@@ -30,17 +33,42 @@ def _validators() -> dict[str, Any]:
     registry = Registry().with_resources(
         (name, Resource.from_contents(schema)) for name, schema in schemas.items())
     checker = FormatChecker(["date"])
-    return {name.removesuffix(".schema.json"): Draft202012Validator(schema, registry=registry, format_checker=checker)
+    # $refs are inlined: resolving them through the registry was half of the validation time.
+    return {name.removesuffix(".schema.json"): Draft202012Validator(_inline(schema, schemas), registry=registry,
+                                                                     format_checker=checker)
             for name, schema in schemas.items()}
 
 
+def _inline(node: Any, schemas: dict[str, Any]) -> Any:
+    """Return `node` with every `other.schema.json#/$defs/x` reference replaced by its target."""
+    if isinstance(node, list):
+        return [_inline(item, schemas) for item in node]
+    if not isinstance(node, dict):
+        return node
+    ref = node.get("$ref")
+    if isinstance(ref, str) and "#/$defs/" in ref and not ref.startswith("#"):
+        name, _, pointer = ref.partition("#/$defs/")
+        if name in schemas and "/" not in pointer:
+            target = _inline(schemas[name]["$defs"][pointer], schemas)
+            return {**target, **{k: _inline(v, schemas) for k, v in node.items() if k != "$ref"}}
+    return {k: _inline(v, schemas) for k, v in node.items()}
+
+
 def schema(name: str) -> dict:
-    """Return the raw JSON Schema of one case file (or `astre`)."""
-    return _validators()[name].schema
+    """Return the raw JSON Schema of one case file (or `astre`), `$ref`s included."""
+    return _raw_schemas()[name]
+
+
+@cache
+def _raw_schemas() -> dict[str, Any]:
+    return {p.name.removesuffix(".schema.json"): json.loads(p.read_text(encoding="utf-8"))
+            for p in SCHEMAS_DIR.glob("*.schema.json")}
 
 
 def validate(doc: Document, schema_name: str) -> list[Problem]:
     """Return every schema problem of `doc`, located, best first."""
+    if _fast_checks()[schema_name](doc.data):
+        return []  # valid for sure: skip jsonschema, ten times slower
     validator = _validators()[schema_name]
     problems: list[Problem] = []
     for error in validator.iter_errors(doc.data):
@@ -53,6 +81,90 @@ def validate(doc: Document, schema_name: str) -> list[Problem]:
             seen.add(key)
             unique.append(p)
     return unique
+
+
+# Keywords the fast check understands; a schema using any other one is always
+# checked by jsonschema.
+_FAST_KEYWORDS = {"$schema", "$defs", "title", "description", "type", "enum", "properties", "required",
+                  "additionalProperties", "items", "pattern", "format", "minimum", "maximum", "minLength",
+                  "maxLength", "minItems", "uniqueItems"}
+_PYTHON_TYPES: dict[str, Callable[[Any], bool]] = {
+    "string": lambda v: isinstance(v, str),
+    "integer": lambda v: isinstance(v, int) and not isinstance(v, bool),
+    "number": lambda v: isinstance(v, (int, float)) and not isinstance(v, bool),
+    "boolean": lambda v: isinstance(v, bool),
+    "object": lambda v: isinstance(v, dict),
+    "array": lambda v: isinstance(v, list),
+    "null": lambda v: v is None,
+}
+
+
+@cache
+def _fast_checks() -> dict[str, Callable[[Any], bool]]:
+    """Return, per schema, a predicate that is True only for instances jsonschema accepts.
+
+    It may say False for a valid instance (jsonschema then decides and finds no
+    error), never True for an invalid one: tests/test_check_schemas.py compares both.
+    """
+    checker = _validators()["astre"].format_checker
+    return {name: _compile(validator.schema, checker) for name, validator in _validators().items()}
+
+
+def _compile(node: Any, checker: Any) -> Callable[[Any], bool]:
+    if (not isinstance(node, dict) or set(node) - _FAST_KEYWORDS
+            or node.get("additionalProperties") not in (None, False)):
+        return lambda value: False
+    tests: list[Callable[[Any], bool]] = []
+    kind = node.get("type")
+    if kind is not None:
+        kinds = [_PYTHON_TYPES[k] for k in ([kind] if isinstance(kind, str) else kind)]
+        tests.append(kinds[0] if len(kinds) == 1 else lambda v: any(t(v) for t in kinds))
+    if "enum" in node:
+        allowed = frozenset(v for v in node["enum"] if isinstance(v, str))
+        tests.append(lambda v: type(v) is str and v in allowed)
+    if "pattern" in node:
+        pattern = re.compile(node["pattern"])
+        tests.append(lambda v: not isinstance(v, str) or pattern.search(v) is not None)
+    if "format" in node:
+        fmt = node["format"]
+        tests.append(lambda v: checker.conforms(v, fmt))
+    for key, compare in (("minimum", operator.ge), ("maximum", operator.le)):
+        if key in node:
+            tests.append(lambda v, bound=node[key], compare=compare: not isinstance(v, (int, float))
+                         or isinstance(v, bool) or compare(v, bound))
+    if "minLength" in node or "maxLength" in node:
+        low, high = node.get("minLength", 0), node.get("maxLength", float("inf"))
+        tests.append(lambda v: not isinstance(v, str) or low <= len(v) <= high)
+    if "minItems" in node:
+        least = node["minItems"]
+        tests.append(lambda v: not isinstance(v, list) or len(v) >= least)
+    if node.get("uniqueItems"):
+        tests.append(lambda v: not isinstance(v, list) or (all(type(i) is str for i in v) and len(set(v)) == len(v)))
+    if "items" in node:
+        item = _compile(node["items"], checker)
+        tests.append(lambda v: not isinstance(v, list) or all(item(i) for i in v))
+    if "properties" in node or "required" in node or "additionalProperties" in node:
+        props = {k: _compile(v, checker) for k, v in node.get("properties", {}).items()}
+        required = tuple(node.get("required", ()))
+        closed = "additionalProperties" in node
+
+        def obj(v: Any) -> bool:
+            if not isinstance(v, dict):
+                return True
+            for key in required:
+                if key not in v:
+                    return False
+            for key, value in v.items():
+                test = props.get(key)
+                if test is None:
+                    if closed:
+                        return False
+                elif not test(value):
+                    return False
+            return True
+
+        tests.append(obj)
+    return lambda value: all(test(value) for test in tests)
 
 
 def _field(path: tuple) -> str:
