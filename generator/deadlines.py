@@ -120,7 +120,7 @@ def _visits(case: Case, programme: dict[str, Any], start: date, today: date, add
     quota = programme["visites"]
     if total >= quota["minimum_par_mois"] and home >= quota["minimum_domicile_par_mois"]:
         return
-    add(last, f"visites-mois-{number}", f"Visites du mois {number} de la mesure (depuis le {french_date(first)})",
+    add(last, f"visites-mois-{number}", f"Visites du mois {number} de la mesure",
         f"{total}/{quota['minimum_par_mois']} dont {home} à domicile")
 
 
