@@ -62,7 +62,7 @@ done; \
 DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends -o Dpkg::Use-Pty=0 $$pkgs
 endef
 
-.PHONY: help venv sysdeps sysdeps-test docs check test watch status report new bench lint clean distclean
+.PHONY: help venv sysdeps sysdeps-test docs check test watch status report financement new bench lint clean distclean
 
 help: ## Afficher cette aide
 	@echo "Usage : make <cible> [VARIABLE=valeur]"
@@ -103,6 +103,9 @@ status: $(STAMP) ## Afficher l'état des dossiers
 
 report: $(STAMP) ## Produire le rapport annuel (YEAR=aaaa, année en cours par défaut)
 	$(PY) -m generator report --year $(YEAR)
+
+financement: $(STAMP) ## Produire l'état récapitulatif de financement (période du programme)
+	$(PY) -m generator financement
 
 new: $(STAMP) ## Créer un nouveau dossier (ID=identifiant)
 	@if [ -z "$(ID)" ]; then echo "Usage : make new ID=<identifiant>" >&2; exit 2; fi
