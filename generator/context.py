@@ -158,7 +158,8 @@ def _menage(case: Case, reference: date | None) -> dict[str, Any]:
     for p in m.get("membres", []):
         born = parse(p.get("date_naissance"))
         membres.append({"prenom": p["prenom"], "nom": p["nom"], "lien": label("lien", p.get("lien")),
-                        "date_naissance": day(born), "age": f"{age(born, reference)} ans" if born and reference else MISSING,
+                        "date_naissance": day(born),
+                        "age": f"{age(born, reference)} ans" if born and reference else MISSING,
                         "situation": optional(p.get("situation"))})
     ressources = m.get("ressources", [])
     charges = m.get("charges", [])
@@ -178,7 +179,8 @@ def _menage(case: Case, reference: date | None) -> dict[str, Any]:
         "charges": [{"nature": label("charge", c.get("nature")), "libelle": optional(c.get("libelle")),
                      "montant": money(c.get("montant_mensuel"))} for c in charges],
         "total_charges": money(sum(c.get("montant_mensuel", 0) for c in charges)),
-        "dettes": [{"creancier": d["creancier"], "nature": label("dette", d.get("nature")), "montant": money(d.get("montant")),
+        "dettes": [{"creancier": d["creancier"], "nature": label("dette", d.get("nature")),
+                    "montant": money(d.get("montant")),
                     "plan_apurement": yes_no(d.get("plan_apurement"))} for d in dettes],
         "total_dettes": money(sum(d.get("montant", 0) for d in dettes)),
         "rfr": {"annee": str(rfr.get("annee_revenus", MISSING)), "montant": money(rfr.get("montant"))},
@@ -199,7 +201,8 @@ def _logement(lg: dict[str, Any]) -> dict[str, Any]:
     return {
         "type": label("type_logement", lg.get("type")),
         "annee_construction": str(lg.get("annee_construction", MISSING)),
-        "surface": f"{format_decimal(lg['surface_habitable'], locale=LOCALE)} m²" if lg.get("surface_habitable") else MISSING,
+        "surface": (f"{format_decimal(lg['surface_habitable'], locale=LOCALE)} m²" if lg.get("surface_habitable")
+                    else MISSING),
         "dpe_avant": avant.get("classe", MISSING),
         "dpe_avant_date": day(avant.get("date")) if avant.get("date") else "",
         "dpe_apres": apres.get("classe", ""),
@@ -257,8 +260,10 @@ def _financement(f: dict[str, Any]) -> dict[str, Any]:
         "aides": [{"financeur": a["financeur"], "type": label("type_financeur", a.get("type_financeur")),
                    "montant": money(a.get("montant")), "statut": label("statut_aide", a.get("statut"))} for a in aides],
         "total_aides": money(sum(a.get("montant", 0) for a in aides)),
-        "total_aides_acquises": money(sum(a.get("montant", 0) for a in aides if a.get("statut") in ("accordee", "versee"))),
-        "prets": [{"organisme": p["organisme"], "nature": label("pret", p.get("nature")), "montant": money(p.get("montant")),
+        "total_aides_acquises": money(sum(a.get("montant", 0) for a in aides
+                                          if a.get("statut") in ("accordee", "versee"))),
+        "prets": [{"organisme": p["organisme"], "nature": label("pret", p.get("nature")),
+                   "montant": money(p.get("montant")),
                    "mensualite": money(p.get("mensualite")) if p.get("mensualite") is not None else "",
                    "statut": label("statut_pret", p.get("statut"))} for p in prets],
         "reste_a_charge": money(f.get("reste_a_charge")),

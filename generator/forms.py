@@ -121,14 +121,16 @@ def _load_form(path: Path) -> Form:
     checker = Validator(_FORM_SCHEMA)
     if not isinstance(data, dict) or not checker.validate(data):
         details = "; ".join(f"{k} : {v}" for k, v in (checker.errors.items() if isinstance(data, dict) else []))
-        raise FormError(f"{path} : définition de document invalide ({details or 'une suite de champs est attendue'})")
+        details = details or "une suite de champs est attendue"
+        raise FormError(f"{path} : définition de document invalide ({details})")
     for key in ("exigences", "exigences_element"):
         if data.get(key) is not None:
             try:
                 Validator(data[key], allow_unknown=True)
             except SchemaError as e:
                 raise FormError(f"{path} : règles « {key} » invalides pour Cerberus ({e})") from None
-    return Form(id=path.stem, path=path, title=data["titre"], docx=data["modeles"]["docx"], html=data["modeles"]["html"],
+    return Form(id=path.stem, path=path, title=data["titre"], docx=data["modeles"]["docx"],
+                html=data["modeles"]["html"],
                 output=data.get("sortie", path.stem), date_paths=tuple(data["date_document"]),
                 requirements=data["exigences"], item_requirements=data.get("exigences_element"),
                 repeat=data.get("repetition"))

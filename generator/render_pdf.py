@@ -29,6 +29,7 @@ class AssetFetcher(URLFetcher):
     """
 
     def __init__(self, folders: tuple[Path, ...], files: dict[str, Path]) -> None:
+        """Serve the files of `folders`, plus `files` by exact name (the logo)."""
         super().__init__(allowed_protocols={"file"}, allow_redirects=False)
         self._folders = tuple(f.resolve() for f in folders)
         self._files = files

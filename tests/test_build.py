@@ -34,7 +34,8 @@ def test_second_build_does_nothing_and_imports_no_renderer(lefebvre: Path) -> No
     assert first.failed == [] and len(first.built) == 6
     code = ("import sys; from datetime import date; from generator.build import build; "
             "from generator.config import load_config; "
-            f"s = build(load_config(__import__('pathlib').Path({str(lefebvre / 'astre.yaml')!r})), today=date(2026, 11, 22)); "
+            f"s = build(load_config(__import__('pathlib').Path({str(lefebvre / 'astre.yaml')!r})), "
+            "today=date(2026, 11, 22)); "
             "print(len(s.built), s.up_to_date, 'weasyprint' in sys.modules or 'docxtpl' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT).stdout
     assert out.split() == ["0", "3", "False"]

@@ -1,0 +1,163 @@
+"""Benchmark of document generation, printed side by side (medians and ratios).
+
+    .venv/bin/python bench/bench_build.py [--cases N] [--repeat R]
+
+1. DOCX: our render (context + sandboxed docxtpl + reproducible zip) vs a bare
+   docxtpl render of the same template and context (target ratio <= 1.15).
+2. PDF: our WeasyPrint render vs LibreOffice converting the same DOCX files in
+   one batch call, per document (target ratio <= 0.5).
+3. `astre build` with nothing changed over N cases, minus `python -c pass`
+   (target < 1 s), and the peak memory of the full build of N cases.
+"""
+
+from __future__ import annotations
+
+import argparse
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import date
+from io import BytesIO
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+TODAY = date(2026, 11, 22)
+
+
+def make_project(root: Path, n: int) -> Path:
+    try:
+        from synth import make_cases
+
+        make_cases(root, n)
+    except ImportError:  # fallback: copies of the example case
+        shutil.copy(ROOT / "astre.yaml", root / "astre.yaml")
+        for i in range(n):
+            target = root / "cases" / f"cas-{i:04d}"
+            shutil.copytree(ROOT / "cases" / "lefebvre-2026", target)
+            mesure = target / "mesure.yaml"
+            mesure.write_text(mesure.read_text().replace("lefebvre-2026", target.name))
+    return root / "astre.yaml"
+
+
+def median_time(fn, repeat: int) -> float:
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def bench_renderers(repeat: int, work: Path) -> None:
+    from docxtpl import DocxTemplate
+
+    from generator.check import check_case
+    from generator.config import load_config
+    from generator.context import case_context, review_context
+    from generator.forms import load_form, template_path
+    from generator.render_docx import render_docx
+    from generator.render_pdf import render_pdf
+
+    config = load_config(ROOT / "astre.yaml")
+    case = check_case(ROOT / "cases" / "lefebvre-2026", config, TODAY)
+    form = load_form("bilan-intermediaire", config)
+    _, item = form.items(case)[0]
+    docx_tpl = template_path("docx", form.docx, config)
+    html_tpl = template_path("html", form.html, config)
+    search = (ROOT / "templates" / "html",)
+    css = ROOT / "templates" / "html" / "astre.css"
+    assets = (ROOT / "templates" / "assets",)
+
+    def ours_context() -> dict:
+        values = case_context(case, config)
+        values["bilan"] = review_context(case, config, item)
+        values["document"] = {"titre": form.title, "date": "14 octobre 2026"}
+        return values
+
+    values = ours_context()
+    bare_values = dict(values, logo_image="")
+
+    def bare_docx() -> None:
+        tpl = DocxTemplate(str(docx_tpl))
+        tpl.render(bare_values)
+        tpl.save(BytesIO())
+
+    def our_docx() -> None:
+        render_docx(docx_tpl, ours_context(), TODAY, "Bilan", "astre")
+
+    def our_pdf() -> None:
+        render_pdf(html_tpl, search, css, assets, ours_context(), TODAY, "Bilan", "astre")
+
+    our_docx(), our_pdf(), bare_docx()  # warm-up (imports, font loading)
+    t_bare, t_docx = median_time(bare_docx, repeat), median_time(our_docx, repeat)
+    t_pdf = median_time(our_pdf, repeat)
+    print(f"DOCX  bare docxtpl   {t_bare * 1000:8.1f} ms   ours {t_docx * 1000:8.1f} ms   ratio {t_docx / t_bare:.2f} "
+          "(cible <= 1.15)")
+    soffice = shutil.which("soffice")
+    if soffice is None:
+        print("PDF   soffice absent : comparaison impossible")
+        return
+    files = work / "lo-in"
+    files.mkdir()
+    n = 10
+    for i in range(n):
+        (files / f"doc{i}.docx").write_bytes(render_docx(docx_tpl, values, TODAY, "Bilan", "astre"))
+    lo_times = []
+    for r in range(3):
+        start = time.perf_counter()
+        subprocess.run([soffice, f"-env:UserInstallation=file://{work}/lo", "--headless", "--convert-to", "pdf",
+                        "--outdir", str(work / f"lo-out{r}"), *map(str, sorted(files.iterdir()))],
+                       check=True, capture_output=True)
+        lo_times.append((time.perf_counter() - start) / n)
+    t_lo = statistics.median(lo_times)
+    print(f"PDF   LibreOffice    {t_lo * 1000:8.1f} ms   ours {t_pdf * 1000:8.1f} ms   ratio {t_pdf / t_lo:.2f} "
+          f"(cible <= 0.5 ; LibreOffice : lot de {n} fichiers, par document)")
+
+
+def bench_build(n: int, work: Path) -> None:
+    config_path = make_project(work / "projet", n)
+    build_code = ("import sys; from datetime import date; from generator.build import build; "
+                  "from generator.config import load_config; "
+                  f"s = build(load_config(__import__('pathlib').Path({str(config_path)!r})), "
+                  "today=date(2026, 11, 22)); "
+                  "print(len(s.built), s.up_to_date, len(s.failed))")
+    start = time.perf_counter()
+    full = subprocess.run([sys.executable, "-c", build_code], capture_output=True, text=True, cwd=ROOT, check=True)
+    t_full = time.perf_counter() - start
+    peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    print(f"BUILD {n} dossiers, construction complète : {t_full:.1f} s "
+          f"({full.stdout.strip()} construits/à jour/échecs) ; "
+          f"mémoire max d'un processus : {peak_mb:.0f} Mo (cible < 400 Mo)")
+    noop, bare = [], []
+    for _ in range(5):
+        start = time.perf_counter()
+        out = subprocess.run([sys.executable, "-c", build_code], capture_output=True, text=True, cwd=ROOT, check=True)
+        noop.append(time.perf_counter() - start)
+        start = time.perf_counter()
+        subprocess.run([sys.executable, "-c", "pass"], check=True)
+        bare.append(time.perf_counter() - start)
+    t_noop = statistics.median(noop) - statistics.median(bare)
+    print(f"NOOP  {n} dossiers sans changement : {t_noop:.3f} s au-delà du démarrage de Python "
+          f"(cible < 1 s ; {out.stdout.strip()})")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--cases", type=int, default=1000)
+    parser.add_argument("--repeat", type=int, default=15)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        work = Path(tmp)
+        bench_renderers(args.repeat, work)
+        bench_build(args.cases, work)
+
+
+if __name__ == "__main__":
+    main()
