@@ -113,7 +113,7 @@ def _figures(ind: Indicator) -> list[tuple[str, str]]:
     from .context import money, percent
 
     f = ind.figures
-    names = {
+    table: dict[int, list[tuple[str, str, str | None]]] = {
         1: [("situations", "Situations éligibles repérées", None)],
         2: [("demandes", "Fiches saisine envoyées", None)],
         3: [("menages", "Ménages accompagnés", None), ("personnes", "Personnes accompagnées", None)],
@@ -132,7 +132,8 @@ def _figures(ind: Indicator) -> list[tuple[str, str]]:
              ("aides_total", "Montant total des aides du plan de financement", "€"),
              ("aides_obtenues", "dont aides accordées ou versées", "€")],
         12: [("partenariats", "Partenariats mobilisés (au total)", None)],
-    }.get(ind.number, [])
+    }
+    names = table.get(ind.number, [])
     out = []
     for key, text, kind in names:
         value = f.get(key)
