@@ -253,10 +253,12 @@ def _translate(doc: Document, error: Any) -> list[Problem]:
 def _type_message(field: str, expected: Any, value: Any) -> tuple[str, str]:
     expected_name = _TYPES.get(expected, str(expected)) if isinstance(expected, str) else " ou ".join(
         _TYPES.get(t, t) for t in expected)
+    # Agreement: « un nombre attendu », « une liste attendue ».
+    expected_name += " attendue" if expected_name.startswith("une ") else " attendu"
     if value is None:
-        return (f"{field} : champ vide, {expected_name} attendu",
+        return (f"{field} : champ vide, {expected_name}",
                 "complétez la valeur après « : » ou supprimez la ligne")
-    message = f"{field} : {expected_name} attendu, trouvé « {_show(value)} »"
+    message = f"{field} : {expected_name}, trouvé « {_show(value)} »"
     if expected in ("number", "integer") and isinstance(value, str):
         cleaned = value.replace("\u202f", "").replace("\xa0", "").replace(" ", "").replace("€", "").replace(",", ".")
         try:

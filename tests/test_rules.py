@@ -1,0 +1,160 @@
+"""Programme rules and the ANAH barème, on the example cases with one thing changed."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from generator import bareme
+from generator.check import check_case
+from generator.config import load_config
+
+TODAY = date(2026, 11, 22)
+
+
+def edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert old in text, f"{old!r} absent de {path}"
+    path.write_text(text.replace(old, new), encoding="utf-8")
+
+
+def problems(project: Path, case_id: str, today: date = TODAY) -> list[str]:
+    config = load_config(project / "astre.yaml")
+    return [p.format() for p in check_case(project / "cases" / case_id, config, today).problems]
+
+
+def only(lines: list[str], text: str) -> str:
+    found = [line for line in lines if text in line]
+    assert len(found) == 1, "\n".join(lines)
+    return found[0]
+
+
+@pytest.mark.parametrize("case_id", ["lefebvre-2026", "dumont-2025", "caron-2026"])
+def test_examples_have_no_error(project: Path, case_id: str) -> None:
+    assert not [line for line in problems(project, case_id) if ": erreur :" in line]
+
+
+def test_month_without_enough_visits(project: Path) -> None:
+    suivi = project / "cases/lefebvre-2026/suivi.yaml"
+    lines = suivi.read_text(encoding="utf-8").splitlines(keepends=True)
+    dropped = ('{date: "2026-08-26"', '{date: "2026-09-03"')
+    suivi.write_text("".join(x for x in lines if not x.strip(" -").startswith(dropped)), "utf-8")
+    line = only(problems(project, "lefebvre-2026"), "mois 2 de la mesure")
+    assert "suivi.yaml:3:3: avertissement : mois 2 de la mesure (du 15/08/2026 au 14/09/2026) : " \
+           "1 rencontre(s) sur 2 minimum, 0 à domicile sur 1 minimum" in line
+
+
+def test_current_month_is_not_judged(project: Path) -> None:
+    """Month 5 (from 15/11/2026) is not over on 22/11: no warning yet."""
+    assert not [x for x in problems(project, "lefebvre-2026") if "mois 5" in x]
+
+
+def test_review_overdue_after_grace_period(project: Path) -> None:
+    (project / "cases/lefebvre-2026/bilans.yaml").write_text("bilans: []\n", encoding="utf-8")
+    # Due 15/10/2026, 15 days of grace (astre.yaml delai_bilan_jours).
+    assert not [x for x in problems(project, "lefebvre-2026", date(2026, 10, 30)) if "bilan à 3 mois" in x]
+    line = only(problems(project, "lefebvre-2026", date(2026, 10, 31)), "bilan à 3 mois")
+    assert "bilans.yaml:1:9: avertissement : bilan à 3 mois manquant (dû le 15/10/2026)" in line
+
+
+def test_final_review_missing(project: Path) -> None:
+    bilans = project / "cases/dumont-2025/bilans.yaml"
+    text = bilans.read_text(encoding="utf-8")
+    bilans.write_text(text[: text.index("  - echeance: final")], encoding="utf-8")
+    assert "avertissement : bilan final manquant (dû le 30/10/2026)" in only(problems(project, "dumont-2025"),
+                                                                             "bilan final")
+
+
+def test_financing_plan_that_does_not_balance(project: Path) -> None:
+    edit(project / "cases/lefebvre-2026/financement.yaml", "reste_a_charge: 3650", "reste_a_charge: 3600")
+    line = only(problems(project, "lefebvre-2026"), "plan de financement")
+    assert "financement.yaml:2:13: erreur : le plan de financement ne s'équilibre pas" in line
+    assert "écart -50.00 €" in line
+
+
+def test_income_above_very_modest_ceiling(project: Path) -> None:
+    menage = project / "cases/dumont-2025/menage.yaml"
+    edit(menage, "montant: 21480", "montant: 25115")  # exactly the 2025 ceiling for 2 persons
+    assert not [x for x in problems(project, "dumont-2025") if "plafond" in x]
+    edit(menage, "montant: 25115", "montant: 25116")
+    line = only(problems(project, "dumont-2025"), "plafond")
+    assert "menage.yaml:24:12: avertissement : revenus au-dessus du plafond « très modestes » 2025 " \
+           "(25115 € pour 2 personne(s)) : ménage modeste" in line
+
+
+def test_unknown_barème_year_is_said_not_guessed(project: Path) -> None:
+    line = only(problems(project, "lefebvre-2026"), "barème")
+    assert "avertissement : aucun barème ANAH connu pour 2026 : catégorie de revenus non calculée" in line
+
+
+def test_end_before_start(project: Path) -> None:
+    edit(project / "cases/lefebvre-2026/mesure.yaml", 'fin_prevue: "2027-07-14"', 'fin_prevue: "2026-07-01"')
+    line = only(problems(project, "lefebvre-2026"), "fin_prevue")
+    assert "mesure.yaml:11:15: erreur : dates.fin_prevue (01/07/2026) n'est pas après le début (15/07/2026)" in line
+
+
+def test_exit_before_start(project: Path) -> None:
+    edit(project / "cases/caron-2026/sortie.yaml", 'date: "2026-05-20"', 'date: "2025-12-20"')
+    assert "erreur : date de sortie (20/12/2025) avant le début" in only(problems(project, "caron-2026"),
+                                                                          "date de sortie")
+
+
+def test_date_in_the_future(project: Path) -> None:
+    edit(project / "cases/lefebvre-2026/contrat.yaml", 'date_envoi_spslh: "2026-08-05"',
+         'date_envoi_spslh: "2026-12-01"')
+    line = only(problems(project, "lefebvre-2026"), "date dans le futur")
+    assert "contrat.yaml:18:19: erreur : date_envoi_spslh : date dans le futur (01/12/2026)" in line
+
+
+def test_exit_not_reported(project: Path) -> None:
+    edit(project / "cases/caron-2026/sortie.yaml", 'date_signalement_spslh: "2026-05-21"\n', "")
+    line = only(problems(project, "caron-2026"), "non signalée")
+    assert "sortie.yaml:2:7: avertissement : sortie du 20/05/2026 non signalée au SPSLH" in line
+
+
+def test_contract_not_sent_in_time(project: Path) -> None:
+    contrat = project / "cases/lefebvre-2026/contrat.yaml"
+    edit(contrat, 'date_envoi_spslh: "2026-08-05"', 'date_envoi_spslh: "2026-08-20"')
+    assert "après le délai (15/08/2026)" in only(problems(project, "lefebvre-2026"), "contrat envoyé")
+    edit(contrat, 'date_envoi_spslh: "2026-08-20"\n', "")
+    assert "avertissement : contrat non envoyé au SPSLH (à envoyer au plus tard le 15/08/2026)" in only(
+        problems(project, "lefebvre-2026"), "contrat non envoyé")
+
+
+def test_status_and_exit_must_agree(project: Path) -> None:
+    edit(project / "cases/caron-2026/mesure.yaml", "statut: rompue", "statut: en_cours")
+    assert "erreur : sortie renseignée mais statut « en_cours »" in only(problems(project, "caron-2026"),
+                                                                          "sortie renseignée")
+
+
+def test_rules_skipped_on_invalid_case(project: Path) -> None:
+    """A schema error hides the rules: they would only repeat it in other words."""
+    edit(project / "cases/lefebvre-2026/financement.yaml", "reste_a_charge: 3650", "reste_a_charge: beaucoup")
+    lines = problems(project, "lefebvre-2026")
+    assert [x for x in lines if "reste_a_charge : un nombre attendu" in x]
+    assert not [x for x in lines if "plan de financement" in x]
+
+
+# ---------------------------------------------------------------- barème
+
+@pytest.mark.parametrize(("persons", "very_modest", "modest"), [
+    (1, 17173, 22015), (2, 25115, 32197), (3, 30206, 38719), (4, 35285, 45234), (5, 40388, 51775),
+    (6, 40388 + 5094, 51775 + 6525), (7, 40388 + 2 * 5094, 51775 + 2 * 6525),
+])
+def test_barème_2025_boundaries(persons: int, very_modest: int, modest: int) -> None:
+    assert bareme.category(persons, very_modest, 2025) == "tres_modeste"  # exactly at the ceiling
+    assert bareme.category(persons, very_modest + 1, 2025) == "modeste"
+    assert bareme.category(persons, modest, 2025) == "modeste"
+    assert bareme.category(persons, modest + 1, 2025) == "superieur"
+
+
+def test_barème_unknown_year_and_empty_household() -> None:
+    assert bareme.category(2, 10000, 2019) is None
+    assert bareme.category(0, 10000, 2025) is None
+
+
+def test_barème_is_dated_and_sourced() -> None:
+    for year, table in bareme.baremes().items():
+        assert table["annee"] == year and len(table["source"]) > 20
