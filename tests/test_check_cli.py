@@ -1,0 +1,140 @@
+"""`astre check` through the command line: exit codes, JSON, usage errors, start-up cost."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from datetime import date
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from generator.check import check, format_text
+from generator.cli import cli
+from generator.config import load_config
+
+ROOT = Path(__file__).resolve().parent.parent
+TODAY = "2026-11-22"
+
+
+def run(project: Path, monkeypatch: pytest.MonkeyPatch, *args: str) -> tuple[int, str]:
+    monkeypatch.chdir(project)
+    result = CliRunner().invoke(cli, list(args), catch_exceptions=False)
+    assert "Traceback" not in result.output
+    return result.exit_code, result.output
+
+
+def test_examples_are_clean(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    code, output = run(project, monkeypatch, "check", "--date", TODAY)
+    assert code == 0, output
+    assert output.splitlines()[-1].startswith("3 dossiers vérifiés : 0 erreur, ")
+
+
+def test_repository_examples_are_clean() -> None:
+    """The real cases/ folder (not a copy) passes with no error on the project's reference date."""
+    done = subprocess.run([sys.executable, "-m", "generator", "check", "--date", TODAY], cwd=ROOT,
+                          capture_output=True, text=True)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert ": erreur :" not in done.stdout
+
+
+def test_errors_exit_1_and_strict_warnings(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    code, _ = run(project, monkeypatch, "check", "--date", TODAY, "--strict")
+    assert code == 1  # lefebvre-2026 has a warning (no 2026 barème)
+    (project / "cases/caron-2026/sortie.yaml").write_text("date: hier\n", encoding="utf-8")
+    code, output = run(project, monkeypatch, "check", "--date", TODAY, "cases/caron-2026")
+    assert code == 1
+    assert "cases/caron-2026/sortie.yaml:1:7: erreur : date : date invalide « hier »" in output
+
+
+def test_json_report(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    edit = project / "cases/lefebvre-2026/financement.yaml"
+    edit.write_text(edit.read_text(encoding="utf-8").replace("reste_a_charge: 3650", "reste_a_charge: 3600"),
+                    encoding="utf-8")
+    code, output = run(project, monkeypatch, "check", "--date", TODAY, "--format", "json")
+    assert code == 1
+    report = json.loads(output)
+    assert set(report) == {"dossiers", "erreurs", "avertissements", "problemes"}
+    assert (report["dossiers"], report["erreurs"], report["avertissements"]) == (3, 1, 1)
+    error = next(p for p in report["problemes"] if p["gravite"] == "erreur")
+    assert error == {"fichier": "cases/lefebvre-2026/financement.yaml", "ligne": 2, "colonne": 13,
+                     "gravite": "erreur", "code": "financement", "message": error["message"],
+                     "conseil": error["conseil"]}
+    assert error["message"].startswith("le plan de financement ne s'équilibre pas")
+
+
+@pytest.mark.parametrize("args", [["check", "introuvable"], ["check", "--date", "2026-02-30"],
+                                  ["check", "--format", "xml"], ["check", "--inconnu"]])
+def test_usage_errors_exit_2(project: Path, monkeypatch: pytest.MonkeyPatch, args: list[str]) -> None:
+    code, output = run(project, monkeypatch, *args)
+    assert code == 2, output
+
+
+def test_missing_config_exits_2(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    code, output = run(tmp_path, monkeypatch, "check")
+    assert code == 2
+    assert "astre.yaml introuvable" in output
+
+
+def test_invalid_config_is_located(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    config = project / "astre.yaml"
+    config.write_text(config.read_text(encoding="utf-8").replace("duree_mois: 12", "duree_mois: douze"), "utf-8")
+    code, output = run(project, monkeypatch, "check")
+    assert code == 2
+    assert "astre.yaml:26:15: erreur : programme.duree_mois : un nombre entier attendu, trouvé « douze »" in output
+
+
+def test_unreadable_file_through_the_cli(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """chmod 000 does not stop root (CI): the refusal is simulated on one file."""
+    target = project / "cases/dumont-2025/suivi.yaml"
+    real = Path.read_bytes
+
+    def read_bytes(self: Path) -> bytes:
+        if self.name == target.name and self.parent.name == target.parent.name:
+            raise PermissionError(13, "Permission denied", str(self))
+        return real(self)
+
+    monkeypatch.setattr(Path, "read_bytes", read_bytes)
+    code, output = run(project, monkeypatch, "check", "--date", TODAY)
+    assert code == 1
+    assert "cases/dumont-2025/suivi.yaml:1:1: erreur : lecture interdite (droits insuffisants)" in output
+
+
+def test_file_argument_checks_its_case(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """pre-commit passes file names: each case is checked once."""
+    code, output = run(project, monkeypatch, "check", "--date", TODAY, "cases/caron-2026/sortie.yaml",
+                       "cases/caron-2026/mesure.yaml")
+    assert code == 0
+    assert output.splitlines()[-1].startswith("1 dossier vérifié : 0 erreur")
+
+
+def test_parallel_and_sequential_reports_are_identical(tmp_path: Path) -> None:
+    sys.path.insert(0, str(ROOT / "bench"))
+    from synth import make_cases
+
+    root = make_cases(tmp_path / "projet", 240, seed=3)
+    # Break a few cases so the report is not empty.
+    for index in (5, 77, 200):
+        path = root / f"cases/synth-{index:04d}/financement.yaml"
+        path.write_text(path.read_text(encoding="utf-8").replace("reste_a_charge:", "reste_a_charge: 1\nx:"), "utf-8")
+    config = load_config(root / "astre.yaml")
+    parallel = check(config, [], date(2026, 11, 22), jobs=2)
+    sequential = check(config, [], date(2026, 11, 22), jobs=1)
+    assert format_text(parallel, root) == format_text(sequential, root)
+    assert parallel.errors == sequential.errors >= 3
+
+
+@pytest.mark.parametrize("args", [["--help"], ["check", "--date", TODAY], ["check", "--help"], ["new", "--help"]])
+def test_no_heavy_import(project: Path, args: list[str]) -> None:
+    """WeasyPrint and docxtpl take a second to import: `check` and `--help` must not pay it."""
+    code = ("import sys, runpy\n"
+            f"sys.argv = ['astre', *{args!r}]\n"
+            "try:\n    runpy.run_module('generator', run_name='__main__')\n"
+            "except SystemExit:\n    pass\n"
+            "heavy = sorted(m for m in sys.modules if m.split('.')[0] in ('weasyprint', 'docxtpl', 'docx', "
+            "'matplotlib', 'openpyxl'))\n"
+            "print('HEAVY', heavy, file=sys.stderr)\n")
+    done = subprocess.run([sys.executable, "-c", code], cwd=project, capture_output=True, text=True)
+    assert "HEAVY []" in done.stderr, done.stderr[-2000:]
