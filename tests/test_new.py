@@ -1,0 +1,80 @@
+"""`astre new`: commented blank files, safe identifiers, never overwrites."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from generator.cases import CASE_FILES
+from generator.cli import cli
+from generator.loader import load
+
+
+def run(project: Path, monkeypatch: pytest.MonkeyPatch, *args: str) -> tuple[int, str]:
+    monkeypatch.chdir(project)
+    result = CliRunner().invoke(cli, list(args), catch_exceptions=False)
+    assert "Traceback" not in result.output
+    return result.exit_code, result.output
+
+
+def snapshot(root: Path) -> dict[str, str]:
+    return {str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest() if p.is_file() else "dir"
+            for p in sorted(root.rglob("*"))}
+
+
+def test_new_case_files(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    code, output = run(project, monkeypatch, "new", "martin-2026")
+    assert code == 0, output
+    folder = project / "cases/martin-2026"
+    assert sorted(p.name for p in folder.iterdir()) == sorted(f"{name}.yaml" for name in CASE_FILES)
+    for name in CASE_FILES:
+        path = folder / f"{name}.yaml"
+        first = path.read_text(encoding="utf-8").splitlines()[0]
+        assert first.startswith("# yaml-language-server: $schema=")
+        assert first.endswith(f"schemas/{name}.schema.json")
+        load(path)  # valid YAML, even if blank
+    assert load(folder / "mesure.yaml").data["identifiant"] == "martin-2026"
+    assert not list((project / "cases").glob(".new-*"))  # no staging folder left behind
+
+
+def test_schema_line_points_to_the_toolkit_schemas(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from generator import SCHEMAS_DIR
+
+    run(project, monkeypatch, "new", "martin-2026")
+    line = (project / "cases/martin-2026/menage.yaml").read_text(encoding="utf-8").splitlines()[0]
+    target = (project / "cases/martin-2026" / line.split("$schema=", 1)[1]).resolve()
+    assert target == (SCHEMAS_DIR / "menage.schema.json").resolve()
+
+
+def test_new_case_is_reported_as_to_fill(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    run(project, monkeypatch, "new", "martin-2026")
+    code, output = run(project, monkeypatch, "check", "cases/martin-2026")
+    assert code == 1
+    assert "cases/martin-2026/menage.yaml:1:1: erreur : fichier vide" not in output  # commented, not empty
+    assert "cases/martin-2026/mesure.yaml:" in output and ": erreur : " in output
+
+
+def test_existing_id_refused_and_untouched(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    before = snapshot(project)
+    code, output = run(project, monkeypatch, "new", "lefebvre-2026")
+    assert code == 2
+    assert "existe déjà" in output
+    assert snapshot(project) == before
+
+
+@pytest.mark.parametrize("case_id", ["../evasion", "a/b", "/tmp/x", "a\x00b", "Dupont-2026", "abc\n", "", "-abc",
+                                     ".cache", "a" * 65, "dupont 2026", "dupont_2026", "é"])
+def test_unsafe_ids_refused(project: Path, monkeypatch: pytest.MonkeyPatch, case_id: str) -> None:
+    before = snapshot(project.parent)
+    code, output = run(project, monkeypatch, "new", "--", case_id)
+    assert code == 2
+    assert "identifiant de dossier invalide" in output
+    assert snapshot(project.parent) == before
+
+
+def test_longest_id_accepted(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    code, _ = run(project, monkeypatch, "new", "a" * 64)
+    assert code == 0 and (project / "cases" / ("a" * 64)).is_dir()
