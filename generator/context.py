@@ -21,7 +21,7 @@ from . import FORMS_DIR, bareme
 from .cases import Case
 from .config import Config
 from .loader import load
-from .rules import household_category, review_key
+from .rules import financing_totals, household_category, review_key
 from .timeline import add_months, age, month_of_measure, parse
 
 LOCALE = "fr_FR"
@@ -259,7 +259,8 @@ def _financement(f: dict[str, Any]) -> dict[str, Any]:
         "cout_total": money(f.get("cout_total")),
         "aides": [{"financeur": a["financeur"], "type": label("type_financeur", a.get("type_financeur")),
                    "montant": money(a.get("montant")), "statut": label("statut_aide", a.get("statut"))} for a in aides],
-        "total_aides": money(sum(a.get("montant", 0) for a in aides)),
+        # Refused aids do not finance anything: the plan balances without them (rules.financing_totals).
+        "total_aides": money(financing_totals(f)[0]),
         "total_aides_acquises": money(sum(a.get("montant", 0) for a in aides
                                           if a.get("statut") in ("accordee", "versee"))),
         "prets": [{"organisme": p["organisme"], "nature": label("pret", p.get("nature")),

@@ -124,7 +124,7 @@ class Builder:
         self.h("Plan de financement")
         self.table(["Financeur", "Nature", "Statut", "Montant"], "aide in financement.aides",
                    ["{{ aide.financeur }}", "{{ aide.type }}", "{{ aide.statut }}", "{{ aide.montant }}"],
-                   [["Total des aides", "", "", "{{ financement.total_aides }}"],
+                   [["Total des aides (hors aides refusées)", "", "", "{{ financement.total_aides }}"],
                     ["Coût total des travaux", "", "", "{{ financement.cout_total }}"],
                     ["Reste à charge du ménage", "", "", "{{ financement.reste_a_charge }}"]])
         self.tag("if financement.prets")
