@@ -236,7 +236,7 @@ def funding_context(config: Config, fund: FundingStatement, today: date) -> dict
 def _pdf(template: str, context: dict[str, Any], today: date, config: Config) -> bytes:
     from .render_pdf import render_pdf
 
-    return render_pdf(REPORT_TEMPLATES / template, (REPORT_TEMPLATES,), REPORT_TEMPLATES / "rapport.css",
+    return render_pdf(REPORT_TEMPLATES / template, (REPORT_TEMPLATES, TEMPLATES_DIR), REPORT_TEMPLATES / "rapport.css",
                       (TEMPLATES_DIR / "assets",), context, today, context["document"]["titre"],
                       config.structure["nom"])
 
