@@ -62,7 +62,7 @@ done; \
 DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends -o Dpkg::Use-Pty=0 $$pkgs
 endef
 
-.PHONY: help venv sysdeps sysdeps-test docs check test watch status report financement new bench lint clean distclean
+.PHONY: reference help venv sysdeps sysdeps-test docs check test watch status report financement new bench lint clean distclean
 
 help: ## Afficher cette aide
 	@echo "Usage : make <cible> [VARIABLE=valeur]"
@@ -125,6 +125,9 @@ test: sysdeps sysdeps-test $(STAMP) ## Lancer les tests
 
 bench: sysdeps $(STAMP) ## Mesurer les performances de génération
 	$(PY) bench/run.py
+
+reference: $(STAMP) ## Regénérer la référence des fichiers de dossier dans README.md (depuis schemas/)
+	$(PY) -m generator.docgen
 
 lint: $(STAMP) ## Vérifier le style (ruff) et les types (mypy)
 	$(VENV)/bin/ruff check .

@@ -138,3 +138,21 @@ def test_no_heavy_import(project: Path, args: list[str]) -> None:
             "print('HEAVY', heavy, file=sys.stderr)\n")
     done = subprocess.run([sys.executable, "-c", code], cwd=project, capture_output=True, text=True)
     assert "HEAVY []" in done.stderr, done.stderr[-2000:]
+
+
+def test_pre_commit_hooks() -> None:
+    """The hook a structure's repository uses, and the local one of this repository."""
+    import re
+
+    import yaml
+
+    hooks = yaml.safe_load((ROOT / ".pre-commit-hooks.yaml").read_text(encoding="utf-8"))
+    hook = next(h for h in hooks if h["id"] == "astre-check")
+    assert (hook["language"], hook["entry"], hook["pass_filenames"]) == ("python", "astre check", True)
+    pattern = re.compile(hook["files"])
+    assert pattern.search("cases/dupont-2026/menage.yaml") and pattern.search("cases/dupont-2026/suivi.yml")
+    assert not pattern.search("generator/cli.py") and not pattern.search("astre.yaml")
+    local = yaml.safe_load((ROOT / ".pre-commit-config.yaml").read_text(encoding="utf-8"))
+    entries = {h["id"]: h["entry"] for repo in local["repos"] for h in repo["hooks"]}
+    assert entries["astre-check"] == ".venv/bin/python -m generator check"
+    assert "ruff" in entries["ruff"]
