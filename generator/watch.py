@@ -1,0 +1,570 @@
+"""`astre watch`: rebuild the documents touched by each save, and keep watching.
+
+Built like MkDocs' livereload: the watchdog handler only records *what* changed
+(a thread-safe set) and wakes the main loop; the loop waits until the changes
+stop for a short quiet delay (a burst of saves gives one rebuild), then calls
+the incremental build for just what the changes touch. A failed rebuild is
+printed, the previous documents stay in place, and watching continues.
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+import threading
+import time
+import traceback
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any, NamedTuple
+
+from watchdog.events import (
+    DirCreatedEvent,
+    DirDeletedEvent,
+    DirMovedEvent,
+    FileClosedEvent,
+    FileCreatedEvent,
+    FileDeletedEvent,
+    FileModifiedEvent,
+    FileMovedEvent,
+    FileSystemEvent,
+    FileSystemEventHandler,
+)
+from watchdog.observers import Observer
+from watchdog.observers.api import BaseObserver
+from watchdog.observers.polling import PollingObserver
+
+from . import FORMS_DIR, SCHEMAS_DIR, TEMPLATES_DIR
+from .cases import find_case_folders
+from .config import Config, load_config
+from .errors import AstreError
+
+QUIET_DELAY = 0.1  # seconds without a new change before rebuilding (MkDocs waits 0.1 s)
+MAX_DELAY = 1.0  # rebuild anyway after this long, so a continuous stream of saves still rebuilds
+POLL_INTERVAL = 0.5  # seconds between two scans in polling mode (MkDocs polls every 0.5 s)
+
+# Only these events can mean "content changed": opening or reading a file (as the
+# build does with templates) must never wake the watcher.
+EVENT_TYPES: list[type[FileSystemEvent]] = [
+    FileCreatedEvent, FileModifiedEvent, FileClosedEvent, FileMovedEvent, FileDeletedEvent,
+    DirCreatedEvent, DirDeletedEvent, DirMovedEvent,
+]
+IGNORED_DIRS = frozenset({".git", ".hg", ".svn", "__pycache__", ".astre-cache", ".mypy_cache",
+                          ".pytest_cache", ".ruff_cache", ".idea", ".vscode", ".venv", "node_modules"})
+# What editors write beside the real file before renaming or deleting it: vim's swap
+# files and backups, JetBrains' safe-write files, atomic-write temporaries, Emacs and
+# LibreOffice locks, Word's owner files, gedit's output streams.
+TEMP_SUFFIXES = (".swp", ".swx", ".swo", ".swn", ".tmp", ".temp", ".bak", ".orig", ".part", "~",
+                 "___jb_tmp___", "___jb_old___", ".crswap", ".kate-swp", ".new", ".old")
+TEMP_PREFIXES = (".#", ".~lock.", "~$", ".goutputstream-", ".")
+CASE_SUFFIXES = (".yaml", ".yml")
+LABELS = "libelles"  # forms/libelles.yaml: labels shared by every form, not a form
+
+BuildFunction = Callable[..., Any]
+
+
+class Change(NamedTuple):
+    """One thing that changed: `kind` is config, schema, form, template, case or layout."""
+
+    kind: str
+    name: str
+
+
+def is_editor_temp(name: str) -> bool:
+    """True for files editors write around a save (never our own files)."""
+    # vim probes a folder by writing "4913" (then 5036, 5159… if taken).
+    return name.isdigit() or name.startswith(TEMP_PREFIXES) or name.endswith(TEMP_SUFFIXES)
+
+
+def _inside(path: Path, folder: Path) -> bool:
+    return path == folder or folder in path.parents
+
+
+@dataclass(frozen=True)
+class Layout:
+    """Where each watched thing lives, resolved, and how a changed path maps to a Change."""
+
+    config_path: Path
+    cases_dir: Path
+    output_dir: Path
+    forms_dirs: tuple[Path, ...]
+    templates_dirs: tuple[Path, ...]
+    schemas_dir: Path
+
+    @classmethod
+    def of(cls, config: Config, forms_dir: Path = FORMS_DIR, templates_dir: Path = TEMPLATES_DIR,
+           schemas_dir: Path = SCHEMAS_DIR) -> Layout:
+        """Return the layout of a project: its config's folders plus the toolkit's own."""
+        # Same lookup as generator.forms: the structure's own folders first, then the toolkit's.
+        forms = dict.fromkeys([(config.root / "forms").resolve(), forms_dir.resolve()])
+        templates = [templates_dir.resolve()]
+        if config.templates_override is not None:
+            templates.insert(0, config.templates_override.resolve())
+        return cls(config.path.resolve(), config.cases_dir.resolve(), config.output_dir.resolve(),
+                   tuple(forms), tuple(dict.fromkeys(templates)), schemas_dir.resolve())
+
+    def watches(self) -> list[tuple[Path, bool]]:
+        """Return (folder, recursive) pairs to schedule.
+
+        The config's folder is watched alone (not recursively: it holds the output
+        folder). A missing folder is watched through its parent, to notice it appear.
+        """
+        wanted: dict[Path, bool] = {self.config_path.parent: False}
+        for folder in self.folders():
+            if folder.is_dir():
+                wanted[folder] = True
+            elif folder.parent.is_dir():
+                wanted.setdefault(folder.parent, False)
+        # A folder inside another recursively watched one needs no watch of its own.
+        return [(f, r) for f, r in wanted.items()
+                if not any(r2 and f != f2 and _inside(f, f2) for f2, r2 in wanted.items())]
+
+    def folders(self) -> list[Path]:
+        """The folders whose appearance or disappearance changes what is watched."""
+        return [self.cases_dir, *self.forms_dirs, *self.templates_dirs, self.schemas_dir]
+
+    def classify(self, path: Path, is_directory: bool = False) -> Change | None:
+        """Return what a changed path means for the documents, or None to ignore it."""
+        if _inside(path, self.output_dir) or IGNORED_DIRS.intersection(path.parts):
+            return None
+        if path == self.config_path:
+            return Change("config", path.name)
+        if is_directory and path in self.folders():
+            return Change("layout", path.name)
+        if not is_directory and is_editor_temp(path.name):
+            return None
+        if _inside(path, self.cases_dir) and path != self.cases_dir:
+            parts = path.relative_to(self.cases_dir).parts
+            if parts[0].startswith((".", "_")):
+                return None
+            if len(parts) == 1 and is_directory or len(parts) == 2 and path.suffix in CASE_SUFFIXES:
+                return Change("case", parts[0])
+            return None
+        for folder in self.forms_dirs:
+            if _inside(path, folder):
+                return Change("form", path.stem) if path.parent == folder and path.suffix in CASE_SUFFIXES else None
+        for folder in self.templates_dirs:
+            if _inside(path, folder) and path != folder:
+                return None if is_directory else Change("template", path.relative_to(folder).as_posix())
+        if _inside(path, self.schemas_dir) and path.name.endswith(".json"):
+            return Change("schema", path.name)
+        return None
+
+
+class _Recorder(FileSystemEventHandler):
+    """The watchdog handler: records changes and wakes the loop, nothing else."""
+
+    def __init__(self, watcher: Watcher) -> None:
+        """Record into `watcher`."""
+        self.watcher = watcher
+
+    def on_any_event(self, event: FileSystemEvent) -> None:
+        # An exception here would kill watchdog's dispatch thread: never let one out.
+        try:
+            layout = self.watcher.layout
+            for raw in (event.src_path, getattr(event, "dest_path", "")):
+                if raw:
+                    change = layout.classify(Path(os.fsdecode(raw)), event.is_directory)
+                    if change is not None:
+                        self.watcher.record(change)
+        except Exception:  # pragma: no cover - defensive
+            traceback.print_exc()
+
+
+@dataclass
+class Rebuild:
+    """What one rebuild did: the changes that caused it, the lines printed, the summaries."""
+
+    changes: set[Change]
+    lines: list[str] = field(default_factory=list)
+    summaries: list[Any] = field(default_factory=list)
+    errors: int = 0
+    duration: float = 0.0
+
+    @property
+    def ok(self) -> bool:
+        """True when every document could be built."""
+        return self.errors == 0
+
+
+def _seconds(value: float) -> str:
+    return f"{value:.2f}".replace(".", ",") + " s"
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}{'s' if n > 1 else ''}"
+
+
+def _real_build(config: Config, paths: list[Path] | None = None, **options: Any) -> Any:
+    from .build import build  # WeasyPrint and docxtpl: imported only when building
+
+    return build(config, paths, **options)
+
+
+class Watcher:
+    """Watch a project's files and rebuild the documents each change touches.
+
+    Usable without a terminal: `start()`, then `run_once(timeout)` in a loop (or
+    `run_forever()`), then `stop()`. `build` is injectable (tests use a fake);
+    `echo` receives every printed line; `on_rebuild` is called after each rebuild.
+    """
+
+    def __init__(self, config: Config, paths: Iterable[Path] = (), *, polling: bool = False,
+                 build: BuildFunction | None = None, echo: Callable[[str], None] = print,
+                 on_rebuild: Callable[[Rebuild], None] | None = None,
+                 forms_dir: Path = FORMS_DIR, templates_dir: Path = TEMPLATES_DIR,
+                 schemas_dir: Path = SCHEMAS_DIR, quiet: float = QUIET_DELAY,
+                 max_delay: float = MAX_DELAY, poll_interval: float = POLL_INTERVAL,
+                 observer_factory: Callable[[], BaseObserver] | None = None) -> None:
+        """Prepare a watcher of `config`'s project; `paths` restricts it to some cases."""
+        self.config = config
+        self.paths = [Path(p) for p in paths]
+        self.polling = polling
+        self.build = build or _real_build
+        self.echo = echo
+        self.on_rebuild = on_rebuild
+        self._dirs = (forms_dir, templates_dir, schemas_dir)
+        self.layout = Layout.of(config, *self._dirs)
+        self.quiet = quiet
+        self.max_delay = max_delay
+        self.poll_interval = poll_interval
+        self._observer_factory = observer_factory or Observer
+        self._observer: BaseObserver | None = None
+        self._scheduled: list[tuple[Path, bool]] = []
+        self._lock = threading.Lock()
+        self._pending: set[Change] = set()
+        self._wake = threading.Event()
+        self._stopping = False
+        self._scope = {p.resolve() for p in self.paths}
+        self.rebuilds = 0
+
+    # ------------------------------------------------------------ event side
+
+    def record(self, change: Change) -> None:
+        """Remember a change and wake the loop (called from watchdog's thread)."""
+        with self._lock:
+            self._pending.add(change)
+            self._wake.set()
+
+    def _take(self) -> set[Change]:
+        with self._lock:
+            changes, self._pending = self._pending, set()
+            self._wake.clear()
+            return changes
+
+    # ------------------------------------------------------------ lifecycle
+
+    def start(self) -> None:
+        """Start watching; fall back to polling when the system's inotify limits are reached."""
+        if not self.polling:
+            observer = self._observer_factory()
+            try:
+                self._schedule(observer)
+                observer.start()
+                self._observer = observer
+            except OSError as e:
+                if e.errno not in (errno.ENOSPC, errno.EMFILE):
+                    raise
+                self._discard(observer)
+                self.polling = True
+                self.echo("Limite de surveillance du système atteinte (inotify : "
+                          f"{os.strerror(e.errno)}) : passage en mode scrutation, les fichiers sont relus "
+                          f"toutes les {_seconds(self.poll_interval)}. Pour l'éviter, augmentez la limite "
+                          "(« sudo sysctl fs.inotify.max_user_watches=524288 ») ou lancez « astre watch --polling ».")
+        if self.polling:
+            observer = PollingObserver(timeout=self.poll_interval)
+            self._schedule(observer)
+            observer.start()
+            self._observer = observer
+
+    def _schedule(self, observer: BaseObserver) -> None:
+        handler = _Recorder(self)
+        self._scheduled = self.layout.watches()
+        for folder, recursive in self._scheduled:
+            observer.schedule(handler, str(folder), recursive=recursive, event_filter=EVENT_TYPES)
+
+    @staticmethod
+    def _discard(observer: BaseObserver) -> None:
+        observer.stop()
+        if observer.is_alive():
+            observer.join(timeout=5)
+        else:
+            observer.unschedule_all()
+
+    def stop(self) -> None:
+        """Stop watching and wake `run_once`; safe to call twice or from another thread."""
+        self._stopping = True
+        self._wake.set()
+        observer, self._observer = self._observer, None
+        if observer is not None:
+            self._discard(observer)
+
+    def __enter__(self) -> Watcher:
+        """Start watching."""
+        self.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        """Stop watching."""
+        self.stop()
+
+    def describe(self) -> str:
+        """Return the French lines printed at start: what is watched, and how to stop."""
+        root = self.layout.config_path.parent
+
+        def show(p: Path) -> str:
+            return f"{p.relative_to(root)}/" if _inside(p, root) and p != root else f"{p}/"
+
+        folders = [show(self.layout.cases_dir)] + [show(f) for f in self.layout.folders()[1:] if f.is_dir()]
+        mode = (f"scrutation toutes les {_seconds(self.poll_interval)}" if self.polling
+                else "notifications du système")
+        output = show(self.layout.output_dir)
+        return (f"Surveillance de {', '.join(folders)} et {self.layout.config_path.name} ({mode}), "
+                f"dans {root}.\nÀ chaque enregistrement, les documents concernés sont regénérés dans {output}"
+                "\nArrêt : Ctrl+C.")
+
+    # ------------------------------------------------------------ loop
+
+    def run_forever(self) -> None:
+        """Rebuild after each burst of changes until `stop()` (or Ctrl-C)."""
+        while not self._stopping:
+            self.run_once(timeout=1.0)
+
+    def run_once(self, timeout: float | None = None) -> Rebuild | None:
+        """Wait up to `timeout` for changes, let them settle, rebuild; None if nothing changed."""
+        if not self._wake.wait(timeout) or self._stopping:
+            return None
+        first = time.monotonic()
+        # Wait until no change came for `quiet` seconds, but no longer than `max_delay`.
+        while not self._stopping:
+            with self._lock:
+                self._wake.clear()
+            remaining = self.max_delay - (time.monotonic() - first)
+            if remaining <= 0 or not self._wake.wait(min(self.quiet, remaining)):
+                break
+        changes = self._take()
+        if not changes or self._stopping:
+            return None
+        return self.rebuild(changes)
+
+    def initial_build(self) -> Rebuild:
+        """Bring every document of the watched cases up to date (incremental: fast when nothing changed)."""
+        return self.rebuild(set(), everything=True)
+
+    # ------------------------------------------------------------ rebuild
+
+    def rebuild(self, changes: set[Change], everything: bool = False) -> Rebuild:
+        """Rebuild what `changes` touch, print one line per case, never raise on bad input."""
+        started = time.monotonic()
+        result = Rebuild(changes)
+        kinds = {c.kind for c in changes}
+        _forget_definitions(kinds)
+        if kinds & {"config", "schema", "layout"}:
+            if not self._reload(result):
+                return self._finish(result, started)
+            everything = True
+        jobs: list[tuple[list[Path], list[str] | None]] = []
+        cases = self._case_folders(result, None if everything else {c.name for c in changes if c.kind == "case"})
+        if everything:
+            jobs.append((cases, None))
+        else:
+            forms = self._touched_forms(changes)
+            if forms != []:
+                jobs.append((self._case_folders(result, None, quiet=True), forms))
+            if cases and forms is not None:
+                jobs.append((cases, None))
+        for folders, forms in jobs:
+            if folders:
+                self._run_build(result, folders, forms)
+        return self._finish(result, started)
+
+    def _finish(self, result: Rebuild, started: float) -> Rebuild:
+        result.duration = time.monotonic() - started
+        self.rebuilds += 1
+        if self.on_rebuild is not None:
+            self.on_rebuild(result)
+        return result
+
+    def _say(self, result: Rebuild, text: str) -> None:
+        line = f"{datetime.now():%H:%M:%S}  {text}"
+        result.lines.append(line)
+        self.echo(line)
+
+    def _reload(self, result: Rebuild) -> bool:
+        """Reload astre.yaml and the schemas; False (and the problems printed) when invalid."""
+        try:
+            config = load_config(self.config.path)
+        except AstreError as error:
+            result.errors += 1
+            self._say(result, f"{self.config.path.name} : erreur, documents non regénérés — {error}")
+            for problem in getattr(error, "problems", []):
+                self._say_detail(result, problem.format())
+            return False
+        self.config = config
+        layout = Layout.of(config, *self._dirs)
+        changed = layout != self.layout or layout.watches() != self._scheduled
+        self.layout = layout
+        if changed and self._observer is not None:
+            self._observer.unschedule_all()
+            self._schedule(self._observer)
+        return True
+
+    def _say_detail(self, result: Rebuild, text: str) -> None:
+        for line in str(text).splitlines():
+            result.lines.append("          " + line)
+            self.echo("          " + line)
+
+    def _case_folders(self, result: Rebuild, ids: set[str] | None, quiet: bool = False) -> list[Path]:
+        """Return the case folders to build: the given ids, or every watched case (None)."""
+        cases_dir = self.config.cases_dir
+        if ids is None:
+            try:
+                return find_case_folders([p for p in self.paths if p.exists()] or [cases_dir], cases_dir)
+            except AstreError as error:
+                if not quiet:
+                    result.errors += 1
+                    self._say(result, f"erreur : {error}")
+                return []
+        folders = []
+        for case_id in sorted(ids):
+            folder = cases_dir / case_id
+            if self._scope and not any(_inside(folder.resolve(), p) or _inside(p, folder.resolve())
+                                       for p in self._scope):
+                continue
+            if folder.is_dir():
+                folders.append(folder)
+            else:
+                output = self.config.output_dir / case_id
+                kept = f" ; ses documents déjà produits restent dans {output}" if output.exists() else ""
+                self._say(result, f"{case_id} : dossier {folder} supprimé ou renommé, plus regénéré{kept}")
+        return folders
+
+    def _touched_forms(self, changes: set[Change]) -> list[str] | None:
+        """Return the form ids to rebuild for every case: [] if none, None for all of them."""
+        forms: set[str] = set()
+        forms_dirs = self.layout.forms_dirs
+        for change in changes:
+            if change.kind == "form":
+                if change.name == LABELS:  # labels shared by every form
+                    return None
+                if any((d / f"{change.name}.yaml").exists() for d in forms_dirs):
+                    forms.add(change.name)
+            elif change.kind == "template":
+                users = forms_using(forms_dirs, change.name)
+                if users is None:
+                    return None
+                forms.update(users)
+        return sorted(forms)
+
+    def _run_build(self, result: Rebuild, folders: list[Path], forms: list[str] | None) -> None:
+        started = time.monotonic()
+        try:
+            summary = self.build(self.config, folders, forms=forms)
+        except AstreError as error:
+            result.errors += 1
+            self._say(result, f"erreur, documents précédents conservés — {error}")
+            for problem in getattr(error, "problems", []):
+                self._say_detail(result, problem.format())
+            return
+        except Exception:
+            # A bug, not the user's input: show the traceback but keep watching.
+            result.errors += 1
+            self._say(result, "erreur inattendue pendant la génération (signalez-la aux développeurs) :")
+            self._say_detail(result, traceback.format_exc())
+            return
+        result.summaries.append(summary)
+        self._report(result, summary, folders, forms, time.monotonic() - started)
+
+    def _report(self, result: Rebuild, summary: Any, folders: list[Path], forms: list[str] | None,
+                elapsed: float) -> None:
+        """Print one line per case: documents rebuilt, or up to date, or its errors."""
+        output_dir = self.config.output_dir
+        built: dict[str, list[str]] = {}
+        for path in summary.built:
+            path = Path(path)
+            try:
+                case_id = path.relative_to(output_dir).parts[0]
+            except (ValueError, IndexError):
+                case_id = path.parent.name
+            built.setdefault(case_id, []).append(path.name)
+        failed: dict[str, list[str]] = {}
+        for key, reason in summary.failed:
+            failed.setdefault(str(key), []).append(str(reason))
+        ids = [f.name for f in folders]
+        which = f" ({', '.join(forms)})" if forms else ""
+        time_text = _seconds(elapsed)
+        for case_id in ids + sorted(k for k in failed.keys() | built.keys() if k not in ids):
+            if case_id in built:
+                names = built[case_id]
+                self._say(result, f"{case_id} : {_plural(len(names), 'document')} "
+                                  f"regénéré{'s' if len(names) > 1 else ''} ({', '.join(names)}) en {time_text}")
+            if case_id in failed:
+                result.errors += 1
+                self._say(result, f"{case_id} : erreur, documents précédents conservés")
+                for reason in failed[case_id]:
+                    self._say_detail(result, reason)
+            if case_id not in built and case_id not in failed and len(ids) == 1:
+                self._say(result, f"{case_id} : documents{which} déjà à jour ({time_text})")
+        if len(ids) > 1 and not built and not failed:
+            self._say(result, f"{_plural(len(ids), 'dossier')} : documents{which} déjà à jour ({time_text})")
+
+
+def _forget_definitions(kinds: set[str]) -> None:
+    """Drop what the package caches per process (schemas, form definitions) once it changed on disk."""
+    from . import forms, validate
+
+    if kinds & {"schema", "config", "layout"}:
+        validate._validators.cache_clear()
+    if kinds & {"form", "template", "config", "layout"}:
+        forms._load_form.cache_clear()
+
+
+def forms_using(forms_dirs: Iterable[Path], template: str) -> list[str] | None:
+    """Return the ids of the forms whose definition names `template`; None when unsure (all forms)."""
+    from .loader import load
+
+    name = template.rsplit("/", 1)[-1]
+    users = []
+    for path in sorted(p for d in forms_dirs for p in d.glob("*.yaml") if p.stem != LABELS):
+        try:
+            data = load(path).data
+        except AstreError:
+            return None
+        if any(s == template or s == name or s.endswith("/" + template) for s in _strings(data)):
+            users.append(path.stem)
+    # A template no form names (a base layout, a style sheet, an image) may be used by all.
+    return users or None
+
+
+def _strings(data: Any) -> Iterable[str]:
+    if isinstance(data, str):
+        yield data
+    elif isinstance(data, dict):
+        for value in data.values():
+            yield from _strings(value)
+    elif isinstance(data, list):
+        for value in data:
+            yield from _strings(value)
+
+
+def watch(config_path: Path | None, paths: Iterable[Path] = (), *, polling: bool = False,
+          echo: Callable[[str], None] = print) -> int:
+    """Run `astre watch` until Ctrl-C; return the exit code (0)."""
+    config = load_config(config_path)
+    paths = list(paths)
+    if paths:
+        find_case_folders(paths, config.cases_dir)  # refuse a path that does not exist, in French
+    watcher = Watcher(config, paths, polling=polling, echo=echo)
+    try:
+        watcher.start()
+        echo(watcher.describe())
+        watcher.initial_build()
+        watcher.run_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        watcher.stop()
+    echo("Surveillance arrêtée.")
+    return 0
