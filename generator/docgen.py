@@ -39,7 +39,7 @@ def _kind(prop: dict[str, Any]) -> str:
         item = _resolve(prop.get("items", {}))
         return "liste de rubriques" if item.get("type") == "object" else f"liste de {_kind(item)}s"
     if isinstance(kind, list):
-        return " ou ".join(_TYPES.get(k, k) for k in kind)
+        return " ou ".join(str(_TYPES.get(k, k)) for k in kind)
     return _TYPES.get(kind, kind)
 
 

@@ -59,7 +59,7 @@ class UsageError(AstreError):
 class YamlError(AstreError):
     """Raised when a YAML file cannot be read safely; carries one located Problem."""
 
-    def __init__(self, problem: Problem) -> None:
+    def __init__(self, problem: Problem) -> None:  # noqa: D107 - the class docstring says it
         super().__init__(problem.format())
         self.problem = problem
 
@@ -69,7 +69,7 @@ class ConfigError(AstreError):
 
     exit_code = 2
 
-    def __init__(self, message: str, problems: list[Problem] | None = None) -> None:
+    def __init__(self, message: str, problems: list[Problem] | None = None) -> None:  # noqa: D107
         super().__init__(message)
         self.problems = problems or []
 

@@ -17,7 +17,7 @@ import yaml
 from .errors import Problem, YamlError
 
 try:  # libyaml is much faster; the pure-Python parser is the fallback.
-    from yaml.cyaml import CParser as _Parser
+    from yaml.cyaml import CParser as _Parser  # type: ignore[attr-defined]
 except ImportError:  # pragma: no cover - depends on the PyYAML build
     from yaml.composer import Composer
     from yaml.parser import Parser
@@ -208,10 +208,10 @@ def _prescan(path: Path, text: str) -> None:
     try:
         while True:
             event = loader.get_event()
-            if isinstance(event, yaml.StreamEndEvent):
+            if event is None or isinstance(event, yaml.StreamEndEvent):
                 return
             anchor = getattr(event, "anchor", None)
-            mark = event.start_mark
+            mark: Any = event.start_mark
             if isinstance(event, yaml.AliasEvent) or anchor:
                 sign = "*" if isinstance(event, yaml.AliasEvent) else "&"
                 raise _fail(path, mark.line + 1, mark.column + 1, f"ancre ou alias YAML interdit (« {sign}{anchor} »)",

@@ -16,7 +16,6 @@ from .errors import Problem
 from .timeline import add_months, month_windows, parse
 
 
-
 def review_key(month: int) -> str:
     """Return the `echeance` value of the review due at `month`."""
     return f"{month}_mois"
@@ -94,8 +93,8 @@ def _future_dates(case: Case, today: date, add: Any) -> None:
 def _date_order(case: Case, programme: dict[str, Any], add: Any) -> None:
     dates = case.get("mesure").get("dates", {})
     chain = ["reperage", "saisine", "validation", "debut"]
-    known = [(k, parse(dates.get(k))) for k in chain if parse(dates.get(k))]
-    for (k1, d1), (k2, d2) in zip(known, known[1:]):
+    known = [(k, day) for k in chain if (day := parse(dates.get(k))) is not None]
+    for (k1, d1), (k2, d2) in zip(known, known[1:], strict=False):
         if d2 < d1:
             add("mesure", ("dates", k2), f"dates.{k2} ({french_date(d2)}) avant dates.{k1} ({french_date(d1)})",
                 "l'ordre attendu est repérage, saisine, validation, début : corrigez l'une des deux dates",
@@ -108,8 +107,9 @@ def _date_order(case: Case, programme: dict[str, Any], add: Any) -> None:
         else:
             expected = add_months(start, programme["duree_mois"]) - timedelta(days=1)
             if end != expected:
-                add("mesure", ("dates", "fin_prevue"), f"dates.fin_prevue ({french_date(end)}) ne correspond pas à la durée "
-                    f"du programme ({programme['duree_mois']} mois)", f"la fin prévue est le {french_date(expected)}")
+                add("mesure", ("dates", "fin_prevue"), f"dates.fin_prevue ({french_date(end)}) ne correspond pas "
+                    f"à la durée du programme ({programme['duree_mois']} mois)",
+                    f"la fin prévue est le {french_date(expected)}")
     exit_day = end_of_measure(case)
     if start and exit_day and exit_day < start:
         add("sortie", ("date",), f"date de sortie ({french_date(exit_day)}) avant le début de la mesure "
@@ -125,7 +125,8 @@ def _date_order(case: Case, programme: dict[str, Any], add: Any) -> None:
             add("suivi", ("visites", index, "date"), f"visite du {french_date(day)} bien avant le début de la mesure",
                 "vérifiez l'année de cette date")
         if day and exit_day and day > exit_day:
-            add("suivi", ("visites", index, "date"), f"visite du {french_date(day)} après la sortie ({french_date(exit_day)})",
+            add("suivi", ("visites", index, "date"),
+                f"visite du {french_date(day)} après la sortie ({french_date(exit_day)})",
                 "vérifiez la date de la visite ou de la sortie", severity="erreur", code="date")
 
 
@@ -238,7 +239,8 @@ def _income(case: Case, add: Any) -> None:
     if year is None:
         return
     if category is None:
-        add("menage", ("revenu_fiscal_reference",), f"aucun barème ANAH connu pour {year} : catégorie de revenus non calculée",
+        add("menage", ("revenu_fiscal_reference",),
+            f"aucun barème ANAH connu pour {year} : catégorie de revenus non calculée",
             f"ajoutez les plafonds {year} (avec leur source) dans generator/data/plafonds_anah.yaml", code="bareme")
     elif category != "tres_modeste":
         persons = len(case.get("menage").get("membres", []))

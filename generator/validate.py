@@ -130,8 +130,7 @@ def _compile(node: Any, checker: Any) -> Callable[[Any], bool]:
         tests.append(lambda v: checker.conforms(v, fmt))
     for key, compare in (("minimum", operator.ge), ("maximum", operator.le)):
         if key in node:
-            tests.append(lambda v, bound=node[key], compare=compare: not isinstance(v, (int, float))
-                         or isinstance(v, bool) or compare(v, bound))
+            tests.append(_bound(compare, node[key]))
     if "minLength" in node or "maxLength" in node:
         low, high = node.get("minLength", 0), node.get("maxLength", float("inf"))
         tests.append(lambda v: not isinstance(v, str) or low <= len(v) <= high)
@@ -165,6 +164,10 @@ def _compile(node: Any, checker: Any) -> Callable[[Any], bool]:
 
         tests.append(obj)
     return lambda value: all(test(value) for test in tests)
+
+
+def _bound(compare: Callable[[Any, Any], bool], bound: Any) -> Callable[[Any], bool]:
+    return lambda v: not isinstance(v, (int, float)) or isinstance(v, bool) or compare(v, bound)
 
 
 def _field(path: tuple) -> str:
