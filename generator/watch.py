@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import errno
 import os
+import re
+import sys
 import threading
 import time
 import traceback
@@ -66,10 +68,14 @@ BuildFunction = Callable[..., Any]
 
 
 class Change(NamedTuple):
-    """One thing that changed: `kind` is config, schema, form, template, case or layout."""
+    """One thing that changed: `kind` is config, schema, form, template, case or layout.
+
+    For a case, `name` is the case id and `file` the case file's stem ("" for the folder).
+    """
 
     kind: str
     name: str
+    file: str = ""
 
 
 def is_editor_temp(name: str) -> bool:
@@ -139,8 +145,10 @@ class Layout:
             parts = path.relative_to(self.cases_dir).parts
             if parts[0].startswith((".", "_")):
                 return None
-            if len(parts) == 1 and is_directory or len(parts) == 2 and path.suffix in CASE_SUFFIXES:
+            if len(parts) == 1 and is_directory:
                 return Change("case", parts[0])
+            if len(parts) == 2 and path.suffix in CASE_SUFFIXES:
+                return Change("case", parts[0], path.stem)
             return None
         for folder in self.forms_dirs:
             if _inside(path, folder):
@@ -182,6 +190,7 @@ class Rebuild:
     summaries: list[Any] = field(default_factory=list)
     errors: int = 0
     duration: float = 0.0
+    reported: set[tuple[str, str]] = field(default_factory=set, repr=False)
 
     @property
     def ok(self) -> bool:
@@ -374,6 +383,11 @@ class Watcher:
             if forms != []:
                 jobs.append((self._case_folders(result, None, quiet=True), forms))
             if cases and forms is not None:
+                # The documents drawn from the saved file first (the review being written
+                # when bilans.yaml is saved), so the PDF on screen updates sooner; then the rest.
+                first = closest_forms(self.layout.forms_dirs, {c.file for c in changes if c.kind == "case"})
+                if first:
+                    jobs.append((cases, first))
                 jobs.append((cases, None))
         for folders, forms in jobs:
             if folders:
@@ -481,9 +495,9 @@ class Watcher:
                 elapsed: float) -> None:
         """Print one line per case: documents rebuilt, or up to date, or its errors."""
         output_dir = self.config.output_dir
+        ids = [f.name for f in folders]
         built: dict[str, list[str]] = {}
-        for path in summary.built:
-            path = Path(path)
+        for path in map(Path, summary.built):
             try:
                 case_id = path.relative_to(output_dir).parts[0]
             except (ValueError, IndexError):
@@ -491,34 +505,57 @@ class Watcher:
             built.setdefault(case_id, []).append(path.name)
         failed: dict[str, list[str]] = {}
         for key, reason in summary.failed:
-            failed.setdefault(str(key), []).append(str(reason))
-        ids = [f.name for f in folders]
+            # The build names a failure "<case>" or "<case> (<form>)".
+            case_id, _, form = str(key).partition(" (")
+            prefix = f"{form.rstrip(')')} : " if form else ""
+            failed.setdefault(case_id, []).extend(prefix + line for line in self._lines(str(reason)))
         which = f" ({', '.join(forms)})" if forms else ""
-        time_text = _seconds(elapsed)
+        took = _seconds(elapsed)
         for case_id in ids + sorted(k for k in failed.keys() | built.keys() if k not in ids):
             if case_id in built:
                 names = built[case_id]
                 self._say(result, f"{case_id} : {_plural(len(names), 'document')} "
-                                  f"regénéré{'s' if len(names) > 1 else ''} ({', '.join(names)}) en {time_text}")
-            if case_id in failed:
+                                  f"regénéré{'s' if len(names) > 1 else ''} en {took} ({', '.join(names)})")
+            if case_id in failed and not {(case_id, line) for line in failed[case_id]} <= result.reported:
+                result.reported.update((case_id, line) for line in failed[case_id])
                 result.errors += 1
-                self._say(result, f"{case_id} : erreur, documents précédents conservés")
-                for reason in failed[case_id]:
-                    self._say_detail(result, reason)
+                self._say(result, f"{case_id} : erreur, les documents déjà produits sont conservés")
+                for line in failed[case_id]:
+                    self._say_detail(result, line)
             if case_id not in built and case_id not in failed and len(ids) == 1:
-                self._say(result, f"{case_id} : documents{which} déjà à jour ({time_text})")
+                self._say(result, f"{case_id} : documents{which} déjà à jour ({took})")
         if len(ids) > 1 and not built and not failed:
-            self._say(result, f"{_plural(len(ids), 'dossier')} : documents{which} déjà à jour ({time_text})")
+            self._say(result, f"{_plural(len(ids), 'dossier')} : documents{which} déjà à jour ({took})")
+
+    def _lines(self, reason: str) -> list[str]:
+        """Split a failure reason into one located problem per line, paths relative to the project."""
+        root = str(self.layout.config_path.parent) + os.sep
+        reason = reason.replace(root, "")
+        head, sep, rest = reason.partition(" : ")
+        # "dossier invalide, aucun document produit : p1 ; p2 ; p3" -> one problem per line.
+        if sep and rest and re.match(r"\S+\.ya?ml(:\d+)*: ", rest):
+            return [head, *re.split(r" ; (?=\S+\.ya?ml(?::\d+)*: )", rest)]
+        return reason.splitlines() or [reason]
 
 
 def _forget_definitions(kinds: set[str]) -> None:
-    """Drop what the package caches per process (schemas, form definitions) once it changed on disk."""
-    from . import forms, validate
+    """Drop what the package caches per process once a definition changed on disk.
 
-    if kinds & {"schema", "config", "layout"}:
-        validate._validators.cache_clear()
-    if kinds & {"form", "template", "config", "layout"}:
-        forms._load_form.cache_clear()
+    Schemas, form definitions, labels, assets and the build's loaded config are read
+    once per process (right for `astre build`, stale for a long-running watcher).
+    Dropping every cache of the package is simpler and safer than knowing each one.
+    """
+    if not kinds & {"schema", "config", "layout", "form", "template"}:
+        return
+    prefix = __package__ + "."
+    for name, module in list(sys.modules.items()):
+        if name.startswith(prefix):
+            for value in list(vars(module).values()):
+                if getattr(value, "__module__", None) == name and callable(getattr(value, "cache_clear", None)):
+                    value.cache_clear()
+    worker = getattr(sys.modules.get(prefix + "build"), "_WORKER", None)
+    if isinstance(worker, dict):
+        worker.clear()  # build keeps the config it loaded, keyed by path only
 
 
 def forms_using(forms_dirs: Iterable[Path], template: str) -> list[str] | None:
@@ -536,6 +573,33 @@ def forms_using(forms_dirs: Iterable[Path], template: str) -> list[str] | None:
             users.append(path.stem)
     # A template no form names (a base layout, a style sheet, an image) may be used by all.
     return users or None
+
+
+def closest_forms(forms_dirs: Iterable[Path], files: set[str]) -> list[str]:
+    """Return the forms drawn mainly from these case files (by stem).
+
+    A form is drawn from a file when it repeats over one of its lists
+    (`repetition.liste: bilans.bilans`) or takes its date from it first
+    (`date_document: [contrat.date_signature, …]`).
+    """
+    from .loader import load
+
+    files.discard("")
+    found = []
+    for path in sorted(p for d in forms_dirs for p in d.glob("*.yaml") if p.stem != LABELS):
+        try:
+            data = load(path).data
+        except AstreError:
+            continue
+        if not isinstance(data, dict):
+            continue
+        repeat = data.get("repetition")
+        dates = data.get("date_document")
+        sources = [repeat.get("liste") if isinstance(repeat, dict) else None,
+                   dates[0] if isinstance(dates, list) and dates else None]
+        if any(isinstance(s, str) and s.split(".")[0] in files for s in sources):
+            found.append(path.stem)
+    return found
 
 
 def _strings(data: Any) -> Iterable[str]:
