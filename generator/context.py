@@ -246,6 +246,7 @@ def _travaux(t: dict[str, Any]) -> dict[str, Any]:
         "taux_variation": percent(variation_rate(postes)),
         "types": sorted({label("type_travaux", p.get("type")) for p in postes}),
         "relogement": optional(t.get("relogement")),
+        "projet_de_vie": optional(t.get("projet_de_vie")),
         "reception": day(reception.get("date")) if reception else "",
         "reserves": optional(reception.get("reserves")),
     }

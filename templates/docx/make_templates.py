@@ -221,7 +221,7 @@ def fiche_saisine() -> None:
     b.financing()
     b.tag("endif")
     b.h("Intérêt des travaux pour le projet de vie du ménage", 2)
-    b.p("{{ menage.difficultes_precisions or logement.etat }}")
+    b.p("{{ travaux.projet_de_vie }}")
     b.save("fiche-saisine.docx")
 
 
