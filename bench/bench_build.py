@@ -13,7 +13,6 @@
 from __future__ import annotations
 
 import argparse
-import resource
 import shutil
 import statistics
 import subprocess
@@ -44,6 +43,28 @@ def make_project(root: Path, n: int) -> Path:
             mesure = target / "mesure.yaml"
             mesure.write_text(mesure.read_text().replace("lefebvre-2026", target.name))
     return root / "astre.yaml"
+
+
+def tree_rss_kb(pid: int) -> int:
+    """Return the summed VmRSS of a process and all its descendants (Linux /proc)."""
+    children: dict[int, list[int]] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        children.setdefault(int(fields[1]), []).append(int(stat.parent.name))
+    total, todo = 0, [pid]
+    while todo:
+        current = todo.pop()
+        todo.extend(children.get(current, []))
+        try:
+            for line in Path(f"/proc/{current}/status").read_text().splitlines():
+                if line.startswith("VmRSS:"):
+                    total += int(line.split()[1])
+        except OSError:
+            continue
+    return total
 
 
 def median_time(fn, repeat: int) -> float:
@@ -129,12 +150,16 @@ def bench_build(n: int, work: Path) -> None:
                   "today=date(2026, 11, 22)); "
                   "print(len(s.built), s.up_to_date, len(s.failed))")
     start = time.perf_counter()
-    full = subprocess.run([sys.executable, "-c", build_code], capture_output=True, text=True, cwd=ROOT, check=True)
+    process = subprocess.Popen([sys.executable, "-c", build_code], stdout=subprocess.PIPE, text=True, cwd=ROOT)
+    peak_kb = 0
+    while process.poll() is None:  # sum of the resident memory of the build and its workers
+        peak_kb = max(peak_kb, tree_rss_kb(process.pid))
+        time.sleep(0.05)
     t_full = time.perf_counter() - start
-    peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    result = process.stdout.read().strip() if process.stdout else ""
     print(f"BUILD {n} dossiers, construction complète : {t_full:.1f} s "
-          f"({full.stdout.strip()} construits/à jour/échecs) ; "
-          f"mémoire max d'un processus : {peak_mb:.0f} Mo (cible < 400 Mo)")
+          f"({result} construits/à jour/échecs) ; "
+          f"mémoire max (processus principal + ouvriers, somme) : {peak_kb / 1024:.0f} Mo (cible < 400 Mo)")
     noop, bare = [], []
     for _ in range(5):
         start = time.perf_counter()

@@ -70,7 +70,7 @@ def _fetcher(folders: tuple[Path, ...], logo: str) -> AssetFetcher:
     return AssetFetcher(folders, {"logo.png": Path(logo)} if logo else {})
 
 
-def render_pdf(template: Path, search: tuple[Path, ...], stylesheet: Path, assets: tuple[Path, ...],
+def render_pdf(template: Path, search: tuple[Path, ...], stylesheet: Path | tuple[Path, ...], assets: tuple[Path, ...],
                context: dict[str, Any], when: date, title: str, author: str) -> bytes:
     """Return the PDF/A-3b bytes of an HTML template rendered with `context` (reproducible)."""
     try:
@@ -80,9 +80,10 @@ def render_pdf(template: Path, search: tuple[Path, ...], stylesheet: Path, asset
     except TemplateError as e:
         raise RenderError(explain(e, template)) from None
     fetcher = _fetcher(assets, context["structure"].get("logo") or "")
-    css = _stylesheet(stylesheet, stylesheet.stat().st_mtime_ns, fetcher)
+    sheets = stylesheet if isinstance(stylesheet, tuple) else (stylesheet,)
+    css = [_stylesheet(path, path.stat().st_mtime_ns, fetcher) for path in sheets]
     document = HTML(string=html, base_url=ASSET_BASE, url_fetcher=fetcher).render(
-        stylesheets=[css], font_config=_fonts(), pdf_variant=PDF_VARIANT)
+        stylesheets=css, font_config=_fonts(), pdf_variant=PDF_VARIANT)
     stamp = when.isoformat() + "T00:00:00Z"
     metadata = document.metadata
     metadata.created = metadata.modified = stamp

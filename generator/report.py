@@ -236,7 +236,9 @@ def funding_context(config: Config, fund: FundingStatement, today: date) -> dict
 def _pdf(template: str, context: dict[str, Any], today: date, config: Config) -> bytes:
     from .render_pdf import render_pdf
 
-    return render_pdf(REPORT_TEMPLATES / template, (REPORT_TEMPLATES, TEMPLATES_DIR), REPORT_TEMPLATES / "rapport.css",
+    # The documents' stylesheet first (letterhead, tables), then what the report adds.
+    stylesheets = (TEMPLATES_DIR / "html" / "astre.css", REPORT_TEMPLATES / "rapport.css")
+    return render_pdf(REPORT_TEMPLATES / template, (REPORT_TEMPLATES, TEMPLATES_DIR), stylesheets,
                       (TEMPLATES_DIR / "assets",), context, today, context["document"]["titre"],
                       config.structure["nom"])
 
