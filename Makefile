@@ -13,6 +13,8 @@ PYTHON ?= python3
 
 YEAR ?= $(shell date +%Y)
 ID   ?=
+# Extra arguments for `astre watch`, e.g. `make watch WATCH_ARGS=--polling` on a network share.
+WATCH_ARGS ?=
 # Extra arguments for pytest, e.g. `make test PYTEST_ARGS="-k pdf"`.
 PYTEST_ARGS ?=
 # When 1, pytest's exit code 5 ("no tests collected") is not an error (used by CI
@@ -95,8 +97,8 @@ docs: sysdeps $(STAMP) ## Construire tous les documents des dossiers
 check: $(STAMP) ## Vérifier les dossiers
 	$(PY) -m generator check
 
-watch: sysdeps $(STAMP) ## Regénérer les documents à chaque modification
-	$(PY) -m generator watch
+watch: sysdeps $(STAMP) ## Regénérer les documents à chaque modification (WATCH_ARGS=--polling sur un partage réseau)
+	$(PY) -m generator watch $(WATCH_ARGS)
 
 status: $(STAMP) ## Afficher l'état des dossiers
 	$(PY) -m generator status
