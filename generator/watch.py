@@ -421,9 +421,21 @@ class Watcher:
         changed = layout != self.layout or layout.watches() != self._scheduled
         self.layout = layout
         if changed and self._observer is not None:
-            self._observer.unschedule_all()
-            self._schedule(self._observer)
+            self._restart(result)
         return True
+
+    def _restart(self, result: Rebuild) -> None:
+        """Watch the folders of the new layout (a folder appeared, the config moved one)."""
+        observer, self._observer = self._observer, None
+        if observer is not None:
+            self._discard(observer)
+        try:
+            self.start()  # falls back to polling itself when inotify runs out
+        except OSError as e:
+            result.errors += 1
+            self._say(result, f"impossible de surveiller les dossiers ({e}) : passage en mode scrutation")
+            self.polling = True
+            self.start()
 
     def _say_detail(self, result: Rebuild, text: str) -> None:
         for line in str(text).splitlines():

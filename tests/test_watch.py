@@ -513,3 +513,15 @@ def test_real_bad_save_keeps_documents_then_fix_rebuilds(project: Path, real: Ha
     rebuild = real.next(timeout=30)
     assert rebuild.ok, rebuild.lines
     assert (out / "fiche-saisine.pdf").stat().st_mtime_ns > documents[out / "fiche-saisine.pdf"]
+
+
+def test_a_forms_folder_created_later_is_watched(project: Path, start) -> None:
+    """The structure's own forms/ appears beside astre.yaml: everything is rebuilt, then it is watched."""
+    build = FakeBuild()
+    h = start(build)
+    (project / "forms").mkdir()
+    h.next()
+    assert build.calls[-1][1] is None
+    (project / "forms" / "courrier.yaml").write_text(FORM_FICHE, encoding="utf-8")
+    h.next()
+    assert build.calls[-1][1] == ["courrier"]
