@@ -253,9 +253,16 @@ class Watcher:
 
     def record(self, change: Change) -> None:
         """Remember a change and wake the loop (called from watchdog's thread)."""
+        if change.kind == "case" and not self._in_scope(change.name):
+            return
         with self._lock:
             self._pending.add(change)
             self._wake.set()
+
+    def _in_scope(self, case_id: str) -> bool:
+        """True when the case is among those watched (all of them when no path was given)."""
+        folder = (self.config.cases_dir / case_id).resolve()
+        return not self._scope or any(_inside(folder, p) or _inside(p, folder) for p in self._scope)
 
     def _take(self) -> set[Change]:
         with self._lock:
@@ -456,8 +463,7 @@ class Watcher:
         folders = []
         for case_id in sorted(ids):
             folder = cases_dir / case_id
-            if self._scope and not any(_inside(folder.resolve(), p) or _inside(p, folder.resolve())
-                                       for p in self._scope):
+            if not self._in_scope(case_id):
                 continue
             if folder.is_dir():
                 folders.append(folder)

@@ -525,3 +525,14 @@ def test_a_forms_folder_created_later_is_watched(project: Path, start) -> None:
     (project / "forms" / "courrier.yaml").write_text(FORM_FICHE, encoding="utf-8")
     h.next()
     assert build.calls[-1][1] == ["courrier"]
+
+
+def test_a_path_restricts_watching_to_that_case(project: Path, start) -> None:
+    build = FakeBuild()
+    h = start(build, paths=[project / "cases" / CASE])
+    other = next(p for p in (project / "cases").iterdir() if p.name != CASE) / "menage.yaml"
+    other.write_text(edited(other), encoding="utf-8")
+    h.assert_quiet()
+    (h.watcher.layout.templates_dirs[0] / "html" / "fiche.html").write_text("<p>x</p>\n", encoding="utf-8")
+    h.next()
+    assert build.calls[-1][:2] == ([CASE], ["fiche"])  # a template: only the watched case
