@@ -12,6 +12,7 @@ from __future__ import annotations
 import errno
 import os
 import re
+import signal
 import sys
 import threading
 import time
@@ -333,7 +334,10 @@ class Watcher:
         def show(p: Path) -> str:
             return f"{p.relative_to(root)}/" if _inside(p, root) and p != root else f"{p}/"
 
-        folders = [show(self.layout.cases_dir)] + [show(f) for f in self.layout.folders()[1:] if f.is_dir()]
+        cases = show(self.layout.cases_dir)
+        if self.paths:
+            cases += f" (seulement {', '.join(sorted({(p if p.is_dir() else p.parent).name for p in self.paths}))})"
+        folders = [cases] + [show(f) for f in self.layout.folders()[1:] if f.is_dir()]
         mode = (f"scrutation toutes les {_seconds(self.poll_interval)}" if self.polling
                 else "notifications du système")
         output = show(self.layout.output_dir)
@@ -631,6 +635,10 @@ def _strings(data: Any) -> Iterable[str]:
             yield from _strings(value)
 
 
+def _interrupt(signum: int, frame: Any) -> None:
+    raise KeyboardInterrupt
+
+
 def watch(config_path: Path | None, paths: Iterable[Path] = (), *, polling: bool = False,
           echo: Callable[[str], None] = print) -> int:
     """Run `astre watch` until Ctrl-C; return the exit code (0)."""
@@ -639,6 +647,9 @@ def watch(config_path: Path | None, paths: Iterable[Path] = (), *, polling: bool
     if paths:
         find_case_folders(paths, config.cases_dir)  # refuse a path that does not exist, in French
     watcher = Watcher(config, paths, polling=polling, echo=echo)
+    if threading.current_thread() is threading.main_thread():
+        # `kill` or a closing terminal session stops as cleanly as Ctrl-C.
+        signal.signal(signal.SIGTERM, _interrupt)
     try:
         watcher.start()
         echo(watcher.describe())

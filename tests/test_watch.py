@@ -446,17 +446,19 @@ def _read_until(stream: Any, needle: str, timeout: float) -> str:
     return "".join(seen)
 
 
-def test_ctrl_c_exits_cleanly_with_code_0(project: Path) -> None:
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
+def test_ctrl_c_exits_cleanly_with_code_0(project: Path, signum: int) -> None:
     for other in (project / "cases").iterdir():
         if other.name != CASE:
             shutil.rmtree(other)
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     process = subprocess.Popen([sys.executable, "-m", "generator", "watch"], cwd=project, env=env, text=True,
-                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                               preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     try:
         banner = _read_until(process.stdout, "Ctrl+C", WAIT * 2)
         assert "Surveillance de cases/" in banner and "astre.yaml" in banner
-        process.send_signal(signal.SIGINT)
+        process.send_signal(signum)
         rest, _ = process.communicate(timeout=WAIT * 2)
     finally:
         if process.poll() is None:
