@@ -76,60 +76,65 @@ def median_time(fn, repeat: int) -> float:
     return statistics.median(times)
 
 
+def example_documents() -> list[tuple[object, dict, date, str]]:
+    """Every document of the example cases: (templates, values, date, title), as `astre build` renders them."""
+    from generator.build import _init_worker, _ready, document_values, form_templates
+    from generator.check import check_case
+    from generator.config import load_config
+    from generator.context import case_context
+    from generator.forms import load_forms
+
+    config = load_config(ROOT / "astre.yaml")
+    _init_worker(config.path)
+    documents = []
+    for folder in sorted((ROOT / "cases").iterdir()):
+        case = check_case(folder, config, TODAY)
+        context = case_context(case, config)
+        for form in load_forms(config, None):
+            if _ready(case, form):
+                templates = form_templates(form, config)
+                documents += [(templates, values, when, title)
+                              for _, values, when, title in document_values(case, form, config, context)]
+    return documents
+
+
 def bench_renderers(repeat: int, work: Path) -> None:
     from docxtpl import DocxTemplate
 
-    from generator.check import check_case
-    from generator.config import load_config
-    from generator.context import case_context, review_context
-    from generator.forms import load_form, template_path
     from generator.render_docx import render_docx
     from generator.render_pdf import render_pdf
 
-    config = load_config(ROOT / "astre.yaml")
-    case = check_case(ROOT / "cases" / "lefebvre-2026", config, TODAY)
-    form = load_form("bilan-intermediaire", config)
-    _, item = form.items(case)[0]
-    docx_tpl = template_path("docx", form.docx, config)
-    html_tpl = template_path("html", form.html, config)
-    search = (ROOT / "templates" / "html",)
-    css = ROOT / "templates" / "html" / "astre.css"
-    assets = (ROOT / "templates" / "assets",)
-
-    def ours_context() -> dict:
-        values = case_context(case, config)
-        values["bilan"] = review_context(case, config, item)
-        values["document"] = {"titre": form.title, "date": "14 octobre 2026"}
-        return values
-
-    values = ours_context()
-    bare_values = dict(values, logo_image="")
+    documents = example_documents()
+    n = len(documents)
 
     def bare_docx() -> None:
-        tpl = DocxTemplate(str(docx_tpl))
-        tpl.render(bare_values)
-        tpl.save(BytesIO())
+        for templates, values, _, _ in documents:
+            tpl = DocxTemplate(str(templates.docx))
+            tpl.render(dict(values, logo_image=""))
+            tpl.save(BytesIO())
 
     def our_docx() -> None:
-        render_docx(docx_tpl, ours_context(), TODAY, "Bilan", "astre")
+        for templates, values, when, title in documents:
+            render_docx(templates.docx, values, when, title, "astre")
 
     def our_pdf() -> None:
-        render_pdf(html_tpl, search, css, assets, ours_context(), TODAY, "Bilan", "astre")
+        for templates, values, when, title in documents:
+            render_pdf(templates.html, templates.search, templates.stylesheet, templates.assets, values, when,
+                       title, "astre")
 
     our_docx(), our_pdf(), bare_docx()  # warm-up (imports, font loading)
-    t_bare, t_docx = median_time(bare_docx, repeat), median_time(our_docx, repeat)
-    t_pdf = median_time(our_pdf, repeat)
+    t_bare, t_docx = median_time(bare_docx, repeat) / n, median_time(our_docx, repeat) / n
+    t_pdf = median_time(our_pdf, repeat) / n
     print(f"DOCX  bare docxtpl   {t_bare * 1000:8.1f} ms   ours {t_docx * 1000:8.1f} ms   ratio {t_docx / t_bare:.2f} "
-          "(cible <= 1.15)")
+          f"(cible <= 1.15 ; médianes par document, {n} documents des dossiers d'exemple)")
     soffice = shutil.which("soffice")
     if soffice is None:
         print("PDF   soffice absent : comparaison impossible")
         return
     files = work / "lo-in"
     files.mkdir()
-    n = 10
-    for i in range(n):
-        (files / f"doc{i}.docx").write_bytes(render_docx(docx_tpl, values, TODAY, "Bilan", "astre"))
+    for i, (templates, values, when, title) in enumerate(documents):
+        (files / f"doc{i:02d}.docx").write_bytes(render_docx(templates.docx, values, when, title, "astre"))
     lo_times = []
     for r in range(3):
         start = time.perf_counter()
@@ -139,7 +144,7 @@ def bench_renderers(repeat: int, work: Path) -> None:
         lo_times.append((time.perf_counter() - start) / n)
     t_lo = statistics.median(lo_times)
     print(f"PDF   LibreOffice    {t_lo * 1000:8.1f} ms   ours {t_pdf * 1000:8.1f} ms   ratio {t_pdf / t_lo:.2f} "
-          f"(cible <= 0.5 ; LibreOffice : lot de {n} fichiers, par document)")
+          f"(cible <= 0.5 ; LibreOffice : les mêmes {n} DOCX en un seul appel, par document)")
 
 
 def bench_build(n: int, work: Path) -> None:
@@ -173,14 +178,37 @@ def bench_build(n: int, work: Path) -> None:
           f"(cible < 1 s ; {out.stdout.strip()})")
 
 
+def bench_end_to_end(n: int, work: Path) -> None:
+    """Wall clock of `astre build` (DOCX + PDF, both cores) against LibreOffice on the same DOCX files."""
+    soffice = shutil.which("soffice")
+    if soffice is None:
+        return
+    config_path = make_project(work / "e2e", n)
+    start = time.perf_counter()
+    subprocess.run([sys.executable, "-m", "generator", "-f", str(config_path), "build", "--date", "2026-11-22"],
+                   check=True, capture_output=True, cwd=ROOT)
+    t_build = time.perf_counter() - start
+    docx = sorted((work / "e2e" / "out").glob("*/*.docx"))
+    start = time.perf_counter()
+    subprocess.run([soffice, f"-env:UserInstallation=file://{work}/lo", "--headless", "--convert-to", "pdf",
+                    "--outdir", str(work / "e2e-lo"), *map(str, docx)], check=True, capture_output=True)
+    t_lo = time.perf_counter() - start
+    k = len(docx)
+    print(f"E2E   astre build (DOCX et PDF, {n} dossiers, {k} documents) {t_build / k * 1000:6.1f} ms/document ; "
+          f"LibreOffice, les mêmes {k} DOCX en un appel : {t_lo / k * 1000:6.1f} ms/document ; "
+          f"ratio {t_build / t_lo:.2f}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--cases", type=int, default=1000)
     parser.add_argument("--repeat", type=int, default=15)
+    parser.add_argument("--e2e-cases", type=int, default=30, help="dossiers de la comparaison de bout en bout")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
         bench_renderers(args.repeat, work)
+        bench_end_to_end(args.e2e_cases, work)
         bench_build(args.cases, work)
 
 

@@ -215,11 +215,13 @@ _WORKER: dict[str, Any] = {}
 
 def _init_worker(config_path: Path) -> None:
     """Load the configuration and import the renderers once per process."""
-    if _WORKER.get("config_path") == config_path:
+    stat = config_path.stat()
+    key = (config_path, stat.st_mtime_ns, stat.st_size)  # a long-lived process (watch) sees astre.yaml edits
+    if _WORKER.get("key") == key:
         return
     from . import render_docx, render_pdf  # noqa: F401  (heavy imports, once)
 
-    _WORKER.update(config_path=config_path, config=load_config(config_path))
+    _WORKER.update(key=key, config=load_config(config_path))
 
 
 def build_case(folder: Path, form_ids: list[str], today: date) -> CaseOutcome:
@@ -257,18 +259,50 @@ def _ready(case: Any, form: Form) -> bool:
 
 
 def _render_form(case: Any, form: Form, config: Config, context: dict[str, Any], outcome: CaseOutcome) -> list[str]:
-    from .context import ITEM_BUILDERS, text
     from .render_docx import render_docx
     from .render_pdf import render_pdf
 
-    roots = template_roots(config)
-    docx_template = template_path("docx", form.docx, config)
-    html_template = template_path("html", form.html, config)
-    search = tuple(r / "html" for r in roots if (r / "html").is_dir())
-    stylesheet = template_path("html", "astre.css", config)
-    assets = tuple(r / "assets" for r in roots if (r / "assets").is_dir())
+    templates = form_templates(form, config)
     author = config.structure["nom"]
     outputs = []
+    for name, values, when, title in document_values(case, form, config, context):
+        docx = render_docx(templates.docx, values, when, title, author)
+        pdf = render_pdf(templates.html, templates.search, templates.stylesheet, templates.assets, values, when,
+                         title, author)
+        for ext, data in (("docx", docx), ("pdf", pdf)):
+            rel = f"{case.id}/{name}.{ext}"
+            write_atomic(safe_target(config.output_dir, rel), data)
+            outcome.built.append(rel)
+            outputs.append(rel)
+    return outputs
+
+
+@dataclass
+class FormTemplates:
+    """Where one form's templates, stylesheet and assets are (override folder first)."""
+
+    docx: Path
+    html: Path
+    search: tuple[Path, ...]
+    stylesheet: Path
+    assets: tuple[Path, ...]
+
+
+def form_templates(form: Form, config: Config) -> FormTemplates:
+    """Resolve the templates of `form`."""
+    roots = template_roots(config)
+    return FormTemplates(template_path("docx", form.docx, config), template_path("html", form.html, config),
+                         tuple(r / "html" for r in roots if (r / "html").is_dir()),
+                         template_path("html", "astre.css", config),
+                         tuple(r / "assets" for r in roots if (r / "assets").is_dir()))
+
+
+def document_values(case: Any, form: Form, config: Config,
+                    context: dict[str, Any]) -> list[tuple[str, dict[str, Any], date, str]]:
+    """Return (output name, render values, document date, title) of each document `form` makes for `case`."""
+    from .context import ITEM_BUILDERS, text
+
+    documents = []
     for suffix, item in form.items(case):
         values = dict(context)
         if form.repeat is not None and item is not None:
@@ -278,15 +312,8 @@ def _render_form(case: Any, form: Form, config: Config, context: dict[str, Any],
         when = _document_date(case, form, item)
         values["document"] = {"titre": form.title, "date": _french(when)}
         title = f"{form.title} — {context['menage']['designation']}"
-        name = form.output + (f"-{suffix}" if suffix else "")
-        docx = render_docx(docx_template, values, when, title, author)
-        pdf = render_pdf(html_template, search, stylesheet, assets, values, when, title, author)
-        for ext, data in (("docx", docx), ("pdf", pdf)):
-            rel = f"{case.id}/{name}.{ext}"
-            write_atomic(safe_target(config.output_dir, rel), data)
-            outcome.built.append(rel)
-            outputs.append(rel)
-    return outputs
+        documents.append((form.output + (f"-{suffix}" if suffix else ""), values, when, title))
+    return documents
 
 
 def _french(when: date) -> str:

@@ -21,7 +21,7 @@ from . import FORMS_DIR, bareme
 from .cases import Case
 from .config import Config
 from .loader import load
-from .rules import financing_totals, household_category, review_key
+from .rules import financing_totals, household_category, review_key, visits_by_month
 from .timeline import add_months, age, month_of_measure, parse
 
 LOCALE = "fr_FR"
@@ -314,6 +314,21 @@ def _visits_between(case: Case, first: date, last: date) -> list[dict[str, Any]]
     return rows
 
 
+def _months_between(case: Case, config: Config, start: date, first: date, last: date) -> list[dict[str, str]]:
+    """Visits per month of the measure over a review's period, against the programme's quota."""
+    quota = config.programme["visites"]
+    rows = []
+    for number, month_first, month_last, total, home in visits_by_month(case, start, config.programme["duree_mois"]):
+        if month_first > last or month_last < first:
+            continue
+        complete = month_last <= last
+        met = total >= quota["minimum_par_mois"] and home >= quota["minimum_domicile_par_mois"]
+        rows.append({"numero": str(number), "du": day(month_first), "au": day(month_last),
+                     "rencontres": str(total), "domicile": str(home),
+                     "conforme": "oui" if met else ("non" if complete else "mois en cours")})
+    return rows
+
+
 def _changes_between(case: Case, first: date, last: date) -> list[dict[str, Any]]:
     rows = []
     for s in case.get("suivi").get("signalements", []):
@@ -340,6 +355,7 @@ def review_context(case: Case, config: Config, review: dict[str, Any]) -> dict[s
         first, last = add_months(start, previous), max(add_months(start, month), when)
     visits = _visits_between(case, first, last)
     poursuite = review.get("poursuite")
+    months_rows = _months_between(case, config, start, first, last) if start else []
     return {
         "echeance": label("echeance", echeance),
         "date": day(when),
@@ -356,7 +372,9 @@ def review_context(case: Case, config: Config, review: dict[str, Any]) -> dict[s
         "satisfaction": label("satisfaction", review.get("satisfaction")),
         "satisfaction_commentaire": optional(review.get("satisfaction_commentaire")),
         "conclusion": text(review.get("conclusion")),
+        "final": echeance == "final",
         "visites": visits,
+        "mois": months_rows,
         "nombre_visites": len(visits),
         "nombre_domicile": sum(1 for v in visits if v["domicile"]),
         "signalements": _changes_between(case, first, last),

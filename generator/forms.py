@@ -67,7 +67,7 @@ class Form:
         listing = case.get(name).get(key) or []
         wanted = self.repeat.get("filtre") or {}
         suffix = self.repeat.get("suffixe")
-        found = []
+        found: list[tuple[str, dict[str, Any] | None]] = []
         for number, item in enumerate(listing, start=1):
             if not isinstance(item, dict) or any(item.get(k) not in v for k, v in wanted.items()):
                 continue

@@ -81,6 +81,6 @@ def docx_bytes(document: Any) -> bytes:
     # in their (deterministic) relationship-graph order.
     PackageWriter._write_content_types_stream(writer, parts)
     PackageWriter._write_pkg_rels(writer, package.rels)
-    PackageWriter._write_parts(writer, parts)
+    PackageWriter._write_parts(writer, parts)  # type: ignore[arg-type]  # duck-typed writer
     writer.close()
     return stream.getvalue()

@@ -8,12 +8,15 @@ Values come from the render context (generator/context.py), already formatted.
 
 from __future__ import annotations
 
+from datetime import datetime, timezone
 from pathlib import Path
 
 from docx import Document
 from docx.enum.table import WD_TABLE_ALIGNMENT
 from docx.oxml.ns import qn
 from docx.shared import Mm, Pt, RGBColor
+
+from generator.writer import docx_bytes
 
 HERE = Path(__file__).resolve().parent
 FONT = "Liberation Sans"
@@ -153,16 +156,19 @@ class Builder:
         self.tag("endif")
         self.h("Avancement des travaux")
         self.p("{{ bilan.avancement_travaux }}")
+        self.tag("if not bilan.final")  # the final review has its own planned-vs-done table
         self.table(["Poste", "Type", "Statut", "Montant prévu"], "poste in travaux.postes",
                    ["{{ poste.intitule }}", "{{ poste.type }}", "{{ poste.statut }}", "{{ poste.montant_prevu }}"])
+        self.tag("endif")
         self.financing()
         self.p("{{ bilan.point_financement }}")
         self.h("Visites de la période")
         self.p("{{ bilan.nombre_visites }} rencontre(s), dont {{ bilan.nombre_domicile }} à domicile (minimum du "
                "programme : {{ programme.visites_minimum }} par mois, dont {{ programme.visites_domicile }} à domicile).")
-        self.tag("if bilan.visites")
-        self.table(["Date", "Lieu", "Objet"], "visite in bilan.visites",
-                   ["{{ visite.date }}", "{{ visite.lieu }}", "{{ visite.objet }}"])
+        self.tag("if bilan.mois")
+        self.table(["Mois de la mesure", "Période", "Rencontres", "À domicile", "Minimum respecté"], "m in bilan.mois",
+                   ["{{ m.numero }}", "du {{ m.du }} au {{ m.au }}", "{{ m.rencontres }}", "{{ m.domicile }}",
+                    "{{ m.conforme }}"])
         self.tag("endif")
         self.h("Changements signalés au SPSLH")
         self.bullets("s in bilan.signalements", "{{ s.date }} — {{ s.nature }} : {{ s.description }} "
@@ -170,7 +176,11 @@ class Builder:
         self.if_p("not bilan.signalements", "Aucun changement signalé sur la période.")
 
     def save(self, name: str) -> None:
-        self.doc.save(HERE / name)
+        # Fixed dates and zip order: running the script twice gives the same bytes (no Git noise).
+        core = self.doc.core_properties
+        core.created = core.modified = core.last_printed = datetime(2026, 1, 1, tzinfo=timezone.utc)
+        core.revision = 1
+        (HERE / name).write_bytes(docx_bytes(self.doc))
 
 
 def fiche_saisine() -> None:
