@@ -130,20 +130,29 @@ def watch(ctx: click.Context, paths: tuple[Path, ...], polling: bool) -> None:
 @click.option("--format", "fmt", type=click.Choice(["texte", "json"]), default="texte", show_default=True,
               help="Format de la liste (json pour les programmes).")
 @click.option("--ics", "ics_path", type=click.Path(dir_okay=False, path_type=Path), metavar="FICHIER",
-              help="Écrire aussi toutes les échéances dans ce fichier agenda (.ics, Outlook, Thunderbird).")
+              help="Écrire aussi toutes les échéances dans ce fichier agenda (.ics, Outlook, Thunderbird), "
+                   "dans le dossier de sortie.")
 @DATE_OPTION
 @click.pass_context
 def status(ctx: click.Context, paths: tuple[Path, ...], fmt: str, ics_path: Path | None, today: date) -> None:
     """Afficher ce qui est dû ou en retard sur chaque dossier, le plus urgent d'abord."""
+    from .errors import RenderError, UsageError
     from .status import collect, format_json, format_text, to_ics
-    from .writer import write_atomic
+    from .writer import safe_target, write_atomic
 
-    result = collect(_config(ctx), list(paths), today)
-    click.echo(format_json(result) if fmt == "json" else format_text(result))
+    config = _config(ctx)
+    target = None
     if ics_path is not None:
-        write_atomic(ics_path, to_ics(result).encode("utf-8"))
+        try:  # like every output, the calendar goes into the output folder
+            target = safe_target(config.output_dir, str(ics_path))
+        except RenderError as e:
+            raise UsageError(f"{e} : donnez un nom de fichier, il sera écrit dans {config.output_dir}") from None
+    result = collect(config, list(paths), today)
+    click.echo(format_json(result) if fmt == "json" else format_text(result))
+    if target is not None:
+        write_atomic(target, to_ics(result).encode("utf-8"))
         if fmt != "json":
-            click.echo(f"Agenda écrit : {ics_path} ({len(result.items)} échéance(s))")
+            click.echo(f"Agenda écrit : {target} ({len(result.items)} échéance(s))")
 
 
 @cli.command()

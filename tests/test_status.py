@@ -84,9 +84,9 @@ def test_status_json(project: Path) -> None:
     assert data["dossiers_invalides"] == []
 
 
-def test_ics_is_valid_rfc5545_and_private(project: Path, tmp_path: Path) -> None:
-    target = tmp_path / "agenda" / "echeances.ics"
-    run(project, "status", "--date", "2026-11-22", "--ics", str(target))
+def test_ics_is_valid_rfc5545_and_private(project: Path) -> None:
+    target = project / "out" / "agenda" / "echeances.ics"
+    run(project, "status", "--date", "2026-11-22", "--ics", "agenda/echeances.ics")
     raw = target.read_bytes()
     assert raw.endswith(b"\r\n") and b"\n" not in raw.replace(b"\r\n", b"")
     lines = raw.decode("utf-8").split("\r\n")[:-1]
@@ -100,9 +100,22 @@ def test_ics_is_valid_rfc5545_and_private(project: Path, tmp_path: Path) -> None
     assert all(line == "DTSTAMP:20261122T000000Z" for line in unfolded if line.startswith("DTSTAMP"))
     for secret in ("Lefebvre", "Josiane", "Calvaire", "Frévent", "0612345678", "Dumont", "Caron"):
         assert secret.lower() not in raw.decode("utf-8").lower().replace("lefebvre-2026", "")
-    # Same date, same bytes (stable UIDs, deterministic DTSTAMP).
+    # Same date, same bytes (stable UIDs, deterministic DTSTAMP); an absolute path inside out/ is fine.
     run(project, "status", "--date", "2026-11-22", "--ics", str(target))
     assert target.read_bytes() == raw
+
+
+def test_ics_outside_the_output_folder_is_refused(project: Path, tmp_path: Path) -> None:
+    outside = tmp_path / "ailleurs.ics"
+    result = CliRunner().invoke(cli, ["-f", str(project / "astre.yaml"), "status", "--date", "2026-11-22",
+                                      "--ics", str(outside)], catch_exceptions=False)
+    assert result.exit_code == 2
+    assert "chemin de sortie refusé" in result.output
+    assert "donnez un nom de fichier" in result.output
+    assert not outside.exists()
+    result = CliRunner().invoke(cli, ["-f", str(project / "astre.yaml"), "status", "--ics", "../evasion.ics"],
+                                catch_exceptions=False)
+    assert result.exit_code == 2 and not (project / "evasion.ics").exists()
 
 
 def test_ics_escapes_and_folds() -> None:
