@@ -230,6 +230,19 @@ def financement(ctx: click.Context, start: date | None, end: date | None, today:
         click.echo(f"Écrit : {config.output_dir / name}")
 
 
+@cli.command()
+@click.option("--renouveler", "renew", is_flag=True,
+              help="Remplacer le secret existant (tous les pseudonymes des exports changent).")
+@click.pass_context
+def secret(ctx: click.Context, renew: bool) -> None:
+    """Créer le secret de pseudonymisation des exports (.astre-salt), une fois par structure."""
+    from .export import create_salt
+
+    path = create_salt(_config(ctx).root, renew)
+    click.echo(f"Secret écrit : {path}\nVersionnez-le avec les dossiers (git add {path.name}) ; "
+               "ne l'envoyez jamais au Département.")
+
+
 def main() -> None:
     """Entry point of the `astre` console script."""
     cli(prog_name="astre")

@@ -5,8 +5,9 @@ Ages are brackets, income is the ANAH category and a bracket, the place is the
 MDS territory and the commune's INSEE code (public geography), dates are months.
 
 The pseudonym is HMAC-SHA256(case id) keyed with a secret salt kept in
-`.astre-salt` at the root of the structure's repository, created on first use.
-It must be committed with the cases: every colleague then gets the same
+`.astre-salt` at the root of the structure's repository, created once by
+`astre secret` (never implicitly: astre writes nothing outside the output
+folder). It must be committed with the cases: every colleague then gets the same
 pseudonym for the same measure, year after year, while the Département, which
 never sees the salt, cannot recompute it from a case id.
 
@@ -26,6 +27,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from .errors import UsageError
 from .indicators import Facts, Period
 
 SALT_FILE = ".astre-salt"
@@ -51,13 +53,28 @@ COLUMNS = [
 
 
 def salt(root: Path) -> bytes:
-    """Return the structure's secret salt, creating `.astre-salt` on first use."""
+    """Return the structure's secret salt; raise UsageError when `astre secret` was never run."""
     path = root / SALT_FILE
-    if not path.exists():
-        from .writer import write_atomic
+    try:
+        value = path.read_text(encoding="ascii").strip()
+    except (FileNotFoundError, UnicodeDecodeError):
+        value = ""
+    if len(value) < 32:
+        raise UsageError(f"{path} : secret de pseudonymisation absent ou trop court — lancez « astre secret » "
+                         "une fois, puis versionnez ce fichier avec les dossiers (ne l'envoyez jamais au Département)")
+    return value.encode("ascii")
 
-        write_atomic(path, (secrets.token_hex(32) + "\n").encode("ascii"))
-    return path.read_text(encoding="ascii").strip().encode("ascii")
+
+def create_salt(root: Path, renew: bool = False) -> Path:
+    """Write a new random `.astre-salt`; refuse to replace an existing one unless `renew`."""
+    from .writer import write_atomic
+
+    path = root / SALT_FILE
+    if path.exists() and not renew:
+        raise UsageError(f"{path} existe déjà : le remplacer changerait tous les pseudonymes des exports "
+                         "(ajoutez --renouveler si c'est voulu)")
+    write_atomic(path, (secrets.token_hex(32) + "\n").encode("ascii"))
+    return path
 
 
 def pseudonym(case_id: str, key: bytes) -> str:

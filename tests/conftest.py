@@ -23,4 +23,5 @@ def project(tmp_path: Path) -> Path:
     """A copy of astre.yaml and the example cases in a temporary folder; returns its root."""
     shutil.copy(ROOT / "astre.yaml", tmp_path / "astre.yaml")
     shutil.copytree(ROOT / "cases", tmp_path / "cases")
+    (tmp_path / ".astre-salt").write_text("0123456789abcdef" * 4 + "\n")  # what `astre secret` would write
     return tmp_path

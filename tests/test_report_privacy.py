@@ -97,3 +97,26 @@ def test_csv_uses_french_decimal_comma(project: Path) -> None:
     dumont = next(r for r in rows if r["montant_realise"])
     assert dumont["taux_variation"] == "22,09" and dumont["montant_realise"] == "42000,00"
     assert dumont["categorie_anah"] == "tres_modeste" and dumont["tranche_age"] == "60_74"
+
+
+def test_report_without_secret_refuses_and_writes_nothing(project: Path) -> None:
+    (project / ".astre-salt").unlink()
+    result = CliRunner().invoke(cli, ["-f", str(project / "astre.yaml"), "report", "--year", "2026"],
+                                catch_exceptions=False)
+    assert result.exit_code == 2
+    assert "secret de pseudonymisation absent" in result.output and "astre secret" in result.output
+    assert not (project / ".astre-salt").exists()
+    assert not list(project.glob("out/*"))  # nothing half-done: the secret is checked before any write
+
+
+def test_secret_is_created_once_and_renewed_only_on_request(project: Path) -> None:
+    (project / ".astre-salt").unlink()
+    run = ["-f", str(project / "astre.yaml"), "secret"]
+    assert CliRunner().invoke(cli, run, catch_exceptions=False).exit_code == 0
+    first = (project / ".astre-salt").read_text()
+    assert len(first.strip()) == 64
+    refused = CliRunner().invoke(cli, run, catch_exceptions=False)
+    assert refused.exit_code == 2 and "existe déjà" in refused.output
+    assert (project / ".astre-salt").read_text() == first
+    assert CliRunner().invoke(cli, [*run, "--renouveler"], catch_exceptions=False).exit_code == 0
+    assert (project / ".astre-salt").read_text() != first
