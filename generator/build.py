@@ -19,14 +19,14 @@ from pathlib import Path
 from typing import Any
 
 from . import __version__
-from .cases import find_case_folders
+from .cases import CASE_FILES, find_case_folders
 from .config import Config, load_config
 from .errors import AstreError, RenderError
 from .forms import Form, labels_path, load_forms, template_path, template_roots
 from .writer import safe_target, write_atomic
 
 MANIFEST_NAME = ".astre-manifest.json"
-MANIFEST_FORMAT = 1
+MANIFEST_FORMAT = 2
 
 
 @dataclass
@@ -85,9 +85,9 @@ def _hash_files(paths: list[Path], extra: str, previous: dict[str, Any] | None) 
     return {"stats": stats, "extra": extra, "hash": digest.hexdigest()}
 
 
-def _case_files(folder: Path) -> list[Path]:
-    with os.scandir(folder) as entries:
-        return sorted(Path(e.path) for e in entries if e.name.endswith((".yaml", ".yml")) and e.is_file())
+def _case_file_hashes(folder: Path, previous: dict[str, Any]) -> dict[str, Any]:
+    """Return {file name: {"stats", "hash"}} for every case file (absent ones included)."""
+    return {name: _hash_files([folder / f"{name}.yaml"], "", previous.get(name)) for name in CASE_FILES}
 
 
 def _shared_inputs(config: Config) -> list[Path]:
@@ -140,8 +140,10 @@ def build(config: Config, paths: list[Path] | None = None, *, forms: list[str] |
     for folder in find_case_folders(list(paths or []), config.cases_dir):
         case_id = folder.name
         record = old_cases.get(case_id, {})
-        case_hash = _hash_files(_case_files(folder), "", record.get("input"))
-        keys = {f.id: _doc_key(shared["hash"], form_hashes[f.id]["hash"], case_hash["hash"]) for f in selected}
+        files = _case_file_hashes(folder, record.get("files", {}))
+        # A document depends on the case files its form declares (`fichiers`), not on the others.
+        keys = {f.id: _doc_key(shared["hash"], form_hashes[f.id]["hash"], *(files[n]["hash"] for n in f.files))
+                for f in selected}
         docs = record.get("docs", {})
         stale = [fid for fid, key in keys.items()
                  if force or docs.get(fid, {}).get("key") != key
@@ -149,7 +151,7 @@ def build(config: Config, paths: list[Path] | None = None, *, forms: list[str] |
         summary.up_to_date += sum(len(docs[fid].get("outputs", [])) // 2 for fid in keys if fid not in stale)
         if stale:
             todo.append((folder, stale, keys))
-            new_cases[case_id] = {"input": case_hash, "docs": docs}
+            new_cases[case_id] = {"files": files, "docs": docs}
     for outcome, keys in _run(config, todo, today, jobs, progress):
         record = new_cases[outcome.case_id]
         summary.built += [output_dir / rel for rel in outcome.built]
@@ -239,12 +241,15 @@ def build_case(folder: Path, form_ids: list[str], today: date) -> CaseOutcome:
             reason += f" (et {len(errors) - 3} autre(s) : lancez « astre check »)"
         outcome.failed.append((case.id, reason))
         return outcome
-    context: dict[str, Any] | None = None
+    contexts: dict[tuple[str, ...], dict[str, Any]] = {}
     for form in load_forms(config, form_ids):
+        # The form sees only the files it declares, so its document cannot silently depend on others.
+        view = case.restricted(form.files)
         try:
-            if _ready(case, form):
-                context = context or case_context(case, config)
-                outcome.outputs[form.id] = _render_form(case, form, config, context, outcome)
+            if _ready(view, form):
+                if form.files not in contexts:
+                    contexts[form.files] = case_context(view, config)
+                outcome.outputs[form.id] = _render_form(view, form, config, contexts[form.files], outcome)
             else:
                 outcome.outputs[form.id] = []
         except AstreError as e:

@@ -38,6 +38,10 @@ class Case:
         """True when every file loaded and matched its schema."""
         return not any(p.severity == "erreur" for p in self.problems)
 
+    def restricted(self, names: tuple[str, ...]) -> Case:
+        """Return the same case seeing only the files `names` (what one document may show)."""
+        return Case(self.id, self.folder, {n: d for n, d in self.documents.items() if n in names}, self.problems)
+
     def locate(self, name: str, where: tuple = (), key: str | None = None) -> tuple[Path, int | None, int | None]:
         """Return (file, line, column) of a value, for rule problems."""
         doc = self.documents.get(name)

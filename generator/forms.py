@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from . import FORMS_DIR, TEMPLATES_DIR
-from .cases import Case
+from .cases import CASE_FILES, Case
 from .config import Config
 from .errors import FormError, Problem, YamlError
 from .loader import load
@@ -41,6 +41,8 @@ _FORM_SCHEMA: dict[str, Any] = {
         "conseil": {"type": "string"}}},
     "exigences": {"type": "dict", "required": True},
     "exigences_element": {"type": "dict"},
+    # The case files the document shows: only their changes rebuild it.
+    "fichiers": {"type": "list", "minlength": 1, "schema": {"type": "string", "allowed": list(CASE_FILES)}},
 }
 
 
@@ -58,6 +60,7 @@ class Form:
     requirements: dict[str, Any]
     item_requirements: dict[str, Any] | None = None
     repeat: dict[str, Any] | None = field(default=None)
+    files: tuple[str, ...] = tuple(CASE_FILES)
 
     def items(self, case: Case) -> list[tuple[str, dict[str, Any] | None]]:
         """Return (output suffix, element) for each document of this form in `case`."""
@@ -133,7 +136,7 @@ def _load_form(path: Path) -> Form:
                 html=data["modeles"]["html"],
                 output=data.get("sortie", path.stem), date_paths=tuple(data["date_document"]),
                 requirements=data["exigences"], item_requirements=data.get("exigences_element"),
-                repeat=data.get("repetition"))
+                repeat=data.get("repetition"), files=tuple(data.get("fichiers") or CASE_FILES))
 
 
 def load_forms(config: Config | None, only: list[str] | None = None) -> list[Form]:
@@ -172,6 +175,7 @@ def check_form(case: Case, form: Form) -> list[Problem]:
     """Return what the case lacks for `form` (empty: every document of the form can be made)."""
     from cerberus import Validator
 
+    case = case.restricted(form.files)  # a requirement on an undeclared file fails visibly
     prefix = f"{form.title} : "
     problems: list[Problem] = []
     validator = Validator(form.requirements, allow_unknown=True)

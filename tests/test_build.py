@@ -48,9 +48,28 @@ def test_only_changed_documents_are_rebuilt(lefebvre: Path) -> None:
     bilans.write_text(bilans.read_text(encoding="utf-8").replace("a repris confiance", "a repris espoir"),
                       encoding="utf-8")
     summary = build(config, today=TODAY, jobs=1)
-    # A case file changed: the case's documents are rebuilt (its content feeds them all).
-    assert summary.failed == [] and len(summary.built) == 6
+    # Only the documents whose form declares bilans.yaml (`fichiers`) are rebuilt.
+    assert summary.failed == []
+    assert sorted(p.name for p in summary.built) == [
+        "bilan-intermediaire-3-mois.docx", "bilan-intermediaire-3-mois.pdf"]
     assert build(config, today=TODAY, jobs=1).built == []
+    contrat = lefebvre / "cases" / "lefebvre-2026" / "contrat.yaml"
+    contrat.write_text(contrat.read_text(encoding="utf-8").replace("2026-08-05", "2026-08-06"), encoding="utf-8")
+    assert sorted(p.name for p in build(config, today=TODAY, jobs=1).built) == [
+        "contrat.docx", "contrat.pdf", "fiche-saisine.docx", "fiche-saisine.pdf"]
+
+
+def test_declared_files_cover_everything_documents_show(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each form sees only its `fichiers`: the documents must be the same as with the whole case."""
+    from generator.cases import Case
+
+    config = load_config(project / "astre.yaml")
+    restricted = build(config, today=TODAY, jobs=1)
+    assert restricted.failed == [] and len(restricted.built) == 32
+    first = {p.relative_to(project / "out"): p.read_bytes() for p in restricted.built}
+    monkeypatch.setattr(Case, "restricted", lambda self, names: self)
+    whole = build(config, today=TODAY, jobs=1, force=True)
+    assert {p.relative_to(project / "out"): p.read_bytes() for p in whole.built} == first
 
 
 def test_invalid_case_fails_alone_with_located_reason(project: Path) -> None:
@@ -89,7 +108,7 @@ def test_missing_logo_is_omitted(lefebvre: Path) -> None:
 def test_outputs_stay_in_output_folder_and_no_temporary_file_remains(lefebvre: Path) -> None:
     build(load_config(lefebvre / "astre.yaml"), today=TODAY, jobs=1)
     files = {p.relative_to(lefebvre) for p in lefebvre.rglob("*") if p.is_file() and "cases" not in p.parts}
-    assert files - {Path("astre.yaml")} == {Path("out") / MANIFEST_NAME} | {
+    assert files - {Path("astre.yaml"), Path(".astre-salt")} == {Path("out") / MANIFEST_NAME} | {
         Path("out/lefebvre-2026") / f"{n}.{e}" for n in ("fiche-saisine", "contrat", "bilan-intermediaire-3-mois")
         for e in ("docx", "pdf")}
 
