@@ -46,13 +46,14 @@ def _lines(node: dict[str, Any], indent: int, active: bool) -> list[str]:
             item = _resolve(prop["items"])
             lines.append(f"{pad}{mark}{key}:" + ("" if item.get("type") == "object" else " []"))
             if item.get("type") == "object":
-                sub = _lines(item, indent + 4, False)
-                first_key = f"{' ' * (indent + 4)}# {next(iter(item['properties']))}:"
-                first = sub.index(first_key)
-                sub[first] = f"{pad}  # - {sub[first].strip()[2:]}"
+                # One example element: blank and active in a required list (so `astre check` asks for it),
+                # commented otherwise. Its first field carries the « - » that starts the element.
+                sub = _lines(item, indent + 4, on)
+                first_key = next(iter(item["properties"]))
+                first = next(i for i, line in enumerate(sub) if line.strip() in (f"{first_key}:", f"# {first_key}:"))
+                sub[first - 1] = f"{pad}  {sub[first - 1].strip()}"
+                sub[first] = f"{pad}  {'' if on else '# '}- {first_key}:"
                 lines.extend(sub)
-                if on:
-                    lines.append(f"{pad}  []  # remplacez par vos éléments « - … »")
         else:
             lines.append(f"{pad}{mark}{key}:")
     return lines
