@@ -57,6 +57,29 @@ def test_new_case_is_reported_as_to_fill(project: Path, monkeypatch: pytest.Monk
     assert "cases/martin-2026/mesure.yaml:" in output and ": erreur : " in output
 
 
+def test_filling_the_blanks_of_a_new_case_makes_it_valid(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """What a référent does: fill every blank the scaffold shows, then `astre check` passes."""
+    run(project, monkeypatch, "new", "martin-2026")
+    folder = project / "cases/martin-2026"
+    blanks = {
+        "mesure": {"referent:": "Claire Martin", "statut:": "reperage", "dates:": '{reperage: "2026-11-02"}',
+                   "structure:": "CCAS de Frévent", "type:": "ccas", "mds:": "Montreuillois-Ternois",
+                   "commune:": "Frévent", "perimetre:": "diffus"},
+        "menage": {"designation:": "Mme Martin", "rue:": "1 rue Haute", "code_postal:": '"62270"',
+                   "commune:": "Frévent", "- prenom:": "Anne", "nom:": "Martin", "lien:": "demandeur",
+                   "date_naissance:": '"1950-01-01"', "annee_revenus:": "2025", "montant:": "12000"},
+        "logement": {"type:": "maison_individuelle", "classe:": "G", "energie:": "fioul"},
+    }
+    for name, values in blanks.items():
+        path = folder / f"{name}.yaml"
+        lines = path.read_text(encoding="utf-8").splitlines()
+        filled = [line + " " + values[line.strip()] if line.strip() in values else line for line in lines]
+        assert len([a for a, b in zip(lines, filled, strict=True) if a != b]) >= len(values)
+        path.write_text("\n".join(filled) + "\n", encoding="utf-8")
+    code, output = run(project, monkeypatch, "check", "--date", "2026-11-22", "cases/martin-2026")
+    assert code == 0, output
+
+
 def test_existing_id_refused_and_untouched(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     before = snapshot(project)
     code, output = run(project, monkeypatch, "new", "lefebvre-2026")
