@@ -39,7 +39,7 @@ def main() -> None:
     options = parser.parse_args()
     shutil.rmtree(WORK, ignore_errors=True)
     root = make_cases(WORK / "projet", options.cases)
-    commands = {"status": ["status", "--date", "2026-11-22", "--ics", str(WORK / "echeances.ics")],
+    commands = {"status": ["status", "--date", "2026-11-22", "--ics", "echeances.ics"],
                 "report": ["report", "--year", "2026", "--date", "2026-11-22"]}
     failed = False
     for name, args in commands.items():
