@@ -165,9 +165,10 @@ def _review(key: str, day: date, go_on: bool) -> dict:
 
 
 def make_cases(root: Path, n: int, seed: int = 0) -> Path:
-    """Write astre.yaml and `n` synthetic valid cases under `root/cases`; return `root`."""
+    """Write astre.yaml, a pseudonym secret and `n` synthetic valid cases under `root/cases`; return `root`."""
     root.mkdir(parents=True, exist_ok=True)
     shutil.copy(ROOT / "astre.yaml", root / "astre.yaml")
+    (root / ".astre-salt").write_text(f"{seed:064x}\n")  # the pseudonym secret `astre secret` would create
     cases = root / "cases"
     cases.mkdir(exist_ok=True)
     rng = random.Random(seed)
