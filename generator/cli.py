@@ -35,14 +35,92 @@ def _fail(error: AstreError) -> None:
     sys.exit(error.exit_code)
 
 
-class _Group(click.Group):
+class _Formatter(click.HelpFormatter):
+    """Click's help layout with French headings."""
+
+    HEADINGS = {"Options": "Options", "Commands": "Commandes", "Arguments": "Arguments"}
+
+    def write_usage(self, prog: str, args: str = "", prefix: str | None = None) -> None:
+        """Write the usage line, « Utilisation : » instead of « Usage: »."""
+        super().write_usage(prog, args, prefix="Utilisation : ")
+
+    def section(self, name: str) -> Any:
+        """Open a help section with its French heading."""
+        return super().section(self.HEADINGS.get(name, name))
+
+
+class _Context(click.Context):
+    formatter_class = _Formatter
+
+
+def _help_option(option: click.Option | None) -> click.Option | None:
+    if option is not None:
+        option.help = "Afficher cette aide et quitter."
+    return option
+
+
+class _Command(click.Command):
+    """A command whose help is in French."""
+
+    context_class = _Context
+
+    def get_help_option(self, ctx: click.Context) -> click.Option | None:
+        """Return the help option, described in French."""
+        return _help_option(super().get_help_option(ctx))
+
+
+def _usage_message(error: click.UsageError) -> str:
+    """Return click's usage error in French."""
+    if isinstance(error, click.NoSuchOption):
+        close = f" ; vouliez-vous dire {', '.join(error.possibilities)} ?" if error.possibilities else ""
+        text = f"option inconnue « {error.option_name} »{close}"
+    elif isinstance(error, click.MissingParameter):
+        name = error.param.human_readable_name if error.param else "?"
+        text = f"argument manquant : {name}"
+    elif isinstance(error, click.BadParameter):
+        where = error.param_hint or (error.param.get_error_hint(error.ctx) if error.param and error.ctx else "")
+        message = error.message
+        if error.param is not None and isinstance(error.param.type, click.Choice):
+            message = "valeurs possibles : " + ", ".join(map(str, error.param.type.choices))
+        text = f"valeur invalide pour {where} : {message}"
+    elif error.message.startswith("No such command"):
+        import difflib
+
+        name = error.message.removeprefix("No such command").strip(" .'\"")
+        commands = list(error.ctx.command.list_commands(error.ctx)) if error.ctx else []
+        close = difflib.get_close_matches(name, commands, n=1)
+        text = f"commande inconnue « {name} »" + (f" ; vouliez-vous dire « {close[0]} » ?" if close else
+                                                   " ; commandes : " + ", ".join(commands))
+    else:
+        text = error.message
+    command = error.ctx.command_path if error.ctx else "astre"
+    return f"{command} : {text}\nAide : {command} --help"
+
+
+class _Group(_Command, click.Group):
     """Turns expected errors into French messages and exit codes; bugs keep their traceback."""
+
+    command_class = _Command
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
         except AstreError as error:
             _fail(error)
+
+    def main(self, *args: Any, standalone_mode: bool = True, **kwargs: Any) -> Any:
+        """Run the command line; usage errors are reported in French with exit code 2."""
+        try:
+            result = super().main(*args, standalone_mode=False, **kwargs)
+        except click.UsageError as error:
+            click.echo(_usage_message(error), err=True)
+            sys.exit(2)
+        except click.Abort:
+            click.echo("astre : interrompu.", err=True)
+            sys.exit(1)
+        if standalone_mode:
+            sys.exit(result if isinstance(result, int) else 0)
+        return result
 
 
 def _config(ctx: click.Context) -> Any:
@@ -51,9 +129,9 @@ def _config(ctx: click.Context) -> Any:
     return load_config(ctx.obj["config_path"])
 
 
-@click.group(cls=_Group, context_settings=CONTEXT)
-@click.version_option(__version__, "--version", message="astre %(version)s")
-@click.option("-f", "--config", "config_path", type=click.Path(dir_okay=False, path_type=Path),
+@click.group("astre", cls=_Group, context_settings=CONTEXT, subcommand_metavar="COMMANDE [ARGUMENTS]...")
+@click.version_option(__version__, "--version", message="astre %(version)s", help="Afficher la version et quitter.")
+@click.option("-f", "--config", "config_path", type=click.Path(dir_okay=False, path_type=Path), metavar="FICHIER",
               help="Fichier de configuration (par défaut : astre.yaml du dossier courant ou d'un parent).")
 @click.pass_context
 def cli(ctx: click.Context, config_path: Path | None) -> None:
@@ -67,9 +145,9 @@ DATE_OPTION = click.option("--date", "today", callback=_date, metavar="AAAA-MM-J
 
 
 @cli.command()
-@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
-@click.option("--format", "fmt", type=click.Choice(["texte", "json"]), default="texte", show_default=True,
-              help="Format du rapport (json pour les programmes).")
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path), metavar="[CHEMIN]...")
+@click.option("--format", "fmt", type=click.Choice(["texte", "json"]), default="texte",
+              help="Format du rapport : texte (par défaut) ou json (pour les programmes).")
 @click.option("--strict", is_flag=True, help="Traiter les avertissements comme des erreurs.")
 @click.option("--for", "form_id", metavar="DOCUMENT", help="Lister ce qui manque pour produire ce document.")
 @DATE_OPTION
@@ -101,10 +179,10 @@ def check(ctx: click.Context, paths: tuple[Path, ...], fmt: str, strict: bool, f
 
 
 @cli.command()
-@click.argument("case_id")
+@click.argument("case_id", metavar="IDENTIFIANT")
 @click.pass_context
 def new(ctx: click.Context, case_id: str) -> None:
-    """Créer un nouveau dossier CASE_ID avec des fichiers commentés à remplir."""
+    """Créer un nouveau dossier IDENTIFIANT avec des fichiers commentés à remplir."""
     from .scaffold import new_case
 
     config = _config(ctx)
@@ -113,7 +191,7 @@ def new(ctx: click.Context, case_id: str) -> None:
 
 
 @cli.command()
-@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path), metavar="[CHEMIN]...")
 @click.option("--polling", is_flag=True,
               help="Relire les fichiers toutes les 0,5 s au lieu des notifications du système "
                    "(dossiers réseau, partages Windows).")
@@ -126,9 +204,9 @@ def watch(ctx: click.Context, paths: tuple[Path, ...], polling: bool) -> None:
 
 
 @cli.command()
-@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
-@click.option("--format", "fmt", type=click.Choice(["texte", "json"]), default="texte", show_default=True,
-              help="Format de la liste (json pour les programmes).")
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path), metavar="[CHEMIN]...")
+@click.option("--format", "fmt", type=click.Choice(["texte", "json"]), default="texte",
+              help="Format de la liste : texte (par défaut) ou json (pour les programmes).")
 @click.option("--ics", "ics_path", type=click.Path(dir_okay=False, path_type=Path), metavar="FICHIER",
               help="Écrire aussi toutes les échéances dans ce fichier agenda (.ics, Outlook, Thunderbird), "
                    "dans le dossier de sortie.")
@@ -156,11 +234,12 @@ def status(ctx: click.Context, paths: tuple[Path, ...], fmt: str, ics_path: Path
 
 
 @cli.command()
-@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path), metavar="[CHEMIN]...")
 @click.option("--force", is_flag=True, help="Tout reconstruire, même les documents à jour.")
 @click.option("--document", "forms", multiple=True, metavar="DOCUMENT",
               help="Ne construire que ce document (répétable), par exemple « contrat ».")
-@click.option("-j", "--jobs", type=click.IntRange(1), help="Nombre de processus (par défaut : un par cœur).")
+@click.option("-j", "--jobs", type=click.IntRange(1), metavar="N", show_choices=False,
+              help="Nombre de processus, au moins 1 (par défaut : un par cœur).")
 @DATE_OPTION
 @click.pass_context
 def build(ctx: click.Context, paths: tuple[Path, ...], force: bool, forms: tuple[str, ...], jobs: int | None,

@@ -156,3 +156,25 @@ def test_pre_commit_hooks() -> None:
     entries = {h["id"]: h["entry"] for repo in local["repos"] for h in repo["hooks"]}
     assert entries["astre-check"] == ".venv/bin/python -m generator check"
     assert "ruff" in entries["ruff"]
+
+
+@pytest.mark.parametrize(("args", "expected"), [
+    (["--bogus"], "astre : option inconnue « --bogus »"),
+    (["chek"], "commande inconnue « chek » ; vouliez-vous dire « check » ?"),
+    (["new"], "astre new : argument manquant : IDENTIFIANT"),
+    (["check", "--format", "xml"], "valeur invalide pour '--format' : valeurs possibles : texte, json"),
+    (["check", "--date", "2026-02-30"], "« 2026-02-30 » n'est pas une date AAAA-MM-JJ valide"),
+])
+def test_usage_errors_are_french_with_exit_2(args: list[str], expected: str) -> None:
+    result = CliRunner().invoke(cli, args, catch_exceptions=False)
+    assert result.exit_code == 2
+    assert expected in result.output and "Aide : astre" in result.output
+    assert "Error" not in result.output and "Usage" not in result.output
+
+
+def test_help_is_french() -> None:
+    result = CliRunner().invoke(cli, ["--help"], catch_exceptions=False)
+    assert result.exit_code == 0
+    assert result.output.startswith("Utilisation : astre [OPTIONS] COMMANDE [ARGUMENTS]...")
+    assert "Afficher cette aide et quitter." in result.output and "Commandes:" in result.output
+    assert "Show this message" not in result.output
