@@ -87,12 +87,13 @@ def _usage_message(error: click.UsageError) -> str:
         import difflib
 
         name = error.message.removeprefix("No such command").strip(" .'\"")
-        commands = list(error.ctx.command.list_commands(error.ctx)) if error.ctx else []
-        close = difflib.get_close_matches(name, commands, n=1)
-        text = f"commande inconnue « {name} »" + (f" ; vouliez-vous dire « {close[0]} » ?" if close else
+        group = error.ctx.command if error.ctx else None
+        commands = list(group.list_commands(error.ctx)) if isinstance(group, click.Group) and error.ctx else []
+        similar = difflib.get_close_matches(name, commands, n=1)
+        text = f"commande inconnue « {name} »" + (f" ; vouliez-vous dire « {similar[0]} » ?" if similar else
                                                    " ; commandes : " + ", ".join(commands))
     else:
-        text = error.message
+        text = str(error.message)
     command = error.ctx.command_path if error.ctx else "astre"
     return f"{command} : {text}\nAide : {command} --help"
 
@@ -111,7 +112,7 @@ class _Group(_Command, click.Group):
     def main(self, *args: Any, standalone_mode: bool = True, **kwargs: Any) -> Any:
         """Run the command line; usage errors are reported in French with exit code 2."""
         try:
-            result = super().main(*args, standalone_mode=False, **kwargs)
+            result = super().main(*args, standalone_mode=False, **kwargs)  # type: ignore[call-overload]
         except click.UsageError as error:
             click.echo(_usage_message(error), err=True)
             sys.exit(2)
