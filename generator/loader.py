@@ -36,9 +36,10 @@ MAX_BYTES = 1024 * 1024
 # Deeper nesting is never a real case file, and libyaml's composer recurses in C:
 # a 200 000-deep `[[[…]]]` would crash the interpreter instead of raising.
 MAX_DEPTH = 64
-# Below this many nesting-capable characters the document cannot be deeper than MAX_DEPTH
-# (block mappings need growing indentation, bounded by the file size).
+# Below this many nesting-capable characters, and with no line indented by MAX_DEPTH spaces
+# (each nested block mapping adds at least one), the document cannot be deeper than MAX_DEPTH.
 _NESTING = re.compile(r"[\[{]|(?:^|\s)[-?](?=\s)")
+_DEEP_INDENT = re.compile(f"^ {{{MAX_DEPTH},}}", re.MULTILINE)
 STR, INT, FLOAT, BOOL, NULL = (f"tag:yaml.org,2002:{t}" for t in ("str", "int", "float", "bool", "null"))
 MAP, SEQ = "tag:yaml.org,2002:map", "tag:yaml.org,2002:seq"
 # C0 controls except tab, LF, CR; plus DEL and C1 controls: they corrupt DOCX files.
@@ -182,7 +183,7 @@ def read_text(path: Path) -> str:
 def load(path: Path) -> Document:
     """Load one YAML file safely, or raise YamlError with a located French message."""
     text = read_text(path)
-    if "&" in text or "*" in text or len(_NESTING.findall(text)) > MAX_DEPTH:
+    if "&" in text or "*" in text or len(_NESTING.findall(text)) > MAX_DEPTH or _DEEP_INDENT.search(text):
         _prescan(path, text)
     root = _compose(path, text)
     data = None if root is None else _construct(path, root)

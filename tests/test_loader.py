@@ -73,6 +73,12 @@ def test_deep_nesting_refused_without_crash(tmp_path: Path) -> None:
     assert "structure trop imbriquée" in message
 
 
+def test_deep_block_mappings_refused_without_crash(tmp_path: Path) -> None:
+    # Indentation alone (no bracket, no dash) nests too: 1 200 levels used to hit Python's recursion limit.
+    text = "".join(" " * i + "a:\n" for i in range(1199)) + " " * 1199 + "a: 1\n"
+    assert ":65:65: erreur : structure trop imbriquée" in error(tmp_path, text)
+
+
 def test_invalid_utf8_located(tmp_path: Path) -> None:
     message = error(tmp_path, b"nom: ok\nville: B\xe9thune\n")
     assert ":2:9: erreur : caractère illisible : le fichier n'est pas en UTF-8" in message
