@@ -13,10 +13,11 @@ from datetime import date, timedelta
 from typing import Any
 
 from .cases import Case
-from .rules import end_of_measure, french_date, review_key, visits_by_month
-from .timeline import add_months, month_of_measure, parse
+from .timeline import add_months, month_of_measure, month_windows, parse
 
 CLOSED = ("terminee", "rompue", "refusee")
+# Statuses of a measure that has actually run: only these owe a contract, visits and reviews.
+RUNNING = ("en_cours", "terminee", "rompue")
 # A requested diagnostic without answer is worth a reminder to the Département after
 # this many days (the structure's habit, not a rule of the programme).
 DIAGNOSTIC_RELANCE_JOURS = 30
@@ -42,6 +43,31 @@ class DueItem:
     action: str
     # Shown in the table only when the item is due soon: it changes with the date.
     detail: str = ""
+
+
+def review_key(month: int) -> str:
+    """Return the `echeance` value of the review due at `month`."""
+    return f"{month}_mois"
+
+
+def french_date(day: date) -> str:
+    """Short French date for messages (12/03/2026)."""
+    return day.strftime("%d/%m/%Y")
+
+
+def end_of_measure(case: Case) -> date | None:
+    """Return the exit date if the measure ended."""
+    return parse(case.get("sortie").get("date"))
+
+
+def visits_by_month(case: Case, start: date, months: int) -> list[tuple[int, date, date, int, int]]:
+    """Return (month, first day, last day, visits, home visits) for each month of the measure."""
+    visits = [(parse(v.get("date")), v.get("lieu")) for v in case.get("suivi").get("visites", [])]
+    rows = []
+    for number, first, last in month_windows(start, months):
+        in_month = [lieu for day, lieu in visits if day and first <= day <= last]
+        rows.append((number, first, last, len(in_month), sum(1 for lieu in in_month if lieu == "domicile")))
+    return rows
 
 
 def contract_due(start: date, programme: dict[str, Any]) -> date:
@@ -70,7 +96,7 @@ def due_items(case: Case, programme: dict[str, Any], today: date) -> list[DueIte
         items.append(DueItem(case.id, str(mesure.get("referent", "")), due, key, action, detail))
 
     _exit_report(case, programme, add)
-    if start is not None and status in ("en_cours", *CLOSED):
+    if start is not None and status in RUNNING:
         _reviews(case, programme, start, status in CLOSED, add)
     if status not in CLOSED:
         _changes(case, programme, add)

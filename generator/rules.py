@@ -12,23 +12,21 @@ from typing import Any
 
 from . import bareme
 from .cases import Case
+from .deadlines import (
+    RUNNING,
+    contract_due,
+    end_of_measure,
+    final_review_due,
+    french_date,
+    review_due,
+    review_key,
+    visits_by_month,
+)
 from .errors import Problem
-from .timeline import add_months, month_windows, parse
+from .timeline import add_months, parse
 
-
-def review_key(month: int) -> str:
-    """Return the `echeance` value of the review due at `month`."""
-    return f"{month}_mois"
-
-
-def french_date(day: date) -> str:
-    """Short French date for messages (12/03/2026)."""
-    return day.strftime("%d/%m/%Y")
-
-
-def end_of_measure(case: Case) -> date | None:
-    """Return the exit date if the measure ended."""
-    return parse(case.get("sortie").get("date"))
+__all__ = ["check_rules", "end_of_measure", "financing_totals", "french_date", "household_category", "review_key",
+           "visits_by_month"]
 
 
 def check_rules(case: Case, programme: dict[str, Any], today: date) -> list[Problem]:
@@ -44,7 +42,7 @@ def check_rules(case: Case, programme: dict[str, Any], today: date) -> list[Prob
     _date_order(case, programme, add)
     _status(case, add)
     start = parse(case.get("mesure").get("dates", {}).get("debut"))
-    if start is not None:
+    if start is not None and case.get("mesure").get("statut") in RUNNING:
         _contract(case, programme, start, today, add)
         _visits(case, programme, start, today, add)
         _reviews(case, programme, start, today, add)
@@ -143,32 +141,27 @@ def _status(case: Case, add: Any) -> None:
     if exit_data and status == "terminee" and exit_data.get("type") != "fin":
         add("sortie", ("type",), f"sortie de type « {exit_data.get('type')} » mais statut « terminee »",
             "une rupture ou une non-adhésion se note « statut: rompue »", severity="erreur", code="statut")
-    if status in ("en_cours", "terminee", "rompue") and not mesure.get("dates", {}).get("debut"):
+    start = mesure.get("dates", {}).get("debut")
+    if status in RUNNING and not start:
         add("mesure", ("dates",), f"statut « {status} » sans date de début",
             "ajoutez « debut: AAAA-MM-JJ » sous « dates »", severity="erreur", code="statut")
+    if status == "refusee" and start:
+        add("mesure", ("dates", "debut"), "mesure refusée avec une date de début",
+            "une mesure refusée n'a pas commencé : retirez « debut » ou corrigez le statut", severity="erreur",
+            code="statut")
+    elif status in ("reperage", "saisine_envoyee", "validee") and start:
+        # Until the status says « en_cours », no visit, contract or review is owed (status and check agree).
+        add("mesure", ("statut",), f"date de début renseignée mais statut « {status} »",
+            "si la mesure a commencé, écrivez « statut: en_cours »", code="statut")
 
 
 def _contract(case: Case, programme: dict[str, Any], start: date, today: date, add: Any) -> None:
-    due = add_months(start, programme["delai_envoi_contrat_mois"])
+    due = contract_due(start, programme)
     contract = case.get("contrat")
-    sent = parse(contract.get("date_envoi_spslh"))
-    if sent is None and today > due and case.get("mesure").get("statut") == "en_cours":
+    if not contract.get("date_envoi_spslh") and today > due and case.get("mesure").get("statut") == "en_cours":
         add("contrat" if contract else "mesure", () if contract else ("dates", "debut"),
             f"contrat non envoyé au SPSLH (à envoyer au plus tard le {french_date(due)})",
             "envoyez le contrat signé et notez « date_envoi_spslh » dans contrat.yaml")
-    elif sent and sent > due:
-        add("contrat", ("date_envoi_spslh",), f"contrat envoyé le {french_date(sent)}, après le délai "
-            f"({french_date(due)})", "rien à corriger ; ce retard apparaîtra dans le suivi")
-
-
-def visits_by_month(case: Case, start: date, months: int) -> list[tuple[int, date, date, int, int]]:
-    """Return (month, first day, last day, visits, home visits) for each month of the measure."""
-    visits = [(parse(v.get("date")), v.get("lieu")) for v in case.get("suivi").get("visites", [])]
-    rows = []
-    for number, first, last in month_windows(start, months):
-        in_month = [lieu for day, lieu in visits if day and first <= day <= last]
-        rows.append((number, first, last, len(in_month), sum(1 for lieu in in_month if lieu == "domicile")))
-    return rows
 
 
 def _visits(case: Case, programme: dict[str, Any], start: date, today: date, add: Any) -> None:
@@ -194,11 +187,11 @@ def _reviews(case: Case, programme: dict[str, Any], start: date, today: date, ad
     grace = timedelta(days=programme["delai_bilan_jours"])
     where = ("bilans", ("bilans",)) if case.get("bilans") else ("mesure", ("dates", "debut"))
     for month in programme["bilans_mois"]:
-        due = add_months(start, month)
+        due = review_due(start, month)
         if review_key(month) not in written and today > due + grace and not (exit_day and exit_day <= due):
             add(*where, f"bilan à {month} mois manquant (dû le {french_date(due)})",
                 f"rédigez-le dans bilans.yaml avec « echeance: {review_key(month)} »")
-    final_due = exit_day or add_months(start, programme["duree_mois"])
+    final_due = final_review_due(case, start, programme)
     if "final" not in written and today > final_due + grace:
         add(*where, f"bilan final manquant (dû le {french_date(final_due)})",
             "rédigez-le dans bilans.yaml avec « echeance: final »")

@@ -117,10 +117,23 @@ def test_exit_not_reported(project: Path) -> None:
 def test_contract_not_sent_in_time(project: Path) -> None:
     contrat = project / "cases/lefebvre-2026/contrat.yaml"
     edit(contrat, 'date_envoi_spslh: "2026-08-05"', 'date_envoi_spslh: "2026-08-20"')
-    assert "après le délai (15/08/2026)" in only(problems(project, "lefebvre-2026"), "contrat envoyé")
+    # Sent late is history, not something to fix: no permanent warning (it would block --strict forever).
+    assert not [p for p in problems(project, "lefebvre-2026") if "contrat" in p]
     edit(contrat, 'date_envoi_spslh: "2026-08-20"\n', "")
     assert "avertissement : contrat non envoyé au SPSLH (à envoyer au plus tard le 15/08/2026)" in only(
         problems(project, "lefebvre-2026"), "contrat non envoyé")
+
+
+def test_refused_or_not_started_measure_owes_nothing(project: Path) -> None:
+    mesure = project / "cases/lefebvre-2026/mesure.yaml"
+    edit(mesure, "statut: en_cours", "statut: refusee")
+    lines = problems(project, "lefebvre-2026")
+    assert "erreur : mesure refusée avec une date de début" in only(lines, "mesure refusée")
+    assert not [line for line in lines if "bilan" in line or "mois 1 de la mesure" in line]
+    edit(mesure, "statut: refusee", "statut: validee")
+    lines = problems(project, "lefebvre-2026")
+    assert "avertissement : date de début renseignée mais statut « validee »" in only(lines, "date de début")
+    assert not [line for line in lines if "bilan" in line or "contrat" in line]
 
 
 def test_status_and_exit_must_agree(project: Path) -> None:
