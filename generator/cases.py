@@ -132,13 +132,18 @@ def is_case_folder(path: Path) -> bool:
 def find_case_folders(paths: list[Path], cases_dir: Path) -> list[Path]:
     """Expand command-line paths (cases dir, case folders, case files) into case folders."""
     found: dict[Path, None] = {}
+    cases_root = cases_dir.resolve()
     for path in paths or [cases_dir]:
         if not path.exists():
             raise UsageError(f"{path} : chemin introuvable (vérifiez l'orthographe)")
+        in_cases = path.resolve().parent == cases_root
         if path.is_file():
+            if not (is_case_folder(path.parent) or path.parent.resolve().parent == cases_root):
+                raise UsageError(f"{path} : ce n'est pas un fichier de dossier — indiquez un dossier de "
+                                 f"{cases_dir} ou l'un de ses fichiers")
             found[path.parent] = None
-        elif is_case_folder(path):
-            found[path] = None
+        elif is_case_folder(path) or in_cases:
+            found[path] = None  # a case, even an empty one: its missing files are reported
         else:
             try:
                 children = sorted(path.iterdir())

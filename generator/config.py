@@ -7,8 +7,8 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from .errors import ConfigError, YamlError
-from .loader import Document, load
+from .errors import ConfigError, Problem, YamlError
+from .loader import load
 
 CONFIG_NAME = "astre.yaml"
 
@@ -19,7 +19,6 @@ class Config:
 
     path: Path
     data: dict[str, Any]
-    document: Document | None = None
 
     @property
     def root(self) -> Path:
@@ -83,4 +82,12 @@ def load_config(path: Path | None = None) -> Config:
     problems = validate(document, "astre")
     if problems:
         raise ConfigError(f"{path} contient des erreurs", problems)
-    return Config(path.resolve(), document.data, document)
+    config = Config(path.resolve(), document.data)
+    output, cases = config.output_dir.resolve(), config.cases_dir.resolve()
+    if output == config.root or output.is_relative_to(cases) or cases.is_relative_to(output):
+        line, column = document.locate(("output_dir",))
+        raise ConfigError(f"{path} contient des erreurs", [Problem(
+            path, line, column, f"output_dir « {config.data.get('output_dir', 'out')} » mélangerait les documents "
+            "et les dossiers des ménages", "choisissez un dossier à part, par exemple « output_dir: out »",
+            code="config")])
+    return config

@@ -178,3 +178,29 @@ def test_help_is_french() -> None:
     assert result.output.startswith("Utilisation : astre [OPTIONS] COMMANDE [ARGUMENTS]...")
     assert "Afficher cette aide et quitter." in result.output and "Commandes:" in result.output
     assert "Show this message" not in result.output
+
+
+@pytest.mark.parametrize("output_dir", [".", "cases", "cases/lefebvre-2026"])
+def test_output_folder_mixed_with_cases_is_refused(project: Path, output_dir: str) -> None:
+    config = project / "astre.yaml"
+    config.write_text(config.read_text(encoding="utf-8").replace("output_dir: out", f"output_dir: {output_dir}"),
+                      encoding="utf-8")
+    result = CliRunner().invoke(cli, ["-f", str(config), "status", "--ics", "agenda.ics"], catch_exceptions=False)
+    assert result.exit_code == 2
+    assert f"output_dir « {output_dir} » mélangerait les documents et les dossiers des ménages" in result.output
+    assert "astre.yaml:" in result.output
+    assert not list(project.rglob("agenda.ics"))
+
+
+def test_file_outside_a_case_is_a_usage_error(project: Path) -> None:
+    result = CliRunner().invoke(cli, ["-f", str(project / "astre.yaml"), "check", str(project / "astre.yaml")],
+                                catch_exceptions=False)
+    assert result.exit_code == 2 and "ce n'est pas un fichier de dossier" in result.output
+
+
+def test_empty_case_folder_named_explicitly_is_checked(project: Path) -> None:
+    (project / "cases" / "vide").mkdir()
+    result = CliRunner().invoke(cli, ["-f", str(project / "astre.yaml"), "check", str(project / "cases" / "vide")],
+                                catch_exceptions=False)
+    assert result.exit_code == 1
+    assert "cases/vide/mesure.yaml:1:1: erreur : fichier obligatoire manquant" in result.output
