@@ -6,7 +6,7 @@ exception is a bug and keeps its traceback.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 
@@ -24,7 +24,6 @@ class Problem:
     hint: str | None = None
     severity: str = "erreur"
     code: str = "schema"
-    extra: dict = field(default_factory=dict, compare=False, hash=False)
 
     @property
     def location(self) -> str:

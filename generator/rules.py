@@ -24,6 +24,7 @@ from .deadlines import (
 )
 from .errors import Problem
 from .timeline import add_months, parse
+from .validate import field_path
 
 __all__ = ["check_rules", "end_of_measure", "financing_totals", "french_date", "household_category", "review_key",
            "visits_by_month"]
@@ -73,7 +74,7 @@ def _future_dates(case: Case, today: date, add: Any) -> None:
     def test(name: str, where: tuple, value: Any) -> None:
         day = parse(value)
         if day is not None and day > today:
-            add(name, where, f"{'.'.join(str(w) for w in where)} : date dans le futur ({french_date(day)})",
+            add(name, where, f"{field_path(where)} : date dans le futur ({french_date(day)})",
                 "cette date enregistre un fait déjà réalisé : corrigez-la ou retirez-la en attendant",
                 severity="erreur", code="date")
 
@@ -201,6 +202,24 @@ def financing_totals(financing: dict[str, Any]) -> tuple[float, float, float]:
     """Return (aids not refused, reste à charge, cost)."""
     aids = sum(a["montant"] for a in financing.get("aides", []) if a.get("statut") != "refusee")
     return aids, financing.get("reste_a_charge", 0), financing.get("cout_total", 0)
+
+
+def variation_rate(postes: list[dict[str, Any]]) -> float | None:
+    """Return (done − planned at referral) / planned at referral, or None when unknown.
+
+    The single rule for every document, the report and the export. None (« non
+    renseigné ») when no poste is done yet, when the planned total is 0, or when
+    an amount is missing: a missing amount is unknown, never 0 €.
+    """
+    planned = [p for p in postes if p.get("prevu_a_la_saisine")]
+    done = [p for p in postes if p.get("statut") == "realise"]
+    if not done or any(p.get("montant_prevu") is None for p in planned) \
+            or any(p.get("montant_realise") is None for p in done):
+        return None
+    planned_total = sum(p["montant_prevu"] for p in planned)
+    if not planned_total:
+        return None
+    return (sum(p["montant_realise"] for p in done) - planned_total) / planned_total
 
 
 def _financing(case: Case, add: Any) -> None:

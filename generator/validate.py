@@ -170,7 +170,8 @@ def _bound(compare: Callable[[Any, Any], bool], bound: Any) -> Callable[[Any], b
     return lambda v: not isinstance(v, (int, float)) or isinstance(v, bool) or compare(v, bound)
 
 
-def _field(path: tuple) -> str:
+def field_path(path: tuple) -> str:
+    """Return a field's path as users read it: `bilans[1].date` (1-based list positions)."""
     parts: list[str] = []
     for step in path:
         if isinstance(step, int):
@@ -191,7 +192,7 @@ def _show(value: Any) -> str:
 
 def _translate(doc: Document, error: Any) -> list[Problem]:
     where = tuple(error.absolute_path)
-    field = _field(where)
+    field = field_path(where)
     kind = error.validator
     value = error.instance
     line, column = doc.locate(where)
@@ -200,7 +201,7 @@ def _translate(doc: Document, error: Any) -> list[Problem]:
 
     def problem(message: str, hint: str | None = None, at: tuple[int | None, int | None] | None = None) -> Problem:
         ln, col = at or (line, column)
-        return Problem(doc.path, ln, col, message, hint, extra={"champ": field, "regle": kind})
+        return Problem(doc.path, ln, col, message, hint)
 
     if kind == "additionalProperties":
         allowed = list(error.schema.get("properties", {}))
@@ -213,17 +214,17 @@ def _translate(doc: Document, error: Any) -> list[Problem]:
                 hint = f"vouliez-vous dire « {close[0]} » ?"
             else:
                 hint = "champs possibles ici : " + ", ".join(allowed)
-            out.append(problem(f"{_field(where + (extra,))} : champ inconnu « {extra} »", hint,
+            out.append(problem(f"{field_path(where + (extra,))} : champ inconnu « {extra} »", hint,
                                at=doc.locate(where, key=extra)))
         return out
     if kind == "required":
         missing = error.message.split("'")[1] if "'" in error.message else "?"
         title = error.schema.get("properties", {}).get(missing, {}).get("title", missing)
-        return [problem(f"{_field(where + (missing,))} : champ obligatoire manquant ({title})",
+        return [problem(f"{field_path(where + (missing,))} : champ obligatoire manquant ({title})",
                         f"ajoutez la ligne « {missing}: … » dans « {field} »" if where
                         else f"ajoutez la ligne « {missing}: … »")]
     if kind == "type":
-        return [problem(*_type_message(field, error.validator_value, value))]
+        return [problem(*_type_message(field, error.validator_value, value, error.schema))]
     if kind == "enum":
         allowed = [str(v) for v in error.validator_value]
         close = difflib.get_close_matches(str(value), allowed, n=1, cutoff=0.5)
@@ -253,14 +254,21 @@ def _translate(doc: Document, error: Any) -> list[Problem]:
     return [problem(f"{field} : valeur refusée ({error.message})", "corrigez la valeur")]
 
 
-def _type_message(field: str, expected: Any, value: Any) -> tuple[str, str]:
+def _type_message(field: str, expected: Any, value: Any, schema: dict[str, Any]) -> tuple[str, str]:
     expected_name = _TYPES.get(expected, str(expected)) if isinstance(expected, str) else " ou ".join(
         _TYPES.get(t, t) for t in expected)
     # Agreement: « un nombre attendu », « une liste attendue ».
     expected_name += " attendue" if expected_name.startswith("une ") else " attendu"
     if value is None:
+        if "enum" in schema:
+            example = "valeurs possibles : " + ", ".join(map(str, schema["enum"]))
+        elif schema.get("format") == "date":
+            example = "une date AAAA-MM-JJ, par exemple 2026-03-12"
+        else:
+            example = schema.get("description", "")
         return (f"{field} : champ vide, {expected_name}",
-                "complétez la valeur après « : » ou supprimez la ligne")
+                f"complétez la valeur après « : » ({example.rstrip('.')}) ; un champ facultatif peut aussi "
+                "être supprimé ou commenté avec « # »")
     message = f"{field} : {expected_name}, trouvé « {_show(value)} »"
     if expected in ("number", "integer") and isinstance(value, str):
         cleaned = value.replace("\u202f", "").replace("\xa0", "").replace(" ", "").replace("€", "").replace(",", ".")
