@@ -3,7 +3,8 @@
 Light on purpose (no WeasyPrint, no docxtpl): the référent runs it every morning.
 The `.ics` export turns the same due items into all-day calendar events
 (RFC 5545) that Outlook and Thunderbird import; it names the case id and the
-action only, never the household.
+action only: no address, phone or situation (the README advises ids without a
+family name when the calendar is shared).
 """
 
 from __future__ import annotations

@@ -169,5 +169,6 @@ def test_barème_unknown_year_and_empty_household() -> None:
 
 
 def test_barème_is_dated_and_sourced() -> None:
+    assert 2025 in bareme.baremes()
     for year, table in bareme.baremes().items():
         assert table["annee"] == year and len(table["source"]) > 20
