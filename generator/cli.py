@@ -290,10 +290,21 @@ def report(ctx: click.Context, year: int | None, start: date | None, end: date |
 
     config = _config(ctx)
     written, inputs = build_report(config, _period(config, year, start, end), today)
-    for case_id, reason in inputs.invalid:
-        click.echo(f"Dossier exclu : {case_id} ({reason}) — lancez « astre check {case_id} »", err=True)
+    _written_and_excluded(ctx, config, written, inputs.invalid)
+
+
+def _written_and_excluded(ctx: click.Context, config: Any, written: list[str],
+                          invalid: list[tuple[str, str]]) -> None:
+    """List the files written, then the excluded cases on stderr; exit 1 when a case was left out."""
     for name in written:
         click.echo(f"Écrit : {config.output_dir / name}")
+    for case_id, reason in invalid:
+        click.echo(f"Dossier exclu : {case_id} ({reason}) — lancez « astre check {case_id} »", err=True)
+    if invalid:
+        many = len(invalid) > 1
+        click.echo(f"astre : {len(invalid)} dossier{'s' if many else ''} exclu{'s' if many else ''} : les documents "
+                   "sont écrits mais incomplets ; corrigez puis relancez", err=True)
+        ctx.exit(1)
 
 
 @cli.command()
@@ -306,8 +317,8 @@ def financement(ctx: click.Context, start: date | None, end: date | None, today:
     from .report import build_funding
 
     config = _config(ctx)
-    for name in build_funding(config, _period(config, None, start, end), today):
-        click.echo(f"Écrit : {config.output_dir / name}")
+    written, inputs = build_funding(config, _period(config, None, start, end), today)
+    _written_and_excluded(ctx, config, written, inputs.invalid)
 
 
 @cli.command()

@@ -1,6 +1,8 @@
 """État récapitulatif de financement: what the Département owes for a period.
 
 Rules (all amounts from `astre.yaml`'s `programme`):
+- only a measure that really ran is paid (status en_cours, terminee or rompue:
+  not one spotted, filed, validated but not started, or refused);
 - a measure is paid per **month of measure started**: month k of a measure
   starts on `début + (k-1) mois`; it counts when that day falls in the period,
   on or before the exit day (or the planned end) and on or before the statement
@@ -100,7 +102,7 @@ def statement(all_facts: list[Facts], programme: dict[str, Any], period: Period,
                               advance_rate=float(programme["avance_pourcentage"]))
     amounts = programme["diagnostics"]
     for f in sorted(all_facts, key=lambda f: f.id):
-        if f.debut is not None and f.fin is not None:
+        if f.ran and f.debut is not None and f.fin is not None:
             months = [add_months(f.debut, k) for k in range(programme["duree_mois"])]
             counted = [m for m in months if m in period and m <= f.fin and m <= on]
             if counted:

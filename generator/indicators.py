@@ -15,14 +15,15 @@ from datetime import date, timedelta
 from typing import Any
 
 from .cases import Case
-from .rules import end_of_measure, financing_totals, household_category
+from .deadlines import RUNNING
+from .rules import end_of_measure, financing_totals, household_category, variation_rate
 from .timeline import add_months, age, month_of_measure, parse
 
 MISSING = "non_renseigne"
 AGE_BRACKETS = [(0, 39, "moins_40"), (40, 59, "40_59"), (60, 74, "60_74"), (75, 200, "75_plus")]
 INCOME_BRACKETS = [(0, 9999, "moins_10000"), (10000, 14999, "10000_14999"), (15000, 19999, "15000_19999"),
                    (20000, 24999, "20000_24999"), (25000, 10**9, "25000_plus")]
-OBTAINED, PENDING = ("accordee", "versee"), ("a_solliciter", "demandee")
+OBTAINED = ("accordee", "versee")
 
 
 @dataclass(frozen=True)
@@ -66,8 +67,10 @@ class Facts:
     postes_ajoutes: int
     postes_abandonnes: int
     avance_audit: float | None
+    avance_audit_date: date | None
     financement: bool
     aides: list[tuple[str, str, float]]  # (type_financeur, statut, montant)
+    aides_total: float  # aids not refused (rules.financing_totals)
     aides_obtenues: float
     reste_a_charge: float | None
     satisfaction: str | None  # final review's, None when no final review
@@ -78,9 +81,19 @@ class Facts:
     diagnostics: list[tuple[str, str, date | None]]  # (type, decision, decision day or request day)
     events: dict[str, list[Any]] = field(default_factory=dict)  # dated events, filtered by period later
 
+    @property
+    def ran(self) -> bool:
+        """True when the measure really ran (en cours, terminée or rompue): accompanied and billed.
+
+        A measure spotted, filed, validated but not started, or refused still counts
+        for indicators 1 and 2 (spotted, filed), never as accompanied nor billed.
+        """
+        return self.statut in RUNNING
+
     def active(self, period: Period) -> bool:
         """True when the measure ran at least one day of the period."""
-        return self.debut is not None and self.debut <= period.end and (self.fin or period.end) >= period.start
+        return (self.ran and self.debut is not None and self.debut <= period.end
+                and (self.fin or period.end) >= period.start)
 
     def in_scope(self, period: Period) -> bool:
         """True when the case belongs in the report: spotted, filed or active in the period."""
@@ -125,7 +138,9 @@ def facts(case: Case, programme: dict[str, Any]) -> Facts:
         difficultes=list(menage.get("difficultes_saisine", [])),
         **_works(case.get("travaux").get("postes", [])),
         avance_audit=financement.get("avance_audit", {}).get("montant"),
+        avance_audit_date=parse(financement.get("avance_audit", {}).get("date")),
         financement=bool(financement), aides=aides,
+        aides_total=financing_totals(financement)[0] if financement else 0.0,
         aides_obtenues=sum(m for _, s, m in aides if s in OBTAINED),
         reste_a_charge=financing_totals(financement)[1] if financement else None,
         satisfaction=(finals[-1].get("satisfaction") or MISSING) if finals else None,
@@ -151,9 +166,7 @@ def _works(postes: list[dict[str, Any]]) -> dict[str, Any]:
     done = [p for p in postes if p.get("statut") == "realise"]
     planned_total = None if any("montant_prevu" not in p for p in planned) else sum(p["montant_prevu"] for p in planned)
     done_total = None if any("montant_realise" not in p for p in done) else sum(p["montant_realise"] for p in done)
-    rate = None
-    if done and planned_total and done_total is not None:
-        rate = (done_total - planned_total) / planned_total
+    rate = variation_rate(postes)
     return {
         "postes_types": [p["type"] for p in postes], "travaux_realises": bool(done),
         "montant_prevu": planned_total, "montant_realise": done_total if done else None, "taux_variation": rate,
@@ -231,14 +244,20 @@ def indicators(all_facts: list[Facts], period: Period) -> list[Indicator]:
     rates = [f.taux_variation for f in with_works if f.taux_variation is not None]
     planned = sum(f.montant_prevu or 0 for f in with_works if f.taux_variation is not None)
     done = sum(f.montant_realise or 0 for f in with_works if f.taux_variation is not None)
-    aides = [a for f in active for a in f.aides]
+    all_aids = [a for f in active for a in f.aides]
+    aides = [a for a in all_aids if a[1] != "refusee"]  # refused aids are not in the plan (rules.financing_totals)
     by_type: dict[str, dict[str, float]] = {}
-    for kind, status, amount in aides:
+    for kind, status, amount in all_aids:
         row = by_type.setdefault(kind, {"nombre": 0, "total": 0.0, "obtenues": 0.0, "en_cours": 0.0, "refusees": 0.0})
+        if status == "refusee":
+            row["refusees"] += amount
+            continue
         row["nombre"] += 1
         row["total"] += amount
-        row["obtenues" if status in OBTAINED else "en_cours" if status in PENDING else "refusees"] += amount
-    advances = [f.avance_audit for f in active if f.avance_audit is not None]
+        row["obtenues" if status in OBTAINED else "en_cours"] += amount
+    # Only advances made in the period; an undated one cannot be placed: « non renseigné ».
+    advances = [f.avance_audit for f in active if f.avance_audit is not None and f.avance_audit_date in period]
+    undated = sum(1 for f in active if f.avance_audit is not None and f.avance_audit_date is None)
     return [
         Indicator(1, "Situations éligibles repérées avec les partenaires",
                   f"dossiers repérés sur la période ({len(spotted)})", len(spotted),
@@ -297,12 +316,12 @@ def indicators(all_facts: list[Facts], period: Period) -> list[Indicator]:
                    "postes_abandonnes": sum(f.postes_abandonnes for f in with_works)}),
         Indicator(10, "Aides mobilisées (avance de l'audit et plan de financement)", n_act, len(active),
                   sum(1 for f in active if not f.financement), "plan de financement",
-                  {"avances": len(advances), "avances_total": sum(advances), "aides": len(aides),
-                   "aides_total": sum(a[2] for a in aides),
+                  {"avances": len(advances), "avances_total": sum(advances), "avances_non_datees": undated,
+                   "aides": len(aides), "aides_total": sum(f.aides_total for f in active),
                    "aides_obtenues": sum(a[2] for a in aides if a[1] in OBTAINED),
                    "par_type": dict(sorted(by_type.items(), key=lambda kv: -kv[1]["total"]))},
                   [Distribution("Aides par statut", "statut_aide",
-                                _count([a[1] for a in aides], ["versee", "accordee", "demandee", "a_solliciter",
+                                _count([a[1] for a in all_aids], ["versee", "accordee", "demandee", "a_solliciter",
                                                               "refusee"]), "aides")]),
         Indicator(11, "Satisfaction des ménages (bilan final)", n_end, len(ended),
                   sum(1 for f in ended if f.satisfaction in (None, MISSING)), "bilan final ou satisfaction", {},

@@ -62,11 +62,7 @@ def report_docx(context: dict[str, Any], when: date) -> bytes:
     doc.add_heading("Périmètre et qualité des données", level=1)
     doc.add_paragraph(f"Dossiers pris en compte : {perimetre['dossiers']} (repérés, déposés ou accompagnés sur la "
                       f"période), dont {perimetre['actifs']} mesure(s) active(s).")
-    if perimetre["invalides"]:
-        doc.add_paragraph(f"{len(perimetre['invalides'])} dossier(s) exclu(s) car incomplet(s) ou incohérent(s) "
-                          f"(à corriger avec « astre check ») : {', '.join(perimetre['invalides'])}.")
-    else:
-        doc.add_paragraph("Aucun dossier exclu : tous les dossiers sont valides.")
+    doc.add_paragraph(perimetre["exclusions"]["texte"])
     doc.add_paragraph("Ce rapport ne contient aucune donnée personnelle : seulement des effectifs et des catégories.")
     doc.add_heading("Partie quantitative : les 13 indicateurs", level=1)
     for ind in context["indicateurs"]:
@@ -78,7 +74,8 @@ def report_docx(context: dict[str, Any], when: date) -> bytes:
         if ind["chiffres"]:
             _grid(doc, None, [[label, value] for label, value in ind["chiffres"]])
         if ind["financeurs"]:
-            _grid(doc, ["Type de financeur", "Aides", "Montant total", "Accordées ou versées", "En cours", "Refusées"],
+            _grid(doc, ["Type de financeur", "Aides", "Total hors refusées", "dont accordées ou versées",
+                        "dont en cours", "Refusées"],
                   [[f["type"], f["nombre"], f["total"], f["obtenues"], f["en_cours"], f["refusees"]]
                    for f in ind["financeurs"]])
         for t in ind["tableaux"]:
@@ -98,10 +95,13 @@ def funding_docx(context: dict[str, Any], when: date) -> bytes:
     """Return the funding statement as DOCX bytes."""
     doc = _new(context)
     t = context["totaux"]
+    doc.add_paragraph(context["exclusions"]["texte"])
+    doc.add_paragraph("Les dossiers sont désignés par leur pseudonyme (celui de l'export) : aucun nom n'apparaît "
+                      "dans cet état.")
     doc.add_heading("Montant annuel et avance", level=1)
-    annual = f"Montant annuel : {t['nombre_mesures']} mesures × {t['duree']} mois × {t['tarif']}"
-    _grid(doc, None, [[annual, t["annuel"]],
-                      [f"Avance versée ({t['avance_taux']} du montant annuel)", t["avance"]]])
+    _grid(doc, None, [[t["annuel_libelle"], t["annuel"]], [t["avance_libelle"], t["avance"]]])
+    if t["periode_note"]:
+        doc.add_paragraph(t["periode_note"])
     doc.add_heading("Service fait", level=1)
     doc.add_paragraph("Une mesure est comptée pour chaque mois de mesure entamé dans la période (sans prorata), "
                       "jusqu'à sa sortie ; les diagnostics comptés sont ceux accordés par le Département.")
@@ -121,7 +121,7 @@ def funding_docx(context: dict[str, Any], when: date) -> bytes:
     rows = [["Mesures", t["mesures"]], ["Diagnostics", t["diagnostics"]], ["Service fait", t["service_fait"]]]
     if t["plafonne"]:
         rows.append(["Montant dû, plafonné au montant annuel", t["du"]])
-    rows += [["Avance déjà versée", t["avance"]],
+    rows += [[t["avance_recap"], t["avance"]],
              ["Solde à verser par le Département" if t["solde_positif"] else "Trop-perçu à reverser par la structure",
               t["solde"]]]
     _grid(doc, None, rows)

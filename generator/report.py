@@ -61,12 +61,49 @@ def load_inputs(config: Config, today: date) -> Inputs:
     return inputs
 
 
+def _calendar_year(period: Period) -> bool:
+    return (period.start.month, period.start.day, period.end.month, period.end.day) == (1, 1, 12, 31) \
+        and period.start.year == period.end.year
+
+
 def period_label(period: Period) -> str:
     """Return « 2026 » for a calendar year, else « 2025-11-01_2026-10-31 » (used in file names)."""
-    if (period.start.month, period.start.day, period.end.month, period.end.day) == (1, 1, 12, 31) \
-            and period.start.year == period.end.year:
+    if _calendar_year(period):
         return str(period.start.year)
     return f"{period.start.isoformat()}_{period.end.isoformat()}"
+
+
+def period_title(period: Period) -> str:
+    """Return « 2026 » for a calendar year, else « du 1 novembre 2025 au 31 octobre 2026 » (in titles)."""
+    from .context import day
+
+    if _calendar_year(period):
+        return str(period.start.year)
+    return f"du {day(period.start)} au {day(period.end)}"
+
+
+def pseudonyms(config: Config, inputs: Inputs) -> dict[str, str]:
+    """Return every case's pseudonym, the only name a document for the Département may print.
+
+    Raise UsageError (before anything is written) when the structure has no secret.
+    """
+    from .export import pseudonym, salt
+
+    key = salt(config.root)
+    ids = [f.id for f in inputs.facts] + [case_id for case_id, _ in inputs.invalid]
+    return {case_id: pseudonym(case_id, key) for case_id in ids}
+
+
+def exclusions(inputs: Inputs, keys: dict[str, str]) -> dict[str, Any]:
+    """Return the excluded cases (pseudonyms) and the French sentence that lists them."""
+    names = sorted(keys[case_id] for case_id, _ in inputs.invalid)
+    if not names:
+        return {"nombre": 0, "pseudonymes": [], "texte": "Aucun dossier exclu : tous les dossiers sont valides."}
+    many = len(names) > 1
+    text = (f"{len(names)} dossier{'s' if many else ''} exclu{'s' if many else ''} car "
+            f"incomplet{'s' if many else ''} ou incohérent{'s' if many else ''} (à corriger avec « astre check ») : "
+            f"{', '.join(names)}.")
+    return {"nombre": len(names), "pseudonymes": names, "texte": text}
 
 
 # ---------------------------------------------------------------- French contexts
@@ -127,9 +164,11 @@ def _figures(ind: Indicator) -> list[tuple[str, str]]:
             ("montant_realise", "Montant des postes réalisés", "€"),
             ("postes_ajoutes", "Postes ajoutés en cours de mesure", None),
             ("postes_abandonnes", "Postes abandonnés", None)],
-        10: [("avances", "Avances de l'audit énergétique (dossiers)", None),
-             ("avances_total", "Montant des avances de l'audit", "€"), ("aides", "Aides sollicitées ou obtenues", None),
-             ("aides_total", "Montant total des aides du plan de financement", "€"),
+        10: [("avances", "Avances de l'audit énergétique faites sur la période (dossiers)", None),
+             ("avances_total", "Montant des avances de l'audit faites sur la période", "€"),
+             ("avances_non_datees", "Avances de l'audit sans date (non renseigné)", None),
+             ("aides", "Aides sollicitées ou obtenues (hors aides refusées)", None),
+             ("aides_total", "Montant total des aides du plan de financement (hors aides refusées)", "€"),
              ("aides_obtenues", "dont aides accordées ou versées", "€")],
         12: [("partenariats", "Partenariats mobilisés (au total)", None)],
     }
@@ -187,13 +226,11 @@ def _header(config: Config, period: Period, today: date, title: str) -> dict[str
 def report_context(config: Config, inputs: Inputs, period: Period, today: date, keys: dict[str, str]) -> dict[str, Any]:
     """Return every value the activity report shows, already in French."""
     inds = indicators(inputs.facts, period)
-    label = period_label(period)
-    title = f"Rapport d'activité {label.replace('_', ' au ')}"
-    context = _header(config, period, today, title)
+    context = _header(config, period, today, f"Rapport d'activité {period_title(period)}")
     scope = [f for f in inputs.facts if f.in_scope(period)]
     context.update({
         "perimetre": {"dossiers": len(scope), "actifs": sum(1 for f in scope if f.active(period)),
-                      "valides": len(inputs.facts), "invalides": [keys[i] for i, _ in inputs.invalid]},
+                      "valides": len(inputs.facts), "exclusions": exclusions(inputs, keys)},
         "indicateurs": [{
             "numero": ind.number, "titre": ind.title, "population": ind.population, "couverts": ind.covered,
             "non_renseigne": ind.missing, "non_renseigne_quoi": ind.missing_what, "chiffres": _figures(ind),
@@ -204,31 +241,54 @@ def report_context(config: Config, inputs: Inputs, period: Period, today: date, 
     return context
 
 
-def funding_context(config: Config, fund: FundingStatement, today: date) -> dict[str, Any]:
-    """Return every value the funding statement shows, already in French."""
+def funding_context(config: Config, fund: FundingStatement, today: date, inputs: Inputs,
+                    keys: dict[str, str]) -> dict[str, Any]:
+    """Return every value the funding statement shows, already in French; cases by pseudonym only."""
     from babel.dates import format_date
 
     from .context import day, money
 
-    p = config.programme
     context = _header(config, fund.period, today, "État récapitulatif de financement")
     context.update({
+        "exclusions": exclusions(inputs, keys),
         "mois": [{"mois": format_date(m, "MMMM y", locale="fr_FR"), "mesures": str(n),
                   "montant": money(n * fund.tarif_mensuel)} for m, n in fund.by_month()],
-        "mesures": [{"identifiant": m.id, "mois": str(len(m.months)), "du": day(m.months[0]), "au": day(m.months[-1]),
-                     "montant": money(m.amount)} for m in fund.measures],
-        "diagnostics": [{"identifiant": case_id, "type": _label("diagnostic", kind), "date": day(when),
+        "mesures": [{"identifiant": keys[m.id], "mois": str(len(m.months)), "du": day(m.months[0]),
+                     "au": day(m.months[-1]), "montant": money(m.amount)} for m in fund.measures],
+        "diagnostics": [{"identifiant": keys[case_id], "type": _label("diagnostic", kind), "date": day(when),
                          "montant": money(amount)} for case_id, kind, when, amount in fund.diagnostics],
         "totaux": {
             "mois": str(fund.months), "tarif": money(fund.tarif_mensuel), "mesures": money(fund.measures_total),
             "diagnostics": money(fund.diagnostics_total), "service_fait": money(fund.service_done),
             "plafonne": fund.payable < fund.service_done, "du": money(fund.payable),
-            "nombre_mesures": str(p.get("nombre_mesures", 0)), "duree": str(p["duree_mois"]),
-            "annuel": money(fund.annual_amount), "avance_taux": _number(fund.advance_rate) + " %",
-            "avance": money(fund.advance), "solde": money(abs(fund.balance)), "solde_positif": fund.balance >= 0,
+            "annuel": money(fund.annual_amount), "avance": money(fund.advance), **_advance_labels(config, fund),
+            "solde": money(abs(fund.balance)), "solde_positif": fund.balance >= 0,
         },
     })
     return context
+
+
+def _advance_labels(config: Config, fund: FundingStatement) -> dict[str, str]:
+    """Say which period the annual amount and the advance cover (the programme's, whatever the statement's)."""
+    from .context import day, money
+
+    p = config.programme
+    programme = Period(*config.period())
+    span = f"du {day(programme.start)} au {day(programme.end)}"
+    covered = f"programme {span}"
+    note = ""
+    if fund.period != programme:
+        # A calendar-year statement still meets the whole programme's advance: no prorata, but said plainly.
+        note = (f"Le montant annuel et l'avance portent sur toute la période du programme ({span}), "
+                f"alors que le service fait est compté du {day(fund.period.start)} au {day(fund.period.end)} : "
+                "le solde ci-dessous rapproche ces deux périodes sans prorata.")
+    return {
+        "annuel_libelle": f"Montant annuel du {covered} : {p.get('nombre_mesures', 0)} mesures × "
+                          f"{p['duree_mois']} mois × {money(fund.tarif_mensuel)}",
+        "avance_libelle": f"Avance versée ({_number(fund.advance_rate)} % du montant annuel du {covered})",
+        "avance_recap": f"Avance déjà versée ({covered})",
+        "periode_note": note,
+    }
 
 
 # ---------------------------------------------------------------- rendering
@@ -245,18 +305,16 @@ def _pdf(template: str, context: dict[str, Any], today: date, config: Config) ->
 
 def build_report(config: Config, period: Period, today: date) -> tuple[list[str], Inputs]:
     """Write the activity report, the funding statement and the export; return the files written."""
-    from .export import pseudonym, rows, salt, to_csv, to_xlsx
-    from .funding import statement
+    from .export import rows, salt, to_csv, to_xlsx
     from .render_report_docx import funding_docx, report_docx
     from .writer import safe_target, write_atomic
 
     inputs = load_inputs(config, today)
-    key = salt(config.root)
-    keys = {case_id: pseudonym(case_id, key) for case_id, _ in inputs.invalid}
+    keys = pseudonyms(config, inputs)
     label = period_label(period)
     report = report_context(config, inputs, period, today, keys)
-    funding = funding_context(config, statement(inputs.facts, config.programme, period, today), today)
-    table = rows(inputs.facts, period, config.structure["nom"], key)
+    funding = funding_context(config, statement(inputs.facts, config.programme, period, today), today, inputs, keys)
+    table = rows(inputs.facts, period, config.structure["nom"], salt(config.root))
     files = {
         f"rapport-activite-{label}.pdf": _pdf("rapport.html", report, today, config),
         f"rapport-activite-{label}.docx": report_docx(report, today),
@@ -271,16 +329,17 @@ def build_report(config: Config, period: Period, today: date) -> tuple[list[str]
     return list(files), inputs
 
 
-def build_funding(config: Config, period: Period, today: date) -> list[str]:
-    """Write only the funding statement (PDF and DOCX)."""
+def build_funding(config: Config, period: Period, today: date) -> tuple[list[str], Inputs]:
+    """Write only the funding statement (PDF and DOCX); return the files written and the inputs."""
     from .render_report_docx import funding_docx
     from .writer import safe_target, write_atomic
 
     inputs = load_inputs(config, today)
-    funding = funding_context(config, statement(inputs.facts, config.programme, period, today), today)
+    keys = pseudonyms(config, inputs)
+    funding = funding_context(config, statement(inputs.facts, config.programme, period, today), today, inputs, keys)
     label = period_label(period)
     files = {f"etat-financement-{label}.pdf": _pdf("financement.html", funding, today, config),
              f"etat-financement-{label}.docx": funding_docx(funding, today)}
     for name, data in files.items():
         write_atomic(safe_target(config.output_dir, name), data)
-    return list(files)
+    return list(files), inputs

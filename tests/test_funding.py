@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 from click.testing import CliRunner
 
@@ -54,14 +55,82 @@ def test_balance_is_capped_at_the_annual_amount(project: Path) -> None:
     assert fund.balance == 2640 - 1584
 
 
-def test_financement_command_writes_the_statement(project: Path) -> None:
+def financement(project: Path, *args: str) -> Any:
+    return CliRunner().invoke(cli, ["-f", str(project / "astre.yaml"), "financement", "--date", "2026-11-22", *args],
+                              catch_exceptions=False)
+
+
+def pdf_text(path: Path) -> str:
     from pypdf import PdfReader
 
-    result = CliRunner().invoke(cli, ["-f", str(project / "astre.yaml"), "financement", "--date", "2026-11-22"],
-                                catch_exceptions=False)
+    return "".join(p.extract_text() for p in PdfReader(path).pages).replace("\u202f", " ").replace("\xa0", " ")
+
+
+def edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert old in text
+    path.write_text(text.replace(old, new), encoding="utf-8")
+
+
+STATEMENT = "etat-financement-2025-11-01_2026-10-31.pdf"
+
+
+def test_financement_command_writes_the_statement(project: Path) -> None:
+    from generator.export import pseudonym, salt
+
+    result = financement(project)
     assert result.exit_code == 0, result.output
-    pdf = project / "out" / "etat-financement-2025-11-01_2026-10-31.pdf"
-    text = "".join(p.extract_text() for p in PdfReader(pdf).pages).replace("\u202f", " ").replace("\xa0", " ")
+    text = pdf_text(project / "out" / STATEMENT)
     for figure in ("52 800,00 €", "31 680,00 €", "Service fait 5 060,00 €", "Trop-perçu à reverser par la structure "
-                   "26 620,00 €", "440,00 €", "Association Habitat Solidaire Côte d'Opale"):
+                   "26 620,00 €", "440,00 €", "Association Habitat Solidaire Côte d'Opale", "Aucun dossier exclu"):
         assert figure in text, figure
+    # Cases by pseudonym, never by their id (which carries the family name).
+    assert pseudonym("caron-2026", salt(project)) in text and "caron" not in text.lower()
+
+
+def test_financement_without_secret_refuses_and_writes_nothing(project: Path) -> None:
+    (project / ".astre-salt").unlink()
+    result = financement(project)
+    assert result.exit_code == 2 and "astre secret" in result.stderr
+    assert not list(project.glob("out/*"))
+
+
+def test_financement_lists_excluded_cases_and_fails(project: Path) -> None:
+    from generator.export import pseudonym, salt
+
+    edit(project / "cases" / "caron-2026" / "sortie.yaml", 'date: "2026-05-20"\n', "")
+    result = financement(project)
+    assert result.exit_code == 1
+    assert "Dossier exclu : caron-2026" in result.stderr and "1 dossier exclu" in result.stderr
+    text = pdf_text(project / "out" / STATEMENT)  # still written, saying what is missing
+    assert "1 dossier exclu car incomplet ou incohérent" in text
+    assert pseudonym("caron-2026", salt(project)) in text
+    assert "Service fait 3 520,00 €" in text  # 5 060 − caron's 5 months (1 100) and its diagnostic (440)
+
+
+def test_measures_that_did_not_run_are_not_billed(project: Path) -> None:
+    mesure = project / "cases" / "lefebvre-2026" / "mesure.yaml"
+    edit(mesure, "statut: en_cours", "statut: refusee")  # start date kept by mistake
+    fund = funding(project)
+    assert "lefebvre-2026" not in {m.id for m in fund.measures}
+    assert fund.months == 21 - 4 and fund.service_done == 5060 - 4 * 220
+    # « validée » with a start date is only a warning: the case stays in, unbilled and not accompanied.
+    edit(mesure, "statut: refusee", "statut: validee")
+    result = financement(project)
+    assert result.exit_code == 0, result.output
+    assert "Service fait 4 180,00 €" in pdf_text(project / "out" / STATEMENT)
+    report = CliRunner().invoke(cli, ["-f", str(project / "astre.yaml"), "report", "--year", "2026", "--date",
+                                      "2026-11-22"], catch_exceptions=False)
+    assert report.exit_code == 0, report.output
+    text = pdf_text(project / "out" / "rapport-activite-2026.pdf")
+    assert "Ménages accompagnés 2" in text and "Personnes accompagnées 5" in text  # dumont 2 + caron 3
+    assert "Situations éligibles repérées 1" in text  # lefebvre was still spotted in 2026
+
+
+def test_calendar_year_statement_says_what_the_advance_covers(project: Path) -> None:
+    result = CliRunner().invoke(cli, ["-f", str(project / "astre.yaml"), "report", "--year", "2026", "--date",
+                                      "2026-11-22"], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    text = " ".join(pdf_text(project / "out" / "etat-financement-2026.pdf").split())
+    assert "Avance versée (60 % du montant annuel du programme du 1 novembre 2025 au 31 octobre 2026)" in text
+    assert "le service fait est compté du 1 janvier 2026 au 31 décembre 2026" in text

@@ -17,10 +17,28 @@ YEAR_2026 = Period(date(2026, 1, 1), date(2026, 12, 31))
 TODAY = date(2026, 11, 22)
 
 
-def run(project: Path, *args: str) -> str:
+def run(project: Path, *args: str, code: int = 0) -> str:
     result = CliRunner().invoke(cli, ["-f", str(project / "astre.yaml"), *args], catch_exceptions=False)
-    assert result.exit_code == 0, result.output
+    assert result.exit_code == code, result.output
     return result.output
+
+
+def pdf_text(path: Path) -> str:
+    from pypdf import PdfReader
+
+    text = "".join(page.extract_text() for page in PdfReader(path).pages)
+    return text.replace("\u202f", " ").replace("\xa0", " ")
+
+
+def edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert old in text
+    path.write_text(text.replace(old, new), encoding="utf-8")
+
+
+def project_facts(project: Path) -> list:
+    config = load_config(project / "astre.yaml")
+    return [facts(check_case(folder, config, TODAY), config.programme) for folder in sorted(config.cases_dir.iterdir())]
 
 
 @pytest.fixture
@@ -88,12 +106,15 @@ def test_indicator_9_variation_rate_of_dumont(all_facts: list) -> None:
 def test_indicators_10_to_13(all_facts: list) -> None:
     ind = by_number(all_facts)
     f = ind[10].figures
-    # Audit advances: 600 (dumont) + 800 (lefebvre) + 750 (caron).
-    assert (f["avances"], f["avances_total"]) == (3, 2150)
-    # 5 + 4 + 3 aids; obtained = dumont's 4 paid (40 160) + Frévent's 500 granted.
-    assert (f["aides"], f["aides_total"], f["aides_obtenues"]) == (12, 126060, 40660)
+    # Audit advances made in 2026: lefebvre's 800 (2026-06-10) only; dumont's 600 (2025-09-25)
+    # and caron's 750 (2025-11-28) were made before the year.
+    assert (f["avances"], f["avances_total"], f["avances_non_datees"]) == (1, 800, 0)
+    # Aids not refused: dumont 4 (40 160, its 1 500 from the foundation refused) + lefebvre 4 (35 300)
+    # + caron 3 (49 100) = 11 aids, 124 560 €; obtained = dumont's 4 paid (40 160) + Frévent's 500 granted.
+    assert (f["aides"], f["aides_total"], f["aides_obtenues"]) == (11, 124560, 40660)
     assert f["par_type"]["anah"] == {"nombre": 3, "total": 99260, "obtenues": 31360, "en_cours": 67900,
                                      "refusees": 0}
+    assert f["par_type"]["fondation"] == {"nombre": 0, "total": 0, "obtenues": 0, "en_cours": 0, "refusees": 1500}
     assert ind[10].tables[0].counts == {"versee": 4, "accordee": 1, "demandee": 2, "a_solliciter": 4, "refusee": 1}
     assert ind[11].tables[0].counts == {"tres_satisfait": 1, "satisfait": 1}
     assert ind[12].tables[0].counts == {"habitat_technique": 3, "social": 3, "financeur": 2, "juridique": 2}
@@ -157,9 +178,84 @@ def test_invalid_case_is_excluded_and_listed(project: Path) -> None:
     (project / "cases" / "caron-2026" / "sortie.yaml").unlink()  # rompue without exit: an error
     result = CliRunner().invoke(cli, ["-f", str(project / "astre.yaml"), "report", "--year", "2026", "--date",
                                       "2026-11-22"], catch_exceptions=False)
-    assert result.exit_code == 0
-    assert "Dossier exclu : caron-2026 (statut « rompue » mais aucune sortie renseignée)" in result.output
+    assert result.exit_code == 1  # documents written, but incomplete: a script or a colleague must notice
+    assert "Dossier exclu : caron-2026 (statut « rompue » mais aucune sortie renseignée)" in result.stderr
+    assert "1 dossier exclu" in result.stderr
+    assert "Écrit :" in result.stdout
     pdf = "".join(page.extract_text() for page in PdfReader(project / "out" / "rapport-activite-2026.pdf").pages)
-    assert "1 dossier(s) exclu(s)" in pdf
+    assert "1 dossier exclu car incomplet ou incohérent" in pdf
     assert pseudonym("caron-2026", salt(project)) in pdf
     assert "Personnes accompagnées 3" in pdf  # 2 + 1 without the excluded case
+
+
+def test_programme_period_report_has_a_french_title(project: Path) -> None:
+    run(project, "report", "--date", "2026-11-22")
+    pdf = pdf_text(project / "out" / "rapport-activite-2025-11-01_2026-10-31.pdf")
+    assert "Rapport d'activité du 1 novembre 2025 au 31 octobre 2026" in pdf
+    assert "2025-11-01" not in pdf
+
+
+def test_audit_advances_are_those_of_the_period(project: Path) -> None:
+    programme = by_number(project_facts(project), Period(date(2025, 11, 1), date(2026, 10, 31)))[10].figures
+    # caron 750 (2025-11-28) + lefebvre 800 (2026-06-10); dumont's 600 was advanced on 2025-09-25, before.
+    assert (programme["avances"], programme["avances_total"]) == (2, 1550)
+    edit(project / "cases" / "lefebvre-2026" / "financement.yaml", '  date: "2026-06-10"\n', "")
+    year = by_number(project_facts(project))[10].figures
+    assert (year["avances"], year["avances_total"], year["avances_non_datees"]) == (0, 0, 1)
+    run(project, "report", "--year", "2026", "--date", "2026-11-22")
+    assert "Avances de l'audit sans date (non renseigné) 1" in pdf_text(project / "out" / "rapport-activite-2026.pdf")
+
+
+def test_variation_rate_single_rule() -> None:
+    from generator.rules import variation_rate
+
+    def poste(prevu: float | None, realise: float | None, at_referral: bool = True, statut: str = "realise") -> dict:
+        p = {"prevu_a_la_saisine": at_referral, "statut": statut}
+        p.update({k: v for k, v in (("montant_prevu", prevu), ("montant_realise", realise)) if v is not None})
+        return p
+
+    # dumont: (23450 + 3560 + 13900 + 1090 − (21000 + 3800 + 8400 + 1200)) / 34400 = +22.09 %
+    # (the windows, planned at 8 400, were abandoned; the heat pump, 13 900, was added).
+    dumont = [poste(21000, 23450), poste(3800, 3560), poste(8400, None, statut="abandonne"),
+              poste(None, 13900, at_referral=False), poste(1200, 1090)]
+    assert round(variation_rate(dumont) * 100, 2) == 22.09
+    assert variation_rate([poste(5000, None, statut="prevu")]) is None  # nothing done yet (caron): not -100 %
+    assert variation_rate([poste(5000, None)]) is None  # done, amount unknown: not 0 €
+    assert variation_rate([poste(None, 3000, at_referral=False)]) is None  # nothing planned at referral
+
+
+def test_variation_rate_unknown_is_said_not_zero(project: Path) -> None:
+    import csv
+    import io
+
+    edit(project / "cases" / "dumont-2025" / "travaux.yaml", "montant_realise: 23450", "")
+    ind = by_number(project_facts(project))[9]
+    assert ind.covered == 1 and ind.missing == 1 and ind.figures["taux_global"] is None
+    run(project, "report", "--year", "2026", "--date", "2026-11-22")
+    assert "Taux de variation global (montants cumulés) non renseigné" in pdf_text(
+        project / "out" / "rapport-activite-2026.pdf")
+    rows = list(csv.DictReader(io.StringIO((project / "out" / "export-mesures-2026.csv").read_text("utf-8-sig")),
+                               delimiter=";"))
+    assert all(r["taux_variation"] == "" for r in rows)  # caron: nothing done; dumont: an amount missing
+
+
+def test_refused_aids_are_left_out_everywhere(project: Path) -> None:
+    import csv
+    import io
+
+    run(project, "report", "--year", "2026", "--date", "2026-11-22")
+    rows = list(csv.DictReader(io.StringIO((project / "out" / "export-mesures-2026.csv").read_text("utf-8-sig")),
+                               delimiter=";"))
+    dumont = next(r for r in rows if r["montant_realise"])
+    # dumont: 31 360 + 3 500 + 2 500 + 2 800 = 40 160 €, as in its financing plan; the foundation's 1 500 refused.
+    assert (dumont["aides_total"], dumont["aides_nombre"], dumont["aides_refusees"]) == ("40160,00", "4", "1500,00")
+    pdf = pdf_text(project / "out" / "rapport-activite-2026.pdf")
+    assert "Montant total des aides du plan de financement (hors aides refusées) 124 560,00 €" in pdf
+
+
+def test_funders_table_keeps_its_labels_readable(project: Path) -> None:
+    run(project, "report", "--year", "2026", "--date", "2026-11-22")
+    pdf = pdf_text(project / "out" / "rapport-activite-2026.pdf")
+    # A squeezed first column broke the type into one letter a line.
+    for line in ("caisse de retraite 2 7 000,00 €", "fondation 0 0,00 € 0,00 € 0,00 € 1 500,00 €"):
+        assert line in pdf, line

@@ -12,6 +12,8 @@ from openpyxl import load_workbook
 from generator.cli import cli
 from generator.loader import load
 
+ROOT = Path(__file__).resolve().parent.parent
+
 # Free-text or identifying fields, by file: (list key or None, field names).
 PERSONAL = {
     "menage": [(None, ["designation", "telephone", "difficultes_precisions"]), ("membres", ["prenom", "nom",
@@ -79,7 +81,7 @@ def test_exports_hold_no_personal_data(project: Path) -> None:
         for variant in variants:
             if variant in text or variant in cells or variant.lower() in text.lower():
                 leaks.append(secret)
-    assert not leaks
+    assert not leaks, sorted({s for _, s in leaks})
     # The pseudonym is stable: same salt, same pseudonym.
     assert (project / ".astre-salt").exists()
     ids = [r[rows[0].index("pseudonyme")] for r in rows[1:]]
@@ -120,3 +122,63 @@ def test_secret_is_created_once_and_renewed_only_on_request(project: Path) -> No
     assert (project / ".astre-salt").read_text() == first
     assert CliRunner().invoke(cli, [*run, "--renouveler"], catch_exceptions=False).exit_code == 0
     assert (project / ".astre-salt").read_text() != first
+
+
+def variants(secret: str) -> set[str]:
+    """The secret as it may be printed: as written, lower case, and a date in French spellings."""
+    from datetime import date
+
+    from babel.dates import format_date
+
+    found = {" ".join(secret.split()).lower()}
+    if len(secret) == 10 and secret[4] == "-" and secret[:4].isdigit():
+        day = date.fromisoformat(secret)
+        found |= {f"{secret[8:]}/{secret[5:7]}/{secret[:4]}", format_date(day, "d MMMM y", locale="fr_FR")}
+    return found
+
+
+def document_texts(out: Path) -> dict[str, str]:
+    """Every document's text, lower case, spaces normalised (a line break or a no-break space is a space)."""
+    from docx import Document
+    from pypdf import PdfReader
+
+    texts = {}
+    for path in sorted(out.glob("*.pdf")):
+        texts[path.name] = "".join(page.extract_text() for page in PdfReader(path).pages)
+    for path in sorted(out.glob("*.docx")):
+        doc = Document(str(path))
+        texts[path.name] = "\n".join([p.text for p in doc.paragraphs]
+                                     + [c.text for t in doc.tables for row in t.rows for c in row.cells])
+    return {name: " ".join(text.split()).lower() for name, text in texts.items()}
+
+
+def test_documents_for_the_departement_hold_no_personal_data(project: Path) -> None:
+    from generator.export import pseudonym, salt
+
+    # One case excluded, so the exclusion lists are scanned too.
+    sortie = project / "cases" / "caron-2026" / "sortie.yaml"
+    sortie.write_text(sortie.read_text(encoding="utf-8").replace('date: "2026-05-20"\n', ""), encoding="utf-8")
+    for args in (["report", "--year", "2026"], ["report"], ["financement"]):
+        result = CliRunner().invoke(cli, ["-f", str(project / "astre.yaml"), *args, "--date", "2026-11-22"],
+                                    catch_exceptions=False)
+        assert result.exit_code == 1, result.output  # caron excluded
+    texts = document_texts(project / "out")
+    assert {name.rsplit(".", 1)[1] for name in texts} == {"pdf", "docx"} and len(texts) == 8
+    assert any(name.startswith("etat-financement") for name in texts)
+    ids = {folder.name for folder in (project / "cases").iterdir()}
+    assert ids == {"caron-2026", "dumont-2025", "lefebvre-2026"}
+    # Public on purpose: the commune of the works (indicator 7, public geography) and the programme's own
+    # labels (a funder called « Certificats d'économies d'énergie » is also a type of funder).
+    public = {str(load(folder / "mesure.yaml").data["territoire"]["commune"]).lower()
+              for folder in (project / "cases").iterdir()}
+    public |= {str(text).lower() for family in load(ROOT / "forms" / "libelles.yaml").data.values()
+               for text in family.values()}
+    personal = {s for s in secrets(project / "cases") if s.lower() not in public} | ids
+    assert {"Dumont", "23 chemin des Prés", "0321999999", "1956-11-20"} <= personal
+    leaks = [(name, secret) for secret in personal for variant in variants(secret)
+             for name, text in texts.items() if variant in text]
+    assert not leaks, sorted({s for _, s in leaks})
+    # The cases are still there, under their pseudonym: the Département can match the export.
+    funding = texts["etat-financement-2025-11-01_2026-10-31.pdf"]
+    key = salt(project)
+    assert all(pseudonym(case_id, key).lower() in funding for case_id in ("caron-2026", "dumont-2025"))
