@@ -9,7 +9,7 @@ Nothing here depends on today's date, so a document is reproducible.
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -21,8 +21,8 @@ from . import FORMS_DIR, bareme
 from .cases import Case
 from .config import Config
 from .loader import load
-from .rules import financing_totals, household_category, review_key, visits_by_month
-from .timeline import add_months, age, month_of_measure, parse
+from .rules import financing_totals, household_category, review_key, variation_rate
+from .timeline import add_months, age, month_of_measure, month_windows, parse
 
 LOCALE = "fr_FR"
 LABELS_FILE = FORMS_DIR / "libelles.yaml"
@@ -89,13 +89,12 @@ def case_context(case: Case, config: Config) -> dict[str, Any]:
     return {
         "structure": _structure(config),
         "programme": _programme(config),
-        "mesure": _mesure(mesure),
+        "mesure": _mesure(mesure, config.programme["duree_mois"]),
         "menage": _menage(case, reference),
         "logement": _logement(case.get("logement")),
         "travaux": _travaux(case.get("travaux")),
         "financement": _financement(case.get("financement")),
         "contrat": _contrat(case.get("contrat")),
-        "suivi": _suivi(case.get("suivi")),
         "sortie": _sortie(case.get("sortie")),
     }
 
@@ -132,21 +131,26 @@ def _programme(config: Config) -> dict[str, Any]:
     }
 
 
-def _mesure(m: dict[str, Any]) -> dict[str, Any]:
+def planned_end(dates: dict[str, Any], duration_months: int) -> date | None:
+    """Return the planned end of a measure: `fin_prevue`, else the last day of its `duration_months`."""
+    start = parse(dates.get("debut"))
+    if dates.get("fin_prevue") or start is None:
+        return parse(dates.get("fin_prevue"))
+    return add_months(start, duration_months) - timedelta(days=1)
+
+
+def _mesure(m: dict[str, Any], duration_months: int) -> dict[str, Any]:
     dates, origine, territoire = m.get("dates", {}), m.get("origine", {}), m.get("territoire", {})
     return {
         "identifiant": m.get("identifiant", ""),
         "referent": text(m.get("referent")),
-        "statut": label("statut_mesure", m.get("statut")),
-        "dates": {k: day(dates.get(k)) for k in ("reperage", "saisine", "validation", "debut", "fin_prevue")},
+        "dates": {"reperage": day(dates.get("reperage")), "debut": day(dates.get("debut")),
+                  "fin_prevue": day(planned_end(dates, duration_months))},
         "origine": {"structure": text(origine.get("structure")), "type": label("origine", origine.get("type")),
                     "contact": optional(origine.get("contact"))},
         "territoire": {"mds": text(territoire.get("mds")), "commune": text(territoire.get("commune")),
-                       "code_insee": optional(territoire.get("code_insee")),
                        "perimetre": label("perimetre", territoire.get("perimetre")),
                        "nom_perimetre": optional(territoire.get("nom_perimetre"))},
-        "partenaires": [{"nom": p["nom"], "type": label("partenaire", p.get("type")), "role": optional(p.get("role"))}
-                        for p in m.get("partenaires", [])],
         "mar": optional(m.get("mon_accompagnateur_renov")),
     }
 
@@ -162,8 +166,6 @@ def _menage(case: Case, reference: date | None) -> dict[str, Any]:
                         "age": f"{age(born, reference)} ans" if born and reference else MISSING,
                         "situation": optional(p.get("situation"))})
     ressources = m.get("ressources", [])
-    charges = m.get("charges", [])
-    dettes = m.get("dettes", [])
     category, _ = household_category(case)
     situation = m.get("situation", {})
     rfr = m.get("revenu_fiscal_reference", {})
@@ -176,13 +178,8 @@ def _menage(case: Case, reference: date | None) -> dict[str, Any]:
         "ressources": [{"nature": label("ressource", r.get("nature")), "beneficiaire": optional(r.get("beneficiaire")),
                         "montant": money(r.get("montant_mensuel"))} for r in ressources],
         "total_ressources": money(sum(r.get("montant_mensuel", 0) for r in ressources)),
-        "charges": [{"nature": label("charge", c.get("nature")), "libelle": optional(c.get("libelle")),
-                     "montant": money(c.get("montant_mensuel"))} for c in charges],
-        "total_charges": money(sum(c.get("montant_mensuel", 0) for c in charges)),
-        "dettes": [{"creancier": d["creancier"], "nature": label("dette", d.get("nature")),
-                    "montant": money(d.get("montant")),
-                    "plan_apurement": yes_no(d.get("plan_apurement"))} for d in dettes],
-        "total_dettes": money(sum(d.get("montant", 0) for d in dettes)),
+        "total_charges": money(sum(c.get("montant_mensuel", 0) for c in m.get("charges", []))),
+        "total_dettes": money(sum(d.get("montant", 0) for d in m.get("dettes", []))),
         "rfr": {"annee": str(rfr.get("annee_revenus", MISSING)), "montant": money(rfr.get("montant"))},
         "categorie": bareme.LABELS.get(category, "non calculée (barème ANAH absent)") if category else
         "non calculée (barème ANAH absent)",
@@ -206,6 +203,7 @@ def _logement(lg: dict[str, Any]) -> dict[str, Any]:
         "dpe_avant": avant.get("classe", MISSING),
         "dpe_avant_date": day(avant.get("date")) if avant.get("date") else "",
         "dpe_apres": apres.get("classe", ""),
+        "dpe_apres_date": day(apres.get("date")) if apres.get("date") else "",
         "chauffage": label("energie", chauffage.get("energie")),
         "chauffage_description": optional(chauffage.get("description")),
         "insalubrite": label("insalubrite", insalubrite.get("nature")) if insalubrite else MISSING,
@@ -214,21 +212,13 @@ def _logement(lg: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def variation_rate(postes: list[dict[str, Any]]) -> float | None:
-    """Return (done − planned at referral) / planned at referral, or None without a plan."""
-    planned = sum(p.get("montant_prevu") or 0 for p in postes if p.get("prevu_a_la_saisine"))
-    done = sum(p.get("montant_realise") or 0 for p in postes if p.get("statut") == "realise")
-    return (done - planned) / planned if planned else None
-
-
 def _poste(p: dict[str, Any]) -> dict[str, Any]:
-    entreprise = p.get("entreprise") or {}
     return {"intitule": p["intitule"], "type": label("type_travaux", p.get("type")),
             "prevu_a_la_saisine": yes_no(p.get("prevu_a_la_saisine")),
             "montant_prevu": money(p.get("montant_prevu")), "statut": label("statut_travaux", p.get("statut")),
-            "montant_realise": money(p.get("montant_realise")),
-            "entreprise": entreprise.get("nom", MISSING) + (" (RGE)" if entreprise.get("rge") else ""),
-            "date_fin": day(p.get("date_fin")) if p.get("date_fin") else ""}
+            # A poste not done has no realised amount to fill in: a dash, not « non renseigné ».
+            "montant_realise": ("—" if p.get("montant_realise") is None and p.get("statut") != "realise"
+                                else money(p.get("montant_realise")))}
 
 
 def _travaux(t: dict[str, Any]) -> dict[str, Any]:
@@ -239,12 +229,10 @@ def _travaux(t: dict[str, Any]) -> dict[str, Any]:
     return {
         "postes": [_poste(p) for p in postes],
         "postes_saisine": [_poste(p) for p in at_referral],
-        "postes_realises": [_poste(p) for p in done],
-        "total_prevu": money(sum(p.get("montant_prevu") or 0 for p in postes)),
         "total_prevu_saisine": money(sum(p.get("montant_prevu") or 0 for p in at_referral)),
         "total_realise": money(sum(p.get("montant_realise") or 0 for p in done)),
+        # rules.variation_rate is the single truth (documents, report, export); None → « non renseigné ».
         "taux_variation": percent(variation_rate(postes)),
-        "types": sorted({label("type_travaux", p.get("type")) for p in postes}),
         "relogement": optional(t.get("relogement")),
         "projet_de_vie": optional(t.get("projet_de_vie")),
         "reception": day(reception.get("date")) if reception else "",
@@ -262,8 +250,6 @@ def _financement(f: dict[str, Any]) -> dict[str, Any]:
                    "montant": money(a.get("montant")), "statut": label("statut_aide", a.get("statut"))} for a in aides],
         # Refused aids do not finance anything: the plan balances without them (rules.financing_totals).
         "total_aides": money(financing_totals(f)[0]),
-        "total_aides_acquises": money(sum(a.get("montant", 0) for a in aides
-                                          if a.get("statut") in ("accordee", "versee"))),
         "prets": [{"organisme": p["organisme"], "nature": label("pret", p.get("nature")),
                    "montant": money(p.get("montant")),
                    "mensualite": money(p.get("mensualite")) if p.get("mensualite") is not None else "",
@@ -282,17 +268,8 @@ def _contrat(c: dict[str, Any]) -> dict[str, Any]:
         "engagements_menage": [str(e) for e in c.get("engagements_menage", [])],
         "engagements_structure": [str(e) for e in c.get("engagements_structure", [])],
         "date_signature": day(c.get("date_signature")),
-        "date_envoi_spslh": day(c.get("date_envoi_spslh")),
-    }
-
-
-def _suivi(s: dict[str, Any]) -> dict[str, Any]:
-    visites = s.get("visites", [])
-    return {
-        "nombre_visites": len(visites),
-        "nombre_domicile": sum(1 for v in visites if v.get("lieu") == "domicile"),
-        "concertations": [{"date": day(c.get("date")), "objet": text(c.get("objet")),
-                           "participants": ", ".join(c.get("participants", []))} for c in s.get("concertations", [])],
+        # Empty until sent: the contract is usually printed for signature, before it goes to SPSLH.
+        "date_envoi_spslh": day(c.get("date_envoi_spslh")) if c.get("date_envoi_spslh") else "",
     }
 
 
@@ -304,28 +281,32 @@ def _sortie(s: dict[str, Any]) -> dict[str, Any] | None:
             "date_signalement": day(s.get("date_signalement_spslh"))}
 
 
-def _visits_between(case: Case, first: date, last: date) -> list[dict[str, Any]]:
-    rows = []
-    for v in case.get("suivi").get("visites", []):
-        when = parse(v.get("date"))
-        if when and first <= when <= last:
-            rows.append({"date": day(when), "lieu": label("lieu_visite", v.get("lieu")), "objet": text(v.get("objet")),
-                         "domicile": v.get("lieu") == "domicile"})
-    return rows
+def _visits_between(case: Case, first: date, last: date) -> list[tuple[date, bool]]:
+    """Return (date, at home) of each visit from `first` to `last` included."""
+    visits = [(parse(v.get("date")), v.get("lieu") == "domicile") for v in case.get("suivi").get("visites", [])]
+    return sorted((when, home) for when, home in visits if when and first <= when <= last)
 
 
-def _months_between(case: Case, config: Config, start: date, first: date, last: date) -> list[dict[str, str]]:
-    """Visits per month of the measure over a review's period, against the programme's quota."""
+def _months_between(config: Config, start: date, first: date, last: date, visits: list[tuple[date, bool]],
+                    partial: str) -> list[dict[str, str]]:
+    """Visits per month of the measure from `first` to `last`, against the programme's quota.
+
+    The month holding `last` is cut there; unless its quota is already met it is
+    labelled `partial`, not judged: the month had not ended when the review was written.
+    """
     quota = config.programme["visites"]
+    needed = max(config.programme["duree_mois"], month_of_measure(start, last))
     rows = []
-    for number, month_first, month_last, total, home in visits_by_month(case, start, config.programme["duree_mois"]):
+    for number, month_first, month_last in month_windows(start, needed):
         if month_first > last or month_last < first:
             continue
-        complete = month_last <= last
+        cut = min(month_last, last)
+        in_month = [home for when, home in visits if month_first <= when <= cut]
+        total, home = len(in_month), sum(in_month)
         met = total >= quota["minimum_par_mois"] and home >= quota["minimum_domicile_par_mois"]
-        rows.append({"numero": str(number), "du": day(month_first), "au": day(month_last),
+        rows.append({"numero": str(number), "du": day(month_first), "au": day(cut),
                      "rencontres": str(total), "domicile": str(home),
-                     "conforme": "oui" if met else ("non" if complete else "mois en cours")})
+                     "conforme": "oui" if met else ("non" if cut == month_last else partial)})
     return rows
 
 
@@ -339,23 +320,36 @@ def _changes_between(case: Case, first: date, last: date) -> list[dict[str, Any]
     return rows
 
 
+def review_period(case: Case, config: Config, review: dict[str, Any]) -> tuple[date, date]:
+    """Return the first and last day a review covers.
+
+    An interim review covers from the previous due month to its own date, never
+    after it; the final review covers the whole measure, up to the exit date
+    (else the review date).
+    """
+    start = parse(case.get("mesure").get("dates", {}).get("debut"))
+    when = parse(review.get("date"))
+    if start is None or when is None:
+        return (when or date.min), (when or date.min)
+    if review.get("echeance") == "final":
+        return start, parse(case.get("sortie").get("date")) or when
+    months = config.programme["bilans_mois"]
+    month = next((m for m in months if review_key(m) == review.get("echeance")), months[0])
+    previous = max([m for m in months if m < month], default=0)
+    return add_months(start, previous), when
+
+
 def review_context(case: Case, config: Config, review: dict[str, Any]) -> dict[str, Any]:
     """Return the values of one review (bilan): its texts, its period's visits and changes."""
     start = parse(case.get("mesure").get("dates", {}).get("debut"))
     when = parse(review.get("date"))
-    months = config.programme["bilans_mois"]
     echeance = review.get("echeance")
-    if start is None or when is None:
-        first = last = when or date.min
-    elif echeance == "final":
-        first, last = start, parse(case.get("sortie").get("date")) or when
-    else:
-        month = next((m for m in months if review_key(m) == echeance), months[0])
-        previous = max([m for m in months if m < month], default=0)
-        first, last = add_months(start, previous), max(add_months(start, month), when)
+    final = echeance == "final"
+    first, last = review_period(case, config, review)
     visits = _visits_between(case, first, last)
+    ended = final and bool(case.get("sortie").get("date"))
+    partial = "non évalué (mois de sortie)" if ended else f"non évalué (mois en cours au {day(last)})"
     poursuite = review.get("poursuite")
-    months_rows = _months_between(case, config, start, first, last) if start else []
     return {
         "echeance": label("echeance", echeance),
         "date": day(when),
@@ -372,11 +366,10 @@ def review_context(case: Case, config: Config, review: dict[str, Any]) -> dict[s
         "satisfaction": label("satisfaction", review.get("satisfaction")),
         "satisfaction_commentaire": optional(review.get("satisfaction_commentaire")),
         "conclusion": text(review.get("conclusion")),
-        "final": echeance == "final",
-        "visites": visits,
-        "mois": months_rows,
+        "final": final,
+        "mois": _months_between(config, start, first, last, visits, partial) if start and when else [],
         "nombre_visites": len(visits),
-        "nombre_domicile": sum(1 for v in visits if v["domicile"]),
+        "nombre_domicile": sum(home for _, home in visits),
         "signalements": _changes_between(case, first, last),
     }
 

@@ -51,6 +51,9 @@ def _hostile(root: Path) -> None:
     shutil.copytree(root / "cases" / "lefebvre-2026", folder)
     joined = " | ".join(HOSTILE)
     _edit(folder / "mesure.yaml", lambda d: d.update(identifiant="hostile-2026"))
+    # A contract printed for signature: not yet sent to SPSLH, no planned end written.
+    _edit(folder / "mesure.yaml", lambda d: d["dates"].pop("fin_prevue"))
+    _edit(folder / "contrat.yaml", lambda d: d.pop("date_envoi_spslh"))
     _edit(folder / "menage.yaml", lambda d: d.update(designation="M. Test <b>&amp;</b>",
                                                       difficultes_precisions=joined + " " + LONG))
     _edit(folder / "logement.yaml", lambda d: d.update(etat=joined))
@@ -196,3 +199,102 @@ def test_rebuild_gives_identical_bytes(built: Path, tmp_path: Path) -> None:
     with zipfile.ZipFile(built / "out" / "lefebvre-2026" / "contrat.docx") as z:
         assert {i.date_time for i in z.infolist()} == {(1980, 1, 1, 0, 0, 0)}
         assert "2026-07-29" in z.read("docProps/core.xml").decode()
+
+
+# Key figures read by hand from the case files in cases/ (not recomputed by context.py).
+
+
+def _row(month: int, first: str, last: str, visits: int, home: int, verdict: str) -> str:
+    return f"{month} du {first} au {last} {visits} {home} {verdict}"
+
+
+def _both(stem: Path) -> tuple[str, str]:
+    return docx_text(stem.with_suffix(".docx")), pdf_text(stem.with_suffix(".pdf"))
+
+
+def _squeezed(text: str) -> str:
+    return text.replace(" ", "")
+
+
+def test_interim_review_counts_only_visits_up_to_its_date(built: Path) -> None:
+    # lefebvre: start 2026-07-15, 3-month review dated 2026-10-14; visits of 20 Oct and 4 Nov come after it.
+    stem = built / "out" / "lefebvre-2026" / "bilan-intermediaire-3-mois"
+    in_docx, in_pdf = _both(stem)
+    headline = "8 rencontre(s), dont 6 à domicile"
+    assert headline in in_docx and headline in in_pdf
+    assert "du 15 juillet 2026 au 14 octobre 2026" in in_docx  # période couverte
+    for row in (_row(1, "15 juillet 2026", "14 août 2026", 3, 3, "oui"),
+                _row(2, "15 août 2026", "14 septembre 2026", 3, 2, "oui"),
+                _row(3, "15 septembre 2026", "14 octobre 2026", 2, 1, "oui")):
+        assert row in in_docx, row
+    for text in (in_docx, in_pdf):
+        assert "15 octobre 2026" not in text and "14 novembre 2026" not in text  # no month 4
+        assert "mois en cours" not in text
+    # dumont: start 2025-11-03, 3-month review dated 2026-02-06; the 7 and 21 Feb visits come after it.
+    stem = built / "out" / "dumont-2025" / "bilan-intermediaire-3-mois"
+    in_docx, in_pdf = _both(stem)
+    headline = "6 rencontre(s), dont 5 à domicile"
+    assert headline in in_docx and headline in in_pdf
+    assert _row(3, "3 janvier 2026", "2 février 2026", 2, 2, "oui") in in_docx
+    partial = _row(4, "3 février 2026", "6 février 2026", 0, 0, "non évalué (mois en cours au 6 février 2026)")
+    assert partial in in_docx
+    assert _squeezed(partial) in _squeezed(in_pdf)
+    for text in (in_docx, in_pdf):
+        assert "2 mars 2026" not in text
+
+
+def test_final_review_stops_at_the_exit_and_does_not_call_it_current(built: Path) -> None:
+    # caron: start 2026-01-12, exit 2026-05-20; nine visits, six at home, the last on 6 May (month 4).
+    in_docx, in_pdf = _both(built / "out" / "caron-2026" / "bilan-final")
+    headline = "9 rencontre(s), dont 6 à domicile"
+    assert headline in in_docx and headline in in_pdf
+    assert _row(4, "12 avril 2026", "11 mai 2026", 2, 1, "oui") in in_docx
+    exit_month = _row(5, "12 mai 2026", "20 mai 2026", 0, 0, "non évalué (mois de sortie)")
+    assert exit_month in in_docx
+    assert _squeezed(exit_month) in _squeezed(in_pdf)
+    for text in (in_docx, in_pdf):
+        assert "mois en cours" not in text
+        assert "11 juin 2026" not in text
+
+
+def test_final_review_key_figures(built: Path) -> None:
+    in_docx, in_pdf = _both(built / "out" / "dumont-2025" / "bilan-final")
+    for text in (in_docx, in_pdf):
+        # 31 360 + 3 500 + 2 500 + 2 800; the refused 1 500 € of the Fondation Abbé Pierre left out.
+        assert "Total des aides (hors aides refusées)" in text and "40 160,00 €" in text
+        assert "Reste à charge du ménage" in text and "4 640,00 €" in text
+        # Planned at referral 21 000 + 3 800 + 8 400 + 1 200 = 34 400; done 23 450 + 3 560 + 13 900 + 1 090 = 42 000.
+        assert "34 400,00 €" in text and "42 000,00 €" in text
+        assert "travaux réalisés : +22,1 %" in text
+        assert "Étiquette énergie (DPE) : F avant travaux (diagnostic du 30 septembre 2025) → C après travaux" in text
+    # caron: nothing done, so no rate (not « -100,0 % »); no realised amount to fill in.
+    in_docx, in_pdf = _both(built / "out" / "caron-2026" / "bilan-final")
+    for text in (in_docx, in_pdf):
+        assert "-100" not in text and "−100" not in text
+        assert "travaux réalisés : non renseigné" in text
+        assert "Réfection de la toiture avec isolation oui devis reçu 26 000,00 € —" in in_docx
+
+
+def test_contract_dates_and_no_placeholder_when_the_case_has_the_value(built: Path) -> None:
+    for text in _both(built / "out" / "lefebvre-2026" / "contrat"):
+        assert "du 15 juillet 2026 au 14 juillet 2027" in text
+        assert "le 29 juillet 2026. Contrat envoyé au SPSLH le 5 août 2026." in text
+        assert "non renseign" not in text
+    # hostile (a copy of lefebvre): no fin_prevue, not yet sent — the end comes from 12 months, no placeholder.
+    for text in _both(built / "out" / "hostile-2026" / "contrat"):
+        assert "du 15 juillet 2026 au 14 juillet 2027" in text
+        assert "le 29 juillet 2026." in text
+        assert "envoyé au SPSLH" not in text
+        assert "non renseign" not in text
+
+
+def test_case_values_reach_the_referral_and_reviews(built: Path) -> None:
+    for text in _both(built / "out" / "caron-2026" / "fiche-saisine"):
+        assert _squeezed("non-décence — Installation électrique dangereuse, infiltrations par la toiture.") \
+            in _squeezed(text)
+        assert "Avance de l'audit énergétique : 750,00 € par CCAS de Bapaume le 28 novembre 2025." in text
+    relogement = ("Pendant les travaux : Pas de relogement : les travaux se feront pièce par pièce, chauffage "
+                  "d'appoint électrique prêté par le CCAS.")
+    for name in ("fiche-saisine", "bilan-intermediaire-3-mois"):
+        for text in _both(built / "out" / "lefebvre-2026" / name):
+            assert _squeezed(relogement) in _squeezed(text), name

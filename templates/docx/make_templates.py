@@ -137,7 +137,8 @@ class Builder:
                     "{{ pret.mensualite }}"])
         self.tag("endif")
         self.if_p("financement.avance_audit", "Avance de l'audit énergétique : {{ financement.avance_audit.montant }} "
-                  "par {{ financement.avance_audit.financeur }}.")
+                  "par {{ financement.avance_audit.financeur }}{% if financement.avance_audit.date %} le "
+                  "{{ financement.avance_audit.date }}{% endif %}.")
 
     def review(self) -> None:
         self.h("Le ménage et la mesure")
@@ -156,6 +157,7 @@ class Builder:
         self.tag("endif")
         self.h("Avancement des travaux")
         self.p("{{ bilan.avancement_travaux }}")
+        self.if_p("travaux.relogement", "Pendant les travaux : {{ travaux.relogement }}")
         self.tag("if not bilan.final")  # the final review has its own planned-vs-done table
         self.table(["Poste", "Type", "Statut", "Montant prévu"], "poste in travaux.postes",
                    ["{{ poste.intitule }}", "{{ poste.type }}", "{{ poste.statut }}", "{{ poste.montant_prevu }}"])
@@ -216,13 +218,15 @@ def fiche_saisine() -> None:
                "{{ logement.dpe_avant_date }}){% endif %}"),
               ("Chauffage", "{{ logement.chauffage }}{% if logement.chauffage_description %} — "
                "{{ logement.chauffage_description }}{% endif %}"),
-              ("Indignité", "{{ logement.insalubrite }}")])
+              ("Indignité", "{{ logement.insalubrite }}{% if logement.insalubrite_description %} — "
+               "{{ logement.insalubrite_description }}{% endif %}")])
     b.p("{{ logement.etat }}")
     b.h("Projet d'intervention")
     b.h("Travaux envisagés", 2)
     b.table(["Poste", "Type", "Montant estimé"], "poste in travaux.postes_saisine",
             ["{{ poste.intitule }}", "{{ poste.type }}", "{{ poste.montant_prevu }}"],
             [["Total", "", "{{ travaux.total_prevu_saisine }}"]])
+    b.if_p("travaux.relogement", "Pendant les travaux : {{ travaux.relogement }}")
     b.tag("if contrat.objectifs")
     b.h("Objectifs de l'accompagnement", 2)
     b.bullets("o in contrat.objectifs", "{{ o }}")
@@ -256,8 +260,8 @@ def contrat() -> None:
         "{{ programme.service }} à {{ programme.bilans_mois }} mois et en fin de mesure. Tout changement de situation "
         "est signalé sans délai.")
     b.p("Référent·e : {{ mesure.referent }}.{% if mesure.mar %} Mon Accompagnateur Rénov' : {{ mesure.mar }}.{% endif %}")
-    b.p("Fait à {{ structure.ville_signature }}, le {{ contrat.date_signature }}. Contrat envoyé au SPSLH le "
-        "{{ contrat.date_envoi_spslh }}.")
+    b.p("Fait à {{ structure.ville_signature }}, le {{ contrat.date_signature }}.{% if contrat.date_envoi_spslh %} "
+        "Contrat envoyé au SPSLH le {{ contrat.date_envoi_spslh }}.{% endif %}")
     table = b.doc.add_table(rows=1, cols=2)
     table.style = "Table Grid"
     for cell, who, name in zip(table.rows[0].cells, ("Pour le ménage", "Pour l'association"),
@@ -295,6 +299,10 @@ def bilan_final() -> None:
             [["Travaux prévus à la saisine / réalisés", "", "", "{{ travaux.total_prevu_saisine }}",
               "{{ travaux.total_realise }}"]])
     b.p("Taux de variation entre travaux prévus à la saisine et travaux réalisés : {{ travaux.taux_variation }}.")
+    b.p("Étiquette énergie (DPE) : {{ logement.dpe_avant }} avant travaux{% if logement.dpe_avant_date %} (diagnostic "
+        "du {{ logement.dpe_avant_date }}){% endif %}{% if logement.dpe_apres %} → {{ logement.dpe_apres }} après "
+        "travaux{% if logement.dpe_apres_date %} (diagnostic du {{ logement.dpe_apres_date }}){% endif %}{% else %} ; "
+        "pas de diagnostic après travaux{% endif %}.")
     b.if_p("travaux.reception", "Réception des travaux le {{ travaux.reception }}.{% if travaux.reserves %} "
            "Réserves : {{ travaux.reserves }}{% endif %}")
     b.h("Satisfaction du ménage")
