@@ -51,9 +51,12 @@ def money(value: Any) -> str:
 
 
 def day(value: Any) -> str:
-    """Return « 12 mars 2026 » from an ISO date, or the placeholder."""
+    """Return « 12 mars 2026 » (« 1er mars 2026 ») from an ISO date, or the placeholder."""
     parsed = value if isinstance(value, date) else parse(value)
-    return format_date(parsed, "d MMMM y", locale=LOCALE) if parsed else MISSING_DATE
+    if not parsed:
+        return MISSING_DATE
+    # French typography writes the first day of a month as an ordinal: « 1er novembre ».
+    return format_date(parsed, "d'er' MMMM y" if parsed.day == 1 else "d MMMM y", locale=LOCALE)
 
 
 def percent(rate: float | None) -> str:

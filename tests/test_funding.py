@@ -132,5 +132,5 @@ def test_calendar_year_statement_says_what_the_advance_covers(project: Path) -> 
                                       "2026-11-22"], catch_exceptions=False)
     assert result.exit_code == 0, result.output
     text = " ".join(pdf_text(project / "out" / "etat-financement-2026.pdf").split())
-    assert "Avance versée (60 % du montant annuel du programme du 1 novembre 2025 au 31 octobre 2026)" in text
-    assert "le service fait est compté du 1 janvier 2026 au 31 décembre 2026" in text
+    assert "Avance versée (60 % du montant annuel du programme du 1er novembre 2025 au 31 octobre 2026)" in text
+    assert "le service fait est compté du 1er janvier 2026 au 31 décembre 2026" in text

@@ -191,7 +191,7 @@ def test_invalid_case_is_excluded_and_listed(project: Path) -> None:
 def test_programme_period_report_has_a_french_title(project: Path) -> None:
     run(project, "report", "--date", "2026-11-22")
     pdf = pdf_text(project / "out" / "rapport-activite-2025-11-01_2026-10-31.pdf")
-    assert "Rapport d'activité du 1 novembre 2025 au 31 octobre 2026" in pdf
+    assert "Rapport d'activité du 1er novembre 2025 au 31 octobre 2026" in pdf
     assert "2025-11-01" not in pdf
 
 
