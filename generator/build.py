@@ -16,7 +16,7 @@ import sys
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from . import __version__
 from .cases import CASE_FILES, find_case_folders
@@ -24,6 +24,9 @@ from .config import Config, load_config
 from .errors import AstreError, RenderError
 from .forms import Form, labels_path, load_forms, template_path, template_roots
 from .writer import safe_target, write_atomic
+
+if TYPE_CHECKING:
+    from multiprocessing.context import BaseContext
 
 MANIFEST_NAME = ".astre-manifest.json"
 MANIFEST_FORMAT = 2
@@ -91,17 +94,32 @@ def _case_file_hashes(folder: Path, previous: dict[str, Any]) -> dict[str, Any]:
 
 
 def _shared_inputs(config: Config) -> list[Path]:
-    """Inputs of every document: config, labels, shared HTML pieces (base, partials, CSS), logo."""
-    paths = [config.path, labels_path()]
+    """Inputs of every document: labels, shared HTML pieces (base, partials, CSS), assets, logo.
+
+    The configuration itself is hashed from the loaded object (`_config_digest`), not the
+    file: the documents are made from that object, even if astre.yaml changed since.
+    """
+    paths = [labels_path()]
     for root in template_roots(config):
         folder = root / "html"
         if folder.is_dir():
             paths += sorted(p for p in folder.iterdir() if p.name.startswith("_") or p.suffix == ".css"
                             or p.name == "base.html")
+        # Fonts and images the style sheets and templates use (url(...) through the asset fetcher).
+        assets = root / "assets"
+        if assets.is_dir():
+            paths += sorted(p for p in assets.rglob("*") if p.is_file()
+                            and not any(part.startswith(".") for part in p.relative_to(assets).parts))
     logo = config.structure.get("logo")
     if logo:
         paths.append(config.root / logo)
     return paths
+
+
+def _config_digest(config: Config) -> str:
+    """Return a digest of the loaded configuration (what the documents are made from)."""
+    text = json.dumps(config.data, ensure_ascii=False, sort_keys=True, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()
 
 
 def _form_inputs(form: Form, config: Config) -> list[Path]:
@@ -131,7 +149,7 @@ def build(config: Config, paths: list[Path] | None = None, *, forms: list[str] |
     manifest = {} if force else _read_manifest(manifest_path)
     old_cases: dict[str, Any] = (_read_manifest(manifest_path) if force else manifest).get("cases", {})
     selected = load_forms(config, forms)
-    shared = _hash_files(_shared_inputs(config), __version__, manifest.get("shared"))
+    shared = _hash_files(_shared_inputs(config), f"{__version__}\0{_config_digest(config)}", manifest.get("shared"))
     form_hashes = {f.id: _hash_files(_form_inputs(f, config), "", manifest.get("forms", {}).get(f.id))
                    for f in selected}
     summary = BuildSummary()
@@ -177,7 +195,11 @@ def _remove_stale(output_dir: Path, old: list[str], new: list[str]) -> None:
 
 def _run(config: Config, todo: list[tuple[Path, list[str], dict[str, str]]], today: date, jobs: int | None,
          progress: bool) -> Any:
-    """Yield (outcome, keys) per case, in parallel when there are several cases and cores."""
+    """Yield (outcome, keys) per case, in parallel when there are several cases and cores.
+
+    Workers get the loaded `config` (pickled), never re-read astre.yaml: they build
+    with the configuration the caller checked, even if the file changed meanwhile.
+    """
     if not todo:
         return
     jobs = max(1, min(jobs or os.cpu_count() or 1, len(todo)))
@@ -193,8 +215,8 @@ def _run(config: Config, todo: list[tuple[Path, list[str], dict[str, str]]], tod
                 sys.stderr.write("\n")
             sys.stderr.flush()
 
-    if jobs == 1:
-        _init_worker(config.path)
+    if jobs == 1:  # one case (the watcher's usual save): no pool, no process start-up
+        _init_worker(config)
         for folder, stale, keys in todo:
             outcome = build_case(folder, stale, today)
             tick(outcome.case_id)
@@ -202,7 +224,8 @@ def _run(config: Config, todo: list[tuple[Path, list[str], dict[str, str]]], tod
         return
     from concurrent.futures import ProcessPoolExecutor
 
-    with ProcessPoolExecutor(max_workers=jobs, initializer=_init_worker, initargs=(config.path,)) as pool:
+    with ProcessPoolExecutor(max_workers=jobs, mp_context=_pool_context(), initializer=_init_worker,
+                             initargs=(config,)) as pool:
         futures = [(pool.submit(build_case, folder, stale, today), keys) for folder, stale, keys in todo]
         for future, keys in futures:
             outcome = future.result()
@@ -213,17 +236,34 @@ def _run(config: Config, todo: list[tuple[Path, list[str], dict[str, str]]], tod
 # ---------------------------------------------------------------- one case (in a worker)
 
 _WORKER: dict[str, Any] = {}
+RENDERERS = [__name__, f"{__package__}.render_docx", f"{__package__}.render_pdf"]
 
 
-def _init_worker(config_path: Path) -> None:
-    """Load the configuration and import the renderers once per process."""
-    stat = config_path.stat()
-    key = (config_path, stat.st_mtime_ns, stat.st_size)  # a long-lived process (watch) sees astre.yaml edits
-    if _WORKER.get("key") == key:
-        return
-    from . import render_docx, render_pdf  # noqa: F401  (heavy imports, once)
+def _pool_context() -> BaseContext:
+    """Return how workers start: from a fork server, never by forking the caller.
 
-    _WORKER.update(key=key, config=load_config(config_path))
+    Forking copies the caller's locks in whatever state its other threads left them
+    (the watcher runs watchdog's threads), which can deadlock a worker. The fork
+    server is a clean single-threaded process started once, that has imported the
+    renderers already, so each worker still starts in milliseconds.
+    """
+    import multiprocessing  # here: a build with nothing to do starts no process
+
+    if "forkserver" not in multiprocessing.get_all_start_methods():  # pragma: no cover - Windows
+        return multiprocessing.get_context("spawn")
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(RENDERERS)
+    return context
+
+
+def _init_worker(config: Config | Path) -> None:
+    """Keep the configuration to build with, and import the renderers (once per process).
+
+    A path (scripts, benchmarks) is loaded here; the build itself passes the loaded object.
+    """
+    from . import render_docx, render_pdf  # noqa: F401  (heavy imports: a no-op after the first)
+
+    _WORKER["config"] = config if isinstance(config, Config) else load_config(config)
 
 
 def build_case(folder: Path, form_ids: list[str], today: date) -> CaseOutcome:

@@ -62,16 +62,19 @@ IGNORED_DIRS = frozenset({".git", ".hg", ".svn", "__pycache__", ".astre-cache", 
 TEMP_SUFFIXES = (".swp", ".swx", ".swo", ".swn", ".tmp", ".temp", ".bak", ".orig", ".part", "~",
                  "___jb_tmp___", "___jb_old___", ".crswap", ".kate-swp", ".new", ".old")
 TEMP_PREFIXES = (".#", ".~lock.", "~$", ".goutputstream-", ".")
-CASE_SUFFIXES = (".yaml", ".yml")
+CASE_SUFFIX = ".yaml"  # the only files the build reads (cases and forms); ".yml" ones are ignored
+UNREAD_SUFFIXES = (".yml",)  # said once on save (« fichier non reconnu »), never rebuilt for
 LABELS = "libelles"  # forms/libelles.yaml: labels shared by every form, not a form
 
 BuildFunction = Callable[..., Any]
 
 
 class Change(NamedTuple):
-    """One thing that changed: `kind` is config, schema, form, template, case or layout.
+    """One thing that changed: `kind` is config, schema, form, template, logo, case, layout or unread.
 
     For a case, `name` is the case id and `file` the case file's stem ("" for the folder).
+    For an unread file (a `.yml` the build ignores), `name` is its case id ("" outside
+    a case) and `file` the path shown to the user.
     """
 
     kind: str
@@ -99,6 +102,7 @@ class Layout:
     forms_dirs: tuple[Path, ...]
     templates_dirs: tuple[Path, ...]
     schemas_dir: Path
+    logo: Path | None = None
 
     @classmethod
     def of(cls, config: Config, forms_dir: Path = FORMS_DIR, templates_dir: Path = TEMPLATES_DIR,
@@ -109,14 +113,18 @@ class Layout:
         templates = [templates_dir.resolve()]
         if config.templates_override is not None:
             templates.insert(0, config.templates_override.resolve())
+        # The structure's logo is in every document, wherever it lies (often outside templates/).
+        logo = config.structure.get("logo") if isinstance(config.data.get("structure"), dict) else None
         return cls(config.path.resolve(), config.cases_dir.resolve(), config.output_dir.resolve(),
-                   tuple(forms), tuple(dict.fromkeys(templates)), schemas_dir.resolve())
+                   tuple(forms), tuple(dict.fromkeys(templates)), schemas_dir.resolve(),
+                   (config.root / logo).resolve() if isinstance(logo, str) and logo else None)
 
     def watches(self) -> list[tuple[Path, bool]]:
         """Return (folder, recursive) pairs to schedule.
 
         The config's folder is watched alone (not recursively: it holds the output
-        folder). A missing folder is watched through its parent, to notice it appear.
+        folder), and so is the logo's. A missing folder is watched through its parent,
+        to notice it appear.
         """
         wanted: dict[Path, bool] = {self.config_path.parent: False}
         for folder in self.folders():
@@ -124,6 +132,10 @@ class Layout:
                 wanted[folder] = True
             elif folder.parent.is_dir():
                 wanted.setdefault(folder.parent, False)
+        if self.logo is not None:
+            folder = self.logo.parent
+            if folder.is_dir() or folder.parent.is_dir():
+                wanted.setdefault(folder if folder.is_dir() else folder.parent, False)
         # A folder inside another recursively watched one needs no watch of its own.
         return [(f, r) for f, r in wanted.items()
                 if not any(r2 and f != f2 and _inside(f, f2) for f2, r2 in wanted.items())]
@@ -138,7 +150,9 @@ class Layout:
             return None
         if path == self.config_path:
             return Change("config", path.name)
-        if is_directory and path in self.folders():
+        if path == self.logo and not is_directory:
+            return Change("logo", path.name)
+        if is_directory and (path in self.folders() or self.logo is not None and path == self.logo.parent):
             return Change("layout", path.name)
         if not is_directory and is_editor_temp(path.name):
             return None
@@ -148,18 +162,29 @@ class Layout:
                 return None
             if len(parts) == 1 and is_directory:
                 return Change("case", parts[0])
-            if len(parts) == 2 and path.suffix in CASE_SUFFIXES:
+            if len(parts) == 2 and path.suffix == CASE_SUFFIX:
                 return Change("case", parts[0], path.stem)
+            if len(parts) == 2 and path.suffix in UNREAD_SUFFIXES and not is_directory:
+                return Change("unread", parts[0], self._shown(path))
             return None
         for folder in self.forms_dirs:
             if _inside(path, folder):
-                return Change("form", path.stem) if path.parent == folder and path.suffix in CASE_SUFFIXES else None
+                if path.parent != folder or is_directory:
+                    return None
+                if path.suffix in UNREAD_SUFFIXES:
+                    return Change("unread", "", self._shown(path))
+                return Change("form", path.stem) if path.suffix == CASE_SUFFIX else None
         for folder in self.templates_dirs:
             if _inside(path, folder) and path != folder:
                 return None if is_directory else Change("template", path.relative_to(folder).as_posix())
         if _inside(path, self.schemas_dir) and path.name.endswith(".json"):
             return Change("schema", path.name)
         return None
+
+    def _shown(self, path: Path) -> str:
+        """Return `path` as the user sees it: relative to the project when inside it."""
+        root = self.config_path.parent
+        return path.relative_to(root).as_posix() if _inside(path, root) else str(path)
 
 
 class _Recorder(FileSystemEventHandler):
@@ -249,12 +274,13 @@ class Watcher:
         self._stopping = False
         self._scope = {p.resolve() for p in self.paths}
         self.rebuilds = 0
+        self.config_valid = True  # False while astre.yaml (or a schema) makes it invalid: nothing is built
 
     # ------------------------------------------------------------ event side
 
     def record(self, change: Change) -> None:
         """Remember a change and wake the loop (called from watchdog's thread)."""
-        if change.kind == "case" and not self._in_scope(change.name):
+        if change.kind in ("case", "unread") and change.name and not self._in_scope(change.name):
             return
         with self._lock:
             self._pending.add(change)
@@ -379,10 +405,16 @@ class Watcher:
         """Rebuild what `changes` touch, print one line per case, never raise on bad input."""
         started = time.monotonic()
         result = Rebuild(changes)
+        self._say_unread(result, changes)
+        changes = {c for c in changes if c.kind != "unread"}
+        if not changes and not everything:
+            return self._finish(result, started)
         kinds = {c.kind for c in changes}
         _forget_definitions(kinds)
-        if kinds & {"config", "schema", "layout"}:
-            if not self._reload(result):
+        if kinds & {"config", "schema", "layout"} or not self.config_valid:
+            # While astre.yaml is invalid nothing is built: neither with the old configuration
+            # (not what the file says) nor with the new one (impossible). Every save retries.
+            if not self._reload(result, again=not kinds & {"config", "schema", "layout"}):
                 return self._finish(result, started)
             everything = True
         jobs: list[tuple[list[Path], list[str] | None]] = []
@@ -417,16 +449,27 @@ class Watcher:
         result.lines.append(line)
         self.echo(line)
 
-    def _reload(self, result: Rebuild) -> bool:
-        """Reload astre.yaml and the schemas; False (and the problems printed) when invalid."""
+    def _reload(self, result: Rebuild, again: bool = False) -> bool:
+        """Reload astre.yaml and the schemas; False (and the problems printed) when invalid.
+
+        `again`: the configuration was already known invalid and did not change: one line suffices.
+        """
         try:
             config = load_config(self.config.path)
         except AstreError as error:
+            self.config_valid = False
             result.errors += 1
-            self._say(result, f"{self.config.path.name} : erreur, documents non regénérés — {error}")
+            name = self.config.path.name
+            if again:
+                self._say(result, f"{name} invalide : aucun document regénéré tant qu'il n'est pas corrigé")
+                return False
+            self._say(result, f"{name} : erreur, documents non regénérés — {self._relative(str(error))}")
             for problem in getattr(error, "problems", []):
-                self._say_detail(result, problem.format())
+                self._say_detail(result, self._relative(problem.format()))
             return False
+        if not self.config_valid:
+            self._say(result, f"{config.path.name} corrigé : tous les documents sont regénérés si besoin")
+        self.config_valid = True
         self.config = config
         layout = Layout.of(config, *self._dirs)
         changed = layout != self.layout or layout.watches() != self._scheduled
@@ -447,6 +490,15 @@ class Watcher:
             self._say(result, f"impossible de surveiller les dossiers ({e}) : passage en mode scrutation")
             self.polling = True
             self.start()
+
+    def _say_unread(self, result: Rebuild, changes: set[Change]) -> None:
+        """Say which saved files the build does not read (a `.yml` is ignored), without building."""
+        root = self.layout.config_path.parent
+        for change in sorted(c for c in changes if c.kind == "unread"):
+            path = Path(change.file)
+            if (path if path.is_absolute() else root / path).is_file():
+                self._say(result, f"{change.file} : fichier non reconnu, ignoré (seuls les fichiers .yaml sont lus) : "
+                                  f"renommez-le « {path.stem}.yaml »")
 
     def _say_detail(self, result: Rebuild, text: str) -> None:
         for line in str(text).splitlines():
@@ -482,6 +534,8 @@ class Watcher:
         forms: set[str] = set()
         forms_dirs = self.layout.forms_dirs
         for change in changes:
+            if change.kind == "logo":  # in every document
+                return None
             if change.kind == "form":
                 if change.name == LABELS:  # labels shared by every form
                     return None
@@ -549,10 +603,13 @@ class Watcher:
         if len(ids) > 1 and not built and not failed:
             self._say(result, f"{_plural(len(ids), 'dossier')} : documents{which} déjà à jour ({took})")
 
+    def _relative(self, text: str) -> str:
+        """Return `text` with the project's paths relative to it, as the user knows them."""
+        return text.replace(str(self.layout.config_path.parent) + os.sep, "")
+
     def _lines(self, reason: str) -> list[str]:
         """Split a failure reason into one located problem per line, paths relative to the project."""
-        root = str(self.layout.config_path.parent) + os.sep
-        reason = reason.replace(root, "")
+        reason = self._relative(reason)
         head, sep, rest = reason.partition(" : ")
         # "dossier invalide, aucun document produit : p1 ; p2 ; p3" -> one problem per line.
         if sep and rest and re.match(r"\S+\.ya?ml(:\d+)*: ", rest):
@@ -563,11 +620,11 @@ class Watcher:
 def _forget_definitions(kinds: set[str]) -> None:
     """Drop what the package caches per process once a definition changed on disk.
 
-    Schemas, form definitions, labels, assets and the build's loaded config are read
+    Schemas, form definitions, labels, assets (the logo too) and the build's config are read
     once per process (right for `astre build`, stale for a long-running watcher).
     Dropping every cache of the package is simpler and safer than knowing each one.
     """
-    if not kinds & {"schema", "config", "layout", "form", "template"}:
+    if not kinds & {"schema", "config", "layout", "form", "template", "logo"}:
         return
     prefix = __package__ + "."
     for name, module in list(sys.modules.items()):
@@ -577,7 +634,7 @@ def _forget_definitions(kinds: set[str]) -> None:
                     value.cache_clear()
     worker = getattr(sys.modules.get(prefix + "build"), "_WORKER", None)
     if isinstance(worker, dict):
-        worker.clear()  # build keeps the config it loaded, keyed by path only
+        worker.clear()  # build keeps the last config it was given
 
 
 def forms_using(forms_dirs: Iterable[Path], template: str) -> list[str] | None:

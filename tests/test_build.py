@@ -150,3 +150,62 @@ def test_fetcher_serves_only_our_assets() -> None:
                 "data:text/plain,hello"):
         with pytest.raises(ValueError):
             fetcher.fetch(url)
+
+
+@pytest.fixture
+def two_cases(project: Path) -> Path:
+    """A project holding two example cases: enough for the build to start a pool of workers."""
+    for folder in (project / "cases").iterdir():
+        if folder.name not in ("lefebvre-2026", "dumont-2025"):
+            subprocess.run(["rm", "-rf", str(folder)], check=True)
+    return project
+
+
+def test_workers_build_with_the_given_config_in_fresh_processes(two_cases: Path,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    """Workers get the loaded configuration (astre.yaml broken since is not re-read) and are not forks.
+
+    A fork would copy the caller's memory, locks held by its other threads included
+    (the watcher's): the patched `_ready` below, seen by a fork, would fail every case.
+    """
+    import generator.build
+
+    config = load_config(two_cases / "astre.yaml")
+    (two_cases / "astre.yaml").write_text("structure: [\n", encoding="utf-8")
+
+    def copied(*args: object) -> bool:
+        raise RuntimeError("le processus ouvrier est une copie du processus appelant")
+
+    monkeypatch.setattr(generator.build, "_ready", copied)
+    summary = build(config, today=TODAY, jobs=2)
+    assert summary.failed == []
+    assert {p.parent.name for p in summary.built} == {"lefebvre-2026", "dumont-2025"}
+    assert (two_cases / "out" / "dumont-2025" / "contrat.pdf").exists()
+
+
+def test_changed_asset_rebuilds_every_document(lefebvre: Path) -> None:
+    """Fonts and images under assets/ (here the structure's override folder) are inputs of every document."""
+    font = lefebvre / "modeles" / "assets" / "fonts" / "Police.ttf"
+    font.parent.mkdir(parents=True)
+    font.write_bytes(b"\x00\x01\x00\x00 v1")
+    config_file = lefebvre / "astre.yaml"
+    config_file.write_text(config_file.read_text(encoding="utf-8") + "templates_dir: modeles\n", encoding="utf-8")
+    config = load_config(config_file)
+    assert len(build(config, today=TODAY, jobs=1).built) == 6
+    font.write_bytes(b"\x00\x01\x00\x00 v2")
+    assert len(build(config, today=TODAY, jobs=1).built) == 6
+    (font.parent / "Autre.ttf").write_bytes(b"\x00\x01\x00\x00")  # a new asset, too
+    assert len(build(config, today=TODAY, jobs=1).built) == 6
+    (font.parent / ".Police.ttf.swp").write_bytes(b"vim")  # an editor's hidden file: nothing
+    assert build(config, today=TODAY, jobs=1).built == []
+
+
+def test_config_is_an_input_through_its_values(lefebvre: Path) -> None:
+    """A comment added to astre.yaml rebuilds nothing; a changed value rebuilds every document."""
+    config_file = lefebvre / "astre.yaml"
+    build(load_config(config_file), today=TODAY, jobs=1)
+    text = config_file.read_text(encoding="utf-8")
+    config_file.write_text(text + "# une remarque\n", encoding="utf-8")
+    assert build(load_config(config_file), today=TODAY, jobs=1).built == []
+    config_file.write_text(text.replace("Association Habitat Solidaire", "Association Renommée"), encoding="utf-8")
+    assert len(build(load_config(config_file), today=TODAY, jobs=1).built) == 6

@@ -10,6 +10,7 @@ from __future__ import annotations
 import errno
 import os
 import queue
+import re
 import shutil
 import signal
 import subprocess
@@ -181,6 +182,10 @@ def test_classify_maps_paths_to_what_they_rebuild(project: Path, toolkit: dict[s
     assert layout.classify(toolkit["forms_dir"] / "bilan.yaml") == Change("form", "bilan")
     assert layout.classify(toolkit["templates_dir"] / "html" / "bilan.html") == Change("template", "html/bilan.html")
     assert layout.classify(toolkit["schemas_dir"] / "menage.schema.json") == Change("schema", "menage.schema.json")
+    # The build reads only .yaml files: a .yml one is said, never rebuilt for.
+    assert layout.classify(cases / CASE / "menage.yml") == Change("unread", CASE, f"cases/{CASE}/menage.yml")
+    assert layout.classify(toolkit["forms_dir"] / "bilan.yml") == Change("unread", "", "toolkit/forms/bilan.yml")
+    assert layout.classify(project / "templates" / "assets" / "logo.png") == Change("logo", "logo.png")  # astre.yaml's
     for ignored in (cases / CASE / ".menage.yaml.swp", cases / CASE / "4913", cases / CASE / "menage.yaml~",
                     cases / CASE / "notes.txt", cases / ".git" / "index", out / CASE / "fiche.pdf",
                     project / "out", project / "README.md", cases / "_modele" / "menage.yaml"):
@@ -298,9 +303,10 @@ def test_burst_of_50_saves_gives_one_rebuild(project: Path, start) -> None:
     assert build.seen[CASE].endswith("# 49\n")
 
 
-@pytest.mark.parametrize("output_dir", ["out", "cases/sortie"])
+@pytest.mark.parametrize("output_dir", ["out", "forms/sortie"])
 def test_files_written_by_the_build_never_trigger_a_rebuild(project: Path, start, output_dir: str) -> None:
-    """Even with the output folder inside a watched folder (not the default layout)."""
+    """Even with the output folder inside a watched folder (the structure's forms/, not the default layout)."""
+    (project / "forms").mkdir()
     config = project / "astre.yaml"
     config.write_text(config.read_text(encoding="utf-8").replace("output_dir: out", f"output_dir: {output_dir}"),
                       encoding="utf-8")
@@ -355,6 +361,42 @@ def test_config_change_reloads_it_and_rebuilds_everything(project: Path, start) 
     assert forms is None and len(ids) == len(list((project / "cases").iterdir()))
     assert used.structure["nom"].startswith("Association Renommée")
     assert h.watcher.config.structure["nom"].startswith("Association Renommée")
+
+
+def test_yml_file_is_said_ignored_and_rebuilds_nothing(project: Path, start) -> None:
+    build = FakeBuild()
+    h = start(build)
+    yml = case_file(project, "menage.yml")
+    yml.write_text(case_file(project).read_text(encoding="utf-8"), encoding="utf-8")
+    rebuild = h.next()
+    assert build.calls == [] and rebuild.ok
+    assert any(f"cases/{CASE}/menage.yml : fichier non reconnu, ignoré" in line and "« menage.yaml »" in line
+               for line in rebuild.lines), rebuild.lines
+    yml.unlink()  # nothing to say about a .yml that is gone, nothing to build
+    assert h.next().lines == [] and build.calls == []
+    os.replace(case_file(project), yml)  # renamed to .yml: the case lost its menage.yaml
+    h.next()
+    assert [c[0] for c in build.calls] == [[CASE]]
+
+
+@pytest.mark.parametrize("logo", ["logo.png", "images/logo.png"])
+def test_logo_outside_templates_is_watched(project: Path, start, logo: str) -> None:
+    """The logo (in every document) beside astre.yaml, or in a folder created after the watcher started."""
+    config = project / "astre.yaml"
+    config.write_text(config.read_text(encoding="utf-8").replace("logo: templates/assets/logo.png", f"logo: {logo}"),
+                      encoding="utf-8")
+    build = FakeBuild()
+    h = start(build)
+    path = project / logo
+    if not path.parent.is_dir():
+        path.parent.mkdir()
+        h.next()  # the folder appeared: watched from now on
+        build.calls.clear()
+    path.write_bytes(b"\x89PNG v1")
+    h.next()
+    all_cases = sorted(p.name for p in (project / "cases").iterdir())
+    assert [c[:2] for c in build.calls] == [(all_cases, None)]
+    h.assert_quiet()
 
 
 def test_deleted_or_renamed_case_folder_is_reported(project: Path, start) -> None:
@@ -515,6 +557,49 @@ def test_real_bad_save_keeps_documents_then_fix_rebuilds(project: Path, real: Ha
     rebuild = real.next(timeout=30)
     assert rebuild.ok, rebuild.lines
     assert (out / "fiche-saisine.pdf").stat().st_mtime_ns > documents[out / "fiche-saisine.pdf"]
+
+
+def test_real_invalid_config_pauses_builds_until_fixed(project: Path, start) -> None:
+    """astre.yaml broken while watching: said, located; no build (two cases saved: no crash); fixed: rebuilt."""
+    from generator import FORMS_DIR, SCHEMAS_DIR, TEMPLATES_DIR
+    from generator.watch import _real_build
+
+    cases = ("dumont-2025", CASE)
+    for other in (project / "cases").iterdir():
+        if other.name not in cases:
+            shutil.rmtree(other)
+    calls: list[Any] = []
+
+    def counted(config: Any, paths: Any = None, **options: Any) -> Any:
+        calls.append(config)
+        return _real_build(config, paths, **options)
+
+    h = start(counted, forms_dir=FORMS_DIR, templates_dir=TEMPLATES_DIR, schemas_dir=SCHEMAS_DIR)
+    assert h.watcher.initial_build().ok, h.lines
+    h.rebuilds.get_nowait()
+    contract = project / "out" / CASE / "contrat.pdf"
+    built = contract.stat().st_mtime_ns
+    config = project / "astre.yaml"
+    good = config.read_text(encoding="utf-8")
+    calls.clear()
+    config.write_text(good.replace("structure:\n", "structure: [\n", 1), encoding="utf-8")
+    rebuild = h.next(timeout=30)
+    assert not rebuild.ok and calls == []
+    assert any("astre.yaml : erreur, documents non regénérés" in line for line in rebuild.lines), rebuild.lines
+    assert any(re.match(r"\s+astre.yaml:\d+:\d+: erreur : ", line) for line in rebuild.lines), rebuild.lines
+    for case in cases:  # saved together: the old configuration is not used, nothing crashes
+        path = case_file(project, "menage.yaml", case)
+        path.write_text(edited(path), encoding="utf-8")
+    rebuild = h.next(timeout=30)
+    assert not rebuild.ok and calls == [], rebuild.lines
+    assert any("astre.yaml invalide : aucun document regénéré" in line for line in rebuild.lines), rebuild.lines
+    config.write_text(good.replace("Association Habitat Solidaire", "Association Renommée"), encoding="utf-8")
+    rebuild = h.next(timeout=60)
+    assert rebuild.ok, rebuild.lines
+    assert calls and calls[-1].structure["nom"].startswith("Association Renommée")
+    assert contract.stat().st_mtime_ns > built
+    text = "\n".join(h.lines)
+    assert "Traceback" not in text and "signalez" not in text
 
 
 def test_a_forms_folder_created_later_is_watched(project: Path, start) -> None:
