@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from datetime import date
 from functools import cache
 from pathlib import Path
@@ -17,6 +18,10 @@ from .errors import RenderError
 from .templating import explain, make_environment
 
 PDF_VARIANT = "pdf/a-3b"
+# fontTools stamps the fonts it rewrites (the emoji font, stripped of its bitmaps) with
+# the current time unless SOURCE_DATE_EPOCH is set: fix it (1980-01-01, like our zips)
+# so that the same inputs give the same PDF bytes. A value set by the caller is kept.
+os.environ.setdefault("SOURCE_DATE_EPOCH", "315532800")
 # The asset base: a made-up local URL, so relative links resolve to names we serve.
 ASSET_BASE = "file:///astre-assets/"
 

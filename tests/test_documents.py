@@ -161,7 +161,7 @@ def test_every_font_is_embedded(built: Path) -> None:
         lines = subprocess.run([pdffonts, str(pdf)], check=True, capture_output=True, text=True).stdout.splitlines()[2:]
         assert lines, pdf
         for line in lines:
-            assert "Liberation" in line and line.split()[-5] == "yes", (pdf.name, line)
+            assert ("Liberation" in line or "Emoji" in line) and line.split()[-5] == "yes", (pdf.name, line)
 
 
 def test_hostile_text_appears_literally_and_nothing_is_evaluated(built: Path) -> None:
@@ -173,7 +173,10 @@ def test_hostile_text_appears_literally_and_nothing_is_evaluated(built: Path) ->
                 # pdftotext -layout may squeeze spaces (« A&B<C »): compare without them.
                 assert _norm(value).replace(" ", "") in text.replace(" ", ""), (name, value)
             assert "root:x:0" not in text
-        assert "🏠" in in_docx
+        assert "🏠" in in_docx and "🏠" in in_pdf
+    # The emoji are drawn with the shipped emoji font, not as empty boxes.
+    fonts = subprocess.run(["pdffonts", str(out / "contrat.pdf")], check=True, capture_output=True, text=True).stdout
+    assert "Emoji" in fonts
     assert "FIN-LONGUE" in docx_text(out / "fiche-saisine.docx")
     assert "FIN-LONGUE" in pdf_text(out / "fiche-saisine.pdf").replace(" ", "")
 
