@@ -354,7 +354,9 @@ def review_context(case: Case, config: Config, review: dict[str, Any]) -> dict[s
     partial = "non évalué (mois de sortie)" if ended else f"non évalué (mois en cours au {day(last)})"
     poursuite = review.get("poursuite")
     return {
-        "echeance": label("echeance", echeance),
+        # « 4_mois » when a Département reviews at other months than the labels list.
+        "echeance": label("echeance", echeance) if echeance in labels().get("echeance", {})
+        else str(echeance).replace("_", " "),
         "date": day(when),
         "date_envoi_spslh": day(review.get("date_envoi_spslh")) if review.get("date_envoi_spslh") else "",
         "mois_mesure": str(month_of_measure(start, when)) if start and when else MISSING,

@@ -45,8 +45,8 @@ def _kind(prop: dict[str, Any]) -> str:
 
 def _values(prop: dict[str, Any]) -> str:
     target = _resolve(prop.get("items", {})) if prop.get("type") == "array" else prop
-    if "enum" in target:
-        return ", ".join(f"`{v}`" for v in target["enum"])
+    if "enum" in target or "examples" in target:  # examples: an open list (e.g. review months)
+        return ", ".join(f"`{v}`" for v in target.get("enum", target.get("examples", [])))
     bounds = []
     if "minimum" in target:
         bounds.append(f"≥ {target['minimum']}")

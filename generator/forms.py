@@ -36,6 +36,7 @@ _FORM_SCHEMA: dict[str, Any] = {
         "liste": {"type": "string", "required": True, "regex": r"\w+\.\w+"},
         "nom": {"type": "string", "required": True, "regex": r"[a-z_]+"},
         "filtre": {"type": "dict", "valuesrules": {"type": "list"}},
+        "exclure": {"type": "dict", "valuesrules": {"type": "list"}},
         "suffixe": {"type": "string"},
         "absent": {"type": "string", "required": True},
         "conseil": {"type": "string"}}},
@@ -69,10 +70,12 @@ class Form:
         name, key = self.repeat["liste"].split(".", 1)
         listing = case.get(name).get(key) or []
         wanted = self.repeat.get("filtre") or {}
+        unwanted = self.repeat.get("exclure") or {}
         suffix = self.repeat.get("suffixe")
         found: list[tuple[str, dict[str, Any] | None]] = []
         for number, item in enumerate(listing, start=1):
-            if not isinstance(item, dict) or any(item.get(k) not in v for k, v in wanted.items()):
+            if not isinstance(item, dict) or any(item.get(k) not in v for k, v in wanted.items()) \
+                    or any(item.get(k) in v for k, v in unwanted.items()):
                 continue
             raw = number if suffix == "numero" else item.get(suffix) if suffix else None
             found.append((slug(str(raw)) if raw is not None else "", item | {"_index": number - 1}))

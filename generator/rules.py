@@ -187,6 +187,13 @@ def _reviews(case: Case, programme: dict[str, Any], start: date, today: date, ad
     exit_day = end_of_measure(case)
     grace = timedelta(days=programme["delai_bilan_jours"])
     where = ("bilans", ("bilans",)) if case.get("bilans") else ("mesure", ("dates", "debut"))
+    expected = {review_key(m) for m in programme["bilans_mois"]} | {"final"}
+    for index, review in enumerate(case.get("bilans").get("bilans", [])):
+        if review.get("echeance") not in expected:
+            months = ", ".join(map(str, programme["bilans_mois"]))
+            add("bilans", ("bilans", index, "echeance"), f"bilan « {review.get('echeance')} » non prévu par le "
+                f"programme (bilans à {months} mois et final)",
+                "corrigez « echeance », ou les mois des bilans (bilans_mois) dans astre.yaml", code="bilan")
     for month in programme["bilans_mois"]:
         due = review_due(start, month)
         if review_key(month) not in written and today > due + grace and not (exit_day and exit_day <= due):

@@ -234,6 +234,10 @@ def _translate(doc: Document, error: Any) -> list[Problem]:
         return [problem(f"{field} : date invalide « {_show(value)} »",
                         "écrivez une date qui existe au format AAAA-MM-JJ, par exemple 2026-03-12")]
     if kind == "pattern":
+        examples = [str(v) for v in error.schema.get("examples", [])]
+        close = difflib.get_close_matches(str(value), examples, n=1, cutoff=0.5)
+        if close:
+            return [problem(f"{field} : valeur « {_show(value)} » non prévue", f"vouliez-vous dire « {close[0]} » ?")]
         return [problem(f"{field} : valeur « {_show(value)} » mal formée",
                         error.schema.get("description", "vérifiez le format attendu"))]
     if kind in ("minimum", "exclusiveMinimum"):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from datetime import date
 from pathlib import Path
 
@@ -172,3 +173,21 @@ def test_barème_is_dated_and_sourced() -> None:
     assert 2025 in bareme.baremes()
     for year, table in bareme.baremes().items():
         assert table["annee"] == year and len(table["source"]) > 20
+
+
+def test_review_months_come_from_the_programme(project: Path) -> None:
+    """Another Département reviews at 4 and 8 months: data, not code (schema, rules and documents follow)."""
+    from generator.build import build
+
+    config_file = project / "astre.yaml"
+    edit(config_file, "bilans_mois: [3, 6, 9]", "bilans_mois: [4, 8]")
+    lines = problems(project, "lefebvre-2026")
+    assert "bilan « 3_mois » non prévu par le programme (bilans à 4, 8 mois et final)" in only(lines, "non prévu")
+    edit(project / "cases/lefebvre-2026/bilans.yaml", "echeance: 3_mois", "echeance: 4_mois")
+    assert not [line for line in problems(project, "lefebvre-2026") if "bilan" in line]
+    for other in ("dumont-2025", "caron-2026"):
+        shutil.rmtree(project / "cases" / other)
+    summary = build(load_config(config_file), today=TODAY, jobs=1, forms=["bilan-intermediaire"])
+    assert summary.failed == []
+    assert sorted(p.name for p in summary.built) == [
+        "bilan-intermediaire-4-mois.docx", "bilan-intermediaire-4-mois.pdf"]
