@@ -54,7 +54,7 @@ def test_only_changed_documents_are_rebuilt(lefebvre: Path) -> None:
         "bilan-intermediaire-3-mois.docx", "bilan-intermediaire-3-mois.pdf"]
     assert build(config, today=TODAY, jobs=1).built == []
     contrat = lefebvre / "cases" / "lefebvre-2026" / "contrat.yaml"
-    contrat.write_text(contrat.read_text(encoding="utf-8").replace("2026-08-05", "2026-08-06"), encoding="utf-8")
+    contrat.write_text(contrat.read_text(encoding="utf-8").replace("2026-09-05", "2026-09-06"), encoding="utf-8")
     assert sorted(p.name for p in build(config, today=TODAY, jobs=1).built) == [
         "contrat.docx", "contrat.pdf", "fiche-saisine.docx", "fiche-saisine.pdf"]
 

@@ -185,7 +185,7 @@ def test_pdf_is_pdf_a_with_dates_from_the_data(built: Path) -> None:
     from pypdf import PdfReader
 
     reader = PdfReader(built / "out" / "lefebvre-2026" / "contrat.pdf")
-    assert reader.metadata["/CreationDate"].startswith("D:20260729")  # contrat.date_signature
+    assert reader.metadata["/CreationDate"].startswith("D:20260829")  # contrat.date_signature
     xmp = reader.xmp_metadata.rdf_root.toxml()
     assert 'pdfaid:part="3"' in xmp and 'pdfaid:conformance="B"' in xmp
     assert reader.trailer["/Root"]["/Lang"] == "fr"
@@ -201,7 +201,7 @@ def test_rebuild_gives_identical_bytes(built: Path, tmp_path: Path) -> None:
 
     with zipfile.ZipFile(built / "out" / "lefebvre-2026" / "contrat.docx") as z:
         assert {i.date_time for i in z.infolist()} == {(1980, 1, 1, 0, 0, 0)}
-        assert "2026-07-29" in z.read("docProps/core.xml").decode()
+        assert "2026-08-29" in z.read("docProps/core.xml").decode()
 
 
 # Key figures read by hand from the case files in cases/ (not recomputed by context.py).
@@ -220,18 +220,18 @@ def _squeezed(text: str) -> str:
 
 
 def test_interim_review_counts_only_visits_up_to_its_date(built: Path) -> None:
-    # lefebvre: start 2026-07-15, 3-month review dated 2026-10-14; visits of 20 Oct and 4 Nov come after it.
+    # lefebvre: start 2026-08-15, 3-month review dated 2026-11-14; the visit of 20 Nov comes after it.
     stem = built / "out" / "lefebvre-2026" / "bilan-intermediaire-3-mois"
     in_docx, in_pdf = _both(stem)
     headline = "8 rencontre(s), dont 6 à domicile"
     assert headline in in_docx and headline in in_pdf
-    assert "du 15 juillet 2026 au 14 octobre 2026" in in_docx  # période couverte
-    for row in (_row(1, "15 juillet 2026", "14 août 2026", 3, 3, "oui"),
-                _row(2, "15 août 2026", "14 septembre 2026", 3, 2, "oui"),
-                _row(3, "15 septembre 2026", "14 octobre 2026", 2, 1, "oui")):
+    assert "du 15 août 2026 au 14 novembre 2026" in in_docx  # période couverte
+    for row in (_row(1, "15 août 2026", "14 septembre 2026", 3, 3, "oui"),
+                _row(2, "15 septembre 2026", "14 octobre 2026", 3, 2, "oui"),
+                _row(3, "15 octobre 2026", "14 novembre 2026", 2, 1, "oui")):
         assert row in in_docx, row
     for text in (in_docx, in_pdf):
-        assert "15 octobre 2026" not in text and "14 novembre 2026" not in text  # no month 4
+        assert "15 novembre 2026" not in text and "14 décembre 2026" not in text  # no month 4
         assert "mois en cours" not in text
     # dumont: start 2025-11-03, 3-month review dated 2026-02-06; the 7 and 21 Feb visits come after it.
     stem = built / "out" / "dumont-2025" / "bilan-intermediaire-3-mois"
@@ -280,13 +280,13 @@ def test_final_review_key_figures(built: Path) -> None:
 
 def test_contract_dates_and_no_placeholder_when_the_case_has_the_value(built: Path) -> None:
     for text in _both(built / "out" / "lefebvre-2026" / "contrat"):
-        assert "du 15 juillet 2026 au 14 juillet 2027" in text
-        assert "le 29 juillet 2026. Contrat envoyé au SPSLH le 5 août 2026." in text
+        assert "du 15 août 2026 au 14 août 2027" in text
+        assert "le 29 août 2026. Contrat envoyé au SPSLH le 5 septembre 2026." in text
         assert "non renseign" not in text
     # hostile (a copy of lefebvre): no fin_prevue, not yet sent — the end comes from 12 months, no placeholder.
     for text in _both(built / "out" / "hostile-2026" / "contrat"):
-        assert "du 15 juillet 2026 au 14 juillet 2027" in text
-        assert "le 29 juillet 2026." in text
+        assert "du 15 août 2026 au 14 août 2027" in text
+        assert "le 29 août 2026." in text
         assert "envoyé au SPSLH" not in text
         assert "non renseign" not in text
 

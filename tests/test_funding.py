@@ -27,23 +27,22 @@ def test_programme_period_statement(project: Path) -> None:
     fund = funding(project)
     # Months of measure started in the period, up to the exit:
     # dumont from 2025-11-03, 12 months (exit 2026-10-30); caron 01-12 .. 05-12 = 5 (exit 05-20);
-    # lefebvre 07-15, 08-15, 09-15, 10-15 = 4 (the period ends 10-31).
-    assert {m.id: len(m.months) for m in fund.measures} == {"dumont-2025": 12, "caron-2026": 5, "lefebvre-2026": 4}
-    assert fund.months == 21 and fund.measures_total == 21 * 220 == 4620
+    # lefebvre 08-15, 09-15, 10-15 = 3 (the period ends 10-31).
+    assert {m.id: len(m.months) for m in fund.measures} == {"dumont-2025": 12, "caron-2026": 5, "lefebvre-2026": 3}
+    assert fund.months == 20 and fund.measures_total == 20 * 220 == 4400
     # One complete diagnostic granted (caron, 2026-03-27): 440 €.
     assert fund.diagnostics_total == 440
-    assert fund.service_done == 5060
+    assert fund.service_done == 4840
     # 20 measures x 12 months x 220 € = 52 800 €, advance 60 % = 31 680 €.
     assert fund.annual_amount == 52800 and fund.advance == 31680
-    assert fund.balance == 5060 - 31680 == -26620
+    assert fund.balance == 4840 - 31680 == -26840
     assert dict((d.month, n) for d, n in fund.by_month())[6] == 1  # June 2026: caron gone, lefebvre not started
 
 
 def test_months_not_yet_started_are_not_counted(project: Path) -> None:
     fund = funding(project, Period(date(2026, 1, 1), date(2026, 12, 31)), on=date(2026, 11, 22))
     lefebvre = next(m for m in fund.measures if m.id == "lefebvre-2026")
-    assert [d.isoformat() for d in lefebvre.months] == ["2026-07-15", "2026-08-15", "2026-09-15", "2026-10-15",
-                                                         "2026-11-15"]
+    assert [d.isoformat() for d in lefebvre.months] == ["2026-08-15", "2026-09-15", "2026-10-15", "2026-11-15"]
 
 
 def test_balance_is_capped_at_the_annual_amount(project: Path) -> None:
@@ -81,8 +80,8 @@ def test_financement_command_writes_the_statement(project: Path) -> None:
     result = financement(project)
     assert result.exit_code == 0, result.output
     text = pdf_text(project / "out" / STATEMENT)
-    for figure in ("52 800,00 €", "31 680,00 €", "Service fait 5 060,00 €", "Trop-perçu à reverser par la structure "
-                   "26 620,00 €", "440,00 €", "Association Habitat Solidaire Côte d'Opale", "Aucun dossier exclu"):
+    for figure in ("52 800,00 €", "31 680,00 €", "Service fait 4 840,00 €", "Trop-perçu à reverser par la structure "
+                   "26 840,00 €", "440,00 €", "Association Habitat Solidaire Côte d'Opale", "Aucun dossier exclu"):
         assert figure in text, figure
     # Cases by pseudonym, never by their id (which carries the family name).
     assert pseudonym("caron-2026", salt(project)) in text and "caron" not in text.lower()
@@ -105,7 +104,7 @@ def test_financement_lists_excluded_cases_and_fails(project: Path) -> None:
     text = pdf_text(project / "out" / STATEMENT)  # still written, saying what is missing
     assert "1 dossier exclu car incomplet ou incohérent" in text
     assert pseudonym("caron-2026", salt(project)) in text
-    assert "Service fait 3 520,00 €" in text  # 5 060 − caron's 5 months (1 100) and its diagnostic (440)
+    assert "Service fait 3 300,00 €" in text  # 4 840 − caron's 5 months (1 100) and its diagnostic (440)
 
 
 def test_measures_that_did_not_run_are_not_billed(project: Path) -> None:
@@ -113,7 +112,7 @@ def test_measures_that_did_not_run_are_not_billed(project: Path) -> None:
     edit(mesure, "statut: en_cours", "statut: refusee")  # start date kept by mistake
     fund = funding(project)
     assert "lefebvre-2026" not in {m.id for m in fund.measures}
-    assert fund.months == 21 - 4 and fund.service_done == 5060 - 4 * 220
+    assert fund.months == 20 - 3 and fund.service_done == 4840 - 3 * 220
     # « validée » with a start date is only a warning: the case stays in, unbilled and not accompanied.
     edit(mesure, "statut: refusee", "statut: validee")
     result = financement(project)

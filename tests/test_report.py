@@ -106,7 +106,7 @@ def test_indicator_9_variation_rate_of_dumont(all_facts: list) -> None:
 def test_indicators_10_to_13(all_facts: list) -> None:
     ind = by_number(all_facts)
     f = ind[10].figures
-    # Audit advances made in 2026: lefebvre's 800 (2026-06-10) only; dumont's 600 (2025-09-25)
+    # Audit advances made in 2026: lefebvre's 800 (2026-07-10) only; dumont's 600 (2025-09-25)
     # and caron's 750 (2025-11-28) were made before the year.
     assert (f["avances"], f["avances_total"], f["avances_non_datees"]) == (1, 800, 0)
     # Aids not refused: dumont 4 (40 160, its 1 500 from the foundation refused) + lefebvre 4 (35 300)
@@ -197,9 +197,9 @@ def test_programme_period_report_has_a_french_title(project: Path) -> None:
 
 def test_audit_advances_are_those_of_the_period(project: Path) -> None:
     programme = by_number(project_facts(project), Period(date(2025, 11, 1), date(2026, 10, 31)))[10].figures
-    # caron 750 (2025-11-28) + lefebvre 800 (2026-06-10); dumont's 600 was advanced on 2025-09-25, before.
+    # caron 750 (2025-11-28) + lefebvre 800 (2026-07-10); dumont's 600 was advanced on 2025-09-25, before.
     assert (programme["avances"], programme["avances_total"]) == (2, 1550)
-    edit(project / "cases" / "lefebvre-2026" / "financement.yaml", '  date: "2026-06-10"\n', "")
+    edit(project / "cases" / "lefebvre-2026" / "financement.yaml", '  date: "2026-07-10"\n', "")
     year = by_number(project_facts(project))[10].figures
     assert (year["avances"], year["avances_total"], year["avances_non_datees"]) == (0, 0, 1)
     run(project, "report", "--year", "2026", "--date", "2026-11-22")

@@ -40,24 +40,24 @@ def test_examples_have_no_error(project: Path, case_id: str) -> None:
 def test_month_without_enough_visits(project: Path) -> None:
     suivi = project / "cases/lefebvre-2026/suivi.yaml"
     lines = suivi.read_text(encoding="utf-8").splitlines(keepends=True)
-    dropped = ('{date: "2026-08-26"', '{date: "2026-09-03"')
+    dropped = ('{date: "2026-09-26"', '{date: "2026-10-03"')
     suivi.write_text("".join(x for x in lines if not x.strip(" -").startswith(dropped)), "utf-8")
     line = only(problems(project, "lefebvre-2026"), "mois 2 de la mesure")
-    assert "suivi.yaml:3:3: avertissement : mois 2 de la mesure (du 15/08/2026 au 14/09/2026) : " \
+    assert "suivi.yaml:3:3: avertissement : mois 2 de la mesure (du 15/09/2026 au 14/10/2026) : " \
            "1 rencontre(s) sur 2 minimum, 0 à domicile sur 1 minimum" in line
 
 
 def test_current_month_is_not_judged(project: Path) -> None:
-    """Month 5 (from 15/11/2026) is not over on 22/11: no warning yet."""
-    assert not [x for x in problems(project, "lefebvre-2026") if "mois 5" in x]
+    """Month 4 (from 15/11/2026) is not over on 22/11: no warning yet."""
+    assert not [x for x in problems(project, "lefebvre-2026") if "mois 4" in x]
 
 
 def test_review_overdue_after_grace_period(project: Path) -> None:
     (project / "cases/lefebvre-2026/bilans.yaml").write_text("bilans: []\n", encoding="utf-8")
-    # Due 15/10/2026, 15 days of grace (astre.yaml delai_bilan_jours).
-    assert not [x for x in problems(project, "lefebvre-2026", date(2026, 10, 30)) if "bilan à 3 mois" in x]
-    line = only(problems(project, "lefebvre-2026", date(2026, 10, 31)), "bilan à 3 mois")
-    assert "bilans.yaml:1:9: avertissement : bilan à 3 mois manquant (dû le 15/10/2026)" in line
+    # Due 15/11/2026, 15 days of grace (astre.yaml delai_bilan_jours).
+    assert not [x for x in problems(project, "lefebvre-2026", date(2026, 11, 30)) if "bilan à 3 mois" in x]
+    line = only(problems(project, "lefebvre-2026", date(2026, 12, 1)), "bilan à 3 mois")
+    assert "bilans.yaml:1:9: avertissement : bilan à 3 mois manquant (dû le 15/11/2026)" in line
 
 
 def test_final_review_missing(project: Path) -> None:
@@ -91,9 +91,9 @@ def test_unknown_barème_year_is_said_not_guessed(project: Path) -> None:
 
 
 def test_end_before_start(project: Path) -> None:
-    edit(project / "cases/lefebvre-2026/mesure.yaml", 'fin_prevue: "2027-07-14"', 'fin_prevue: "2026-07-01"')
+    edit(project / "cases/lefebvre-2026/mesure.yaml", 'fin_prevue: "2027-08-14"', 'fin_prevue: "2026-07-01"')
     line = only(problems(project, "lefebvre-2026"), "fin_prevue")
-    assert "mesure.yaml:11:15: erreur : dates.fin_prevue (01/07/2026) n'est pas après le début (15/07/2026)" in line
+    assert "mesure.yaml:11:15: erreur : dates.fin_prevue (01/07/2026) n'est pas après le début (15/08/2026)" in line
 
 
 def test_exit_before_start(project: Path) -> None:
@@ -103,7 +103,7 @@ def test_exit_before_start(project: Path) -> None:
 
 
 def test_date_in_the_future(project: Path) -> None:
-    edit(project / "cases/lefebvre-2026/contrat.yaml", 'date_envoi_spslh: "2026-08-05"',
+    edit(project / "cases/lefebvre-2026/contrat.yaml", 'date_envoi_spslh: "2026-09-05"',
          'date_envoi_spslh: "2026-12-01"')
     line = only(problems(project, "lefebvre-2026"), "date dans le futur")
     assert "contrat.yaml:18:19: erreur : date_envoi_spslh : date dans le futur (01/12/2026)" in line
@@ -117,11 +117,11 @@ def test_exit_not_reported(project: Path) -> None:
 
 def test_contract_not_sent_in_time(project: Path) -> None:
     contrat = project / "cases/lefebvre-2026/contrat.yaml"
-    edit(contrat, 'date_envoi_spslh: "2026-08-05"', 'date_envoi_spslh: "2026-08-20"')
+    edit(contrat, 'date_envoi_spslh: "2026-09-05"', 'date_envoi_spslh: "2026-09-20"')
     # Sent late is history, not something to fix: no permanent warning (it would block --strict forever).
     assert not [p for p in problems(project, "lefebvre-2026") if "contrat" in p]
-    edit(contrat, 'date_envoi_spslh: "2026-08-20"\n', "")
-    assert "avertissement : contrat non envoyé au SPSLH (à envoyer au plus tard le 15/08/2026)" in only(
+    edit(contrat, 'date_envoi_spslh: "2026-09-20"\n', "")
+    assert "avertissement : contrat non envoyé au SPSLH (à envoyer au plus tard le 15/09/2026)" in only(
         problems(project, "lefebvre-2026"), "contrat non envoyé")
 
 

@@ -38,18 +38,18 @@ def test_status_golden_on_example_cases(project: Path) -> None:
 def test_status_lists_every_kind_of_due_item(project: Path) -> None:
     cases = project / "cases"
     lefebvre = cases / "lefebvre-2026"
-    edit(lefebvre / "contrat.yaml", 'date_envoi_spslh: "2026-08-05"\n', "")
-    edit(lefebvre / "suivi.yaml", '    date_signalement: "2026-09-07"\n', "")
-    edit(lefebvre / "bilans.yaml", '    date_envoi_spslh: "2026-10-16"\n', "")
+    edit(lefebvre / "contrat.yaml", 'date_envoi_spslh: "2026-09-05"\n', "")
+    edit(lefebvre / "suivi.yaml", '    date_signalement: "2026-10-07"\n', "")
+    edit(lefebvre / "bilans.yaml", '    date_envoi_spslh: "2026-11-16"\n', "")
     (lefebvre / "diagnostics.yaml").write_text(
         "demandes:\n  - {type: simple, date_demande: \"2026-10-01\", justification: x, decision: en_attente}\n",
         encoding="utf-8")
     edit(cases / "dumont-2025" / "sortie.yaml", 'date_signalement_spslh: "2026-11-04"\n', "")
     output = run(project, "status", "--date", "2026-11-22")
     rows = table(output)
-    assert ["15/08/2026", "lefebvre-2026", "Claire Martin", "Envoyer le contrat signé au SPSLH",
-            "en retard de 99 j"] in rows
-    assert "Signaler au SPSLH le changement du 03/09/2026 (projet de travaux)" in output
+    assert ["15/09/2026", "lefebvre-2026", "Claire Martin", "Envoyer le contrat signé au SPSLH",
+            "en retard de 68 j"] in rows
+    assert "Signaler au SPSLH le changement du 03/10/2026 (projet de travaux)" in output
     assert "Envoyer le bilan à 3 mois au SPSLH" in output
     assert "Diagnostic simple demandé le 01/10/2026 sans réponse : relancer" in output
     # A closed case still shows its exit not yet reported.
@@ -60,12 +60,12 @@ def test_status_lists_every_kind_of_due_item(project: Path) -> None:
 
 
 def test_status_end_of_measure_and_final_review(project: Path) -> None:
-    output = run(project, "status", "--date", "2027-06-20")
+    output = run(project, "status", "--date", "2027-07-20")
     rows = table(output)
-    assert ["14/07/2027", "lefebvre-2026", "Claire Martin", "Fin des 12 mois de mesure : préparer la sortie",
-            "dans 24 j"] in rows
-    assert ["15/07/2027", "lefebvre-2026", "Claire Martin", "Rédiger le bilan final", "dans 25 j"] in rows
-    assert "Rédiger le bilan à 6 mois" in output and "en retard de 156 j" in output
+    assert ["14/08/2027", "lefebvre-2026", "Claire Martin", "Fin des 12 mois de mesure : préparer la sortie",
+            "dans 25 j"] in rows
+    assert ["15/08/2027", "lefebvre-2026", "Claire Martin", "Rédiger le bilan final", "dans 26 j"] in rows
+    assert "Rédiger le bilan à 6 mois" in output and "en retard de 155 j" in output
 
 
 def test_invalid_case_is_listed_not_crashing(project: Path) -> None:
@@ -78,8 +78,8 @@ def test_invalid_case_is_listed_not_crashing(project: Path) -> None:
 def test_status_json(project: Path) -> None:
     data = json.loads(run(project, "status", "--date", "2026-11-22", "--format", "json"))
     assert data["echeances"] == [{
-        "dossier": "lefebvre-2026", "referent": "Claire Martin", "echeance": "2026-12-14", "code": "visites-mois-5",
-        "action": "Visites du mois 5 de la mesure", "detail": "1/2 dont 0 à domicile", "jours": 22,
+        "dossier": "lefebvre-2026", "referent": "Claire Martin", "echeance": "2026-12-14", "code": "visites-mois-4",
+        "action": "Visites du mois 4 de la mesure", "detail": "1/2 dont 1 à domicile", "jours": 22,
         "etat": "dans 22 j"}]
     assert data["dossiers_invalides"] == []
 
@@ -96,7 +96,7 @@ def test_ics_is_valid_rfc5545_and_private(project: Path) -> None:
     assert unfolded.count("BEGIN:VEVENT") == unfolded.count("END:VEVENT") == 5
     assert unfolded[-1] == "END:VCALENDAR"
     assert "UID:lefebvre-2026-bilan-6@astre" in unfolded
-    assert "DTSTART;VALUE=DATE:20270115" in unfolded and "DTEND;VALUE=DATE:20270116" in unfolded
+    assert "DTSTART;VALUE=DATE:20270215" in unfolded and "DTEND;VALUE=DATE:20270216" in unfolded
     assert all(line == "DTSTAMP:20261122T000000Z" for line in unfolded if line.startswith("DTSTAMP"))
     for secret in ("Lefebvre", "Josiane", "Calvaire", "Frévent", "0612345678", "Dumont", "Caron"):
         assert secret.lower() not in raw.decode("utf-8").lower().replace("lefebvre-2026", "")
