@@ -109,6 +109,9 @@ report: $(STAMP) ## Produire le rapport annuel (YEAR=aaaa, année en cours par d
 financement: $(STAMP) ## Produire l'état récapitulatif de financement (période du programme)
 	$(PY) -m generator financement
 
+secret: $(STAMP) ## Créer le secret des pseudonymes de l'export (.astre-salt), une fois par structure
+	$(PY) -m generator secret
+
 new: $(STAMP) ## Créer un nouveau dossier (ID=identifiant)
 	@if [ -z "$(ID)" ]; then echo "Usage : make new ID=<identifiant>" >&2; exit 2; fi
 	$(PY) -m generator new $(ID)
