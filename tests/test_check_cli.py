@@ -131,13 +131,16 @@ def test_no_heavy_import(project: Path, args: list[str]) -> None:
     """WeasyPrint and docxtpl take a second to import: `check` and `--help` must not pay it."""
     code = ("import sys, runpy\n"
             f"sys.argv = ['astre', *{args!r}]\n"
+            "code = 0\n"
             "try:\n    runpy.run_module('generator', run_name='__main__')\n"
-            "except SystemExit:\n    pass\n"
+            "except SystemExit as e:\n    code = e.code\n"
+            "print('CODE', code, file=sys.stderr)\n"
             "heavy = sorted(m for m in sys.modules if m.split('.')[0] in ('weasyprint', 'docxtpl', 'docx', "
             "'matplotlib', 'openpyxl'))\n"
             "print('HEAVY', heavy, file=sys.stderr)\n")
     done = subprocess.run([sys.executable, "-c", code], cwd=project, capture_output=True, text=True)
     assert "HEAVY []" in done.stderr, done.stderr[-2000:]
+    assert "CODE 0" in done.stderr, done.stderr[-2000:]  # the command really ran (examples: no error)
 
 
 def test_pre_commit_hooks() -> None:
