@@ -95,3 +95,11 @@ def render_pdf(template: Path, search: tuple[Path, ...], stylesheet: Path | tupl
     metadata.title, metadata.authors, metadata.lang = title, [author], "fr"
     metadata.generator = "astre"
     return document.write_pdf(pdf_variant=PDF_VARIANT, pdf_tags=False)
+
+
+def warm_up(stylesheet: Path, assets: tuple[Path, ...]) -> None:
+    """Load the stylesheet and its fonts now (a long-lived process: the first real render is then fast)."""
+    fetcher = _fetcher(assets, "")
+    css = _stylesheet(stylesheet, stylesheet.stat().st_mtime_ns, fetcher)
+    HTML(string="<p>astre</p>", base_url=ASSET_BASE, url_fetcher=fetcher).render(
+        stylesheets=[css], font_config=_fonts()).write_pdf()

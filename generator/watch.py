@@ -692,6 +692,19 @@ def _strings(data: Any) -> Iterable[str]:
             yield from _strings(value)
 
 
+def _warm_up(config: Config) -> None:
+    """Import the renderers and load the fonts before the first save (about 1 s once, not on that save)."""
+    from . import render_docx  # noqa: F401  (docxtpl import)
+    from .forms import template_path, template_roots
+    from .render_pdf import warm_up
+
+    try:
+        assets = tuple(r / "assets" for r in template_roots(config) if (r / "assets").is_dir())
+        warm_up(template_path("html", "astre.css", config), assets)
+    except (AstreError, OSError):
+        pass  # the first real rebuild will report any template problem, located
+
+
 def _interrupt(signum: int, frame: Any) -> None:
     raise KeyboardInterrupt
 
@@ -711,6 +724,7 @@ def watch(config_path: Path | None, paths: Iterable[Path] = (), *, polling: bool
         watcher.start()
         echo(watcher.describe())
         watcher.initial_build()
+        _warm_up(watcher.config)
         watcher.run_forever()
     except KeyboardInterrupt:
         pass
