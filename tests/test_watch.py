@@ -23,8 +23,9 @@ from typing import Any
 import pytest
 from watchdog.observers import Observer
 
+from generator.changes import Change, Layout, is_editor_temp
 from generator.config import load_config
-from generator.watch import Change, Layout, Rebuild, Watcher, is_editor_temp
+from generator.watch import Rebuild, Watcher
 
 pytestmark = pytest.mark.timeout(60)
 
