@@ -9,7 +9,7 @@ Nothing here depends on today's date, so a document is reproducible.
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -20,6 +20,7 @@ from babel.numbers import format_currency, format_decimal
 from . import FORMS_DIR, bareme
 from .cases import Case
 from .config import Config
+from .deadlines import planned_end
 from .loader import load
 from .rules import financing_totals, household_category, review_key, variation_rate
 from .timeline import add_months, age, month_of_measure, month_windows, parse
@@ -92,7 +93,7 @@ def case_context(case: Case, config: Config) -> dict[str, Any]:
     return {
         "structure": _structure(config),
         "programme": _programme(config),
-        "mesure": _mesure(mesure, config.programme["duree_mois"]),
+        "mesure": _mesure(mesure, config.programme),
         "menage": _menage(case, reference),
         "logement": _logement(case.get("logement")),
         "travaux": _travaux(case.get("travaux")),
@@ -134,21 +135,13 @@ def _programme(config: Config) -> dict[str, Any]:
     }
 
 
-def planned_end(dates: dict[str, Any], duration_months: int) -> date | None:
-    """Return the planned end of a measure: `fin_prevue`, else the last day of its `duration_months`."""
-    start = parse(dates.get("debut"))
-    if dates.get("fin_prevue") or start is None:
-        return parse(dates.get("fin_prevue"))
-    return add_months(start, duration_months) - timedelta(days=1)
-
-
-def _mesure(m: dict[str, Any], duration_months: int) -> dict[str, Any]:
+def _mesure(m: dict[str, Any], programme: dict[str, Any]) -> dict[str, Any]:
     dates, origine, territoire = m.get("dates", {}), m.get("origine", {}), m.get("territoire", {})
     return {
         "identifiant": m.get("identifiant", ""),
         "referent": text(m.get("referent")),
         "dates": {"reperage": day(dates.get("reperage")), "debut": day(dates.get("debut")),
-                  "fin_prevue": day(planned_end(dates, duration_months))},
+                  "fin_prevue": day(planned_end(dates, programme))},
         "origine": {"structure": text(origine.get("structure")), "type": label("origine", origine.get("type")),
                     "contact": optional(origine.get("contact"))},
         "territoire": {"mds": text(territoire.get("mds")), "commune": text(territoire.get("commune")),

@@ -70,6 +70,19 @@ def visits_by_month(case: Case, start: date, months: int) -> list[tuple[int, dat
     return rows
 
 
+def last_day(start: date, programme: dict[str, Any]) -> date:
+    """Return the last day of a measure of the programme's length started on `start`."""
+    return add_months(start, programme["duree_mois"]) - timedelta(days=1)
+
+
+def planned_end(dates: dict[str, Any], programme: dict[str, Any]) -> date | None:
+    """Return the planned end of a measure: `fin_prevue`, else the last day of its duration."""
+    start = parse(dates.get("debut"))
+    if dates.get("fin_prevue") or start is None:
+        return parse(dates.get("fin_prevue"))
+    return last_day(start, programme)
+
+
 def contract_due(start: date, programme: dict[str, Any]) -> date:
     """Return the last day to send the signed contract to the SPSLH."""
     return add_months(start, programme["delai_envoi_contrat_mois"])
@@ -177,8 +190,7 @@ def _diagnostics(case: Case, add: Any) -> None:
 
 
 def _end(case: Case, programme: dict[str, Any], start: date, add: Any) -> None:
-    end = parse(case.get("mesure").get("dates", {}).get("fin_prevue"))
-    end = end or add_months(start, programme["duree_mois"]) - timedelta(days=1)
+    end = planned_end(case.get("mesure").get("dates", {}), programme) or last_day(start, programme)
     add(end, "fin-mesure", f"Fin des {programme['duree_mois']} mois de mesure : préparer la sortie")
 
 

@@ -11,13 +11,13 @@ from __future__ import annotations
 import statistics
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date
 from typing import Any
 
 from .cases import Case
-from .deadlines import RUNNING
+from .deadlines import RUNNING, planned_end
 from .rules import end_of_measure, financing_totals, household_category, variation_rate
-from .timeline import add_months, age, month_of_measure, parse
+from .timeline import age, month_of_measure, parse
 
 MISSING = "non_renseigne"
 AGE_BRACKETS = [(0, 39, "moins_40"), (40, 59, "40_59"), (60, 74, "60_74"), (75, 200, "75_plus")]
@@ -111,9 +111,7 @@ def facts(case: Case, programme: dict[str, Any]) -> Facts:
     mesure, menage = case.get("mesure"), case.get("menage")
     dates, territoire = mesure.get("dates", {}), mesure.get("territoire", {})
     debut, sortie = parse(dates.get("debut")), end_of_measure(case)
-    fin = sortie or parse(dates.get("fin_prevue"))
-    if fin is None and debut is not None:
-        fin = add_months(debut, programme["duree_mois"]) - timedelta(days=1)
+    fin = sortie or planned_end(dates, programme)
     reference = debut or parse(dates.get("saisine")) or parse(dates.get("reperage"))
     demandeur = next((m for m in menage.get("membres", []) if m.get("lien") == "demandeur"), None)
     birth = parse(demandeur.get("date_naissance")) if demandeur else None

@@ -18,12 +18,13 @@ from .deadlines import (
     end_of_measure,
     final_review_due,
     french_date,
+    last_day,
     review_due,
     review_key,
     visits_by_month,
 )
 from .errors import Problem
-from .timeline import add_months, parse
+from .timeline import parse
 from .validate import field_path
 
 __all__ = ["check_rules", "end_of_measure", "financing_totals", "french_date", "household_category", "review_key",
@@ -104,7 +105,7 @@ def _date_order(case: Case, programme: dict[str, Any], add: Any) -> None:
             add("mesure", ("dates", "fin_prevue"), f"dates.fin_prevue ({french_date(end)}) n'est pas après le début "
                 f"({french_date(start)})", "corrigez la date de fin prévue", severity="erreur", code="date")
         else:
-            expected = add_months(start, programme["duree_mois"]) - timedelta(days=1)
+            expected = last_day(start, programme)
             if end != expected:
                 add("mesure", ("dates", "fin_prevue"), f"dates.fin_prevue ({french_date(end)}) ne correspond pas "
                     f"à la durée du programme ({programme['duree_mois']} mois)",
