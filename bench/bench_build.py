@@ -85,7 +85,7 @@ def example_documents() -> list[tuple[object, dict, date, str]]:
     from generator.forms import load_forms
 
     config = load_config(ROOT / "astre.yaml")
-    _init_worker(config.path)
+    _init_worker(config)
     documents = []
     for folder in sorted((ROOT / "cases").iterdir()):
         case = check_case(folder, config, TODAY)

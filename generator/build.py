@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from . import __version__
 from .cases import CASE_FILES, find_case_folders
-from .config import Config, load_config
+from .config import Config
 from .errors import AstreError, RenderError
 from .forms import Form, labels_path, load_forms, template_path, template_roots
 from .writer import safe_target, write_atomic
@@ -256,14 +256,11 @@ def _pool_context() -> BaseContext:
     return context
 
 
-def _init_worker(config: Config | Path) -> None:
-    """Keep the configuration to build with, and import the renderers (once per process).
-
-    A path (scripts, benchmarks) is loaded here; the build itself passes the loaded object.
-    """
+def _init_worker(config: Config) -> None:
+    """Keep the configuration to build with, and import the renderers (once per process)."""
     from . import render_docx, render_pdf  # noqa: F401  (heavy imports: a no-op after the first)
 
-    _WORKER["config"] = config if isinstance(config, Config) else load_config(config)
+    _WORKER["config"] = config
 
 
 def build_case(folder: Path, form_ids: list[str], today: date) -> CaseOutcome:
