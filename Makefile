@@ -64,7 +64,7 @@ done; \
 DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends -o Dpkg::Use-Pty=0 $$pkgs
 endef
 
-.PHONY: reference help venv sysdeps sysdeps-test docs check test watch status report financement new bench lint clean distclean
+.PHONY: lock reference help venv sysdeps sysdeps-test docs check test watch status report financement new bench lint clean distclean
 
 help: ## Afficher cette aide
 	@echo "Usage : make <cible> [VARIABLE=valeur]"
@@ -78,10 +78,22 @@ help: ## Afficher cette aide
 
 venv: $(STAMP) ## Créer l'environnement Python (.venv) et installer astre
 
-$(STAMP): pyproject.toml
+# Exact versions with hashes (requirements-dev.lock: the runtime lock plus the test and
+# lint tools), then astre itself without resolving anything more.
+PIP := $(PY) -m pip install --disable-pip-version-check --progress-bar off -q
+$(STAMP): pyproject.toml requirements-dev.lock generator/data/requirements.lock
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --disable-pip-version-check --progress-bar off -q -e '.[dev]'
+	$(PIP) --require-hashes -r requirements-dev.lock
+	$(PIP) --no-deps --no-build-isolation -e .
 	@touch $@
+
+# uv resolves for every platform at once (--universal): a colleague on Windows gets
+# colorama, which a lock made on Linux by pip-compile would leave out.
+UV_COMPILE := $(VENV)/bin/uv pip compile --quiet --universal --python-version 3.11 --generate-hashes
+lock: $(STAMP) ## Passer aux dernières versions des bibliothèques (verrous régénérés, puis tests)
+	$(UV_COMPILE) --upgrade --no-header pyproject.toml -o generator/data/requirements.lock
+	$(UV_COMPILE) --upgrade --extra dev pyproject.toml -o requirements-dev.lock
+	$(MAKE) test
 
 sysdeps: ## Installer les paquets système nécessaires à la génération (pango, harfbuzz)
 	@$(call install_debs,$(SYSDEPS))

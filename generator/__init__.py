@@ -2,7 +2,7 @@
 
 from pathlib import Path
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 
 # The toolkit's own folders (schemas/, forms/, templates/) sit beside the package.
 PROJECT_ROOT = Path(__file__).resolve().parent.parent

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from . import FORMS_DIR, SCHEMAS_DIR, TEMPLATES_DIR
+from . import resources
 from .config import Config
 from .errors import AstreError
 
@@ -59,22 +59,24 @@ class Layout:
     output_dir: Path
     forms_dirs: tuple[Path, ...]
     templates_dirs: tuple[Path, ...]
-    schemas_dir: Path
+    schemas_dirs: tuple[Path, ...]
     logo: Path | None = None
 
     @classmethod
-    def of(cls, config: Config, forms_dir: Path = FORMS_DIR, templates_dir: Path = TEMPLATES_DIR,
-           schemas_dir: Path = SCHEMAS_DIR) -> Layout:
+    def of(cls, config: Config) -> Layout:
         """Return the layout of a project: its config's folders plus the toolkit's own."""
-        # Same lookup as generator.forms: the structure's own folders first, then the toolkit's.
-        forms = dict.fromkeys([(config.root / "forms").resolve(), forms_dir.resolve()])
-        templates = [templates_dir.resolve()]
-        if config.templates_override is not None:
-            templates.insert(0, config.templates_override.resolve())
+        # Same lookup as generator.resources: the structure's own folders (watched even before
+        # they exist, to notice them appear), then the toolkit's.
+        found = resources.Resources(config.root.resolve(), config.templates_override)
+
+        def folders(kind: str) -> tuple[Path, ...]:
+            override = found.override_dir(kind)
+            return tuple(dict.fromkeys([*([override.resolve()] if override else []), *found.dirs(kind)]))
+
         # The structure's logo is in every document, wherever it lies (often outside templates/).
         logo = config.structure.get("logo") if isinstance(config.data.get("structure"), dict) else None
         return cls(config.path.resolve(), config.cases_dir.resolve(), config.output_dir.resolve(),
-                   tuple(forms), tuple(dict.fromkeys(templates)), schemas_dir.resolve(),
+                   folders("forms"), folders("templates"), (*folders("schemas"), *folders("baremes")),
                    (config.root / logo).resolve() if isinstance(logo, str) and logo else None)
 
     def watches(self) -> list[tuple[Path, bool]]:
@@ -100,7 +102,7 @@ class Layout:
 
     def folders(self) -> list[Path]:
         """The folders whose appearance or disappearance changes what is watched."""
-        return [self.cases_dir, *self.forms_dirs, *self.templates_dirs, self.schemas_dir]
+        return [self.cases_dir, *self.forms_dirs, *self.templates_dirs, *self.schemas_dirs]
 
     def classify(self, path: Path, is_directory: bool = False) -> Change | None:
         """Return what a changed path means for the documents, or None to ignore it."""
@@ -135,7 +137,8 @@ class Layout:
         for folder in self.templates_dirs:
             if _inside(path, folder) and path != folder:
                 return None if is_directory else Change("template", path.relative_to(folder).as_posix())
-        if _inside(path, self.schemas_dir) and path.name.endswith(".json"):
+        # Schemas and barèmes: every document may depend on them.
+        if any(_inside(path, d) for d in self.schemas_dirs) and path.name.endswith((".json", ".yaml")):
             return Change("schema", path.name)
         return None
 

@@ -151,10 +151,12 @@ DATE_OPTION = click.option("--date", "today", callback=_date, metavar="AAAA-MM-J
               help="Format du rapport : texte (par défaut) ou json (pour les programmes).")
 @click.option("--strict", is_flag=True, help="Traiter les avertissements comme des erreurs.")
 @click.option("--for", "form_id", metavar="DOCUMENT", help="Lister ce qui manque pour produire ce document.")
+@click.option("--pre-commit", "hook", is_flag=True,
+              help="Mode pre-commit : ne garder, parmi les fichiers donnés, que ceux des dossiers (cases_dir).")
 @DATE_OPTION
 @click.pass_context
 def check(ctx: click.Context, paths: tuple[Path, ...], fmt: str, strict: bool, form_id: str | None,
-          today: date) -> None:
+          hook: bool, today: date) -> None:
     """Vérifier les dossiers (tous par défaut) et signaler chaque problème."""
     from .check import check as run_check
     from .check import format_json, format_text
@@ -169,6 +171,11 @@ def check(ctx: click.Context, paths: tuple[Path, ...], fmt: str, strict: bool, f
                                   ensure_ascii=False))
             sys.exit(error.exit_code)
         raise
+    if hook:  # pre-commit passes every staged YAML file: only the cases' ones are checked
+        cases = config.cases_dir.resolve()
+        paths = tuple(p for p in paths if p.is_file() and p.resolve().is_relative_to(cases))
+        if not paths:
+            sys.exit(0)
     result = run_check(config, list(paths), today, keep_documents=bool(form_id))
     if form_id:
         from .forms import readiness_problems
@@ -184,11 +191,53 @@ def check(ctx: click.Context, paths: tuple[Path, ...], fmt: str, strict: bool, f
 @click.pass_context
 def new(ctx: click.Context, case_id: str) -> None:
     """Créer un nouveau dossier IDENTIFIANT avec des fichiers commentés à remplir."""
+    from .editor import schemas_dir
     from .scaffold import new_case
 
     config = _config(ctx)
-    target = new_case(config.cases_dir, case_id)
+    target = new_case(config.cases_dir, case_id, schemas_dir(config))
     click.echo(f"Dossier créé : {target}\nRemplissez les fichiers puis lancez « astre check {target} ».")
+
+
+@cli.command()
+@click.argument("folder", type=click.Path(path_type=Path), default=".", metavar="[DOSSIER]")
+@click.option("--nom", "name", metavar="TEXTE", help="Nom de la structure (en-tête des documents).")
+@click.option("--exemple", "example", is_flag=True, help="Ajouter un dossier d'exemple (lefebvre-2026).")
+@click.option("--depot", metavar="URL",
+              help="Dépôt git d'astre pour pre-commit (par défaut : celui de l'installation).")
+@click.option("--source", metavar="SOURCE", help="D'où le Makefile installe astre (dépôt git ou fichier .whl).")
+@click.option("--version-astre", "version", metavar="X.Y.Z", help="Version d'astre du dépôt (celle-ci par défaut).")
+@click.option("--dossier-existant", "existing", is_flag=True,
+              help="Compléter un dossier qui n'est pas vide (aucun fichier existant n'est remplacé).")
+def init(folder: Path, name: str | None, example: bool, depot: str | None, source: str | None,
+         version: str | None, existing: bool) -> None:
+    """Créer le dépôt d'une structure : astre.yaml, cases/, Makefile, pre-commit, VS Code."""
+    from .project import init as run_init
+    from .project import relative
+
+    created = run_init(folder, name=name, depot=depot, source=source, example=example, existing=existing,
+                       version=version)
+    for path in relative(created.written, folder):
+        click.echo(f"Créé : {path}")
+    for path in relative(created.kept, folder):
+        click.echo(f"Gardé tel quel (existe déjà) : {path}")
+    click.echo(f"Dépôt prêt dans {folder}. Complétez astre.yaml (nom, adresse), puis : cd {folder} && make docs")
+
+
+@cli.command()
+@click.option("--version-attendue", "expected", metavar="X.Y.Z", help="Version que le Makefile demande.")
+@click.pass_context
+def upgrade(ctx: click.Context, expected: str | None) -> None:
+    """Mettre le dépôt de la structure à la version installée (schémas de l'éditeur, pre-commit)."""
+    from .project import relative
+    from .project import upgrade as run_upgrade
+
+    root = _config(ctx).root
+    changed = run_upgrade(root, expected=expected)
+    for path in relative(changed, root):
+        click.echo(f"Mis à jour : {path}")
+    if not changed:
+        click.echo(f"Dépôt à jour (astre {__version__}).")
 
 
 @cli.command()

@@ -70,9 +70,11 @@ def find_config(start: Path | None = None) -> Path:
 
 def load_config(path: Path | None = None) -> Config:
     """Load and validate astre.yaml; raise ConfigError listing every problem."""
+    from . import resources
     from .validate import validate
 
     path = path or find_config()
+    resources.activate(path.parent)  # a structure may override the schema of astre.yaml too
     try:
         document = load(path)
     except YamlError as e:
@@ -90,4 +92,5 @@ def load_config(path: Path | None = None) -> Config:
             path, line, column, f"output_dir « {config.data.get('output_dir', 'out')} » mélangerait les documents "
             "et les dossiers des ménages", "choisissez un dossier à part, par exemple « output_dir: out »",
             code="config")])
+    resources.activate(config.root, config.templates_override)
     return config

@@ -17,7 +17,7 @@ from typing import Any
 from babel.dates import format_date
 from babel.numbers import format_currency, format_decimal
 
-from . import FORMS_DIR, bareme
+from . import bareme
 from .cases import Case
 from .config import Config
 from .deadlines import planned_end
@@ -26,14 +26,19 @@ from .rules import financing_totals, household_category, review_key, variation_r
 from .timeline import add_months, age, month_of_measure, month_windows, parse
 
 LOCALE = "fr_FR"
-LABELS_FILE = FORMS_DIR / "libelles.yaml"
 MISSING = "non renseigné"
 MISSING_DATE = "date non renseignée"
 
 
+def labels() -> dict[str, dict[str, str]]:
+    """Return the French labels of coded values, by family (the structure's own file if it has one)."""
+    from .forms import labels_path
+
+    return _labels(labels_path())
+
+
 @cache
-def labels(path: Path = LABELS_FILE) -> dict[str, dict[str, str]]:
-    """Return the French labels of coded values, by family."""
+def _labels(path: Path) -> dict[str, dict[str, str]]:
     return load(path).data
 
 

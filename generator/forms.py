@@ -15,7 +15,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from . import FORMS_DIR, TEMPLATES_DIR
+from . import resources
 from .cases import CASE_FILES, Case
 from .config import Config
 from .errors import FormError, Problem, YamlError
@@ -88,11 +88,9 @@ def slug(value: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", value.lower()).strip("-")[:40] or "x"
 
 
-def forms_dirs(config: Config | None) -> list[Path]:
+def forms_dirs(config: Config | None = None) -> list[Path]:
     """Return the folders searched for forms: the structure's own first, then the toolkit's."""
-    dirs = [config.root / "forms"] if config is not None else []
-    dirs.append(FORMS_DIR)
-    return [d for d in dict.fromkeys(dirs) if d.is_dir()]
+    return list(resources.current().dirs("forms"))
 
 
 def form_ids(config: Config | None = None) -> list[str]:
@@ -157,10 +155,9 @@ def template_path(kind: str, name: str, config: Config | None) -> Path:
                     f"{', '.join(str(r / kind) for r in template_roots(config))})")
 
 
-def template_roots(config: Config | None) -> list[Path]:
-    """Return the template folders, in lookup order."""
-    roots = [config.templates_override] if config is not None and config.templates_override else []
-    return [*roots, TEMPLATES_DIR]
+def template_roots(config: Config | None = None) -> list[Path]:
+    """Return the template folders, in lookup order (the structure's own first)."""
+    return list(resources.current().dirs("templates"))
 
 
 def case_data(case: Case) -> dict[str, Any]:
@@ -260,5 +257,8 @@ def _problem(case: Case, schema: dict[str, Any], error: Any, prefix: str,
 
 
 def labels_path() -> Path:
-    """Return the labels file (French names of coded values)."""
-    return FORMS_DIR / LABELS_NAME
+    """Return the labels file in force (French names of coded values)."""
+    found = resources.current().find("forms", LABELS_NAME)
+    if found is None:  # pragma: no cover - the toolkit always ships it
+        raise FormError(f"{LABELS_NAME} introuvable")
+    return found

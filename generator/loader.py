@@ -73,8 +73,10 @@ class _Resolver(yaml.resolver.BaseResolver):
 
 for _tag, _regexp, _first in (
     (BOOL, r"^(?:true|True|TRUE|false|False|FALSE)$", "tTfF"),
-    (INT, r"^[-+]?(?:0|[1-9][0-9]*)$", "-+0123456789"),
-    (FLOAT, r"^[-+]?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][-+]?[0-9]+)?$", "-+0123456789"),
+    # YAML 1.2 core schema, as editors (yaml-language-server) read it: an unquoted
+    # 0612345678 is a number there, so it is here too, and both ask for quotes.
+    (INT, r"^[-+]?[0-9]+$", "-+0123456789"),
+    (FLOAT, r"^[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?$", "-+.0123456789"),
     (NULL, r"^(?:~|null|Null|NULL|)$", ["~", "n", "N", ""]),
 ):
     _Resolver.add_implicit_resolver(_tag, re.compile(_regexp), list(_first))
@@ -84,6 +86,22 @@ class _Loader(_Parser, _Resolver):  # type: ignore[misc, valid-type]
     def __init__(self, stream: str) -> None:
         _Parser.__init__(self, stream)
         _Resolver.__init__(self)
+
+
+class _PureParser(yaml.reader.Reader, yaml.scanner.Scanner, yaml.parser.Parser):
+    """PyYAML's own event parser: no nesting limit of its own, so our limit speaks first.
+
+    libyaml 0.2.6 refuses deep nesting itself, in English and where its scanner stands
+    (its look-ahead runs past our limit). Used only to locate that case.
+    """
+
+    def __init__(self, stream: str) -> None:
+        yaml.reader.Reader.__init__(self, stream)
+        yaml.scanner.Scanner.__init__(self)
+        yaml.parser.Parser.__init__(self)
+
+    def dispose(self) -> None:
+        """Nothing to free (libyaml's parser needs it)."""
 
 
 @dataclass
@@ -123,6 +141,13 @@ class Document:
                     node = key_node
                     break
         return node.start_mark.line + 1, node.start_mark.column + 1
+
+    def source(self, where: tuple) -> str | None:
+        """Return the text of the scalar at `where` as written in the file (« +33… », « 0612… »)."""
+        node = self.root
+        for step in where:
+            node = _child(node, step) if node is not None else None
+        return node.value if isinstance(node, yaml.ScalarNode) else None
 
 
 def _child(node: yaml.Node, step: Any) -> yaml.Node | None:
@@ -202,9 +227,9 @@ def _compose(path: Path, text: str) -> yaml.Node | None:
         loader.dispose()
 
 
-def _prescan(path: Path, text: str) -> None:
+def _prescan(path: Path, text: str, parser: type = _Loader) -> None:
     """Refuse anchors, aliases (billion laughs) and absurd nesting before building any node."""
-    loader = _Loader(text)
+    loader = parser(text)
     depth = 0
     try:
         while True:
@@ -227,6 +252,10 @@ def _prescan(path: Path, text: str) -> None:
             elif isinstance(event, yaml.CollectionEndEvent):
                 depth -= 1
     except yaml.MarkedYAMLError as e:
+        if parser is _Loader and "nesting depth" in (e.problem or ""):
+            _prescan(path, text, _PureParser)  # raises our located message
+        if parser is _PureParser:
+            return  # a syntax error before the limit: libyaml's own message follows
         raise _syntax_error(path, text, e) from None
     finally:
         loader.dispose()
@@ -260,6 +289,9 @@ def _syntax_error(path: Path, text: str, e: yaml.MarkedYAMLError) -> YamlError:
     if "block sequence entries are not allowed" in problem:
         return _fail(path, line, column, "tiret « - » de liste mal placé",
                      "chaque élément de liste commence sur sa propre ligne par « - », indenté sous son champ")
+    if "nesting depth" in problem:  # libyaml >= 0.2.6 stops deep nesting itself
+        return _fail(path, line, column, f"structure trop imbriquée (plus de {MAX_DEPTH} niveaux)",
+                     "un fichier de dossier n'a que quelques niveaux : vérifiez les crochets « [ » et les tirets « - »")
     if "found character" in problem:
         return _fail(path, line, column, f"caractère inattendu ({e.problem})",
                      "mettez la valeur entre guillemets : \"…\"")

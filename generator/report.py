@@ -14,14 +14,12 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from . import TEMPLATES_DIR
 from .cases import find_case_folders
 from .check import check_case
 from .config import Config
 from .funding import FundingStatement, statement
 from .indicators import MISSING, Distribution, Facts, Indicator, Period, facts, indicators, qualitative
 
-REPORT_TEMPLATES = TEMPLATES_DIR / "report"
 # Labels of the values the report computes itself (the case values' labels are in forms/libelles.yaml).
 REPORT_LABELS: dict[str, dict[str, str]] = {
     "tranche_age": {"moins_40": "moins de 40 ans", "40_59": "40 à 59 ans", "60_74": "60 à 74 ans",
@@ -294,12 +292,17 @@ def _advance_labels(config: Config, fund: FundingStatement) -> dict[str, str]:
 # ---------------------------------------------------------------- rendering
 
 def _pdf(template: str, context: dict[str, Any], today: date, config: Config) -> bytes:
+    # The documents' stylesheet first (letterhead, tables), then what the report adds.
+    # Each file from the structure's templates/ if it has its own, else from astre's.
+    from .forms import template_path, template_roots
     from .render_pdf import render_pdf
 
-    # The documents' stylesheet first (letterhead, tables), then what the report adds.
-    stylesheets = (TEMPLATES_DIR / "html" / "astre.css", REPORT_TEMPLATES / "rapport.css")
-    return render_pdf(REPORT_TEMPLATES / template, (REPORT_TEMPLATES, TEMPLATES_DIR), stylesheets,
-                      (TEMPLATES_DIR / "assets",), context, today, context["document"]["titre"],
+    roots = template_roots(config)
+    reports = tuple(root / "report" for root in roots if (root / "report").is_dir())
+    stylesheets = (template_path("html", "astre.css", config), template_path("report", "rapport.css", config))
+    return render_pdf(template_path("report", template, config), (*reports, *roots), stylesheets,
+                      tuple(root / "assets" for root in roots if (root / "assets").is_dir()), context, today,
+                      context["document"]["titre"],
                       config.structure["nom"])
 
 

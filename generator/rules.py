@@ -261,7 +261,8 @@ def _income(case: Case, add: Any) -> None:
     if category is None:
         add("menage", ("revenu_fiscal_reference",),
             f"aucun barème ANAH connu pour {year} : catégorie de revenus non calculée",
-            f"ajoutez les plafonds {year} (avec leur source) dans generator/data/plafonds_anah.yaml", code="bareme")
+            f"ajoutez les plafonds {year}, avec leur source, dans baremes/plafonds_anah.yaml de la structure "
+            "(README, « Plafonds ANAH »)", code="bareme")
     elif category != "tres_modeste":
         persons = len(case.get("menage").get("membres", []))
         limit = bareme.ceiling(bareme.baremes()[year], "tres_modestes", persons)

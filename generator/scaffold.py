@@ -8,7 +8,6 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from . import SCHEMAS_DIR
 from .cases import CASE_FILES, check_id
 from .errors import CaseExistsError, UsageError
 from .validate import schema as load_schema
@@ -59,9 +58,9 @@ def _lines(node: dict[str, Any], indent: int, active: bool) -> list[str]:
     return lines
 
 
-def skeleton(name: str, case_folder: Path) -> str:
-    """Return the commented blank content of one case file."""
-    schema_path = os.path.relpath(SCHEMAS_DIR / f"{name}.schema.json", case_folder)
+def skeleton(name: str, case_folder: Path, schemas_dir: Path) -> str:
+    """Return the commented blank content of one case file, its `$schema` line relative to `schemas_dir`."""
+    schema_path = os.path.relpath(schemas_dir / f"{name}.schema.json", case_folder)
     head = [f"# yaml-language-server: $schema={Path(schema_path).as_posix()}",
             f"# {load_schema(name)['title']} — {load_schema(name)['description']}",
             "# Les lignes qui commencent par « # » sont des commentaires : retirez le « # » pour remplir un champ.",
@@ -70,8 +69,12 @@ def skeleton(name: str, case_folder: Path) -> str:
     return "\n".join(head + _lines(load_schema(name), 0, CASE_FILES[name])) + "\n"
 
 
-def new_case(cases_dir: Path, case_id: str) -> Path:
-    """Create `cases_dir/<case_id>/` with one commented file per concern; refuse an existing id."""
+def new_case(cases_dir: Path, case_id: str, schemas_dir: Path) -> Path:
+    """Create `cases_dir/<case_id>/` with one commented file per concern; refuse an existing id.
+
+    `schemas_dir` is where the editor finds the schemas, inside the structure's repository
+    (editor.schemas_dir), so that the `$schema` lines resolve in any clone.
+    """
     check_id(case_id)
     target = cases_dir / case_id
     if target.exists():
@@ -82,7 +85,7 @@ def new_case(cases_dir: Path, case_id: str) -> Path:
     staging = Path(tempfile.mkdtemp(prefix=".new-", dir=cases_dir))
     try:
         for name in CASE_FILES:
-            text = skeleton(name, target)
+            text = skeleton(name, target, schemas_dir)
             if name == "mesure":
                 text = text.replace("\nidentifiant:", f"\nidentifiant: {case_id}", 1)
             (staging / f"{name}.yaml").write_text(text, encoding="utf-8")

@@ -12,10 +12,11 @@ import operator
 import re
 from collections.abc import Callable
 from functools import cache
+from pathlib import Path
 from typing import Any
 
-from . import SCHEMAS_DIR
-from .errors import Problem
+from . import resources
+from .errors import ConfigError, Problem
 from .loader import Document
 
 _TYPES = {"string": "un texte", "number": "un nombre", "integer": "un nombre entier",
@@ -23,13 +24,17 @@ _TYPES = {"string": "un texte", "number": "un nombre", "integer": "un nombre ent
           "null": "vide"}
 
 
-@cache
 def _validators() -> dict[str, Any]:
+    return _validators_of(resources.current().dirs("schemas"))
+
+
+@cache
+def _validators_of(dirs: tuple[Path, ...]) -> dict[str, Any]:
     # Imported here: jsonschema costs ~50 ms, useless for `astre --help`.
     from jsonschema import Draft202012Validator, FormatChecker
     from referencing import Registry, Resource
 
-    schemas = {p.name: json.loads(p.read_text(encoding="utf-8")) for p in SCHEMAS_DIR.glob("*.schema.json")}
+    schemas = {f"{name}.schema.json": schema for name, schema in _raw_schemas_of(dirs).items()}
     registry = Registry().with_resources(
         (name, Resource.from_contents(schema)) for name, schema in schemas.items())
     checker = FormatChecker(["date"])
@@ -56,13 +61,31 @@ def _inline(node: Any, schemas: dict[str, Any]) -> Any:
 
 def schema(name: str) -> dict:
     """Return the raw JSON Schema of one case file (or `astre`), `$ref`s included."""
-    return _raw_schemas()[name]
+    return _raw_schemas_of(resources.current().dirs("schemas"))[name]
+
+
+def schema_files() -> dict[str, Path]:
+    """Return {name: file} of the schemas in force (the structure's overrides first)."""
+    return {p.name.removesuffix(".schema.json"): p
+            for p in resources.current().files("schemas", "*.schema.json").values()}
 
 
 @cache
-def _raw_schemas() -> dict[str, Any]:
-    return {p.name.removesuffix(".schema.json"): json.loads(p.read_text(encoding="utf-8"))
-            for p in SCHEMAS_DIR.glob("*.schema.json")}
+def _raw_schemas_of(dirs: tuple[Path, ...]) -> dict[str, Any]:
+    found = {}
+    files = {p.name.removesuffix(".schema.json"): p for d in reversed(dirs) for p in sorted(d.glob("*.schema.json"))}
+    for name, path in sorted(files.items()):
+        try:
+            found[name] = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError) as e:
+            raise ConfigError(f"{path} : schéma illisible ({e}) — corrigez ou supprimez ce fichier de "
+                              "remplacement, le schéma d'astre s'applique alors") from e
+        except json.JSONDecodeError as e:
+            raise ConfigError(f"{path}:{e.lineno}:{e.colno}: schéma invalide : ce n'est pas du JSON ({e.msg}) — "
+                              "corrigez-le, ou supprimez-le pour revenir au schéma d'astre") from e
+        if not isinstance(found[name], dict):
+            raise ConfigError(f"{path}:1:1: schéma invalide : un objet JSON « {{ … }} » est attendu")
+    return found
 
 
 def validate(doc: Document, schema_name: str) -> list[Problem]:
@@ -99,8 +122,13 @@ _PYTHON_TYPES: dict[str, Callable[[Any], bool]] = {
 }
 
 
-@cache
 def _fast_checks() -> dict[str, Callable[[Any], bool]]:
+    """Return the fast predicates of the schemas in force."""
+    return _fast_checks_of(resources.current().dirs("schemas"))
+
+
+@cache
+def _fast_checks_of(dirs: tuple[Path, ...]) -> dict[str, Callable[[Any], bool]]:
     """Return, per schema, a predicate that is True only for instances jsonschema accepts.
 
     It may say False for a valid instance (jsonschema then decides and finds no
@@ -224,7 +252,7 @@ def _translate(doc: Document, error: Any) -> list[Problem]:
                         f"ajoutez la ligne « {missing}: … » dans « {field} »" if where
                         else f"ajoutez la ligne « {missing}: … »")]
     if kind == "type":
-        return [problem(*_type_message(field, error.validator_value, value, error.schema))]
+        return [problem(*_type_message(field, error.validator_value, value, error.schema, doc.source(where)))]
     if kind == "enum":
         allowed = [str(v) for v in error.validator_value]
         close = difflib.get_close_matches(str(value), allowed, n=1, cutoff=0.5)
@@ -258,7 +286,8 @@ def _translate(doc: Document, error: Any) -> list[Problem]:
     return [problem(f"{field} : valeur refusée ({error.message})", "corrigez la valeur")]
 
 
-def _type_message(field: str, expected: Any, value: Any, schema: dict[str, Any]) -> tuple[str, str]:
+def _type_message(field: str, expected: Any, value: Any, schema: dict[str, Any],
+                  written: str | None = None) -> tuple[str, str]:
     expected_name = _TYPES.get(expected, str(expected)) if isinstance(expected, str) else " ou ".join(
         _TYPES.get(t, t) for t in expected)
     # Agreement: « un nombre attendu », « une liste attendue ».
@@ -282,7 +311,8 @@ def _type_message(field: str, expected: Any, value: Any, schema: dict[str, Any])
             return message, "écrivez seulement des chiffres, par exemple 2640 ou 2640.50"
         return message, f"écrivez {cleaned} : chiffres seuls, point décimal, sans espace ni « € »"
     if expected == "string" and isinstance(value, (int, float, bool)):
-        return message, f"ajoutez des guillemets : \"{_show(value)}\""
+        # The text as typed: 0612345678 and +33… keep their leading 0 and +.
+        return message, f"ajoutez des guillemets : \"{written or _show(value)}\""
     if expected == "boolean":
         return message, "écrivez true (oui) ou false (non)"
     if expected == "array":

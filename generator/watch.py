@@ -39,7 +39,7 @@ from watchdog.observers import Observer
 from watchdog.observers.api import BaseObserver
 from watchdog.observers.polling import PollingObserver
 
-from . import FORMS_DIR, SCHEMAS_DIR, TEMPLATES_DIR
+from . import resources
 from .cases import find_case_folders
 from .changes import LABELS, Change, Layout, _inside, closest_forms, forms_using
 from .config import Config, load_config
@@ -120,8 +120,7 @@ class Watcher:
     def __init__(self, config: Config, paths: Iterable[Path] = (), *, polling: bool = False,
                  build: BuildFunction | None = None, echo: Callable[[str], None] = print,
                  on_rebuild: Callable[[Rebuild], None] | None = None,
-                 forms_dir: Path = FORMS_DIR, templates_dir: Path = TEMPLATES_DIR,
-                 schemas_dir: Path = SCHEMAS_DIR, quiet: float = QUIET_DELAY,
+                 quiet: float = QUIET_DELAY,
                  max_delay: float = MAX_DELAY, poll_interval: float = POLL_INTERVAL,
                  observer_factory: Callable[[], BaseObserver] | None = None) -> None:
         """Prepare a watcher of `config`'s project; `paths` restricts it to some cases."""
@@ -131,8 +130,7 @@ class Watcher:
         self.build = build or _real_build
         self.echo = echo
         self.on_rebuild = on_rebuild
-        self._dirs = (forms_dir, templates_dir, schemas_dir)
-        self.layout = Layout.of(config, *self._dirs)
+        self.layout = Layout.of(config)
         self.quiet = quiet
         self.max_delay = max_delay
         self.poll_interval = poll_interval
@@ -342,7 +340,7 @@ class Watcher:
             self._say(result, f"{config.path.name} corrigé : tous les documents sont regénérés si besoin")
         self.config_valid = True
         self.config = config
-        layout = Layout.of(config, *self._dirs)
+        layout = Layout.of(config)
         changed = layout != self.layout or layout.watches() != self._scheduled
         self.layout = layout
         if changed and self._observer is not None:
@@ -497,6 +495,7 @@ def _forget_definitions(kinds: set[str]) -> None:
     """
     if not kinds & {"schema", "config", "layout", "form", "template", "logo"}:
         return
+    resources.refresh()  # a structure's override folder may have appeared or gone
     prefix = __package__ + "."
     for name, module in list(sys.modules.items()):
         if name.startswith(prefix):

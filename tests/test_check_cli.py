@@ -151,10 +151,12 @@ def test_pre_commit_hooks() -> None:
 
     hooks = yaml.safe_load((ROOT / ".pre-commit-hooks.yaml").read_text(encoding="utf-8"))
     hook = next(h for h in hooks if h["id"] == "astre-check")
-    assert (hook["language"], hook["entry"], hook["pass_filenames"]) == ("python", "astre check", True)
+    assert (hook["language"], hook["entry"], hook["pass_filenames"]) == ("python", "astre check --pre-commit", True)
+    assert hook["require_serial"] is True  # one run: each message printed once
     pattern = re.compile(hook["files"])
-    assert pattern.search("cases/dupont-2026/menage.yaml") and pattern.search("cases/dupont-2026/suivi.yml")
-    assert not pattern.search("generator/cli.py") and not pattern.search("astre.yaml")
+    # Every YAML file: `astre check --pre-commit` keeps those of the structure's cases_dir.
+    assert pattern.search("cases/dupont-2026/menage.yaml") and pattern.search("dossiers/dupont-2026/suivi.yml")
+    assert not pattern.search("generator/cli.py")
     local = yaml.safe_load((ROOT / ".pre-commit-config.yaml").read_text(encoding="utf-8"))
     entries = {h["id"]: h["entry"] for repo in local["repos"] for h in repo["hooks"]}
     assert entries["astre-check"] == ".venv/bin/python -m generator check"

@@ -27,7 +27,7 @@ def error(tmp_path: Path, content: str | bytes) -> str:
     return info.value.problem.format()
 
 
-@pytest.mark.parametrize("text", ["no", "yes", "on", "off", "y", "N", "NO", "Yes", "0612345670", "0o17", "0x1F",
+@pytest.mark.parametrize("text", ["no", "yes", "on", "off", "y", "N", "NO", "Yes", "0o17", "0x1F",
                                   "1_000", "12:30", "2026-03-12", "2026-03-12T10:00:00", ".inf", ".nan", "=", "<<"])
 def test_yaml_1_1_surprises_stay_strings(tmp_path: Path, text: str) -> None:
     assert load(write(tmp_path, f"valeur: {text}\n")).data == {"valeur": text}
@@ -35,7 +35,8 @@ def test_yaml_1_1_surprises_stay_strings(tmp_path: Path, text: str) -> None:
 
 @pytest.mark.parametrize(("text", "value"), [("12", 12), ("-3", -3), ("2640.50", 2640.5), ("0", 0), ("true", True),
                                              ("false", False), ("~", None), ("null", None), ("", None),
-                                             ("1e3", 1000.0)])
+                                             ("1e3", 1000.0), ("0612345670", 612345670), ("+33321661248", 33321661248),
+                                             ("007", 7), ("1.", 1.0), (".5", 0.5)])
 def test_numbers_booleans_null(tmp_path: Path, text: str, value: object) -> None:
     data = load(write(tmp_path, f"valeur: {text}\n")).data
     assert data == {"valeur": value} and type(data["valeur"]) is type(value)

@@ -23,9 +23,12 @@ from typing import Any
 import pytest
 from watchdog.observers import Observer
 
+from generator import resources
 from generator.changes import Change, Layout, is_editor_temp
 from generator.config import load_config
 from generator.watch import Rebuild, Watcher
+
+REAL_DEFAULTS = resources.default_dir
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -113,8 +116,8 @@ class Harness:
 
 
 @pytest.fixture
-def toolkit(tmp_path: Path) -> dict[str, Path]:
-    """Throw-away forms/, templates/ and schemas/ (the real ones belong to the repository)."""
+def toolkit(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, Path]:
+    """Throw-away forms/, templates/ and schemas/ as the toolkit's defaults (the real ones belong to the package)."""
     base = tmp_path / "toolkit"
     forms, templates, schemas = base / "forms", base / "templates", base / "schemas"
     for folder in (forms, templates / "html", templates / "docx", schemas):
@@ -125,6 +128,8 @@ def toolkit(tmp_path: Path) -> dict[str, Path]:
     for name in ("bilan.html", "fiche.html", "base.html", "astre.css"):
         (templates / "html" / name).write_text("<p>{{ x }}</p>\n", encoding="utf-8")
     (schemas / "menage.schema.json").write_text("{}\n", encoding="utf-8")
+    defaults = {"forms": forms, "templates": templates, "schemas": schemas}
+    monkeypatch.setattr(resources, "default_dir", lambda kind: defaults.get(kind) or REAL_DEFAULTS(kind))
     return {"forms_dir": forms, "templates_dir": templates, "schemas_dir": schemas}
 
 
@@ -138,7 +143,7 @@ def start(project: Path, toolkit: dict[str, Path]):
         lines: list[str] = []
         build = FakeBuild() if build == "fake" else build
         watcher = Watcher(load_config(project / "astre.yaml"), build=build, echo=lines.append,
-                          **{**toolkit, "poll_interval": 0.1, **options})
+                          **{"poll_interval": 0.1, **options})
         harness = Harness(watcher, lines)
         watcher.start()
         harness.thread.start()
@@ -175,7 +180,7 @@ def test_editor_temporary_files_are_recognised(name: str, temp: bool) -> None:
 
 
 def test_classify_maps_paths_to_what_they_rebuild(project: Path, toolkit: dict[str, Path]) -> None:
-    layout = Layout.of(load_config(project / "astre.yaml"), **toolkit)
+    layout = Layout.of(load_config(project / "astre.yaml"))
     cases, out = project / "cases", project / "out"
     assert layout.classify(cases / CASE / "menage.yaml") == Change("case", CASE, "menage")
     assert layout.classify(cases / "nouveau-2026", is_directory=True) == Change("case", "nouveau-2026")
@@ -515,14 +520,13 @@ def test_ctrl_c_exits_cleanly_with_code_0(project: Path, signum: int) -> None:
 
 
 @pytest.fixture
-def real(project: Path, start):
+def real(project: Path, start, monkeypatch):
     """A watcher with the real build (forms and templates of the repository), documents built."""
     for other in (project / "cases").iterdir():
         if other.name != CASE:
             shutil.rmtree(other)
-    from generator import FORMS_DIR, SCHEMAS_DIR, TEMPLATES_DIR
-
-    h = start(None, forms_dir=FORMS_DIR, templates_dir=TEMPLATES_DIR, schemas_dir=SCHEMAS_DIR)
+    monkeypatch.setattr(resources, "default_dir", REAL_DEFAULTS)  # the package's own forms and templates
+    h = start(None)
     first = h.watcher.initial_build()
     h.rebuilds.get_nowait()  # the initial build reports like any other
     assert first.ok, first.lines
@@ -560,9 +564,8 @@ def test_real_bad_save_keeps_documents_then_fix_rebuilds(project: Path, real: Ha
     assert (out / "fiche-saisine.pdf").stat().st_mtime_ns > documents[out / "fiche-saisine.pdf"]
 
 
-def test_real_invalid_config_pauses_builds_until_fixed(project: Path, start) -> None:
+def test_real_invalid_config_pauses_builds_until_fixed(project: Path, start, monkeypatch) -> None:
     """astre.yaml broken while watching: said, located; no build (two cases saved: no crash); fixed: rebuilt."""
-    from generator import FORMS_DIR, SCHEMAS_DIR, TEMPLATES_DIR
     from generator.watch import _real_build
 
     cases = ("dumont-2025", CASE)
@@ -575,7 +578,8 @@ def test_real_invalid_config_pauses_builds_until_fixed(project: Path, start) -> 
         calls.append(config)
         return _real_build(config, paths, **options)
 
-    h = start(counted, forms_dir=FORMS_DIR, templates_dir=TEMPLATES_DIR, schemas_dir=SCHEMAS_DIR)
+    monkeypatch.setattr(resources, "default_dir", REAL_DEFAULTS)
+    h = start(counted)
     assert h.watcher.initial_build().ok, h.lines
     h.rebuilds.get_nowait()
     contract = project / "out" / CASE / "contrat.pdf"

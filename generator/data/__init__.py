@@ -1,0 +1,1 @@
+"""Data shipped with astre: barèmes and the runtime lock file."""

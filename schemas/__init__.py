@@ -1,0 +1,1 @@
+"""Default schemas of astre, shipped in the wheel as package data (read through importlib.resources)."""
