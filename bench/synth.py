@@ -87,7 +87,7 @@ def make_case(case_id: str, rng: random.Random) -> dict[str, dict | None]:
         "designation": f"M. ou Mme {name}",
         "adresse": {"rue": f"{rng.randint(1, 90)} rue du Calvaire", "code_postal": insee[:2] + "000",
                     "commune": commune},
-        "telephone": "06" + "".join(rng.choice("0123456789") for _ in range(8)),
+        "telephone": "06 " + " ".join(f"{rng.randint(0, 99):02d}" for _ in range(4)),
         "membres": members,
         "ressources": [{"nature": "retraite", "montant_mensuel": round(rng.uniform(700, 1100), 2)},
                        {"nature": "aide_logement", "montant_mensuel": 0}],

@@ -40,10 +40,19 @@ def need(tool: str) -> str:
     return path
 
 
+class _Dumper(yaml.SafeDumper):
+    """PyYAML writes 0612345678 unquoted (a string in YAML 1.1); astre reads YAML 1.2, where it is a number."""
+
+
+_Dumper.add_representer(str, lambda dumper, value: dumper.represent_scalar(
+    "tag:yaml.org,2002:str", value, style='"' if re.fullmatch(r"[-+]?[0-9.]+", value) else None))
+
+
 def _edit(path: Path, change) -> None:
     data = yaml.safe_load(path.read_text(encoding="utf-8"))
     change(data)
-    path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=10**6), encoding="utf-8")
+    path.write_text(yaml.dump(data, Dumper=_Dumper, allow_unicode=True, sort_keys=False, width=10**6),
+                    encoding="utf-8")
 
 
 def _hostile(root: Path) -> None:

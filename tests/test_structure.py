@@ -1,0 +1,237 @@
+"""A structure adopts astre: the wheel in a fresh venv, `astre init`, pre-commit and the editor, for real.
+
+These tests install packages (pip, from the lock file), run the real pre-commit in a
+throw-away git repository, and drive the real yaml-language-server: a few minutes in all.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import venv
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from generator import __version__
+from generator.cli import cli
+
+ROOT = Path(__file__).resolve().parent.parent
+EDITOR = Path(__file__).resolve().parent / "editor"
+REQUIRED = os.environ.get("CI") == "true"  # CI has every tool: a missing one fails there, never skips
+
+
+def _need(tool: str) -> None:
+    if shutil.which(tool) is None:
+        if REQUIRED:
+            pytest.fail(f"{tool} introuvable (installé par « make test »)")
+        pytest.skip(f"{tool} introuvable")
+
+
+def _run(args: list[str], cwd: Path, env: dict[str, str] | None = None, timeout: float = 900,
+         check: bool = True) -> subprocess.CompletedProcess[str]:
+    done = subprocess.run(args, cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout,
+                          stdin=subprocess.DEVNULL)
+    if check and done.returncode != 0:
+        raise AssertionError(f"{' '.join(map(str, args))} → {done.returncode}\n{done.stdout[-4000:]}\n"
+                             f"{done.stderr[-4000:]}")
+    return done
+
+
+@pytest.fixture(scope="module")
+def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The toolkit's wheel, built from this checkout."""
+    dist = tmp_path_factory.mktemp("dist")
+    _run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q", "-w", str(dist),
+          str(ROOT)], cwd=dist)
+    (found,) = dist.glob("astre-*.whl")
+    return found
+
+
+@pytest.fixture(scope="module")
+def toolkit_repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A git repository of the toolkit as committed, tagged v<version> (what pre-commit clones)."""
+    repo = tmp_path_factory.mktemp("toolkit") / "astre"
+    _run(["git", "clone", "-q", str(ROOT), str(repo)], cwd=repo.parent)
+    tags = _run(["git", "tag", "--list", f"v{__version__}"], cwd=repo).stdout.split()
+    if not tags:
+        _run(["git", "-c", "user.name=astre", "-c", "user.email=astre@example.invalid", "tag", f"v{__version__}"],
+             cwd=repo)
+    return repo
+
+
+def test_wheel_ships_the_defaults_and_a_structure_builds_with_it(wheel: Path, tmp_path: Path) -> None:
+    """Fresh venv + wheel + `astre init` in an empty folder + `make docs` there: documents appear."""
+    import zipfile
+
+    names = set(zipfile.ZipFile(wheel).namelist())
+    for needed in ("generator/defaults/schemas/menage.schema.json", "generator/defaults/forms/contrat.yaml",
+                   "generator/defaults/templates/docx/contrat.docx", "generator/defaults/templates/report/rapport.html",
+                   "generator/defaults/templates/assets/fonts/LiberationSans-Regular.ttf",
+                   "generator/data/plafonds_anah.yaml", "generator/data/requirements.lock",
+                   "generator/data/structure/Makefile", "generator/defaults/exemples/lefebvre-2026/menage.yaml"):
+        assert needed in names, needed
+    env = venv.EnvBuilder(with_pip=True)
+    env.create(tmp_path / "v")
+    python = tmp_path / "v" / "bin" / "python"
+    pip = [str(python), "-m", "pip", "install", "-q", "--disable-pip-version-check"]
+    _run([*pip, "--no-deps", str(wheel)], cwd=tmp_path)
+    lock = _run([str(python), "-m", "generator.data"], cwd=tmp_path).stdout.strip()
+    _run([*pip, "--require-hashes", "-r", lock], cwd=tmp_path)
+    astre = str(tmp_path / "v" / "bin" / "astre")
+    assert _run([astre, "--version"], cwd=tmp_path).stdout.strip() == f"astre {__version__}"
+
+    structure = tmp_path / "asso"
+    started = _run([astre, "init", str(structure), "--exemple", "--nom", "Association Essai Arras"], cwd=tmp_path)
+    assert "Créé : astre.yaml" in started.stdout and "Créé : Makefile" in started.stdout
+    assert not (structure / "templates").exists() and not (structure / "schemas").exists()
+    makefile = (structure / "Makefile").read_text(encoding="utf-8")
+    assert f"ASTRE_VERSION := {__version__}" in makefile and "astre-$(ASTRE_VERSION)-py3-none-any.whl" in makefile
+
+    # `make docs` in the structure: its own .venv, the pinned wheel, the lock, then the documents.
+    _run(["make", "docs"], cwd=structure)
+    out = structure / "out" / "lefebvre-2026"
+    for name in ("fiche-saisine", "contrat"):
+        assert (out / f"{name}.pdf").stat().st_size > 1000 and (out / f"{name}.docx").stat().st_size > 1000
+    text = _run(["pdftotext", str(out / "contrat.pdf"), "-"], cwd=tmp_path).stdout
+    assert "Association Essai Arras" in text  # the structure's astre.yaml, not the toolkit's
+    own = str(structure / ".venv" / "bin" / "astre")
+    # Every command runs in a folder that holds only the structure's files (no traceback, French output).
+    for args, code in ((["check"], 0), (["status", "--date", "2026-11-22"], 0), (["new", "martin-2026"], 0),
+                       (["secret"], 0), (["report", "--year", "2026", "--date", "2026-12-01"], None),
+                       (["financement", "--date", "2026-12-01"], None)):
+        done = _run([own, *args], cwd=structure, check=False)
+        assert "Traceback" not in done.stderr, (args, done.stderr)
+        if code is not None:
+            assert done.returncode == code, (args, done.stdout, done.stderr)
+    assert list((structure / "out").glob("rapport-activite-*.pdf"))
+
+
+def test_init_refuses_what_it_cannot_do_and_never_overwrites(tmp_path: Path) -> None:
+    runner = CliRunner()
+    (tmp_path / "plein").mkdir()
+    (tmp_path / "plein" / "astre.yaml").write_text("# le mien\n", encoding="utf-8")
+    done = runner.invoke(cli, ["init", str(tmp_path / "plein"), "--source", "x.whl"])
+    assert done.exit_code == 2 and "n'est pas vide" in done.output and "--dossier-existant" in done.output
+    done = runner.invoke(cli, ["init", str(tmp_path / "plein"), "--source", "x.whl", "--dossier-existant"])
+    assert done.exit_code == 0, done.output
+    assert "Gardé tel quel (existe déjà) : astre.yaml" in done.output
+    assert (tmp_path / "plein" / "astre.yaml").read_text(encoding="utf-8") == "# le mien\n"
+    (tmp_path / "fichier").write_text("x", encoding="utf-8")
+    done = runner.invoke(cli, ["init", str(tmp_path / "fichier"), "--source", "x.whl"])
+    assert done.exit_code == 2 and "est un fichier" in done.output
+    done = runner.invoke(cli, ["init", str(tmp_path / "neuf"), "--version-astre", "9.9.9", "--source", "x.whl"])
+    assert done.exit_code == 2 and "version « 9.9.9 » inconnue" in done.output
+    assert not (tmp_path / "neuf").exists()
+
+
+def test_structure_overrides_win_and_broken_ones_are_located(tmp_path: Path, monkeypatch) -> None:
+    """Barème, labels and templates of the structure replace astre's; a broken override is said, located."""
+    runner = CliRunner()
+    assert runner.invoke(cli, ["init", str(tmp_path), "--exemple", "--source", "x.whl",
+                               "--dossier-existant"]).exit_code == 0
+    monkeypatch.chdir(tmp_path)
+    done = runner.invoke(cli, ["check", "--date", "2026-11-22"])
+    assert "aucun barème ANAH connu pour 2026" in done.output and "baremes/plafonds_anah.yaml" in done.output
+    (tmp_path / "baremes").mkdir()
+    bareme = tmp_path / "baremes" / "plafonds_anah.yaml"
+    bareme.write_text("baremes:\n  - annee: 2026\n    source: \"Essai : chiffres de test, pas officiels\"\n"
+                      "    tres_modestes: [17363, 25393, 30540, 35676, 40835]\n"
+                      "    tres_modestes_par_personne_supplementaire: 5151\n"
+                      "    modestes: [22259, 32553, 39148, 45735, 52348]\n"
+                      "    modestes_par_personne_supplementaire: 6598\n", encoding="utf-8")
+    done = runner.invoke(cli, ["check", "--date", "2026-11-22"])
+    assert done.exit_code == 0 and "barème" not in done.output, done.output
+    bareme.write_text(bareme.read_text(encoding="utf-8").replace("[17363, 25393, 30540, 35676, 40835]",
+                                                                 "[17363, 25393, 30540]"), encoding="utf-8")
+    done = runner.invoke(cli, ["check"])
+    assert done.exit_code == 2 and "baremes/plafonds_anah.yaml:4:20" in done.output.replace(str(tmp_path) + "/", "")
+    bareme.write_text("baremes:\n  - annee: 2026\n", encoding="utf-8")
+    done = runner.invoke(cli, ["check"])
+    assert done.exit_code == 2 and "champ obligatoire manquant" in done.output and "source" in done.output
+    bareme.unlink()
+    (tmp_path / "schemas").mkdir()
+    (tmp_path / "schemas" / "menage.schema.json").write_text("{ pas du json", encoding="utf-8")
+    done = runner.invoke(cli, ["check"])
+    assert done.exit_code == 2 and "menage.schema.json:1:3: schéma invalide" in done.output, done.output
+    assert "Traceback" not in done.output
+
+
+def test_pre_commit_hook_from_the_toolkit_repository(toolkit_repo: Path, tmp_path: Path) -> None:
+    """The real pre-commit, the hook installed from the toolkit's repository at its tag: valid passes, invalid refused."""
+    _need("git")
+    structure = tmp_path / "asso"
+    done = CliRunner().invoke(cli, ["init", str(structure), "--exemple", "--depot", str(toolkit_repo),
+                                    "--source", "x.whl"])
+    assert done.exit_code == 0, done.output
+    config = (structure / ".pre-commit-config.yaml").read_text(encoding="utf-8")
+    assert f"repo: {toolkit_repo}" in config and f"rev: v{__version__}" in config
+    env = {**os.environ, "PRE_COMMIT_HOME": str(tmp_path / "pre-commit-home"), "GIT_AUTHOR_NAME": "Référente",
+           "GIT_AUTHOR_EMAIL": "r@example.invalid", "GIT_COMMITTER_NAME": "Référente",
+           "GIT_COMMITTER_EMAIL": "r@example.invalid"}
+    pre_commit = str(Path(sys.executable).with_name("pre-commit"))
+    _run(["git", "init", "-q", "-b", "main"], cwd=structure, env=env)
+    _run([pre_commit, "install"], cwd=structure, env=env)
+    _run(["git", "add", "-A"], cwd=structure, env=env)
+    _run(["git", "commit", "-q", "-m", "Dépôt de la structure"], cwd=structure, env=env)  # installs the hook
+
+    menage = structure / "cases" / "lefebvre-2026" / "menage.yaml"
+    menage.write_text(menage.read_text(encoding="utf-8").replace('"1948-03-09"', '"1948-13-09"'), encoding="utf-8")
+    _run(["git", "add", "-A"], cwd=structure, env=env)
+    refused = _run(["git", "commit", "-m", "Date corrigée"], cwd=structure, env=env, check=False)
+    output = refused.stdout + refused.stderr
+    assert refused.returncode != 0, output
+    message = "cases/lefebvre-2026/menage.yaml:"
+    assert output.count("date invalide « 1948-13-09 »") == 1, output  # printed once
+    assert message in output and "Traceback" not in output
+    log = _run(["git", "log", "--oneline"], cwd=structure, env=env).stdout
+    assert "Date corrigée" not in log
+
+
+def test_editor_validates_and_completes_in_french_after_a_clone_elsewhere(tmp_path: Path) -> None:
+    """yaml-language-server (VS Code's YAML extension) on a structure cloned to another path."""
+    _need("node")
+    if not (EDITOR / "node_modules").is_dir():
+        if REQUIRED:
+            pytest.fail("tests/editor/node_modules absent (npm ci, lancé par « make test »)")
+        pytest.skip("yaml-language-server non installé (npm ci --prefix tests/editor)")
+    sys.path.insert(0, str(EDITOR))
+    from lsp import YamlLanguageServer
+
+    made = tmp_path / "ici" / "asso"
+    assert CliRunner().invoke(cli, ["init", str(made), "--exemple", "--source", "x.whl"]).exit_code == 0
+    clone = tmp_path / "ailleurs" / "autre-poste" / "asso"
+    shutil.copytree(made, clone)  # a colleague's clone, somewhere else on another machine
+    shutil.rmtree(made)
+    server = YamlLanguageServer(clone)
+    try:
+        case = clone / "cases" / "lefebvre-2026"
+        for path in sorted(case.glob("*.yaml")):
+            assert server.open(path) == [], path.name
+        assert server.open(clone / "astre.yaml") == []
+        # A mistake astre check reports at menage.yaml:7:12 is underlined on the same line by the editor.
+        menage = case / "menage.yaml"
+        wrong = menage.read_text(encoding="utf-8").replace('telephone: "0612345678"', "telephone: 0612345678")
+        diagnostics = server.open(menage, wrong)
+        assert [(d["range"]["start"]["line"] + 1, d["range"]["start"]["character"] + 1) for d in diagnostics] == \
+            [(7, 12)]
+        menage.write_text(wrong, encoding="utf-8")
+        runner = CliRunner()
+        done = runner.invoke(cli, ["-f", str(clone / "astre.yaml"), "check", str(case)])
+        assert "menage.yaml:7:12: erreur : telephone" in done.output
+        # A badly written date: the French message, not the regular expression.
+        mesure = case / "mesure.yaml"
+        text = mesure.read_text(encoding="utf-8")
+        line = next(i for i, row in enumerate(text.splitlines()) if row.startswith("statut:"))
+        diagnostics = server.open(mesure, text.replace('"2026-06-12"', '"12/06/2026"', 1))
+        assert any("AAAA-MM-JJ" in d["message"] for d in diagnostics), diagnostics
+        # Completion of a coded value shows its French label.
+        server.open(mesure, text)
+        items = server.complete(mesure, line, len("statut: "))
+        labels = {item["label"]: (item.get("documentation") or {}).get("value") for item in items}
+        assert labels.get("saisine_envoyee") == "saisine envoyée", labels
+    finally:
+        server.close()
