@@ -22,17 +22,17 @@ LABELS = {"tres_modeste": "très modeste", "modeste": "modeste", "superieur": "a
 
 def baremes() -> dict[int, dict[str, Any]]:
     """Return the barèmes by year: the toolkit's, then the structure's (which win per year)."""
-    return _baremes(resources.current().dirs("baremes"))
+    files = [folder / BAREME_NAME for folder in reversed(resources.current().dirs("baremes"))]
+    # Keyed by each file's size and time: an edited barème is read again, even by a long-running process.
+    return _baremes(tuple((p, p.stat().st_mtime_ns, p.stat().st_size) for p in files if p.is_file()))
 
 
 @cache
-def _baremes(dirs: tuple[Path, ...]) -> dict[int, dict[str, Any]]:
+def _baremes(files: tuple[tuple[Path, int, int], ...]) -> dict[int, dict[str, Any]]:
     found: dict[int, dict[str, Any]] = {}
-    for folder in reversed(dirs):
-        path = folder / BAREME_NAME
-        if path.is_file():
-            for table in _load(path):
-                found[table["annee"]] = table
+    for path, _, _ in files:
+        for table in _load(path):
+            found[table["annee"]] = table
     return found
 
 

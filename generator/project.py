@@ -108,6 +108,9 @@ def init(target: Path, *, name: str | None = None, depot: str | None = None, sou
         _copy_example(created, cases)
     else:
         _create(created, cases / ".gitkeep", b"")
+    from . import resources
+
+    resources.activate(target)  # its astre.yaml may not be valid yet: its override folders are enough
     upgrade(target, created=created)
     return created
 
@@ -135,14 +138,12 @@ def upgrade(root: Path, *, expected: str | None = None, created: Created | None 
     Returns the files changed. `expected` is the version the Makefile pins: a mismatch means
     the installation failed silently, and is said.
     """
-    from .config import load_config
     from .editor import write_schemas
 
     if expected is not None and expected != __version__:
         raise UsageError(f"le Makefile demande astre {expected} mais astre {__version__} est installé : "
                          "supprimez le dossier .venv puis relancez « make docs »")
-    config = load_config(root / "astre.yaml") if (root / "astre.yaml").is_file() else None
-    changed = write_schemas(config.root if config else root)
+    changed = write_schemas(root)  # the schemas in force: resources of the structure at `root`
     hooks = root / ".pre-commit-config.yaml"
     if hooks.is_file():
         text = hooks.read_text(encoding="utf-8")

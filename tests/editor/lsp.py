@@ -122,3 +122,8 @@ class YamlLanguageServer:
             self.process.wait(timeout=10)
         except (TimeoutError, OSError, subprocess.TimeoutExpired):
             self.process.kill()
+            self.process.wait(timeout=10)
+        self.reader.join(timeout=10)
+        for stream in (self.process.stdin, self.process.stdout):
+            if stream is not None:
+                stream.close()
