@@ -64,7 +64,7 @@ done; \
 DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends -o Dpkg::Use-Pty=0 $$pkgs
 endef
 
-.PHONY: lock reference help venv sysdeps sysdeps-test docs check test watch status report financement new bench lint clean distclean
+.PHONY: sysdeps-node lock reference help venv sysdeps sysdeps-test docs check test watch status report financement new bench lint clean distclean
 
 help: ## Afficher cette aide
 	@echo "Usage : make <cible> [VARIABLE=valeur]"
@@ -130,7 +130,18 @@ new: $(STAMP) ## Créer un nouveau dossier (ID=identifiant)
 
 # ---------------------------------------------------------------- development
 
-test: sysdeps sysdeps-test $(STAMP) ## Lancer les tests
+# yaml-language-server (the engine of VS Code's YAML extension) at the version of
+# tests/editor/package-lock.json, for the editor tests.
+EDITOR_TESTS := tests/editor/node_modules/.installed
+$(EDITOR_TESTS): tests/editor/package-lock.json
+	@command -v npm >/dev/null || $(MAKE) sysdeps-node
+	npm ci --prefix tests/editor --no-audit --no-fund --ignore-scripts --loglevel=error
+	@touch $@
+
+sysdeps-node:
+	@$(call install_debs,nodejs npm)
+
+test: sysdeps sysdeps-test $(STAMP) $(EDITOR_TESTS) ## Lancer les tests
 	@if [ ! -d tests ] && [ "$(ALLOW_NO_TESTS)" = 1 ]; then \
 	  echo "Pas de dossier tests/ (ALLOW_NO_TESTS=1) : aucun test lancé."; exit 0; \
 	fi; \
@@ -156,4 +167,4 @@ clean: ## Supprimer les documents générés et les caches (garde .venv)
 	find . -maxdepth 2 -path ./$(VENV) -prune -o -type d -name '*.egg-info' -exec rm -rf {} +
 
 distclean: clean ## Tout supprimer, y compris l'environnement .venv
-	rm -rf $(VENV)
+	rm -rf $(VENV) tests/editor/node_modules

@@ -125,8 +125,10 @@ def _create(created: Created, path: Path, data: bytes) -> None:
 
 
 def _copy_example(created: Created, cases: Path) -> None:
-    examples = Path(str(importlib_resources.files("generator.defaults.exemples"))) / EXAMPLE
-    for source in sorted(examples.glob("*.yaml")):
+    from .resources import example_cases
+
+    examples = example_cases() / EXAMPLE
+    for source in sorted((p for p in examples.iterdir() if p.name.endswith(".yaml")), key=lambda p: p.name):
         text = source.read_text(encoding="utf-8")
         text = _MODELINE.sub(lambda m: f"# yaml-language-server: $schema=../../.astre/schemas/{m.group(1)}", text)
         _create(created, cases / EXAMPLE / source.name, text.encode("utf-8"))

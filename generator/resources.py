@@ -25,6 +25,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources as importlib_resources
+from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import Any
 
@@ -45,6 +46,18 @@ def default_dir(kind: str) -> Path:
     # pip installs packages unpacked: every default is a real folder, which the
     # renderers (WeasyPrint's base URL, docxtpl) and the watcher need.
     return Path(str(folder)).resolve()
+
+
+def example_cases() -> Traversable:
+    """Return the toolkit's example cases (cases/ of its repository, for `astre init --exemple`).
+
+    In the wheel they are the namespace package generator.defaults.exemples (no __init__.py
+    among the cases); an editable install does not map a namespace, so a clone reads its cases/.
+    """
+    try:
+        return importlib_resources.files("generator.defaults.exemples")
+    except ModuleNotFoundError:
+        return Path(__file__).resolve().parent.parent / "cases"
 
 
 @dataclass(frozen=True)

@@ -45,8 +45,12 @@ def _run(args: list[str], cwd: Path, env: dict[str, str] | None = None, timeout:
 def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The toolkit's wheel, built from this checkout."""
     dist = tmp_path_factory.mktemp("dist")
+    # From a copy: setuptools leaves build/ in the source folder, and would reuse a stale one.
+    source = dist / "source"
+    shutil.copytree(ROOT, source, ignore=shutil.ignore_patterns(
+        ".git", ".venv", "out", "build", "dist", "*.egg-info", "node_modules", "__pycache__", "_work"))
     _run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q", "-w", str(dist),
-          str(ROOT)], cwd=dist)
+          str(source)], cwd=dist)
     (found,) = dist.glob("astre-*.whl")
     return found
 
@@ -161,7 +165,7 @@ def test_structure_overrides_win_and_broken_ones_are_located(tmp_path: Path, mon
 
 
 def test_pre_commit_hook_from_the_toolkit_repository(toolkit_repo: Path, tmp_path: Path) -> None:
-    """The real pre-commit, the hook installed from the toolkit's repository at its tag: valid passes, invalid refused."""
+    """The real pre-commit, hook installed from the toolkit's repository at its tag: valid passes, invalid refused."""
     _need("git")
     structure = tmp_path / "asso"
     done = CliRunner().invoke(cli, ["init", str(structure), "--exemple", "--depot", str(toolkit_repo),

@@ -128,7 +128,7 @@ def toolkit(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, Path]:
     for name in ("bilan.html", "fiche.html", "base.html", "astre.css"):
         (templates / "html" / name).write_text("<p>{{ x }}</p>\n", encoding="utf-8")
     (schemas / "menage.schema.json").write_text("{}\n", encoding="utf-8")
-    defaults = {"forms": forms, "templates": templates, "schemas": schemas}
+    defaults = {"forms": forms, "templates": templates}  # the schemas stay astre's (the validators need them)
     monkeypatch.setattr(resources, "default_dir", lambda kind: defaults.get(kind) or REAL_DEFAULTS(kind))
     return {"forms_dir": forms, "templates_dir": templates, "schemas_dir": schemas}
 
@@ -187,7 +187,9 @@ def test_classify_maps_paths_to_what_they_rebuild(project: Path, toolkit: dict[s
     assert layout.classify(project / "astre.yaml") == Change("config", "astre.yaml")
     assert layout.classify(toolkit["forms_dir"] / "bilan.yaml") == Change("form", "bilan")
     assert layout.classify(toolkit["templates_dir"] / "html" / "bilan.html") == Change("template", "html/bilan.html")
-    assert layout.classify(toolkit["schemas_dir"] / "menage.schema.json") == Change("schema", "menage.schema.json")
+    # A schema or a barème of the structure (its override folders are watched before they exist).
+    assert layout.classify(project / "schemas" / "menage.schema.json") == Change("schema", "menage.schema.json")
+    assert layout.classify(project / "baremes" / "plafonds_anah.yaml") == Change("schema", "plafonds_anah.yaml")
     # The build reads only .yaml files: a .yml one is said, never rebuilt for.
     assert layout.classify(cases / CASE / "menage.yml") == Change("unread", CASE, f"cases/{CASE}/menage.yml")
     assert layout.classify(toolkit["forms_dir"] / "bilan.yml") == Change("unread", "", "toolkit/forms/bilan.yml")
@@ -619,12 +621,12 @@ def test_a_forms_folder_created_later_is_watched(project: Path, start) -> None:
     assert build.calls[-1][1] == ["courrier"]
 
 
-def test_a_path_restricts_watching_to_that_case(project: Path, start) -> None:
+def test_a_path_restricts_watching_to_that_case(project: Path, start, toolkit) -> None:
     build = FakeBuild()
     h = start(build, paths=[project / "cases" / CASE])
     other = next(p for p in (project / "cases").iterdir() if p.name != CASE) / "menage.yaml"
     other.write_text(edited(other), encoding="utf-8")
     h.assert_quiet()
-    (h.watcher.layout.templates_dirs[0] / "html" / "fiche.html").write_text("<p>x</p>\n", encoding="utf-8")
+    (toolkit["templates_dir"] / "html" / "fiche.html").write_text("<p>x</p>\n", encoding="utf-8")
     h.next()
     assert build.calls[-1][:2] == ([CASE], ["fiche"])  # a template: only the watched case
