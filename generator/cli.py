@@ -195,7 +195,7 @@ def new(ctx: click.Context, case_id: str) -> None:
     from .scaffold import new_case
 
     config = _config(ctx)
-    target = new_case(config.cases_dir, case_id, schemas_dir(config))
+    target = new_case(config.cases_dir, case_id, lambda: schemas_dir(config))
     click.echo(f"Dossier créé : {target}\nRemplissez les fichiers puis lancez « astre check {target} ».")
 
 

@@ -12,12 +12,12 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from . import PROJECT_ROOT
 from .cases import CASE_FILES
 from .validate import schema
 
 START, END = "<!-- reference:start -->", "<!-- reference:end -->"
-README = PROJECT_ROOT / "README.md"
+# A tool of the toolkit's own repository: its README sits beside the package.
+README = Path(__file__).resolve().parent.parent / "README.md"
 _TYPES = {"string": "texte", "number": "nombre", "integer": "nombre entier", "boolean": "`true` / `false`",
           "array": "liste", "object": "rubrique", "null": "vide"}
 

@@ -33,8 +33,11 @@ def schemas_dir(config: Config) -> Path:
     copy_dir = config.root / EDITOR_DIR
     if copy_dir.is_dir():
         return copy_dir
-    # The toolkit's own clone: its schemas/ folder is in the repository.
-    return resources.current().dirs("schemas")[0]
+    in_force = resources.current().dirs("schemas")[0]
+    if in_force.is_relative_to(config.root):
+        return in_force  # the toolkit's own clone: its schemas/ folder is in the repository
+    write_schemas(config.root)  # never a path into the installed package: it differs on every machine
+    return copy_dir
 
 
 def editor_schemas() -> dict[str, str]:

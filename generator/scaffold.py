@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -69,11 +70,12 @@ def skeleton(name: str, case_folder: Path, schemas_dir: Path) -> str:
     return "\n".join(head + _lines(load_schema(name), 0, CASE_FILES[name])) + "\n"
 
 
-def new_case(cases_dir: Path, case_id: str, schemas_dir: Path) -> Path:
+def new_case(cases_dir: Path, case_id: str, schemas_dir: Callable[[], Path]) -> Path:
     """Create `cases_dir/<case_id>/` with one commented file per concern; refuse an existing id.
 
     `schemas_dir` is where the editor finds the schemas, inside the structure's repository
-    (editor.schemas_dir), so that the `$schema` lines resolve in any clone.
+    (editor.schemas_dir, asked only once the id is accepted: a refused id writes nothing),
+    so that the `$schema` lines resolve in any clone.
     """
     check_id(case_id)
     target = cases_dir / case_id
@@ -82,10 +84,11 @@ def new_case(cases_dir: Path, case_id: str, schemas_dir: Path) -> Path:
                               "(par exemple en ajoutant l'année : « dupont-2026 »)")
     if not cases_dir.is_dir():
         raise UsageError(f"{cases_dir} : dossier des dossiers introuvable (voir « cases_dir » dans astre.yaml)")
+    schemas = schemas_dir()
     staging = Path(tempfile.mkdtemp(prefix=".new-", dir=cases_dir))
     try:
         for name in CASE_FILES:
-            text = skeleton(name, target, schemas_dir)
+            text = skeleton(name, target, schemas)
             if name == "mesure":
                 text = text.replace("\nidentifiant:", f"\nidentifiant: {case_id}", 1)
             (staging / f"{name}.yaml").write_text(text, encoding="utf-8")

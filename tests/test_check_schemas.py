@@ -11,13 +11,13 @@ from typing import Any
 import pytest
 from jsonschema import Draft202012Validator
 
-from generator import SCHEMAS_DIR, docgen
+from generator import docgen, resources
 from generator.cases import CASE_FILES
 from generator.loader import load
 from generator.validate import _fast_checks, _validators
 
 ROOT = Path(__file__).resolve().parent.parent
-SCHEMAS = sorted(SCHEMAS_DIR.glob("*.schema.json"))
+SCHEMAS = sorted(resources.default_dir("schemas").glob("*.schema.json"))
 
 
 def walk(node: Any, where: str) -> list[tuple[str, dict]]:

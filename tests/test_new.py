@@ -40,13 +40,14 @@ def test_new_case_files(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     assert not list((project / "cases").glob(".new-*"))  # no staging folder left behind
 
 
-def test_schema_line_points_to_the_toolkit_schemas(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from generator import SCHEMAS_DIR
-
+def test_schema_line_points_inside_the_repository(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A relative `$schema` line to the repository's editor copy: it resolves in any clone, anywhere."""
     run(project, monkeypatch, "new", "martin-2026")
     line = (project / "cases/martin-2026/menage.yaml").read_text(encoding="utf-8").splitlines()[0]
-    target = (project / "cases/martin-2026" / line.split("$schema=", 1)[1]).resolve()
-    assert target == (SCHEMAS_DIR / "menage.schema.json").resolve()
+    relative = line.split("$schema=", 1)[1]
+    assert relative == "../../.astre/schemas/menage.schema.json"
+    target = (project / "cases/martin-2026" / relative).resolve()
+    assert target.is_file() and target.is_relative_to(project.resolve())
 
 
 def test_new_case_is_reported_as_to_fill(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
