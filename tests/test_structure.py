@@ -162,6 +162,23 @@ def test_structure_overrides_win_and_broken_ones_are_located(tmp_path: Path, mon
     done = runner.invoke(cli, ["check"])
     assert done.exit_code == 2 and "menage.schema.json:1:3: schéma invalide" in done.output, done.output
     assert "Traceback" not in done.output
+    shutil.rmtree(tmp_path / "schemas")
+    # A case-document template of the structure: used instead of astre's; broken, it is said, located.
+    (tmp_path / "templates" / "html").mkdir(parents=True)
+    mine = tmp_path / "templates" / "html" / "contrat.html"
+    mine.write_text('{% extends "base.html" %}{% block contenu %}<p>Contrat de la structure</p>{% endblock %}\n',
+                    encoding="utf-8")
+    done = runner.invoke(cli, ["build", "--document", "contrat", "-j", "1", "--date", "2026-11-22"])
+    assert done.exit_code == 0, done.output
+    pdf = tmp_path / "out" / "lefebvre-2026" / "contrat.pdf"
+    import pypdf
+
+    assert "Contrat de la structure" in pypdf.PdfReader(pdf).pages[0].extract_text()
+    mine.write_text('{% extends "base.html" %}{% block contenu %}\n<p>{{ menage.designation </p>\n{% endblock %}\n',
+                    encoding="utf-8")
+    done = runner.invoke(cli, ["build", "--document", "contrat", "-j", "1", "--date", "2026-11-22"])
+    assert done.exit_code == 1 and "contrat.html, ligne 2 : modèle invalide" in done.output, done.output
+    assert "Contrat de la structure" in pypdf.PdfReader(pdf).pages[0].extract_text()  # the last good one stays
 
 
 def test_pre_commit_hook_from_the_toolkit_repository(toolkit_repo: Path, tmp_path: Path) -> None:
