@@ -81,7 +81,6 @@ def example_documents() -> list[tuple[object, dict, date, str]]:
     from generator.build import _init_worker, _ready, document_values, form_templates
     from generator.check import check_case
     from generator.config import load_config
-    from generator.context import case_context
     from generator.forms import load_forms
 
     config = load_config(ROOT / "astre.yaml")
@@ -89,12 +88,12 @@ def example_documents() -> list[tuple[object, dict, date, str]]:
     documents = []
     for folder in sorted((ROOT / "cases").iterdir()):
         case = check_case(folder, config, TODAY)
-        context = case_context(case, config)
+        contexts: dict = {}
         for form in load_forms(config, None):
             if _ready(case, form):
                 templates = form_templates(form, config)
                 documents += [(templates, values, when, title)
-                              for _, values, when, title in document_values(case, form, config, context)]
+                              for _, values, when, title in document_values(case, form, config, contexts)]
     return documents
 
 

@@ -266,7 +266,6 @@ def _init_worker(config: Config) -> None:
 def build_case(folder: Path, form_ids: list[str], today: date) -> CaseOutcome:
     """Load, check and render the given forms of one case; never raises on a case problem."""
     from .check import check_case
-    from .context import case_context
 
     config: Config = _WORKER["config"]
     outcome = CaseOutcome(folder.name)
@@ -278,15 +277,13 @@ def build_case(folder: Path, form_ids: list[str], today: date) -> CaseOutcome:
             reason += f" (et {len(errors) - 3} autre(s) : lancez « astre check »)"
         outcome.failed.append((case.id, reason))
         return outcome
-    contexts: dict[tuple[str, ...], dict[str, Any]] = {}
+    contexts: dict[tuple[tuple[str, ...], date], dict[str, Any]] = {}
     for form in load_forms(config, form_ids):
         # The form sees only the files it declares, so its document cannot silently depend on others.
         view = case.restricted(form.files)
         try:
             if _ready(view, form):
-                if form.files not in contexts:
-                    contexts[form.files] = case_context(view, config)
-                outcome.outputs[form.id] = _render_form(view, form, config, contexts[form.files], outcome)
+                outcome.outputs[form.id] = _render_form(view, form, config, contexts, outcome)
             else:
                 outcome.outputs[form.id] = []
         except AstreError as e:
@@ -300,14 +297,15 @@ def _ready(case: Any, form: Form) -> bool:
     return not check_form(case, form)
 
 
-def _render_form(case: Any, form: Form, config: Config, context: dict[str, Any], outcome: CaseOutcome) -> list[str]:
+def _render_form(case: Any, form: Form, config: Config, contexts: dict[tuple[tuple[str, ...], date], dict[str, Any]],
+                 outcome: CaseOutcome) -> list[str]:
     from .render_docx import render_docx
     from .render_pdf import render_pdf
 
     templates = form_templates(form, config)
     author = config.structure["nom"]
     outputs = []
-    for name, values, when, title in document_values(case, form, config, context):
+    for name, values, when, title in document_values(case, form, config, contexts):
         docx = render_docx(templates.docx, values, when, title, author)
         pdf = render_pdf(templates.html, templates.search, templates.stylesheet, templates.assets, values, when,
                          title, author)
@@ -340,20 +338,33 @@ def form_templates(form: Form, config: Config) -> FormTemplates:
 
 
 def document_values(case: Any, form: Form, config: Config,
-                    context: dict[str, Any]) -> list[tuple[str, dict[str, Any], date, str]]:
-    """Return (output name, render values, document date, title) of each document `form` makes for `case`."""
-    from .context import ITEM_BUILDERS, text
+                    contexts: dict[tuple[tuple[str, ...], date], dict[str, Any]] | None = None,
+                    ) -> list[tuple[str, dict[str, Any], date, str]]:
+    """Return (output name, render values, document date, title) of each document `form` makes for `case`.
 
+    Each document shows the case as it stood on its own date (generator.measure): a review
+    dated in February shows the aids as they were in February. `contexts` caches the shared
+    values per (files, date).
+    """
+    from .context import ITEM_BUILDERS, case_context, text
+    from .measure import as_of, item_as_of
+
+    contexts = {} if contexts is None else contexts
     documents = []
     for suffix, item in form.items(case):
-        values = dict(context)
-        if form.repeat is not None and item is not None:
-            builder = ITEM_BUILDERS.get(form.repeat["nom"])
-            values[form.repeat["nom"]] = (builder(case, config, item) if builder else
-                                          {k: text(v) for k, v in item.items() if not k.startswith("_")})
         when = _document_date(case, form, item)
+        dated = as_of(case, when)
+        key = (form.files, when)
+        if key not in contexts:
+            contexts[key] = case_context(dated, config)
+        values = dict(contexts[key])
+        if form.repeat is not None and item is not None:
+            item = item_as_of(item, when)
+            builder = ITEM_BUILDERS.get(form.repeat["nom"])
+            values[form.repeat["nom"]] = (builder(dated, config, item) if builder else
+                                          {k: text(v) for k, v in item.items() if not k.startswith("_")})
         values["document"] = {"titre": form.title, "date": _french(when)}
-        title = f"{form.title} — {context['menage']['designation']}"
+        title = f"{form.title} — {values['menage']['designation']}"
         documents.append((form.output + (f"-{suffix}" if suffix else ""), values, when, title))
     return documents
 

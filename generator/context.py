@@ -22,6 +22,7 @@ from .cases import Case
 from .config import Config
 from .deadlines import planned_end
 from .loader import load
+from .measure import UNDATED, reference_date
 from .rules import financing_totals, household_category, review_key, variation_rate
 from .timeline import add_months, age, month_of_measure, month_windows, parse
 
@@ -47,6 +48,12 @@ def label(family: str, value: Any) -> str:
     if value is None:
         return MISSING
     return labels().get(family, {}).get(str(value), str(value))
+
+
+def state(family: str, item: dict[str, Any]) -> str:
+    """Return the label of an item's statut, « (date non renseignée) » when the files do not date it."""
+    shown = label(family, item.get("statut"))
+    return f"{shown} (date non renseignée)" if item.get(UNDATED) else shown
 
 
 def money(value: Any) -> str:
@@ -93,8 +100,7 @@ def yes_no(value: Any) -> str:
 def case_context(case: Case, config: Config) -> dict[str, Any]:
     """Return the values shared by every document of a case."""
     mesure = case.get("mesure")
-    dates = mesure.get("dates", {})
-    reference = parse(dates.get("saisine")) or parse(dates.get("reperage")) or parse(dates.get("debut"))
+    reference = reference_date(mesure.get("dates", {}))
     return {
         "structure": _structure(config),
         "programme": _programme(config),
@@ -216,7 +222,7 @@ def _logement(lg: dict[str, Any]) -> dict[str, Any]:
 def _poste(p: dict[str, Any]) -> dict[str, Any]:
     return {"intitule": p["intitule"], "type": label("type_travaux", p.get("type")),
             "prevu_a_la_saisine": yes_no(p.get("prevu_a_la_saisine")),
-            "montant_prevu": money(p.get("montant_prevu")), "statut": label("statut_travaux", p.get("statut")),
+            "montant_prevu": money(p.get("montant_prevu")), "statut": state("statut_travaux", p),
             # A poste not done has no realised amount to fill in: a dash, not « non renseigné ».
             "montant_realise": ("—" if p.get("montant_realise") is None and p.get("statut") != "realise"
                                 else money(p.get("montant_realise")))}
@@ -248,13 +254,13 @@ def _financement(f: dict[str, Any]) -> dict[str, Any]:
         "present": bool(f),
         "cout_total": money(f.get("cout_total")),
         "aides": [{"financeur": a["financeur"], "type": label("type_financeur", a.get("type_financeur")),
-                   "montant": money(a.get("montant")), "statut": label("statut_aide", a.get("statut"))} for a in aides],
+                   "montant": money(a.get("montant")), "statut": state("statut_aide", a)} for a in aides],
         # Refused aids do not finance anything: the plan balances without them (rules.financing_totals).
         "total_aides": money(financing_totals(f)[0]),
         "prets": [{"organisme": p["organisme"], "nature": label("pret", p.get("nature")),
                    "montant": money(p.get("montant")),
                    "mensualite": money(p.get("mensualite")) if p.get("mensualite") is not None else "",
-                   "statut": label("statut_pret", p.get("statut"))} for p in prets],
+                   "statut": state("statut_pret", p)} for p in prets],
         "reste_a_charge": money(f.get("reste_a_charge")),
         "avance_audit": ({"montant": money(avance.get("montant")), "financeur": avance.get("financeur", MISSING),
                           "date": day(avance.get("date")) if avance.get("date") else ""} if avance else None),
