@@ -7,7 +7,9 @@ schema error can be located at `file:line:column` afterwards.
 
 from __future__ import annotations
 
+import os
 import re
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -172,12 +174,7 @@ def _position(text: str, offset: int) -> tuple[int, int]:
 def read_text(path: Path) -> str:
     """Read a case file as strict UTF-8 text, refusing oversized or binary content."""
     try:
-        size = path.stat().st_size
-        if size > MAX_BYTES:
-            raise _fail(path, 1, 1, f"fichier trop gros ({size // 1024} Kio, maximum 1 024 Kio)",
-                        "un fichier de dossier ne contient que du texte : "
-                        "vérifiez qu'il ne s'agit pas d'un autre fichier")
-        raw = path.read_bytes()
+        raw = _read_regular(path)
     except FileNotFoundError:
         raise _fail(path, 1, 1, "fichier introuvable",
                     "vérifiez le nom du fichier ou recréez-le avec « astre new »") from None
@@ -203,6 +200,50 @@ def read_text(path: Path) -> str:
         raise _fail(path, line, column, f"caractère de contrôle invisible (code {ord(bad.group()):#04x})",
                     "supprimez ce caractère (souvent issu d'un copier-coller) et retapez le texte")
     return text
+
+
+def _read_regular(path: Path) -> bytes:
+    """Return the bytes of a regular file (a link to one is fine), reading at most MAX_BYTES + 1.
+
+    A pipe or a device named like a case file would block the read or never end
+    (`/dev/zero`): it is refused before being opened, and again on the opened
+    descriptor in case it was swapped in between. O_NONBLOCK: opening a pipe never waits.
+    """
+    _refuse_special(path, path.stat())  # follows links: a link to a regular file is fine
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
+    fd = os.open(path, flags)
+    try:
+        info = os.fstat(fd)
+        _refuse_special(path, info)
+        if info.st_size > MAX_BYTES:
+            raise _too_big(path, info.st_size)
+        chunks, size = [], 0
+        while size <= MAX_BYTES:  # bounded even if the file grows while being read
+            chunk = os.read(fd, MAX_BYTES + 1 - size)
+            if not chunk:
+                break
+            chunks.append(chunk)
+            size += len(chunk)
+    finally:
+        os.close(fd)
+    if size > MAX_BYTES:
+        raise _too_big(path, size)
+    return b"".join(chunks)
+
+
+def _refuse_special(path: Path, info: os.stat_result) -> None:
+    if stat.S_ISDIR(info.st_mode):
+        raise IsADirectoryError(path)
+    if not stat.S_ISREG(info.st_mode):
+        raise _fail(path, 1, 1, "ce n'est pas un fichier ordinaire (tube, périphérique…)",
+                    "supprimez-le et remplacez-le par un vrai fichier texte .yaml "
+                    "(copiez celui d'un autre dossier et adaptez-le)")
+
+
+def _too_big(path: Path, size: int) -> YamlError:
+    more = "plus de " if size == MAX_BYTES + 1 else ""
+    return _fail(path, 1, 1, f"fichier trop gros ({more}{size // 1024} Kio, maximum 1 024 Kio)",
+                 "un fichier de dossier ne contient que du texte : vérifiez qu'il ne s'agit pas d'un autre fichier")
 
 
 def load(path: Path) -> Document:

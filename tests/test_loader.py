@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -104,6 +106,62 @@ def test_size_limit(tmp_path: Path) -> None:
     assert ":1:1: erreur : fichier trop gros" in message
 
 
+def test_read_is_bounded_even_if_the_size_lies(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A file growing while it is read: at most MAX_BYTES + 1 bytes are read, then refused."""
+    monkeypatch.setattr(loader, "_refuse_special", lambda path, info: None)  # let /dev/zero through
+    os.symlink("/dev/zero", tmp_path / "f.yaml")
+    started = time.perf_counter()
+    with pytest.raises(YamlError) as info:
+        load(tmp_path / "f.yaml")
+    assert time.perf_counter() - started < 2.0
+    assert ":1:1: erreur : fichier trop gros (plus de 1024 Kio, maximum 1 024 Kio)" in info.value.problem.format()
+
+
+def special_file(tmp_path: Path, kind: str) -> Path:
+    """A pipe or a link to an endless device, named like a case file."""
+    path = tmp_path / "menage.yaml"
+    if kind == "tube":
+        os.mkfifo(path)
+    else:
+        os.symlink("/dev/zero", path)
+    return path
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo") or not Path("/dev/zero").exists(), reason="tubes et /dev/zero : POSIX")
+@pytest.mark.parametrize("kind", ["tube", "/dev/zero"])
+def test_pipe_or_device_refused_without_blocking(tmp_path: Path, kind: str) -> None:
+    path = special_file(tmp_path, kind)
+    started = time.perf_counter()
+    with pytest.raises(YamlError) as info:
+        load(path)
+    assert time.perf_counter() - started < 2.0
+    assert info.value.problem.format().startswith(
+        f"{path}:1:1: erreur : ce n'est pas un fichier ordinaire (tube, périphérique…) — supprimez-le")
+
+
+@pytest.mark.skipif(not hasattr(os, "symlink"), reason="liens symboliques : POSIX")
+def test_link_to_a_regular_file_is_read(tmp_path: Path) -> None:
+    os.symlink(write(tmp_path, "nom: a\n", "vrai.yaml"), tmp_path / "lien.yaml")
+    assert load(tmp_path / "lien.yaml").data == {"nom": "a"}
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo") or not Path("/dev/zero").exists(), reason="tubes et /dev/zero : POSIX")
+@pytest.mark.parametrize("named", [False, True], ids=["tous-les-dossiers", "fichiers-en-argument"])
+def test_check_reports_pipe_and_device_then_ends(project: Path, named: bool) -> None:
+    """`astre check` ends with located messages, whether it finds the files or is given them."""
+    for case, kind in (("dumont-2025", "tube"), ("caron-2026", "/dev/zero")):
+        (project / "cases" / case / "menage.yaml").unlink()
+        special_file(project / "cases" / case, kind)
+    args = ["cases/dumont-2025/menage.yaml", "cases/caron-2026/menage.yaml"] if named else []
+    done = subprocess.run([sys.executable, "-m", "generator", "check", "--date", "2026-11-22", *args], cwd=project,
+                          capture_output=True, text=True, timeout=60)  # a hang fails here instead of blocking
+    assert done.returncode == 1, done.stdout + done.stderr
+    for case in ("dumont-2025", "caron-2026"):
+        assert (f"cases/{case}/menage.yaml:1:1: erreur : ce n'est pas un fichier ordinaire (tube, périphérique…)"
+                in done.stdout), done.stdout
+    assert not done.stderr
+
+
 def test_tab_indentation(tmp_path: Path) -> None:
     assert ":2:1: erreur : tabulation dans l'indentation" in error(tmp_path, "a:\n\tb: 1\n")
 
@@ -137,10 +195,10 @@ def test_unreadable_file_message(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
     """Works as root too: the PermissionError is simulated."""
     path = write(tmp_path, "nom: a\n")
 
-    def refuse(self: Path) -> bytes:
-        raise PermissionError(13, "Permission denied", str(self))
+    def refuse(name: object, flags: int, *args: object) -> int:
+        raise PermissionError(13, "Permission denied", str(name))
 
-    monkeypatch.setattr(Path, "read_bytes", refuse)
+    monkeypatch.setattr(os, "open", refuse)
     with pytest.raises(YamlError) as info:
         load(path)
     assert ":1:1: erreur : lecture interdite (droits insuffisants)" in info.value.problem.format()
