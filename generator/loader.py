@@ -45,7 +45,31 @@ _DEEP_INDENT = re.compile(f"^ {{{MAX_DEPTH},}}", re.MULTILINE)
 STR, INT, FLOAT, BOOL, NULL = (f"tag:yaml.org,2002:{t}" for t in ("str", "int", "float", "bool", "null"))
 MAP, SEQ = "tag:yaml.org,2002:map", "tag:yaml.org,2002:seq"
 # C0 controls except tab, LF, CR; plus DEL and C1 controls: they corrupt DOCX files.
-_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+_CONTROL = "\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f"
+# Characters nobody can see in an editor but that change a document: bidi controls reverse
+# or reorder the text (« Trojan Source »), the others split words, searches and lines.
+# U+200D (zero-width joiner) stays allowed: emoji sequences need it.
+_INVISIBLE = {
+    "\u00ad": "trait d'union conditionnel",
+    "\u061c": "marque de lettre arabe",
+    "\u200b": "espace sans largeur",
+    "\u200e": "marque gauche-à-droite",
+    "\u200f": "marque droite-à-gauche",
+    "\u2028": "séparateur de ligne",
+    "\u2029": "séparateur de paragraphe",
+    "\u202a": "enchâssement gauche-à-droite",
+    "\u202b": "enchâssement droite-à-gauche",
+    "\u202c": "fin d'enchâssement du sens d'écriture",
+    "\u202d": "forçage gauche-à-droite",
+    "\u202e": "inversion du sens d'écriture",
+    "\u2060": "gluon de mots",
+    "\u2066": "isolat gauche-à-droite",
+    "\u2067": "isolat droite-à-gauche",
+    "\u2068": "isolat de sens automatique",
+    "\u2069": "fin d'isolat du sens d'écriture",
+    "\ufeff": "indicateur d'ordre des octets au milieu du texte",
+}
+_HIDDEN = re.compile(f"[{_CONTROL}{''.join(_INVISIBLE)}]")
 
 
 class _Resolver(yaml.resolver.BaseResolver):
@@ -172,7 +196,7 @@ def _position(text: str, offset: int) -> tuple[int, int]:
 
 
 def read_text(path: Path) -> str:
-    """Read a case file as strict UTF-8 text, refusing oversized or binary content."""
+    """Read a case file as strict UTF-8 text, refusing oversized, binary or invisible content."""
     try:
         raw = _read_regular(path)
     except FileNotFoundError:
@@ -194,10 +218,15 @@ def read_text(path: Path) -> str:
                     "enregistrez le fichier en « UTF-8 » dans votre éditeur (Notepad++ : Encodage > UTF-8)") from None
     if text.startswith("\ufeff"):
         text = text[1:]  # Notepad's BOM is harmless
-    bad = _CONTROL.search(text)
+    bad = _HIDDEN.search(text)
     if bad:
         line, column = _position(text, bad.start())
-        raise _fail(path, line, column, f"caractère de contrôle invisible (code {ord(bad.group()):#04x})",
+        char = bad.group()
+        if char in _INVISIBLE:
+            raise _fail(path, line, column, f"caractère invisible (U+{ord(char):04X}, {_INVISIBLE[char]})",
+                        "il vient souvent d'un copier-coller (PDF, site web, traitement de texte) : "
+                        "effacez le mot qui le contient et retapez-le au clavier")
+        raise _fail(path, line, column, f"caractère de contrôle invisible (code {ord(char):#04x})",
                     "supprimez ce caractère (souvent issu d'un copier-coller) et retapez le texte")
     return text
 

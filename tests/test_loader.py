@@ -94,6 +94,28 @@ def test_control_characters_refused(tmp_path: Path, char: str) -> None:
     assert f":1:7: erreur : caractère de contrôle invisible (code {ord(char):#04x})" in message
 
 
+@pytest.mark.parametrize(("char", "name"), [
+    ("\u202e", "inversion du sens d'écriture"), ("\u202a", "enchâssement gauche-à-droite"),
+    ("\u2066", "isolat gauche-à-droite"), ("\u2069", "fin d'isolat du sens d'écriture"),
+    ("\u200e", "marque gauche-à-droite"), ("\u200f", "marque droite-à-gauche"), ("\u061c", "marque de lettre arabe"),
+    ("\u200b", "espace sans largeur"), ("\u2060", "gluon de mots"), ("\u00ad", "trait d'union conditionnel"),
+    ("\ufeff", "indicateur d'ordre des octets au milieu du texte"), ("\u2028", "séparateur de ligne"),
+])
+def test_invisible_characters_refused(tmp_path: Path, char: str, name: str) -> None:
+    message = error(tmp_path, f"nom: Dupont\nobjet: payé {char}0021 €\n")
+    assert f":2:13: erreur : caractère invisible (U+{ord(char):04X}, {name}) — " in message
+    assert "retapez" in message
+
+
+def test_invisible_character_in_a_comment_is_refused_too(tmp_path: Path) -> None:
+    assert ":1:9: erreur : caractère invisible (U+200B" in error(tmp_path, "# note :\u200b\nnom: a\n")
+
+
+def test_zero_width_joiner_and_leading_bom_stay_allowed(tmp_path: Path) -> None:
+    family = "\U0001f468\u200d\U0001f469\u200d\U0001f467"  # one emoji drawn from three, joined by U+200D
+    assert load(write(tmp_path, f"\ufeffnote: {family}\n")).data == {"note": family}
+
+
 def test_bom_and_crlf_accepted(tmp_path: Path) -> None:
     assert load(write(tmp_path, b"\xef\xbb\xbfnom: a\r\nville: b\r\n")).data == {"nom": "a", "ville": "b"}
 
