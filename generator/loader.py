@@ -70,6 +70,8 @@ _INVISIBLE = {
     "\ufeff": "indicateur d'ordre des octets au milieu du texte",
 }
 _HIDDEN = re.compile(f"[{_CONTROL}{''.join(_INVISIBLE)}]")
+# Whitespace then « # » right after something on the same line: where a plain value may be cut.
+_COMMENT_AFTER = re.compile(r"(?<=\S)[ \t]+#")
 
 
 class _Resolver(yaml.resolver.BaseResolver):
@@ -282,7 +284,54 @@ def load(path: Path) -> Document:
         _prescan(path, text)
     root = _compose(path, text)
     data = None if root is None else _construct(path, root)
+    if root is not None and (" #" in text or "\t#" in text):
+        _refuse_cut_text(path, text, root)
     return Document(path, data, text)
+
+
+def _refuse_cut_text(path: Path, text: str, root: yaml.Node) -> None:
+    """Refuse a plain text value that a « # » cuts: YAML silently drops the rest as a comment.
+
+    `n° 62 #4521 en attente` loads as « n° 62 ». Flagged when the value reads as text
+    (it holds a space) or when the « # » is glued to what follows (`#4521`, or a key whose
+    whole value is `#4521`). A single word then `# note` (a code, a date) is left alone:
+    that is a deliberate comment.
+    """
+    hashes = {m.start(): m.end() - 1 for m in _COMMENT_AFTER.finditer(text)}  # value end -> « # »
+    if not hashes:
+        return
+    cuts: list[tuple[int, yaml.ScalarNode]] = []
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, yaml.MappingNode):
+            stack.extend(value for _, value in node.value)
+        elif isinstance(node, yaml.SequenceNode):
+            stack.extend(node.value)
+        elif (isinstance(node, yaml.ScalarNode) and not node.style and node.end_mark.index in hashes
+              and (node.tag == STR or node.value == "")):
+            sharp = hashes[node.end_mark.index]
+            comment = _line_rest(text, sharp + 1)
+            glued = comment[:1] not in ("", "#") and not comment[0].isspace()
+            if comment.strip("# \t\r") and (glued or any(c.isspace() for c in node.value)):
+                cuts.append((sharp, node))
+    if not cuts:
+        return
+    sharp, node = min(cuts, key=lambda cut: cut[0])
+    whole = (node.value + _line_rest(text, node.end_mark.index)).strip()
+    if len(whole) > 60:
+        cut = whole.rfind(" ", 20, 60)
+        whole = whole[: cut if cut > 0 else 60] + " …"
+    quoted = f'"{whole}"' if '"' not in whole and "\\" not in whole else "'" + whole.replace("'", "''") + "'"
+    column = node.end_mark.column + sharp - node.end_mark.index + 1
+    raise _fail(path, node.end_mark.line + 1, column,
+                "texte coupé par « # » : YAML lit la suite comme un commentaire",
+                f"mettez le texte entre guillemets : {quoted}")
+
+
+def _line_rest(text: str, start: int) -> str:
+    end = text.find("\n", start)
+    return text[start: len(text) if end < 0 else end]
 
 
 def _compose(path: Path, text: str) -> yaml.Node | None:

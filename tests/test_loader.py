@@ -184,6 +184,33 @@ def test_check_reports_pipe_and_device_then_ends(project: Path, named: bool) -> 
     assert not done.stderr
 
 
+@pytest.mark.parametrize(("text", "where", "quoted"), [
+    ("objet: Dossier MDPH n° 62 #4521 en attente. Audit réalisé le 3 mars, devis reçus et transmis\n", "1:27",
+     '"Dossier MDPH n° 62 #4521 en attente. Audit réalisé le 3 …"'),
+    ("- visite faite # reste le devis\n", "1:16", '"visite faite # reste le devis"'),
+    ("objet: Visite\n  de contrôle #2 prévue\n", "2:15", '"Visite de contrôle #2 prévue"'),
+    ("logement: Appartement #12\n", "1:23", '"Appartement #12"'),
+    ("reference: #4521\n", "1:12", '"#4521"'),
+    ("objet: texte\tsuite\t#2 fin\r\nnom: a\r\n", "1:20", '"texte\tsuite\t#2 fin"'),
+    ('objet: dit "oui" #1 l\'aide\n', "1:18", "'dit \"oui\" #1 l''aide'"),
+])
+def test_text_cut_by_a_comment_is_refused(tmp_path: Path, text: str, where: str, quoted: str) -> None:
+    message = error(tmp_path, text)
+    assert f":{where}: erreur : texte coupé par « # » : YAML lit la suite comme un commentaire" in message
+    assert message.endswith(f"mettez le texte entre guillemets : {quoted}")
+
+
+@pytest.mark.parametrize("text", [
+    "echeance: 3_mois # premier bilan\n", "date: 2026-03-12  # signée\n", "montant: 1200 # euros\n",
+    "poursuite: true #décidé\n", "champ:  # à remplir\n", "champ: ~ #4521\n",
+    'objet: "n° 62 #4521 en attente" # note\n',
+    "objet: |\n  n° 62 #4521 en attente\n", "objet: deux mots #\n", "objet: deux mots ## \n",
+    "liste: [un texte, deux] # note\n", "# objet: Dossier #4521 en attente\nnom: a\n", "nom: a\n  # suite #2\n",
+])
+def test_deliberate_comments_are_kept(tmp_path: Path, text: str) -> None:
+    load(write(tmp_path, text))
+
+
 def test_tab_indentation(tmp_path: Path) -> None:
     assert ":2:1: erreur : tabulation dans l'indentation" in error(tmp_path, "a:\n\tb: 1\n")
 
