@@ -137,7 +137,7 @@ def find_case_folders(paths: list[Path], cases_dir: Path) -> list[Path]:
         if not path.exists():
             raise UsageError(f"{path} : chemin introuvable (vérifiez l'orthographe)")
         in_cases = path.resolve().parent == cases_root
-        if path.is_file():
+        if not path.is_dir():  # a file, or a pipe or device named like one: load() refuses those, located
             if not (is_case_folder(path.parent) or path.parent.resolve().parent == cases_root):
                 raise UsageError(f"{path} : ce n'est pas un fichier de dossier — indiquez un dossier de "
                                  f"{cases_dir} ou l'un de ses fichiers")

@@ -7,7 +7,9 @@ schema error can be located at `file:line:column` afterwards.
 
 from __future__ import annotations
 
+import os
 import re
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -43,7 +45,33 @@ _DEEP_INDENT = re.compile(f"^ {{{MAX_DEPTH},}}", re.MULTILINE)
 STR, INT, FLOAT, BOOL, NULL = (f"tag:yaml.org,2002:{t}" for t in ("str", "int", "float", "bool", "null"))
 MAP, SEQ = "tag:yaml.org,2002:map", "tag:yaml.org,2002:seq"
 # C0 controls except tab, LF, CR; plus DEL and C1 controls: they corrupt DOCX files.
-_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+_CONTROL = "\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f"
+# Characters nobody can see in an editor but that change a document: bidi controls reverse
+# or reorder the text (« Trojan Source »), the others split words, searches and lines.
+# U+200D (zero-width joiner) stays allowed: emoji sequences need it.
+_INVISIBLE = {
+    "\u00ad": "trait d'union conditionnel",
+    "\u061c": "marque de lettre arabe",
+    "\u200b": "espace sans largeur",
+    "\u200e": "marque gauche-à-droite",
+    "\u200f": "marque droite-à-gauche",
+    "\u2028": "séparateur de ligne",
+    "\u2029": "séparateur de paragraphe",
+    "\u202a": "enchâssement gauche-à-droite",
+    "\u202b": "enchâssement droite-à-gauche",
+    "\u202c": "fin d'enchâssement du sens d'écriture",
+    "\u202d": "forçage gauche-à-droite",
+    "\u202e": "inversion du sens d'écriture",
+    "\u2060": "gluon de mots",
+    "\u2066": "isolat gauche-à-droite",
+    "\u2067": "isolat droite-à-gauche",
+    "\u2068": "isolat de sens automatique",
+    "\u2069": "fin d'isolat du sens d'écriture",
+    "\ufeff": "indicateur d'ordre des octets au milieu du texte",
+}
+_HIDDEN = re.compile(f"[{_CONTROL}{''.join(_INVISIBLE)}]")
+# Whitespace then « # » right after something on the same line: where a plain value may be cut.
+_COMMENT_AFTER = re.compile(r"(?<=\S)[ \t]+#")
 
 
 class _Resolver(yaml.resolver.BaseResolver):
@@ -170,14 +198,9 @@ def _position(text: str, offset: int) -> tuple[int, int]:
 
 
 def read_text(path: Path) -> str:
-    """Read a case file as strict UTF-8 text, refusing oversized or binary content."""
+    """Read a case file as strict UTF-8 text, refusing oversized, binary or invisible content."""
     try:
-        size = path.stat().st_size
-        if size > MAX_BYTES:
-            raise _fail(path, 1, 1, f"fichier trop gros ({size // 1024} Kio, maximum 1 024 Kio)",
-                        "un fichier de dossier ne contient que du texte : "
-                        "vérifiez qu'il ne s'agit pas d'un autre fichier")
-        raw = path.read_bytes()
+        raw = _read_regular(path)
     except FileNotFoundError:
         raise _fail(path, 1, 1, "fichier introuvable",
                     "vérifiez le nom du fichier ou recréez-le avec « astre new »") from None
@@ -197,12 +220,61 @@ def read_text(path: Path) -> str:
                     "enregistrez le fichier en « UTF-8 » dans votre éditeur (Notepad++ : Encodage > UTF-8)") from None
     if text.startswith("\ufeff"):
         text = text[1:]  # Notepad's BOM is harmless
-    bad = _CONTROL.search(text)
+    bad = _HIDDEN.search(text)
     if bad:
         line, column = _position(text, bad.start())
-        raise _fail(path, line, column, f"caractère de contrôle invisible (code {ord(bad.group()):#04x})",
+        char = bad.group()
+        if char in _INVISIBLE:
+            raise _fail(path, line, column, f"caractère invisible (U+{ord(char):04X}, {_INVISIBLE[char]})",
+                        "il vient souvent d'un copier-coller (PDF, site web, traitement de texte) : "
+                        "effacez le mot qui le contient et retapez-le au clavier")
+        raise _fail(path, line, column, f"caractère de contrôle invisible (code {ord(char):#04x})",
                     "supprimez ce caractère (souvent issu d'un copier-coller) et retapez le texte")
     return text
+
+
+def _read_regular(path: Path) -> bytes:
+    """Return the bytes of a regular file (a link to one is fine), reading at most MAX_BYTES + 1.
+
+    A pipe or a device named like a case file would block the read or never end
+    (`/dev/zero`): it is refused before being opened, and again on the opened
+    descriptor in case it was swapped in between. O_NONBLOCK: opening a pipe never waits.
+    """
+    _refuse_special(path, path.stat())  # follows links: a link to a regular file is fine
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
+    fd = os.open(path, flags)
+    try:
+        info = os.fstat(fd)
+        _refuse_special(path, info)
+        if info.st_size > MAX_BYTES:
+            raise _too_big(path, info.st_size)
+        chunks, size = [], 0
+        while size <= MAX_BYTES:  # bounded even if the file grows while being read
+            chunk = os.read(fd, MAX_BYTES + 1 - size)
+            if not chunk:
+                break
+            chunks.append(chunk)
+            size += len(chunk)
+    finally:
+        os.close(fd)
+    if size > MAX_BYTES:
+        raise _too_big(path, size)
+    return b"".join(chunks)
+
+
+def _refuse_special(path: Path, info: os.stat_result) -> None:
+    if stat.S_ISDIR(info.st_mode):
+        raise IsADirectoryError(path)
+    if not stat.S_ISREG(info.st_mode):
+        raise _fail(path, 1, 1, "ce n'est pas un fichier ordinaire (tube, périphérique…)",
+                    "supprimez-le et remplacez-le par un vrai fichier texte .yaml "
+                    "(copiez celui d'un autre dossier et adaptez-le)")
+
+
+def _too_big(path: Path, size: int) -> YamlError:
+    more = "plus de " if size == MAX_BYTES + 1 else ""
+    return _fail(path, 1, 1, f"fichier trop gros ({more}{size // 1024} Kio, maximum 1 024 Kio)",
+                 "un fichier de dossier ne contient que du texte : vérifiez qu'il ne s'agit pas d'un autre fichier")
 
 
 def load(path: Path) -> Document:
@@ -212,7 +284,54 @@ def load(path: Path) -> Document:
         _prescan(path, text)
     root = _compose(path, text)
     data = None if root is None else _construct(path, root)
+    if root is not None and (" #" in text or "\t#" in text):
+        _refuse_cut_text(path, text, root)
     return Document(path, data, text)
+
+
+def _refuse_cut_text(path: Path, text: str, root: yaml.Node) -> None:
+    """Refuse a plain text value that a « # » cuts: YAML silently drops the rest as a comment.
+
+    `n° 62 #4521 en attente` loads as « n° 62 ». Flagged when the value reads as text
+    (it holds a space) or when the « # » is glued to what follows (`#4521`, or a key whose
+    whole value is `#4521`). A single word then `# note` (a code, a date) is left alone:
+    that is a deliberate comment.
+    """
+    hashes = {m.start(): m.end() - 1 for m in _COMMENT_AFTER.finditer(text)}  # value end -> « # »
+    if not hashes:
+        return
+    cuts: list[tuple[int, yaml.ScalarNode]] = []
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, yaml.MappingNode):
+            stack.extend(value for _, value in node.value)
+        elif isinstance(node, yaml.SequenceNode):
+            stack.extend(node.value)
+        elif (isinstance(node, yaml.ScalarNode) and not node.style and node.end_mark.index in hashes
+              and (node.tag == STR or node.value == "")):
+            sharp = hashes[node.end_mark.index]
+            comment = _line_rest(text, sharp + 1)
+            glued = comment[:1] not in ("", "#") and not comment[0].isspace()
+            if comment.strip("# \t\r") and (glued or any(c.isspace() for c in node.value)):
+                cuts.append((sharp, node))
+    if not cuts:
+        return
+    sharp, node = min(cuts, key=lambda cut: cut[0])
+    whole = (node.value + _line_rest(text, node.end_mark.index)).strip()
+    if len(whole) > 60:
+        cut = whole.rfind(" ", 20, 60)
+        whole = whole[: cut if cut > 0 else 60] + " …"
+    quoted = f'"{whole}"' if '"' not in whole and "\\" not in whole else "'" + whole.replace("'", "''") + "'"
+    column = node.end_mark.column + sharp - node.end_mark.index + 1
+    raise _fail(path, node.end_mark.line + 1, column,
+                "texte coupé par « # » : YAML lit la suite comme un commentaire",
+                f"mettez le texte entre guillemets : {quoted}")
+
+
+def _line_rest(text: str, start: int) -> str:
+    end = text.find("\n", start)
+    return text[start: len(text) if end < 0 else end]
 
 
 def _compose(path: Path, text: str) -> yaml.Node | None:

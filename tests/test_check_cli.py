@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from datetime import date
@@ -89,14 +90,14 @@ def test_invalid_config_is_located(project: Path, monkeypatch: pytest.MonkeyPatc
 def test_unreadable_file_through_the_cli(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """chmod 000 does not stop root (CI): the refusal is simulated on one file."""
     target = project / "cases/dumont-2025/suivi.yaml"
-    real = Path.read_bytes
+    real = os.open
 
-    def read_bytes(self: Path) -> bytes:
-        if self.name == target.name and self.parent.name == target.parent.name:
-            raise PermissionError(13, "Permission denied", str(self))
-        return real(self)
+    def refuse(name: str | Path, flags: int, *args: int) -> int:
+        if Path(name).name == target.name and Path(name).parent.name == target.parent.name:
+            raise PermissionError(13, "Permission denied", str(name))
+        return real(name, flags, *args)
 
-    monkeypatch.setattr(Path, "read_bytes", read_bytes)
+    monkeypatch.setattr(os, "open", refuse)
     code, output = run(project, monkeypatch, "check", "--date", TODAY)
     assert code == 1
     assert "cases/dumont-2025/suivi.yaml:1:1: erreur : lecture interdite (droits insuffisants)" in output

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -92,6 +94,28 @@ def test_control_characters_refused(tmp_path: Path, char: str) -> None:
     assert f":1:7: erreur : caractère de contrôle invisible (code {ord(char):#04x})" in message
 
 
+@pytest.mark.parametrize(("char", "name"), [
+    ("\u202e", "inversion du sens d'écriture"), ("\u202a", "enchâssement gauche-à-droite"),
+    ("\u2066", "isolat gauche-à-droite"), ("\u2069", "fin d'isolat du sens d'écriture"),
+    ("\u200e", "marque gauche-à-droite"), ("\u200f", "marque droite-à-gauche"), ("\u061c", "marque de lettre arabe"),
+    ("\u200b", "espace sans largeur"), ("\u2060", "gluon de mots"), ("\u00ad", "trait d'union conditionnel"),
+    ("\ufeff", "indicateur d'ordre des octets au milieu du texte"), ("\u2028", "séparateur de ligne"),
+])
+def test_invisible_characters_refused(tmp_path: Path, char: str, name: str) -> None:
+    message = error(tmp_path, f"nom: Dupont\nobjet: payé {char}0021 €\n")
+    assert f":2:13: erreur : caractère invisible (U+{ord(char):04X}, {name}) — " in message
+    assert "retapez" in message
+
+
+def test_invisible_character_in_a_comment_is_refused_too(tmp_path: Path) -> None:
+    assert ":1:9: erreur : caractère invisible (U+200B" in error(tmp_path, "# note :\u200b\nnom: a\n")
+
+
+def test_zero_width_joiner_and_leading_bom_stay_allowed(tmp_path: Path) -> None:
+    family = "\U0001f468\u200d\U0001f469\u200d\U0001f467"  # one emoji drawn from three, joined by U+200D
+    assert load(write(tmp_path, f"\ufeffnote: {family}\n")).data == {"note": family}
+
+
 def test_bom_and_crlf_accepted(tmp_path: Path) -> None:
     assert load(write(tmp_path, b"\xef\xbb\xbfnom: a\r\nville: b\r\n")).data == {"nom": "a", "ville": "b"}
 
@@ -102,6 +126,89 @@ def test_size_limit(tmp_path: Path) -> None:
     assert load(write(tmp_path, exactly)).data == {"nom": "a"}
     message = error(tmp_path, exactly + b"\n")
     assert ":1:1: erreur : fichier trop gros" in message
+
+
+def test_read_is_bounded_even_if_the_size_lies(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A file growing while it is read: at most MAX_BYTES + 1 bytes are read, then refused."""
+    monkeypatch.setattr(loader, "_refuse_special", lambda path, info: None)  # let /dev/zero through
+    os.symlink("/dev/zero", tmp_path / "f.yaml")
+    started = time.perf_counter()
+    with pytest.raises(YamlError) as info:
+        load(tmp_path / "f.yaml")
+    assert time.perf_counter() - started < 2.0
+    assert ":1:1: erreur : fichier trop gros (plus de 1024 Kio, maximum 1 024 Kio)" in info.value.problem.format()
+
+
+def special_file(tmp_path: Path, kind: str) -> Path:
+    """A pipe or a link to an endless device, named like a case file."""
+    path = tmp_path / "menage.yaml"
+    if kind == "tube":
+        os.mkfifo(path)
+    else:
+        os.symlink("/dev/zero", path)
+    return path
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo") or not Path("/dev/zero").exists(), reason="tubes et /dev/zero : POSIX")
+@pytest.mark.parametrize("kind", ["tube", "/dev/zero"])
+def test_pipe_or_device_refused_without_blocking(tmp_path: Path, kind: str) -> None:
+    path = special_file(tmp_path, kind)
+    started = time.perf_counter()
+    with pytest.raises(YamlError) as info:
+        load(path)
+    assert time.perf_counter() - started < 2.0
+    assert info.value.problem.format().startswith(
+        f"{path}:1:1: erreur : ce n'est pas un fichier ordinaire (tube, périphérique…) — supprimez-le")
+
+
+@pytest.mark.skipif(not hasattr(os, "symlink"), reason="liens symboliques : POSIX")
+def test_link_to_a_regular_file_is_read(tmp_path: Path) -> None:
+    os.symlink(write(tmp_path, "nom: a\n", "vrai.yaml"), tmp_path / "lien.yaml")
+    assert load(tmp_path / "lien.yaml").data == {"nom": "a"}
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo") or not Path("/dev/zero").exists(), reason="tubes et /dev/zero : POSIX")
+@pytest.mark.parametrize("named", [False, True], ids=["tous-les-dossiers", "fichiers-en-argument"])
+def test_check_reports_pipe_and_device_then_ends(project: Path, named: bool) -> None:
+    """`astre check` ends with located messages, whether it finds the files or is given them."""
+    for case, kind in (("dumont-2025", "tube"), ("caron-2026", "/dev/zero")):
+        (project / "cases" / case / "menage.yaml").unlink()
+        special_file(project / "cases" / case, kind)
+    args = ["cases/dumont-2025/menage.yaml", "cases/caron-2026/menage.yaml"] if named else []
+    done = subprocess.run([sys.executable, "-m", "generator", "check", "--date", "2026-11-22", *args], cwd=project,
+                          capture_output=True, text=True, timeout=60)  # a hang fails here instead of blocking
+    assert done.returncode == 1, done.stdout + done.stderr
+    for case in ("dumont-2025", "caron-2026"):
+        assert (f"cases/{case}/menage.yaml:1:1: erreur : ce n'est pas un fichier ordinaire (tube, périphérique…)"
+                in done.stdout), done.stdout
+    assert not done.stderr
+
+
+@pytest.mark.parametrize(("text", "where", "quoted"), [
+    ("objet: Dossier MDPH n° 62 #4521 en attente. Audit réalisé le 3 mars, devis reçus et transmis\n", "1:27",
+     '"Dossier MDPH n° 62 #4521 en attente. Audit réalisé le 3 …"'),
+    ("- visite faite # reste le devis\n", "1:16", '"visite faite # reste le devis"'),
+    ("objet: Visite\n  de contrôle #2 prévue\n", "2:15", '"Visite de contrôle #2 prévue"'),
+    ("logement: Appartement #12\n", "1:23", '"Appartement #12"'),
+    ("reference: #4521\n", "1:12", '"#4521"'),
+    ("objet: texte\tsuite\t#2 fin\r\nnom: a\r\n", "1:20", '"texte\tsuite\t#2 fin"'),
+    ('objet: dit "oui" #1 l\'aide\n', "1:18", "'dit \"oui\" #1 l''aide'"),
+])
+def test_text_cut_by_a_comment_is_refused(tmp_path: Path, text: str, where: str, quoted: str) -> None:
+    message = error(tmp_path, text)
+    assert f":{where}: erreur : texte coupé par « # » : YAML lit la suite comme un commentaire" in message
+    assert message.endswith(f"mettez le texte entre guillemets : {quoted}")
+
+
+@pytest.mark.parametrize("text", [
+    "echeance: 3_mois # premier bilan\n", "date: 2026-03-12  # signée\n", "montant: 1200 # euros\n",
+    "poursuite: true #décidé\n", "champ:  # à remplir\n", "champ: ~ #4521\n",
+    'objet: "n° 62 #4521 en attente" # note\n',
+    "objet: |\n  n° 62 #4521 en attente\n", "objet: deux mots #\n", "objet: deux mots ## \n",
+    "liste: [un texte, deux] # note\n", "# objet: Dossier #4521 en attente\nnom: a\n", "nom: a\n  # suite #2\n",
+])
+def test_deliberate_comments_are_kept(tmp_path: Path, text: str) -> None:
+    load(write(tmp_path, text))
 
 
 def test_tab_indentation(tmp_path: Path) -> None:
@@ -137,10 +244,10 @@ def test_unreadable_file_message(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
     """Works as root too: the PermissionError is simulated."""
     path = write(tmp_path, "nom: a\n")
 
-    def refuse(self: Path) -> bytes:
-        raise PermissionError(13, "Permission denied", str(self))
+    def refuse(name: object, flags: int, *args: object) -> int:
+        raise PermissionError(13, "Permission denied", str(name))
 
-    monkeypatch.setattr(Path, "read_bytes", refuse)
+    monkeypatch.setattr(os, "open", refuse)
     with pytest.raises(YamlError) as info:
         load(path)
     assert ":1:1: erreur : lecture interdite (droits insuffisants)" in info.value.problem.format()
