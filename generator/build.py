@@ -39,6 +39,8 @@ class BuildSummary:
     built: list[Path] = field(default_factory=list)
     up_to_date: int = 0
     failed: list[tuple[str, str]] = field(default_factory=list)
+    # (case, message): a sent document kept as sent although the data changed since (generator.archive).
+    warnings: list[tuple[str, str]] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -48,6 +50,7 @@ class BuildSummary:
     def format(self) -> str:
         """Return the French summary, one line per failure."""
         lines = [f"{who} : {why}" for who, why in self.failed]
+        lines += [f"{who} : avertissement : {why}" for who, why in self.warnings]
         n, u, f = len(self.built), self.up_to_date, len(self.failed)
         lines.append(f"{n} fichier{'s' if n > 1 else ''} construit{'s' if n > 1 else ''}, "
                      f"{u} document{'s' if u > 1 else ''} à jour, {f} en échec")
@@ -62,6 +65,7 @@ class CaseOutcome:
     outputs: dict[str, list[str]] = field(default_factory=dict)
     built: list[str] = field(default_factory=list)
     failed: list[tuple[str, str]] = field(default_factory=list)
+    warnings: list[tuple[str, str]] = field(default_factory=list)
 
 
 # ---------------------------------------------------------------- hashing and manifest
@@ -174,6 +178,7 @@ def build(config: Config, paths: list[Path] | None = None, *, forms: list[str] |
         record = new_cases[outcome.case_id]
         summary.built += [output_dir / rel for rel in outcome.built]
         summary.failed += outcome.failed
+        summary.warnings += outcome.warnings
         for form_id, outputs in outcome.outputs.items():
             _remove_stale(output_dir, record["docs"].get(form_id, {}).get("outputs", []), outputs)
             record["docs"][form_id] = {"key": keys[form_id], "outputs": outputs}
@@ -299,17 +304,24 @@ def _ready(case: Any, form: Form) -> bool:
 
 def _render_form(case: Any, form: Form, config: Config, contexts: dict[tuple[tuple[str, ...], date], dict[str, Any]],
                  outcome: CaseOutcome) -> list[str]:
+    from .archive import keep
+    from .measure import sendings
     from .render_docx import render_docx
     from .render_pdf import render_pdf
 
     templates = form_templates(form, config)
     author = config.structure["nom"]
+    sent = sendings(case, config.programme)
     outputs = []
     for name, values, when, title in document_values(case, form, config, contexts):
         docx = render_docx(templates.docx, values, when, title, author)
         pdf = render_pdf(templates.html, templates.search, templates.stylesheet, templates.assets, values, when,
                          title, author)
-        for ext, data in (("docx", docx), ("pdf", pdf)):
+        # A document already sent stays as sent (cases/<id>/envoyes/): out/ shows what the SPSLH has.
+        kept = keep(case.folder, name, sent.get(name, []), docx, pdf, values)
+        if kept.warning:
+            outcome.warnings.append((case.id, kept.warning))
+        for ext, data in (("docx", kept.docx), ("pdf", kept.pdf)):
             rel = f"{case.id}/{name}.{ext}"
             write_atomic(safe_target(config.output_dir, rel), data)
             outcome.built.append(rel)
@@ -352,7 +364,7 @@ def document_values(case: Any, form: Form, config: Config,
     contexts = {} if contexts is None else contexts
     documents = []
     for suffix, item in form.items(case):
-        when = _document_date(case, form, item)
+        when = form.document_date(case, item)
         dated = as_of(case, when)
         key = (form.files, when)
         if key not in contexts:
@@ -374,15 +386,3 @@ def _french(when: date) -> str:
 
     return day(when)
 
-
-def _document_date(case: Any, form: Form, item: dict[str, Any] | None) -> date:
-    from .timeline import parse
-
-    for dotted in form.date_paths:
-        head, *rest = dotted.split(".")
-        value: Any = item if head == "element" else case.get(head)
-        for step in rest:
-            value = value.get(step) if isinstance(value, dict) else None
-        if parse(value):
-            return parse(value)  # type: ignore[return-value]
-    raise RenderError(f"{form.title} : aucune date de document (cherchée dans {', '.join(form.date_paths)})")

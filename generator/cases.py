@@ -14,7 +14,7 @@ from .loader import Document, load
 # File name (without .yaml) -> required? Optional files may be absent or empty.
 CASE_FILES: dict[str, bool] = {
     "mesure": True, "menage": True, "logement": True, "travaux": False, "financement": False,
-    "suivi": False, "contrat": False, "diagnostics": False, "bilans": False, "sortie": False,
+    "suivi": False, "contrat": False, "diagnostics": False, "bilans": False, "sortie": False, "envois": False,
 }
 CASE_ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
 

@@ -45,7 +45,10 @@ def check_case(folder: Path, config: Config, today: date) -> Case:
                                         "renommez le dossier : minuscules, chiffres et tirets, "
                                         "par exemple « dupont-2026 »", code="identifiant"))
     if case.valid:
+        from . import transmission
+
         case.problems.extend(check_rules(case, config.programme, today))
+        case.problems.extend(transmission.problems(case, config, today))
     return case
 
 

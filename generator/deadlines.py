@@ -24,6 +24,8 @@ DIAGNOSTIC_RELANCE_JOURS = 30
 # The end of a measure is announced this many days ahead (« fin_prevue within 30 days »).
 FIN_PREVENANCE_JOURS = 30
 
+# Short names of the recipients in status lines (the documents name them in full).
+RECIPIENTS = {"spslh": "SPSLH", "slisl": "SLISL", "structure_origine": "structure d'origine", "menage": "ménage"}
 _SIGNALEMENT = {"situation_menage": "situation du ménage", "projet_travaux": "projet de travaux",
                 "financement": "financement", "autre": "autre"}
 
@@ -98,6 +100,36 @@ def final_review_due(case: Case, start: date, programme: dict[str, Any]) -> date
     return end_of_measure(case) or add_months(start, programme["duree_mois"])
 
 
+def send_due(document: str, case: Case, item: dict[str, Any] | None, programme: dict[str, Any]) -> date | None:
+    """Return the last day to send `document` without being late, or None when the programme sets none.
+
+    Contract: the start plus `delai_envoi_contrat_mois`; a review: its due date plus
+    `delai_bilan_jours`; the exit and a change of situation: their date plus
+    `delai_signalement_jours` (« sans délai »). The fiche saisine and the diagnostic
+    requests have no delay in the programme.
+    """
+    from .measure import form_of
+
+    start = parse(case.get("mesure").get("dates", {}).get("debut"))
+    grace = timedelta(days=programme["delai_bilan_jours"])
+    signal = timedelta(days=programme["delai_signalement_jours"])
+    form = form_of(document)
+    if form == "contrat":
+        return contract_due(start, programme) if start else None
+    if form == "bilan-intermediaire" and start and item is not None:
+        month = str(item.get("echeance", "")).removesuffix("_mois")
+        return review_due(start, int(month)) + grace if month.isdigit() else None
+    if form == "bilan-final" and start:
+        return final_review_due(case, start, programme) + grace
+    if form == "signalement-sortie":
+        day = end_of_measure(case)
+        return day + signal if day else None
+    if form == "signalement-changement" and item is not None:
+        day = parse(item.get("date_changement"))
+        return day + signal if day else None
+    return None
+
+
 def due_items(case: Case, programme: dict[str, Any], today: date) -> list[DueItem]:
     """Return every pending obligation of a valid case, past or future, by due date."""
     mesure = case.get("mesure")
@@ -122,8 +154,10 @@ def due_items(case: Case, programme: dict[str, Any], today: date) -> list[DueIte
 
 
 def _contract(case: Case, programme: dict[str, Any], start: date, add: Any) -> None:
+    from .measure import sendings
+
     contract = case.get("contrat")
-    if contract.get("date_envoi_spslh"):
+    if "contrat" in sendings(case, programme):
         return
     action = ("Envoyer le contrat signé au SPSLH" if contract.get("date_signature")
               else "Faire signer le contrat et l'envoyer au SPSLH")
@@ -131,7 +165,11 @@ def _contract(case: Case, programme: dict[str, Any], start: date, add: Any) -> N
 
 
 def _reviews(case: Case, programme: dict[str, Any], start: date, closed: bool, add: Any) -> None:
+    from .measure import recipients_of, sendings
+
     written = {b.get("echeance"): b for b in case.get("bilans").get("bilans", [])}
+    sent = sendings(case, programme)
+    recipients = ", ".join(RECIPIENTS.get(r, r) for r in recipients_of("bilan-final", programme))
     exit_day = end_of_measure(case)
     for month in programme["bilans_mois"]:
         due = review_due(start, month)
@@ -140,14 +178,16 @@ def _reviews(case: Case, programme: dict[str, Any], start: date, closed: bool, a
         review = written.get(review_key(month))
         if review is None:
             add(due, f"bilan-{month}", f"Rédiger le bilan à {month} mois")
-        elif not review.get("date_envoi_spslh"):
-            add(due, f"bilan-{month}-envoi", f"Envoyer le bilan à {month} mois au SPSLH")
+        elif review.get("non_necessaire"):
+            continue
+        elif f"bilan-intermediaire-{month}-mois" not in sent:
+            add(due, f"bilan-{month}-envoi", f"Envoyer le bilan à {month} mois ({recipients})")
     due = final_review_due(case, start, programme)
     final = written.get("final")
     if final is None:
         add(due, "bilan-final", "Rédiger le bilan final")
-    elif not final.get("date_envoi_spslh"):
-        add(due, "bilan-final-envoi", "Envoyer le bilan final au SPSLH")
+    elif "bilan-final" not in sent:
+        add(due, "bilan-final-envoi", f"Envoyer le bilan final ({recipients})")
 
 
 def _visits(case: Case, programme: dict[str, Any], start: date, today: date, add: Any) -> None:
@@ -165,18 +205,22 @@ def _visits(case: Case, programme: dict[str, Any], start: date, today: date, add
 
 def _changes(case: Case, programme: dict[str, Any], add: Any) -> None:
     delay = timedelta(days=programme["delai_signalement_jours"])
+    from .measure import sendings
+
+    sent = sendings(case, programme)
     for index, change in enumerate(case.get("suivi").get("signalements", [])):
         day = parse(change.get("date_changement"))
-        if day and not change.get("date_signalement"):
+        if day and f"signalement-changement-{index + 1}" not in sent:
             nature = _SIGNALEMENT.get(change.get("nature"), "autre")
             add(day + delay, f"signalement-{index + 1}",
                 f"Signaler au SPSLH le changement du {french_date(day)} ({nature})")
 
 
 def _exit_report(case: Case, programme: dict[str, Any], add: Any) -> None:
-    exit_data = case.get("sortie")
-    day = parse(exit_data.get("date"))
-    if day and not exit_data.get("date_signalement_spslh"):
+    from .measure import sendings
+
+    day = parse(case.get("sortie").get("date"))
+    if day and "signalement-sortie" not in sendings(case, programme):
         add(day + timedelta(days=programme["delai_signalement_jours"]), "sortie",
             f"Signaler au SPSLH la sortie du {french_date(day)}")
 

@@ -18,7 +18,7 @@ from typing import Any
 from . import resources
 from .cases import CASE_FILES, Case
 from .config import Config
-from .errors import FormError, Problem, YamlError
+from .errors import FormError, Problem, RenderError, YamlError
 from .loader import load
 
 LABELS_NAME = "libelles.yaml"
@@ -62,6 +62,23 @@ class Form:
     item_requirements: dict[str, Any] | None = None
     repeat: dict[str, Any] | None = field(default=None)
     files: tuple[str, ...] = tuple(CASE_FILES)
+
+    def document_date(self, case: Case, item: dict[str, Any] | None) -> date:
+        """Return the date of the document made from `item` (its `date_document` paths, first found)."""
+        from .timeline import parse
+
+        for dotted in self.date_paths:
+            head, *rest = dotted.split(".")
+            value: Any = item if head == "element" else case.get(head)
+            for step in rest:
+                value = value.get(step) if isinstance(value, dict) else None
+            if parse(value):
+                return parse(value)  # type: ignore[return-value]
+        raise RenderError(f"{self.title} : aucune date de document (cherchée dans {', '.join(self.date_paths)})")
+
+    def documents(self, case: Case) -> list[tuple[str, dict[str, Any] | None]]:
+        """Return (document name, element) of each document of this form in `case` (as in out/<case>/)."""
+        return [(self.output + (f"-{suffix}" if suffix else ""), item) for suffix, item in self.items(case)]
 
     def items(self, case: Case) -> list[tuple[str, dict[str, Any] | None]]:
         """Return (output suffix, element) for each document of this form in `case`."""

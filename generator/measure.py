@@ -20,6 +20,8 @@ Rules, due dates and indicators read the same module for the states they need.
 
 from __future__ import annotations
 
+from collections import defaultdict
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -216,6 +218,78 @@ def _sortie(data: dict[str, Any], case: Case, day: date) -> dict[str, Any]:
     if _later(data.get("date"), day):
         return {}
     return _drop_later(data, day, ("date_signalement_spslh",))
+
+
+# ---------------------------------------------------------------- sendings
+
+
+@dataclass(frozen=True)
+class Sending:
+    """One document sent: when, to whom, and where the case files record it (to locate messages)."""
+
+    document: str  # output name, as in out/<case>/: contrat, bilan-intermediaire-3-mois…
+    day: date
+    recipients: tuple[str, ...]
+    file: str  # case file recording it
+    where: tuple  # path inside that file
+    correction: bool = False
+
+
+# Before envois.yaml, each document's own file held its sending date (to the SPSLH): still read.
+def _review_document(echeance: str) -> str:
+    return "bilan-final" if echeance == "final" else "bilan-intermediaire-" + echeance.replace("_", "-")
+
+
+def form_of(document: str) -> str:
+    """Return the form id of a document name (« bilan-intermediaire-3-mois » → « bilan-intermediaire »)."""
+    for prefix in ("bilan-intermediaire", "demande-diagnostic", "signalement-changement"):
+        if document.startswith(prefix + "-"):
+            return prefix
+    return document
+
+
+def recipients_of(document: str, programme: dict[str, Any]) -> tuple[str, ...]:
+    """Return who receives `document` under the programme (astre.yaml, programme.destinataires)."""
+    return tuple((programme.get("destinataires") or {}).get(form_of(document), ["spslh"]))
+
+
+def sendings(case: Case, programme: dict[str, Any]) -> dict[str, list[Sending]]:
+    """Return every recorded sending, by document, oldest first.
+
+    envois.yaml is the register; the older fields (contrat.date_envoi_spslh,
+    bilans[].date_envoi_spslh, sortie.date_signalement_spslh, suivi.signalements[].date_signalement)
+    still count, as a sending to the programme's recipients of that document.
+    """
+    found: dict[str, dict[date, Sending]] = defaultdict(dict)
+
+    def add(sending: Sending) -> None:
+        same = found[sending.document].get(sending.day)
+        if same is not None:  # one sending recorded in both places: one sending
+            sending = Sending(sending.document, sending.day, tuple(dict.fromkeys(same.recipients + sending.recipients)),
+                              same.file, same.where, same.correction or sending.correction)
+        found[sending.document][sending.day] = sending
+
+    def legacy(document: str, value: Any, file: str, where: tuple) -> None:
+        day = parse(value)
+        if day is not None:
+            add(Sending(document, day, recipients_of(document, programme), file, where))
+
+    legacy("contrat", case.get("contrat").get("date_envoi_spslh"), "contrat", ("date_envoi_spslh",))
+    for index, review in enumerate(case.get("bilans").get("bilans", [])):
+        if isinstance(review.get("echeance"), str):
+            legacy(_review_document(review["echeance"]), review.get("date_envoi_spslh"), "bilans",
+                   ("bilans", index, "date_envoi_spslh"))
+    legacy("signalement-sortie", case.get("sortie").get("date_signalement_spslh"), "sortie",
+           ("date_signalement_spslh",))
+    for index, change in enumerate(case.get("suivi").get("signalements", [])):
+        legacy(f"signalement-changement-{index + 1}", change.get("date_signalement"), "suivi",
+               ("signalements", index, "date_signalement"))
+    for index, entry in enumerate(case.get("envois").get("envois", [])):
+        day = parse(entry.get("date"))
+        if day is not None and isinstance(entry.get("document"), str):
+            add(Sending(entry["document"], day, tuple(entry.get("destinataires") or ()), "envois", ("envois", index),
+                        bool(entry.get("correction"))))
+    return {name: sorted(days.values(), key=lambda s: s.day) for name, days in found.items()}
 
 
 _FILES = {"mesure": _mesure, "logement": _logement, "travaux": _travaux, "financement": _financement,

@@ -24,6 +24,7 @@ from .deadlines import (
     visits_by_month,
 )
 from .errors import Problem
+from .measure import sendings
 from .timeline import parse
 from .validate import field_path
 
@@ -160,10 +161,10 @@ def _status(case: Case, add: Any) -> None:
 def _contract(case: Case, programme: dict[str, Any], start: date, today: date, add: Any) -> None:
     due = contract_due(start, programme)
     contract = case.get("contrat")
-    if not contract.get("date_envoi_spslh") and today > due and case.get("mesure").get("statut") == "en_cours":
+    if "contrat" not in sendings(case, programme) and today > due and case.get("mesure").get("statut") == "en_cours":
         add("contrat" if contract else "mesure", () if contract else ("dates", "debut"),
             f"contrat non envoyé au SPSLH (à envoyer au plus tard le {french_date(due)})",
-            "envoyez le contrat signé et notez « date_envoi_spslh » dans contrat.yaml")
+            "envoyez le contrat signé et notez l'envoi dans envois.yaml")
 
 
 def _visits(case: Case, programme: dict[str, Any], start: date, today: date, add: Any) -> None:
@@ -276,11 +277,13 @@ def _reporting(case: Case, programme: dict[str, Any], today: date, add: Any) -> 
     delay = timedelta(days=programme["delai_signalement_jours"])
     exit_data = case.get("sortie")
     exit_day = parse(exit_data.get("date"))
-    if exit_day and not exit_data.get("date_signalement_spslh") and today > exit_day + delay:
+    sent = sendings(case, programme)
+    if exit_day and "signalement-sortie" not in sent and today > exit_day + delay:
         add("sortie", ("date",), f"sortie du {french_date(exit_day)} non signalée au SPSLH",
-            "envoyez le signalement et notez « date_signalement_spslh »")
+            "envoyez le signalement et notez l'envoi dans envois.yaml (document « signalement-sortie »)")
     for index, change in enumerate(case.get("suivi").get("signalements", [])):
         day = parse(change.get("date_changement"))
-        if day and not change.get("date_signalement") and today > day + delay:
+        if day and f"signalement-changement-{index + 1}" not in sent and today > day + delay:
             add("suivi", ("signalements", index), f"changement du {french_date(day)} non signalé au SPSLH",
-                "signalez-le sans délai et notez « date_signalement »")
+                f"signalez-le sans délai et notez l'envoi dans envois.yaml (document "
+                f"« signalement-changement-{index + 1} »)")

@@ -1,0 +1,142 @@
+"""Sent documents are kept as sent: `cases/<id>/envoyes/`, versioned with the case.
+
+The SPSLH files what it receives; once a document is recorded as sent (envois.yaml),
+the first build afterwards keeps its PDF and DOCX in the case folder, next to a small
+record (`<document>--<date>.json`: the fingerprints of both files and the values the
+document showed). From then on:
+
+- a build that would draw the document differently leaves the sent version where it
+  is (and in out/), and says which values changed since it was sent;
+- a corrected version is sent on purpose: a new entry in envois.yaml, with a later
+  date, and the next build keeps that version too (the older one stays, as history);
+- a kept file deleted or edited by hand is an error of `astre check`, never silently
+  replaced (git restores it: `git checkout -- <file>`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from .errors import Problem
+from .measure import Sending
+
+FOLDER = "envoyes"
+MAX_SHOWN = 6  # changed values named in a message; the rest are counted
+
+
+@dataclass(frozen=True)
+class Kept:
+    """What a build writes for one document: the bytes, and a warning when they are the sent ones."""
+
+    docx: bytes
+    pdf: bytes
+    warning: str | None = None
+    archived: bool = False  # this build kept a new sending
+
+
+def stem(folder: Path, document: str, sending: Sending) -> Path:
+    """Return the path, without extension, of the kept copy of `document` sent on `sending.day`."""
+    return folder / FOLDER / f"{document}--{sending.day.isoformat()}"
+
+
+def keep(folder: Path, document: str, sent: list[Sending], docx: bytes, pdf: bytes, values: dict[str, Any]) -> Kept:
+    """Return what to write in out/ for `document`, keeping its sent version (see the module's docstring)."""
+    from .writer import write_atomic
+
+    if not sent:
+        return Kept(docx, pdf)
+    base = stem(folder, document, sent[-1])
+    record = base.with_suffix(".json")
+    if not record.exists() and not base.with_suffix(".pdf").exists():
+        (folder / FOLDER).mkdir(exist_ok=True)
+        write_atomic(base.with_suffix(".docx"), docx)
+        write_atomic(base.with_suffix(".pdf"), pdf)
+        write_atomic(record, _record(document, sent[-1], docx, pdf, values))
+        return Kept(docx, pdf, archived=True)
+    problem = integrity(base)
+    if problem is not None:
+        return Kept(docx, pdf, warning=problem)  # check reports it located; out/ shows the current one
+    old_docx, old_pdf = base.with_suffix(".docx").read_bytes(), base.with_suffix(".pdf").read_bytes()
+    if (old_docx, old_pdf) == (docx, pdf):
+        return Kept(docx, pdf)
+    shown_now = json.loads(json.dumps(values, ensure_ascii=False, default=str))
+    changed = changed_values(json.loads(record.read_text(encoding="utf-8"))["valeurs"], shown_now)
+    return Kept(old_docx, old_pdf, warning=_changed_message(document, sent[-1], changed))
+
+
+def _record(document: str, sending: Sending, docx: bytes, pdf: bytes, values: dict[str, Any]) -> bytes:
+    data = {"document": document, "envoi": sending.day.isoformat(), "destinataires": list(sending.recipients),
+            "docx_sha256": hashlib.sha256(docx).hexdigest(), "pdf_sha256": hashlib.sha256(pdf).hexdigest(),
+            "valeurs": values}
+    return (json.dumps(data, ensure_ascii=False, indent=1, sort_keys=True, default=str) + "\n").encode("utf-8")
+
+
+def integrity(base: Path) -> str | None:
+    """Return what is wrong with a kept copy (missing or edited file), or None."""
+    record = base.with_suffix(".json")
+    try:
+        data = json.loads(record.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return f"{record.name} manquant : la copie envoyée n'est plus vérifiable"
+    except (OSError, ValueError) as e:
+        return f"{record.name} illisible ({e})"
+    for ext in ("pdf", "docx"):
+        path = base.with_suffix(f".{ext}")
+        try:
+            digest = hashlib.sha256(path.read_bytes()).hexdigest()
+        except FileNotFoundError:
+            return f"{path.name} supprimé : c'est la copie de ce qui a été envoyé"
+        except OSError as e:
+            return f"{path.name} illisible ({e.strerror or e})"
+        if digest != data.get(f"{ext}_sha256"):
+            return f"{path.name} modifié depuis l'envoi : ce n'est plus la copie de ce qui a été envoyé"
+    return None
+
+
+def problems(folder: Path, sent: dict[str, list[Sending]], locate: Any) -> list[Problem]:
+    """Return an error for each kept copy deleted or edited by hand (astre check)."""
+    found = []
+    for document, sendings in sent.items():
+        for sending in sendings:
+            base = stem(folder, document, sending)
+            if not (base.with_suffix(".json").exists() or base.with_suffix(".pdf").exists()
+                    or base.with_suffix(".docx").exists()):
+                continue  # not built since it was recorded: the next build keeps it
+            problem = integrity(base)
+            if problem is not None:
+                path, line, column = locate(sending.file, sending.where)
+                found.append(Problem(path, line, column, f"{document} envoyé le {sending.day.strftime('%d/%m/%Y')} "
+                                     f": {problem}", f"restaurez-le depuis l'historique (git checkout -- "
+                                     f"{base.parent.name}/{base.name}.*) ; pour corriger un document, "
+                                     "envoyez une nouvelle version (nouvel envoi dans envois.yaml)", code="envoi"))
+    return found
+
+
+def changed_values(before: Any, after: Any, path: str = "") -> list[str]:
+    """Return the paths of the values that differ (« financement.aides[2].statut »)."""
+    if isinstance(before, dict) and isinstance(after, dict):
+        out = []
+        for key in sorted(set(before) | set(after)):
+            out += changed_values(before.get(key), after.get(key), f"{path}.{key}" if path else str(key))
+        return out
+    if isinstance(before, list) and isinstance(after, list) and len(before) == len(after):
+        out = []
+        for index, (b, a) in enumerate(zip(before, after, strict=True)):
+            out += changed_values(b, a, f"{path}[{index + 1}]")
+        return out
+    return [] if before == after else [path or "(document)"]
+
+
+def _changed_message(document: str, sending: Sending, changed: list[str]) -> str:
+    when = sending.day.strftime("%d/%m/%Y")
+    if not changed:
+        return (f"{document} : envoyé le {when}, gardé tel quel ; le modèle ou la mise en page a changé depuis "
+                "(les valeurs sont les mêmes)")
+    shown = ", ".join(changed[:MAX_SHOWN]) + (f" et {len(changed) - MAX_SHOWN} autre(s)"
+                                               if len(changed) > MAX_SHOWN else "")
+    return (f"{document} : envoyé le {when}, gardé tel quel ; données modifiées depuis : {shown} — pour envoyer "
+            "une version corrigée, ajoutez un nouvel envoi dans envois.yaml (correction: true)")

@@ -1,0 +1,116 @@
+"""The transmission record: which document was sent, when, to whom, and whether on time.
+
+The sendings come from envois.yaml (and the older per-document fields, see
+generator.measure.sendings); the delays from astre.yaml (generator.deadlines.send_due);
+the recipients from `programme.destinataires`. `astre check` reports what is wrong or
+late here, `astre status` what is still to send, and the annual report counts documents
+sent on time, late or not at all.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from .cases import Case
+from .config import Config
+from .deadlines import french_date, send_due
+from .errors import Problem, RenderError
+from .measure import Sending, recipients_of, sendings
+
+# Documents whose sending has a delay and is counted (the fiche saisine and diagnostic requests have none).
+COUNTED = ("contrat", "bilan-intermediaire", "bilan-final", "signalement-sortie", "signalement-changement")
+
+
+@dataclass(frozen=True)
+class Transmission:
+    """One document of a case, its date, the last day to send it, and its sendings."""
+
+    name: str  # as in out/<case>/: contrat, bilan-intermediaire-3-mois…
+    form: str
+    title: str
+    day: date
+    due: date | None
+    sent: list[Sending] = field(default_factory=list)
+
+    def state(self, today: date) -> str:
+        """Return « a_temps », « en_retard », « non_envoye » (due passed) or « a_envoyer »."""
+        if self.sent:
+            return "en_retard" if self.due is not None and self.sent[0].day > self.due else "a_temps"
+        return "non_envoye" if self.due is not None and today > self.due else "a_envoyer"
+
+
+def transmissions(case: Case, config: Config) -> list[Transmission]:
+    """Return every document the case's data defines (dated), with its sendings."""
+    from .forms import load_forms
+
+    sent = sendings(case, config.programme)
+    found = []
+    for form in load_forms(config):
+        view = case.restricted(form.files)
+        for name, item in form.documents(view):
+            try:
+                day = form.document_date(view, item)
+            except RenderError:
+                continue  # not dated yet: not a document yet
+            found.append(Transmission(name, form.id, form.title, day, send_due(name, view, item, config.programme),
+                                      sent.get(name, [])))
+    return found
+
+
+def problems(case: Case, config: Config, today: date) -> list[Problem]:
+    """Return the located problems of the case's sendings (unknown document, impossible date, late…)."""
+    out: list[Problem] = []
+
+    def add(sending: Sending, message: str, hint: str, severity: str = "avertissement") -> None:
+        path, line, column = case.locate(sending.file, sending.where)
+        out.append(Problem(path, line, column, message, hint, severity=severity, code="envoi"))
+
+    from .archive import problems as archive_problems
+
+    documents = {t.name: t for t in transmissions(case, config)}
+    _register(case, documents, out)
+    out += archive_problems(case.folder, sendings(case, config.programme), case.locate)
+    for document in documents.values():
+        for sending in document.sent:
+            if sending.day < document.day:
+                add(sending, f"{document.name} envoyé le {french_date(sending.day)}, avant sa date "
+                    f"({french_date(document.day)})", "corrigez la date d'envoi ou la date du document",
+                    severity="erreur")
+            missing = [r for r in recipients_of(document.name, config.programme) if r not in sending.recipients]
+            if missing and sending.file == "envois":
+                add(sending, f"{document.name} envoyé le {french_date(sending.day)} sans : {', '.join(missing)}",
+                    "le programme prévoit ces destinataires (programme.destinataires dans astre.yaml) : envoyez-le "
+                    "aussi, puis ajoutez-les à « destinataires »")
+        if document.form not in COUNTED or document.due is None:
+            continue
+        if document.sent and document.sent[0].day > document.due:
+            late = (document.sent[0].day - document.due).days
+            add(document.sent[0], f"{document.name} envoyé le {french_date(document.sent[0].day)}, {late} jour"
+                f"{'s' if late > 1 else ''} après la limite du {french_date(document.due)}",
+                "un envoi en retard est signalé dans l'état de financement ; expliquez-le au SPSLH si besoin")
+        elif not document.sent and today > document.due and document.form.startswith("bilan"):
+            path, line, column = case.locate("bilans", ("bilans",))
+            out.append(Problem(path, line, column, f"{document.name} rédigé mais non envoyé (limite : "
+                               f"{french_date(document.due)})", "envoyez-le puis notez l'envoi dans envois.yaml",
+                               code="envoi"))
+    return out
+
+
+def _register(case: Case, documents: dict[str, Transmission], out: list[Problem]) -> None:
+    """envois.yaml itself: each entry names a document of this case, once per day."""
+    seen: dict[tuple[str, Any], int] = {}
+    for index, entry in enumerate(case.get("envois").get("envois", [])):
+        name, day = entry.get("document"), entry.get("date")
+        if name not in documents:
+            path, line, column = case.locate("envois", ("envois", index, "document"))
+            known = ", ".join(sorted(documents)) or "aucun (le dossier n'a pas encore de document daté)"
+            out.append(Problem(path, line, column, f"document inconnu « {name} » pour ce dossier",
+                               f"documents du dossier : {known}", code="envoi"))
+        if (name, day) in seen:
+            path, line, column = case.locate("envois", ("envois", index))
+            out.append(Problem(path, line, column, f"deux envois de « {name} » le même jour ({day})",
+                               f"gardez un seul envoi (voir l'envoi n° {seen[(name, day)] + 1}) et réunissez "
+                               "ses destinataires", code="envoi"))
+        seen[(name, day)] = index
