@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from .cases import Case
 from .errors import Problem
 from .measure import Sending
 
@@ -43,19 +44,35 @@ def stem(folder: Path, document: str, sending: Sending) -> Path:
     return folder / FOLDER / f"{document}--{sending.day.isoformat()}"
 
 
-def keep(folder: Path, document: str, sent: list[Sending], docx: bytes, pdf: bytes, values: dict[str, Any]) -> Kept:
-    """Return what to write in out/ for `document`, keeping its sent version (see the module's docstring)."""
+def fingerprint(dated: Case) -> str:
+    """Return a digest of the case data a document shows (the case as of the document's date)."""
+    data = {name: dated.get(name) for name in sorted(dated.documents)}
+    return hashlib.sha256(json.dumps(data, ensure_ascii=False, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def keep(folder: Path, document: str, sent: list[Sending], docx: bytes, pdf: bytes, values: dict[str, Any],
+         data: str = "", known: frozenset[str] = frozenset()) -> Kept:
+    """Return what to write in out/ for `document`, keeping its sent version (see the module's docstring).
+
+    `data` is the fingerprint of the case data the document shows: `astre check` compares it
+    to tell, without drawing anything, that the data changed since the sending. `known`: the
+    files of envoyes/ the previous build saw; a copy among them that is gone was deleted by
+    hand, and is never made again from today's data.
+    """
     from .writer import write_atomic
 
     if not sent:
         return Kept(docx, pdf)
     base = stem(folder, document, sent[-1])
     record = base.with_suffix(".json")
+    if record.name in known and not record.exists():
+        return Kept(docx, pdf, warning=f"{document} : la copie envoyée le {sent[-1].day.strftime('%d/%m/%Y')} a "
+                    f"été supprimée ({FOLDER}/{record.name}) ; restaurez-la depuis l'historique (git checkout)")
     if not record.exists() and not base.with_suffix(".pdf").exists():
         (folder / FOLDER).mkdir(exist_ok=True)
         write_atomic(base.with_suffix(".docx"), docx)
         write_atomic(base.with_suffix(".pdf"), pdf)
-        write_atomic(record, _record(document, sent[-1], docx, pdf, values))
+        write_atomic(record, _record(document, sent[-1], docx, pdf, values, data))
         return Kept(docx, pdf, archived=True)
     problem = integrity(base)
     if problem is not None:
@@ -65,14 +82,23 @@ def keep(folder: Path, document: str, sent: list[Sending], docx: bytes, pdf: byt
         return Kept(docx, pdf)
     shown_now = json.loads(json.dumps(values, ensure_ascii=False, default=str))
     changed = changed_values(json.loads(record.read_text(encoding="utf-8"))["valeurs"], shown_now)
-    return Kept(old_docx, old_pdf, warning=_changed_message(document, sent[-1], changed))
+    return Kept(old_docx, old_pdf, warning=changed_message(document, sent[-1], changed))
 
 
-def _record(document: str, sending: Sending, docx: bytes, pdf: bytes, values: dict[str, Any]) -> bytes:
-    data = {"document": document, "envoi": sending.day.isoformat(), "destinataires": list(sending.recipients),
-            "docx_sha256": hashlib.sha256(docx).hexdigest(), "pdf_sha256": hashlib.sha256(pdf).hexdigest(),
-            "valeurs": values}
-    return (json.dumps(data, ensure_ascii=False, indent=1, sort_keys=True, default=str) + "\n").encode("utf-8")
+def record_of(folder: Path, document: str, sending: Sending) -> dict[str, Any] | None:
+    """Return the kept record of a sending (None when not kept yet or unreadable)."""
+    try:
+        data = json.loads(stem(folder, document, sending).with_suffix(".json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return data if isinstance(data, dict) else None
+
+
+def _record(document: str, sending: Sending, docx: bytes, pdf: bytes, values: dict[str, Any], data: str) -> bytes:
+    record = {"document": document, "envoi": sending.day.isoformat(), "destinataires": list(sending.recipients),
+              "docx_sha256": hashlib.sha256(docx).hexdigest(), "pdf_sha256": hashlib.sha256(pdf).hexdigest(),
+              "donnees_sha256": data, "valeurs": values}
+    return (json.dumps(record, ensure_ascii=False, indent=1, sort_keys=True, default=str) + "\n").encode("utf-8")
 
 
 def integrity(base: Path) -> str | None:
@@ -120,8 +146,9 @@ def changed_values(before: Any, after: Any, path: str = "") -> list[str]:
     """Return the paths of the values that differ (« financement.aides[2].statut »)."""
     if isinstance(before, dict) and isinstance(after, dict):
         out = []
-        for key in sorted(set(before) | set(after)):
-            out += changed_values(before.get(key), after.get(key), f"{path}.{key}" if path else str(key))
+        # A value the document did not show when it was sent (added by a newer astre) is not a change of data.
+        for key in sorted(before):
+            out += changed_values(before[key], after.get(key), f"{path}.{key}" if path else str(key))
         return out
     if isinstance(before, list) and isinstance(after, list) and len(before) == len(after):
         out = []
@@ -131,7 +158,8 @@ def changed_values(before: Any, after: Any, path: str = "") -> list[str]:
     return [] if before == after else [path or "(document)"]
 
 
-def _changed_message(document: str, sending: Sending, changed: list[str]) -> str:
+def changed_message(document: str, sending: Sending, changed: list[str]) -> str:
+    """Return the French warning for a sent document whose data or layout changed since."""
     when = sending.day.strftime("%d/%m/%Y")
     if not changed:
         return (f"{document} : envoyé le {when}, gardé tel quel ; le modèle ou la mise en page a changé depuis "

@@ -157,7 +157,7 @@ def build(config: Config, paths: list[Path] | None = None, *, forms: list[str] |
     form_hashes = {f.id: _hash_files(_form_inputs(f, config), "", manifest.get("forms", {}).get(f.id))
                    for f in selected}
     summary = BuildSummary()
-    todo: list[tuple[Path, list[str], dict[str, str]]] = []
+    todo: list[tuple[Path, list[str], dict[str, str], frozenset[str]]] = []
     new_cases: dict[str, Any] = dict(old_cases)
     for folder in find_case_folders(list(paths or []), config.cases_dir):
         case_id = folder.name
@@ -167,15 +167,18 @@ def build(config: Config, paths: list[Path] | None = None, *, forms: list[str] |
         keys = {f.id: _doc_key(shared["hash"], form_hashes[f.id]["hash"], *(files[n]["hash"] for n in f.files))
                 for f in selected}
         docs = record.get("docs", {})
+        # The sent copies (cases/<id>/envoyes/): one added or removed by hand is looked at again.
+        kept = _kept_listing(folder)
         stale = [fid for fid, key in keys.items()
-                 if force or docs.get(fid, {}).get("key") != key
+                 if force or docs.get(fid, {}).get("key") != key or kept != record.get("envoyes", [])
                  or not all(os.path.exists(output_dir / out) for out in docs[fid].get("outputs", []))]
         summary.up_to_date += sum(len(docs[fid].get("outputs", [])) // 2 for fid in keys if fid not in stale)
         if stale:
-            todo.append((folder, stale, keys))
+            todo.append((folder, stale, keys, frozenset(record.get("envoyes", []))))
             new_cases[case_id] = {"files": files, "docs": docs}
     for outcome, keys in _run(config, todo, today, jobs, progress):
         record = new_cases[outcome.case_id]
+        record["envoyes"] = _kept_listing(config.cases_dir / outcome.case_id)
         summary.built += [output_dir / rel for rel in outcome.built]
         summary.failed += outcome.failed
         summary.warnings += outcome.warnings
@@ -189,6 +192,14 @@ def build(config: Config, paths: list[Path] | None = None, *, forms: list[str] |
     return summary
 
 
+def _kept_listing(folder: Path) -> list[str]:
+    """Return the files of a case's sent copies (generator.archive), sorted; [] when none."""
+    try:
+        return sorted(os.listdir(folder / "envoyes"))
+    except OSError:
+        return []
+
+
 def _remove_stale(output_dir: Path, old: list[str], new: list[str]) -> None:
     """Delete outputs listed in the manifest that the case no longer produces (and only those)."""
     for rel in set(old) - set(new):
@@ -198,7 +209,8 @@ def _remove_stale(output_dir: Path, old: list[str], new: list[str]) -> None:
             continue
 
 
-def _run(config: Config, todo: list[tuple[Path, list[str], dict[str, str]]], today: date, jobs: int | None,
+def _run(config: Config, todo: list[tuple[Path, list[str], dict[str, str], frozenset[str]]], today: date,
+         jobs: int | None,
          progress: bool) -> Any:
     """Yield (outcome, keys) per case, in parallel when there are several cases and cores.
 
@@ -222,8 +234,8 @@ def _run(config: Config, todo: list[tuple[Path, list[str], dict[str, str]]], tod
 
     if jobs == 1:  # one case (the watcher's usual save): no pool, no process start-up
         _init_worker(config)
-        for folder, stale, keys in todo:
-            outcome = build_case(folder, stale, today)
+        for folder, stale, keys, known in todo:
+            outcome = build_case(folder, stale, today, known)
             tick(outcome.case_id)
             yield outcome, keys
         return
@@ -231,7 +243,7 @@ def _run(config: Config, todo: list[tuple[Path, list[str], dict[str, str]]], tod
 
     with ProcessPoolExecutor(max_workers=jobs, mp_context=_pool_context(), initializer=_init_worker,
                              initargs=(config,)) as pool:
-        futures = [(pool.submit(build_case, folder, stale, today), keys) for folder, stale, keys in todo]
+        futures = [(pool.submit(build_case, folder, stale, today, known), keys) for folder, stale, keys, known in todo]
         for future, keys in futures:
             outcome = future.result()
             tick(outcome.case_id)
@@ -268,8 +280,11 @@ def _init_worker(config: Config) -> None:
     _WORKER["config"] = config
 
 
-def build_case(folder: Path, form_ids: list[str], today: date) -> CaseOutcome:
-    """Load, check and render the given forms of one case; never raises on a case problem."""
+def build_case(folder: Path, form_ids: list[str], today: date, known: frozenset[str] = frozenset()) -> CaseOutcome:
+    """Load, check and render the given forms of one case; never raises on a case problem.
+
+    `known`: the sent copies the previous build saw (one of them missing now was deleted, not new).
+    """
     from .check import check_case
 
     config: Config = _WORKER["config"]
@@ -288,7 +303,7 @@ def build_case(folder: Path, form_ids: list[str], today: date) -> CaseOutcome:
         view = case.restricted(form.files)
         try:
             if _ready(view, form):
-                outcome.outputs[form.id] = _render_form(view, form, config, contexts, outcome)
+                outcome.outputs[form.id] = _render_form(view, form, config, contexts, outcome, known)
             else:
                 outcome.outputs[form.id] = []
         except AstreError as e:
@@ -303,9 +318,9 @@ def _ready(case: Any, form: Form) -> bool:
 
 
 def _render_form(case: Any, form: Form, config: Config, contexts: dict[tuple[tuple[str, ...], date], dict[str, Any]],
-                 outcome: CaseOutcome) -> list[str]:
-    from .archive import keep
-    from .measure import sendings
+                 outcome: CaseOutcome, known: frozenset[str] = frozenset()) -> list[str]:
+    from .archive import fingerprint, keep
+    from .measure import as_of, sendings
     from .render_docx import render_docx
     from .render_pdf import render_pdf
 
@@ -318,7 +333,7 @@ def _render_form(case: Any, form: Form, config: Config, contexts: dict[tuple[tup
         pdf = render_pdf(templates.html, templates.search, templates.stylesheet, templates.assets, values, when,
                          title, author)
         # A document already sent stays as sent (cases/<id>/envoyes/): out/ shows what the SPSLH has.
-        kept = keep(case.folder, name, sent.get(name, []), docx, pdf, values)
+        kept = keep(case.folder, name, sent.get(name, []), docx, pdf, values, fingerprint(as_of(case, when)), known)
         if kept.warning:
             outcome.warnings.append((case.id, kept.warning))
         for ext, data in (("docx", kept.docx), ("pdf", kept.pdf)):
@@ -375,10 +390,25 @@ def document_values(case: Any, form: Form, config: Config,
             builder = ITEM_BUILDERS.get(form.repeat["nom"])
             values[form.repeat["nom"]] = (builder(dated, config, item) if builder else
                                           {k: text(v) for k, v in item.items() if not k.startswith("_")})
-        values["document"] = {"titre": form.title, "date": _french(when)}
+        values["document"] = {"titre": form.title, "date": _french(when),
+                              "destinataires": recipients_text(dated, form.id, config)}
         title = f"{form.title} — {values['menage']['designation']}"
         documents.append((form.output + (f"-{suffix}" if suffix else ""), values, when, title))
     return documents
+
+
+def recipients_text(case: Any, form_id: str, config: Config) -> str:
+    """Return who receives this document, named (programme.destinataires; the SLISL of the case's MDS)."""
+    from .measure import recipients_of
+
+    mesure = case.get("mesure")
+    mds = (mesure.get("territoire") or {}).get("mds")
+    names = {"spslh": config.programme["service_destinataire"],
+             "slisl": f"SLISL de la MDS {mds}" if mds else "SLISL de la MDS du ménage",
+             "structure_origine": ((mesure.get("origine") or {}).get("structure")
+                                   or "structure à l'origine de la demande"),
+             "menage": case.get("menage").get("designation") or "le ménage"}
+    return ", ".join(names[r] for r in recipients_of(form_id, config.programme))
 
 
 def _french(when: date) -> str:

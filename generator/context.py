@@ -111,6 +111,8 @@ def case_context(case: Case, config: Config) -> dict[str, Any]:
         "financement": _financement(case.get("financement")),
         "contrat": _contrat(case.get("contrat")),
         "sortie": _sortie(case.get("sortie")),
+        "diagnostics": [{"type": label("diagnostic", d.get("type")), "date_demande": day(d.get("date_demande"))}
+                        for d in case.get("diagnostics").get("demandes", [])],
     }
 
 
@@ -159,6 +161,10 @@ def _mesure(m: dict[str, Any], programme: dict[str, Any]) -> dict[str, Any]:
                        "perimetre": label("perimetre", territoire.get("perimetre")),
                        "nom_perimetre": optional(territoire.get("nom_perimetre"))},
         "mar": optional(m.get("mon_accompagnateur_renov")),
+        "partenaires": [{"nom": text(p.get("nom")), "type": label("partenaire", p.get("type")),
+                         "role": optional(p.get("role"))} for p in m.get("partenaires", [])],
+        "projet": {"objectifs": [str(o) for o in (m.get("projet_intervention") or {}).get("objectifs", [])],
+                   "etapes": [str(e) for e in (m.get("projet_intervention") or {}).get("etapes", [])]},
     }
 
 
@@ -372,6 +378,9 @@ def review_context(case: Case, config: Config, review: dict[str, Any]) -> dict[s
         "motifs_echec": optional(review.get("motifs_echec")),
         "poursuite": MISSING if poursuite is None else (
             "poursuite de l'accompagnement" if poursuite else "arrêt de l'accompagnement"),
+        # The final review « indiquera la nécessité, ou non, de poursuivre » (after the measure).
+        "poursuite_necessaire": MISSING if poursuite is None else (
+            "oui, un accompagnement doit se poursuivre" if poursuite else "non, pas de poursuite nécessaire"),
         "satisfaction": label("satisfaction", review.get("satisfaction")),
         "satisfaction_commentaire": optional(review.get("satisfaction_commentaire")),
         "conclusion": text(review.get("conclusion")),
@@ -399,4 +408,11 @@ def diagnostic_context(config: Config, request: dict[str, Any]) -> dict[str, Any
     }
 
 
-ITEM_BUILDERS = {"bilan": review_context, "diagnostic": lambda case, config, item: diagnostic_context(config, item)}
+def change_context(case: Case, config: Config, change: dict[str, Any]) -> dict[str, Any]:
+    """Return the values of one change of situation (suivi.signalements)."""
+    return {"date_changement": day(change.get("date_changement")), "nature": label("signalement", change.get("nature")),
+            "description": text(change.get("description"))}
+
+
+ITEM_BUILDERS = {"bilan": review_context, "diagnostic": lambda case, config, item: diagnostic_context(config, item),
+                 "changement": change_context}

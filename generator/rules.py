@@ -69,6 +69,7 @@ _DONE_LISTS: list[tuple[str, str, tuple[str, ...]]] = [
     ("diagnostics", "demandes", ("date_demande", "date_decision")),
     ("financement", "aides", ("date_demande", "date_accord", "date_versement")),
     ("travaux", "postes", ("date_devis",)),
+    ("envois", "envois", ("date",)),
 ]
 
 
@@ -191,6 +192,14 @@ def _reviews(case: Case, programme: dict[str, Any], start: date, today: date, ad
     where = ("bilans", ("bilans",)) if case.get("bilans") else ("mesure", ("dates", "debut"))
     expected = {review_key(m) for m in programme["bilans_mois"]} | {"final"}
     for index, review in enumerate(case.get("bilans").get("bilans", [])):
+        if review.get("non_necessaire") and review.get("echeance") == "final":
+            add("bilans", ("bilans", index, "non_necessaire"), "le bilan final est toujours dû",
+                "retirez « non_necessaire » : seuls les bilans intermédiaires sont « si nécessaire »",
+                severity="erreur", code="bilan")
+        elif review.get("non_necessaire") and not review.get("motif_non_necessaire"):
+            add("bilans", ("bilans", index, "non_necessaire"), f"bilan « {review.get('echeance')} » noté non "
+                "nécessaire sans motif", "ajoutez « motif_non_necessaire » : le SPSLH doit savoir pourquoi",
+                code="bilan")
         if review.get("echeance") not in expected:
             months = ", ".join(map(str, programme["bilans_mois"]))
             add("bilans", ("bilans", index, "echeance"), f"bilan « {review.get('echeance')} » non prévu par le "

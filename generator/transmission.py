@@ -9,6 +9,7 @@ sent on time, late or not at all.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -72,6 +73,7 @@ def problems(case: Case, config: Config, today: date) -> list[Problem]:
     documents = {t.name: t for t in transmissions(case, config)}
     _register(case, documents, out)
     out += archive_problems(case.folder, sendings(case, config.programme), case.locate)
+    out += _changed_since_sent(case, config, documents)
     for document in documents.values():
         for sending in document.sent:
             if sending.day < document.day:
@@ -114,3 +116,34 @@ def _register(case: Case, documents: dict[str, Transmission], out: list[Problem]
                                f"gardez un seul envoi (voir l'envoi n° {seen[(name, day)] + 1}) et réunissez "
                                "ses destinataires", code="envoi"))
         seen[(name, day)] = index
+
+
+def _changed_since_sent(case: Case, config: Config, documents: dict[str, Transmission]) -> list[Problem]:
+    """Warn, located at the sending, when the data a sent document shows changed since it was sent."""
+    from .archive import changed_message, changed_values, fingerprint, record_of
+    from .build import document_values
+    from .forms import load_form
+    from .measure import as_of
+
+    out = []
+    for document in documents.values():
+        if not document.sent:
+            continue
+        sending = document.sent[-1]
+        record = record_of(case.folder, document.name, sending)
+        if record is None:
+            continue
+        form = load_form(document.form, config)
+        view = case.restricted(form.files)
+        if record.get("donnees_sha256") == fingerprint(as_of(view, document.day)):
+            continue  # nothing the document shows has changed: no need to draw it again
+        values = next((v for name, v, _, _ in document_values(view, form, config) if name == document.name), None)
+        if values is None:
+            continue
+        changed = changed_values(record.get("valeurs"), json.loads(json.dumps(values, ensure_ascii=False, default=str)))
+        if changed:
+            path, line, column = case.locate(sending.file, sending.where)
+            out.append(Problem(path, line, column, changed_message(document.name, sending, changed),
+                               "le document envoyé reste tel quel dans envoyes/ et dans out/", severity="avertissement",
+                               code="envoi"))
+    return out

@@ -122,6 +122,7 @@ class Builder:
         self.doc.add_paragraph("{{ document.titre }}", style="Title")
         self.p("{{ structure.ville_signature }}, le {{ document.date }} — référent·e : {{ mesure.referent }} — "
                "dossier {{ mesure.identifiant }}")
+        self.p("Destinataires : {{ document.destinataires }}.")
 
     def financing(self) -> None:
         self.h("Plan de financement")
@@ -227,9 +228,26 @@ def fiche_saisine() -> None:
             ["{{ poste.intitule }}", "{{ poste.type }}", "{{ poste.montant_prevu }}"],
             [["Total", "", "{{ travaux.total_prevu_saisine }}"]])
     b.if_p("travaux.relogement", "Pendant les travaux : {{ travaux.relogement }}")
-    b.tag("if contrat.objectifs")
     b.h("Objectifs de l'accompagnement", 2)
+    b.tag("if mesure.projet.objectifs")
+    b.bullets("o in mesure.projet.objectifs", "{{ o }}")
+    b.tag("elif contrat.objectifs")
     b.bullets("o in contrat.objectifs", "{{ o }}")
+    b.tag("else")
+    b.p("À définir avec le ménage lors du contrat.")
+    b.tag("endif")
+    b.tag("if mesure.projet.etapes")
+    b.h("Étapes prévues", 2)
+    b.bullets("e in mesure.projet.etapes", "{{ e }}")
+    b.tag("endif")
+    b.h("Partenaires", 2)
+    b.p("Opérateur technique (MAR) : {{ mesure.mar }}")
+    b.bullets("p in mesure.partenaires", "{{ p.nom }} : {{ p.type }}{% if p.role %} — {{ p.role }}{% endif %}")
+    b.h("Diagnostics demandés", 2)
+    b.tag("if diagnostics")
+    b.bullets("d in diagnostics", "Diagnostic {{ d.type }} demandé le {{ d.date_demande }}")
+    b.tag("else")
+    b.p("Aucun diagnostic demandé à cette date.")
     b.tag("endif")
     b.tag("if financement.present")
     b.financing()
@@ -278,7 +296,7 @@ def contrat() -> None:
 def bilan_intermediaire() -> None:
     b = Builder()
     b.letterhead()
-    b.p("Bilan à {{ bilan.echeance }} — destinataires : {{ programme.service }}, {{ mesure.origine.structure }}.")
+    b.p("Bilan à {{ bilan.echeance }}.")
     b.review()
     b.h("Conclusion")
     b.p("Décision : {{ bilan.poursuite }}.", bold=True)
@@ -290,7 +308,7 @@ def bilan_intermediaire() -> None:
 def bilan_final() -> None:
     b = Builder()
     b.letterhead()
-    b.p("Bilan de fin de mesure — destinataires : {{ programme.service }}, {{ mesure.origine.structure }}.")
+    b.p("Bilan de fin de mesure.")
     b.review()
     b.h("Travaux prévus et réalisés")
     b.table(["Poste", "Prévu à la saisine", "Statut", "Prévu", "Réalisé"], "poste in travaux.postes",
@@ -312,6 +330,7 @@ def bilan_final() -> None:
     b.fields([("Date", "{{ sortie.date }}"), ("Type", "{{ sortie.type }}"), ("Motif", "{{ sortie.motif }}")])
     b.p("{{ sortie.explication }}")
     b.h("Conclusion")
+    b.p("Nécessité de poursuivre l'accompagnement : {{ bilan.poursuite_necessaire }}.", bold=True)
     b.p("{{ bilan.conclusion }}")
     b.save("bilan-final.docx")
 
@@ -346,7 +365,19 @@ def signalement_sortie() -> None:
     b.save("signalement-sortie.docx")
 
 
+def signalement_changement() -> None:
+    b = Builder()
+    b.letterhead()
+    b.fields([("Ménage", "{{ menage.designation }}, {{ menage.adresse }}"),
+              ("Début de la mesure", "{{ mesure.dates.debut }}"),
+              ("Date du changement", "{{ changement.date_changement }}"), ("Nature", "{{ changement.nature }}")])
+    b.h("Le changement et ses conséquences")
+    b.p("{{ changement.description }}")
+    b.save("signalement-changement.docx")
+
+
 if __name__ == "__main__":
-    for make in (fiche_saisine, contrat, bilan_intermediaire, bilan_final, demande_diagnostic, signalement_sortie):
+    for make in (fiche_saisine, contrat, bilan_intermediaire, bilan_final, demande_diagnostic, signalement_sortie,
+                 signalement_changement):
         make()
     print(f"Modèles écrits dans {HERE}")
