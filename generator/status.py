@@ -13,6 +13,7 @@ import json
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 from .cases import find_case_folders
 from .check import check_case
@@ -23,13 +24,30 @@ from .rules import french_date
 INVALID_ACTION = "dossier invalide : lancez « astre check »"
 
 
+# Sendings shown in the « envoyés » list: those of the last days.
+SENT_SHOWN_DAYS = 30
+
+
+@dataclass(frozen=True)
+class SentItem:
+    """One document sent recently, with whether it was on time."""
+
+    day: date
+    case_id: str
+    referent: str
+    document: str
+    recipients: str
+    late: bool
+
+
 @dataclass
 class StatusResult:
-    """Every pending item of the valid cases, and the ids of the invalid ones."""
+    """Every pending item of the valid cases, what was sent lately, and the ids of the invalid ones."""
 
     today: date
     items: list[DueItem] = field(default_factory=list)
     invalid: list[tuple[str, str]] = field(default_factory=list)  # (case id, référent)
+    sent: list[SentItem] = field(default_factory=list)
 
     @property
     def shown(self) -> list[DueItem]:
@@ -46,8 +64,25 @@ def collect(config: Config, paths: list[Path], today: date) -> StatusResult:
             result.invalid.append((case.id, str(case.get("mesure").get("referent", ""))))
             continue
         result.items.extend(due_items(case, config.programme, today))
+        result.sent.extend(_sent(case, config, today))
     result.items.sort(key=lambda i: (i.due, i.case_id, i.key))
+    result.sent.sort(key=lambda s: (s.day, s.case_id, s.document), reverse=True)
     return result
+
+
+def _sent(case: Any, config: Config, today: date) -> list[SentItem]:
+    from .deadlines import RECIPIENTS
+    from .transmission import transmissions
+
+    referent = str(case.get("mesure").get("referent", ""))
+    found = []
+    for document in transmissions(case, config):
+        for number, sending in enumerate(document.sent):
+            if 0 <= (today - sending.day).days <= SENT_SHOWN_DAYS:
+                late = number == 0 and document.due is not None and sending.day > document.due
+                found.append(SentItem(sending.day, case.id, referent, document.name,
+                                      ", ".join(RECIPIENTS.get(r, r) for r in sending.recipients), late))
+    return found
 
 
 def state(item: DueItem, today: date) -> str:
@@ -75,12 +110,15 @@ def format_text(result: StatusResult) -> str:
                f"dont {late} en retard")
     if result.invalid:
         summary += f" ; {len(result.invalid)} dossier(s) invalide(s)"
+    sent = [f"  {french_date(s.day)}  {s.case_id}  {s.document} → {s.recipients}"
+            + ("  (en retard)" if s.late else "") for s in result.sent]
+    sent_block = ["", f"Envoyés ces {SENT_SHOWN_DAYS} derniers jours :", *sent] if sent else []
     if not rows:
-        return summary + " — rien à faire."
+        return "\n".join([summary + " — rien à faire.", *sent_block])
     widths = [max(len(r[k]) for r in (header, *rows)) for k in range(len(header))]
     lines = ["  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip() for row in (header, *rows)]
     lines.insert(1, "  ".join("-" * w for w in widths))
-    return "\n".join([*lines, "", summary])
+    return "\n".join([*lines, "", summary, *sent_block])
 
 
 def format_json(result: StatusResult) -> str:
@@ -91,6 +129,8 @@ def format_json(result: StatusResult) -> str:
                        "action": i.action, "detail": i.detail or None, "jours": (i.due - result.today).days,
                        "etat": state(i, result.today)} for i in result.shown],
         "dossiers_invalides": [case_id for case_id, _ in result.invalid],
+        "envoyes": [{"dossier": s.case_id, "referent": s.referent, "document": s.document, "date": s.day.isoformat(),
+                     "destinataires": s.recipients, "en_retard": s.late} for s in result.sent],
     }, ensure_ascii=False, indent=2)
 
 
