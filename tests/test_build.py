@@ -31,14 +31,14 @@ def lefebvre(project: Path) -> Path:
 
 def test_second_build_does_nothing_and_imports_no_renderer(lefebvre: Path) -> None:
     first = build(load_config(lefebvre / "astre.yaml"), today=TODAY, jobs=1)
-    assert first.failed == [] and len(first.built) == 6
+    assert first.failed == [] and len(first.built) == 8  # fiche, contrat, bilan 3 mois, signalement de changement
     code = ("import sys; from datetime import date; from generator.build import build; "
             "from generator.config import load_config; "
             f"s = build(load_config(__import__('pathlib').Path({str(lefebvre / 'astre.yaml')!r})), "
             "today=date(2026, 11, 22)); "
             "print(len(s.built), s.up_to_date, 'weasyprint' in sys.modules or 'docxtpl' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT).stdout
-    assert out.split() == ["0", "3", "False"]
+    assert out.split() == ["0", "4", "False"]
 
 
 def test_only_changed_documents_are_rebuilt(lefebvre: Path) -> None:
@@ -65,7 +65,7 @@ def test_declared_files_cover_everything_documents_show(project: Path, monkeypat
 
     config = load_config(project / "astre.yaml")
     restricted = build(config, today=TODAY, jobs=1)
-    assert restricted.failed == [] and len(restricted.built) == 32
+    assert restricted.failed == [] and len(restricted.built) == 40
     first = {p.relative_to(project / "out"): p.read_bytes() for p in restricted.built}
     monkeypatch.setattr(Case, "restricted", lambda self, names: self)
     whole = build(config, today=TODAY, jobs=1, force=True)
@@ -102,14 +102,15 @@ def test_missing_template_field_is_a_french_error_naming_it(lefebvre: Path) -> N
 
 def test_missing_logo_is_omitted(lefebvre: Path) -> None:
     summary = build(load_config(lefebvre / "astre.yaml"), today=TODAY, jobs=1)  # no templates/assets/logo.png here
-    assert summary.failed == [] and len(summary.built) == 6
+    assert summary.failed == [] and len(summary.built) == 8
 
 
 def test_outputs_stay_in_output_folder_and_no_temporary_file_remains(lefebvre: Path) -> None:
     build(load_config(lefebvre / "astre.yaml"), today=TODAY, jobs=1)
     files = {p.relative_to(lefebvre) for p in lefebvre.rglob("*") if p.is_file() and "cases" not in p.parts}
     assert files - {Path("astre.yaml"), Path(".astre-salt")} == {Path("out") / MANIFEST_NAME} | {
-        Path("out/lefebvre-2026") / f"{n}.{e}" for n in ("fiche-saisine", "contrat", "bilan-intermediaire-3-mois")
+        Path("out/lefebvre-2026") / f"{n}.{e}" for n in ("fiche-saisine", "contrat", "bilan-intermediaire-3-mois",
+                                                           "signalement-changement-1")
         for e in ("docx", "pdf")}
 
 
@@ -117,6 +118,7 @@ def test_review_removed_removes_its_documents(lefebvre: Path) -> None:
     config = load_config(lefebvre / "astre.yaml")
     build(config, today=TODAY, jobs=1)
     (lefebvre / "cases" / "lefebvre-2026" / "bilans.yaml").write_text("bilans: []\n", encoding="utf-8")
+    (lefebvre / "cases" / "lefebvre-2026" / "envois.yaml").write_text("envois: []\n", encoding="utf-8")
     build(config, today=TODAY, jobs=1)
     assert not (lefebvre / "out" / "lefebvre-2026" / "bilan-intermediaire-3-mois.pdf").exists()
     assert (lefebvre / "out" / "lefebvre-2026" / "contrat.pdf").exists()
@@ -191,11 +193,11 @@ def test_changed_asset_rebuilds_every_document(lefebvre: Path) -> None:
     config_file = lefebvre / "astre.yaml"
     config_file.write_text(config_file.read_text(encoding="utf-8") + "templates_dir: modeles\n", encoding="utf-8")
     config = load_config(config_file)
-    assert len(build(config, today=TODAY, jobs=1).built) == 6
+    assert len(build(config, today=TODAY, jobs=1).built) == 8
     font.write_bytes(b"\x00\x01\x00\x00 v2")
-    assert len(build(config, today=TODAY, jobs=1).built) == 6
+    assert len(build(config, today=TODAY, jobs=1).built) == 8
     (font.parent / "Autre.ttf").write_bytes(b"\x00\x01\x00\x00")  # a new asset, too
-    assert len(build(config, today=TODAY, jobs=1).built) == 6
+    assert len(build(config, today=TODAY, jobs=1).built) == 8
     (font.parent / ".Police.ttf.swp").write_bytes(b"vim")  # an editor's hidden file: nothing
     assert build(config, today=TODAY, jobs=1).built == []
 
@@ -208,4 +210,4 @@ def test_config_is_an_input_through_its_values(lefebvre: Path) -> None:
     config_file.write_text(text + "# une remarque\n", encoding="utf-8")
     assert build(load_config(config_file), today=TODAY, jobs=1).built == []
     config_file.write_text(text.replace("Association Habitat Solidaire", "Association Renommée"), encoding="utf-8")
-    assert len(build(load_config(config_file), today=TODAY, jobs=1).built) == 6
+    assert len(build(load_config(config_file), today=TODAY, jobs=1).built) == 8

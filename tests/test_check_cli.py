@@ -58,7 +58,8 @@ def test_json_report(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     assert code == 1
     report = json.loads(output)
     assert set(report) == {"dossiers", "erreurs", "avertissements", "problemes"}
-    assert (report["dossiers"], report["erreurs"], report["avertissements"]) == (3, 1, 1)
+    # The warnings: no 2026 barème (lefebvre), the contract sent late (caron).
+    assert (report["dossiers"], report["erreurs"], report["avertissements"]) == (3, 1, 2)
     error = next(p for p in report["problemes"] if p["gravite"] == "erreur")
     assert error == {"fichier": "cases/lefebvre-2026/financement.yaml", "ligne": 2, "colonne": 13,
                      "gravite": "erreur", "code": "financement", "message": error["message"],

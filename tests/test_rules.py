@@ -118,8 +118,9 @@ def test_exit_not_reported(project: Path) -> None:
 def test_contract_not_sent_in_time(project: Path) -> None:
     contrat = project / "cases/lefebvre-2026/contrat.yaml"
     edit(contrat, 'date_envoi_spslh: "2026-09-05"', 'date_envoi_spslh: "2026-09-20"')
-    # Sent late is history, not something to fix: no permanent warning (it would block --strict forever).
-    assert not [p for p in problems(project, "lefebvre-2026") if "contrat" in p]
+    # Sent late: said, with the days counted (the funding balance depends on sendings in time).
+    assert ("contrat.yaml:18:19: avertissement : contrat envoyé le 20/09/2026, 5 jours après la limite du "
+            "15/09/2026") in only(problems(project, "lefebvre-2026"), "contrat")
     edit(contrat, 'date_envoi_spslh: "2026-09-20"\n', "")
     assert "avertissement : contrat non envoyé au SPSLH (à envoyer au plus tard le 15/09/2026)" in only(
         problems(project, "lefebvre-2026"), "contrat non envoyé")
@@ -184,6 +185,7 @@ def test_review_months_come_from_the_programme(project: Path) -> None:
     lines = problems(project, "lefebvre-2026")
     assert "bilan « 3_mois » non prévu par le programme (bilans à 4, 8 mois et final)" in only(lines, "non prévu")
     edit(project / "cases/lefebvre-2026/bilans.yaml", "echeance: 3_mois", "echeance: 4_mois")
+    edit(project / "cases/lefebvre-2026/envois.yaml", "bilan-intermediaire-3-mois", "bilan-intermediaire-4-mois")
     assert not [line for line in problems(project, "lefebvre-2026") if "bilan" in line]
     for other in ("dumont-2025", "caron-2026"):
         shutil.rmtree(project / "cases" / other)

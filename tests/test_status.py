@@ -32,6 +32,7 @@ def edit(path: Path, old: str, new: str) -> None:
 
 def test_status_golden_on_example_cases(project: Path) -> None:
     output = run(project, "status", "--date", "2026-11-22")
+    # The due items, then what was sent in the last 30 days (the 3-month review, the exit, the final review).
     assert output == (GOLDEN / "status-2026-11-22.txt").read_text(encoding="utf-8")
 
 
@@ -41,6 +42,7 @@ def test_status_lists_every_kind_of_due_item(project: Path) -> None:
     edit(lefebvre / "contrat.yaml", 'date_envoi_spslh: "2026-09-05"\n', "")
     edit(lefebvre / "suivi.yaml", '    date_signalement: "2026-10-07"\n', "")
     edit(lefebvre / "bilans.yaml", '    date_envoi_spslh: "2026-11-16"\n', "")
+    (lefebvre / "envois.yaml").write_text("envois: []\n", encoding="utf-8")
     (lefebvre / "diagnostics.yaml").write_text(
         "demandes:\n  - {type: simple, date_demande: \"2026-10-01\", justification: x, decision: en_attente}\n",
         encoding="utf-8")
@@ -50,7 +52,7 @@ def test_status_lists_every_kind_of_due_item(project: Path) -> None:
     assert ["15/09/2026", "lefebvre-2026", "Claire Martin", "Envoyer le contrat signé au SPSLH",
             "en retard de 68 j"] in rows
     assert "Signaler au SPSLH le changement du 03/10/2026 (projet de travaux)" in output
-    assert "Envoyer le bilan à 3 mois au SPSLH" in output
+    assert "Envoyer le bilan à 3 mois (SPSLH, SLISL, structure d'origine)" in output
     assert "Diagnostic simple demandé le 01/10/2026 sans réponse : relancer" in output
     # A closed case still shows its exit not yet reported.
     assert ["06/11/2026", "dumont-2025", "Karim Benali", "Signaler au SPSLH la sortie du 30/10/2026",

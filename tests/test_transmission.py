@@ -1,0 +1,168 @@
+"""The transmission record: sendings, lateness, recipients, and sent documents kept as sent."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from generator.build import build
+from generator.check import check_case
+from generator.config import load_config
+from generator.status import collect, format_text
+
+TODAY = date(2026, 11, 22)
+
+
+def edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert old in text, f"{old!r} absent de {path}"
+    path.write_text(text.replace(old, new), encoding="utf-8")
+
+
+def problems(project: Path, case_id: str, today: date = TODAY) -> list[str]:
+    config = load_config(project / "astre.yaml")
+    return [p.format().replace(str(project) + "/", "") for p in
+            check_case(project / "cases" / case_id, config, today).problems]
+
+
+def only(project: Path, case_id: str) -> Path:
+    """Keep one example case (builds stay short)."""
+    for other in (project / "cases").iterdir():
+        if other.is_dir() and other.name != case_id:
+            shutil.rmtree(other)
+    shutil.rmtree(project / "cases" / case_id / "envoyes", ignore_errors=True)
+    return project / "cases" / case_id
+
+
+def pdf_text(path: Path) -> str:
+    return subprocess.run(["pdftotext", "-layout", str(path), "-"], check=True, capture_output=True,
+                          text=True).stdout
+
+
+def test_a_contract_sent_late_is_said_with_the_days_counted(project: Path) -> None:
+    # caron-2026 starts on 12/01/2026: contract due one month later, 12/02/2026; sent on 27/03/2026.
+    lines = problems(project, "caron-2026")
+    assert ("cases/caron-2026/contrat.yaml:14:19: avertissement : contrat envoyé le 27/03/2026, 43 jours après la "
+            "limite du 12/02/2026") in "\n".join(lines)
+
+
+def test_a_review_written_but_never_sent(project: Path) -> None:
+    case = project / "cases" / "lefebvre-2026"
+    edit(case / "bilans.yaml", '    date_envoi_spslh: "2026-11-16"\n', "")
+    (case / "envois.yaml").write_text("envois:\n  - document: fiche-saisine\n    date: \"2026-07-02\"\n"
+                                      "    destinataires: [spslh]\n", encoding="utf-8")
+    # 3-month review due on 15/11/2026, plus the 15 days of delai_bilan_jours: 30/11/2026.
+    assert not [line for line in problems(project, "lefebvre-2026") if "non envoyé" in line]
+    lines = problems(project, "lefebvre-2026", date(2026, 12, 1))
+    assert any("bilan-intermediaire-3-mois rédigé mais non envoyé (limite : 30/11/2026)" in line for line in lines)
+
+
+def test_bad_sendings_are_located(project: Path) -> None:
+    case = project / "cases" / "lefebvre-2026"
+    (case / "envois.yaml").write_text(
+        "envois:\n"
+        "  - document: fiche-saisine\n    date: \"2026-06-01\"\n    destinataires: [spslh]\n"  # before its date
+        "  - document: bilan-intermediaire-6-mois\n    date: \"2026-11-20\"\n    destinataires: [spslh]\n"
+        "  - document: contrat\n    date: \"2026-09-05\"\n    destinataires: [spslh, prefecture]\n"
+        "  - document: fiche-saisine\n    date: \"2026-06-01\"\n    destinataires: [spslh]\n"
+        "  - document: fiche-saisine\n    date: \"2026-07-03\"\n    destinataires: [slisl]\n",
+        encoding="utf-8")
+    text = "\n".join(problems(project, "lefebvre-2026"))
+    assert "envois.yaml:10:28: erreur : envois[3].destinataires[2] : valeur « prefecture » non prévue" in text
+    (case / "envois.yaml").write_text((case / "envois.yaml").read_text(encoding="utf-8").replace(
+        "[spslh, prefecture]", "[spslh]"), encoding="utf-8")
+    text = "\n".join(problems(project, "lefebvre-2026"))
+    assert "envois.yaml:5:15: erreur : document inconnu « bilan-intermediaire-6-mois » pour ce dossier" in text
+    assert "documents du dossier : bilan-intermediaire-3-mois, contrat, fiche-saisine, signalement-changement-1" in text
+    assert "envois.yaml:11:5: erreur : deux envois de « fiche-saisine » le même jour (2026-06-01)" in text
+    assert "envois.yaml:2:5: erreur : fiche-saisine envoyé le 01/06/2026, avant sa date (02/07/2026)" in text
+    # The fiche saisine goes to the SPSLH (programme.destinataires).
+    assert "envois.yaml:14:5: avertissement : fiche-saisine envoyé le 03/07/2026 sans : spslh" in text
+
+
+def test_review_not_needed_has_its_reason_and_no_document(project: Path) -> None:
+    case = project / "cases" / "dumont-2025"
+    edit(case / "bilans.yaml", "  - echeance: 6_mois\n", "  - echeance: 6_mois\n    non_necessaire: true\n")
+    assert any("bilans.yaml:" in line and "bilan « 6_mois » noté non nécessaire sans motif" in line
+               for line in problems(project, "dumont-2025"))
+    edit(case / "bilans.yaml", "    non_necessaire: true\n",
+         "    non_necessaire: true\n    motif_non_necessaire: Bilan fait avec le comité du 12 mai.\n")
+    assert not [line for line in problems(project, "dumont-2025") if "6_mois" in line or "6-mois" in line]
+    from generator.forms import load_form
+
+    config = load_config(project / "astre.yaml")
+    names = [name for name, _ in load_form("bilan-intermediaire", config).documents(
+        check_case(case, config, TODAY))]
+    assert names == ["bilan-intermediaire-3-mois", "bilan-intermediaire-9-mois"]
+
+
+def test_sent_document_is_kept_as_sent_and_a_correction_is_a_new_sending(project: Path) -> None:
+    case = only(project, "lefebvre-2026")
+    config = load_config(project / "astre.yaml")
+    first = build(config, forms=["contrat"], jobs=1, today=TODAY)
+    assert first.ok and not first.warnings
+    kept = case / "envoyes" / "contrat--2026-09-05.pdf"
+    out = project / "out" / "lefebvre-2026" / "contrat.pdf"
+    assert kept.read_bytes() == out.read_bytes()
+    sent = kept.read_bytes()
+    # A fact the contract shows is changed after it was sent: the sent contract stays, the change is said.
+    edit(case / "contrat.yaml", "sortir la maison de l'étiquette G.", "sortir la maison de l'étiquette G (fioul et bois).")
+    second = build(load_config(project / "astre.yaml"), forms=["contrat"], jobs=1, today=TODAY)
+    assert second.ok and kept.read_bytes() == sent and out.read_bytes() == sent
+    assert len(second.warnings) == 1 and "contrat : envoyé le 05/09/2026, gardé tel quel" in second.warnings[0][1]
+    assert "contrat.objectifs[1]" in second.warnings[0][1]
+    assert any("contrat.yaml:18:19: avertissement : contrat : envoyé le 05/09/2026, gardé tel quel ; données "
+               "modifiées depuis : contrat.objectifs[1]" in line for line in problems(project, "lefebvre-2026"))
+    # The corrected version is sent on purpose: a new sending, kept too; the first one stays.
+    (case / "envois.yaml").write_text((case / "envois.yaml").read_text(encoding="utf-8") + (
+        "  - document: contrat\n    date: \"2026-11-20\"\n    destinataires: [spslh]\n    correction: true\n"
+        "    note: Objectifs complétés (chauffage au bois).\n"), encoding="utf-8")
+    third = build(load_config(project / "astre.yaml"), forms=["contrat"], jobs=1, today=TODAY)
+    assert third.ok and not third.warnings
+    assert (case / "envoyes" / "contrat--2026-11-20.pdf").read_bytes() == out.read_bytes() != sent
+    assert kept.read_bytes() == sent
+    assert "(fioul et bois)" in " ".join(pdf_text(out).split())
+
+
+def test_a_kept_copy_edited_or_deleted_by_hand(project: Path) -> None:
+    case = only(project, "lefebvre-2026")
+    config = load_config(project / "astre.yaml")
+    assert build(config, forms=["contrat"], jobs=1, today=TODAY).ok
+    kept = case / "envoyes" / "contrat--2026-09-05.pdf"
+    kept.write_bytes(kept.read_bytes() + b"%retouche\n")
+    lines = problems(project, "lefebvre-2026")
+    assert any("contrat.yaml:18:19: erreur : contrat envoyé le 05/09/2026 : contrat--2026-09-05.pdf modifié depuis "
+               "l'envoi" in line and "git checkout" in line for line in lines)
+    for path in (case / "envoyes").glob("contrat--2026-09-05.*"):
+        path.unlink()
+    summary = build(load_config(project / "astre.yaml"), forms=["contrat"], jobs=1, today=TODAY)
+    assert any("la copie envoyée le 05/09/2026 a été supprimée" in why for _, why in summary.warnings)
+    assert not kept.exists()  # never made again from today's data
+
+
+def test_documents_name_their_recipients_and_status_lists_sendings(project: Path) -> None:
+    only(project, "lefebvre-2026")
+    config = load_config(project / "astre.yaml")
+    assert build(config, jobs=1, today=TODAY).ok
+    text = " ".join(pdf_text(project / "out" / "lefebvre-2026" / "bilan-intermediaire-3-mois.pdf").split())
+    assert ("Destinataires : SPSLH (Service des Politiques Sociales du Logement et de l'Habitat), SLISL de la MDS "
+            "Montreuillois-Ternois, MDS du Montreuillois-Ternois — SLISL de Saint-Pol-sur-Ternoise") in text
+    change = " ".join(pdf_text(project / "out" / "lefebvre-2026" / "signalement-changement-1.pdf").split())
+    assert "Signalement de changement de situation" in change and "Ajout d'une douche de plain-pied" in change
+    status = format_text(collect(config, [], TODAY))
+    assert "16/11/2026  lefebvre-2026  bilan-intermediaire-3-mois → SPSLH, SLISL, structure d'origine" in status
+
+
+@pytest.mark.parametrize("poursuite", ["true", "false"])
+def test_final_review_prints_the_decision_to_continue(project: Path, poursuite: str) -> None:
+    case = only(project, "dumont-2025")
+    edit(case / "bilans.yaml", "    poursuite: false\n    satisfaction", f"    poursuite: {poursuite}\n    satisfaction")
+    assert build(load_config(project / "astre.yaml"), forms=["bilan-final"], jobs=1, today=TODAY).ok
+    text = " ".join(pdf_text(project / "out" / "dumont-2025" / "bilan-final.pdf").split())
+    expected = ("oui, un accompagnement doit se poursuivre" if poursuite == "true"
+                else "non, pas de poursuite nécessaire")
+    assert f"Nécessité de poursuivre l'accompagnement : {expected}." in text
