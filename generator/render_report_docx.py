@@ -73,6 +73,9 @@ def report_docx(context: dict[str, Any], when: date) -> bytes:
         doc.add_paragraph(note)
         if ind["chiffres"]:
             _grid(doc, None, [[label, value] for label, value in ind["chiffres"]])
+        if ind["a_part"]:
+            doc.add_paragraph(f"{ind['a_part']['titre']}. {ind['a_part']['note']}")
+            _grid(doc, None, [[label, value] for label, value in ind["a_part"]["chiffres"]])
         if ind["financeurs"]:
             _grid(doc, ["Type de financeur", "Aides", "Total hors refusées", "dont accordées ou versées",
                         "dont en cours", "Refusées"],

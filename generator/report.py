@@ -179,6 +179,28 @@ def _figures(ind: Indicator) -> list[tuple[str, str]]:
     return out
 
 
+def _works_under_way(ind: Indicator) -> dict[str, Any] | None:
+    """Indicator 9's works started but not finished: apart, with their own provisional figure."""
+    from .context import money, percent
+
+    under_way = ind.figures.get("en_cours")
+    if ind.number != 9 or not under_way or not under_way["dossiers"]:
+        return None
+    n = under_way["dossiers"]
+    rows = [("Dossiers dont les travaux sont commencés mais pas terminés", str(n)),
+            ("Taux provisoire (réalisé à ce jour / prévu à la saisine, montants cumulés)",
+             percent(under_way["taux_global"])),
+            ("Montant des postes prévus à la saisine", money(under_way["montant_prevu"])),
+            ("Montant des postes réalisés à ce jour", money(under_way["montant_realise"]))]
+    if under_way["non_renseigne"]:
+        rows.append(("Dont montant prévu ou réalisé non renseigné (dossiers)", str(under_way["non_renseigne"])))
+    subject = "Ce dossier n'est pas compté" if n == 1 else "Ces dossiers ne sont pas comptés"
+    return {"titre": "Travaux en cours, à part",
+            "note": f"{subject} dans le taux de variation ci-dessus : une partie des postes reste à faire, "
+                    "le taux provisoire ne mesure que ce qui est déjà réalisé.",
+            "chiffres": rows}
+
+
 def _funders(ind: Indicator) -> list[dict[str, str]]:
     from .context import money
 
@@ -233,6 +255,7 @@ def report_context(config: Config, inputs: Inputs, period: Period, today: date, 
             "numero": ind.number, "titre": ind.title, "population": ind.population, "couverts": ind.covered,
             "non_renseigne": ind.missing, "non_renseigne_quoi": ind.missing_what, "chiffres": _figures(ind),
             "financeurs": _funders(ind) if ind.number == 10 else [],
+            "a_part": _works_under_way(ind),
             "tableaux": [_table(t) for t in ind.tables]} for ind in inds],
         "qualitatif": _sentences(qualitative(inputs.facts, period)),
     })

@@ -259,3 +259,40 @@ def test_funders_table_keeps_its_labels_readable(project: Path) -> None:
     # A squeezed first column broke the type into one letter a line.
     for line in ("caisse de retraite 2 7 000,00 €", "fondation 0 0,00 € 0,00 € 0,00 € 1 500,00 €"):
         assert line in pdf, line
+
+
+def test_indicator_9_counts_finished_works_only(project: Path) -> None:
+    import csv
+    import io
+
+    from docx import Document
+
+    # Lefebvre: one poste of four done (the attic, 4 200 € planned, 4 030 € invoiced), the others still to do.
+    edit(project / "cases" / "lefebvre-2026" / "travaux.yaml", "    montant_prevu: 4200\n    statut: devis_recu\n",
+         "    montant_prevu: 4200\n    statut: realise\n    montant_realise: 4030\n")
+    ind = by_number(project_facts(project))[9]
+    # The rate stays dumont's, the only finished works: (42 000 − 34 400) / 34 400 = +22,09 %, not
+    # (42 000 + 4 030 − 34 400 − 28 500) / 62 900 = −30,0 % with lefebvre's works under way.
+    assert ind.covered == 1 and round(ind.figures["taux_global"] * 100, 2) == 22.09
+    assert (ind.figures["montant_prevu"], ind.figures["montant_realise"]) == (34400, 42000)
+    # Lefebvre apart: planned at the request 4 200 + 14 500 + 9 800 = 28 500 (the shower was added later);
+    # done so far 4 030: (4 030 − 28 500) / 28 500 = −85,86 %.
+    under_way = ind.figures["en_cours"]
+    assert (under_way["dossiers"], under_way["montant_prevu"], under_way["montant_realise"]) == (1, 28500, 4030)
+    assert round(under_way["taux_global"] * 100, 2) == -85.86
+    run(project, "report", "--year", "2026", "--date", "2026-11-22")
+    pdf = " ".join(pdf_text(project / "out" / "rapport-activite-2026.pdf").split())
+    assert "Calculé sur : mesures actives dont les travaux sont terminés (1)." in pdf
+    assert "Taux de variation global (montants cumulés) +22,1 %" in pdf
+    assert "Travaux en cours, à part. Ce dossier n'est pas compté dans le taux de variation ci-dessus" in pdf
+    assert "Dossiers dont les travaux sont commencés mais pas terminés 1" in pdf
+    assert "Taux provisoire (réalisé à ce jour / prévu à la saisine, montants cumulés) -85,9 %" in pdf
+    assert "Montant des postes réalisés à ce jour 4 030,00 €" in pdf
+    assert "-30,0" not in pdf
+    docx = Document(str(project / "out" / "rapport-activite-2026.docx"))
+    rows = [[c.text for c in row.cells] for t in docx.tables for row in t.rows]
+    assert ["Taux de variation global (montants cumulés)", "+22,1\u202f%"] in rows
+    assert ["Taux provisoire (réalisé à ce jour / prévu à la saisine, montants cumulés)", "-85,9\u202f%"] in rows
+    export = list(csv.DictReader(io.StringIO((project / "out" / "export-mesures-2026.csv").read_text("utf-8-sig")),
+                                 delimiter=";"))
+    assert sorted(r["travaux_termines"] for r in export) == ["", "non", "oui"]
