@@ -198,6 +198,8 @@ class Distribution:
     family: str | None
     counts: dict[str, int]
     unit: str = "dossiers"
+    # Cases the shares are of, when one case may count in several rows (None: shares of the counts' sum).
+    cases: int | None = None
 
 
 @dataclass
@@ -289,8 +291,8 @@ def indicators(all_facts: list[Facts], period: Period) -> list[Indicator]:
         Indicator(5, "Difficultés repérées au moment de la demande", n_act, len(active),
                   sum(1 for f in active if not f.difficultes), "difficultés à la saisine",
                   {"difficultes": sum(len(f.difficultes) for f in active)},
-                  [Distribution("Difficultés (un dossier peut en avoir plusieurs)", "difficulte",
-                                _count([d for f in active for d in f.difficultes]))]),
+                  [Distribution("Dossiers ayant cette difficulté", "difficulte",
+                                _count([d for f in active for d in sorted(set(f.difficultes))]), cases=len(active))]),
         Indicator(6, "Profil des ménages accompagnés", n_act, len(active),
                   sum(1 for f in active if MISSING in (f.tranche_age, f.categorie_anah, f.tranche_revenus)),
                   "âge, catégorie ANAH ou revenus", {},
@@ -315,7 +317,8 @@ def indicators(all_facts: list[Facts], period: Period) -> list[Indicator]:
                   [Distribution("Postes de travaux par type", "type_travaux",
                                 _count([t for f in active for t in f.postes_types]), "postes"),
                    Distribution("Dossiers ayant au moins un poste de ce type", "type_travaux",
-                                _count([t for f in active for t in sorted(set(f.postes_types))]))]),
+                                _count([t for f in active for t in sorted(set(f.postes_types))]),
+                                cases=len(active))]),
         Indicator(9, "Taux de variation des projets (travaux réalisés / prévus à la saisine)",
                   f"mesures actives dont les travaux sont terminés ({len(finished)})", len(finished),
                   sum(1 for f in finished if f.taux_variation is None), "montant prévu ou réalisé",
@@ -343,7 +346,8 @@ def indicators(all_facts: list[Facts], period: Period) -> list[Indicator]:
                   sum(1 for f in active if not f.partenaires), "partenaires",
                   {"partenariats": sum(len(f.partenaires) for f in active)},
                   [Distribution("Dossiers mobilisant ce type de partenaire", "partenaire",
-                                _count([t for f in active for t in sorted(set(f.partenaires))]))]),
+                                _count([t for f in active for t in sorted(set(f.partenaires))]),
+                                cases=len(active))]),
         Indicator(13, "Motifs de l'arrêt des mesures", n_end, len(ended), 0, "", {},
                   [Distribution("Type de sortie", "type_sortie", _count([f.sortie_type or MISSING for f in ended])),
                    Distribution("Motif", "motif_sortie", _count([f.sortie_motif or MISSING for f in ended]))]),

@@ -82,9 +82,11 @@ def report_docx(context: dict[str, Any], when: date) -> bytes:
                   [[f["type"], f["nombre"], f["total"], f["obtenues"], f["en_cours"], f["refusees"]]
                    for f in ind["financeurs"]])
         for t in ind["tableaux"]:
-            _grid(doc, [t["titre"], t["unite"], "part"],
+            if t["note"]:
+                doc.add_paragraph(f"{t['titre']} : {t['note']}")
+            _grid(doc, [t["titre"], t["unite"], t["part_titre"]],
                   [[row["libelle"], str(row["nombre"]), row["part"]] for row in t["lignes"]]
-                  + [["Total", str(t["total"]), ""]])
+                  + [[t["total_libelle"], str(t["total"]), ""]])
     doc.add_heading("Partie qualitative", level=1)
     for key, title in (("difficultes", "Difficultés rencontrées"), ("ruptures", "Ruptures de parcours"),
                        ("coordination", "Coordinations mises en place")):

@@ -137,11 +137,18 @@ def _chart(rows: list[dict[str, Any]]) -> dict[str, Any]:
     return {"height": 2 + 6 * len(rows), "bars": bars}
 
 
+MULTIPLE_ROWS = "% des dossiers ; un dossier peut figurer dans plusieurs lignes"
+
+
 def _table(dist: Distribution) -> dict[str, Any]:
-    total = sum(dist.counts.values())
+    """One table: rows, shares and total; shares of cases when a case may be in several rows."""
+    total = sum(dist.counts.values()) if dist.cases is None else dist.cases
     rows = [{"libelle": _label(dist.family, code), "nombre": n,
              "part": _number(100 * n / total if total else None) + " %"} for code, n in dist.counts.items()]
-    return {"titre": dist.title, "unite": dist.unit, "lignes": rows, "total": total, "graphique": _chart(rows)}
+    return {"titre": dist.title, "unite": dist.unit, "lignes": rows, "total": total, "graphique": _chart(rows),
+            "part_titre": "part" if dist.cases is None else "% des dossiers",
+            "total_libelle": "Total" if dist.cases is None else "Dossiers (base des pourcentages)",
+            "note": "" if dist.cases is None else MULTIPLE_ROWS + "."}
 
 
 def _figures(ind: Indicator) -> list[tuple[str, str]]:

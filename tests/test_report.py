@@ -296,3 +296,31 @@ def test_indicator_9_counts_finished_works_only(project: Path) -> None:
     export = list(csv.DictReader(io.StringIO((project / "out" / "export-mesures-2026.csv").read_text("utf-8-sig")),
                                  delimiter=";"))
     assert sorted(r["travaux_termines"] for r in export) == ["", "non", "oui"]
+
+
+def test_shares_of_cases_when_a_case_counts_in_several_rows(project: Path) -> None:
+    from docx import Document
+
+    run(project, "report", "--year", "2026", "--date", "2026-11-22")
+    pdf = " ".join(pdf_text(project / "out" / "rapport-activite-2026.pdf").split())
+    note = "% des dossiers ; un dossier peut figurer dans plusieurs lignes."
+    # Indicator 8: all 3 active cases have an adaptation poste (dumont's grab bars, lefebvre's shower, caron's
+    # bathroom): 3 of 3 cases = 100 %, not 3 of the 7 (case, type) pairs = 42,9 %. Caron alone has habitat indigne.
+    assert f"Dossiers ayant au moins un poste de ce type : {note}" in pdf
+    assert "adaptation au vieillissement 3 100 %" in pdf and "habitat indigne 1 33,3 %" in pdf
+    # Indicator 12: habitat et technique and social in all 3 cases, financeur and juridique in 2 of 3.
+    assert f"Dossiers mobilisant ce type de partenaire : {note}" in pdf
+    assert "habitat et technique 3 100 %" in pdf and "juridique 2 66,7 %" in pdf
+    # Indicator 5 has the same shape: budget insuffisant in 2 of 3 cases.
+    assert "budget insuffisant 2 66,7 %" in pdf
+    assert pdf.count("Dossiers (base des pourcentages) 3") == 3
+    for wrong in ("42,9 %", "30 %", "15,4 %"):
+        assert wrong not in pdf, wrong
+    # The postes table stays a share of postes: 9 energy postes of 13.
+    assert "rénovation énergétique 9 69,2 %" in pdf
+    docx = Document(str(project / "out" / "rapport-activite-2026.docx"))
+    assert f"Dossiers mobilisant ce type de partenaire : {note}" in [p.text for p in docx.paragraphs]
+    rows = [[c.text for c in row.cells] for t in docx.tables for row in t.rows]
+    assert ["Dossiers mobilisant ce type de partenaire", "dossiers", "% des dossiers"] in rows
+    assert ["adaptation au vieillissement", "3", "100 %"] in rows
+    assert ["Dossiers (base des pourcentages)", "3", ""] in rows
