@@ -103,10 +103,13 @@ def funding_docx(context: dict[str, Any], when: date) -> bytes:
     doc.add_paragraph(context["exclusions"]["texte"])
     doc.add_paragraph("Les dossiers sont désignés par leur pseudonyme (celui de l'export) : aucun nom n'apparaît "
                       "dans cet état.")
-    doc.add_heading("Montant annuel et avance", level=1)
-    _grid(doc, None, [[t["annuel_libelle"], t["annuel"]], [t["avance_libelle"], t["avance"]]])
-    if t["periode_note"]:
-        doc.add_paragraph(t["periode_note"])
+    if context["convention"]:
+        doc.add_heading("Convention et avance", level=1)
+        _grid(doc, None, [[label, value] for label, value in context["convention"]])
+        for note in context["avance_notes"]:
+            doc.add_paragraph(note)
+    if context["periode_note"]:
+        doc.add_paragraph(context["periode_note"])
     doc.add_heading("Service fait", level=1)
     doc.add_paragraph("Une mesure est comptée pour chaque mois de mesure entamé dans la période (sans prorata), "
                       "jusqu'à sa sortie ; les diagnostics comptés sont ceux accordés par le Département.")
@@ -123,12 +126,6 @@ def funding_docx(context: dict[str, Any], when: date) -> bytes:
     else:
         doc.add_paragraph("Aucun diagnostic accordé sur la période.")
     doc.add_heading("Récapitulatif", level=1)
-    rows = [["Mesures", t["mesures"]], ["Diagnostics", t["diagnostics"]], ["Service fait", t["service_fait"]]]
-    if t["plafonne"]:
-        rows.append(["Montant dû, plafonné au montant annuel", t["du"]])
-    rows += [[t["avance_recap"], t["avance"]],
-             ["Solde à verser par le Département" if t["solde_positif"] else "Trop-perçu à reverser par la structure",
-              t["solde"]]]
-    _grid(doc, None, rows)
+    _grid(doc, None, [[r["libelle"], r["montant"]] for r in context["recapitulatif"]])
     doc.add_paragraph(f"Fait à {context['structure']['ville_signature']}, le {context['document']['date']}.")
     return _finish(doc, context, when)

@@ -279,44 +279,96 @@ def funding_context(config: Config, fund: FundingStatement, today: date, inputs:
     context = _header(config, fund.period, today, "État récapitulatif de financement")
     context.update({
         "exclusions": exclusions(inputs, keys),
+        "periode_note": "" if fund.programme_period else _other_period_note(config, fund),
+        "convention": _convention(fund) if fund.programme_period else [],
         "mois": [{"mois": format_date(m, "MMMM y", locale="fr_FR"), "mesures": str(n),
                   "montant": money(n * fund.tarif_mensuel)} for m, n in fund.by_month()],
         "mesures": [{"identifiant": keys[m.id], "mois": str(len(m.months)), "du": day(m.months[0]),
                      "au": day(m.months[-1]), "montant": money(m.amount)} for m in fund.measures],
         "diagnostics": [{"identifiant": keys[case_id], "type": _label("diagnostic", kind), "date": day(when),
                          "montant": money(amount)} for case_id, kind, when, amount in fund.diagnostics],
-        "totaux": {
-            "mois": str(fund.months), "tarif": money(fund.tarif_mensuel), "mesures": money(fund.measures_total),
-            "diagnostics": money(fund.diagnostics_total), "service_fait": money(fund.service_done),
-            "plafonne": fund.payable < fund.service_done, "du": money(fund.payable),
-            "annuel": money(fund.annual_amount), "avance": money(fund.advance), **_advance_labels(config, fund),
-            "solde": money(abs(fund.balance)), "solde_positif": fund.balance >= 0,
-        },
+        "totaux": {"mois": str(fund.months), "tarif": money(fund.tarif_mensuel), "mesures": money(fund.measures_total)},
+        "recapitulatif": _summary(fund),
+        "avance_notes": _advance_notes(fund) if fund.programme_period else [],
     })
     return context
 
 
-def _advance_labels(config: Config, fund: FundingStatement) -> dict[str, str]:
-    """Say which period the annual amount and the advance cover (the programme's, whatever the statement's)."""
+def _other_period_note(config: Config, fund: FundingStatement) -> str:
+    """The one sentence of a statement whose period is not the programme's: service done, no balance."""
+    from .context import day
+
+    programme = Period(*config.period())
+    return (f"Cet état porte sur la période du {day(fund.period.start)} au {day(fund.period.end)}, qui n'est pas "
+            f"celle du programme (du {day(programme.start)} au {day(programme.end)}) : il présente le service fait "
+            "sur cette période et ne calcule pas de solde, le montant annuel et l'avance portant sur la période du "
+            "programme (état de la période du programme : « astre financement »).")
+
+
+def _advance_received(fund: FundingStatement) -> tuple[str, str]:
+    """The advance actually received, as (label, amount), or « non renseignée »."""
     from .context import day, money
 
-    p = config.programme
-    programme = Period(*config.period())
-    span = f"du {day(programme.start)} au {day(programme.end)}"
-    covered = f"programme {span}"
-    note = ""
-    if fund.period != programme:
-        # A calendar-year statement still meets the whole programme's advance: no prorata, but said plainly.
-        note = (f"Le montant annuel et l'avance portent sur toute la période du programme ({span}), "
-                f"alors que le service fait est compté du {day(fund.period.start)} au {day(fund.period.end)} : "
-                "le solde ci-dessous rapproche ces deux périodes sans prorata.")
-    return {
-        "annuel_libelle": f"Montant annuel du {covered} : {p.get('nombre_mesures', 0)} mesures × "
-                          f"{p['duree_mois']} mois × {money(fund.tarif_mensuel)}",
-        "avance_libelle": f"Avance versée ({_number(fund.advance_rate)} % du montant annuel du {covered})",
-        "avance_recap": f"Avance déjà versée ({covered})",
-        "periode_note": note,
-    }
+    if fund.advance_received is None:
+        return "Avance reçue", "non renseignée"
+    source = f", {fund.advance_piece}" if fund.advance_piece else ""
+    when = f" le {day(fund.advance_date)}" if fund.advance_date else ""
+    return f"Avance reçue{when}{source}", money(fund.advance_received)
+
+
+def _convention(fund: FundingStatement) -> list[tuple[str, str]]:
+    """Planned against activated measures, the annual amount, the advance's ceiling and what was received."""
+    from .context import money
+
+    return [("Mesures prévues par la convention", str(fund.planned)),
+            ("Mesures activées (commencées sur la période)", str(len(fund.activated))),
+            (f"Montant annuel : {fund.planned} mesures × {fund.months_per_measure} mois × {money(fund.tarif_mensuel)}",
+             money(fund.annual_amount)),
+            (f"Plafond de l'avance (dans la limite de {_number(fund.advance_rate)} % du montant annuel)",
+             money(fund.advance_ceiling)),
+            _advance_received(fund)]
+
+
+def _advance_notes(fund: FundingStatement) -> list[str]:
+    from .context import money
+
+    if fund.advance_received is None:
+        return ["Avance reçue : non renseignée. Inscrivez le montant réellement reçu, sa date et sa pièce dans "
+                "astre.yaml (rubrique financement_recu, avance) : le solde se calcule sur l'avance réellement "
+                f"reçue, jamais sur le plafond de {_number(fund.advance_rate)} %."]
+    if fund.advance_received > fund.advance_ceiling:
+        return [f"L'avance reçue ({money(fund.advance_received)}) dépasse le plafond de "
+                f"{_number(fund.advance_rate)} % du montant annuel ({money(fund.advance_ceiling)}) : vérifiez le "
+                "montant inscrit dans astre.yaml."]
+    return []
+
+
+def _summary(fund: FundingStatement) -> list[dict[str, Any]]:
+    """The recap rows: service done; on the programme period, the advance received and the balance."""
+    from .context import money
+
+    rows = [{"libelle": "Mesures", "montant": money(fund.measures_total), "total": False},
+            {"libelle": "Diagnostics", "montant": money(fund.diagnostics_total), "total": False},
+            {"libelle": "Service fait", "montant": money(fund.service_done), "total": True}]
+    if not fund.programme_period:
+        return rows
+    if fund.payable < fund.service_done:
+        rows.append({"libelle": "Montant dû, plafonné au montant annuel", "montant": money(fund.payable),
+                     "total": False})
+    label, amount = _advance_received(fund)
+    rows.append({"libelle": label, "montant": amount, "total": False})
+    balance = fund.balance
+    if balance is None:
+        rows.append({"libelle": "Solde", "montant": "non calculé (avance reçue non renseignée)", "total": True})
+    else:
+        rows.append({"libelle": "Solde à verser par le Département" if balance >= 0
+                     else "Trop-perçu à reverser par la structure", "montant": money(abs(balance)), "total": True})
+    return rows
+
+
+def funding_statement(config: Config, inputs: Inputs, period: Period, today: date) -> FundingStatement:
+    """The one computation behind `astre financement` and the statement of `astre report`."""
+    return statement(inputs.facts, config.programme, period, today, config.data.get("financement_recu"))
 
 
 # ---------------------------------------------------------------- rendering
@@ -346,7 +398,7 @@ def build_report(config: Config, period: Period, today: date) -> tuple[list[str]
     keys = pseudonyms(config, inputs)
     label = period_label(period)
     report = report_context(config, inputs, period, today, keys)
-    funding = funding_context(config, statement(inputs.facts, config.programme, period, today), today, inputs, keys)
+    funding = funding_context(config, funding_statement(config, inputs, period, today), today, inputs, keys)
     table = rows(inputs.facts, period, config.structure["nom"], salt(config.root))
     files = {
         f"rapport-activite-{label}.pdf": _pdf("rapport.html", report, today, config),
@@ -369,7 +421,7 @@ def build_funding(config: Config, period: Period, today: date) -> tuple[list[str
 
     inputs = load_inputs(config, today)
     keys = pseudonyms(config, inputs)
-    funding = funding_context(config, statement(inputs.facts, config.programme, period, today), today, inputs, keys)
+    funding = funding_context(config, funding_statement(config, inputs, period, today), today, inputs, keys)
     label = period_label(period)
     files = {f"etat-financement-{label}.pdf": _pdf("financement.html", funding, today, config),
              f"etat-financement-{label}.docx": funding_docx(funding, today)}
