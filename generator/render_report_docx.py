@@ -63,7 +63,8 @@ def report_docx(context: dict[str, Any], when: date) -> bytes:
     doc.add_paragraph(f"Dossiers pris en compte : {perimetre['dossiers']} (repérés, déposés ou accompagnés sur la "
                       f"période), dont {perimetre['actifs']} mesure(s) active(s).")
     doc.add_paragraph(perimetre["exclusions"]["texte"])
-    doc.add_paragraph("Ce rapport ne contient aucune donnée personnelle : seulement des effectifs et des catégories.")
+    doc.add_paragraph("Ce rapport ne contient aucune donnée personnelle : des effectifs, des catégories et des "
+                      "extraits sans nom, adresse, commune, téléphone ni courriel des ménages.")
     doc.add_heading("Partie quantitative : les 13 indicateurs", level=1)
     for ind in context["indicateurs"]:
         doc.add_heading(f"Indicateur {ind['numero']} — {ind['titre']}", level=2)
@@ -93,6 +94,13 @@ def report_docx(context: dict[str, Any], when: date) -> bytes:
         doc.add_heading(title, level=2)
         for sentence in context["qualitatif"][key]:
             doc.add_paragraph(sentence)
+        quotes = context["extraits"][key]
+        if quotes["textes"]:
+            doc.add_paragraph("Dans les mots des référents :")
+            for text in quotes["textes"]:
+                doc.add_paragraph(f"« {text} »", style="List Bullet")
+        if quotes["ecartes"]:
+            doc.add_paragraph(quotes["ecartes_texte"])
     return _finish(doc, context, when)
 
 

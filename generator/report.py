@@ -19,6 +19,7 @@ from .check import check_case
 from .config import Config
 from .funding import FundingStatement, statement
 from .indicators import MISSING, Distribution, Facts, Indicator, Period, facts, indicators, qualitative
+from .quotes import THEMES, Quote, case_quotes, case_secrets, screen
 
 # Labels of the values the report computes itself (the case values' labels are in forms/libelles.yaml).
 REPORT_LABELS: dict[str, dict[str, str]] = {
@@ -44,6 +45,8 @@ class Inputs:
 
     facts: list[Facts] = field(default_factory=list)
     invalid: list[tuple[str, str]] = field(default_factory=list)
+    quotes: list[Quote] = field(default_factory=list)  # the valid cases' free texts, unscreened
+    secrets: set[str] = field(default_factory=set)  # every case's names, addresses, phones, communes
 
 
 def load_inputs(config: Config, today: date) -> Inputs:
@@ -51,8 +54,10 @@ def load_inputs(config: Config, today: date) -> Inputs:
     inputs = Inputs()
     for folder in find_case_folders([], config.cases_dir):
         case = check_case(folder, config, today)
+        inputs.secrets |= case_secrets(case)
         if case.valid:
             inputs.facts.append(facts(case, config.programme))
+            inputs.quotes += case_quotes(case)
         else:
             first = next(p for p in case.problems if p.severity == "erreur")
             inputs.invalid.append((case.id, first.message))
@@ -217,15 +222,37 @@ def _funders(ind: Indicator) -> list[dict[str, str]]:
             for kind, row in ind.figures.get("par_type", {}).items()]
 
 
+DIAGNOSTICS = {"simple": ("diagnostic simple", "diagnostics simples"),
+               "complet": ("diagnostic complet", "diagnostics complets")}
+DECISIONS = {"accordee": ("accordé", "accordés"), "refusee": ("refusé", "refusés"),
+             "en_attente": ("en attente", "en attente")}
+
+
+def _and(parts: list[str]) -> str:
+    """Join « a », « b », « c » as « a, b et c »."""
+    return " et ".join([", ".join(parts[:-1]), parts[-1]]) if len(parts) > 1 else "".join(parts)
+
+
+def _diagnostics(counts: dict[str, int]) -> str:
+    """« 2 diagnostics complets accordés et 1 diagnostic simple en attente »."""
+    parts = []
+    for code, n in counts.items():
+        kind, decision = code.split("_", 1)
+        many = int(n > 1)
+        parts.append(f"{n} {DIAGNOSTICS[kind][many]} {DECISIONS[decision][many]}")
+    return _and(parts)
+
+
 def _sentences(q: dict[str, Any]) -> dict[str, list[str]]:
     def listing(counts: dict[str, int], family: str) -> str:
-        return ", ".join(f"{_label(family, k)} ({n})" for k, n in counts.items()) or "aucun"
+        return _and([f"{_label(family, k)} ({n})" for k, n in counts.items()]) or "aucun"
 
     return {
         "difficultes": [
             f"Changements de situation ou de projet signalés au SPSLH : {sum(q['signalements'].values())} "
             f"({listing(q['signalements'], 'signalement')}), dont {q['signalements_transmis']} transmis.",
-            f"Diagnostics de faisabilité : {listing(q['diagnostics'], 'diagnostic')}.",
+            (f"Diagnostics de faisabilité : {_diagnostics(q['diagnostics'])}." if q["diagnostics"]
+             else "Aucun diagnostic de faisabilité sur la période."),
             f"Postes de travaux abandonnés : {q['postes_abandonnes']} ; aides refusées : {q['aides_refusees']}.",
         ],
         "ruptures": [
@@ -265,8 +292,26 @@ def report_context(config: Config, inputs: Inputs, period: Period, today: date, 
             "a_part": _works_under_way(ind),
             "tableaux": [_table(t) for t in ind.tables]} for ind in inds],
         "qualitatif": _sentences(qualitative(inputs.facts, period)),
+        "extraits": _quotes(inputs, period),
     })
     return context
+
+
+def _quotes(inputs: Inputs, period: Period) -> dict[str, dict[str, Any]]:
+    """The référents' words of the period by theme, without any that names a household; and what was left out."""
+    active = {f.id for f in inputs.facts if f.active(period)}
+    dated = [q for q in inputs.quotes if q.case in active and q.day in period]
+    kept, left_out = screen(sorted(dated, key=lambda q: (q.day or period.start, q.case)), inputs.secrets)
+    out = {}
+    for theme in THEMES:
+        n = sum(1 for q in left_out if q.theme == theme)
+        out[theme] = {"textes": list(dict.fromkeys(q.text for q in kept if q.theme == theme)),
+                      "ecartes": n,
+                      "ecartes_texte": "" if not n else (
+                          f"{n} extrait{'s' if n > 1 else ''} écarté{'s' if n > 1 else ''} : "
+                          f"{'ils citent' if n > 1 else 'il cite'} un nom, une adresse, une commune, un téléphone ou "
+                          "un courriel d'un ménage.")}
+    return out
 
 
 def funding_context(config: Config, fund: FundingStatement, today: date, inputs: Inputs,

@@ -324,3 +324,10 @@ def test_shares_of_cases_when_a_case_counts_in_several_rows(project: Path) -> No
     assert ["Dossiers mobilisant ce type de partenaire", "dossiers", "% des dossiers"] in rows
     assert ["adaptation au vieillissement", "3", "100 %"] in rows
     assert ["Dossiers (base des pourcentages)", "3", ""] in rows
+
+
+def test_qualitative_counts_read_as_sentences(project: Path) -> None:
+    run(project, "report", "--year", "2026", "--date", "2026-11-22")
+    pdf = " ".join(pdf_text(project / "out" / "rapport-activite-2026.pdf").split())
+    assert "Diagnostics de faisabilité : 1 diagnostic complet accordé." in pdf  # caron's, granted 2026-03-27
+    assert "complet, accordé (1)" not in pdf
