@@ -10,20 +10,32 @@ from datetime import date, datetime
 from typing import Any
 
 from docx import Document
-from docx.shared import Pt
+from docx.oxml import OxmlElement
+from docx.oxml.ns import qn
+from docx.shared import Mm, Pt
 
 from .writer import docx_bytes
 
 
 def _new(context: dict[str, Any]) -> Any:
     doc = Document()
+    section = doc.sections[0]  # A4, like the PDF (python-docx's default is US Letter)
+    section.page_width, section.page_height = Mm(210), Mm(297)
+    section.left_margin = section.right_margin = Mm(18)
+    section.top_margin = section.bottom_margin = Mm(18)
     style = doc.styles["Normal"]
     style.font.name, style.font.size = "Liberation Sans", Pt(10)
+    lang = OxmlElement("w:lang")
+    lang.set(qn("w:val"), "fr-FR")
+    style.element.get_or_add_rPr().append(lang)
     s = context["structure"]
     head = doc.add_paragraph()
     head.add_run(s["nom"]).bold = True
     for line in s["adresse"]:
         head.add_run("\n" + line)
+    contact = " — ".join(filter(None, [f"Tél. {s['telephone']}" if s.get("telephone") else "", s.get("courriel")]))
+    if contact:
+        head.add_run("\n" + contact)
     p = context["programme"]
     doc.add_paragraph(f"{p['financeur']} — {p['service']} — {p['nom']}")
     d = context["document"]
@@ -61,7 +73,9 @@ def report_docx(context: dict[str, Any], when: date) -> bytes:
     perimetre = context["perimetre"]
     doc.add_heading("Périmètre et qualité des données", level=1)
     doc.add_paragraph(f"Dossiers pris en compte : {perimetre['dossiers']} (repérés, déposés ou accompagnés sur la "
-                      f"période), dont {perimetre['actifs']} mesure(s) active(s).")
+                      f"période), dont {perimetre['actifs']} mesure(s) active(s). Chaque indicateur précise les "
+                      "dossiers sur lesquels il est calculé et combien n'ont pas la donnée (« non renseigné ») : "
+                      "aucun dossier n'est écarté sans le dire.")
     doc.add_paragraph(perimetre["exclusions"]["texte"])
     doc.add_paragraph("Ce rapport ne contient aucune donnée personnelle : des effectifs, des catégories et des "
                       "extraits sans nom, adresse, commune, téléphone ni courriel des ménages.")
@@ -89,6 +103,10 @@ def report_docx(context: dict[str, Any], when: date) -> bytes:
                   [[row["libelle"], str(row["nombre"]), row["part"]] for row in t["lignes"]]
                   + [[t["total_libelle"], str(t["total"]), ""]])
     doc.add_heading("Partie qualitative", level=1)
+    doc.add_paragraph("Les effectifs viennent des données codées des dossiers. Les extraits sont les mots des "
+                      "référents (bilans, sorties, signalements, concertations de la période) : un extrait qui "
+                      "cite un nom, une adresse, une commune, un téléphone ou un courriel d'un ménage est "
+                      "écarté, et compté.")
     for key, title in (("difficultes", "Difficultés rencontrées"), ("ruptures", "Ruptures de parcours"),
                        ("coordination", "Coordinations mises en place")):
         doc.add_heading(title, level=2)
