@@ -1,6 +1,6 @@
-"""État récapitulatif de financement: what the Département owes for a period.
+"""État récapitulatif de financement: what the Département owes for ONE period.
 
-Rules (all amounts from `astre.yaml`'s `programme`):
+Rules (amounts from `astre.yaml`'s `programme`, facts from its `financement_recu`):
 - only a measure that really ran is paid (status en_cours, terminee or rompue:
   not one spotted, filed, validated but not started, or refused);
 - a measure is paid per **month of measure started**: month k of a measure
@@ -9,10 +9,16 @@ Rules (all amounts from `astre.yaml`'s `programme`):
   date, and k ≤ duree_mois. No prorata.
 - a diagnostic counts when the Département granted it (decision « accordee »),
   dated by its decision (or request) day in the period: simple or complet amount.
-- annual amount = nombre_mesures × duree_mois × tarif_mensuel; advance =
-  avance_pourcentage % of it; balance = service done (capped at the annual
-  amount, diagnostics being paid from the same envelope) − advance. A negative
-  balance is an amount the structure pays back.
+- annual amount = nombre_mesures × duree_mois × tarif_mensuel, for the
+  programme period; the advance is at most avance_pourcentage % of it (a
+  ceiling, never assumed paid): the advance counted is the one recorded as
+  received. Balance = service done (capped at the annual amount, diagnostics
+  being paid from the same envelope) − advance received; a negative balance is
+  an amount the structure pays back.
+- the balance is computed only on the programme period, and only when the
+  advance received is recorded: over another period (a calendar year) the
+  statement gives the service done, never a balance against the programme's
+  envelope.
 """
 
 from __future__ import annotations
@@ -22,7 +28,7 @@ from datetime import date
 from typing import Any
 
 from .indicators import Facts, Period
-from .timeline import add_months
+from .timeline import add_months, parse
 
 
 @dataclass
@@ -44,7 +50,14 @@ class FundingStatement:
     measures: list[MeasureLine] = field(default_factory=list)
     diagnostics: list[tuple[str, str, date, float]] = field(default_factory=list)  # (case, type, day, amount)
     annual_amount: float = 0.0
-    advance_rate: float = 0.0
+    advance_rate: float = 0.0  # ceiling of the advance, % of the annual amount
+    programme_period: bool = True  # the statement's period is the programme's
+    planned: int = 0  # measures of the convention (nombre_mesures)
+    months_per_measure: int = 0  # duree_mois
+    activated: list[str] = field(default_factory=list)  # measures that ran and started in the period
+    advance_received: float | None = None  # None: not recorded in astre.yaml
+    advance_date: date | None = None
+    advance_piece: str = ""
 
     @property
     def months(self) -> int:
@@ -72,14 +85,20 @@ class FundingStatement:
         return min(self.service_done, self.annual_amount) if self.annual_amount else self.service_done
 
     @property
-    def advance(self) -> float:
-        """The advance already paid (a share of the annual amount)."""
+    def advance_ceiling(self) -> float:
+        """The most the advance may be (« dans la limite de 60 % du montant annuel »)."""
         return round(self.annual_amount * self.advance_rate / 100, 2)
 
     @property
-    def balance(self) -> float:
-        """What the Département still owes (negative: what the structure pays back)."""
-        return round(self.payable - self.advance, 2)
+    def balance(self) -> float | None:
+        """What the Département still owes (negative: what the structure pays back).
+
+        None when it cannot be acted on: the period is not the programme's, or
+        the advance received is not recorded.
+        """
+        if not self.programme_period or self.advance_received is None:
+            return None
+        return round(self.payable - self.advance_received, 2)
 
     def by_month(self) -> list[tuple[date, int]]:
         """Return (first day of calendar month, measures counted that month) over the period."""
@@ -94,14 +113,27 @@ class FundingStatement:
         return rows
 
 
-def statement(all_facts: list[Facts], programme: dict[str, Any], period: Period, on: date) -> FundingStatement:
-    """Compute the funding statement of the period, as known on day `on`."""
+def statement(all_facts: list[Facts], programme: dict[str, Any], period: Period, on: date,
+              received: dict[str, Any] | None = None) -> FundingStatement:
+    """Compute the funding statement of the period, as known on day `on`.
+
+    `received` is astre.yaml's `financement_recu` (what the funder actually paid).
+    """
     tarif = float(programme["tarif_mensuel"])
+    advance = (received or {}).get("avance") or {}
     result = FundingStatement(period, on, tarif,
                               annual_amount=float(programme.get("nombre_mesures", 0) * programme["duree_mois"] * tarif),
-                              advance_rate=float(programme["avance_pourcentage"]))
+                              advance_rate=float(programme["avance_pourcentage"]),
+                              programme_period=period == Period(date.fromisoformat(programme["periode"]["debut"]),
+                                                                date.fromisoformat(programme["periode"]["fin"])),
+                              planned=int(programme.get("nombre_mesures", 0)),
+                              months_per_measure=int(programme["duree_mois"]),
+                              advance_received=float(advance["montant"]) if "montant" in advance else None,
+                              advance_date=parse(advance.get("date")), advance_piece=advance.get("piece", ""))
     amounts = programme["diagnostics"]
     for f in sorted(all_facts, key=lambda f: f.id):
+        if f.ran and f.debut in period and f.debut is not None and f.debut <= on:
+            result.activated.append(f.id)
         if f.ran and f.debut is not None and f.fin is not None:
             months = [add_months(f.debut, k) for k in range(programme["duree_mois"])]
             counted = [m for m in months if m in period and m <= f.fin and m <= on]

@@ -16,7 +16,7 @@ from typing import Any
 
 from .cases import Case
 from .deadlines import RUNNING, planned_end
-from .rules import end_of_measure, financing_totals, household_category, variation_rate
+from .rules import end_of_measure, financing_totals, household_category, variation_rate, works_finished
 from .timeline import age, month_of_measure, parse
 
 MISSING = "non_renseigne"
@@ -60,7 +60,8 @@ class Facts:
     tranche_revenus: str
     difficultes: list[str]
     postes_types: list[str]
-    travaux_realises: bool
+    travaux_realises: bool  # at least one poste done
+    travaux_termines: bool  # every poste done or abandoned (rules.works_finished)
     montant_prevu: float | None  # postes planned at the request (None: an amount is missing)
     montant_realise: float | None  # postes done
     taux_variation: float | None
@@ -167,6 +168,7 @@ def _works(postes: list[dict[str, Any]]) -> dict[str, Any]:
     rate = variation_rate(postes)
     return {
         "postes_types": [p["type"] for p in postes], "travaux_realises": bool(done),
+        "travaux_termines": works_finished(postes),
         "montant_prevu": planned_total, "montant_realise": done_total if done else None, "taux_variation": rate,
         "postes_ajoutes": sum(1 for p in postes if not p.get("prevu_a_la_saisine")),
         "postes_abandonnes": sum(1 for p in postes if p.get("statut") == "abandonne"),
@@ -196,6 +198,8 @@ class Distribution:
     family: str | None
     counts: dict[str, int]
     unit: str = "dossiers"
+    # Cases the shares are of, when one case may count in several rows (None: shares of the counts' sum).
+    cases: int | None = None
 
 
 @dataclass
@@ -227,6 +231,17 @@ def _stats(values: list[float]) -> dict[str, float | None]:
             "minimum": min(values), "maximum": max(values)}
 
 
+def _variation(group: list[Facts]) -> dict[str, Any]:
+    """Variation rate of a group of cases: of the summed amounts, and the mean of the cases' rates."""
+    known = [f for f in group if f.taux_variation is not None]
+    planned = sum(f.montant_prevu or 0 for f in known)
+    done = sum(f.montant_realise or 0 for f in known)
+    return {"taux_global": (done - planned) / planned if planned else None,
+            "taux_moyen": statistics.fmean(f.taux_variation for f in known if f.taux_variation is not None)
+            if known else None,
+            "montant_prevu": planned, "montant_realise": done}
+
+
 def indicators(all_facts: list[Facts], period: Period) -> list[Indicator]:
     """Return the 13 indicators over the period."""
     active = [f for f in all_facts if f.active(period)]
@@ -239,9 +254,8 @@ def indicators(all_facts: list[Facts], period: Period) -> list[Indicator]:
     n_end = f"mesures terminées ou arrêtées sur la période ({len(ended)})"
     ages = [k for _, _, k in AGE_BRACKETS] + [MISSING]
     incomes = [k for _, _, k in INCOME_BRACKETS] + [MISSING]
-    rates = [f.taux_variation for f in with_works if f.taux_variation is not None]
-    planned = sum(f.montant_prevu or 0 for f in with_works if f.taux_variation is not None)
-    done = sum(f.montant_realise or 0 for f in with_works if f.taux_variation is not None)
+    finished = [f for f in with_works if f.travaux_termines]
+    unfinished = [f for f in with_works if not f.travaux_termines]
     all_aids = [a for f in active for a in f.aides]
     aides = [a for a in all_aids if a[1] != "refusee"]  # refused aids are not in the plan (rules.financing_totals)
     by_type: dict[str, dict[str, float]] = {}
@@ -277,8 +291,8 @@ def indicators(all_facts: list[Facts], period: Period) -> list[Indicator]:
         Indicator(5, "Difficultés repérées au moment de la demande", n_act, len(active),
                   sum(1 for f in active if not f.difficultes), "difficultés à la saisine",
                   {"difficultes": sum(len(f.difficultes) for f in active)},
-                  [Distribution("Difficultés (un dossier peut en avoir plusieurs)", "difficulte",
-                                _count([d for f in active for d in f.difficultes]))]),
+                  [Distribution("Dossiers ayant cette difficulté", "difficulte",
+                                _count([d for f in active for d in sorted(set(f.difficultes))]), cases=len(active))]),
         Indicator(6, "Profil des ménages accompagnés", n_act, len(active),
                   sum(1 for f in active if MISSING in (f.tranche_age, f.categorie_anah, f.tranche_revenus)),
                   "âge, catégorie ANAH ou revenus", {},
@@ -303,15 +317,16 @@ def indicators(all_facts: list[Facts], period: Period) -> list[Indicator]:
                   [Distribution("Postes de travaux par type", "type_travaux",
                                 _count([t for f in active for t in f.postes_types]), "postes"),
                    Distribution("Dossiers ayant au moins un poste de ce type", "type_travaux",
-                                _count([t for f in active for t in sorted(set(f.postes_types))]))]),
+                                _count([t for f in active for t in sorted(set(f.postes_types))]),
+                                cases=len(active))]),
         Indicator(9, "Taux de variation des projets (travaux réalisés / prévus à la saisine)",
-                  f"mesures actives avec des travaux réalisés ({len(with_works)})", len(with_works),
-                  len(with_works) - len(rates), "montant prévu ou réalisé",
-                  {"taux_global": (done - planned) / planned if planned else None,
-                   "taux_moyen": statistics.fmean(rates) if rates else None,
-                   "montant_prevu": planned, "montant_realise": done,
-                   "postes_ajoutes": sum(f.postes_ajoutes for f in with_works),
-                   "postes_abandonnes": sum(f.postes_abandonnes for f in with_works)}),
+                  f"mesures actives dont les travaux sont terminés ({len(finished)})", len(finished),
+                  sum(1 for f in finished if f.taux_variation is None), "montant prévu ou réalisé",
+                  {**_variation(finished),
+                   "postes_ajoutes": sum(f.postes_ajoutes for f in finished),
+                   "postes_abandonnes": sum(f.postes_abandonnes for f in finished),
+                   "en_cours": {"dossiers": len(unfinished), **_variation(unfinished),
+                                "non_renseigne": sum(1 for f in unfinished if f.taux_variation is None)}}),
         Indicator(10, "Aides mobilisées (avance de l'audit et plan de financement)", n_act, len(active),
                   sum(1 for f in active if not f.financement), "plan de financement",
                   {"avances": len(advances), "avances_total": sum(advances), "avances_non_datees": undated,
@@ -331,7 +346,8 @@ def indicators(all_facts: list[Facts], period: Period) -> list[Indicator]:
                   sum(1 for f in active if not f.partenaires), "partenaires",
                   {"partenariats": sum(len(f.partenaires) for f in active)},
                   [Distribution("Dossiers mobilisant ce type de partenaire", "partenaire",
-                                _count([t for f in active for t in sorted(set(f.partenaires))]))]),
+                                _count([t for f in active for t in sorted(set(f.partenaires))]),
+                                cases=len(active))]),
         Indicator(13, "Motifs de l'arrêt des mesures", n_end, len(ended), 0, "", {},
                   [Distribution("Type de sortie", "type_sortie", _count([f.sortie_type or MISSING for f in ended])),
                    Distribution("Motif", "motif_sortie", _count([f.sortie_motif or MISSING for f in ended]))]),

@@ -10,20 +10,32 @@ from datetime import date, datetime
 from typing import Any
 
 from docx import Document
-from docx.shared import Pt
+from docx.oxml import OxmlElement
+from docx.oxml.ns import qn
+from docx.shared import Mm, Pt
 
 from .writer import docx_bytes
 
 
 def _new(context: dict[str, Any]) -> Any:
     doc = Document()
+    section = doc.sections[0]  # A4, like the PDF (python-docx's default is US Letter)
+    section.page_width, section.page_height = Mm(210), Mm(297)
+    section.left_margin = section.right_margin = Mm(18)
+    section.top_margin = section.bottom_margin = Mm(18)
     style = doc.styles["Normal"]
     style.font.name, style.font.size = "Liberation Sans", Pt(10)
+    lang = OxmlElement("w:lang")
+    lang.set(qn("w:val"), "fr-FR")
+    style.element.get_or_add_rPr().append(lang)
     s = context["structure"]
     head = doc.add_paragraph()
     head.add_run(s["nom"]).bold = True
     for line in s["adresse"]:
         head.add_run("\n" + line)
+    contact = " — ".join(filter(None, [f"Tél. {s['telephone']}" if s.get("telephone") else "", s.get("courriel")]))
+    if contact:
+        head.add_run("\n" + contact)
     p = context["programme"]
     doc.add_paragraph(f"{p['financeur']} — {p['service']} — {p['nom']}")
     d = context["document"]
@@ -61,9 +73,12 @@ def report_docx(context: dict[str, Any], when: date) -> bytes:
     perimetre = context["perimetre"]
     doc.add_heading("Périmètre et qualité des données", level=1)
     doc.add_paragraph(f"Dossiers pris en compte : {perimetre['dossiers']} (repérés, déposés ou accompagnés sur la "
-                      f"période), dont {perimetre['actifs']} mesure(s) active(s).")
+                      f"période), dont {perimetre['actifs']} mesure(s) active(s). Chaque indicateur précise les "
+                      "dossiers sur lesquels il est calculé et combien n'ont pas la donnée (« non renseigné ») : "
+                      "aucun dossier n'est écarté sans le dire.")
     doc.add_paragraph(perimetre["exclusions"]["texte"])
-    doc.add_paragraph("Ce rapport ne contient aucune donnée personnelle : seulement des effectifs et des catégories.")
+    doc.add_paragraph("Ce rapport ne contient aucune donnée personnelle : des effectifs, des catégories et des "
+                      "extraits sans nom, adresse, commune, téléphone ni courriel des ménages.")
     doc.add_heading("Partie quantitative : les 13 indicateurs", level=1)
     for ind in context["indicateurs"]:
         doc.add_heading(f"Indicateur {ind['numero']} — {ind['titre']}", level=2)
@@ -73,21 +88,37 @@ def report_docx(context: dict[str, Any], when: date) -> bytes:
         doc.add_paragraph(note)
         if ind["chiffres"]:
             _grid(doc, None, [[label, value] for label, value in ind["chiffres"]])
+        if ind["a_part"]:
+            doc.add_paragraph(f"{ind['a_part']['titre']}. {ind['a_part']['note']}")
+            _grid(doc, None, [[label, value] for label, value in ind["a_part"]["chiffres"]])
         if ind["financeurs"]:
             _grid(doc, ["Type de financeur", "Aides", "Total hors refusées", "dont accordées ou versées",
                         "dont en cours", "Refusées"],
                   [[f["type"], f["nombre"], f["total"], f["obtenues"], f["en_cours"], f["refusees"]]
                    for f in ind["financeurs"]])
         for t in ind["tableaux"]:
-            _grid(doc, [t["titre"], t["unite"], "part"],
+            if t["note"]:
+                doc.add_paragraph(f"{t['titre']} : {t['note']}")
+            _grid(doc, [t["titre"], t["unite"], t["part_titre"]],
                   [[row["libelle"], str(row["nombre"]), row["part"]] for row in t["lignes"]]
-                  + [["Total", str(t["total"]), ""]])
+                  + [[t["total_libelle"], str(t["total"]), ""]])
     doc.add_heading("Partie qualitative", level=1)
+    doc.add_paragraph("Les effectifs viennent des données codées des dossiers. Les extraits sont les mots des "
+                      "référents (bilans, sorties, signalements, concertations de la période) : un extrait qui "
+                      "cite un nom, une adresse, une commune, un téléphone ou un courriel d'un ménage est "
+                      "écarté, et compté.")
     for key, title in (("difficultes", "Difficultés rencontrées"), ("ruptures", "Ruptures de parcours"),
                        ("coordination", "Coordinations mises en place")):
         doc.add_heading(title, level=2)
         for sentence in context["qualitatif"][key]:
             doc.add_paragraph(sentence)
+        quotes = context["extraits"][key]
+        if quotes["textes"]:
+            doc.add_paragraph("Dans les mots des référents :")
+            for text in quotes["textes"]:
+                doc.add_paragraph(f"« {text} »", style="List Bullet")
+        if quotes["ecartes"]:
+            doc.add_paragraph(quotes["ecartes_texte"])
     return _finish(doc, context, when)
 
 
@@ -98,10 +129,13 @@ def funding_docx(context: dict[str, Any], when: date) -> bytes:
     doc.add_paragraph(context["exclusions"]["texte"])
     doc.add_paragraph("Les dossiers sont désignés par leur pseudonyme (celui de l'export) : aucun nom n'apparaît "
                       "dans cet état.")
-    doc.add_heading("Montant annuel et avance", level=1)
-    _grid(doc, None, [[t["annuel_libelle"], t["annuel"]], [t["avance_libelle"], t["avance"]]])
-    if t["periode_note"]:
-        doc.add_paragraph(t["periode_note"])
+    if context["convention"]:
+        doc.add_heading("Convention et avance", level=1)
+        _grid(doc, None, [[label, value] for label, value in context["convention"]])
+        for note in context["avance_notes"]:
+            doc.add_paragraph(note)
+    if context["periode_note"]:
+        doc.add_paragraph(context["periode_note"])
     doc.add_heading("Service fait", level=1)
     doc.add_paragraph("Une mesure est comptée pour chaque mois de mesure entamé dans la période (sans prorata), "
                       "jusqu'à sa sortie ; les diagnostics comptés sont ceux accordés par le Département.")
@@ -118,12 +152,6 @@ def funding_docx(context: dict[str, Any], when: date) -> bytes:
     else:
         doc.add_paragraph("Aucun diagnostic accordé sur la période.")
     doc.add_heading("Récapitulatif", level=1)
-    rows = [["Mesures", t["mesures"]], ["Diagnostics", t["diagnostics"]], ["Service fait", t["service_fait"]]]
-    if t["plafonne"]:
-        rows.append(["Montant dû, plafonné au montant annuel", t["du"]])
-    rows += [[t["avance_recap"], t["avance"]],
-             ["Solde à verser par le Département" if t["solde_positif"] else "Trop-perçu à reverser par la structure",
-              t["solde"]]]
-    _grid(doc, None, rows)
+    _grid(doc, None, [[r["libelle"], r["montant"]] for r in context["recapitulatif"]])
     doc.add_paragraph(f"Fait à {context['structure']['ville_signature']}, le {context['document']['date']}.")
     return _finish(doc, context, when)

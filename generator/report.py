@@ -19,6 +19,7 @@ from .check import check_case
 from .config import Config
 from .funding import FundingStatement, statement
 from .indicators import MISSING, Distribution, Facts, Indicator, Period, facts, indicators, qualitative
+from .quotes import THEMES, Quote, case_quotes, case_secrets, screen
 
 # Labels of the values the report computes itself (the case values' labels are in forms/libelles.yaml).
 REPORT_LABELS: dict[str, dict[str, str]] = {
@@ -44,6 +45,8 @@ class Inputs:
 
     facts: list[Facts] = field(default_factory=list)
     invalid: list[tuple[str, str]] = field(default_factory=list)
+    quotes: list[Quote] = field(default_factory=list)  # the valid cases' free texts, unscreened
+    secrets: set[str] = field(default_factory=set)  # every case's names, addresses, phones, communes
 
 
 def load_inputs(config: Config, today: date) -> Inputs:
@@ -51,8 +54,10 @@ def load_inputs(config: Config, today: date) -> Inputs:
     inputs = Inputs()
     for folder in find_case_folders([], config.cases_dir):
         case = check_case(folder, config, today)
+        inputs.secrets |= case_secrets(case)
         if case.valid:
             inputs.facts.append(facts(case, config.programme))
+            inputs.quotes += case_quotes(case)
         else:
             first = next(p for p in case.problems if p.severity == "erreur")
             inputs.invalid.append((case.id, first.message))
@@ -137,11 +142,18 @@ def _chart(rows: list[dict[str, Any]]) -> dict[str, Any]:
     return {"height": 2 + 6 * len(rows), "bars": bars}
 
 
+MULTIPLE_ROWS = "% des dossiers ; un dossier peut figurer dans plusieurs lignes"
+
+
 def _table(dist: Distribution) -> dict[str, Any]:
-    total = sum(dist.counts.values())
+    """One table: rows, shares and total; shares of cases when a case may be in several rows."""
+    total = sum(dist.counts.values()) if dist.cases is None else dist.cases
     rows = [{"libelle": _label(dist.family, code), "nombre": n,
              "part": _number(100 * n / total if total else None) + " %"} for code, n in dist.counts.items()]
-    return {"titre": dist.title, "unite": dist.unit, "lignes": rows, "total": total, "graphique": _chart(rows)}
+    return {"titre": dist.title, "unite": dist.unit, "lignes": rows, "total": total, "graphique": _chart(rows),
+            "part_titre": "part" if dist.cases is None else "% des dossiers",
+            "total_libelle": "Total" if dist.cases is None else "Dossiers (base des pourcentages)",
+            "note": "" if dist.cases is None else MULTIPLE_ROWS + "."}
 
 
 def _figures(ind: Indicator) -> list[tuple[str, str]]:
@@ -179,6 +191,28 @@ def _figures(ind: Indicator) -> list[tuple[str, str]]:
     return out
 
 
+def _works_under_way(ind: Indicator) -> dict[str, Any] | None:
+    """Indicator 9's works started but not finished: apart, with their own provisional figure."""
+    from .context import money, percent
+
+    under_way = ind.figures.get("en_cours")
+    if ind.number != 9 or not under_way or not under_way["dossiers"]:
+        return None
+    n = under_way["dossiers"]
+    rows = [("Dossiers dont les travaux sont commencés mais pas terminés", str(n)),
+            ("Taux provisoire (réalisé à ce jour / prévu à la saisine, montants cumulés)",
+             percent(under_way["taux_global"])),
+            ("Montant des postes prévus à la saisine", money(under_way["montant_prevu"])),
+            ("Montant des postes réalisés à ce jour", money(under_way["montant_realise"]))]
+    if under_way["non_renseigne"]:
+        rows.append(("Dont montant prévu ou réalisé non renseigné (dossiers)", str(under_way["non_renseigne"])))
+    subject = "Ce dossier n'est pas compté" if n == 1 else "Ces dossiers ne sont pas comptés"
+    return {"titre": "Travaux en cours, à part",
+            "note": f"{subject} dans le taux de variation ci-dessus : une partie des postes reste à faire, "
+                    "le taux provisoire ne mesure que ce qui est déjà réalisé.",
+            "chiffres": rows}
+
+
 def _funders(ind: Indicator) -> list[dict[str, str]]:
     from .context import money
 
@@ -188,15 +222,37 @@ def _funders(ind: Indicator) -> list[dict[str, str]]:
             for kind, row in ind.figures.get("par_type", {}).items()]
 
 
+DIAGNOSTICS = {"simple": ("diagnostic simple", "diagnostics simples"),
+               "complet": ("diagnostic complet", "diagnostics complets")}
+DECISIONS = {"accordee": ("accordé", "accordés"), "refusee": ("refusé", "refusés"),
+             "en_attente": ("en attente", "en attente")}
+
+
+def _and(parts: list[str]) -> str:
+    """Join « a », « b », « c » as « a, b et c »."""
+    return " et ".join([", ".join(parts[:-1]), parts[-1]]) if len(parts) > 1 else "".join(parts)
+
+
+def _diagnostics(counts: dict[str, int]) -> str:
+    """« 2 diagnostics complets accordés et 1 diagnostic simple en attente »."""
+    parts = []
+    for code, n in counts.items():
+        kind, decision = code.split("_", 1)
+        many = int(n > 1)
+        parts.append(f"{n} {DIAGNOSTICS[kind][many]} {DECISIONS[decision][many]}")
+    return _and(parts)
+
+
 def _sentences(q: dict[str, Any]) -> dict[str, list[str]]:
     def listing(counts: dict[str, int], family: str) -> str:
-        return ", ".join(f"{_label(family, k)} ({n})" for k, n in counts.items()) or "aucun"
+        return _and([f"{_label(family, k)} ({n})" for k, n in counts.items()]) or "aucun"
 
     return {
         "difficultes": [
             f"Changements de situation ou de projet signalés au SPSLH : {sum(q['signalements'].values())} "
             f"({listing(q['signalements'], 'signalement')}), dont {q['signalements_transmis']} transmis.",
-            f"Diagnostics de faisabilité : {listing(q['diagnostics'], 'diagnostic')}.",
+            (f"Diagnostics de faisabilité : {_diagnostics(q['diagnostics'])}." if q["diagnostics"]
+             else "Aucun diagnostic de faisabilité sur la période."),
             f"Postes de travaux abandonnés : {q['postes_abandonnes']} ; aides refusées : {q['aides_refusees']}.",
         ],
         "ruptures": [
@@ -233,10 +289,29 @@ def report_context(config: Config, inputs: Inputs, period: Period, today: date, 
             "numero": ind.number, "titre": ind.title, "population": ind.population, "couverts": ind.covered,
             "non_renseigne": ind.missing, "non_renseigne_quoi": ind.missing_what, "chiffres": _figures(ind),
             "financeurs": _funders(ind) if ind.number == 10 else [],
+            "a_part": _works_under_way(ind),
             "tableaux": [_table(t) for t in ind.tables]} for ind in inds],
         "qualitatif": _sentences(qualitative(inputs.facts, period)),
+        "extraits": _quotes(inputs, period),
     })
     return context
+
+
+def _quotes(inputs: Inputs, period: Period) -> dict[str, dict[str, Any]]:
+    """The référents' words of the period by theme, without any that names a household; and what was left out."""
+    active = {f.id for f in inputs.facts if f.active(period)}
+    dated = [q for q in inputs.quotes if q.case in active and q.day in period]
+    kept, left_out = screen(sorted(dated, key=lambda q: (q.day or period.start, q.case)), inputs.secrets)
+    out = {}
+    for theme in THEMES:
+        n = sum(1 for q in left_out if q.theme == theme)
+        out[theme] = {"textes": list(dict.fromkeys(q.text for q in kept if q.theme == theme)),
+                      "ecartes": n,
+                      "ecartes_texte": "" if not n else (
+                          f"{n} extrait{'s' if n > 1 else ''} écarté{'s' if n > 1 else ''} : "
+                          f"{'ils citent' if n > 1 else 'il cite'} un nom, une adresse, une commune, un téléphone ou "
+                          "un courriel d'un ménage.")}
+    return out
 
 
 def funding_context(config: Config, fund: FundingStatement, today: date, inputs: Inputs,
@@ -249,44 +324,96 @@ def funding_context(config: Config, fund: FundingStatement, today: date, inputs:
     context = _header(config, fund.period, today, "État récapitulatif de financement")
     context.update({
         "exclusions": exclusions(inputs, keys),
+        "periode_note": "" if fund.programme_period else _other_period_note(config, fund),
+        "convention": _convention(fund) if fund.programme_period else [],
         "mois": [{"mois": format_date(m, "MMMM y", locale="fr_FR"), "mesures": str(n),
                   "montant": money(n * fund.tarif_mensuel)} for m, n in fund.by_month()],
         "mesures": [{"identifiant": keys[m.id], "mois": str(len(m.months)), "du": day(m.months[0]),
                      "au": day(m.months[-1]), "montant": money(m.amount)} for m in fund.measures],
         "diagnostics": [{"identifiant": keys[case_id], "type": _label("diagnostic", kind), "date": day(when),
                          "montant": money(amount)} for case_id, kind, when, amount in fund.diagnostics],
-        "totaux": {
-            "mois": str(fund.months), "tarif": money(fund.tarif_mensuel), "mesures": money(fund.measures_total),
-            "diagnostics": money(fund.diagnostics_total), "service_fait": money(fund.service_done),
-            "plafonne": fund.payable < fund.service_done, "du": money(fund.payable),
-            "annuel": money(fund.annual_amount), "avance": money(fund.advance), **_advance_labels(config, fund),
-            "solde": money(abs(fund.balance)), "solde_positif": fund.balance >= 0,
-        },
+        "totaux": {"mois": str(fund.months), "tarif": money(fund.tarif_mensuel), "mesures": money(fund.measures_total)},
+        "recapitulatif": _summary(fund),
+        "avance_notes": _advance_notes(fund) if fund.programme_period else [],
     })
     return context
 
 
-def _advance_labels(config: Config, fund: FundingStatement) -> dict[str, str]:
-    """Say which period the annual amount and the advance cover (the programme's, whatever the statement's)."""
+def _other_period_note(config: Config, fund: FundingStatement) -> str:
+    """The one sentence of a statement whose period is not the programme's: service done, no balance."""
+    from .context import day
+
+    programme = Period(*config.period())
+    return (f"Cet état porte sur la période du {day(fund.period.start)} au {day(fund.period.end)}, qui n'est pas "
+            f"celle du programme (du {day(programme.start)} au {day(programme.end)}) : il présente le service fait "
+            "sur cette période et ne calcule pas de solde, le montant annuel et l'avance portant sur la période du "
+            "programme (état de la période du programme : « astre financement »).")
+
+
+def _advance_received(fund: FundingStatement) -> tuple[str, str]:
+    """The advance actually received, as (label, amount), or « non renseignée »."""
     from .context import day, money
 
-    p = config.programme
-    programme = Period(*config.period())
-    span = f"du {day(programme.start)} au {day(programme.end)}"
-    covered = f"programme {span}"
-    note = ""
-    if fund.period != programme:
-        # A calendar-year statement still meets the whole programme's advance: no prorata, but said plainly.
-        note = (f"Le montant annuel et l'avance portent sur toute la période du programme ({span}), "
-                f"alors que le service fait est compté du {day(fund.period.start)} au {day(fund.period.end)} : "
-                "le solde ci-dessous rapproche ces deux périodes sans prorata.")
-    return {
-        "annuel_libelle": f"Montant annuel du {covered} : {p.get('nombre_mesures', 0)} mesures × "
-                          f"{p['duree_mois']} mois × {money(fund.tarif_mensuel)}",
-        "avance_libelle": f"Avance versée ({_number(fund.advance_rate)} % du montant annuel du {covered})",
-        "avance_recap": f"Avance déjà versée ({covered})",
-        "periode_note": note,
-    }
+    if fund.advance_received is None:
+        return "Avance reçue", "non renseignée"
+    source = f", {fund.advance_piece}" if fund.advance_piece else ""
+    when = f" le {day(fund.advance_date)}" if fund.advance_date else ""
+    return f"Avance reçue{when}{source}", money(fund.advance_received)
+
+
+def _convention(fund: FundingStatement) -> list[tuple[str, str]]:
+    """Planned against activated measures, the annual amount, the advance's ceiling and what was received."""
+    from .context import money
+
+    return [("Mesures prévues par la convention", str(fund.planned)),
+            ("Mesures activées (commencées sur la période)", str(len(fund.activated))),
+            (f"Montant annuel : {fund.planned} mesures × {fund.months_per_measure} mois × {money(fund.tarif_mensuel)}",
+             money(fund.annual_amount)),
+            (f"Plafond de l'avance (dans la limite de {_number(fund.advance_rate)} % du montant annuel)",
+             money(fund.advance_ceiling)),
+            _advance_received(fund)]
+
+
+def _advance_notes(fund: FundingStatement) -> list[str]:
+    from .context import money
+
+    if fund.advance_received is None:
+        return ["Avance reçue : non renseignée. Inscrivez le montant réellement reçu, sa date et sa pièce dans "
+                "astre.yaml (rubrique financement_recu, avance) : le solde se calcule sur l'avance réellement "
+                f"reçue, jamais sur le plafond de {_number(fund.advance_rate)} %."]
+    if fund.advance_received > fund.advance_ceiling:
+        return [f"L'avance reçue ({money(fund.advance_received)}) dépasse le plafond de "
+                f"{_number(fund.advance_rate)} % du montant annuel ({money(fund.advance_ceiling)}) : vérifiez le "
+                "montant inscrit dans astre.yaml."]
+    return []
+
+
+def _summary(fund: FundingStatement) -> list[dict[str, Any]]:
+    """The recap rows: service done; on the programme period, the advance received and the balance."""
+    from .context import money
+
+    rows = [{"libelle": "Mesures", "montant": money(fund.measures_total), "total": False},
+            {"libelle": "Diagnostics", "montant": money(fund.diagnostics_total), "total": False},
+            {"libelle": "Service fait", "montant": money(fund.service_done), "total": True}]
+    if not fund.programme_period:
+        return rows
+    if fund.payable < fund.service_done:
+        rows.append({"libelle": "Montant dû, plafonné au montant annuel", "montant": money(fund.payable),
+                     "total": False})
+    label, amount = _advance_received(fund)
+    rows.append({"libelle": label, "montant": amount, "total": False})
+    balance = fund.balance
+    if balance is None:
+        rows.append({"libelle": "Solde", "montant": "non calculé (avance reçue non renseignée)", "total": True})
+    else:
+        rows.append({"libelle": "Solde à verser par le Département" if balance >= 0
+                     else "Trop-perçu à reverser par la structure", "montant": money(abs(balance)), "total": True})
+    return rows
+
+
+def funding_statement(config: Config, inputs: Inputs, period: Period, today: date) -> FundingStatement:
+    """The one computation behind `astre financement` and the statement of `astre report`."""
+    return statement(inputs.facts, config.programme, period, today, config.data.get("financement_recu"))
 
 
 # ---------------------------------------------------------------- rendering
@@ -316,7 +443,7 @@ def build_report(config: Config, period: Period, today: date) -> tuple[list[str]
     keys = pseudonyms(config, inputs)
     label = period_label(period)
     report = report_context(config, inputs, period, today, keys)
-    funding = funding_context(config, statement(inputs.facts, config.programme, period, today), today, inputs, keys)
+    funding = funding_context(config, funding_statement(config, inputs, period, today), today, inputs, keys)
     table = rows(inputs.facts, period, config.structure["nom"], salt(config.root))
     files = {
         f"rapport-activite-{label}.pdf": _pdf("rapport.html", report, today, config),
@@ -339,7 +466,7 @@ def build_funding(config: Config, period: Period, today: date) -> tuple[list[str
 
     inputs = load_inputs(config, today)
     keys = pseudonyms(config, inputs)
-    funding = funding_context(config, statement(inputs.facts, config.programme, period, today), today, inputs, keys)
+    funding = funding_context(config, funding_statement(config, inputs, period, today), today, inputs, keys)
     label = period_label(period)
     files = {f"etat-financement-{label}.pdf": _pdf("financement.html", funding, today, config),
              f"etat-financement-{label}.docx": funding_docx(funding, today)}

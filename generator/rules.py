@@ -222,6 +222,16 @@ def financing_totals(financing: dict[str, Any]) -> tuple[float, float, float]:
     return aids, financing.get("reste_a_charge", 0), financing.get("cout_total", 0)
 
 
+def works_finished(postes: list[dict[str, Any]]) -> bool:
+    """True when the works are done: at least one poste done and every other one abandoned.
+
+    Indicator 9 compares planned and done amounts on finished works only: a
+    project still under way would read as a fall of the amounts.
+    """
+    return any(p.get("statut") == "realise" for p in postes) \
+        and all(p.get("statut") in ("realise", "abandonne") for p in postes)
+
+
 def variation_rate(postes: list[dict[str, Any]]) -> float | None:
     """Return (done − planned at referral) / planned at referral, or None when unknown.
 

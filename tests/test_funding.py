@@ -20,7 +20,21 @@ PROGRAMME_PERIOD = Period(date(2025, 11, 1), date(2026, 10, 31))
 def funding(project: Path, period: Period = PROGRAMME_PERIOD, on: date = date(2026, 11, 22)):
     config = load_config(project / "astre.yaml")
     all_facts = [facts(check_case(f, config, on), config.programme) for f in sorted(config.cases_dir.iterdir())]
-    return statement(all_facts, config.programme, period, on)
+    return statement(all_facts, config.programme, period, on, config.data.get("financement_recu"))
+
+
+ADVANCE = """
+financement_recu:
+  avance:
+    montant: 31680
+    date: "2025-12-15"
+    piece: avis de virement n° 2025-1234
+"""
+
+
+def record_advance(project: Path, text: str = ADVANCE) -> None:
+    with (project / "astre.yaml").open("a", encoding="utf-8") as config:
+        config.write(text)
 
 
 def test_programme_period_statement(project: Path) -> None:
@@ -33,9 +47,14 @@ def test_programme_period_statement(project: Path) -> None:
     # One complete diagnostic granted (caron, 2026-03-27): 440 €.
     assert fund.diagnostics_total == 440
     assert fund.service_done == 4840
-    # 20 measures x 12 months x 220 € = 52 800 €, advance 60 % = 31 680 €.
-    assert fund.annual_amount == 52800 and fund.advance == 31680
-    assert fund.balance == 4840 - 31680 == -26840
+    # 20 measures x 12 months x 220 € = 52 800 €; the advance is at most 60 % of it = 31 680 €.
+    assert fund.annual_amount == 52800 and fund.advance_ceiling == 31680
+    # Three measures activated (started in the period) of the 20 planned.
+    assert (fund.planned, fund.activated) == (20, ["caron-2026", "dumont-2025", "lefebvre-2026"])
+    # The advance received is not recorded: no balance, rather than one computed on an assumed 60 %.
+    assert fund.advance_received is None and fund.balance is None
+    record_advance(project)
+    assert funding(project).balance == 4840 - 31680 == -26840
     assert dict((d.month, n) for d, n in fund.by_month())[6] == 1  # June 2026: caron gone, lefebvre not started
 
 
@@ -49,6 +68,7 @@ def test_balance_is_capped_at_the_annual_amount(project: Path) -> None:
     config = project / "astre.yaml"
     config.write_text(config.read_text(encoding="utf-8").replace("nombre_mesures: 20", "nombre_mesures: 1"),
                       encoding="utf-8")
+    record_advance(project, ADVANCE.replace("31680", "1584"))
     fund = funding(project)
     assert fund.annual_amount == 2640 and fund.payable == 2640
     assert fund.balance == 2640 - 1584
@@ -77,11 +97,16 @@ STATEMENT = "etat-financement-2025-11-01_2026-10-31.pdf"
 def test_financement_command_writes_the_statement(project: Path) -> None:
     from generator.export import pseudonym, salt
 
+    record_advance(project)
     result = financement(project)
     assert result.exit_code == 0, result.output
-    text = pdf_text(project / "out" / STATEMENT)
-    for figure in ("52 800,00 €", "31 680,00 €", "Service fait 4 840,00 €", "Trop-perçu à reverser par la structure "
-                   "26 840,00 €", "440,00 €", "Association Habitat Solidaire Côte d'Opale", "Aucun dossier exclu"):
+    text = " ".join(pdf_text(project / "out" / STATEMENT).split())
+    for figure in ("Mesures prévues par la convention 20", "Mesures activées (commencées sur la période) 3",
+                   "Montant annuel : 20 mesures × 12 mois × 220,00 € 52 800,00 €",
+                   "Plafond de l'avance (dans la limite de 60 % du montant annuel) 31 680,00 €",
+                   "Avance reçue le 15 décembre 2025, avis de virement n° 2025-1234 31 680,00 €",
+                   "Service fait 4 840,00 €", "Trop-perçu à reverser par la structure 26 840,00 €", "440,00 €",
+                   "Association Habitat Solidaire Côte d'Opale", "Aucun dossier exclu"):
         assert figure in text, figure
     # Cases by pseudonym, never by their id (which carries the family name).
     assert pseudonym("caron-2026", salt(project)) in text and "caron" not in text.lower()
@@ -126,10 +151,61 @@ def test_measures_that_did_not_run_are_not_billed(project: Path) -> None:
     assert "Situations éligibles repérées 1" in text  # lefebvre was still spotted in 2026
 
 
-def test_calendar_year_statement_says_what_the_advance_covers(project: Path) -> None:
+def test_advance_not_recorded_is_said_never_assumed(project: Path) -> None:
+    from docx import Document
+
+    assert financement(project).exit_code == 0
+    text = " ".join(pdf_text(project / "out" / STATEMENT).split())
+    assert "Avance reçue non renseignée" in text and "Avance reçue : non renseignée." in text
+    assert "Solde non calculé (avance reçue non renseignée)" in text
+    # The 60 % is shown as a ceiling, never as an advance paid nor set against the service done.
+    assert "Plafond de l'avance (dans la limite de 60 % du montant annuel) 31 680,00 €" in text
+    assert text.count("31 680,00 €") == 1 and "Trop-perçu" not in text and "26 840" not in text
+    docx = Document(str(project / "out" / STATEMENT.replace(".pdf", ".docx")))
+    rows = [[c.text for c in row.cells] for t in docx.tables for row in t.rows]
+    assert ["Avance reçue", "non renseignée"] in rows and ["Solde", "non calculé (avance reçue non renseignée)"] in rows
+
+
+def test_calendar_year_statement_gives_service_done_and_no_balance(project: Path) -> None:
+    record_advance(project)
     result = CliRunner().invoke(cli, ["-f", str(project / "astre.yaml"), "report", "--year", "2026", "--date",
                                       "2026-11-22"], catch_exceptions=False)
     assert result.exit_code == 0, result.output
     text = " ".join(pdf_text(project / "out" / "etat-financement-2026.pdf").split())
-    assert "Avance versée (60 % du montant annuel du programme du 1er novembre 2025 au 31 octobre 2026)" in text
-    assert "le service fait est compté du 1er janvier 2026 au 31 décembre 2026" in text
+    assert ("Cet état porte sur la période du 1er janvier 2026 au 31 décembre 2026, qui n'est pas celle du "
+            "programme (du 1er novembre 2025 au 31 octobre 2026) : il présente le service fait sur cette période et "
+            "ne calcule pas de solde") in text
+    # Service done in 2026: dumont 01-03 .. 10-03 = 10 months, caron 5, lefebvre 08-15 .. 11-15 = 4 (the
+    # statement date is 11-22): 19 × 220 = 4 180 €, with caron's complete diagnostic 440 € = 4 620 €.
+    assert "Total : 19 mois de mesure × 220,00 € 19 4 180,00 €" in text and "Service fait 4 620,00 €" in text
+    for programme_figure in ("Trop-perçu", "Solde", "52 800", "31 680", "Avance", "25 300",
+                             "rapproche ces deux périodes"):
+        assert programme_figure not in text, programme_figure
+
+
+def test_report_and_financement_give_the_same_statement(project: Path) -> None:
+    from docx import Document
+
+    record_advance(project)
+    out = project / "out"
+    for report_args, financement_args, name in (
+            ([], [], STATEMENT),
+            (["--year", "2026"], ["--debut", "2026-01-01", "--fin", "2026-12-31"], "etat-financement-2026.pdf")):
+        run = ["-f", str(project / "astre.yaml"), "report", *report_args, "--date", "2026-11-22"]
+        assert CliRunner().invoke(cli, run, catch_exceptions=False).exit_code == 0
+        from_report = pdf_text(out / name)
+        docx_report = [p.text for p in Document(str(out / name.replace(".pdf", ".docx"))).paragraphs]
+        (out / name).unlink()
+        assert financement(project, *financement_args).exit_code == 0
+        assert pdf_text(out / name) == from_report
+        assert [p.text for p in Document(str(out / name.replace(".pdf", ".docx"))).paragraphs] == docx_report
+    programme = " ".join(pdf_text(out / STATEMENT).split())
+    assert "Service fait 4 840,00 €" in programme and "Trop-perçu à reverser par la structure 26 840,00 €" in programme
+
+
+def test_received_advance_in_astre_yaml_is_checked(project: Path) -> None:
+    record_advance(project, ADVANCE.replace('    date: "2025-12-15"\n', "").replace("31680", "trente mille"))
+    result = financement(project)
+    assert result.exit_code != 0
+    assert "financement_recu.avance.montant : un nombre attendu" in result.output + result.stderr
+    assert "financement_recu.avance.date : champ obligatoire manquant" in result.output + result.stderr

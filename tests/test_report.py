@@ -259,3 +259,93 @@ def test_funders_table_keeps_its_labels_readable(project: Path) -> None:
     # A squeezed first column broke the type into one letter a line.
     for line in ("caisse de retraite 2 7 000,00 €", "fondation 0 0,00 € 0,00 € 0,00 € 1 500,00 €"):
         assert line in pdf, line
+
+
+def test_indicator_9_counts_finished_works_only(project: Path) -> None:
+    import csv
+    import io
+
+    from docx import Document
+
+    # Lefebvre: one poste of four done (the attic, 4 200 € planned, 4 030 € invoiced), the others still to do.
+    edit(project / "cases" / "lefebvre-2026" / "travaux.yaml", "    montant_prevu: 4200\n    statut: devis_recu\n",
+         "    montant_prevu: 4200\n    statut: realise\n    montant_realise: 4030\n")
+    ind = by_number(project_facts(project))[9]
+    # The rate stays dumont's, the only finished works: (42 000 − 34 400) / 34 400 = +22,09 %, not
+    # (42 000 + 4 030 − 34 400 − 28 500) / 62 900 = −30,0 % with lefebvre's works under way.
+    assert ind.covered == 1 and round(ind.figures["taux_global"] * 100, 2) == 22.09
+    assert (ind.figures["montant_prevu"], ind.figures["montant_realise"]) == (34400, 42000)
+    # Lefebvre apart: planned at the request 4 200 + 14 500 + 9 800 = 28 500 (the shower was added later);
+    # done so far 4 030: (4 030 − 28 500) / 28 500 = −85,86 %.
+    under_way = ind.figures["en_cours"]
+    assert (under_way["dossiers"], under_way["montant_prevu"], under_way["montant_realise"]) == (1, 28500, 4030)
+    assert round(under_way["taux_global"] * 100, 2) == -85.86
+    run(project, "report", "--year", "2026", "--date", "2026-11-22")
+    pdf = " ".join(pdf_text(project / "out" / "rapport-activite-2026.pdf").split())
+    assert "Calculé sur : mesures actives dont les travaux sont terminés (1)." in pdf
+    assert "Taux de variation global (montants cumulés) +22,1 %" in pdf
+    assert "Travaux en cours, à part. Ce dossier n'est pas compté dans le taux de variation ci-dessus" in pdf
+    assert "Dossiers dont les travaux sont commencés mais pas terminés 1" in pdf
+    assert "Taux provisoire (réalisé à ce jour / prévu à la saisine, montants cumulés) -85,9 %" in pdf
+    assert "Montant des postes réalisés à ce jour 4 030,00 €" in pdf
+    assert "-30,0" not in pdf
+    docx = Document(str(project / "out" / "rapport-activite-2026.docx"))
+    rows = [[c.text for c in row.cells] for t in docx.tables for row in t.rows]
+    assert ["Taux de variation global (montants cumulés)", "+22,1\u202f%"] in rows
+    assert ["Taux provisoire (réalisé à ce jour / prévu à la saisine, montants cumulés)", "-85,9\u202f%"] in rows
+    export = list(csv.DictReader(io.StringIO((project / "out" / "export-mesures-2026.csv").read_text("utf-8-sig")),
+                                 delimiter=";"))
+    assert sorted(r["travaux_termines"] for r in export) == ["", "non", "oui"]
+
+
+def test_shares_of_cases_when_a_case_counts_in_several_rows(project: Path) -> None:
+    from docx import Document
+
+    run(project, "report", "--year", "2026", "--date", "2026-11-22")
+    pdf = " ".join(pdf_text(project / "out" / "rapport-activite-2026.pdf").split())
+    note = "% des dossiers ; un dossier peut figurer dans plusieurs lignes."
+    # Indicator 8: all 3 active cases have an adaptation poste (dumont's grab bars, lefebvre's shower, caron's
+    # bathroom): 3 of 3 cases = 100 %, not 3 of the 7 (case, type) pairs = 42,9 %. Caron alone has habitat indigne.
+    assert f"Dossiers ayant au moins un poste de ce type : {note}" in pdf
+    assert "adaptation au vieillissement 3 100 %" in pdf and "habitat indigne 1 33,3 %" in pdf
+    # Indicator 12: habitat et technique and social in all 3 cases, financeur and juridique in 2 of 3.
+    assert f"Dossiers mobilisant ce type de partenaire : {note}" in pdf
+    assert "habitat et technique 3 100 %" in pdf and "juridique 2 66,7 %" in pdf
+    # Indicator 5 has the same shape: budget insuffisant in 2 of 3 cases.
+    assert "budget insuffisant 2 66,7 %" in pdf
+    assert pdf.count("Dossiers (base des pourcentages) 3") == 3
+    for wrong in ("42,9 %", "30 %", "15,4 %"):
+        assert wrong not in pdf, wrong
+    # The postes table stays a share of postes: 9 energy postes of 13.
+    assert "rénovation énergétique 9 69,2 %" in pdf
+    docx = Document(str(project / "out" / "rapport-activite-2026.docx"))
+    assert f"Dossiers mobilisant ce type de partenaire : {note}" in [p.text for p in docx.paragraphs]
+    rows = [[c.text for c in row.cells] for t in docx.tables for row in t.rows]
+    assert ["Dossiers mobilisant ce type de partenaire", "dossiers", "% des dossiers"] in rows
+    assert ["adaptation au vieillissement", "3", "100 %"] in rows
+    assert ["Dossiers (base des pourcentages)", "3", ""] in rows
+
+
+def test_qualitative_counts_read_as_sentences(project: Path) -> None:
+    run(project, "report", "--year", "2026", "--date", "2026-11-22")
+    pdf = " ".join(pdf_text(project / "out" / "rapport-activite-2026.pdf").split())
+    assert "Diagnostics de faisabilité : 1 diagnostic complet accordé." in pdf  # caron's, granted 2026-03-27
+    assert "complet, accordé (1)" not in pdf
+
+
+def test_report_docx_is_a4_in_french_with_the_pdf_paragraphs(project: Path) -> None:
+    import zipfile
+
+    from docx import Document
+
+    run(project, "report", "--year", "2026", "--date", "2026-11-22")
+    path = project / "out" / "rapport-activite-2026.docx"
+    xml = zipfile.ZipFile(path).read("word/document.xml").decode("utf-8")
+    assert '<w:pgSz w:w="11906" w:h="16838"' in xml.replace('w:w="11905"', 'w:w="11906"')  # A4 in twentieths of pt
+    assert 'w:val="fr-FR"' in zipfile.ZipFile(path).read("word/styles.xml").decode("utf-8")
+    paragraphs = " ".join(p.text for p in Document(str(path)).paragraphs)
+    pdf = " ".join(pdf_text(project / "out" / "rapport-activite-2026.pdf").split())
+    for sentence in ("Tél. 03 21 00 00 00 — astre@habitat-solidaire.example",
+                     "aucun dossier n'est écarté sans le dire.",
+                     "est écarté, et compté."):
+        assert sentence in pdf and sentence in " ".join(paragraphs.split()), sentence

@@ -33,11 +33,19 @@ PERSONAL = {
 }
 
 
-def secrets(cases: Path) -> set[str]:
+# Free texts the report's qualitative part may quote once screened (generator/quotes.py).
+QUOTED = {"bilans": ["difficultes", "motifs_echec"], "suivi": ["objet", "description"], "sortie": ["explication"]}
+
+
+def secrets(cases: Path, quoted: bool = True) -> set[str]:
+    """Every personal value of the cases; without the quotable free texts when `quoted` is False."""
     found: set[str] = set()
     for folder in cases.iterdir():
         found.add(folder.name)  # case ids carry the family name
         for name, specs in PERSONAL.items():
+            if not quoted and name in QUOTED:
+                specs = [(listing, [k for k in keys if k not in QUOTED[name] or listing == "visites"])
+                         for listing, keys in specs]
             path = folder / f"{name}.yaml"
             if not path.exists():
                 continue
@@ -173,12 +181,63 @@ def test_documents_for_the_departement_hold_no_personal_data(project: Path) -> N
               for folder in (project / "cases").iterdir()}
     public |= {str(text).lower() for family in load(ROOT / "forms" / "libelles.yaml").data.values()
                for text in family.values()}
-    personal = {s for s in secrets(project / "cases") if s.lower() not in public} | ids
+    # The report quotes the référents' free texts that name nobody: those are checked below, word by word.
+    personal = {s for s in secrets(project / "cases", quoted=False) if s.lower() not in public} | ids
     assert {"Dumont", "23 chemin des Prés", "0321999999", "1956-11-20"} <= personal
+    # Quoted référents' words « … » are checked against the households' identifiers in the next test.
+    import re
+
+    outside = {name: re.sub(r"« [^»]* »", "", text) for name, text in texts.items()}
     leaks = [(name, secret) for secret in personal for variant in variants(secret)
-             for name, text in texts.items() if variant in text]
+             for name, text in outside.items() if variant in text]
     assert not leaks, sorted({s for _, s in leaks})
     # The cases are still there, under their pseudonym: the Département can match the export.
     funding = texts["etat-financement-2025-11-01_2026-10-31.pdf"]
     key = salt(project)
     assert all(pseudonym(case_id, key).lower() in funding for case_id in ("caron-2026", "dumont-2025"))
+
+
+def test_quoted_texts_name_no_household(project: Path) -> None:
+    """The référents' words reach the report only when they hold no household's name, address, phone, commune."""
+    bilans = project / "cases" / "dumont-2025" / "bilans.yaml"
+    text = bilans.read_text(encoding="utf-8")
+    # Three texts of dumont's case that name someone: lefebvre (another case), a phone, the commune of caron.
+    for old, new in (("Méfiance du ménage envers les entreprises après le démarchage de 2024.",
+                      "Méfiance du ménage, comme Mme Lefebvre, envers les entreprises."),
+                     ("Surcoût de l'isolation des murs découvert pendant le chantier.",
+                      "Surcoût découvert pendant le chantier, rappeler le 03.21.99.99.99."),):
+        assert old in text
+        text = text.replace(old, new)
+    bilans.write_text(text, encoding="utf-8")
+    suivi = project / "cases" / "lefebvre-2026" / "suivi.yaml"
+    before = suivi.read_text(encoding="utf-8")
+    assert "Tour de table des financements" in before
+    suivi.write_text(before.replace("Tour de table des financements", "Tour de table des financements à Bapaume"),
+                     encoding="utf-8")
+    result = CliRunner().invoke(cli, ["-f", str(project / "astre.yaml"), "report", "--year", "2026", "--date",
+                                      "2026-11-22"], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    texts = document_texts(project / "out")
+    for name in ("rapport-activite-2026.pdf", "rapport-activite-2026.docx"):
+        report = texts[name]
+        # Kept: texts naming nobody, in the référents' words.
+        assert "« délais de l'audit énergétique (six semaines) ; pas d'accès numérique. »" in report
+        assert "surcoût de 2 450 € sur l'isolation des murs, couvert par un éco-ptz." in report
+        # Left out: the three edited texts, and caron's, which name M. Caron or Bapaume; and counted.
+        for leak in ("lefebvre", "03.21.99.99.99", "à bapaume", "m. caron"):
+            assert leak not in report, (name, leak)
+        assert "5 extraits écartés : ils citent un nom, une adresse, une commune, un téléphone ou un courriel" in report
+        assert "1 extrait écarté : il cite un nom" in report  # coordination: the edited concertation
+    # Every quoted text holds none of any household's identifying values (communes included here).
+    households: set[str] = set()
+    for folder in (project / "cases").iterdir():
+        menage = load(folder / "menage.yaml").data
+        households |= {menage["designation"], *menage["adresse"].values(), menage["telephone"],
+                       load(folder / "mesure.yaml").data["territoire"]["commune"]}
+        households |= {m[k] for m in menage["membres"] for k in ("prenom", "nom")}
+    households = {str(h).lower() for h in households}
+    quoted = [q for q in texts["rapport-activite-2026.docx"].split("« ")[1:]]
+    assert len(quoted) >= 8
+    for q in quoted:
+        words = q.split(" »")[0]
+        assert not [s for s in households if len(s) >= 4 and s in words], words
