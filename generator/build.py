@@ -148,18 +148,17 @@ def build(config: Config, paths: list[Path] | None = None, *, forms: list[str] |
     One build at a time per output folder (BuildLockedError for the second one); the
     leftovers of an interrupted build are removed first.
     """
-    with output_lock(config.output_dir, shown_path(config.output_dir) + os.sep):
+    with output_lock(config.output_dir):
         remove_leftovers(config.output_dir)
         return _build(config, paths, forms=forms, force=force, jobs=jobs, today=today or date.today(),
                       progress=progress)
 
 
-def shown_path(path: Path) -> str:
-    """Return `path` as the user typed it: relative to the current folder when inside it."""
-    try:
-        return str(path.relative_to(Path.cwd()))
-    except ValueError:
-        return str(path)
+def case_output_folders(config: Config) -> set[str]:
+    """Return the names of the cases' output folders: every case folder, and every case the manifest knows."""
+    cases = config.cases_dir
+    names = {p.name for p in cases.iterdir() if p.is_dir()} if cases.is_dir() else set()
+    return names | set(_read_manifest(config.output_dir / MANIFEST_NAME).get("cases", {}))
 
 
 def _build(config: Config, paths: list[Path] | None, *, forms: list[str] | None, force: bool, jobs: int | None,

@@ -264,21 +264,17 @@ def watch(ctx: click.Context, paths: tuple[Path, ...], polling: bool) -> None:
 @click.pass_context
 def status(ctx: click.Context, paths: tuple[Path, ...], fmt: str, ics_path: Path | None, today: date) -> None:
     """Afficher ce qui est dû ou en retard sur chaque dossier, le plus urgent d'abord."""
-    from .errors import RenderError, UsageError
-    from .status import collect, format_json, format_text, to_ics
-    from .writer import safe_target, write_atomic
+    from .status import calendar_target, collect, format_json, format_text, to_ics
+    from .writer import output_lock, write_atomic
 
     config = _config(ctx)
-    target = None
-    if ics_path is not None:
-        try:  # like every output, the calendar goes into the output folder
-            target = safe_target(config.output_dir, str(ics_path))
-        except RenderError as e:
-            raise UsageError(f"{e} : donnez un nom de fichier, il sera écrit dans {config.output_dir}") from None
+    # Like every output, the calendar goes into the output folder, over none of astre's documents.
+    target = None if ics_path is None else calendar_target(config, str(ics_path))
     result = collect(config, list(paths), today)
     click.echo(format_json(result) if fmt == "json" else format_text(result))
     if target is not None:
-        write_atomic(target, to_ics(result).encode("utf-8"))
+        with output_lock(config.output_dir):
+            write_atomic(target, to_ics(result).encode("utf-8"))
         if fmt != "json":
             click.echo(f"Agenda écrit : {target} ({len(result.items)} échéance(s))")
 

@@ -56,17 +56,33 @@ def is_temporary(name: str) -> bool:
     return _TEMP_NAME.fullmatch(name) is not None
 
 
-def safe_target(output_dir: Path, relative: str) -> Path:
-    """Return output_dir/relative, ready to be written or removed.
+def output_name(output_dir: Path, relative: str) -> PurePath:
+    """Return `relative` as a normalised name inside output_dir; RenderError if it would land outside.
 
-    Refuses anything that would land outside output_dir, judged on the name alone
-    (links are not followed). The folders between output_dir and the target are made
-    real folders: a link among them is replaced by an empty folder, never followed.
+    Judged on the name alone (links are not followed); an absolute path is accepted when it
+    lies inside output_dir.
     """
     root = output_dir.resolve()
     name = PurePath(os.path.normpath(relative))
+    if name.is_absolute():
+        for base in (root, PurePath(os.path.normpath(output_dir.absolute()))):
+            if name.is_relative_to(base):
+                name = name.relative_to(base)
+                break
     if name.is_absolute() or name.parts[:1] in ((), ("..",), (".",)):
         raise RenderError(f"chemin de sortie refusé « {relative} » : il sortirait du dossier {root}")
+    return name
+
+
+def safe_target(output_dir: Path, relative: str) -> Path:
+    """Return output_dir/relative, ready to be written or removed.
+
+    Refuses anything that would land outside output_dir (`output_name`). The folders
+    between output_dir and the target are made real folders: a link among them is
+    replaced by an empty folder, never followed.
+    """
+    root = output_dir.resolve()
+    name = output_name(output_dir, relative)
     folder = root
     try:
         for part in name.parts[:-1]:
@@ -113,19 +129,28 @@ def write_atomic(target: Path, data: bytes) -> None:
         raise
 
 
+def shown_path(path: Path) -> str:
+    """Return `path` as the user knows it: relative to the current folder when inside it."""
+    try:
+        return str(path.relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
+
+
 @contextmanager
-def output_lock(output_dir: Path, shown: str | None = None) -> Iterator[None]:
+def output_lock(output_dir: Path) -> Iterator[None]:
     """Hold the lock of `output_dir` (created if needed): one writing process at a time.
 
+    Taken by every command writing there (build, and so the watcher; report; status --ics).
     flock is released by the system when the holder ends, even killed: a crash never
-    leaves the folder locked. `shown` is how the message names the folder.
+    leaves the folder locked.
     """
     try:
         import fcntl
     except ImportError:  # pragma: no cover - Windows: no lock
         yield
         return
-    where = shown or str(output_dir)
+    where = shown_path(output_dir) + os.sep
     try:
         output_dir.mkdir(parents=True, exist_ok=True)
         fd = os.open(output_dir / LOCK_NAME, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC, 0o666)

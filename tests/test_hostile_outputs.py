@@ -218,3 +218,27 @@ def test_build_with_workers_leaves_nothing_in_tmp(two_cases: Path, tmp_path_fact
     assert list(tmp.iterdir()) == []
     assert not (two_cases / "out" / SCRATCH_NAME).exists()
     assert (two_cases / "out" / "dumont-2025" / "contrat.pdf").exists()
+
+
+# ---------------------------------------------------------------- status --ics
+
+@pytest.mark.parametrize("name", ["lefebvre-2026/contrat.pdf", "lefebvre-2026/agenda.ics", MANIFEST_NAME,
+                                  ".astre-build.lock", f"{SCRATCH_NAME}/agenda.ics", "rapport-activite-2026.pdf",
+                                  "./lefebvre-2026/../lefebvre-2026/contrat.docx"])
+def test_ics_never_replaces_what_astre_makes(lefebvre: Path, name: str) -> None:
+    build(load_config(lefebvre / "astre.yaml"), today=TODAY, jobs=1)
+    before = _files(lefebvre / "out")
+    result = _run(lefebvre, "status", "--date", "2026-11-22", "--ics", name)
+    assert result.exit_code == 2, result.output
+    assert "echeances.ics" in result.output and "Traceback" not in result.output
+    assert _files(lefebvre / "out") == before
+    # The build still knows its documents (nothing was overwritten behind its back).
+    assert build(load_config(lefebvre / "astre.yaml"), today=TODAY, jobs=1).up_to_date == 3
+
+
+def test_ics_naming_a_folder_is_a_usage_error(lefebvre: Path) -> None:
+    (lefebvre / "out" / "agenda.ics").mkdir(parents=True)
+    result = _run(lefebvre, "status", "--date", "2026-11-22", "--ics", "agenda.ics")
+    assert result.exit_code == 2 and "c'est un dossier" in result.output
+    result = _run(lefebvre, "status", "--date", "2026-11-22", "--ics", "echeances.ics")
+    assert result.exit_code == 0 and (lefebvre / "out" / "echeances.ics").read_bytes().startswith(b"BEGIN:VCALENDAR")
