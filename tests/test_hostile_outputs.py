@@ -242,3 +242,34 @@ def test_ics_naming_a_folder_is_a_usage_error(lefebvre: Path) -> None:
     assert result.exit_code == 2 and "c'est un dossier" in result.output
     result = _run(lefebvre, "status", "--date", "2026-11-22", "--ics", "echeances.ics")
     assert result.exit_code == 0 and (lefebvre / "out" / "echeances.ics").read_bytes().startswith(b"BEGIN:VCALENDAR")
+
+
+# ---------------------------------------------------------------- output_dir in astre.yaml
+
+def _toolkit_folders() -> list[str]:
+    from generator import resources
+
+    return [str(resources.default_dir(kind)) for kind in resources.KINDS] + [
+        str(resources.default_dir("templates") / "html"), str(Path(resources.__file__).resolve().parent)]
+
+
+@pytest.mark.parametrize("value", ["/", "/etc", "/usr", "/usr/share/astre", "/tmp", "~", "templates", "forms/x",
+                                   "schemas", "baremes", *_toolkit_folders()])
+def test_output_dir_in_a_system_or_astre_folder_is_refused(project: Path, value: str) -> None:
+    from generator.errors import ConfigError
+
+    if value == "~":
+        value = os.environ["HOME"]
+    config_file = project / "astre.yaml"
+    lines = config_file.read_text(encoding="utf-8").splitlines()
+    line = lines.index("output_dir: out") + 1
+    lines[line - 1] = f"output_dir: {value}"
+    config_file.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    with pytest.raises(ConfigError) as caught:
+        load_config(config_file)
+    [problem] = caught.value.problems
+    assert problem.line == line and problem.code == "config"
+    assert "output_dir" in problem.message and "dossier" in problem.message
+    assert "output_dir: out" in (problem.hint or "")
+    result = _run(project, "build")
+    assert result.exit_code == 2 and f"astre.yaml:{line}:" in result.output
