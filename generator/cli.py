@@ -17,15 +17,20 @@ from . import __version__
 from .errors import AstreError, ConfigError
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
+# The years a date option may name, like the schemas' dates: beyond, date arithmetic overflows.
+FIRST_YEAR, LAST_YEAR = 1900, 2099
 
 
 def _date(ctx: Any, param: Any, value: str | None) -> date:
     if value is None:
         return date.today()
     try:
-        return date.fromisoformat(value)
+        day = date.fromisoformat(value)
     except ValueError:
         raise click.BadParameter(f"« {value} » n'est pas une date AAAA-MM-JJ valide") from None
+    if not FIRST_YEAR <= day.year <= LAST_YEAR:
+        raise click.BadParameter(f"« {value} » : l'année doit être entre {FIRST_YEAR} et {LAST_YEAR}")
+    return day
 
 
 def _fail(error: AstreError) -> None:

@@ -273,3 +273,43 @@ def test_output_dir_in_a_system_or_astre_folder_is_refused(project: Path, value:
     assert "output_dir: out" in (problem.hint or "")
     result = _run(project, "build")
     assert result.exit_code == 2 and f"astre.yaml:{line}:" in result.output
+
+
+# ---------------------------------------------------------------- extreme dates, astre new
+
+@pytest.mark.parametrize("args", [["status", "--date", "9999-12-31"], ["status", "--date", "0001-01-01"],
+                                  ["report", "--debut", "0001-01-01"], ["report", "--fin", "9999-12-31"],
+                                  ["financement", "--fin", "2100-01-01"], ["check", "--date", "1899-12-31"],
+                                  ["build", "--date", "9999-12-31"]])
+def test_extreme_dates_are_usage_errors(lefebvre: Path, args: list[str]) -> None:
+    result = _run(lefebvre, *args)
+    assert result.exit_code == 2, result.output
+    assert "l'année doit être entre 1900 et 2099" in result.output and "Traceback" not in result.output
+    assert not (lefebvre / "out").exists()
+
+
+def _snapshot(root: Path) -> dict[str, str]:
+    return {str(p.relative_to(root)): p.read_text() if p.is_file() else "" for p in sorted(root.rglob("*"))}
+
+
+def test_new_over_a_dangling_link_writes_nothing(project: Path) -> None:
+    (project / "cases" / "martin-2026").symlink_to(project / "ailleurs")
+    before = _snapshot(project)
+    result = _run(project, "new", "martin-2026")
+    assert result.exit_code == 2
+    assert "martin-2026 est un lien" in result.output and "supprimez ce lien" in result.output
+    assert _snapshot(project) == before and not (project / "ailleurs").exists()
+
+
+def test_new_in_a_read_only_cases_folder_writes_nothing(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    before = _snapshot(project)
+
+    def refused(*args: object, **kwargs: object) -> str:
+        raise PermissionError(errno.EACCES, "Permission denied")
+
+    monkeypatch.setattr(tempfile, "mkdtemp", refused)
+    result = _run(project, "new", "martin-2026")
+    monkeypatch.undo()
+    assert result.exit_code == 2 and "Traceback" not in result.output
+    assert "impossible de créer le dossier" in result.output and "droits insuffisants" in result.output
+    assert _snapshot(project) == before
