@@ -113,12 +113,10 @@ def _output_dir_problem(config: Config) -> str | None:
     system |= {Path.home().resolve(), Path(tempfile.gettempdir()).resolve()}
     if output in system or any(output.is_relative_to(Path(p).resolve()) for p in SYSTEM_TREES):
         return "est un dossier du système : astre y écrirait et y supprimerait des fichiers"
-    # astre's own folders, installed or in the structure's repository: definitions, not outputs.
-    defaults = resources.Resources(config.root, config.templates_override)
+    # The toolkit's own folders (installed package, or schemas/, forms/, templates/ of its clone).
     own = [resources.default_dir(kind) for kind in resources.KINDS]
-    own += [folder for kind in resources.KINDS if (folder := defaults.override_dir(kind)) is not None]
     own.append(Path(__file__).resolve().parent)
     if any(output.is_relative_to(folder.resolve()) for folder in own):
-        return ("est un dossier d'astre (schémas, documents, modèles, barèmes ou programme) : "
+        return ("est un dossier de l'outil astre (schémas, documents, modèles, barèmes ou programme) : "
                 "les documents s'y mêleraient à ses définitions")
     return None
