@@ -24,7 +24,7 @@ from .cases import CASE_FILES, find_case_folders
 from .config import Config
 from .errors import AstreError, RenderError
 from .forms import Form, labels_path, load_forms, template_path, template_roots
-from .writer import SCRATCH_NAME, output_lock, remove_leftovers, safe_target, write_atomic
+from .writer import SCRATCH_NAME, disk_error, output_lock, remove_leftovers, safe_target, write_atomic
 
 if TYPE_CHECKING:
     from multiprocessing.context import BaseContext
@@ -247,7 +247,10 @@ def _run(config: Config, todo: list[tuple[Path, list[str], dict[str, str]]], tod
     # folder, not /tmp: removed below, or by the next build if this one is killed.
     scratch = config.output_dir / SCRATCH_NAME
     try:
-        scratch.mkdir(exist_ok=True)
+        try:
+            scratch.mkdir(exist_ok=True)
+        except OSError as e:
+            raise disk_error(e) or e from None
         with ProcessPoolExecutor(max_workers=jobs, mp_context=_pool_context(), initializer=_init_pool_worker,
                                  initargs=(config, str(scratch))) as pool:
             futures = [(pool.submit(build_case, folder, stale, today), keys) for folder, stale, keys in todo]
@@ -345,6 +348,11 @@ def build_case(folder: Path, form_ids: list[str], today: date) -> CaseOutcome:
                 outcome.outputs[form.id] = []
         except AstreError as e:
             outcome.failed.append((f"{case.id} ({form.id})", str(e)))
+        except OSError as e:  # WeasyPrint writing its fonts into the scratch folder: full disk, no rights
+            error = disk_error(e)
+            if error is None:
+                raise
+            outcome.failed.append((f"{case.id} ({form.id})", str(error)))
     return outcome
 
 

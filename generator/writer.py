@@ -44,11 +44,20 @@ _REASONS = {errno.ENOSPC: "disque plein", errno.EDQUOT: "quota du disque atteint
             errno.EACCES: "droits insuffisants", errno.EPERM: "droits insuffisants",
             errno.EROFS: "disque en lecture seule", errno.EISDIR: "un dossier porte déjà ce nom",
             errno.ENOTDIR: "un fichier porte le nom d'un dossier du chemin"}
+_DISK_ERRNOS = {errno.ENOSPC, errno.EDQUOT, errno.EACCES, errno.EPERM, errno.EROFS}
 
 
 def os_reason(error: OSError) -> str:
     """Return the French reason of a failed file operation (disque plein, droits insuffisants…)."""
     return _REASONS.get(error.errno or 0, error.strerror or str(error))
+
+
+def disk_error(error: OSError) -> OutputError | None:
+    """Return the French OutputError for a failed write by a library (full disk, no rights), or None."""
+    if error.errno not in _DISK_ERRNOS:
+        return None
+    where = os.path.dirname(os.fsdecode(error.filename)) if error.filename else tempfile.gettempdir()
+    return OutputError(f"impossible d'écrire dans {where} : {os_reason(error)}")
 
 
 def is_temporary(name: str) -> bool:

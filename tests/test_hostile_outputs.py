@@ -168,6 +168,25 @@ def test_read_only_output_folder_is_a_french_error(lefebvre: Path, monkeypatch: 
     assert _files(lefebvre / "out") == before
 
 
+def test_full_disk_while_rendering_is_a_french_failure(lefebvre: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """WeasyPrint writes its fonts into the scratch folder of out/: a full disk there is no traceback."""
+    import generator.render_pdf
+
+    build(load_config(lefebvre / "astre.yaml"), today=TODAY, jobs=1)
+    before = _files(lefebvre / "out")
+    scratch = lefebvre / "out" / SCRATCH_NAME / "weasyprint-abc"
+
+    def full(*args: object, **kwargs: object) -> bytes:
+        raise OSError(errno.ENOSPC, "No space left on device", str(scratch / "0123"))
+
+    monkeypatch.setattr(generator.render_pdf, "render_pdf", full)
+    result = _run(lefebvre, "build", "--force", "-j", "1", "--date", "2026-11-22")
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert f"lefebvre-2026 (contrat) : impossible d'écrire dans {scratch} : disque plein" in result.output
+    assert {k: v for k, v in _files(lefebvre / "out").items() if k != MANIFEST_NAME} == {
+        k: v for k, v in before.items() if k != MANIFEST_NAME}
+
+
 # ---------------------------------------------------------------- processes and /tmp
 
 def _session(sid: int) -> list[int]:
