@@ -124,7 +124,10 @@ def write_atomic(target: Path, data: bytes) -> None:
             view = memoryview(data)
             while view:
                 view = view[os.write(fd, view):]
-            os.fchmod(fd, 0o666 & ~_UMASK)
+            if hasattr(os, "fchmod"):  # on the open file: a name swapped meanwhile is not touched
+                os.fchmod(fd, 0o666 & ~_UMASK)
+            else:  # pragma: no cover - Windows
+                os.chmod(temp, 0o666 & ~_UMASK)
         finally:
             os.close(fd)
         os.replace(temp, target)
