@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import shutil
 import sys
 from dataclasses import dataclass, field
 from datetime import date
@@ -23,7 +24,7 @@ from .cases import CASE_FILES, find_case_folders
 from .config import Config
 from .errors import AstreError, RenderError
 from .forms import Form, labels_path, load_forms, template_path, template_roots
-from .writer import safe_target, write_atomic
+from .writer import SCRATCH_NAME, disk_error, output_lock, remove_leftovers, safe_target, write_atomic
 
 if TYPE_CHECKING:
     from multiprocessing.context import BaseContext
@@ -146,8 +147,26 @@ def _doc_key(*parts: str) -> str:
 
 def build(config: Config, paths: list[Path] | None = None, *, forms: list[str] | None = None, force: bool = False,
           jobs: int | None = None, today: date | None = None, progress: bool = False) -> BuildSummary:
-    """Build the documents of the cases in `paths` (all cases by default) that are out of date."""
-    today = today or date.today()
+    """Build the documents of the cases in `paths` (all cases by default) that are out of date.
+
+    One build at a time per output folder (BuildLockedError for the second one); the
+    leftovers of an interrupted build are removed first.
+    """
+    with output_lock(config.output_dir):
+        remove_leftovers(config.output_dir)
+        return _build(config, paths, forms=forms, force=force, jobs=jobs, today=today or date.today(),
+                      progress=progress)
+
+
+def case_output_folders(config: Config) -> set[str]:
+    """Return the names of the cases' output folders: every case folder, and every case the manifest knows."""
+    cases = config.cases_dir
+    names = {p.name for p in cases.iterdir() if p.is_dir()} if cases.is_dir() else set()
+    return names | set(_read_manifest(config.output_dir / MANIFEST_NAME).get("cases", {}))
+
+
+def _build(config: Config, paths: list[Path] | None, *, forms: list[str] | None, force: bool, jobs: int | None,
+           today: date, progress: bool) -> BuildSummary:
     output_dir = config.output_dir
     manifest_path = output_dir / MANIFEST_NAME
     manifest = {} if force else _read_manifest(manifest_path)
@@ -241,13 +260,24 @@ def _run(config: Config, todo: list[tuple[Path, list[str], dict[str, str], froze
         return
     from concurrent.futures import ProcessPoolExecutor
 
-    with ProcessPoolExecutor(max_workers=jobs, mp_context=_pool_context(), initializer=_init_worker,
-                             initargs=(config,)) as pool:
-        futures = [(pool.submit(build_case, folder, stale, today, known), keys) for folder, stale, keys, known in todo]
-        for future, keys in futures:
-            outcome = future.result()
-            tick(outcome.case_id)
-            yield outcome, keys
+    # The workers' temporary files (WeasyPrint extracts fonts, ~13 MB each) go into the output
+    # folder, not /tmp: removed below, or by the next build if this one is killed.
+    scratch = config.output_dir / SCRATCH_NAME
+    try:
+        try:
+            scratch.mkdir(exist_ok=True)
+        except OSError as e:
+            raise disk_error(e) or e from None
+        with ProcessPoolExecutor(max_workers=jobs, mp_context=_pool_context(), initializer=_init_pool_worker,
+                                 initargs=(config, str(scratch))) as pool:
+            futures = [(pool.submit(build_case, folder, stale, today, known), keys)
+                       for folder, stale, keys, known in todo]
+            for future, keys in futures:
+                outcome = future.result()
+                tick(outcome.case_id)
+                yield outcome, keys
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
 
 
 # ---------------------------------------------------------------- one case (in a worker)
@@ -269,8 +299,36 @@ def _pool_context() -> BaseContext:
     if "forkserver" not in multiprocessing.get_all_start_methods():  # pragma: no cover - Windows
         return multiprocessing.get_context("spawn")
     context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(RENDERERS)
+    # forkserver_init first: the server ends with the process that started it (`die_with_parent`).
+    context.set_forkserver_preload([f"{__package__}.forkserver_init", *RENDERERS])
     return context
+
+
+def die_with_parent() -> None:
+    """Have Linux kill this process when its parent ends (prctl PR_SET_PDEATHSIG); a no-op elsewhere.
+
+    A killed `astre build` (SIGKILL, closed terminal) must not leave its fork server
+    and workers running (~280 MB) nor writing into the output folder.
+    """
+    if not sys.platform.startswith("linux"):
+        return
+    import ctypes
+    import signal
+
+    pr_set_pdeathsig = 1
+    ctypes.CDLL(None, use_errno=True).prctl(pr_set_pdeathsig, signal.SIGKILL, 0, 0, 0)
+
+
+def _init_pool_worker(config: Config, scratch: str) -> None:
+    """Initialise a pool worker: dies with the fork server, temporary files in `scratch`, then `_init_worker`."""
+    import tempfile
+
+    die_with_parent()
+    server = sys.modules.get(f"{__package__}.forkserver_init")  # preloaded by the fork server, if any
+    if server is not None and os.getppid() != server.SERVER_PID:  # it ended before prctl: nobody would stop us
+        os._exit(1)
+    tempfile.tempdir = scratch  # this process only builds, then ends with the pool
+    _init_worker(config)
 
 
 def _init_worker(config: Config) -> None:
@@ -308,6 +366,11 @@ def build_case(folder: Path, form_ids: list[str], today: date, known: frozenset[
                 outcome.outputs[form.id] = []
         except AstreError as e:
             outcome.failed.append((f"{case.id} ({form.id})", str(e)))
+        except OSError as e:  # WeasyPrint writing its fonts into the scratch folder: full disk, no rights
+            error = disk_error(e)
+            if error is None:
+                raise
+            outcome.failed.append((f"{case.id} ({form.id})", str(error)))
     return outcome
 
 

@@ -17,15 +17,20 @@ from . import __version__
 from .errors import AstreError, ConfigError
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
+# The years a date option may name, like the schemas' dates: beyond, date arithmetic overflows.
+FIRST_YEAR, LAST_YEAR = 1900, 2099
 
 
 def _date(ctx: Any, param: Any, value: str | None) -> date:
     if value is None:
         return date.today()
     try:
-        return date.fromisoformat(value)
+        day = date.fromisoformat(value)
     except ValueError:
         raise click.BadParameter(f"« {value} » n'est pas une date AAAA-MM-JJ valide") from None
+    if not FIRST_YEAR <= day.year <= LAST_YEAR:
+        raise click.BadParameter(f"« {value} » : l'année doit être entre {FIRST_YEAR} et {LAST_YEAR}")
+    return day
 
 
 def _fail(error: AstreError) -> None:
@@ -264,21 +269,17 @@ def watch(ctx: click.Context, paths: tuple[Path, ...], polling: bool) -> None:
 @click.pass_context
 def status(ctx: click.Context, paths: tuple[Path, ...], fmt: str, ics_path: Path | None, today: date) -> None:
     """Afficher ce qui est dû ou en retard sur chaque dossier, le plus urgent d'abord."""
-    from .errors import RenderError, UsageError
-    from .status import collect, format_json, format_text, to_ics
-    from .writer import safe_target, write_atomic
+    from .status import calendar_target, collect, format_json, format_text, to_ics
+    from .writer import output_lock, write_atomic
 
     config = _config(ctx)
-    target = None
-    if ics_path is not None:
-        try:  # like every output, the calendar goes into the output folder
-            target = safe_target(config.output_dir, str(ics_path))
-        except RenderError as e:
-            raise UsageError(f"{e} : donnez un nom de fichier, il sera écrit dans {config.output_dir}") from None
+    # Like every output, the calendar goes into the output folder, over none of astre's documents.
+    target = None if ics_path is None else calendar_target(config, str(ics_path))
     result = collect(config, list(paths), today)
     click.echo(format_json(result) if fmt == "json" else format_text(result))
     if target is not None:
-        write_atomic(target, to_ics(result).encode("utf-8"))
+        with output_lock(config.output_dir):
+            write_atomic(target, to_ics(result).encode("utf-8"))
         if fmt != "json":
             click.echo(f"Agenda écrit : {target} ({len(result.items)} échéance(s))")
 

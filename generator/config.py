@@ -85,12 +85,38 @@ def load_config(path: Path | None = None) -> Config:
     if problems:
         raise ConfigError(f"{path} contient des erreurs", problems)
     config = Config(path.resolve(), document.data)
-    output, cases = config.output_dir.resolve(), config.cases_dir.resolve()
-    if output == config.root or output.is_relative_to(cases) or cases.is_relative_to(output):
+    refused = _output_dir_problem(config)
+    if refused:
         line, column = document.locate(("output_dir",))
         raise ConfigError(f"{path} contient des erreurs", [Problem(
-            path, line, column, f"output_dir « {config.data.get('output_dir', 'out')} » mélangerait les documents "
-            "et les dossiers des ménages", "choisissez un dossier à part, par exemple « output_dir: out »",
-            code="config")])
+            path, line, column, f"output_dir « {config.data.get('output_dir', 'out')} » {refused}",
+            "choisissez un dossier à part, par exemple « output_dir: out »", code="config")])
     resources.activate(config.root, config.templates_override)
     return config
+
+
+# Folders of the system that a build must never write into (nor, for the first ones, anywhere inside).
+SYSTEM_TREES = ("/etc", "/usr", "/bin", "/sbin", "/lib", "/lib64", "/boot", "/dev", "/proc", "/sys")
+SYSTEM_FOLDERS = ("/", "/home", "/root", "/var", "/opt", "/srv", "/run", "/mnt", "/media", "/tmp", "/var/tmp")
+
+
+def _output_dir_problem(config: Config) -> str | None:
+    """Return why output_dir is no place for documents (French, after its name), or None."""
+    import tempfile
+
+    from . import resources
+
+    output, cases = config.output_dir.resolve(), config.cases_dir.resolve()
+    if output == config.root or output.is_relative_to(cases) or cases.is_relative_to(output):
+        return "mélangerait les documents et les dossiers des ménages"
+    system = {Path(p).resolve() for p in SYSTEM_FOLDERS}
+    system |= {Path.home().resolve(), Path(tempfile.gettempdir()).resolve()}
+    if output in system or any(output.is_relative_to(Path(p).resolve()) for p in SYSTEM_TREES):
+        return "est un dossier du système : astre y écrirait et y supprimerait des fichiers"
+    # The toolkit's own folders (installed package, or schemas/, forms/, templates/ of its clone).
+    own = [resources.default_dir(kind) for kind in resources.KINDS]
+    own.append(Path(__file__).resolve().parent)
+    if any(output.is_relative_to(folder.resolve()) for folder in own):
+        return ("est un dossier de l'outil astre (schémas, documents, modèles, barèmes ou programme) : "
+                "les documents s'y mêleraient à ses définitions")
+    return None

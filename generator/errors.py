@@ -83,3 +83,11 @@ class RenderError(AstreError):
 
 class FormError(AstreError):
     """Raised when a form definition in forms/ is invalid."""
+
+
+class OutputError(AstreError):
+    """Raised when a file cannot be written (full disk, read-only folder, no rights); the previous one is kept."""
+
+
+class BuildLockedError(AstreError):
+    """Raised when another astre process is already writing into the same output folder."""

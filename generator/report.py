@@ -433,11 +433,19 @@ def _pdf(template: str, context: dict[str, Any], today: date, config: Config) ->
                       config.structure["nom"])
 
 
+def _write(config: Config, files: dict[str, bytes]) -> None:
+    """Write `files` into the output folder, holding its lock (one writer at a time, see build)."""
+    from .writer import output_lock, safe_target, write_atomic
+
+    with output_lock(config.output_dir):
+        for name, data in files.items():
+            write_atomic(safe_target(config.output_dir, name), data)
+
+
 def build_report(config: Config, period: Period, today: date) -> tuple[list[str], Inputs]:
     """Write the activity report, the funding statement and the export; return the files written."""
     from .export import rows, salt, to_csv, to_xlsx
     from .render_report_docx import funding_docx, report_docx
-    from .writer import safe_target, write_atomic
 
     inputs = load_inputs(config, today)
     keys = pseudonyms(config, inputs)
@@ -454,15 +462,13 @@ def build_report(config: Config, period: Period, today: date) -> tuple[list[str]
         f"export-mesures-{label}.xlsx": to_xlsx(table, period.end.year, report["document"]["titre"],
                                                 config.structure["nom"]),
     }
-    for name, data in files.items():
-        write_atomic(safe_target(config.output_dir, name), data)
+    _write(config, files)
     return list(files), inputs
 
 
 def build_funding(config: Config, period: Period, today: date) -> tuple[list[str], Inputs]:
     """Write only the funding statement (PDF and DOCX); return the files written and the inputs."""
     from .render_report_docx import funding_docx
-    from .writer import safe_target, write_atomic
 
     inputs = load_inputs(config, today)
     keys = pseudonyms(config, inputs)
@@ -470,6 +476,5 @@ def build_funding(config: Config, period: Period, today: date) -> tuple[list[str
     label = period_label(period)
     files = {f"etat-financement-{label}.pdf": _pdf("financement.html", funding, today, config),
              f"etat-financement-{label}.docx": funding_docx(funding, today)}
-    for name, data in files.items():
-        write_atomic(safe_target(config.output_dir, name), data)
+    _write(config, files)
     return list(files), inputs

@@ -12,6 +12,7 @@ from typing import Any
 from .cases import CASE_FILES, check_id
 from .errors import CaseExistsError, UsageError
 from .validate import schema as load_schema
+from .writer import os_reason
 
 
 def _resolve(prop: dict[str, Any]) -> dict[str, Any]:
@@ -79,21 +80,29 @@ def new_case(cases_dir: Path, case_id: str, schemas_dir: Callable[[], Path]) -> 
     """
     check_id(case_id)
     target = cases_dir / case_id
+    if target.is_symlink() and not target.exists():
+        raise CaseExistsError(f"{target} est un lien vers {os.readlink(target)}, qui n'existe plus : supprimez ce "
+                              "lien ou choisissez un autre identifiant")
     if target.exists():
         raise CaseExistsError(f"le dossier {target} existe déjà : choisissez un autre identifiant "
                               "(par exemple en ajoutant l'année : « dupont-2026 »)")
     if not cases_dir.is_dir():
         raise UsageError(f"{cases_dir} : dossier des dossiers introuvable (voir « cases_dir » dans astre.yaml)")
-    schemas = schemas_dir()
-    staging = Path(tempfile.mkdtemp(prefix=".new-", dir=cases_dir))
+    staging: Path | None = None
     try:
+        staging = Path(tempfile.mkdtemp(prefix=".new-", dir=cases_dir))
+        schemas = schemas_dir()  # may write the editor copy: only once cases/ took the staging folder
         for name in CASE_FILES:
             text = skeleton(name, target, schemas)
             if name == "mesure":
                 text = text.replace("\nidentifiant:", f"\nidentifiant: {case_id}", 1)
             (staging / f"{name}.yaml").write_text(text, encoding="utf-8")
-        os.rename(staging, target)  # atomic: a half-created case never appears
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
+        os.rename(staging, target)  # atomic: a half-created case never appears (nor replaces anything)
+    except BaseException as e:
+        if staging is not None:
+            shutil.rmtree(staging, ignore_errors=True)
+        if isinstance(e, OSError):
+            raise UsageError(f"impossible de créer le dossier {target} : {os_reason(e)} ; vérifiez que vous pouvez "
+                             f"écrire dans {cases_dir}") from None
         raise
     return target

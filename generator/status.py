@@ -22,6 +22,7 @@ from .deadlines import DueItem, due_items, is_shown
 from .rules import french_date
 
 INVALID_ACTION = "dossier invalide : lancez « astre check »"
+CALENDAR_EXAMPLE = "echeances.ics"
 
 
 # Sendings shown in the « envoyés » list: those of the last days.
@@ -179,3 +180,34 @@ def to_ics(result: StatusResult) -> str:
                   "END:VEVENT"]
     lines.append("END:VCALENDAR")
     return "".join(_fold(line) + "\r\n" for line in lines)
+
+
+def calendar_target(config: Config, name: str) -> Path:
+    """Return where `astre status --ics name` writes: in the output folder, never over what astre makes.
+
+    Refused (UsageError): a name outside the output folder, without the .ics extension
+    (every document astre makes has another one), inside a case's output folder, or
+    among astre's own files (manifest, lock, temporary folder), or an existing folder.
+    """
+    from .build import case_output_folders
+    from .errors import RenderError, UsageError
+    from .writer import output_name, safe_target
+
+    out = config.output_dir
+    advice = f"donnez un nom de fichier, par exemple « {CALENDAR_EXAMPLE} » ; il sera écrit dans {out}"
+    try:
+        relative = output_name(out, name)
+    except RenderError as e:
+        raise UsageError(f"--ics : {e} : {advice}") from None
+    if relative.suffix.lower() != ".ics":
+        raise UsageError(f"--ics « {name} » : un agenda se nomme en .ics (et ne doit remplacer aucun document "
+                         f"produit par astre) : {advice}")
+    if relative.parts[0].startswith(".astre"):
+        raise UsageError(f"--ics « {name} » : ce nom est réservé aux fichiers internes d'astre : {advice}")
+    if len(relative.parts) > 1 and relative.parts[0] in case_output_folders(config):
+        raise UsageError(f"--ics « {name} » : {out / relative.parts[0]} est le dossier des documents du ménage "
+                         f"{relative.parts[0]}, l'agenda n'a rien à y faire : {advice}")
+    try:
+        return safe_target(out, str(relative))
+    except RenderError as e:
+        raise UsageError(f"--ics : {e} : {advice}") from None

@@ -15,6 +15,7 @@ from generator.cli import cli
 from generator.config import load_config
 from generator.errors import FormError
 from generator.forms import load_form
+from generator.writer import LOCK_NAME
 
 TODAY = date(2026, 11, 22)
 ROOT = Path(__file__).resolve().parent.parent
@@ -108,7 +109,9 @@ def test_missing_logo_is_omitted(lefebvre: Path) -> None:
 def test_outputs_stay_in_output_folder_and_no_temporary_file_remains(lefebvre: Path) -> None:
     build(load_config(lefebvre / "astre.yaml"), today=TODAY, jobs=1)
     files = {p.relative_to(lefebvre) for p in lefebvre.rglob("*") if p.is_file() and "cases" not in p.parts}
-    assert files - {Path("astre.yaml"), Path(".astre-salt")} == {Path("out") / MANIFEST_NAME} | {
+    # Besides the documents: the manifest and the (empty) lock file that keeps one build at a time.
+    assert files - {Path("astre.yaml"), Path(".astre-salt")} == {Path("out") / MANIFEST_NAME,
+                                                                 Path("out") / LOCK_NAME} | {
         Path("out/lefebvre-2026") / f"{n}.{e}" for n in ("fiche-saisine", "contrat", "bilan-intermediaire-3-mois",
                                                            "signalement-changement-1")
         for e in ("docx", "pdf")}

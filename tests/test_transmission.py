@@ -110,7 +110,8 @@ def test_sent_document_is_kept_as_sent_and_a_correction_is_a_new_sending(project
     assert kept.read_bytes() == out.read_bytes()
     sent = kept.read_bytes()
     # A fact the contract shows is changed after it was sent: the sent contract stays, the change is said.
-    edit(case / "contrat.yaml", "sortir la maison de l'étiquette G.", "sortir la maison de l'étiquette G (fioul et bois).")
+    edit(case / "contrat.yaml", "sortir la maison de l'étiquette G.",
+         "sortir la maison de l'étiquette G (fioul et bois).")
     second = build(load_config(project / "astre.yaml"), forms=["contrat"], jobs=1, today=TODAY)
     assert second.ok and kept.read_bytes() == sent and out.read_bytes() == sent
     assert len(second.warnings) == 1 and "contrat : envoyé le 05/09/2026, gardé tel quel" in second.warnings[0][1]
@@ -160,7 +161,8 @@ def test_documents_name_their_recipients_and_status_lists_sendings(project: Path
 @pytest.mark.parametrize("poursuite", ["true", "false"])
 def test_final_review_prints_the_decision_to_continue(project: Path, poursuite: str) -> None:
     case = only(project, "dumont-2025")
-    edit(case / "bilans.yaml", "    poursuite: false\n    satisfaction", f"    poursuite: {poursuite}\n    satisfaction")
+    edit(case / "bilans.yaml", "    poursuite: false\n    satisfaction",
+         f"    poursuite: {poursuite}\n    satisfaction")
     assert build(load_config(project / "astre.yaml"), forms=["bilan-final"], jobs=1, today=TODAY).ok
     text = " ".join(pdf_text(project / "out" / "dumont-2025" / "bilan-final.pdf").split())
     expected = ("oui, un accompagnement doit se poursuivre" if poursuite == "true"

@@ -1,0 +1,16 @@
+"""Imported by the build's fork server only (build._pool_context preloads it): the server ends with astre.
+
+The fork server is started by the process running the build; Linux kills it when that
+process ends (even killed), and its workers then die with it (build._init_pool_worker).
+Never import this module elsewhere: the process importing it would die with its parent.
+"""
+
+from __future__ import annotations
+
+import os
+
+from .build import die_with_parent
+
+die_with_parent()
+# The workers are forks of this process: they read this to check it was still there when they started.
+SERVER_PID = os.getpid()
