@@ -67,6 +67,20 @@ def _finish(doc: Any, context: dict[str, Any], when: date) -> bytes:
     return docx_bytes(doc)
 
 
+def _transmission(doc: Any, block: dict[str, Any], title: str, note: str = "") -> None:
+    """The documents due to the SPSLH in the period: counts, then the late or missing ones."""
+    doc.add_heading(title, level=1)
+    if note:
+        doc.add_paragraph(note)
+    doc.add_paragraph(block["texte"])
+    if block["lignes"]:
+        _grid(doc, ["Documents dus sur la période", "À temps", "En retard", "Non transmis"],
+              [[r["type"], r["a_temps"], r["en_retard"], r["manquants"]] for r in block["lignes"]])
+    if block["retards"]:
+        _grid(doc, ["Dossier", "Document", "Limite", "Envoi", "Retard"],
+              [[r["identifiant"], r["document"], r["echeance"], r["envoi"], r["retard"]] for r in block["retards"]])
+
+
 def report_docx(context: dict[str, Any], when: date) -> bytes:
     """Return the activity report as DOCX bytes."""
     doc = _new(context)
@@ -102,6 +116,7 @@ def report_docx(context: dict[str, Any], when: date) -> bytes:
             _grid(doc, [t["titre"], t["unite"], t["part_titre"]],
                   [[row["libelle"], str(row["nombre"]), row["part"]] for row in t["lignes"]]
                   + [[t["total_libelle"], str(t["total"]), ""]])
+    _transmission(doc, context["transmission"], "Transmission des documents au SPSLH")
     doc.add_heading("Partie qualitative", level=1)
     doc.add_paragraph("Les effectifs viennent des données codées des dossiers. Les extraits sont les mots des "
                       "référents (bilans, sorties, signalements, concertations de la période) : un extrait qui "
@@ -151,6 +166,9 @@ def funding_docx(context: dict[str, Any], when: date) -> bytes:
               [[d["identifiant"], d["type"], d["date"], d["montant"]] for d in context["diagnostics"]])
     else:
         doc.add_paragraph("Aucun diagnostic accordé sur la période.")
+    _transmission(doc, context["transmission"], "Transmission des bilans et documents",
+                  "Le solde est versé « sous réserve … de la transmission des différents bilans dans les délais "
+                  "impartis ».")
     doc.add_heading("Récapitulatif", level=1)
     _grid(doc, None, [[r["libelle"], r["montant"]] for r in context["recapitulatif"]])
     doc.add_paragraph(f"Fait à {context['structure']['ville_signature']}, le {context['document']['date']}.")

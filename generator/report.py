@@ -20,6 +20,7 @@ from .config import Config
 from .funding import FundingStatement, statement
 from .indicators import MISSING, Distribution, Facts, Indicator, Period, facts, indicators, qualitative
 from .quotes import THEMES, Quote, case_quotes, case_secrets, screen
+from .transmission import Transmission, timeliness, transmissions
 
 # Labels of the values the report computes itself (the case values' labels are in forms/libelles.yaml).
 REPORT_LABELS: dict[str, dict[str, str]] = {
@@ -46,6 +47,7 @@ class Inputs:
     facts: list[Facts] = field(default_factory=list)
     invalid: list[tuple[str, str]] = field(default_factory=list)
     quotes: list[Quote] = field(default_factory=list)  # the valid cases' free texts, unscreened
+    transmissions: dict[str, list[Transmission]] = field(default_factory=dict)  # valid cases' documents and sendings
     secrets: set[str] = field(default_factory=set)  # every case's names, addresses, phones, communes
 
 
@@ -58,6 +60,7 @@ def load_inputs(config: Config, today: date) -> Inputs:
         if case.valid:
             inputs.facts.append(facts(case, config.programme))
             inputs.quotes += case_quotes(case)
+            inputs.transmissions[case.id] = transmissions(case, config)
         else:
             first = next(p for p in case.problems if p.severity == "erreur")
             inputs.invalid.append((case.id, first.message))
@@ -292,6 +295,7 @@ def report_context(config: Config, inputs: Inputs, period: Period, today: date, 
             "a_part": _works_under_way(ind),
             "tableaux": [_table(t) for t in ind.tables]} for ind in inds],
         "qualitatif": _sentences(qualitative(inputs.facts, period)),
+        "transmission": _timeliness(inputs, period, today, keys),
         "extraits": _quotes(inputs, period),
     })
     return context
@@ -335,8 +339,39 @@ def funding_context(config: Config, fund: FundingStatement, today: date, inputs:
         "totaux": {"mois": str(fund.months), "tarif": money(fund.tarif_mensuel), "mesures": money(fund.measures_total)},
         "recapitulatif": _summary(fund),
         "avance_notes": _advance_notes(fund) if fund.programme_period else [],
+        "transmission": _timeliness(inputs, fund.period, today, keys),
     })
     return context
+
+
+def _timeliness(inputs: Inputs, period: Period, today: date, keys: dict[str, str]) -> dict[str, Any]:
+    """Documents due to the SPSLH in the period: on time, late, missing (the balance depends on it)."""
+    from .context import day
+    from .transmission import KIND_LABELS
+
+    found = timeliness(inputs.transmissions, period.start, period.end, today)
+    rows = [{"type": KIND_LABELS[form], "a_temps": str(ok), "en_retard": str(late), "manquants": str(missing)}
+            for form, (ok, late, missing) in found.counts.items() if ok or late or missing]
+    listed = []
+    for case_id, document, _ in found.overdue:
+        sent = document.sent[0].day if document.sent else None
+        days = ((sent or today) - document.due).days if document.due else 0
+        listed.append({"identifiant": keys.get(case_id, case_id), "document": document.name,
+                       "echeance": day(document.due), "envoi": day(sent) if sent else "non envoyé",
+                       "retard": f"{days} j" if sent else f"{days} j à ce jour"})
+    late = sum(c[1] for c in found.counts.values())
+    missing = sum(c[2] for c in found.counts.values())
+    if not rows:
+        text = "Aucun document n'était à transmettre au SPSLH sur la période."
+    elif not late and not missing:
+        text = "Tous les documents dus sur la période ont été transmis dans les délais."
+    else:
+        parts = ([f"{late} document{'s' if late > 1 else ''} transmis en retard"] if late else []) + (
+            [f"{missing} document{'s' if missing > 1 else ''} dû{'s' if missing > 1 else ''} et non transmis"]
+            if missing else [])
+        text = " ; ".join(parts) + " (délais d'astre.yaml : contrat, bilans, signalements ; détail ci-dessous)."
+        text = text[0].upper() + text[1:]
+    return {"lignes": rows, "retards": listed, "texte": text}
 
 
 def _other_period_note(config: Config, fund: FundingStatement) -> str:

@@ -96,7 +96,7 @@ def problems(case: Case, config: Config, today: date) -> list[Problem]:
             path, line, column = case.locate("bilans", ("bilans",))
             out.append(Problem(path, line, column, f"{document.name} rédigé mais non envoyé (limite : "
                                f"{french_date(document.due)})", "envoyez-le puis notez l'envoi dans envois.yaml",
-                               code="envoi"))
+                               severity="avertissement", code="envoi"))
     return out
 
 
@@ -147,3 +147,35 @@ def _changed_since_sent(case: Case, config: Config, documents: dict[str, Transmi
                                "le document envoyé reste tel quel dans envoyes/ et dans out/", severity="avertissement",
                                code="envoi"))
     return out
+
+
+# ---------------------------------------------------------------- for the report and the funding statement
+
+KIND_LABELS = {"contrat": "Contrats", "bilan-intermediaire": "Bilans intermédiaires", "bilan-final": "Bilans finaux",
+               "signalement-sortie": "Signalements de sortie ou de rupture",
+               "signalement-changement": "Signalements de changement de situation"}
+
+
+@dataclass(frozen=True)
+class Timeliness:
+    """Documents due in a period, by kind: sent on time, late, or not sent although due."""
+
+    counts: dict[str, tuple[int, int, int]]  # form -> (on time, late, missing)
+    overdue: list[tuple[str, Transmission, str]]  # (case id, document, state) for late or missing ones
+
+
+def timeliness(by_case: dict[str, list[Transmission]], start: date, end: date, today: date) -> Timeliness:
+    """Count the documents whose sending was due between `start` and `end` (and by `today`)."""
+    counts = {form: [0, 0, 0] for form in COUNTED}
+    overdue = []
+    for case_id, documents in sorted(by_case.items()):
+        for document in documents:
+            if document.form not in COUNTED or document.due is None or not start <= document.due <= end:
+                continue
+            state = document.state(today)
+            if state == "a_envoyer":
+                continue  # not due yet
+            counts[document.form][("a_temps", "en_retard", "non_envoye").index(state)] += 1
+            if state != "a_temps":
+                overdue.append((case_id, document, state))
+    return Timeliness({k: (v[0], v[1], v[2]) for k, v in counts.items()}, overdue)

@@ -80,7 +80,8 @@ def test_case_output_folder_linked_to_another_case_is_replaced(two_cases: Path) 
     assert _files(out / "dumont-2025") == dumont
     assert not (out / "lefebvre-2026").is_symlink()
     assert sorted(_files(out / "lefebvre-2026")) == sorted(
-        f"{n}.{e}" for n in ("fiche-saisine", "contrat", "bilan-intermediaire-3-mois") for e in ("docx", "pdf"))
+        f"{n}.{e}" for n in ("fiche-saisine", "contrat", "bilan-intermediaire-3-mois", "signalement-changement-1")
+        for e in ("docx", "pdf"))
 
 
 # ---------------------------------------------------------------- one build at a time, leftovers
@@ -101,9 +102,9 @@ def test_second_build_on_the_same_output_folder_is_refused(lefebvre: Path) -> No
         assert rebuild.errors == 1 and "une autre construction est en cours" in "\n".join(lines)
         assert not (out / "lefebvre-2026").exists()
     summary = build(load_config(lefebvre / "astre.yaml"), today=TODAY, jobs=1)
-    assert summary.ok and len(summary.built) == 6
+    assert summary.ok and len(summary.built) == 8
     # The lock file is no output: the next build finds everything up to date.
-    assert build(load_config(lefebvre / "astre.yaml"), today=TODAY, jobs=1).up_to_date == 3
+    assert build(load_config(lefebvre / "astre.yaml"), today=TODAY, jobs=1).up_to_date == 4
     assert LOCK_NAME not in (out / MANIFEST_NAME).read_text(encoding="utf-8")
 
 
@@ -252,7 +253,7 @@ def test_ics_never_replaces_what_astre_makes(lefebvre: Path, name: str) -> None:
     assert "echeances.ics" in result.output and "Traceback" not in result.output
     assert _files(lefebvre / "out") == before
     # The build still knows its documents (nothing was overwritten behind its back).
-    assert build(load_config(lefebvre / "astre.yaml"), today=TODAY, jobs=1).up_to_date == 3
+    assert build(load_config(lefebvre / "astre.yaml"), today=TODAY, jobs=1).up_to_date == 4
 
 
 def test_ics_naming_a_folder_is_a_usage_error(lefebvre: Path) -> None:

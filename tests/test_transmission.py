@@ -58,7 +58,8 @@ def test_a_review_written_but_never_sent(project: Path) -> None:
     # 3-month review due on 15/11/2026, plus the 15 days of delai_bilan_jours: 30/11/2026.
     assert not [line for line in problems(project, "lefebvre-2026") if "non envoyé" in line]
     lines = problems(project, "lefebvre-2026", date(2026, 12, 1))
-    assert any("bilan-intermediaire-3-mois rédigé mais non envoyé (limite : 30/11/2026)" in line for line in lines)
+    assert any("avertissement : bilan-intermediaire-3-mois rédigé mais non envoyé (limite : 30/11/2026)" in line
+               for line in lines)
 
 
 def test_bad_sendings_are_located(project: Path) -> None:
@@ -168,3 +169,29 @@ def test_final_review_prints_the_decision_to_continue(project: Path, poursuite: 
     expected = ("oui, un accompagnement doit se poursuivre" if poursuite == "true"
                 else "non, pas de poursuite nécessaire")
     assert f"Nécessité de poursuivre l'accompagnement : {expected}." in text
+
+
+def test_report_and_funding_statement_count_what_was_late_or_missing(project: Path) -> None:
+    """Programme period (01/11/2025–31/10/2026): three contracts due, caron's sent 43 days late."""
+    from docx import Document
+
+    from generator.indicators import Period
+    from generator.report import build_funding
+
+    config = load_config(project / "astre.yaml")
+    edit(project / "cases" / "lefebvre-2026" / "bilans.yaml", '    date_envoi_spslh: "2026-11-16"\n', "")
+    (project / "cases" / "lefebvre-2026" / "envois.yaml").write_text("envois: []\n", encoding="utf-8")
+    written, _ = build_funding(config, Period(date(2025, 11, 1), date(2026, 10, 31)), date(2026, 12, 1))
+    pdf = next(project / "out" / name for name in written if name.endswith(".pdf"))
+    text = " ".join(pdf_text(pdf).split())
+    assert "Transmission des bilans et documents" in text, text[text.find("Transmission"):][:800]
+    # dumont (due 03/12/2025) and lefebvre (due 15/09/2026) on time; caron (due 12/02/2026) late.
+    assert "Contrats 2 1 0" in text, text[text.find("Transmission"):][:800]
+    assert "contrat 12 février 2026 27 mars 2026 43 j" in text
+    # lefebvre's 3-month review is due on 30/11/2026: after the period, not counted as missing.
+    assert "Bilans intermédiaires 4 0 0" in text
+    docx = Document(str(pdf.with_suffix(".docx")))
+    cells = [[c.text for c in row.cells] for table in docx.tables for row in table.rows]
+    assert ["Contrats", "2", "1", "0"] in cells
+    assert any(row[1:] == ["contrat", "12 février 2026", "27 mars 2026", "43 j"] for row in cells)
+    assert "caron" not in text.lower()  # cases by pseudonym only
