@@ -12,6 +12,8 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from datetime import date
+from functools import cache
+from pathlib import Path
 from typing import Any
 
 from .cases import Case
@@ -42,13 +44,21 @@ class Transmission:
         return "non_envoye" if self.due is not None and today > self.due else "a_envoyer"
 
 
+@cache
+def _forms(dirs: tuple[Path, ...]) -> list[Any]:
+    """Every form of the forms folders in force, loaded once per process (not once per case)."""
+    from .forms import load_forms
+
+    return load_forms(None)
+
+
 def transmissions(case: Case, config: Config) -> list[Transmission]:
     """Return every document the case's data defines (dated), with its sendings."""
-    from .forms import load_forms
+    from . import resources
 
     sent = sendings(case, config.programme)
     found = []
-    for form in load_forms(config):
+    for form in _forms(resources.current().dirs("forms")):
         view = case.restricted(form.files)
         for name, item in form.documents(view):
             try:
