@@ -256,3 +256,22 @@ def test_editor_validates_and_completes_in_french_after_a_clone_elsewhere(tmp_pa
         assert labels.get("saisine_envoyee") == "saisine envoyée", labels
     finally:
         server.close()
+
+
+def test_upgrade_refreshes_the_editor_schemas_and_the_hook_version(tmp_path: Path, monkeypatch) -> None:
+    runner = CliRunner()
+    assert runner.invoke(cli, ["init", str(tmp_path), "--dossier-existant", "--source", "x.whl",
+                               "--depot", "https://example.invalid/astre.git"]).exit_code == 0
+    hooks = tmp_path / ".pre-commit-config.yaml"
+    hooks.write_text(hooks.read_text(encoding="utf-8").replace(f"rev: v{__version__}", "rev: v0.1.0"),
+                     encoding="utf-8")
+    (tmp_path / ".astre" / "schemas" / "menage.schema.json").unlink()
+    monkeypatch.chdir(tmp_path)
+    done = runner.invoke(cli, ["upgrade", "--version-attendue", __version__])
+    assert done.exit_code == 0, done.output
+    assert "Mis à jour : .astre/schemas/menage.schema.json" in done.output
+    assert "Mis à jour : .pre-commit-config.yaml" in done.output
+    assert f"rev: v{__version__}" in hooks.read_text(encoding="utf-8")
+    assert runner.invoke(cli, ["upgrade"]).output.strip() == f"Dépôt à jour (astre {__version__})."
+    done = runner.invoke(cli, ["upgrade", "--version-attendue", "9.9.9"])
+    assert done.exit_code == 2 and "le Makefile demande astre 9.9.9" in done.output
