@@ -1,0 +1,77 @@
+"""Rendering under hostile inputs: scripts without glyphs, endless words, bad logos, broken templates, odd manifests."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from datetime import date
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from generator.build import build
+from generator.cli import cli
+from generator.config import load_config
+
+TODAY = date(2026, 11, 22)
+CASE = "lefebvre-2026"
+
+
+@pytest.fixture
+def lefebvre(project: Path) -> Path:
+    """A project holding only lefebvre-2026 (fast to build)."""
+    for folder in (project / "cases").iterdir():
+        if folder.name != CASE:
+            subprocess.run(["rm", "-rf", str(folder)], check=True)
+    return project
+
+
+def _run(project: Path, *args: str) -> object:
+    return CliRunner().invoke(cli, ["-f", str(project / "astre.yaml"), *args], catch_exceptions=False)
+
+
+def _replace(path: Path, old: str, new: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert old in text
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+def _pdf_text(pdf: Path) -> str:
+    return subprocess.run(["pdftotext", str(pdf), "-"], check=True, capture_output=True, text=True).stdout
+
+
+def _pdf_fonts(pdf: Path) -> set[str]:
+    lines = subprocess.run(["pdffonts", str(pdf)], check=True, capture_output=True, text=True).stdout.splitlines()
+    return {line.split()[0].split("+", 1)[-1] for line in lines[2:]}
+
+
+# ---------------------------------------------------------------- 1. every script drawn, or flagged
+
+NAME = "محمد العلي 王小明 김민준"
+
+
+def test_arabic_chinese_korean_names_are_drawn_with_the_fonts_astre_ships(lefebvre: Path) -> None:
+    _replace(lefebvre / "cases" / CASE / "menage.yaml", "designation: Mme Lefebvre", f'designation: "{NAME}"')
+    summary = build(load_config(lefebvre / "astre.yaml"), forms=["contrat"], today=TODAY, jobs=1)
+    assert summary.ok, summary.format()
+    pdf = lefebvre / "out" / CASE / "contrat.pdf"
+    fonts = _pdf_fonts(pdf)
+    # Only the shipped fonts (Liberation Sans, « astre Arabe », « astre CJK »), never the computer's own.
+    assert {"astre-Arabe", "astre-CJK"} <= fonts
+    assert all(f.startswith(("Liberation-Sans", "astre-Arabe", "astre-CJK")) for f in fonts), fonts
+    text = _pdf_text(pdf)
+    # HarfBuzz shaped the Arabic right to left: the text comes back in reading order, not reversed.
+    assert "محمد العلي" in text and "دمحم" not in text
+    assert "王小明" in text and "김민준" in text
+
+
+def test_a_character_no_shipped_font_draws_is_a_located_warning(lefebvre: Path) -> None:
+    _replace(lefebvre / "cases" / CASE / "menage.yaml", "designation: Mme Lefebvre",
+             f'designation: "{NAME} ᚠ"')
+    result = _run(lefebvre, "check", "--date", "2026-11-22", "--format", "json")
+    problems = [p for p in json.loads(result.output)["problemes"] if p["code"] == "caractere"]  # type: ignore[attr-defined]
+    assert [(p["fichier"], p["ligne"], p["colonne"], p["gravite"], p["message"]) for p in problems] == [
+        (f"cases/{CASE}/menage.yaml", 2, 14, "avertissement",
+         "caractère non imprimable dans les documents (U+16A0)")]
+    assert "« ᚠ »" in problems[0]["conseil"]
