@@ -79,7 +79,7 @@ def render_pdf(template: Path, search: tuple[Path, ...], stylesheet: Path | tupl
                context: dict[str, Any], when: date, title: str, author: str) -> bytes:
     """Return the PDF/A-3b bytes of an HTML template rendered with `context` (reproducible)."""
     try:
-        html = make_environment(*search).get_template(template.name).render(context)
+        html = make_environment(*search, html=True).get_template(template.name).render(context)
     except RenderError as e:
         raise RenderError(f"{template.name} : {e}") from None
     except TemplateError as e:

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
+import time
 from datetime import date
 from pathlib import Path
 
@@ -16,6 +18,7 @@ from generator.config import load_config
 
 TODAY = date(2026, 11, 22)
 CASE = "lefebvre-2026"
+ROOT = Path(__file__).resolve().parent.parent
 
 
 @pytest.fixture
@@ -75,3 +78,20 @@ def test_a_character_no_shipped_font_draws_is_a_located_warning(lefebvre: Path) 
         (f"cases/{CASE}/menage.yaml", 2, 14, "avertissement",
          "caractère non imprimable dans les documents (U+16A0)")]
     assert "« ᚠ »" in problems[0]["conseil"]
+
+
+# ---------------------------------------------------------------- 2. an endless word
+
+def test_a_50000_character_word_builds_in_bounded_time_and_is_kept(lefebvre: Path) -> None:
+    word = "x" * 50_000
+    _replace(lefebvre / "cases" / CASE / "bilans.yaml",
+             "conclusion: Poursuite de l'accompagnement ; dépôt des demandes d'aides avant fin novembre.",
+             f"conclusion: {word}")
+    start = time.monotonic()
+    summary = build(load_config(lefebvre / "astre.yaml"), forms=["bilan-intermediaire"], today=TODAY, jobs=1)
+    elapsed = time.monotonic() - start
+    assert summary.ok, summary.format()
+    assert elapsed < 8, f"{elapsed:.1f} s"
+    pdf = next((lefebvre / "out" / CASE).glob("bilan-intermediaire-*.pdf"))
+    text = "".join(_pdf_text(pdf).replace("\u200b", "").split())
+    assert sum(len(run) for run in re.findall("x{30,}", text)) == len(word)  # cut by page footers only
