@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 from . import __version__
 from .cases import CASE_FILES, find_case_folders
-from .config import Config
+from .config import Config, check_logo
 from .errors import AstreError, RenderError
 from .forms import Form, labels_path, load_forms, template_path, template_roots
 from .writer import SCRATCH_NAME, disk_error, output_lock, remove_leftovers, safe_target, write_atomic
@@ -152,6 +152,7 @@ def build(config: Config, paths: list[Path] | None = None, *, forms: list[str] |
     One build at a time per output folder (BuildLockedError for the second one); the
     leftovers of an interrupted build are removed first.
     """
+    check_logo(config)
     with output_lock(config.output_dir):
         remove_leftovers(config.output_dir)
         return _build(config, paths, forms=forms, force=force, jobs=jobs, today=today or date.today(),

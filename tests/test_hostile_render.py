@@ -95,3 +95,34 @@ def test_a_50000_character_word_builds_in_bounded_time_and_is_kept(lefebvre: Pat
     pdf = next((lefebvre / "out" / CASE).glob("bilan-intermediaire-*.pdf"))
     text = "".join(_pdf_text(pdf).replace("\u200b", "").split())
     assert sum(len(run) for run in re.findall("x{30,}", text)) == len(word)  # cut by page footers only
+
+
+# ---------------------------------------------------------------- 3. a bad logo
+
+def _huge_png(path: Path) -> None:
+    from PIL import Image
+
+    Image.new("1", (12_000, 12_000)).save(path)  # 17 kB on disk, 144 megapixels to decode
+
+
+LOGOS = {
+    "pas-une-image.png": lambda p: p.write_text("bonjour", encoding="utf-8"),
+    "tronque.png": lambda p: p.write_bytes((ROOT / "templates" / "assets" / "logo.png").read_bytes()[:600]),
+    "dossier.png": lambda p: p.mkdir(),
+    "logo.svg": lambda p: p.write_text('<svg xmlns="http://www.w3.org/2000/svg" width="9" height="9"/>'),
+    "immense.png": _huge_png,
+}
+
+
+@pytest.mark.parametrize("name", sorted(LOGOS))
+def test_a_bad_logo_is_a_located_french_error_of_check_and_build(lefebvre: Path, name: str) -> None:
+    LOGOS[name](lefebvre / name)
+    _replace(lefebvre / "astre.yaml", "logo: templates/assets/logo.png", f"logo: {name}")
+    checked = _run(lefebvre, "check", "--date", "2026-11-22")
+    assert checked.exit_code == 2  # type: ignore[attr-defined]
+    assert f"astre.yaml:13:9: erreur : structure.logo « {name} »" in checked.output  # type: ignore[attr-defined]
+    start = time.monotonic()
+    built = _run(lefebvre, "build", "--date", "2026-11-22", "-j", "1")
+    assert time.monotonic() - start < 5
+    assert built.exit_code == 2 and "structure.logo" in built.output  # type: ignore[attr-defined]
+    assert "Traceback" not in built.output and not (lefebvre / "out").exists()  # type: ignore[attr-defined]
