@@ -126,3 +126,47 @@ def test_a_bad_logo_is_a_located_french_error_of_check_and_build(lefebvre: Path,
     assert time.monotonic() - start < 5
     assert built.exit_code == 2 and "structure.logo" in built.output  # type: ignore[attr-defined]
     assert "Traceback" not in built.output and not (lefebvre / "out").exists()  # type: ignore[attr-defined]
+
+
+# ---------------------------------------------------------------- 4. a template that fails
+
+def _override(project: Path, relative: str, content: bytes) -> Path:
+    path = project / "templates" / relative
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(content)
+    return path
+
+
+def test_a_template_failing_while_rendering_fails_only_its_documents(lefebvre: Path) -> None:
+    default = (ROOT / "templates" / "html" / "contrat.html").read_text(encoding="utf-8")
+    opening = "{% block contenu %}\n"
+    broken = _override(lefebvre, "html/contrat.html", default.replace(opening, opening + "{{ 1 / 0 }}\n").encode())
+    line = default[:default.index(opening)].count("\n") + 2
+    summary = build(load_config(lefebvre / "astre.yaml"), forms=["contrat", "fiche-saisine"], today=TODAY, jobs=1)
+    assert [who for who, _ in summary.failed] == [f"{CASE} (contrat)"]
+    assert summary.failed[0][1].startswith(f"{broken}:{line}: modèle invalide (ZeroDivisionError")
+    assert (lefebvre / "out" / CASE / "fiche-saisine.pdf").is_file()
+    assert not (lefebvre / "out" / CASE / "contrat.pdf").exists()
+    assert json.loads((lefebvre / "out" / ".astre-manifest.json").read_text(encoding="utf-8"))["cases"][CASE]
+
+
+def _zip_bomb() -> bytes:
+    import io
+    import zipfile
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("word/document.xml", b"\0" * (60 * 1024 * 1024))  # ~60 kB packed
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize(("content", "said"), [
+    (b"pas un document Word", "modèle Word invalide (ce n'est pas un fichier .docx)"),
+    (_zip_bomb(), "modèle Word refusé : il se décompresse en 1 fichiers et 60 Mo"),
+], ids=["pas-un-zip", "bombe"])
+def test_a_bad_word_template_is_a_french_error_of_its_documents(lefebvre: Path, content: bytes, said: str) -> None:
+    template = _override(lefebvre, "docx/contrat.docx", content)
+    summary = build(load_config(lefebvre / "astre.yaml"), forms=["contrat", "fiche-saisine"], today=TODAY, jobs=1)
+    assert summary.failed == [(f"{CASE} (contrat)", summary.failed[0][1])]
+    assert summary.failed[0][1].startswith(f"{template} : {said}")
+    assert (lefebvre / "out" / CASE / "fiche-saisine.docx").is_file()
