@@ -170,3 +170,19 @@ def test_a_bad_word_template_is_a_french_error_of_its_documents(lefebvre: Path, 
     assert summary.failed == [(f"{CASE} (contrat)", summary.failed[0][1])]
     assert summary.failed[0][1].startswith(f"{template} : {said}")
     assert (lefebvre / "out" / CASE / "fiche-saisine.docx").is_file()
+
+
+# ---------------------------------------------------------------- 5. a manifest of the wrong shape
+
+@pytest.mark.parametrize("manifest", [
+    [], {"format": 2, "shared": "x"}, {"format": 2, "cases": []},
+    {"format": 2, "shared": {"stats": {}, "extra": "", "hash": 1}},
+    {"format": 2, "shared": {"stats": {}, "extra": "", "hash": "h"}, "cases": {CASE: {"docs": {"contrat": 3}}}},
+], ids=["liste", "shared-texte", "cases-liste", "hash-nombre", "doc-nombre"])
+def test_a_manifest_of_the_wrong_shape_means_a_full_rebuild(lefebvre: Path, manifest: object) -> None:
+    config = load_config(lefebvre / "astre.yaml")
+    (lefebvre / "out").mkdir()
+    (lefebvre / "out" / ".astre-manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+    summary = build(config, forms=["fiche-saisine"], today=TODAY, jobs=1)
+    assert summary.ok and summary.up_to_date == 0
+    assert [p.name for p in summary.built] == ["fiche-saisine.docx", "fiche-saisine.pdf"]
