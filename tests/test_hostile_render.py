@@ -175,10 +175,10 @@ def test_a_bad_word_template_is_a_french_error_of_its_documents(lefebvre: Path, 
 # ---------------------------------------------------------------- 5. a manifest of the wrong shape
 
 @pytest.mark.parametrize("manifest", [
-    [], {"format": 2, "shared": "x"}, {"format": 2, "cases": []},
-    {"format": 2, "shared": {"stats": {}, "extra": "", "hash": 1}},
-    {"format": 2, "shared": {"stats": {}, "extra": "", "hash": "h"}, "cases": {CASE: {"docs": {"contrat": 3}}}},
-], ids=["liste", "shared-texte", "cases-liste", "hash-nombre", "doc-nombre"])
+    {"format": 2, "shared": "x"}, {"format": 2, "cases": []}, {"format": 2, "forms": {"fiche-saisine": "x"}},
+    {"format": 2, "cases": {CASE: {"docs": {"fiche-saisine": 3}}}},
+    {"format": 2, "cases": {CASE: {"files": {"menage": "x"}}}},
+], ids=["shared-texte", "cases-liste", "form-texte", "doc-nombre", "fichier-texte"])
 def test_a_manifest_of_the_wrong_shape_means_a_full_rebuild(lefebvre: Path, manifest: object) -> None:
     config = load_config(lefebvre / "astre.yaml")
     (lefebvre / "out").mkdir()
