@@ -37,64 +37,79 @@ def _silent(char: str) -> bool:
             or "\ufe00" <= char <= "\ufe0f" or "\U000e0100" <= char <= "\U000e01ef")
 
 
-def printable() -> frozenset[int]:
-    """Return the code points the PDF documents draw with a shipped font (the active structure's)."""
+def undrawn(chars: set[str]) -> set[str]:
+    """Return those of `chars` that no shipped font draws in the PDF (the active structure's fonts).
+
+    The faces are looked at in the style sheet's order and only until every character is
+    found: French text needs only Liberation Sans, whose character map is read in milliseconds.
+    """
+    left = {c for c in chars if not _silent(c)}
+    for font, ranges in _faces():
+        if not left:
+            break
+        left = {c for c in left if ord(c) not in _cmap(font, font.stat().st_mtime_ns)
+                or (ranges is not None and not any(a <= ord(c) <= b for a, b in ranges))}
+    return left
+
+
+def _faces() -> tuple[tuple[Path, tuple[tuple[int, int], ...] | None], ...]:
+    """Return (font file, unicode-range or None) of each @font-face of astre.css, in order."""
     folders = resources.current().dirs("templates")
     sheet = next((folder / STYLESHEET for folder in folders if (folder / STYLESHEET).is_file()), None)
     if sheet is None:  # pragma: no cover - the toolkit always ships it
-        return frozenset()
-    return _printable(sheet, sheet.stat().st_mtime_ns, tuple(folder / "assets" for folder in folders))
+        return ()
+    return _faces_of(sheet, sheet.stat().st_mtime_ns, tuple(folder / "assets" for folder in folders))
 
 
 @cache
-def _printable(sheet: Path, mtime_ns: int, assets: tuple[Path, ...]) -> frozenset[int]:
-    from fontTools.ttLib import TTFont, TTLibError  # here: only a case with unusual characters needs it
-
-    covered: set[int] = set()
+def _faces_of(sheet: Path, mtime_ns: int, assets: tuple[Path, ...]
+              ) -> tuple[tuple[Path, tuple[tuple[int, int], ...] | None], ...]:
+    faces = []
     for body in _FONT_FACE.findall(sheet.read_text(encoding="utf-8")):
         source = _SRC.search(body)
         font = next((folder / source.group(1) for folder in assets
                      if source and (folder / source.group(1)).is_file()), None)
-        if font is None:
-            continue
-        try:
-            with TTFont(font, lazy=True, fontNumber=0) as face:
-                cmap = set(face.getBestCmap() or {})
-        except (OSError, TTLibError, AssertionError, KeyError):
-            continue  # WeasyPrint skips an unreadable font too
-        ranges = _RANGES.search(body)
-        if ranges:
-            cmap &= _code_points(ranges.group(1))
-        covered |= cmap
-    return frozenset(covered)
+        if font is not None:
+            ranges = _RANGES.search(body)
+            faces.append((font, _code_points(ranges.group(1)) if ranges else None))
+    return tuple(faces)
 
 
-def _code_points(ranges: str) -> set[int]:
-    """Return the code points of a CSS unicode-range value (« U+0600-06FF, U+3??, U+20AC »)."""
-    points: set[int] = set()
+@cache
+def _cmap(font: Path, mtime_ns: int) -> frozenset[int]:
+    from fontTools.ttLib import TTFont, TTLibError  # here: `astre check` reads a font only when a case needs it
+
+    try:
+        with TTFont(font, lazy=True, fontNumber=0) as face:
+            return frozenset(face.getBestCmap() or {})
+    except (OSError, TTLibError, AssertionError, KeyError):
+        return frozenset()  # WeasyPrint skips an unreadable font too
+
+
+def _code_points(ranges: str) -> tuple[tuple[int, int], ...]:
+    """Return the (first, last) code points of a CSS unicode-range value (« U+0600-06FF, U+3??, U+20AC »)."""
+    points = []
     for start, end in _RANGE.findall(ranges):
         if "?" in start:
-            first, last = int(start.replace("?", "0"), 16), int(start.replace("?", "F"), 16)
+            points.append((int(start.replace("?", "0"), 16), int(start.replace("?", "F"), 16)))
         else:
-            first = int(start, 16)
-            last = int(end, 16) if end else first
-        points.update(range(first, last + 1))
-    return points
+            points.append((int(start, 16), int(end or start, 16)))
+    return tuple(points)
 
 
 def problems(case: Case) -> list[Problem]:
     """Return a located warning for each character of the case files that no shipped font draws."""
     found: list[Problem] = []
     for name, doc in case.documents.items():
-        if all(ord(c) < 0x80 for c in doc.text):  # the usual file: nothing to look up
+        if doc.text.isascii():  # the usual file: nothing to look up
             continue
-        drawn = printable()
-        if not any(ord(c) not in drawn and not _silent(c) for c in set(doc.text)):
+        missing = undrawn(set(doc.text))  # comments included: the values are searched below only when needed
+        if not missing:
             continue
         seen: set[str] = set()
         for where, value in _strings(doc.data, ()):
             for char in dict.fromkeys(value):
-                if char in seen or ord(char) in drawn or _silent(char):
+                if char in seen or char not in missing:
                     continue
                 seen.add(char)
                 path, line, column = case.locate(name, where)
