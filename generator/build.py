@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 from . import __version__
 from .cases import CASE_FILES, find_case_folders
-from .config import Config
+from .config import Config, check_logo
 from .errors import AstreError, RenderError
 from .forms import Form, labels_path, load_forms, template_path, template_roots
 from .writer import SCRATCH_NAME, disk_error, output_lock, remove_leftovers, safe_target, write_atomic
@@ -132,11 +132,44 @@ def _form_inputs(form: Form, config: Config) -> list[Path]:
 
 
 def _read_manifest(path: Path) -> dict[str, Any]:
+    """Return the previous build's manifest, or {} (everything rebuilt) when it is absent, unreadable or odd.
+
+    The file is ours but lies in the user's folder: edited by hand, cut by a full disk or
+    left by another version, any shape other than the one written below counts as absent.
+    """
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return {}
-    return data if isinstance(data, dict) and data.get("format") == MANIFEST_FORMAT else {}
+    return data if _well_formed(data) else {}
+
+
+def _is_map(value: Any, check: Any) -> bool:
+    return isinstance(value, dict) and all(isinstance(k, str) and check(v) for k, v in value.items())
+
+
+def _is_strings(value: Any) -> bool:
+    return isinstance(value, list) and all(isinstance(v, str) for v in value)
+
+
+def _is_hashed(value: Any) -> bool:
+    """A `_hash_files` entry: {"stats": {path: [mtime, size] | None}, "extra": str, "hash": str}."""
+    return (isinstance(value, dict) and isinstance(value.get("extra"), str) and isinstance(value.get("hash"), str)
+            and _is_map(value.get("stats"), lambda s: s is None or (
+                isinstance(s, list) and len(s) == 2 and all(type(n) is int for n in s))))
+
+
+def _is_case_record(value: Any) -> bool:
+    return (isinstance(value, dict) and _is_map(value.get("files", {}), _is_hashed)
+            and _is_strings(value.get("envoyes", []))
+            and _is_map(value.get("docs", {}), lambda d: isinstance(d, dict) and isinstance(d.get("key"), str)
+                        and _is_strings(d.get("outputs", []))))
+
+
+def _well_formed(data: Any) -> bool:
+    """True when `data` has the shape `_build` writes (format, shared, forms, cases)."""
+    return (isinstance(data, dict) and data.get("format") == MANIFEST_FORMAT and _is_hashed(data.get("shared"))
+            and _is_map(data.get("forms", {}), _is_hashed) and _is_map(data.get("cases", {}), _is_case_record))
 
 
 def _doc_key(*parts: str) -> str:
@@ -152,6 +185,7 @@ def build(config: Config, paths: list[Path] | None = None, *, forms: list[str] |
     One build at a time per output folder (BuildLockedError for the second one); the
     leftovers of an interrupted build are removed first.
     """
+    check_logo(config)
     with output_lock(config.output_dir):
         remove_leftovers(config.output_dir)
         return _build(config, paths, forms=forms, force=force, jobs=jobs, today=today or date.today(),

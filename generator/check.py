@@ -9,6 +9,7 @@ from datetime import date
 from itertools import repeat
 from pathlib import Path
 
+from . import glyphs
 from .cases import CASE_ID, Case, find_case_folders, load_case
 from .config import Config
 from .errors import Problem
@@ -44,6 +45,7 @@ def check_case(folder: Path, config: Config, today: date) -> Case:
         case.problems.insert(0, Problem(folder, None, None, f"nom de dossier invalide « {folder.name} »",
                                         "renommez le dossier : minuscules, chiffres et tirets, "
                                         "par exemple « dupont-2026 »", code="identifiant"))
+    case.problems.extend(glyphs.problems(case))
     if case.valid:
         from . import transmission
 

@@ -92,7 +92,73 @@ def load_config(path: Path | None = None) -> Config:
             path, line, column, f"output_dir « {config.data.get('output_dir', 'out')} » {refused}",
             "choisissez un dossier à part, par exemple « output_dir: out »", code="config")])
     resources.activate(config.root, config.templates_override)
+    check_logo(config)
     return config
+
+
+# The logo is drawn 18 mm wide: more bytes or pixels than this is never needed, and a huge image
+# takes minutes and gigabytes to decode in every document (WeasyPrint and Word read it whole).
+LOGO_MAX_BYTES = 2 * 1024 * 1024
+LOGO_MAX_PIXELS = 4000
+LOGO_FORMATS = ("PNG", "JPEG")
+
+
+def check_logo(config: Config) -> None:
+    """Raise ConfigError, located at `structure.logo`, when the logo is no small PNG or JPEG image.
+
+    `load_config` (so `astre check`) and `build` both call it: a bad logo stops the build
+    with this message before any document is rendered (it may have changed since the
+    configuration was loaded, under the watcher). A missing file is allowed: documents
+    are then made without a logo.
+    """
+    logo = config.structure.get("logo")
+    if not logo:
+        return
+    reason = _logo_refusal(config.root / logo)
+    if reason is None:
+        return
+    line, column = load(config.path).locate(("structure", "logo"))
+    raise ConfigError(f"{config.path} contient des erreurs", [Problem(
+        config.path, line, column, f"structure.logo « {logo} » {reason}",
+        f"utilisez une image PNG ou JPEG de {LOGO_MAX_BYTES // (1024 * 1024)} Mo et "
+        f"{LOGO_MAX_PIXELS} × {LOGO_MAX_PIXELS} pixels au plus (par exemple templates/assets/logo.png), "
+        "ou retirez la ligne « logo: » pour des documents sans logo", code="logo")])
+
+
+def _logo_refusal(path: Path) -> str | None:
+    """Return why the file at `path` cannot be the logo (French, after its name), or None."""
+    import stat
+    import warnings
+
+    try:
+        info = path.stat()
+    except FileNotFoundError:
+        return None
+    except OSError as e:
+        return f"est illisible ({e.strerror or e})"
+    if not stat.S_ISREG(info.st_mode):
+        return "n'est pas un fichier image (c'est un dossier ou un fichier spécial)"
+    if info.st_size > LOGO_MAX_BYTES:
+        return f"est trop lourd ({info.st_size / (1024 * 1024):.1f} Mo)"
+    from PIL import Image, UnidentifiedImageError
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)  # the size is checked below
+            with Image.open(path) as image:
+                kind, (width, height) = image.format, image.size
+                if kind not in LOGO_FORMATS:
+                    return f"est une image {kind}, que les documents ne savent pas afficher"
+                if width > LOGO_MAX_PIXELS or height > LOGO_MAX_PIXELS:
+                    return f"est trop grand ({width} × {height} pixels)"
+                image.verify()
+    except UnidentifiedImageError:
+        return "n'est pas une image PNG ou JPEG (SVG, PDF, texte ou fichier abîmé ?)"
+    except Image.DecompressionBombError:
+        return "est une image bien trop grande"
+    except (OSError, SyntaxError, ValueError, EOFError):  # Pillow's words for a damaged file
+        return "est une image abîmée ou incomplète"
+    return None
 
 
 # Folders of the system that a build must never write into (nor, for the first ones, anywhere inside).

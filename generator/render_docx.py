@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import zipfile
 from datetime import date, datetime
 from functools import cache
 from io import BytesIO
@@ -10,16 +11,37 @@ from typing import Any
 
 from docx.shared import Mm
 from docxtpl import DocxTemplate, InlineImage
-from jinja2 import TemplateError
 
 from .errors import RenderError
-from .templating import explain, make_environment
+from .templating import make_environment, rendering
 from .writer import docx_bytes
+
+# A Word template is a zip: what it unpacks to is capped before docxtpl opens it, so that a
+# « zip bomb » (a few kB that unpack to gigabytes) fails its own documents instead of the machine.
+# astre's templates unpack to less than 100 kB; a structure's, with images, to a few MB.
+MAX_UNPACKED = 50 * 1024 * 1024
+MAX_MEMBERS = 1000
 
 
 @cache
 def _template_bytes(path: Path, mtime_ns: int) -> bytes:
-    return path.read_bytes()
+    """Return the bytes of a Word template, once checked to be a reasonable zip."""
+    source = path.read_bytes()
+    try:
+        with zipfile.ZipFile(BytesIO(source)) as archive:
+            members = archive.infolist()
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, EOFError) as e:
+        raise RenderError(f"{path} : modèle Word invalide (ce n'est pas un fichier .docx) — enregistrez-le "
+                          "depuis Word au format « Document Word (.docx) », ou retirez-le pour revenir au "
+                          "modèle d'astre") from e
+    # zipfile stops each member at its declared size (and checks its CRC), so the declared sizes bound it.
+    unpacked = sum(m.file_size for m in members)
+    if len(members) > MAX_MEMBERS or unpacked > MAX_UNPACKED:
+        raise RenderError(f"{path} : modèle Word refusé : il se décompresse en {len(members)} fichiers et "
+                          f"{unpacked / (1024 * 1024):.0f} Mo (au plus {MAX_MEMBERS} fichiers et "
+                          f"{MAX_UNPACKED // (1024 * 1024)} Mo) — allégez-le (images plus petites) ou retirez-le "
+                          "pour revenir au modèle d'astre")
+    return source
 
 
 def render_docx(template: Path, context: dict[str, Any], when: date, title: str, author: str) -> bytes:
@@ -30,12 +52,13 @@ def render_docx(template: Path, context: dict[str, Any], when: date, title: str,
     logo = context["structure"].get("logo")
     try:
         doc.init_docx()
-        values["logo_image"] = InlineImage(doc, logo, height=Mm(16)) if logo else ""
+    except Exception as e:  # noqa: BLE001 - a zip that is no Word document: python-docx raises anything
+        raise RenderError(f"{template} : modèle Word invalide ({e.__class__.__name__} : {e}) — enregistrez-le "
+                          "depuis Word au format « Document Word (.docx) », ou retirez-le pour revenir au "
+                          "modèle d'astre") from e
+    values["logo_image"] = InlineImage(doc, logo, height=Mm(16)) if logo else ""
+    with rendering(template):
         doc.render(values, jinja_env=make_environment(), autoescape=True)
-    except RenderError as e:
-        raise RenderError(f"{template.name} : {e}") from None
-    except TemplateError as e:
-        raise RenderError(explain(e, template)) from None
     core = doc.docx.core_properties
     stamp = datetime(when.year, when.month, when.day)
     core.created = core.modified = core.last_printed = stamp

@@ -9,13 +9,11 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
-from jinja2 import TemplateError
 from weasyprint import CSS, HTML
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
-from .errors import RenderError
-from .templating import explain, make_environment
+from .templating import make_environment, rendering
 
 PDF_VARIANT = "pdf/a-3b"
 # fontTools stamps the fonts it rewrites (the emoji font, stripped of its bitmaps) with
@@ -78,12 +76,8 @@ def _fetcher(folders: tuple[Path, ...], logo: str) -> AssetFetcher:
 def render_pdf(template: Path, search: tuple[Path, ...], stylesheet: Path | tuple[Path, ...], assets: tuple[Path, ...],
                context: dict[str, Any], when: date, title: str, author: str) -> bytes:
     """Return the PDF/A-3b bytes of an HTML template rendered with `context` (reproducible)."""
-    try:
-        html = make_environment(*search).get_template(template.name).render(context)
-    except RenderError as e:
-        raise RenderError(f"{template.name} : {e}") from None
-    except TemplateError as e:
-        raise RenderError(explain(e, template)) from None
+    with rendering(template):
+        html = make_environment(*search, html=True).get_template(template.name).render(context)
     fetcher = _fetcher(assets, context["structure"].get("logo") or "")
     sheets = stylesheet if isinstance(stylesheet, tuple) else (stylesheet,)
     css = [_stylesheet(path, path.stat().st_mtime_ns, fetcher) for path in sheets]

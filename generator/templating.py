@@ -7,6 +7,9 @@ or « None » in an official document.
 from __future__ import annotations
 
 import re
+import traceback
+from collections.abc import Iterator
+from contextlib import contextmanager
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -24,12 +27,36 @@ def _finalize(value: Any) -> Any:
     return value
 
 
+# WeasyPrint ends a line only where the text allows it: in a run of thousands of characters
+# with no break opportunity (a pasted 50 000-character « word »), it lays out the whole rest
+# of the run again for each line, and one document takes 30 s. In the PDF, such a run gets
+# an invisible break opportunity (zero-width space) every RUN characters; shorter words,
+# e-mail addresses and most links are left as they are. The DOCX keeps the text untouched.
+RUN = 40
+_LONG_RUN = re.compile(rf"\S{{{RUN + 1},}}")
+
+
+def breakable(text: str) -> str:
+    """Return `text` with a zero-width space every RUN characters of a longer run without spaces."""
+    if len(text) <= RUN:
+        return text
+    return _LONG_RUN.sub(lambda m: "\u200b".join(m[0][i:i + RUN] for i in range(0, len(m[0]), RUN)), text)
+
+
+def _finalize_html(value: Any) -> Any:
+    value = _finalize(value)
+    return breakable(value) if type(value) is str else value  # Markup (already HTML) is left alone
+
+
 @cache
-def make_environment(*search: Path) -> SandboxedEnvironment:
-    """Return the sandboxed environment (HTML templates are looked up in `search`, in order)."""
+def make_environment(*search: Path, html: bool = False) -> SandboxedEnvironment:
+    """Return the sandboxed environment (HTML templates are looked up in `search`, in order).
+
+    `html`: for the PDF, whose long runs without spaces get break opportunities (`breakable`).
+    """
     return SandboxedEnvironment(loader=FileSystemLoader([str(p) for p in search]) if search else None,
-                                autoescape=True, undefined=StrictUndefined, finalize=_finalize,
-                                keep_trailing_newline=True)
+                                autoescape=True, undefined=StrictUndefined,
+                                finalize=_finalize_html if html else _finalize, keep_trailing_newline=True)
 
 
 def explain(error: TemplateError, template: Path) -> str:
@@ -42,3 +69,32 @@ def explain(error: TemplateError, template: Path) -> str:
     line = getattr(error, "lineno", None)
     where = f", ligne {line}" if line else ""
     return f"{template.name}{where} : modèle invalide ({error.__class__.__name__} : {error})"
+
+
+@contextmanager
+def rendering(template: Path) -> Iterator[None]:
+    """Turn whatever fails while `template` renders into a RenderError naming the template (and line).
+
+    Besides Jinja's own errors, an expression of a structure's template can raise anything
+    (`{{ 1 / 0 }}`, a filter given the wrong type): that is a broken template, so only the
+    documents made from it fail, with a located message; the build goes on.
+    """
+    try:
+        yield
+    except RenderError as e:
+        raise RenderError(f"{template.name} : {e}") from None
+    except TemplateError as e:
+        raise RenderError(explain(e, template)) from None
+    except Exception as e:  # noqa: BLE001 - any error of a template's expression is the template's
+        raise RenderError(f"{_where(e, template)}: modèle invalide ({e.__class__.__name__} : {e}) — corrigez "
+                          "cette ligne du modèle, ou retirez-le pour revenir au modèle d'astre") from e
+
+
+def _where(error: Exception, template: Path) -> str:
+    """Return `file:line` of the template line that raised `error` (Jinja puts it in the traceback)."""
+    frames = [f for f in traceback.extract_tb(error.__traceback__) if not f.filename.endswith(".py")]
+    if not frames:
+        return str(template)
+    frame = frames[-1]
+    # A DOCX template is rendered from its XML text (« <template> »): its line numbers mean nothing to a user.
+    return str(template) if frame.filename.startswith("<") else f"{frame.filename}:{frame.lineno}"
