@@ -210,11 +210,17 @@ def field_path(path: tuple) -> str:
 
 
 def _show(value: Any) -> str:
+    """Return a value as the référent wrote it in YAML (never Python's notation: {'a': 'b'}, ['a'])."""
     if value is None:
         return "(vide)"
     if isinstance(value, bool):
         return "true" if value else "false"
-    text = str(value)
+    if isinstance(value, dict):
+        text = ", ".join(f"{k}: {_show(v)}" for k, v in value.items())
+    elif isinstance(value, list):
+        text = ", ".join(_show(v) for v in value)
+    else:
+        text = str(value)
     return text if len(text) <= 60 else text[:57] + "…"
 
 
@@ -302,6 +308,12 @@ def _type_message(field: str, expected: Any, value: Any, schema: dict[str, Any],
         return (f"{field} : champ vide, {expected_name}",
                 f"complétez la valeur après « : » ({example.rstrip('.')}) ; un champ facultatif peut aussi "
                 "être supprimé ou commenté avec « # »")
+    if expected == "string" and isinstance(value, dict) and len(value) == 1:
+        # `- Coordination avec Citémétrie: M. Roux`: the « : » made a field of the text.
+        typed = (written or "").strip().removeprefix("- ").strip() or _show(value)
+        quoted = f'"{typed}"' if '"' not in typed else "'" + typed.replace("'", "''") + "'"
+        return (f"{field} : un texte attendu, mais le « : » de « {_show(value)} » le fait lire comme un champ",
+                f"mettez le texte entre guillemets : {quoted}")
     message = f"{field} : {expected_name}, trouvé « {_show(value)} »"
     if expected in ("number", "integer") and isinstance(value, str):
         cleaned = value.replace("\u202f", "").replace("\xa0", "").replace(" ", "").replace("€", "").replace(",", ".")
