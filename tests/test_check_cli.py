@@ -250,3 +250,16 @@ def test_empty_case_folder_named_explicitly_is_checked(project: Path) -> None:
                                 catch_exceptions=False)
     assert result.exit_code == 1
     assert "cases/vide/mesure.yaml:1:1: erreur : fichier obligatoire manquant" in result.output
+
+
+def test_text_going_on_as_a_field_asks_for_the_pipe(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`etat: Murs humides côté nord,` then `combles: non isolés`: the second line is the text going on."""
+    logement = project / "cases/dumont-2025/logement.yaml"
+    text = logement.read_text(encoding="utf-8")
+    logement.write_text(text.replace("etat: Murs humides côté nord, combles non isolés",
+                                     "etat: Murs humides côté nord,\ncombles: non isolés"), encoding="utf-8")
+    code, output = run(project, monkeypatch, "check", "--date", TODAY, "cases/dumont-2025")
+    assert code == 1
+    assert "cases/dumont-2025/logement.yaml:17:1: erreur : combles : champ inconnu « combles » : suite du texte de " \
+           "« etat » (ligne 16) ? — ajoutez « | » après le nom du champ pour un texte sur plusieurs lignes " \
+           "(« etat: | » puis le texte en dessous, indenté de deux espaces)" in output
