@@ -213,3 +213,12 @@ def test_review_months_come_from_the_programme(project: Path) -> None:
     assert summary.failed == []
     assert sorted(p.name for p in summary.built) == [
         "bilan-intermediaire-4-mois.docx", "bilan-intermediaire-4-mois.pdf"]
+
+
+def test_notified_category_above_very_modest_is_said(project: Path) -> None:
+    """No 2026 barème to compare with: a notified « modeste » is outside the ASTRE public, said with its source."""
+    edit(project / "cases/lefebvre-2026/menage.yaml", "categorie: tres_modeste", "categorie: modeste")
+    line = only(problems(project, "lefebvre-2026"), "catégorie notifiée")
+    assert "menage.yaml:28:14: avertissement : ménage modeste selon Soliha Pas-de-Calais, Mon Accompagnateur " \
+           "Rénov' (courriel à la référente) — vérifiez la catégorie notifiée ; le public ASTRE est très " \
+           "modeste" in line
