@@ -17,7 +17,9 @@ from .errors import ConfigError, Problem, YamlError
 from .loader import Document, load
 
 BAREME_NAME = "plafonds_anah.yaml"
-LABELS = {"tres_modeste": "très modeste", "modeste": "modeste", "superieur": "au-dessus des plafonds ANAH"}
+LABELS = {"tres_modeste": "très modeste", "modeste": "modeste", "superieur": "au-dessus des plafonds ANAH",
+          # Categories only a notification states (the barèmes hold the two lower ceilings).
+          "intermediaire": "aux revenus intermédiaires", "superieure": "aux revenus supérieurs"}
 
 
 def baremes() -> dict[int, dict[str, Any]]:

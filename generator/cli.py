@@ -33,6 +33,17 @@ def _date(ctx: Any, param: Any, value: str | None) -> date:
     return day
 
 
+def _year(ctx: Any, param: Any, value: str | None) -> int | None:
+    if value is None:
+        return None
+    if not value.strip().isdigit() or len(value.strip()) != 4:
+        raise click.BadParameter(f"« {value} » n'est pas une année sur 4 chiffres (AAAA, par exemple 2026)")
+    year = int(value)
+    if not 2000 <= year <= 2100:
+        raise click.BadParameter(f"« {value} » : l'année doit être entre 2000 et 2100")
+    return year
+
+
 def _fail(error: AstreError) -> None:
     click.echo(f"astre : {error}", err=True)
     for problem in getattr(error, "problems", []):
@@ -72,6 +83,10 @@ class _Command(click.Command):
     def get_help_option(self, ctx: click.Context) -> click.Option | None:
         """Return the help option, described in French."""
         return _help_option(super().get_help_option(ctx))
+
+    def get_short_help_str(self, limit: int = 45) -> str:
+        """Return the whole first paragraph of the help: click would cut it at `limit` characters (« des... »)."""
+        return self.short_help or " ".join((self.help or "").split("\n\n")[0].split())
 
 
 def _usage_message(error: click.UsageError) -> str:
@@ -328,7 +343,7 @@ PERIOD_OPTIONS = [
 
 
 @cli.command()
-@click.option("--year", "--annee", "year", type=click.IntRange(2000, 2100), metavar="AAAA",
+@click.option("--year", "--annee", "year", callback=_year, metavar="AAAA",
               help="Année civile du rapport (par défaut : période du programme dans astre.yaml).")
 @PERIOD_OPTIONS[0]
 @PERIOD_OPTIONS[1]

@@ -9,6 +9,7 @@ Nothing here depends on today's date, so a document is reproducible.
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from functools import cache
 from pathlib import Path
@@ -23,7 +24,15 @@ from .config import Config
 from .deadlines import planned_end
 from .loader import load
 from .measure import UNDATED, reference_date
-from .rules import financing_totals, household_category, review_key, variation_rate
+from .rules import (
+    counted,
+    financing_totals,
+    household_category,
+    notified_category,
+    persons_text,
+    review_key,
+    variation_rate,
+)
 from .timeline import add_months, age, month_of_measure, month_windows, parse
 
 LOCALE = "fr_FR"
@@ -80,16 +89,44 @@ def percent(rate: float | None) -> str:
     return f"{sign}{format_decimal(round(rate * 100, 1), format='#,##0.0', locale=LOCALE)}\u202f%"
 
 
+# A line starting a list item (« - », « • », « 1. », « a) »): the référent's line break before it is kept.
+_ITEM = re.compile(r"^\s*(?:[-–—•*+]\s|\d{1,2}[.)]\s|[a-z][)]\s)")
+
+
+def reflow(value: str) -> str:
+    """Return a free text as paragraphs: lines joined, blank lines kept as paragraph breaks.
+
+    A text written with « | » keeps the référent's line breaks, which fall anywhere in the
+    document's wider lines; each paragraph is one line, separated by a blank line.
+    """
+    paragraphs: list[list[str]] = []
+    lines: list[str] = []
+    for line in value.strip().splitlines():
+        if not line.strip():
+            if lines:
+                paragraphs.append(lines)
+            lines = []
+        elif lines and _ITEM.match(line):
+            lines.append("\n" + line.strip())
+        else:
+            lines.append(line.strip())
+    if lines:
+        paragraphs.append(lines)
+    return "\n\n".join(" ".join(p).replace(" \n", "\n") for p in paragraphs)
+
+
 def text(value: Any) -> str:
-    """Return a free text cleaned of its trailing newline, or the placeholder."""
+    """Return a free text as paragraphs (see `reflow`), or the placeholder."""
     if value is None or (isinstance(value, str) and not value.strip()):
         return MISSING
-    return str(value).strip()
+    return reflow(value) if isinstance(value, str) else str(value).strip()
 
 
 def optional(value: Any) -> str:
-    """Return a free text, or "" (templates test it with `{% if %}`)."""
-    return "" if value is None else str(value).strip()
+    """Return a free text as paragraphs, or "" (templates test it with `{% if %}`)."""
+    if value is None:
+        return ""
+    return reflow(value) if isinstance(value, str) else str(value).strip()
 
 
 def yes_no(value: Any) -> str:
@@ -179,7 +216,6 @@ def _menage(case: Case, reference: date | None) -> dict[str, Any]:
                         "age": f"{age(born, reference)} ans" if born and reference else MISSING,
                         "situation": optional(p.get("situation"))})
     ressources = m.get("ressources", [])
-    category, _ = household_category(case)
     situation = m.get("situation", {})
     rfr = m.get("revenu_fiscal_reference", {})
     return {
@@ -188,14 +224,14 @@ def _menage(case: Case, reference: date | None) -> dict[str, Any]:
         "telephone": optional(m.get("telephone")) or MISSING,
         "membres": membres,
         "nombre_personnes": len(membres),
+        "composition": persons_text(len(membres)),  # « 1 personne », « 3 personnes »
         "ressources": [{"nature": label("ressource", r.get("nature")), "beneficiaire": optional(r.get("beneficiaire")),
                         "montant": money(r.get("montant_mensuel"))} for r in ressources],
         "total_ressources": money(sum(r.get("montant_mensuel", 0) for r in ressources)),
         "total_charges": money(sum(c.get("montant_mensuel", 0) for c in m.get("charges", []))),
         "total_dettes": money(sum(d.get("montant", 0) for d in m.get("dettes", []))),
         "rfr": {"annee": str(rfr.get("annee_revenus", MISSING)), "montant": money(rfr.get("montant"))},
-        "categorie": bareme.LABELS.get(category, "non calculée (barème ANAH absent)") if category else
-        "non calculée (barème ANAH absent)",
+        "categorie": _category(case),
         "sante": optional(situation.get("sante")),
         "mobilite": label("mobilite", situation.get("mobilite")),
         "protection_juridique": label("protection_juridique", situation.get("protection_juridique")),
@@ -203,6 +239,20 @@ def _menage(case: Case, reference: date | None) -> dict[str, Any]:
         "difficultes": [label("difficulte", d) for d in m.get("difficultes_saisine", [])],
         "difficultes_precisions": optional(m.get("difficultes_precisions")),
     }
+
+
+def _category(case: Case) -> str:
+    """Return the ANAH category shown: the notified one with its date and source, else the computed one."""
+    notified = notified_category(case)
+    if notified is not None:
+        return (f"ménage {bareme.LABELS.get(notified['categorie'], notified['categorie'])} (source : "
+                f"{str(notified.get('source', MISSING)).strip()} ; date : {day(notified.get('date'))})")
+    category, year = household_category(case)
+    if category is not None:
+        return f"ménage {bareme.LABELS[category]} (calculée avec le barème ANAH {year})"
+    if year is None:
+        return "non renseignée (ni notification ANAH ni date de saisine)"
+    return f"non renseignée (ni notification ANAH ni barème pour {year})"
 
 
 def _logement(lg: dict[str, Any]) -> dict[str, Any]:
@@ -221,8 +271,17 @@ def _logement(lg: dict[str, Any]) -> dict[str, Any]:
         "chauffage_description": optional(chauffage.get("description")),
         "insalubrite": label("insalubrite", insalubrite.get("nature")) if insalubrite else MISSING,
         "insalubrite_description": optional(insalubrite.get("description")),
+        # « non-décence — description » when the files record an indignity, "" when none (« aucune ») or unknown.
+        "indignite": _indignity(insalubrite),
         "etat": text(lg.get("etat")),
     }
+
+
+def _indignity(insalubrite: dict[str, Any]) -> str:
+    if insalubrite.get("nature") in (None, "aucune"):
+        return ""
+    described = optional(insalubrite.get("description"))
+    return label("insalubrite", insalubrite["nature"]) + (f" — {described}" if described else "")
 
 
 def _poste(p: dict[str, Any]) -> dict[str, Any]:
@@ -387,6 +446,7 @@ def review_context(case: Case, config: Config, review: dict[str, Any]) -> dict[s
         "final": final,
         "mois": _months_between(config, start, first, last, visits, partial) if start and when else [],
         "nombre_visites": len(visits),
+        "rencontres": counted(len(visits), "rencontre"),  # « 1 rencontre », « 7 rencontres »
         "nombre_domicile": sum(home for _, home in visits),
         "signalements": _changes_between(case, first, last),
     }

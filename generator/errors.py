@@ -85,6 +85,10 @@ class FormError(AstreError):
     """Raised when a form definition in forms/ is invalid."""
 
 
+class UnknownFormError(FormError, UsageError):
+    """Raised when a command names a document no form defines (`--document`, `--for`): a usage error, exit 2."""
+
+
 class OutputError(AstreError):
     """Raised when a file cannot be written (full disk, read-only folder, no rights); the previous one is kept."""
 

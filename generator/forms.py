@@ -18,7 +18,7 @@ from typing import Any
 from . import resources
 from .cases import CASE_FILES, Case
 from .config import Config
-from .errors import FormError, Problem, RenderError, YamlError
+from .errors import FormError, Problem, RenderError, UnknownFormError, YamlError
 from .loader import load
 
 LABELS_NAME = "libelles.yaml"
@@ -117,13 +117,13 @@ def form_ids(config: Config | None = None) -> list[str]:
 
 
 def form_path(form_id: str, config: Config | None = None) -> Path:
-    """Return the file of a form, or raise FormError listing the known forms."""
+    """Return the file of a form, or raise UnknownFormError listing the known forms."""
     if re.fullmatch(r"[a-z0-9][a-z0-9-]*", form_id):
         for folder in forms_dirs(config):
             path = folder / f"{form_id}.yaml"
             if path.is_file():
                 return path
-    raise FormError(f"document inconnu « {form_id} » : documents disponibles : {', '.join(form_ids(config))}")
+    raise UnknownFormError(f"document inconnu « {form_id} » ; documents disponibles : {', '.join(form_ids(config))}")
 
 
 def load_form(form_id: str, config: Config | None = None) -> Form:

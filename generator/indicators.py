@@ -16,7 +16,14 @@ from typing import Any
 
 from .cases import Case
 from .deadlines import RUNNING, planned_end
-from .rules import end_of_measure, financing_totals, household_category, variation_rate, works_finished
+from .rules import (
+    end_of_measure,
+    financing_totals,
+    household_category,
+    notified_category,
+    variation_rate,
+    works_finished,
+)
 from .timeline import age, month_of_measure, parse
 
 MISSING = "non_renseigne"
@@ -116,7 +123,9 @@ def facts(case: Case, programme: dict[str, Any]) -> Facts:
     reference = debut or parse(dates.get("saisine")) or parse(dates.get("reperage"))
     demandeur = next((m for m in menage.get("membres", []) if m.get("lien") == "demandeur"), None)
     birth = parse(demandeur.get("date_naissance")) if demandeur else None
-    category, _ = household_category(case)
+    notified = notified_category(case)
+    # The category the ANAH notified is the household's; the barème's is only an estimate.
+    category = notified["categorie"] if notified is not None else household_category(case)[0]
     income = menage.get("revenu_fiscal_reference", {}).get("montant")
     exit_data = case.get("sortie")
     finals = [b for b in case.get("bilans").get("bilans", []) if b.get("echeance") == "final"]

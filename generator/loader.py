@@ -380,6 +380,45 @@ def _prescan(path: Path, text: str, parser: type = _Loader) -> None:
         loader.dispose()
 
 
+# `champ: un texte` (a plain text with a space, on the key's line): the start of a text that may go on below.
+_KEY_TEXT = re.compile(r"^(\s*)(- )?([A-Za-z_]\w*):[ \t]+([^|>\"'\[{&*!#\s][^#]* [^#]*)$")
+_KEY_LINE = re.compile(r"^\s*(- )?[A-Za-z_]\w*:(\s|$)")
+
+
+def _unpiped_text(text: str, e: yaml.MarkedYAMLError) -> tuple[str, int, int] | None:
+    """Return (key, its line, first continuation line) when the error comes from a multi-line text without « | ».
+
+    Without « | », the second line of `etat: Maison de briques` is read as a new key: libyaml
+    then stops at the *next* key (« il manque « : » ») or at a « : » inside the text.
+    """
+    problem = e.problem or ""
+    if "could not find expected ':'" in problem and e.context_mark is not None:
+        culprit, colon_in_text = e.context_mark.line, False  # the line read as a key without « : »
+    elif "mapping values are not allowed" in problem and e.problem_mark is not None:
+        culprit, colon_in_text = e.problem_mark.line, True
+    else:
+        return None
+    lines = text.splitlines()
+    if culprit >= len(lines):
+        return None
+    indent = len(lines[culprit]) - len(lines[culprit].lstrip(" "))
+    for index in range(culprit - 1, -1, -1):
+        previous = lines[index]
+        if not previous.strip() or previous.lstrip().startswith("#"):
+            continue
+        match = _KEY_TEXT.match(previous)
+        if match is not None:
+            key_indent = len(match.group(1)) + len(match.group(2) or "")
+            if indent > key_indent or (indent == key_indent and not colon_in_text):
+                return match.group(3), index + 1, index + 2
+            return None
+        if _KEY_LINE.match(previous) or previous.lstrip().startswith("- "):
+            return None
+        if len(previous) - len(previous.lstrip(" ")) < indent and not colon_in_text:
+            return None
+    return None
+
+
 def _syntax_error(path: Path, text: str, e: yaml.MarkedYAMLError) -> YamlError:
     mark = e.problem_mark or e.context_mark
     line = mark.line + 1 if mark else None
@@ -389,6 +428,15 @@ def _syntax_error(path: Path, text: str, e: yaml.MarkedYAMLError) -> YamlError:
     if "\t" in source_line[: (column or 1)] or "'\\t'" in problem:
         return _fail(path, line, column, "tabulation dans l'indentation",
                      "YAML n'accepte que des espaces : remplacez la tabulation par des espaces")
+    unpiped = _unpiped_text(text, e)
+    if unpiped is not None:
+        key, key_line, at = unpiped
+        following = text.splitlines()[at - 1]
+        return _fail(path, at, len(following) - len(following.lstrip()) + 1,
+                     f"texte sur plusieurs lignes sans « | » : cette ligne continue le champ « {key} » "
+                     f"(ligne {key_line})",
+                     f"ajoutez « | » après le nom du champ pour un texte sur plusieurs lignes (« {key}: | » puis le "
+                     "texte en dessous, indenté de deux espaces) ; si c'est un autre champ, écrivez « champ: valeur »")
     if "mapping values are not allowed" in problem:
         return _fail(path, line, column, "deux-points « : » inattendu dans une valeur",
                      "ajoutez des guillemets autour du texte : \"…\"")

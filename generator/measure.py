@@ -5,8 +5,8 @@ document's date (DOMAIN.md, « Documents are records »). The case files hold th
 as it is now; `as_of(case, day)` derives from them the case as of `day`:
 
 - a dated fact after `day` is not known yet: a visit, a concertation, a review, a
-  diagnostic request, a DPE, a reported change, the exit, the contract (before its
-  signature), a sending date;
+  diagnostic request, a DPE, a notified ANAH category, a reported change, the exit,
+  the contract (before its signature), a sending date;
 - a state is derived from its dates, not from the current `statut`: an aid paid on
   10 August is « accordée » on 6 February if granted before, « demandée » if only
   requested, « à solliciter » if not requested yet; a works item finished in June is
@@ -53,7 +53,12 @@ def _drop_later(item: dict[str, Any], day: date, keys: tuple[str, ...]) -> dict[
 
 
 def item_as_of(item: dict[str, Any], day: date) -> dict[str, Any]:
-    """Return a document's own element (a review, a diagnostic request) without its dates after `day`."""
+    """Return a document's own element (a review, a diagnostic request) without its dates after `day`.
+
+    A decision taken after `day` (a diagnostic granted two weeks after the request) goes with its date.
+    """
+    if _later(item.get("date_decision"), day):
+        item = {k: v for k, v in item.items() if k != "decision"}
     return {k: v for k, v in item.items() if not (isinstance(v, str) and k.startswith("date") and _later(v, day))}
 
 
@@ -133,6 +138,13 @@ def _mesure(data: dict[str, Any], case: Case, day: date) -> dict[str, Any]:
     if not started:
         dates.pop("fin_prevue", None)  # planned from the start, which had not come yet
     return {**data, "dates": dates, "statut": measure_state(data, case.get("sortie"), day)} if data else data
+
+
+def _menage(data: dict[str, Any], case: Case, day: date) -> dict[str, Any]:
+    # An ANAH category notified after `day` was not known yet.
+    if isinstance(data.get("categorie_anah"), dict) and _later(data["categorie_anah"].get("date"), day):
+        return {k: v for k, v in data.items() if k != "categorie_anah"}
+    return data
 
 
 def _logement(data: dict[str, Any], case: Case, day: date) -> dict[str, Any]:
@@ -292,5 +304,5 @@ def sendings(case: Case, programme: dict[str, Any]) -> dict[str, list[Sending]]:
     return {name: sorted(days.values(), key=lambda s: s.day) for name, days in found.items()}
 
 
-_FILES = {"mesure": _mesure, "logement": _logement, "travaux": _travaux, "financement": _financement,
+_FILES = {"mesure": _mesure, "menage": _menage, "logement": _logement, "travaux": _travaux, "financement": _financement,
           "contrat": _contrat, "suivi": _suivi, "diagnostics": _diagnostics, "bilans": _bilans, "sortie": _sortie}

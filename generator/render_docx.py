@@ -44,11 +44,22 @@ def _template_bytes(path: Path, mtime_ns: int) -> bytes:
     return source
 
 
+def _paragraphs(value: Any) -> Any:
+    r"""Turn the blank line between two paragraphs of a text into a Word paragraph break (docxtpl's « \a »)."""
+    if isinstance(value, str):
+        return value.replace("\n\n", "\a")
+    if isinstance(value, dict):
+        return {k: _paragraphs(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_paragraphs(v) for v in value]
+    return value
+
+
 def render_docx(template: Path, context: dict[str, Any], when: date, title: str, author: str) -> bytes:
     """Return the bytes of the DOCX made from `template` and `context` (reproducible)."""
     source = _template_bytes(template, template.stat().st_mtime_ns)
     doc = DocxTemplate(BytesIO(source))
-    values = dict(context)
+    values = _paragraphs(context)
     logo = context["structure"].get("logo")
     try:
         doc.init_docx()

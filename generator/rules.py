@@ -28,8 +28,8 @@ from .measure import sendings
 from .timeline import parse
 from .validate import field_path
 
-__all__ = ["check_rules", "end_of_measure", "financing_totals", "french_date", "household_category", "review_key",
-           "visits_by_month"]
+__all__ = ["check_rules", "end_of_measure", "financing_totals", "french_date", "household_category",
+           "counted", "notified_category", "persons_text", "review_key", "visits_by_month"]
 
 
 def check_rules(case: Case, programme: dict[str, Any], today: date) -> list[Problem]:
@@ -176,7 +176,7 @@ def _visits(case: Case, programme: dict[str, Any], start: date, today: date, add
             break  # only months fully elapsed while the measure ran
         missing = []
         if total < quota["minimum_par_mois"]:
-            missing.append(f"{total} rencontre(s) sur {quota['minimum_par_mois']} minimum")
+            missing.append(f"{counted(total, 'rencontre')} sur {quota['minimum_par_mois']} minimum")
         if home < quota["minimum_domicile_par_mois"]:
             missing.append(f"{home} à domicile sur {quota['minimum_domicile_par_mois']} minimum")
         if missing:
@@ -256,9 +256,12 @@ def _financing(case: Case, add: Any) -> None:
         return
     aids, rest, cost = financing_totals(financing)
     if abs(aids + rest - cost) > 0.005:
+        from .context import money  # French amounts, « 45 400,00 € » (context imports this module)
+
+        gap = aids + rest - cost
         add("financement", ("cout_total",),
-            f"le plan de financement ne s'équilibre pas : aides {aids:.2f} € + reste à charge {rest:.2f} € = "
-            f"{aids + rest:.2f} €, coût total {cost:.2f} € (écart {aids + rest - cost:+.2f} €)",
+            f"le plan de financement ne s'équilibre pas : aides {money(aids)} + reste à charge {money(rest)} = "
+            f"{money(aids + rest)}, coût total {money(cost)} (écart {'+' if gap > 0 else ''}{money(gap)})",
             "corrigez un montant ou le reste à charge (les aides refusées ne comptent pas)",
             severity="erreur", code="financement")
 
@@ -274,22 +277,57 @@ def household_category(case: Case) -> tuple[str | None, int | None]:
     return bareme.category(len(menage.get("membres", [])), income, reference.year), reference.year
 
 
+def notified_category(case: Case) -> dict[str, Any] | None:
+    """Return the category the ANAH (or the technical operator) stated, as recorded in menage.yaml, or None."""
+    recorded = case.get("menage").get("categorie_anah")
+    return recorded if isinstance(recorded, dict) and recorded.get("categorie") else None
+
+
+# A computed « superieur » only says « above the modest ceilings »: intermédiaire or supérieure.
+_AGREES = {"tres_modeste": {"tres_modeste"}, "modeste": {"modeste"}, "superieur": {"intermediaire", "superieure"}}
+
+
 def _income(case: Case, add: Any) -> None:
     category, year = household_category(case)
+    notified = notified_category(case)
+    persons = len(case.get("menage").get("membres", []))
+    if notified is not None:
+        stated = notified["categorie"]
+        if category is not None and stated not in _AGREES[category]:
+            add("menage", ("categorie_anah", "categorie"),
+                f"catégorie ANAH notifiée « {bareme.LABELS.get(stated, stated)} » différente de la catégorie "
+                f"calculée avec le barème {year} (« {bareme.LABELS[category]} », RFR et {persons_text(persons)})",
+                "vérifiez la notification, le RFR (revenu_fiscal_reference) et la composition du ménage",
+                code="bareme")
+        elif category is None and stated != "tres_modeste":
+            add("menage", ("categorie_anah", "categorie"),
+                f"ménage {bareme.LABELS.get(stated, stated)} selon {notified.get('source', 'la notification')}",
+                "vérifiez la catégorie notifiée ; le public ASTRE est très modeste", code="bareme")
+        return
     if year is None:
         return
     if category is None:
         add("menage", ("revenu_fiscal_reference",),
             f"aucun barème ANAH connu pour {year} : catégorie de revenus non calculée",
-            f"ajoutez les plafonds {year}, avec leur source, dans baremes/plafonds_anah.yaml de la structure "
+            "notez la catégorie notifiée par l'ANAH (« categorie_anah » dans menage.yaml), ou ajoutez les "
+            f"plafonds {year}, avec leur source, dans baremes/plafonds_anah.yaml de la structure "
             "(README, « Plafonds ANAH »)", code="bareme")
     elif category != "tres_modeste":
-        persons = len(case.get("menage").get("membres", []))
         limit = bareme.ceiling(bareme.baremes()[year], "tres_modestes", persons)
         add("menage", ("revenu_fiscal_reference", "montant"),
-            f"revenus au-dessus du plafond « très modestes » {year} ({limit} € pour {persons} personne(s)) : "
+            f"revenus au-dessus du plafond « très modestes » {year} ({limit} € pour {persons_text(persons)}) : "
             f"ménage {bareme.LABELS[category]}", "vérifiez le RFR et la composition ; le public ASTRE est très modeste",
             code="bareme")
+
+
+def counted(count: int, word: str) -> str:
+    """Return « 1 personne », « 3 personnes » (French: 0 and 1 take the singular)."""
+    return f"{count} {word}" if count <= 1 else f"{count} {word}s"
+
+
+def persons_text(count: int) -> str:
+    """Return « 1 personne », « 3 personnes »."""
+    return counted(count, "personne")
 
 
 def _reporting(case: Case, programme: dict[str, Any], today: date, add: Any) -> None:

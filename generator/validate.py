@@ -210,11 +210,17 @@ def field_path(path: tuple) -> str:
 
 
 def _show(value: Any) -> str:
+    """Return a value as the référent wrote it in YAML (never Python's notation: {'a': 'b'}, ['a'])."""
     if value is None:
         return "(vide)"
     if isinstance(value, bool):
         return "true" if value else "false"
-    text = str(value)
+    if isinstance(value, dict):
+        text = ", ".join(f"{k}: {_show(v)}" for k, v in value.items())
+    elif isinstance(value, list):
+        text = ", ".join(_show(v) for v in value)
+    else:
+        text = str(value)
     return text if len(text) <= 60 else text[:57] + "…"
 
 
@@ -236,14 +242,21 @@ def _translate(doc: Document, error: Any) -> list[Problem]:
         out = []
         for extra in sorted(set(value) - set(allowed)):
             close = difflib.get_close_matches(extra, allowed, n=1, cutoff=0.6)
+            at = doc.locate(where, key=extra)
+            continued = _text_above(doc.text, at[0]) if not close else None
+            if continued is not None:  # `etat: Murs humides,` then `combles: non isolés` on the next line
+                out.append(problem(f"{field_path(where + (extra,))} : champ inconnu « {extra} » : suite du texte de "
+                                   f"« {continued[0]} » (ligne {continued[1]}) ?",
+                                   "ajoutez « | » après le nom du champ pour un texte sur plusieurs lignes "
+                                   f"(« {continued[0]}: | » puis le texte en dessous, indenté de deux espaces)", at=at))
+                continue
             if " " in extra:  # `{objet: a, b}`: the comma split an unquoted text
                 hint = "un texte qui contient une virgule doit être entre guillemets : \"…, …\""
             elif close:
                 hint = f"vouliez-vous dire « {close[0]} » ?"
             else:
                 hint = "champs possibles ici : " + ", ".join(allowed)
-            out.append(problem(f"{field_path(where + (extra,))} : champ inconnu « {extra} »", hint,
-                               at=doc.locate(where, key=extra)))
+            out.append(problem(f"{field_path(where + (extra,))} : champ inconnu « {extra} »", hint, at=at))
         return out
     if kind == "required":
         missing = error.message.split("'")[1] if "'" in error.message else "?"
@@ -286,6 +299,21 @@ def _translate(doc: Document, error: Any) -> list[Problem]:
     return [problem(f"{field} : valeur refusée ({error.message})", "corrigez la valeur")]
 
 
+_KEY_TEXT = re.compile(r"^(\s*)(?:- )?([A-Za-z_]\w*):[ \t]+([^|>\"'\[{&*!#\s][^#]*[ ,;][^#]*)$")
+
+
+def _text_above(text: str, line: int | None) -> tuple[str, int] | None:
+    """Return (key, line) when the line just above `line` is `key: some text` at the same indentation."""
+    lines = text.splitlines()
+    if line is None or not 2 <= line <= len(lines):
+        return None
+    here = lines[line - 1]
+    match = _KEY_TEXT.match(lines[line - 2])
+    if match is None or len(match.group(1)) != len(here) - len(here.lstrip(" ")):
+        return None
+    return match.group(2), line - 1
+
+
 def _type_message(field: str, expected: Any, value: Any, schema: dict[str, Any],
                   written: str | None = None) -> tuple[str, str]:
     expected_name = _TYPES.get(expected, str(expected)) if isinstance(expected, str) else " ou ".join(
@@ -302,6 +330,12 @@ def _type_message(field: str, expected: Any, value: Any, schema: dict[str, Any],
         return (f"{field} : champ vide, {expected_name}",
                 f"complétez la valeur après « : » ({example.rstrip('.')}) ; un champ facultatif peut aussi "
                 "être supprimé ou commenté avec « # »")
+    if expected == "string" and isinstance(value, dict) and len(value) == 1:
+        # `- Coordination avec Citémétrie: M. Roux`: the « : » made a field of the text.
+        typed = (written or "").strip().removeprefix("- ").strip() or _show(value)
+        quoted = f'"{typed}"' if '"' not in typed else "'" + typed.replace("'", "''") + "'"
+        return (f"{field} : un texte attendu, mais le « : » de « {_show(value)} » le fait lire comme un champ",
+                f"mettez le texte entre guillemets : {quoted}")
     message = f"{field} : {expected_name}, trouvé « {_show(value)} »"
     if expected in ("number", "integer") and isinstance(value, str):
         cleaned = value.replace("\u202f", "").replace("\xa0", "").replace(" ", "").replace("€", "").replace(",", ".")

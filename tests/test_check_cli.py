@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from datetime import date
@@ -43,7 +44,7 @@ def test_repository_examples_are_clean() -> None:
 
 def test_errors_exit_1_and_strict_warnings(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     code, _ = run(project, monkeypatch, "check", "--date", TODAY, "--strict")
-    assert code == 1  # lefebvre-2026 has a warning (no 2026 barème)
+    assert code == 1  # caron-2026 has a warning (contract sent late)
     (project / "cases/caron-2026/sortie.yaml").write_text("date: hier\n", encoding="utf-8")
     code, output = run(project, monkeypatch, "check", "--date", TODAY, "cases/caron-2026")
     assert code == 1
@@ -58,13 +59,16 @@ def test_json_report(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     assert code == 1
     report = json.loads(output)
     assert set(report) == {"dossiers", "erreurs", "avertissements", "problemes"}
-    # The warnings: no 2026 barème (lefebvre), the contract sent late (caron).
-    assert (report["dossiers"], report["erreurs"], report["avertissements"]) == (3, 1, 2)
+    # The warning: the contract sent late (caron); lefebvre's category is notified (no 2026 barème needed).
+    assert (report["dossiers"], report["erreurs"], report["avertissements"]) == (3, 1, 1)
     error = next(p for p in report["problemes"] if p["gravite"] == "erreur")
     assert error == {"fichier": "cases/lefebvre-2026/financement.yaml", "ligne": 2, "colonne": 13,
                      "gravite": "erreur", "code": "financement", "message": error["message"],
                      "conseil": error["conseil"]}
     assert error["message"].startswith("le plan de financement ne s'équilibre pas")
+    # French amounts, as in the documents: « 3 600,00 € », never « 3600.00 € ».
+    assert "reste à charge 3\u202f600,00\xa0€" in error["message"] and "(écart -50,00\xa0€)" in error["message"]
+    assert not re.search(r"\d\.\d\d €", error["message"])
 
 
 @pytest.mark.parametrize("args", [["check", "introuvable"], ["check", "--date", "2026-02-30"],
@@ -185,6 +189,41 @@ def test_help_is_french() -> None:
     assert result.output.startswith("Utilisation : astre [OPTIONS] COMMANDE [ARGUMENTS]...")
     assert "Afficher cette aide et quitter." in result.output and "Commandes:" in result.output
     assert "Show this message" not in result.output
+    # Each command's description whole, not cut at 45 characters (« des dossiers,... »).
+    flat = " ".join(result.output.split())
+    assert "build Construire les documents (DOCX et PDF) des dossiers, seulement ceux qui ont changé." in flat
+    assert "watch Regénérer les documents à chaque enregistrement d'un fichier (tous les dossiers par défaut)." in flat
+    assert ",..." not in result.output and "...\n" not in result.output.split("Commandes:")[1]
+
+
+@pytest.mark.parametrize("value", ["26", "abc", "2026-01", "1999"])
+def test_report_year_is_a_french_usage_error(project: Path, monkeypatch: pytest.MonkeyPatch, value: str) -> None:
+    code, output = run(project, monkeypatch, "report", "--year", value)
+    assert code == 2
+    assert output.startswith("astre report : valeur invalide pour ") and "Aide : astre report --help" in output
+    assert "année" in output and "is not" not in output and "range" not in output
+
+
+@pytest.mark.parametrize("args", [["build", "--document", "contrats"], ["check", "--for", "contrats"]])
+def test_unknown_document_is_a_usage_error(project: Path, monkeypatch: pytest.MonkeyPatch, args: list[str]) -> None:
+    code, output = run(project, monkeypatch, *args)
+    assert code == 2
+    assert "document inconnu « contrats » ; documents disponibles : bilan-final, bilan-intermediaire, contrat, " \
+           "demande-diagnostic, fiche-saisine, signalement-changement, signalement-sortie" in output
+
+
+def test_text_with_a_colon_in_a_list_is_said_in_french(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`- Coordination avec Citémétrie: M. Roux` reads as a field: say so, with the quoted text to write."""
+    contrat = project / "cases/lefebvre-2026/contrat.yaml"
+    text = contrat.read_text(encoding="utf-8")
+    contrat.write_text(text.replace("  - Transmettre les pièces demandées pour les dossiers d'aide.",
+                                    "  - Coordination avec Citémétrie: M. Roux"), encoding="utf-8")
+    code, output = run(project, monkeypatch, "check", "--date", TODAY, "cases/lefebvre-2026")
+    assert code == 1
+    assert "cases/lefebvre-2026/contrat.yaml:13:5: erreur : engagements_menage[2] : un texte attendu, mais le « : » " \
+           "de « Coordination avec Citémétrie: M. Roux » le fait lire comme un champ — mettez le texte entre " \
+           "guillemets : \"Coordination avec Citémétrie: M. Roux\"" in output
+    assert "{'" not in output and "'}" not in output
 
 
 @pytest.mark.parametrize("output_dir", [".", "cases", "cases/lefebvre-2026"])
@@ -211,3 +250,16 @@ def test_empty_case_folder_named_explicitly_is_checked(project: Path) -> None:
                                 catch_exceptions=False)
     assert result.exit_code == 1
     assert "cases/vide/mesure.yaml:1:1: erreur : fichier obligatoire manquant" in result.output
+
+
+def test_text_going_on_as_a_field_asks_for_the_pipe(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`etat: Murs humides côté nord,` then `combles: non isolés`: the second line is the text going on."""
+    logement = project / "cases/dumont-2025/logement.yaml"
+    text = logement.read_text(encoding="utf-8")
+    logement.write_text(text.replace("etat: Murs humides côté nord, combles non isolés",
+                                     "etat: Murs humides côté nord,\ncombles: non isolés"), encoding="utf-8")
+    code, output = run(project, monkeypatch, "check", "--date", TODAY, "cases/dumont-2025")
+    assert code == 1
+    assert "cases/dumont-2025/logement.yaml:17:1: erreur : combles : champ inconnu « combles » : suite du texte de " \
+           "« etat » (ligne 16) ? — ajoutez « | » après le nom du champ pour un texte sur plusieurs lignes " \
+           "(« etat: | » puis le texte en dessous, indenté de deux espaces)" in output

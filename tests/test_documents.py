@@ -230,7 +230,7 @@ def test_interim_review_counts_only_visits_up_to_its_date(built: Path) -> None:
     # lefebvre: start 2026-08-15, 3-month review dated 2026-11-14; the visit of 20 Nov comes after it.
     stem = built / "out" / "lefebvre-2026" / "bilan-intermediaire-3-mois"
     in_docx, in_pdf = _both(stem)
-    headline = "8 rencontre(s), dont 6 à domicile"
+    headline = "8 rencontres, dont 6 à domicile"
     assert headline in in_docx and headline in in_pdf
     assert "du 15 août 2026 au 14 novembre 2026" in in_docx  # période couverte
     for row in (_row(1, "15 août 2026", "14 septembre 2026", 3, 3, "oui"),
@@ -243,7 +243,7 @@ def test_interim_review_counts_only_visits_up_to_its_date(built: Path) -> None:
     # dumont: start 2025-11-03, 3-month review dated 2026-02-06; the 7 and 21 Feb visits come after it.
     stem = built / "out" / "dumont-2025" / "bilan-intermediaire-3-mois"
     in_docx, in_pdf = _both(stem)
-    headline = "6 rencontre(s), dont 5 à domicile"
+    headline = "6 rencontres, dont 5 à domicile"
     assert headline in in_docx and headline in in_pdf
     assert _row(3, "3 janvier 2026", "2 février 2026", 2, 2, "oui") in in_docx
     partial = _row(4, "3 février 2026", "6 février 2026", 0, 0, "non évalué (mois en cours au 6 février 2026)")
@@ -256,7 +256,7 @@ def test_interim_review_counts_only_visits_up_to_its_date(built: Path) -> None:
 def test_final_review_stops_at_the_exit_and_does_not_call_it_current(built: Path) -> None:
     # caron: start 2026-01-12, exit 2026-05-20; nine visits, six at home, the last on 6 May (month 4).
     in_docx, in_pdf = _both(built / "out" / "caron-2026" / "bilan-final")
-    headline = "9 rencontre(s), dont 6 à domicile"
+    headline = "9 rencontres, dont 6 à domicile"
     assert headline in in_docx and headline in in_pdf
     assert _row(4, "12 avril 2026", "11 mai 2026", 2, 1, "oui") in in_docx
     exit_month = _row(5, "12 mai 2026", "20 mai 2026", 0, 0, "non évalué (mois de sortie)")
@@ -304,8 +304,160 @@ def test_case_values_reach_the_referral_and_reviews(built: Path) -> None:
         assert _squeezed("non-décence — Installation électrique dangereuse, infiltrations par la toiture.") \
             in _squeezed(text)
         assert "Avance de l'audit énergétique : 750,00 € par CCAS de Bapaume le 28 novembre 2025." in text
-    relogement = ("Pendant les travaux : Pas de relogement : les travaux se feront pièce par pièce, chauffage "
-                  "d'appoint électrique prêté par le CCAS.")
+    relogement = ("Relogement pendant les travaux : Pas de relogement : les travaux se feront pièce par pièce, "
+                  "chauffage d'appoint électrique prêté par le CCAS.")
     for name in ("fiche-saisine", "bilan-intermediaire-3-mois"):
         for text in _both(built / "out" / "lefebvre-2026" / name):
             assert _squeezed(relogement) in _squeezed(text), name
+
+
+
+# Issue 11: what a reader reads (wording, ANAH category, Word files, page layout).
+
+
+def pdf_pages(path: Path) -> list[str]:
+    """The text of each page of a PDF, as pdftotext lays it out (pages split on form feeds)."""
+    raw = subprocess.run([need("pdftotext"), "-layout", str(path), "-"], check=True, capture_output=True,
+                         text=True).stdout
+    return [page for page in raw.split("\f") if page.strip()]
+
+
+def docx_xml(path: Path, part: str = "word/document.xml") -> str:
+    import zipfile
+
+    with zipfile.ZipFile(path) as z:
+        return z.read(part).decode("utf-8")
+
+
+def test_anah_category_is_the_notified_one_with_its_date_and_source(built: Path) -> None:
+    # lefebvre-2026/menage.yaml: categorie_anah tres_modeste, 2026-06-26, stated by the MAR (no 2026 barème).
+    notified = ("Catégorie ANAH ménage très modeste (source : Soliha Pas-de-Calais, Mon Accompagnateur Rénov' "
+                "(courriel à la référente) ; date : 26 juin 2026)")
+    for text in _both(built / "out" / "lefebvre-2026" / "fiche-saisine"):
+        assert _squeezed(notified) in _squeezed(text)
+        assert "barème ANAH absent" not in text and "non calculée" not in text
+    # dumont-2025: RFR 21 480 € for 2 persons, 2025 ceiling « très modestes » 25 115 € (Mes Aides Réno).
+    for text in _both(built / "out" / "dumont-2025" / "fiche-saisine"):
+        assert _squeezed("Catégorie ANAH ménage très modeste (calculée avec le barème ANAH 2025)") in _squeezed(text)
+
+
+def test_household_size_is_written_in_words(built: Path) -> None:
+    for case, size in (("lefebvre-2026", "1 personne"), ("caron-2026", "3 personnes"), ("dumont-2025", "2 personnes")):
+        for text in _both(built / "out" / case / "fiche-saisine"):
+            assert f"Composition {size}" in text, case
+    for pdf in (built / "out").rglob("*.pdf"):
+        assert "(s)" not in pdf_text(pdf), pdf.name
+        assert "(s)" not in docx_text(pdf.with_suffix(".docx")), pdf.name
+
+
+@pytest.fixture(scope="module")
+def variants(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Two example cases with one thing changed each, built (fiche saisine and diagnostic request only)."""
+    root = tmp_path_factory.mktemp("variants")
+    shutil.copy(ROOT / "astre.yaml", root / "astre.yaml")
+    for case in ("lefebvre-2026", "caron-2026"):
+        shutil.copytree(ROOT / "cases" / case, root / "cases" / case, ignore=shutil.ignore_patterns("envoyes"))
+    # Notified after the referral (2 July 2026): the fiche saisine did not know it.
+    _edit(root / "cases/lefebvre-2026/menage.yaml", lambda d: d["categorie_anah"].update(date="2026-09-10"))
+    # A text typed over several lines with « | », with a blank line between two paragraphs.
+    _edit(root / "cases/lefebvre-2026/logement.yaml", lambda d: d.update(
+        etat="Maison de briques non isolée,\nmenuiseries simple vitrage.\n\nToiture à reprendre\npartiellement.\n"))
+    # Decided the day of the request: the request shows the decision.
+    _edit(root / "cases/caron-2026/diagnostics.yaml", lambda d: d["demandes"][0].update(date_decision="2026-03-13"))
+    summary = build(load_config(root / "astre.yaml"), forms=["fiche-saisine", "demande-diagnostic"], today=TODAY,
+                    jobs=1)
+    assert summary.failed == [], summary.format()
+    return root
+
+
+def test_anah_category_not_known_on_the_document_date(variants: Path) -> None:
+    for text in _both(variants / "out" / "lefebvre-2026" / "fiche-saisine"):
+        assert "Catégorie ANAH non renseignée (ni notification ANAH ni barème pour 2026)" in text
+        assert "très modeste" not in text
+
+
+def test_multi_line_text_is_reflowed_into_paragraphs(variants: Path) -> None:
+    stem = variants / "out" / "lefebvre-2026" / "fiche-saisine"
+    first, second = "Maison de briques non isolée, menuiseries simple vitrage.", "Toiture à reprendre partiellement."
+    paragraphs = [p.text for p in Document(str(stem.with_suffix(".docx"))).paragraphs]
+    # Two Word paragraphs, one after the other, with no line break inside either.
+    assert paragraphs[paragraphs.index(first) + 1] == second
+    lines = [line.strip() for line in subprocess.run([need("pdftotext"), "-layout", str(stem.with_suffix(".pdf")),
+                                                      "-"], check=True, capture_output=True, text=True).stdout
+             .splitlines()]
+    at = lines.index(first)
+    assert lines[at + 1: at + 3] == ["", second]
+
+
+def test_diagnostic_request_layout(built: Path, variants: Path) -> None:
+    # caron-2026: logement.yaml records a non-décence; the diagnostic « complet » is asked because of it.
+    logement = ("Logement maison individuelle, étiquette G ; non-décence — Installation électrique dangereuse, "
+                "infiltrations par la toiture.")
+    for text in _both(built / "out" / "caron-2026" / "demande-diagnostic-1"):
+        assert _squeezed(logement) in _squeezed(text)
+        # Decided on 27 March, after the request of 13 March: the request does not know it.
+        assert "accordée" not in text and "Décision" not in text
+    for text in _both(variants / "out" / "caron-2026" / "demande-diagnostic-1"):
+        # The decision under its own heading, not inside « Techniques ».
+        assert "Techniques La charpente supporte-t-elle une isolation de la toiture ? Décision du Département " \
+               "Demande accordée le 13 mars 2026." in text
+    body = docx_xml(variants / "out" / "caron-2026" / "demande-diagnostic-1.docx")
+    assert re.search(r'<w:pStyle w:val="Heading1"/>.{0,400}Décision du Département', body)
+
+
+def test_word_files_are_french_in_liberation_sans_with_a_footer(built: Path) -> None:
+    docx = built / "out" / "lefebvre-2026" / "fiche-saisine.docx"
+    styles = docx_xml(docx, "word/styles.xml")
+    defaults = re.search(r"<w:docDefaults>.*</w:docDefaults>", styles).group(0)
+    assert 'w:lang w:val="fr-FR" w:eastAsia="fr-FR"' in defaults and "en-US" not in styles
+    assert "Theme=" not in styles and "theme=" not in styles  # no theme font (majorHAnsi) anywhere
+    for style in ("Normal", "Title", "Heading1", "Heading2"):
+        found = re.search(rf'w:styleId="{style}".*?</w:style>', styles).group(0)
+        assert re.search(r'<w:rFonts w:ascii="Liberation Sans" w:hAnsi="Liberation Sans" '
+                         r'w:eastAsia="Liberation Sans" w:cs="Liberation Sans"/>', found), style
+    assert '<w:themeFontLang w:val="fr-FR" w:eastAsia="fr-FR"/>' in docx_xml(docx, "word/settings.xml")
+    assert "<Application>astre</Application>" in docx_xml(docx, "docProps/app.xml")
+    footer = docx_xml(docx, "word/footer1.xml")
+    assert "Fiche saisine — Mme Lefebvre — dossier lefebvre-2026 — page " in footer
+    assert footer.index(" PAGE ") < footer.index(" / ") < footer.index(" NUMPAGES ")
+
+
+AMOUNT = re.compile(r"^-?[0-9][0-9\u202f\u00a0 ]*,[0-9]{2}\u00a0€$")
+
+
+def test_amounts_right_aligned_and_rows_whole_in_word(built: Path) -> None:
+    from docx.enum.text import WD_ALIGN_PARAGRAPH
+
+    for name in ("fiche-saisine", "bilan-intermediaire-3-mois", "contrat"):
+        doc = Document(str(built / "out" / "lefebvre-2026" / f"{name}.docx"))
+        amounts = 0
+        for table in doc.tables:
+            for row in table.rows:
+                assert row._tr.trPr is not None and row._tr.trPr.find(
+                    "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}cantSplit") is not None, name
+                for cell in row.cells:
+                    if AMOUNT.match(cell.text.strip()) and len(table.columns) > 2:
+                        amounts += 1
+                        assert cell.paragraphs[0].alignment == WD_ALIGN_PARAGRAPH.RIGHT, (name, cell.text)
+        assert amounts or name == "contrat", name
+    for style in ("Title", "Heading 1", "Heading 2"):
+        assert doc.styles[style].paragraph_format.keep_with_next, style
+
+
+def test_contract_signatures_stay_with_the_text_they_sign(built: Path) -> None:
+    for case in ("lefebvre-2026", "caron-2026", "dumont-2025", "hostile-2026"):
+        pages = [_norm(page) for page in pdf_pages(built / "out" / case / "contrat.pdf")]
+        signing = [page for page in pages if "Signature :" in page]
+        assert len(signing) == 1, case
+        assert "Modalités L'accompagnement dure 12 mois" in signing[0] and "Fait à " in signing[0], case
+    doc = Document(str(built / "out" / "lefebvre-2026" / "contrat.docx"))
+    kept = [p for p in doc.paragraphs if p.text.startswith(("L'accompagnement dure", "Référent·e", "Fait à "))]
+    assert len(kept) == 3 and all(p.paragraph_format.keep_with_next for p in kept)
+
+
+def test_totals_stay_with_their_table_in_the_pdf(built: Path) -> None:
+    for pdf in sorted((built / "out").rglob("*.pdf")):
+        for page in pdf_pages(pdf):
+            # A page never starts with a table's totals: they stay with the rows they add up.
+            top = next(line for line in page.splitlines() if line.strip()).strip()
+            assert not top.startswith(("Total", "Coût total", "Reste à charge du ménage")), (pdf.name, top)

@@ -274,3 +274,27 @@ def test_locate_points_at_values_and_keys(tmp_path: Path) -> None:
 def test_libyaml_is_used() -> None:
     """The pure-Python parser is ten times slower: the C parser must be the one loaded."""
     assert loader._Parser.__module__.startswith("yaml._yaml")
+
+
+@pytest.mark.parametrize(("text", "where", "key", "key_line"), [
+    # The second line at the key's indentation: libyaml stops on the *next* key, « il manque « : » ».
+    ("etat: Maison de briques non isolée, toiture à reprendre\npartiellement. Humidité.\nautre: 1\n", ":2:1:",
+     "etat", 1),
+    # The same at the end of the file.
+    ("a: 1\netat: Maison de briques non isolée\npartiellement. Humidité.\n", ":3:1:", "etat", 2),
+    # Indented continuation holding a « : » (« deux-points inattendu » before).
+    ("a:\n  etat: Maison de briques\n    ligne deux\n    humidité: salle d'eau\n", ":3:5:", "etat", 2),
+    # Inside a list item.
+    ("- objet: Visite au domicile du ménage\n  suite du compte rendu.\n  date: 2026-03-12\n", ":2:3:", "objet", 1),
+])
+def test_multi_line_text_without_pipe(tmp_path: Path, text: str, where: str, key: str, key_line: int) -> None:
+    """A forgotten « | » is said where the text goes on, with the fix, not as a missing « : » on the next key."""
+    result = error(tmp_path, text)
+    assert f"f.yaml{where} erreur : texte sur plusieurs lignes sans « | » : cette ligne continue le champ « {key} » " \
+           f"(ligne {key_line})" in result
+    assert "ajoutez « | » après le nom du champ pour un texte sur plusieurs lignes" in result
+
+
+@pytest.mark.parametrize("text", ["objet: Visite : budget\n", "a: 1\nb 2\nc: 3\n", "montant: 12\nnote\nc: 3\n"])
+def test_other_syntax_errors_do_not_mention_the_pipe(tmp_path: Path, text: str) -> None:
+    assert "« | »" not in error(tmp_path, text)

@@ -83,8 +83,8 @@ def test_indicators_5_to_8(all_facts: list) -> None:
     # Demandeur at the start: Gérard Dumont 68, Bernard Caron 64, Josiane Lefebvre 78.
     assert ages == {"60_74": 2, "75_plus": 1}
     # Dumont 21 480 € for 2 (ceiling 2025: 25 115), Caron 18 950 € for 3 (30 206): très modestes;
-    # Lefebvre's request is in 2026, no 2026 barème: non renseigné, and said so.
-    assert anah == {"tres_modeste": 2, "non_renseigne": 1} and ind[6].missing == 1
+    # Lefebvre's request is in 2026, no 2026 barème: the category her MAR stated (menage.categorie_anah) counts.
+    assert anah == {"tres_modeste": 3} and ind[6].missing == 0
     assert income == {"10000_14999": 1, "15000_19999": 1, "20000_24999": 1}
     assert mds == {"Arrageois": 1, "Calaisis": 1, "Montreuillois-Ternois": 1}
     assert ind[7].tables[2].counts == {"diffus": 1, "opah": 1, "pig": 1}

@@ -44,7 +44,7 @@ def test_month_without_enough_visits(project: Path) -> None:
     suivi.write_text("".join(x for x in lines if not x.strip(" -").startswith(dropped)), "utf-8")
     line = only(problems(project, "lefebvre-2026"), "mois 2 de la mesure")
     assert "suivi.yaml:3:3: avertissement : mois 2 de la mesure (du 15/09/2026 au 14/10/2026) : " \
-           "1 rencontre(s) sur 2 minimum, 0 à domicile sur 1 minimum" in line
+           "1 rencontre sur 2 minimum, 0 à domicile sur 1 minimum" in line
 
 
 def test_current_month_is_not_judged(project: Path) -> None:
@@ -72,7 +72,32 @@ def test_financing_plan_that_does_not_balance(project: Path) -> None:
     edit(project / "cases/lefebvre-2026/financement.yaml", "reste_a_charge: 3650", "reste_a_charge: 3600")
     line = only(problems(project, "lefebvre-2026"), "plan de financement")
     assert "financement.yaml:2:13: erreur : le plan de financement ne s'équilibre pas" in line
-    assert "écart -50.00 €" in line
+    assert "écart -50,00\xa0€" in line and "reste à charge 3\u202f600,00\xa0€" in line
+
+
+NOTIFIED = ('categorie_anah:\n  categorie: {0}\n  date: "{1}"\n  source: notification ANAH du {1}\n'
+            'charges:')
+
+
+def test_notified_category_that_disagrees_with_the_bareme(project: Path) -> None:
+    """Dumont's 2025 income is « très modeste » by the barème: a notification saying « modeste » is questioned."""
+    menage = project / "cases/dumont-2025/menage.yaml"
+    edit(menage, "charges:", NOTIFIED.format("modeste", "2025-10-20"))
+    line = only(problems(project, "dumont-2025"), "catégorie ANAH notifiée")
+    assert "menage.yaml:26:14: avertissement : catégorie ANAH notifiée « modeste » différente de la catégorie " \
+           "calculée avec le barème 2025 (« très modeste », RFR et 2 personnes)" in line
+    edit(menage, "categorie: modeste", "categorie: tres_modeste")
+    assert not [x for x in problems(project, "dumont-2025") if "catégorie" in x]
+
+
+def test_notified_category_replaces_the_missing_bareme(project: Path) -> None:
+    """Lefebvre (2026, no barème) has a notified category: no « aucun barème » warning; without it, one."""
+    assert not [x for x in problems(project, "lefebvre-2026") if "barème" in x]
+    menage = project / "cases/lefebvre-2026/menage.yaml"
+    text = menage.read_text(encoding="utf-8")
+    menage.write_text(text[:text.index("# Catégorie indiquée")] + text[text.index("charges:"):], encoding="utf-8")
+    line = only(problems(project, "lefebvre-2026"), "barème")
+    assert "avertissement : aucun barème ANAH connu pour 2026 : catégorie de revenus non calculée" in line
 
 
 def test_income_above_very_modest_ceiling(project: Path) -> None:
@@ -82,12 +107,7 @@ def test_income_above_very_modest_ceiling(project: Path) -> None:
     edit(menage, "montant: 25115", "montant: 25116")
     line = only(problems(project, "dumont-2025"), "plafond")
     assert "menage.yaml:24:12: avertissement : revenus au-dessus du plafond « très modestes » 2025 " \
-           "(25115 € pour 2 personne(s)) : ménage modeste" in line
-
-
-def test_unknown_barème_year_is_said_not_guessed(project: Path) -> None:
-    line = only(problems(project, "lefebvre-2026"), "barème")
-    assert "avertissement : aucun barème ANAH connu pour 2026 : catégorie de revenus non calculée" in line
+           "(25115 € pour 2 personnes) : ménage modeste" in line
 
 
 def test_end_before_start(project: Path) -> None:
@@ -193,3 +213,12 @@ def test_review_months_come_from_the_programme(project: Path) -> None:
     assert summary.failed == []
     assert sorted(p.name for p in summary.built) == [
         "bilan-intermediaire-4-mois.docx", "bilan-intermediaire-4-mois.pdf"]
+
+
+def test_notified_category_above_very_modest_is_said(project: Path) -> None:
+    """No 2026 barème to compare with: a notified « modeste » is outside the ASTRE public, said with its source."""
+    edit(project / "cases/lefebvre-2026/menage.yaml", "categorie: tres_modeste", "categorie: modeste")
+    line = only(problems(project, "lefebvre-2026"), "catégorie notifiée")
+    assert "menage.yaml:28:14: avertissement : ménage modeste selon Soliha Pas-de-Calais, Mon Accompagnateur " \
+           "Rénov' (courriel à la référente) — vérifiez la catégorie notifiée ; le public ASTRE est très " \
+           "modeste" in line

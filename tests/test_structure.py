@@ -138,6 +138,9 @@ def test_structure_overrides_win_and_broken_ones_are_located(tmp_path: Path, mon
     assert runner.invoke(cli, ["init", str(tmp_path), "--exemple", "--source", "x.whl",
                                "--dossier-existant"]).exit_code == 0
     monkeypatch.chdir(tmp_path)
+    menage = tmp_path / "cases" / "lefebvre-2026" / "menage.yaml"  # without its notified category: the barème counts
+    text = menage.read_text(encoding="utf-8")
+    menage.write_text(text[:text.index("# Catégorie indiquée")] + text[text.index("charges:"):], encoding="utf-8")
     done = runner.invoke(cli, ["check", "--date", "2026-11-22"])
     assert "aucun barème ANAH connu pour 2026" in done.output and "baremes/plafonds_anah.yaml" in done.output
     (tmp_path / "baremes").mkdir()

@@ -8,11 +8,14 @@ Values come from the render context (generator/context.py), already formatted.
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, timezone
 from pathlib import Path
 
 from docx import Document
 from docx.enum.table import WD_TABLE_ALIGNMENT
+from docx.enum.text import WD_ALIGN_PARAGRAPH
+from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Mm, Pt, RGBColor
 
@@ -21,6 +24,10 @@ from generator.writer import docx_bytes
 HERE = Path(__file__).resolve().parent
 FONT = "Liberation Sans"
 BLUE = RGBColor(0x1F, 0x4E, 0x79)
+LANG = "fr-FR"
+# Columns holding amounts: right-aligned, as in the PDF (td.montant).
+AMOUNT_HEADERS = {"Montant", "Montant estimé", "Montant prévu", "Mensualité", "Prévu", "Réalisé"}
+THEME_FONTS = re.compile(rb' w:(?:ascii|hAnsi|eastAsia|cs)[Tt]heme="[^"]*"')
 
 
 def _font(style, size: float | None = None, bold: bool | None = None, color: RGBColor | None = None) -> None:
@@ -47,10 +54,66 @@ def new_document():
         _font(doc.styles[name], size, True, BLUE)
     _font(doc.styles["Table Grid"])
     _font(doc.styles["List Bullet"])
+    for name in ("Title", "Heading 1", "Heading 2"):
+        doc.styles[name].paragraph_format.keep_with_next = True  # a heading never ends a page
+    _french_and_liberation(doc)
     core = doc.core_properties
     core.author = core.last_modified_by = "astre"
     core.title, core.comments, core.keywords, core.subject = "", "", "", ""
     return doc
+
+
+def _french_and_liberation(doc) -> None:
+    """French everywhere, and Liberation Sans written out in every style (no theme font to fall back to)."""
+    styles = doc.styles.element
+    defaults = styles.find(qn("w:docDefaults")).find(qn("w:rPrDefault")).find(qn("w:rPr"))
+    defaults.find(qn("w:lang")).set(qn("w:val"), LANG)
+    defaults.find(qn("w:lang")).set(qn("w:eastAsia"), LANG)
+    for fonts in styles.iter(qn("w:rFonts")):
+        for attr in list(fonts.attrib):
+            if attr.endswith("Theme") or attr.endswith("theme"):
+                del fonts.attrib[attr]
+        for attr in ("w:ascii", "w:hAnsi", "w:eastAsia", "w:cs"):
+            fonts.set(qn(attr), FONT)
+    doc.settings.element.find(qn("w:themeFontLang")).set(qn("w:val"), LANG)
+    doc.settings.element.find(qn("w:themeFontLang")).set(qn("w:eastAsia"), LANG)
+    for part in doc.part.package.parts:
+        name = str(part.partname)
+        if name == "/word/stylesWithEffects.xml":  # Word 2010's copy of the styles
+            part._blob = THEME_FONTS.sub(b"", part.blob).replace(b'w:val="en-US" w:eastAsia="en-US"',
+                                                                  b'w:val="fr-FR" w:eastAsia="fr-FR"')
+            part._blob = part._blob.replace(b"<w:rFonts/>", b"")
+        elif name == "/docProps/app.xml":
+            part._blob = re.sub(rb"<Application>[^<]*</Application>", b"<Application>astre</Application>", part.blob)
+
+
+def _field(paragraph, instruction: str) -> None:
+    """Append a Word field (PAGE, NUMPAGES) to `paragraph`: Word and LibreOffice compute it."""
+    for kind, text in (("begin", None), (None, f" {instruction} "), ("separate", None), (None, "1"), ("end", None)):
+        run = paragraph.add_run()
+        if kind:
+            char = OxmlElement("w:fldChar")
+            char.set(qn("w:fldCharType"), kind)
+            run._r.append(char)
+        elif text == "1":
+            run.text = text
+        else:
+            instr = OxmlElement("w:instrText")
+            instr.set(qn("xml:space"), "preserve")
+            instr.text = text
+            run._r.append(instr)
+
+
+def _cant_split(row, keep_with_next: bool = False, header: bool = False) -> None:
+    """A table row stays whole on one page; `keep_with_next` also keeps it with the following row."""
+    props = row._tr.get_or_add_trPr()
+    props.append(OxmlElement("w:cantSplit"))
+    if header:
+        props.append(OxmlElement("w:tblHeader"))  # repeated at the top of each page
+    if keep_with_next:
+        for cell in row.cells:
+            for paragraph in cell.paragraphs:
+                paragraph.paragraph_format.keep_with_next = True
 
 
 class Builder:
@@ -58,6 +121,19 @@ class Builder:
 
     def __init__(self) -> None:
         self.doc = new_document()
+        self.footer()
+
+    def footer(self) -> None:
+        """« Titre — ménage — dossier — page N / M », like the PDF's page footer."""
+        para = self.doc.sections[0].footer.paragraphs[0]
+        para.alignment = WD_ALIGN_PARAGRAPH.CENTER
+        run = para.add_run("{{ document.titre }} — {{ menage.designation }} — dossier {{ mesure.identifiant }} — page ")
+        run.font.size = Pt(8)
+        _field(para, "PAGE")
+        para.add_run(" / ").font.size = Pt(8)
+        _field(para, "NUMPAGES")
+        for r in para.runs:
+            r.font.size = Pt(8)
 
     def p(self, text: str, style: str | None = None, bold: bool = False) -> None:
         para = self.doc.add_paragraph(style=style)
@@ -84,27 +160,38 @@ class Builder:
         table = self.doc.add_table(rows=0, cols=2)
         table.style = "Table Grid"
         for label, value in rows:
-            cells = table.add_row().cells
+            row = table.add_row()
+            cells = row.cells
             cells[0].paragraphs[0].add_run(label).bold = True
             cells[1].paragraphs[0].add_run(value)
             cells[0].width, cells[1].width = Mm(55), Mm(119)
+            _cant_split(row)
         self.doc.add_paragraph()
 
     def table(self, headers: list[str], loop: str, cells: list[str], totals: list[list[str]] = ()) -> None:
         table = self.doc.add_table(rows=1, cols=len(headers))
         table.style = "Table Grid"
         table.alignment = WD_TABLE_ALIGNMENT.CENTER
+        amounts = [header in AMOUNT_HEADERS for header in headers]
         for cell, text in zip(table.rows[0].cells, headers):
             cell.paragraphs[0].add_run(text).bold = True
+        _cant_split(table.rows[0], keep_with_next=True, header=True)
         table.add_row().cells[0].text = f"{{%tr for {loop} %}}"
-        row = table.add_row().cells
-        for cell, text in zip(row, cells):
+        row = table.add_row()
+        for cell, text in zip(row.cells, cells):
             cell.text = text
+        # With totals, the rows keep with the next one: the totals never start a page alone.
+        _cant_split(row, keep_with_next=bool(totals))
         table.add_row().cells[0].text = "{%tr endfor %}"
-        for total in totals:
-            row = table.add_row().cells
-            for cell, text in zip(row, total):
+        for index, total in enumerate(totals):
+            row = table.add_row()
+            for cell, text in zip(row.cells, total):
                 cell.paragraphs[0].add_run(text).bold = True
+            _cant_split(row, keep_with_next=index < len(totals) - 1)
+        for row in table.rows:
+            for cell, amount in zip(row.cells, amounts):
+                if amount:
+                    cell.paragraphs[0].alignment = WD_ALIGN_PARAGRAPH.RIGHT
         self.doc.add_paragraph()
 
     def letterhead(self) -> None:
@@ -112,6 +199,7 @@ class Builder:
         logo, structure, recipient = table.rows[0].cells
         logo.text = "{% if structure.logo %}{{ logo_image }}{% endif %}"
         logo.width, structure.width, recipient.width = Mm(25), Mm(85), Mm(64)
+        _cant_split(table.rows[0])
         structure.paragraphs[0].add_run("{{ structure.nom }}").bold = True
         structure.add_paragraph("{% for ligne in structure.adresse %}{{ ligne }} {% endfor %}")
         structure.add_paragraph("{% if structure.telephone %}Tél. {{ structure.telephone }}{% endif %}"
@@ -158,7 +246,7 @@ class Builder:
         self.tag("endif")
         self.h("Avancement des travaux")
         self.p("{{ bilan.avancement_travaux }}")
-        self.if_p("travaux.relogement", "Pendant les travaux : {{ travaux.relogement }}")
+        self.if_p("travaux.relogement", "Relogement pendant les travaux : {{ travaux.relogement }}")
         self.tag("if not bilan.final")  # the final review has its own planned-vs-done table
         self.table(["Poste", "Type", "Statut", "Montant prévu"], "poste in travaux.postes",
                    ["{{ poste.intitule }}", "{{ poste.type }}", "{{ poste.statut }}", "{{ poste.montant_prevu }}"])
@@ -166,7 +254,7 @@ class Builder:
         self.financing()
         self.p("{{ bilan.point_financement }}")
         self.h("Visites de la période")
-        self.p("{{ bilan.nombre_visites }} rencontre(s), dont {{ bilan.nombre_domicile }} à domicile (minimum du "
+        self.p("{{ bilan.rencontres }}, dont {{ bilan.nombre_domicile }} à domicile (minimum du "
                "programme : {{ programme.visites_minimum }} par mois, dont {{ programme.visites_domicile }} à domicile).")
         self.tag("if bilan.mois")
         self.table(["Mois de la mesure", "Période", "Rencontres", "À domicile", "Minimum respecté"], "m in bilan.mois",
@@ -198,14 +286,14 @@ def fiche_saisine() -> None:
                "({{ mesure.territoire.nom_perimetre }}){% endif %}")])
     b.h("Situation du ménage")
     b.fields([("Ménage", "{{ menage.designation }}"), ("Adresse", "{{ menage.adresse }}"),
-              ("Téléphone", "{{ menage.telephone }}"), ("Composition", "{{ menage.nombre_personnes }} personne(s)")])
+              ("Téléphone", "{{ menage.telephone }}"), ("Composition", "{{ menage.composition }}")])
     b.table(["Prénom et nom", "Lien", "Naissance", "Âge", "Situation"], "p in menage.membres",
             ["{{ p.prenom }} {{ p.nom }}", "{{ p.lien }}", "{{ p.date_naissance }}", "{{ p.age }}", "{{ p.situation }}"])
     b.h("Ressources mensuelles", 2)
     b.table(["Nature", "Bénéficiaire", "Montant"], "r in menage.ressources",
             ["{{ r.nature }}", "{{ r.beneficiaire }}", "{{ r.montant }}"], [["Total", "", "{{ menage.total_ressources }}"]])
     b.fields([("Revenu fiscal de référence", "{{ menage.rfr.montant }} (revenus {{ menage.rfr.annee }})"),
-              ("Catégorie ANAH", "ménage {{ menage.categorie }}"),
+              ("Catégorie ANAH", "{{ menage.categorie }}"),
               ("Charges mensuelles", "{{ menage.total_charges }}"), ("Dettes", "{{ menage.total_dettes }}"),
               ("Mobilité", "{{ menage.mobilite }}"), ("Protection juridique", "{{ menage.protection_juridique }}"),
               ("Isolement", "{{ menage.isolement }}")])
@@ -227,7 +315,7 @@ def fiche_saisine() -> None:
     b.table(["Poste", "Type", "Montant estimé"], "poste in travaux.postes_saisine",
             ["{{ poste.intitule }}", "{{ poste.type }}", "{{ poste.montant_prevu }}"],
             [["Total", "", "{{ travaux.total_prevu_saisine }}"]])
-    b.if_p("travaux.relogement", "Pendant les travaux : {{ travaux.relogement }}")
+    b.if_p("travaux.relogement", "Relogement pendant les travaux : {{ travaux.relogement }}")
     b.h("Objectifs de l'accompagnement", 2)
     b.tag("if mesure.projet.objectifs")
     b.bullets("o in mesure.projet.objectifs", "{{ o }}")
@@ -280,8 +368,12 @@ def contrat() -> None:
     b.p("Référent·e : {{ mesure.referent }}.{% if mesure.mar %} Mon Accompagnateur Rénov' : {{ mesure.mar }}.{% endif %}")
     b.p("Fait à {{ structure.ville_signature }}, le {{ contrat.date_signature }}.{% if contrat.date_envoi_spslh %} "
         "Contrat envoyé au SPSLH le {{ contrat.date_envoi_spslh }}.{% endif %}")
+    # The signatures stay on the page of the terms they sign (never alone on page 2).
+    for paragraph in b.doc.paragraphs[-3:]:  # the terms, the référent, « Fait à … »
+        paragraph.paragraph_format.keep_with_next = True
     table = b.doc.add_table(rows=1, cols=2)
     table.style = "Table Grid"
+    _cant_split(table.rows[0])
     for cell, who, name in zip(table.rows[0].cells, ("Pour le ménage", "Pour l'association"),
                                ("{{ menage.designation }}", "{{ structure.nom }}")):
         cell.paragraphs[0].add_run(who).bold = True
@@ -341,15 +433,19 @@ def demande_diagnostic() -> None:
     b.fields([("Ménage", "{{ menage.designation }}, {{ menage.adresse }}"),
               ("Type de diagnostic", "{{ diagnostic.type }} (montant maximum : {{ diagnostic.montant_maximum }})"),
               ("Date de la demande", "{{ diagnostic.date_demande }}"),
-              ("Logement", "{{ logement.type }}, étiquette {{ logement.dpe_avant }}")])
+              ("Logement", "{{ logement.type }}, étiquette {{ logement.dpe_avant }}{% if logement.indignite %} ; "
+               "{{ logement.indignite }}{% endif %}")])
     b.h("Justification")
     b.p("{{ diagnostic.justification }}")
     b.h("Questions de faisabilité")
     for key, word in (("sociales", "sociale"), ("juridiques", "juridique"), ("techniques", "technique")):
         b.h(key.capitalize(), 2)
         b.p(f"{{{{ diagnostic.questions_{key} or \"Aucune question {word}.\" }}}}")
-    b.if_p("diagnostic.decision", "Décision : {{ diagnostic.decision }}{% if diagnostic.date_decision %} le "
-           "{{ diagnostic.date_decision }}{% endif %}.")
+    b.tag("if diagnostic.decision")
+    b.h("Décision du Département")
+    b.p("Demande {{ diagnostic.decision }}{% if diagnostic.date_decision %} le {{ diagnostic.date_decision }}"
+        "{% endif %}.")
+    b.tag("endif")
     b.save("demande-diagnostic.docx")
 
 
