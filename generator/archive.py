@@ -80,8 +80,7 @@ def keep(folder: Path, document: str, sent: list[Sending], docx: bytes, pdf: byt
     old_docx, old_pdf = base.with_suffix(".docx").read_bytes(), base.with_suffix(".pdf").read_bytes()
     if (old_docx, old_pdf) == (docx, pdf):
         return Kept(docx, pdf)
-    shown_now = json.loads(json.dumps(values, ensure_ascii=False, default=str))
-    changed = changed_values(json.loads(record.read_text(encoding="utf-8"))["valeurs"], shown_now)
+    changed = changed_values(json.loads(record.read_text(encoding="utf-8"))["valeurs"], shown(values))
     return Kept(old_docx, old_pdf, warning=changed_message(document, sent[-1], changed))
 
 
@@ -94,10 +93,22 @@ def record_of(folder: Path, document: str, sending: Sending) -> dict[str, Any] |
     return data if isinstance(data, dict) else None
 
 
+def shown(values: dict[str, Any]) -> dict[str, Any]:
+    """Return the values a document shows, as kept in its record: plain JSON, no path of this machine.
+
+    The logo is drawn from a file whose absolute path differs from one clone to another: it is
+    not a value of the document (the PDF's fingerprint covers the image itself).
+    """
+    plain = json.loads(json.dumps(values, ensure_ascii=False, default=str))
+    if isinstance(plain.get("structure"), dict):
+        plain["structure"].pop("logo", None)
+    return plain  # type: ignore[no-any-return]
+
+
 def _record(document: str, sending: Sending, docx: bytes, pdf: bytes, values: dict[str, Any], data: str) -> bytes:
     record = {"document": document, "envoi": sending.day.isoformat(), "destinataires": list(sending.recipients),
               "docx_sha256": hashlib.sha256(docx).hexdigest(), "pdf_sha256": hashlib.sha256(pdf).hexdigest(),
-              "donnees_sha256": data, "valeurs": values}
+              "donnees_sha256": data, "valeurs": shown(values)}
     return (json.dumps(record, ensure_ascii=False, indent=1, sort_keys=True, default=str) + "\n").encode("utf-8")
 
 

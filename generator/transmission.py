@@ -9,7 +9,6 @@ sent on time, late or not at all.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from datetime import date
 from functools import cache
@@ -130,7 +129,7 @@ def _register(case: Case, documents: dict[str, Transmission], out: list[Problem]
 
 def _changed_since_sent(case: Case, config: Config, documents: dict[str, Transmission]) -> list[Problem]:
     """Warn, located at the sending, when the data a sent document shows changed since it was sent."""
-    from .archive import changed_message, changed_values, fingerprint, record_of
+    from .archive import changed_message, changed_values, fingerprint, record_of, shown
     from .build import document_values
     from .forms import load_form
     from .measure import as_of
@@ -150,7 +149,7 @@ def _changed_since_sent(case: Case, config: Config, documents: dict[str, Transmi
         values = next((v for name, v, _, _ in document_values(view, form, config) if name == document.name), None)
         if values is None:
             continue
-        changed = changed_values(record.get("valeurs"), json.loads(json.dumps(values, ensure_ascii=False, default=str)))
+        changed = changed_values(record.get("valeurs"), shown(values))
         if changed:
             path, line, column = case.locate(sending.file, sending.where)
             out.append(Problem(path, line, column, changed_message(document.name, sending, changed),

@@ -22,6 +22,7 @@ def _isolate(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.Monke
 def project(tmp_path: Path) -> Path:
     """A copy of astre.yaml and the example cases in a temporary folder; returns its root."""
     shutil.copy(ROOT / "astre.yaml", tmp_path / "astre.yaml")
-    shutil.copytree(ROOT / "cases", tmp_path / "cases")
+    # Without the copies of sent documents (cases/<id>/envoyes/): each test changes the data on purpose.
+    shutil.copytree(ROOT / "cases", tmp_path / "cases", ignore=shutil.ignore_patterns("envoyes"))
     (tmp_path / ".astre-salt").write_text("0123456789abcdef" * 4 + "\n")  # what `astre secret` would write
     return tmp_path

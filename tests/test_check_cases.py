@@ -41,7 +41,7 @@ def build_project(tmp_path: Path, folder: Path) -> Path:
     """Copy astre.yaml and the base case, then lay the folder's files over it."""
     shutil.copy(ROOT / "astre.yaml", tmp_path / "astre.yaml")
     case = tmp_path / "cases" / BASE
-    shutil.copytree(ROOT / "cases" / BASE, case)
+    shutil.copytree(ROOT / "cases" / BASE, case, ignore=shutil.ignore_patterns("envoyes"))
     for item in sorted(folder.iterdir()):
         if item.name == "expected.txt":
             continue

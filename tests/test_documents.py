@@ -73,7 +73,7 @@ def _hostile(root: Path) -> None:
 def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("docs")
     shutil.copy(ROOT / "astre.yaml", root / "astre.yaml")
-    shutil.copytree(ROOT / "cases", root / "cases")
+    shutil.copytree(ROOT / "cases", root / "cases", ignore=shutil.ignore_patterns("envoyes"))
     shutil.copytree(ROOT / "templates" / "assets", root / "templates" / "assets")
     _hostile(root)
     summary = build(load_config(root / "astre.yaml"), today=TODAY, jobs=2)

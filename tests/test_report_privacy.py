@@ -202,7 +202,8 @@ def test_quoted_texts_name_no_household(project: Path) -> None:
     bilans = project / "cases" / "dumont-2025" / "bilans.yaml"
     text = bilans.read_text(encoding="utf-8")
     # Three texts of dumont's case that name someone: lefebvre (another case), a phone, the commune of caron.
-    for old, new in (("Méfiance du ménage envers les entreprises après le démarchage de 2024.",
+    for old, new in (("Méfiance du ménage envers les entreprises après un démarchage abusif en 2024 (pompe à chaleur "
+                      "jamais posée).",
                       "Méfiance du ménage, comme Mme Lefebvre, envers les entreprises."),
                      ("Surcoût de l'isolation des murs découvert pendant le chantier.",
                       "Surcoût découvert pendant le chantier, rappeler le 03.21.99.99.99."),):
