@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -136,12 +137,15 @@ def integrity(base: Path) -> str | None:
 
 def problems(folder: Path, sent: dict[str, list[Sending]], locate: Any) -> list[Problem]:
     """Return an error for each kept copy deleted or edited by hand (astre check)."""
-    found = []
+    found: list[Problem] = []
+    try:
+        kept = set(os.listdir(folder / FOLDER))  # one listing, not three look-ups per sending
+    except OSError:
+        return found  # nothing kept yet
     for document, sendings in sent.items():
         for sending in sendings:
             base = stem(folder, document, sending)
-            if not (base.with_suffix(".json").exists() or base.with_suffix(".pdf").exists()
-                    or base.with_suffix(".docx").exists()):
+            if not {f"{base.name}.json", f"{base.name}.pdf", f"{base.name}.docx"} & kept:
                 continue  # not built since it was recorded: the next build keeps it
             problem = integrity(base)
             if problem is not None:

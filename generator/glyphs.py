@@ -43,13 +43,22 @@ def undrawn(chars: set[str]) -> set[str]:
     The faces are looked at in the style sheet's order and only until every character is
     found: French text needs only Liberation Sans, whose character map is read in milliseconds.
     """
-    left = {c for c in chars if not _silent(c)}
-    for font, ranges in _faces():
+    faces = _faces()
+    known = _DRAWN.setdefault(faces, {})  # a character's answer, once per process and style sheet
+    left = {c for c in chars if c not in known and not _silent(c)}
+    asked = set(left)
+    for font, ranges in faces:
         if not left:
             break
-        left = {c for c in left if ord(c) not in _cmap(font, font.stat().st_mtime_ns)
+        cmap = _cmap(font, font.stat().st_mtime_ns)
+        left = {c for c in left if ord(c) not in cmap
                 or (ranges is not None and not any(a <= ord(c) <= b for a, b in ranges))}
-    return left
+    known.update({c: c not in left for c in asked})
+    return {c for c in chars if known.get(c) is False}
+
+
+# faces -> {character: drawn?}: the same few hundred characters come back in every case file.
+_DRAWN: dict[Any, dict[str, bool]] = {}
 
 
 def _faces() -> tuple[tuple[Path, tuple[tuple[int, int], ...] | None], ...]:

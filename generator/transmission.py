@@ -134,7 +134,9 @@ def _changed_since_sent(case: Case, config: Config, documents: dict[str, Transmi
     from .forms import load_form
     from .measure import as_of
 
-    out = []
+    out: list[Problem] = []
+    if not (case.folder / "envoyes").is_dir():
+        return out  # nothing kept yet, so nothing to compare
     for document in documents.values():
         if not document.sent:
             continue
