@@ -18,18 +18,8 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
+from bench_check import timed  # noqa: E402
 from synth import make_cases  # noqa: E402
-
-
-def timed(command: list[str], cwd: Path, repeat: int) -> list[float]:
-    runs = []
-    for _ in range(repeat):
-        started = time.perf_counter()
-        done = subprocess.run(command, cwd=cwd, capture_output=True, text=True)
-        runs.append(time.perf_counter() - started)
-        if done.returncode != 0:
-            raise SystemExit(f"échec : {done.stderr[-2000:]}")
-    return runs
 
 
 def main() -> None:

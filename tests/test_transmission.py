@@ -8,6 +8,8 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from test_rules import edit
+from test_rules import problems as rule_problems
 
 from generator.build import build
 from generator.check import check_case
@@ -17,16 +19,9 @@ from generator.status import collect, format_text
 TODAY = date(2026, 11, 22)
 
 
-def edit(path: Path, old: str, new: str) -> None:
-    text = path.read_text(encoding="utf-8")
-    assert old in text, f"{old!r} absent de {path}"
-    path.write_text(text.replace(old, new), encoding="utf-8")
-
-
 def problems(project: Path, case_id: str, today: date = TODAY) -> list[str]:
-    config = load_config(project / "astre.yaml")
-    return [p.format().replace(str(project) + "/", "") for p in
-            check_case(project / "cases" / case_id, config, today).problems]
+    """The case's problems, paths relative to the project (as the référent reads them)."""
+    return [line.replace(str(project) + "/", "") for line in rule_problems(project, case_id, today)]
 
 
 def only(project: Path, case_id: str) -> Path:
