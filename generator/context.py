@@ -23,7 +23,7 @@ from .cases import Case
 from .config import Config
 from .deadlines import planned_end
 from .loader import load
-from .measure import UNDATED, reference_date
+from .measure import UNDATED, reference_date, visits, works_done, works_planned
 from .rules import (
     counted,
     financing_totals,
@@ -295,8 +295,7 @@ def _poste(p: dict[str, Any]) -> dict[str, Any]:
 
 def _travaux(t: dict[str, Any]) -> dict[str, Any]:
     postes = t.get("postes", [])
-    at_referral = [p for p in postes if p.get("prevu_a_la_saisine")]
-    done = [p for p in postes if p.get("statut") == "realise"]
+    at_referral, done = works_planned(postes), works_done(postes)
     reception = t.get("reception") or {}
     return {
         "postes": [_poste(p) for p in postes],
@@ -355,8 +354,7 @@ def _sortie(s: dict[str, Any]) -> dict[str, Any] | None:
 
 def _visits_between(case: Case, first: date, last: date) -> list[tuple[date, bool]]:
     """Return (date, at home) of each visit from `first` to `last` included."""
-    visits = [(parse(v.get("date")), v.get("lieu") == "domicile") for v in case.get("suivi").get("visites", [])]
-    return sorted((when, home) for when, home in visits if when and first <= when <= last)
+    return [(when, place == "domicile") for when, place in visits(case, first, last)]
 
 
 def _months_between(config: Config, start: date, first: date, last: date, visits: list[tuple[date, bool]],

@@ -64,10 +64,12 @@ def end_of_measure(case: Case) -> date | None:
 
 def visits_by_month(case: Case, start: date, months: int) -> list[tuple[int, date, date, int, int]]:
     """Return (month, first day, last day, visits, home visits) for each month of the measure."""
-    visits = [(parse(v.get("date")), v.get("lieu")) for v in case.get("suivi").get("visites", [])]
+    from .measure import visits
+
+    seen = visits(case)
     rows = []
     for number, first, last in month_windows(start, months):
-        in_month = [lieu for day, lieu in visits if day and first <= day <= last]
+        in_month = [lieu for day, lieu in seen if first <= day <= last]
         rows.append((number, first, last, len(in_month), sum(1 for lieu in in_month if lieu == "domicile")))
     return rows
 

@@ -16,6 +16,7 @@ from typing import Any
 
 from .cases import Case
 from .deadlines import RUNNING, planned_end
+from .measure import works_done, works_planned
 from .rules import (
     end_of_measure,
     financing_totals,
@@ -170,8 +171,7 @@ def facts(case: Case, programme: dict[str, Any]) -> Facts:
 
 
 def _works(postes: list[dict[str, Any]]) -> dict[str, Any]:
-    planned = [p for p in postes if p.get("prevu_a_la_saisine")]
-    done = [p for p in postes if p.get("statut") == "realise"]
+    planned, done = works_planned(postes), works_done(postes)
     planned_total = None if any("montant_prevu" not in p for p in planned) else sum(p["montant_prevu"] for p in planned)
     done_total = None if any("montant_realise" not in p for p in done) else sum(p["montant_realise"] for p in done)
     rate = variation_rate(postes)

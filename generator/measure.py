@@ -37,6 +37,24 @@ def reference_date(dates: dict[str, Any]) -> date | None:
     return parse(dates.get("saisine")) or parse(dates.get("reperage")) or parse(dates.get("debut"))
 
 
+def works_planned(postes: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Return the works items planned at the referral (« prévu à la saisine »)."""
+    return [p for p in postes if p.get("prevu_a_la_saisine")]
+
+
+def works_done(postes: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Return the works items done (statut « réalisé »; on a case as of a date, done by then)."""
+    return [p for p in postes if p.get("statut") == "realise"]
+
+
+def visits(case: Case, first: date | None = None, last: date | None = None) -> list[tuple[date, str | None]]:
+    """Return (date, place) of each dated visit, in order, from `first` to `last` included when given."""
+    found = [(parse(v.get("date")), v.get("lieu")) for v in case.get("suivi").get("visites", [])]
+    return sorted(((day, place) for day, place in found if day is not None
+                   and (first is None or first <= day) and (last is None or day <= last)),
+                  key=lambda visit: visit[0])
+
+
 def _known(value: Any, day: date) -> bool:
     """True when the date `value` is on or before `day`."""
     when = parse(value)

@@ -24,7 +24,7 @@ from .deadlines import (
     visits_by_month,
 )
 from .errors import Problem
-from .measure import sendings
+from .measure import reference_date, sendings, works_done, works_planned
 from .timeline import parse
 from .validate import field_path
 
@@ -239,8 +239,7 @@ def variation_rate(postes: list[dict[str, Any]]) -> float | None:
     renseigné ») when no poste is done yet, when the planned total is 0, or when
     an amount is missing: a missing amount is unknown, never 0 €.
     """
-    planned = [p for p in postes if p.get("prevu_a_la_saisine")]
-    done = [p for p in postes if p.get("statut") == "realise"]
+    planned, done = works_planned(postes), works_done(postes)
     if not done or any(p.get("montant_prevu") is None for p in planned) \
             or any(p.get("montant_realise") is None for p in done):
         return None
@@ -270,7 +269,7 @@ def household_category(case: Case) -> tuple[str | None, int | None]:
     """Return (ANAH category or None, barème year) for the household."""
     menage, mesure = case.get("menage"), case.get("mesure")
     dates = mesure.get("dates", {})
-    reference = parse(dates.get("saisine")) or parse(dates.get("reperage")) or parse(dates.get("debut"))
+    reference = reference_date(dates)
     income = menage.get("revenu_fiscal_reference", {}).get("montant")
     if reference is None or income is None:
         return None, None
