@@ -37,7 +37,6 @@ class Kept:
     docx: bytes
     pdf: bytes
     warning: str | None = None
-    archived: bool = False  # this build kept a new sending
 
 
 def stem(folder: Path, document: str, sending: Sending) -> Path:
@@ -74,7 +73,7 @@ def keep(folder: Path, document: str, sent: list[Sending], docx: bytes, pdf: byt
         write_atomic(base.with_suffix(".docx"), docx)
         write_atomic(base.with_suffix(".pdf"), pdf)
         write_atomic(record, _record(document, sent[-1], docx, pdf, values, data))
-        return Kept(docx, pdf, archived=True)
+        return Kept(docx, pdf)
     problem = integrity(base)
     if problem is not None:
         return Kept(docx, pdf, warning=problem)  # check reports it located; out/ shows the current one
@@ -120,8 +119,10 @@ def integrity(base: Path) -> str | None:
         data = json.loads(record.read_text(encoding="utf-8"))
     except FileNotFoundError:
         return f"{record.name} manquant : la copie envoyée n'est plus vérifiable"
-    except (OSError, ValueError) as e:
-        return f"{record.name} illisible ({e})"
+    except OSError as e:
+        return f"{record.name} illisible ({e.strerror or e})"
+    except ValueError:
+        return f"{record.name} modifié : ce n'est plus le relevé JSON écrit par astre"
     for ext in ("pdf", "docx"):
         path = base.with_suffix(f".{ext}")
         try:

@@ -24,8 +24,6 @@ DIAGNOSTIC_RELANCE_JOURS = 30
 # The end of a measure is announced this many days ahead (« fin_prevue within 30 days »).
 FIN_PREVENANCE_JOURS = 30
 
-# Short names of the recipients in status lines (the documents name them in full).
-RECIPIENTS = {"spslh": "SPSLH", "slisl": "SLISL", "structure_origine": "structure d'origine", "menage": "ménage"}
 _SIGNALEMENT = {"situation_menage": "situation du ménage", "projet_travaux": "projet de travaux",
                 "financement": "financement", "autre": "autre"}
 
@@ -132,6 +130,14 @@ def send_due(document: str, case: Case, item: dict[str, Any] | None, programme: 
     return None
 
 
+def recipients_label(document: str, programme: dict[str, Any], recipients: tuple[str, ...] | None = None) -> str:
+    """Return the short French names of who receives `document` (forms/libelles.yaml, « destinataire »)."""
+    from .context import label
+    from .measure import recipients_of
+
+    return ", ".join(label("destinataire", r) for r in (recipients or recipients_of(document, programme)))
+
+
 def due_items(case: Case, programme: dict[str, Any], today: date) -> list[DueItem]:
     """Return every pending obligation of a valid case, past or future, by due date."""
     mesure = case.get("mesure")
@@ -167,11 +173,10 @@ def _contract(case: Case, programme: dict[str, Any], start: date, add: Any) -> N
 
 
 def _reviews(case: Case, programme: dict[str, Any], start: date, closed: bool, add: Any) -> None:
-    from .measure import recipients_of, sendings
+    from .measure import sendings
 
     written = {b.get("echeance"): b for b in case.get("bilans").get("bilans", [])}
     sent = sendings(case, programme)
-    recipients = ", ".join(RECIPIENTS.get(r, r) for r in recipients_of("bilan-final", programme))
     exit_day = end_of_measure(case)
     for month in programme["bilans_mois"]:
         due = review_due(start, month)
@@ -183,13 +188,14 @@ def _reviews(case: Case, programme: dict[str, Any], start: date, closed: bool, a
         elif review.get("non_necessaire"):
             continue
         elif f"bilan-intermediaire-{month}-mois" not in sent:
-            add(due, f"bilan-{month}-envoi", f"Envoyer le bilan à {month} mois ({recipients})")
+            add(due, f"bilan-{month}-envoi",
+                f"Envoyer le bilan à {month} mois ({recipients_label(f'bilan-intermediaire-{month}-mois', programme)})")
     due = final_review_due(case, start, programme)
     final = written.get("final")
     if final is None:
         add(due, "bilan-final", "Rédiger le bilan final")
     elif "bilan-final" not in sent:
-        add(due, "bilan-final-envoi", f"Envoyer le bilan final ({recipients})")
+        add(due, "bilan-final-envoi", f"Envoyer le bilan final ({recipients_label('bilan-final', programme)})")
 
 
 def _visits(case: Case, programme: dict[str, Any], start: date, today: date, add: Any) -> None:

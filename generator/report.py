@@ -371,7 +371,6 @@ def _timeliness(inputs: Inputs, period: Period, today: date, keys: dict[str, str
             [f"{missing} document{'s' if missing > 1 else ''} dû{'s' if missing > 1 else ''} et non transmis"]
             if missing else [])
         text = " ; ".join(parts) + " (délais d'astre.yaml : contrat, bilans, signalements ; détail ci-dessous)."
-        text = text[0].upper() + text[1:]
     return {"lignes": rows, "retards": listed, "texte": text}
 
 

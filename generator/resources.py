@@ -110,12 +110,6 @@ class Resources:
                     found[path.name] = path
         return dict(sorted(found.items()))
 
-    def overridden(self, kind: str, relative: str) -> bool:
-        """Return True when the structure has its own `relative` of `kind`."""
-        override = self.override_dir(kind)
-        return (override is not None and (override / relative).is_file()
-                and (override / relative).resolve() != (default_dir(kind) / relative).resolve())
-
 
 _current = Resources()
 

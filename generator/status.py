@@ -72,7 +72,7 @@ def collect(config: Config, paths: list[Path], today: date) -> StatusResult:
 
 
 def _sent(case: Any, config: Config, today: date) -> list[SentItem]:
-    from .deadlines import RECIPIENTS
+    from .deadlines import recipients_label
     from .transmission import transmissions
 
     referent = str(case.get("mesure").get("referent", ""))
@@ -82,7 +82,7 @@ def _sent(case: Any, config: Config, today: date) -> list[SentItem]:
             if 0 <= (today - sending.day).days <= SENT_SHOWN_DAYS:
                 late = number == 0 and document.due is not None and sending.day > document.due
                 found.append(SentItem(sending.day, case.id, referent, document.name,
-                                      ", ".join(RECIPIENTS.get(r, r) for r in sending.recipients), late))
+                                      recipients_label(document.name, config.programme, sending.recipients), late))
     return found
 
 
