@@ -386,7 +386,10 @@ def _changes_between(case: Case, first: date, last: date) -> list[dict[str, Any]
         when = parse(s.get("date_changement"))
         if when and first <= when <= last:
             rows.append({"date": day(when), "nature": label("signalement", s.get("nature")),
-                         "description": text(s.get("description")), "date_signalement": day(s.get("date_signalement"))})
+                         "description": text(s.get("description")), "date_signalement": day(s.get("date_signalement")),
+                         # As of the review's date the change may not have been reported yet.
+                         "signale": (f"signalé le {day(s.get('date_signalement'))}" if s.get("date_signalement")
+                                     else "pas encore signalé au SPSLH à cette date")})
     return rows
 
 

@@ -263,7 +263,7 @@ class Builder:
         self.tag("endif")
         self.h("Changements signalés au SPSLH")
         self.bullets("s in bilan.signalements", "{{ s.date }} — {{ s.nature }} : {{ s.description }} "
-                     "(signalé le {{ s.date_signalement }})")
+                     "({{ s.signale }})")
         self.if_p("not bilan.signalements", "Aucun changement signalé sur la période.")
 
     def save(self, name: str) -> None:
