@@ -1,16 +1,14 @@
 """`astre build`: every applicable document of every case, in DOCX and PDF, incrementally.
 
-The stages, like MkDocs' build: collect the cases, decide what is out of date
-(manifest of input hashes, stat fast path), then per case: load and check,
-compute the context once, render each ready form to DOCX and PDF, write
-atomically. Nothing heavy (WeasyPrint, docxtpl) is imported when nothing
-needs rebuilding.
+The stages, like MkDocs' build: load the definitions (configuration, forms,
+templates), find which documents of which case are out of date (generator.manifest),
+render them (per case: load and check, compute the context once, render each ready
+form to DOCX and PDF, write atomically), record what was built. Nothing heavy
+(WeasyPrint, docxtpl) is imported when nothing needs rebuilding.
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
 import os
 import shutil
 import sys
@@ -19,40 +17,80 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from . import __version__
-from .cases import CASE_FILES, find_case_folders
+from .cases import find_case_folders
 from .config import Config, check_logo
-from .errors import AstreError, RenderError
-from .forms import Form, labels_path, load_forms, template_path, template_roots
+from .definitions import Definitions
+from .errors import AstreError
+from .forms import Form, load_forms, template_path, template_roots
+from .manifest import MANIFEST_NAME, Manifest, OutOfDate, recorded_cases
 from .writer import SCRATCH_NAME, disk_error, output_lock, remove_leftovers, safe_target, write_atomic
 
 if TYPE_CHECKING:
     from multiprocessing.context import BaseContext
 
-MANIFEST_NAME = ".astre-manifest.json"
-MANIFEST_FORMAT = 2
+__all__ = ["MANIFEST_NAME", "BuildSummary", "CaseOutcome", "Failure", "build", "build_case"]
+LISTED_PROBLEMS = 3  # an invalid case's problems named in the summary; `astre check` lists them all
+
+
+@dataclass(frozen=True)
+class Failure:
+    """A case (`form_id` None: none of its documents) or one of its documents that could not be built."""
+
+    case_id: str
+    form_id: str | None
+    message: str  # French: what went wrong
+    problems: tuple[str, ...] = ()  # for an invalid case: its first located problems, formatted
+    unlisted: int = 0  # for an invalid case: how many more problems `astre check` would list
+
+    @property
+    def who(self) -> str:
+        """Return « <case> » or « <case> (<form>) », as the summary names it."""
+        return self.case_id if self.form_id is None else f"{self.case_id} ({self.form_id})"
+
+    @property
+    def reason(self) -> str:
+        """Return the French reason on one line, as the summary prints it."""
+        if self.form_id is not None:
+            return self.message
+        return f"{self.message} : {' ; '.join(self.problems)}{self._more()}"
+
+    def lines(self) -> list[str]:
+        """Return the reason one problem per line, each named by its form for a document."""
+        if self.form_id is not None:
+            return [f"{self.form_id} : {line}" for line in self.message.splitlines() or [self.message]]
+        if not self.problems:
+            return [self.reason]
+        return [self.message, *self.problems[:-1], self.problems[-1] + self._more()]
+
+    def _more(self) -> str:
+        return f" (et {self.unlisted} autre(s) : lancez « astre check »)" if self.unlisted else ""
 
 
 @dataclass
 class BuildSummary:
-    """What a build did: files written, documents already up to date, failures (French reasons)."""
+    """What a build did: files written, documents already up to date, failures."""
 
     built: list[Path] = field(default_factory=list)
     up_to_date: int = 0
-    failed: list[tuple[str, str]] = field(default_factory=list)
+    failures: list[Failure] = field(default_factory=list)
     # (case, message): a sent document kept as sent although the data changed since (generator.archive).
     warnings: list[tuple[str, str]] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
         """True when nothing failed."""
-        return not self.failed
+        return not self.failures
+
+    @property
+    def failed(self) -> list[tuple[str, str]]:
+        """Return (« <case> » or « <case> (<form>) », French reason) per failure."""
+        return [(f.who, f.reason) for f in self.failures]
 
     def format(self) -> str:
         """Return the French summary, one line per failure."""
         lines = [f"{who} : {why}" for who, why in self.failed]
         lines += [f"{who} : avertissement : {why}" for who, why in self.warnings]
-        n, u, f = len(self.built), self.up_to_date, len(self.failed)
+        n, u, f = len(self.built), self.up_to_date, len(self.failures)
         lines.append(f"{n} fichier{'s' if n > 1 else ''} construit{'s' if n > 1 else ''}, "
                      f"{u} document{'s' if u > 1 else ''} à jour, {f} en échec")
         return "\n".join(lines)
@@ -65,130 +103,29 @@ class CaseOutcome:
     case_id: str
     outputs: dict[str, list[str]] = field(default_factory=dict)
     built: list[str] = field(default_factory=list)
-    failed: list[tuple[str, str]] = field(default_factory=list)
+    failures: list[Failure] = field(default_factory=list)
     warnings: list[tuple[str, str]] = field(default_factory=list)
-
-
-# ---------------------------------------------------------------- hashing and manifest
-
-def _stat(path: Path) -> list[int] | None:
-    try:
-        st = path.stat()
-    except OSError:
-        return None
-    return [st.st_mtime_ns, st.st_size]
-
-
-def _hash_files(paths: list[Path], extra: str, previous: dict[str, Any] | None) -> dict[str, Any]:
-    """Return {"stats", "hash"} for `paths`, reusing the previous hash when no stat changed."""
-    stats = {str(p): _stat(p) for p in paths}
-    if previous and previous.get("stats") == stats and previous.get("extra") == extra:
-        return previous
-    digest = hashlib.sha256(extra.encode())
-    for p in paths:
-        digest.update(str(p).encode() + b"\0")
-        if stats[str(p)] is not None:
-            digest.update(p.read_bytes())
-        digest.update(b"\0")
-    return {"stats": stats, "extra": extra, "hash": digest.hexdigest()}
-
-
-def _case_file_hashes(folder: Path, previous: dict[str, Any]) -> dict[str, Any]:
-    """Return {file name: {"stats", "hash"}} for every case file (absent ones included)."""
-    return {name: _hash_files([folder / f"{name}.yaml"], "", previous.get(name)) for name in CASE_FILES}
-
-
-def _shared_inputs(config: Config) -> list[Path]:
-    """Inputs of every document: labels, shared HTML pieces (base, partials, CSS), assets, logo.
-
-    The configuration itself is hashed from the loaded object (`_config_digest`), not the
-    file: the documents are made from that object, even if astre.yaml changed since.
-    """
-    paths = [labels_path()]
-    for root in template_roots(config):
-        folder = root / "html"
-        if folder.is_dir():
-            paths += sorted(p for p in folder.iterdir() if p.name.startswith("_") or p.suffix == ".css"
-                            or p.name == "base.html")
-        # Fonts and images the style sheets and templates use (url(...) through the asset fetcher).
-        assets = root / "assets"
-        if assets.is_dir():
-            paths += sorted(p for p in assets.rglob("*") if p.is_file()
-                            and not any(part.startswith(".") for part in p.relative_to(assets).parts))
-    logo = config.structure.get("logo")
-    if logo:
-        paths.append(config.root / logo)
-    return paths
-
-
-def _config_digest(config: Config) -> str:
-    """Return a digest of the loaded configuration (what the documents are made from)."""
-    text = json.dumps(config.data, ensure_ascii=False, sort_keys=True, default=str)
-    return hashlib.sha256(text.encode()).hexdigest()
-
-
-def _form_inputs(form: Form, config: Config) -> list[Path]:
-    return [form.path, template_path("docx", form.docx, config), template_path("html", form.html, config)]
-
-
-def _read_manifest(path: Path) -> dict[str, Any]:
-    """Return the previous build's manifest, or {} (everything rebuilt) when it is absent, unreadable or odd.
-
-    The file is ours but lies in the user's folder: edited by hand, cut by a full disk or
-    left by another version, any shape other than the one written below counts as absent.
-    """
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {}
-    return data if _well_formed(data) else {}
-
-
-def _is_map(value: Any, check: Any) -> bool:
-    return isinstance(value, dict) and all(isinstance(k, str) and check(v) for k, v in value.items())
-
-
-def _is_strings(value: Any) -> bool:
-    return isinstance(value, list) and all(isinstance(v, str) for v in value)
-
-
-def _is_hashed(value: Any) -> bool:
-    """A `_hash_files` entry: {"stats": {path: [mtime, size] | None}, "extra": str, "hash": str}."""
-    return (isinstance(value, dict) and isinstance(value.get("extra"), str) and isinstance(value.get("hash"), str)
-            and _is_map(value.get("stats"), lambda s: s is None or (
-                isinstance(s, list) and len(s) == 2 and all(type(n) is int for n in s))))
-
-
-def _is_case_record(value: Any) -> bool:
-    return (isinstance(value, dict) and _is_map(value.get("files", {}), _is_hashed)
-            and _is_strings(value.get("envoyes", []))
-            and _is_map(value.get("docs", {}), lambda d: isinstance(d, dict) and isinstance(d.get("key"), str)
-                        and _is_strings(d.get("outputs", []))))
-
-
-def _well_formed(data: Any) -> bool:
-    """True when `data` has the shape `_build` writes (format, shared, forms, cases)."""
-    return (isinstance(data, dict) and data.get("format") == MANIFEST_FORMAT and _is_hashed(data.get("shared"))
-            and _is_map(data.get("forms", {}), _is_hashed) and _is_map(data.get("cases", {}), _is_case_record))
-
-
-def _doc_key(*parts: str) -> str:
-    return hashlib.sha256("\0".join(parts).encode()).hexdigest()[:32]
 
 
 # ---------------------------------------------------------------- the orchestrator
 
-def build(config: Config, paths: list[Path] | None = None, *, forms: list[str] | None = None, force: bool = False,
-          jobs: int | None = None, today: date | None = None, progress: bool = False) -> BuildSummary:
+def build(config: Config, paths: list[Path] | None = None, *, definitions: Definitions | None = None,
+          forms: list[str] | None = None, force: bool = False, jobs: int | None = None, today: date | None = None,
+          progress: bool = False) -> BuildSummary:
     """Build the documents of the cases in `paths` (all cases by default) that are out of date.
 
-    One build at a time per output folder (BuildLockedError for the second one); the
-    leftovers of an interrupted build are removed first.
+    `definitions`: the forms and templates to build with (the watcher keeps them between
+    builds); those `load_config` activated for `config` by default. One build at a time per
+    output folder (BuildLockedError for the second one); the leftovers of an interrupted
+    build are removed first.
     """
+    if definitions is None or definitions.config is not config:
+        definitions = Definitions.of(config)
+    definitions.activate()
     check_logo(config)
     with output_lock(config.output_dir):
         remove_leftovers(config.output_dir)
-        return _build(config, paths, forms=forms, force=force, jobs=jobs, today=today or date.today(),
+        return _build(definitions, paths, forms=forms, force=force, jobs=jobs, today=today or date.today(),
                       progress=progress)
 
 
@@ -196,73 +133,27 @@ def case_output_folders(config: Config) -> set[str]:
     """Return the names of the cases' output folders: every case folder, and every case the manifest knows."""
     cases = config.cases_dir
     names = {p.name for p in cases.iterdir() if p.is_dir()} if cases.is_dir() else set()
-    return names | set(_read_manifest(config.output_dir / MANIFEST_NAME).get("cases", {}))
+    return names | recorded_cases(config.output_dir)
 
 
-def _build(config: Config, paths: list[Path] | None, *, forms: list[str] | None, force: bool, jobs: int | None,
-           today: date, progress: bool) -> BuildSummary:
-    output_dir = config.output_dir
-    manifest_path = output_dir / MANIFEST_NAME
-    manifest = {} if force else _read_manifest(manifest_path)
-    old_cases: dict[str, Any] = (_read_manifest(manifest_path) if force else manifest).get("cases", {})
-    selected = load_forms(config, forms)
-    shared = _hash_files(_shared_inputs(config), f"{__version__}\0{_config_digest(config)}", manifest.get("shared"))
-    form_hashes = {f.id: _hash_files(_form_inputs(f, config), "", manifest.get("forms", {}).get(f.id))
-                   for f in selected}
-    summary = BuildSummary()
-    todo: list[tuple[Path, list[str], dict[str, str], frozenset[str]]] = []
-    new_cases: dict[str, Any] = dict(old_cases)
-    for folder in find_case_folders(list(paths or []), config.cases_dir):
-        case_id = folder.name
-        record = old_cases.get(case_id, {})
-        files = _case_file_hashes(folder, record.get("files", {}))
-        # A document depends on the case files its form declares (`fichiers`), not on the others.
-        keys = {f.id: _doc_key(shared["hash"], form_hashes[f.id]["hash"], *(files[n]["hash"] for n in f.files))
-                for f in selected}
-        docs = record.get("docs", {})
-        # The sent copies (cases/<id>/envoyes/): one added or removed by hand is looked at again.
-        kept = _kept_listing(folder)
-        stale = [fid for fid, key in keys.items()
-                 if force or docs.get(fid, {}).get("key") != key or kept != record.get("envoyes", [])
-                 or not all(os.path.exists(output_dir / out) for out in docs[fid].get("outputs", []))]
-        summary.up_to_date += sum(len(docs[fid].get("outputs", [])) // 2 for fid in keys if fid not in stale)
-        if stale:
-            todo.append((folder, stale, keys, frozenset(record.get("envoyes", []))))
-            new_cases[case_id] = {"files": files, "docs": docs}
+def _build(definitions: Definitions, paths: list[Path] | None, *, forms: list[str] | None, force: bool,
+           jobs: int | None, today: date, progress: bool) -> BuildSummary:
+    """Load the forms, find what is out of date, render it, record it."""
+    config = definitions.config
+    selected = definitions.forms(forms)
+    manifest = Manifest(config, selected, force=force)
+    todo, up_to_date = manifest.out_of_date(find_case_folders(list(paths or []), config.cases_dir))
+    summary = BuildSummary(up_to_date=up_to_date)
     for outcome, keys in _run(config, todo, today, jobs, progress):
-        record = new_cases[outcome.case_id]
-        record["envoyes"] = _kept_listing(config.cases_dir / outcome.case_id)
-        summary.built += [output_dir / rel for rel in outcome.built]
-        summary.failed += outcome.failed
+        summary.built += [config.output_dir / rel for rel in outcome.built]
+        summary.failures += outcome.failures
         summary.warnings += outcome.warnings
-        for form_id, outputs in outcome.outputs.items():
-            _remove_stale(output_dir, record["docs"].get(form_id, {}).get("outputs", []), outputs)
-            record["docs"][form_id] = {"key": keys[form_id], "outputs": outputs}
-    if todo or not manifest_path.exists() or manifest.get("shared") != shared:
-        new_manifest = {"format": MANIFEST_FORMAT, "shared": shared,
-                        "forms": {**manifest.get("forms", {}), **form_hashes}, "cases": new_cases}
-        write_atomic(manifest_path, json.dumps(new_manifest, ensure_ascii=False, sort_keys=True).encode())
+        manifest.record(outcome.case_id, config.cases_dir / outcome.case_id, outcome.outputs, keys)
+    manifest.save()
     return summary
 
 
-def _kept_listing(folder: Path) -> list[str]:
-    """Return the files of a case's sent copies (generator.archive), sorted; [] when none."""
-    try:
-        return sorted(os.listdir(folder / "envoyes"))
-    except OSError:
-        return []
-
-
-def _remove_stale(output_dir: Path, old: list[str], new: list[str]) -> None:
-    """Delete outputs listed in the manifest that the case no longer produces (and only those)."""
-    for rel in set(old) - set(new):
-        try:
-            safe_target(output_dir, rel).unlink(missing_ok=True)
-        except RenderError:
-            continue
-
-
-def _run(config: Config, todo: list[tuple[Path, list[str], dict[str, str], frozenset[str]]], today: date,
+def _run(config: Config, todo: list[OutOfDate], today: date,
          jobs: int | None,
          progress: bool) -> Any:
     """Yield (outcome, keys) per case, in parallel when there are several cases and cores.
@@ -384,10 +275,9 @@ def build_case(folder: Path, form_ids: list[str], today: date, known: frozenset[
     case = check_case(folder, config, today)
     if not case.valid:
         errors = [p for p in case.problems if p.severity == "erreur"]
-        reason = "dossier invalide, aucun document produit : " + " ; ".join(p.format() for p in errors[:3])
-        if len(errors) > 3:
-            reason += f" (et {len(errors) - 3} autre(s) : lancez « astre check »)"
-        outcome.failed.append((case.id, reason))
+        outcome.failures.append(Failure(case.id, None, "dossier invalide, aucun document produit",
+                                        tuple(p.format() for p in errors[:LISTED_PROBLEMS]),
+                                        max(0, len(errors) - LISTED_PROBLEMS)))
         return outcome
     contexts: dict[tuple[tuple[str, ...], date], dict[str, Any]] = {}
     for form in load_forms(config, form_ids):
@@ -399,12 +289,12 @@ def build_case(folder: Path, form_ids: list[str], today: date, known: frozenset[
             else:
                 outcome.outputs[form.id] = []
         except AstreError as e:
-            outcome.failed.append((f"{case.id} ({form.id})", str(e)))
+            outcome.failures.append(Failure(case.id, form.id, str(e)))
         except OSError as e:  # WeasyPrint writing its fonts into the scratch folder: full disk, no rights
             error = disk_error(e)
             if error is None:
                 raise
-            outcome.failed.append((f"{case.id} ({form.id})", str(error)))
+            outcome.failures.append(Failure(case.id, form.id, str(error)))
     return outcome
 
 

@@ -1,7 +1,7 @@
 """What a changed path means for the watcher: which kind of input, which case, which forms.
 
-Kept apart from the watch loop (generator/watch.py): pure path logic, testable
-without any file-system event.
+Kept apart from the watch loop (generator/watch.py): pure logic (a path to a Change,
+changes to a Plan of builds), testable without any file-system event.
 """
 
 from __future__ import annotations
@@ -9,11 +9,13 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from . import resources
 from .config import Config
-from .errors import AstreError
+
+if TYPE_CHECKING:
+    from .definitions import FormSources
 
 IGNORED_DIRS = frozenset({".git", ".hg", ".svn", "__pycache__", ".astre-cache", ".mypy_cache",
                           ".pytest_cache", ".ruff_cache", ".idea", ".vscode", ".venv", "node_modules"})
@@ -26,6 +28,9 @@ TEMP_PREFIXES = (".#", ".~lock.", "~$", ".goutputstream-", ".")
 CASE_SUFFIX = ".yaml"  # the only files the build reads (cases and forms); ".yml" ones are ignored
 UNREAD_SUFFIXES = (".yml",)  # said once on save (« fichier non reconnu »), never rebuilt for
 LABELS = "libelles"  # forms/libelles.yaml: labels shared by every form, not a form
+CONFIG_KINDS = frozenset({"config", "schema", "layout"})  # astre.yaml is loaded again, everything rebuilt
+DEFINITION_KINDS = CONFIG_KINDS | {"form", "template", "logo"}  # the definitions are loaded again
+
 
 class Change(NamedTuple):
     """One thing that changed: `kind` is config, schema, form, template, logo, case, layout or unread.
@@ -46,7 +51,8 @@ def is_editor_temp(name: str) -> bool:
     return name.isdigit() or name.startswith(TEMP_PREFIXES) or name.endswith(TEMP_SUFFIXES)
 
 
-def _inside(path: Path, folder: Path) -> bool:
+def inside(path: Path, folder: Path) -> bool:
+    """True when `path` is `folder` or lies inside it."""
     return path == folder or folder in path.parents
 
 
@@ -98,7 +104,7 @@ class Layout:
                 wanted.setdefault(folder if folder.is_dir() else folder.parent, False)
         # A folder inside another recursively watched one needs no watch of its own.
         return [(f, r) for f, r in wanted.items()
-                if not any(r2 and f != f2 and _inside(f, f2) for f2, r2 in wanted.items())]
+                if not any(r2 and f != f2 and inside(f, f2) for f2, r2 in wanted.items())]
 
     def folders(self) -> list[Path]:
         """The folders whose appearance or disappearance changes what is watched."""
@@ -106,7 +112,7 @@ class Layout:
 
     def classify(self, path: Path, is_directory: bool = False) -> Change | None:
         """Return what a changed path means for the documents, or None to ignore it."""
-        if _inside(path, self.output_dir) or IGNORED_DIRS.intersection(path.parts):
+        if inside(path, self.output_dir) or IGNORED_DIRS.intersection(path.parts):
             return None
         if path == self.config_path:
             return Change("config", path.name)
@@ -116,7 +122,7 @@ class Layout:
             return Change("layout", path.name)
         if not is_directory and is_editor_temp(path.name):
             return None
-        if _inside(path, self.cases_dir) and path != self.cases_dir:
+        if inside(path, self.cases_dir) and path != self.cases_dir:
             parts = path.relative_to(self.cases_dir).parts
             if parts[0].startswith((".", "_")):
                 return None
@@ -128,67 +134,109 @@ class Layout:
                 return Change("unread", parts[0], self._shown(path))
             return None
         for folder in self.forms_dirs:
-            if _inside(path, folder):
+            if inside(path, folder):
                 if path.parent != folder or is_directory:
                     return None
                 if path.suffix in UNREAD_SUFFIXES:
                     return Change("unread", "", self._shown(path))
                 return Change("form", path.stem) if path.suffix == CASE_SUFFIX else None
         for folder in self.templates_dirs:
-            if _inside(path, folder) and path != folder:
+            if inside(path, folder) and path != folder:
                 return None if is_directory else Change("template", path.relative_to(folder).as_posix())
         # Schemas and barèmes: every document may depend on them.
-        if any(_inside(path, d) for d in self.schemas_dirs) and path.name.endswith((".json", ".yaml")):
+        if any(inside(path, d) for d in self.schemas_dirs) and path.name.endswith((".json", ".yaml")):
             return Change("schema", path.name)
         return None
 
     def _shown(self, path: Path) -> str:
         """Return `path` as the user sees it: relative to the project when inside it."""
         root = self.config_path.parent
-        return path.relative_to(root).as_posix() if _inside(path, root) else str(path)
+        return path.relative_to(root).as_posix() if inside(path, root) else str(path)
 
 
-def forms_using(forms_dirs: Iterable[Path], template: str) -> list[str] | None:
-    """Return the ids of the forms whose definition names `template`; None when unsure (all forms)."""
-    from .loader import load
+class Job(NamedTuple):
+    """One build of a rebuild: some forms (None: every form) of the saved cases or of every watched case."""
 
-    name = template.rsplit("/", 1)[-1]
-    users = []
-    for path in sorted(p for d in forms_dirs for p in d.glob("*.yaml") if p.stem != LABELS):
-        try:
-            data = load(path).data
-        except AstreError:
+    every_case: bool
+    forms: list[str] | None
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What a set of changes rebuilds: the saved cases (None: every watched case), then the builds in order."""
+
+    saved: frozenset[str] | None
+    jobs: tuple[Job, ...]
+
+
+def plan(changes: Iterable[Change], sources: FormSources, everything: bool = False) -> Plan:
+    """Return what `changes` rebuild, given the form files in force (after the changes).
+
+    A template or form change rebuilds its forms for every case; a saved case rebuilds
+    its documents, those drawn from the saved file first (the review being written when
+    bilans.yaml is saved), so the PDF on screen updates sooner.
+    """
+    if everything:
+        return Plan(None, (Job(False, None),))
+    changes = list(changes)
+    saved = frozenset(c.name for c in changes if c.kind == "case")
+    forms = touched_forms(changes, sources)
+    jobs = [Job(True, forms)] if forms != [] else []
+    if saved and forms is not None:
+        first = closest_forms(sources, {c.file for c in changes if c.kind == "case"})
+        jobs += [Job(False, first)] if first else []
+        jobs.append(Job(False, None))
+    return Plan(saved, tuple(jobs))
+
+
+def touched_forms(changes: Iterable[Change], sources: FormSources) -> list[str] | None:
+    """Return the form ids to rebuild for every case: [] if none, None for all of them."""
+    forms: set[str] = set()
+    for change in changes:
+        if change.kind == "logo":  # in every document
             return None
-        if any(s == template or s == name or s.endswith("/" + template) for s in _strings(data)):
-            users.append(path.stem)
+        if change.kind == "form":
+            if change.name == LABELS:  # labels shared by every form
+                return None
+            if change.name in sources.ids:  # a deleted form makes nothing
+                forms.add(change.name)
+        elif change.kind == "template":
+            users = forms_using(sources, change.name)
+            if users is None:
+                return None
+            forms.update(users)
+    return sorted(forms)
+
+
+def forms_using(sources: FormSources, template: str) -> list[str] | None:
+    """Return the ids of the forms whose definition names `template`; None when unsure (all forms)."""
+    if sources.unreadable:
+        return None
+    name = template.rsplit("/", 1)[-1]
+    users = [form_id for form_id, data in sorted(sources.data.items())
+             if any(s == template or s == name or s.endswith("/" + template) for s in _strings(data))]
     # A template no form names (a base layout, a style sheet, an image) may be used by all.
     return users or None
 
 
-def closest_forms(forms_dirs: Iterable[Path], files: set[str]) -> list[str]:
+def closest_forms(sources: FormSources, files: set[str]) -> list[str]:
     """Return the forms drawn mainly from these case files (by stem).
 
     A form is drawn from a file when it repeats over one of its lists
     (`repetition.liste: bilans.bilans`) or takes its date from it first
     (`date_document: [contrat.date_signature, …]`).
     """
-    from .loader import load
-
-    files.discard("")
+    files = files - {""}
     found = []
-    for path in sorted(p for d in forms_dirs for p in d.glob("*.yaml") if p.stem != LABELS):
-        try:
-            data = load(path).data
-        except AstreError:
-            continue
+    for form_id, data in sorted(sources.data.items()):
         if not isinstance(data, dict):
             continue
         repeat = data.get("repetition")
         dates = data.get("date_document")
-        sources = [repeat.get("liste") if isinstance(repeat, dict) else None,
-                   dates[0] if isinstance(dates, list) and dates else None]
-        if any(isinstance(s, str) and s.split(".")[0] in files for s in sources):
-            found.append(path.stem)
+        first = [repeat.get("liste") if isinstance(repeat, dict) else None,
+                 dates[0] if isinstance(dates, list) and dates else None]
+        if any(isinstance(s, str) and s.split(".")[0] in files for s in first):
+            found.append(form_id)
     return found
 
 
@@ -201,3 +249,71 @@ def _strings(data: Any) -> Iterable[str]:
     elif isinstance(data, list):
         for value in data:
             yield from _strings(value)
+
+
+# ---------------------------------------------------------------- what the watcher says
+
+def seconds(value: float) -> str:
+    """Return a duration as French text: « 0,25 s »."""
+    return f"{value:.2f}".replace(".", ",") + " s"
+
+
+def plural(n: int, word: str) -> str:
+    """Return « 1 document », « 2 documents »."""
+    return f"{n} {word}{'s' if n > 1 else ''}"
+
+
+def describe(layout: Layout, paths: list[Path], poll_interval: float | None) -> str:
+    """Return the French lines printed at start: what is watched (`poll_interval`: None when notified), how to stop."""
+    root = layout.config_path.parent
+
+    def show(p: Path) -> str:
+        return f"{p.relative_to(root)}/" if inside(p, root) and p != root else f"{p}/"
+
+    cases = show(layout.cases_dir)
+    if paths:
+        cases += f" (seulement {', '.join(sorted({(p if p.is_dir() else p.parent).name for p in paths}))})"
+    folders = [cases] + [show(f) for f in layout.folders()[1:] if f.is_dir()]
+    mode = "notifications du système" if poll_interval is None else f"scrutation toutes les {seconds(poll_interval)}"
+    return (f"Surveillance de {', '.join(folders)} et {layout.config_path.name} ({mode}), "
+            f"dans {root}.\nÀ chaque enregistrement, les documents concernés sont regénérés dans "
+            f"{show(layout.output_dir)}\nArrêt : Ctrl+C.")
+
+
+class Said(NamedTuple):
+    """A line the watcher prints about a case, its detail lines (indented), and whether it is a failure."""
+
+    case_id: str
+    text: str
+    details: tuple[str, ...] = ()
+    failure: bool = False
+
+
+def build_report(built: Iterable[Path], failures: Iterable[Any], ids: list[str], forms: list[str] | None,
+                 took: str, output_dir: Path) -> list[Said]:
+    """Return one line per case of a build: documents rebuilt, or up to date, or its failures (generator.build)."""
+    made: dict[str, list[str]] = {}
+    for path in map(Path, built):
+        try:
+            case_id = path.relative_to(output_dir).parts[0]
+        except (ValueError, IndexError):
+            case_id = path.parent.name
+        made.setdefault(case_id, []).append(path.name)
+    failed: dict[str, list[str]] = {}
+    for failure in failures:
+        failed.setdefault(failure.case_id, []).extend(failure.lines())
+    which = f" ({', '.join(forms)})" if forms else ""
+    said = []
+    for case_id in ids + sorted(k for k in failed.keys() | made.keys() if k not in ids):
+        if case_id in made:
+            names = made[case_id]
+            said.append(Said(case_id, f"{case_id} : {plural(len(names), 'document')} "
+                                      f"regénéré{'s' if len(names) > 1 else ''} en {took} ({', '.join(names)})"))
+        if case_id in failed:
+            said.append(Said(case_id, f"{case_id} : erreur, les documents déjà produits sont conservés",
+                             tuple(failed[case_id]), failure=True))
+        if case_id not in made and case_id not in failed and len(ids) == 1:
+            said.append(Said(case_id, f"{case_id} : documents{which} déjà à jour ({took})"))
+    if len(ids) > 1 and not made and not failed:
+        said.append(Said("", f"{plural(len(ids), 'dossier')} : documents{which} déjà à jour ({took})"))
+    return said

@@ -42,13 +42,15 @@ MISSING_DATE = "date non renseignée"
 
 def labels() -> dict[str, dict[str, str]]:
     """Return the French labels of coded values, by family (the structure's own file if it has one)."""
-    from .forms import labels_path
+    from . import resources
+    from .forms import LABELS_NAME, labels_path
 
-    return _labels(labels_path())
+    # Keyed by the labels files' stamp: labels edited while watching are read again.
+    return _labels(labels_path(), resources.current().stamp("forms", LABELS_NAME))
 
 
 @cache
-def _labels(path: Path) -> dict[str, dict[str, str]]:
+def _labels(path: Path, stamp: tuple[tuple[Path, int, int], ...]) -> dict[str, dict[str, str]]:
     return load(path).data
 
 

@@ -128,11 +128,12 @@ def form_path(form_id: str, config: Config | None = None) -> Path:
 
 def load_form(form_id: str, config: Config | None = None) -> Form:
     """Load and check one form file; raise FormError (French) when it is invalid."""
-    return _load_form(form_path(form_id, config))
+    # Keyed by the forms' stamp: a form edited while watching is read again.
+    return _load_form(form_path(form_id, config), resources.current().stamp("forms", "*.yaml"))
 
 
 @cache
-def _load_form(path: Path) -> Form:
+def _load_form(path: Path, stamp: tuple[tuple[Path, int, int], ...]) -> Form:
     from cerberus import SchemaError, Validator
 
     try:

@@ -48,12 +48,12 @@ class AssetFetcher(URLFetcher):
         for folder in self._folders:
             path = (folder / name).resolve()
             if path.is_relative_to(folder) and path.is_file():
-                return URLFetcherResponse(url, _read(path))
+                return URLFetcherResponse(url, _read(path, path.stat().st_mtime_ns))
         raise ValueError(f"ressource introuvable ou refusée : {name[:80]}")
 
 
 @cache
-def _read(path: Path) -> bytes:
+def _read(path: Path, mtime_ns: int) -> bytes:  # keyed by time: an image edited while watching is read again
     return path.read_bytes()
 
 

@@ -101,6 +101,18 @@ class Resources:
                                      if (folder / relative).is_file()), None)
         return self._found[key]  # type: ignore[no-any-return]
 
+    def stamp(self, kind: str, pattern: str) -> tuple[tuple[Path, int, int], ...]:
+        """Return (file, time, size) of the files `pattern` of `kind`, as they were when first asked.
+
+        Caches of what is read from these files are keyed by it: a structure activated
+        again (the watcher, after a change on disk) reads the edited ones again.
+        """
+        key = ("stamp", f"{kind}/{pattern}")
+        if key not in self._found:
+            stats = ((p, p.stat()) for folder in self.dirs(kind) for p in sorted(folder.glob(pattern)))
+            self._found[key] = tuple((p, st.st_mtime_ns, st.st_size) for p, st in stats)
+        return self._found[key]  # type: ignore[no-any-return]
+
     def files(self, kind: str, pattern: str) -> dict[str, Path]:
         """Return {name: file} for `pattern` in every folder of `kind`; the override wins per name."""
         found: dict[str, Path] = {}
@@ -127,6 +139,8 @@ def current() -> Resources:
     return _current
 
 
-def refresh() -> Resources:
-    """Forget what the active structure's folders held (the watcher, after a change on disk)."""
-    return activate(_current.root, _current.templates_dir)
+def use(found: Resources) -> Resources:
+    """Make `found` the active resources again (a build given definitions loaded earlier)."""
+    global _current
+    _current = found
+    return found

@@ -44,8 +44,8 @@ class Transmission:
 
 
 @cache
-def _forms(dirs: tuple[Path, ...]) -> list[Any]:
-    """Every form of the forms folders in force, loaded once per process (not once per case)."""
+def _forms(dirs: tuple[Path, ...], stamp: tuple[tuple[Path, int, int], ...]) -> list[Any]:
+    """Every form of the forms folders in force, loaded once per process and version (not once per case)."""
     from .forms import load_forms
 
     return load_forms(None)
@@ -57,7 +57,8 @@ def transmissions(case: Case, config: Config) -> list[Transmission]:
 
     sent = sendings(case, config.programme)
     found = []
-    for form in _forms(resources.current().dirs("forms")):
+    in_force = resources.current()
+    for form in _forms(in_force.dirs("forms"), in_force.stamp("forms", "*.yaml")):
         view = case.restricted(form.files)
         for name, item in form.documents(view):
             try:

@@ -11,7 +11,7 @@ import json
 import operator
 import re
 from collections.abc import Callable
-from functools import cache
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -24,17 +24,26 @@ _TYPES = {"string": "un texte", "number": "un nombre", "integer": "un nombre ent
           "null": "vide"}
 
 
+Stamp = tuple[tuple[Path, int, int], ...]
+
+
+def _schemas_in_force() -> tuple[tuple[Path, ...], Stamp]:
+    """Return the schema folders in force and their files' stamp (edited schemas are read again)."""
+    found = resources.current()
+    return found.dirs("schemas"), found.stamp("schemas", "*.schema.json")
+
+
 def _validators() -> dict[str, Any]:
-    return _validators_of(resources.current().dirs("schemas"))
+    return _validators_of(*_schemas_in_force())
 
 
-@cache
-def _validators_of(dirs: tuple[Path, ...]) -> dict[str, Any]:
+@lru_cache(maxsize=2)
+def _validators_of(dirs: tuple[Path, ...], stamp: Stamp) -> dict[str, Any]:
     # Imported here: jsonschema costs ~50 ms, useless for `astre --help`.
     from jsonschema import Draft202012Validator, FormatChecker
     from referencing import Registry, Resource
 
-    schemas = {f"{name}.schema.json": schema for name, schema in _raw_schemas_of(dirs).items()}
+    schemas = {f"{name}.schema.json": schema for name, schema in _raw_schemas_of(dirs, stamp).items()}
     registry = Registry().with_resources(
         (name, Resource.from_contents(schema)) for name, schema in schemas.items())
     checker = FormatChecker(["date"])
@@ -61,7 +70,7 @@ def _inline(node: Any, schemas: dict[str, Any]) -> Any:
 
 def schema(name: str) -> dict:
     """Return the raw JSON Schema of one case file (or `astre`), `$ref`s included."""
-    return _raw_schemas_of(resources.current().dirs("schemas"))[name]
+    return _raw_schemas_of(*_schemas_in_force())[name]
 
 
 def schema_files() -> dict[str, Path]:
@@ -70,8 +79,8 @@ def schema_files() -> dict[str, Path]:
             for p in resources.current().files("schemas", "*.schema.json").values()}
 
 
-@cache
-def _raw_schemas_of(dirs: tuple[Path, ...]) -> dict[str, Any]:
+@lru_cache(maxsize=2)
+def _raw_schemas_of(dirs: tuple[Path, ...], stamp: Stamp) -> dict[str, Any]:
     found = {}
     files = {p.name.removesuffix(".schema.json"): p for d in reversed(dirs) for p in sorted(d.glob("*.schema.json"))}
     for name, path in sorted(files.items()):
@@ -124,11 +133,11 @@ _PYTHON_TYPES: dict[str, Callable[[Any], bool]] = {
 
 def _fast_checks() -> dict[str, Callable[[Any], bool]]:
     """Return the fast predicates of the schemas in force."""
-    return _fast_checks_of(resources.current().dirs("schemas"))
+    return _fast_checks_of(*_schemas_in_force())
 
 
-@cache
-def _fast_checks_of(dirs: tuple[Path, ...]) -> dict[str, Callable[[Any], bool]]:
+@lru_cache(maxsize=2)
+def _fast_checks_of(dirs: tuple[Path, ...], stamp: Stamp) -> dict[str, Callable[[Any], bool]]:
     """Return, per schema, a predicate that is True only for instances jsonschema accepts.
 
     It may say False for a valid instance (jsonschema then decides and finds no
