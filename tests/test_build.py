@@ -214,3 +214,24 @@ def test_config_is_an_input_through_its_values(lefebvre: Path) -> None:
     assert build(load_config(config_file), today=TODAY, jobs=1).built == []
     config_file.write_text(text.replace("Association Habitat Solidaire", "Association Renommée"), encoding="utf-8")
     assert len(build(load_config(config_file), today=TODAY, jobs=1).built) == 8
+
+
+def test_failures_are_structured_and_summarised_as_before() -> None:
+    """The watcher reads which case, which document, which problems; the CLI prints the same sentence."""
+    from generator.build import BuildSummary, Failure
+
+    invalid = Failure("dumont-2025", None, "dossier invalide, aucun document produit",
+                      ("cases/dumont-2025/menage.yaml:3:1: erreur : a", "cases/dumont-2025/mesure.yaml:1: erreur : b"),
+                      unlisted=2)
+    document = Failure("lefebvre-2026", "contrat", "modèle invalide\nligne 2")
+    summary = BuildSummary(failures=[invalid, document])
+    assert summary.format().splitlines() == [
+        "dumont-2025 : dossier invalide, aucun document produit : cases/dumont-2025/menage.yaml:3:1: erreur : a ; "
+        "cases/dumont-2025/mesure.yaml:1: erreur : b (et 2 autre(s) : lancez « astre check »)",
+        "lefebvre-2026 (contrat) : modèle invalide", "ligne 2",
+        "0 fichier construit, 0 document à jour, 2 en échec"]
+    assert invalid.lines() == [
+        "dossier invalide, aucun document produit", "cases/dumont-2025/menage.yaml:3:1: erreur : a",
+        "cases/dumont-2025/mesure.yaml:1: erreur : b (et 2 autre(s) : lancez « astre check »)"]
+    assert document.lines() == ["contrat : modèle invalide", "contrat : ligne 2"]
+    assert not summary.ok

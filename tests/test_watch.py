@@ -630,3 +630,24 @@ def test_a_path_restricts_watching_to_that_case(project: Path, start, toolkit) -
     (toolkit["templates_dir"] / "html" / "fiche.html").write_text("<p>x</p>\n", encoding="utf-8")
     h.next()
     assert build.calls[-1][:2] == ([CASE], ["fiche"])  # a template: only the watched case
+
+
+# ---------------------------------------------------------------- what changes rebuild (pure)
+
+
+def test_plan_is_a_function_of_the_changes_and_the_forms() -> None:
+    import yaml
+
+    from generator.changes import Job, Plan, plan
+    from generator.definitions import FormSources
+
+    sources = FormSources({"bilan": yaml.safe_load(FORM_BILAN), "fiche": yaml.safe_load(FORM_FICHE)})
+    saved = Change("case", CASE, "bilans")
+    assert plan([saved], sources) == Plan(frozenset({CASE}), (Job(False, ["bilan"]), Job(False, None)))
+    assert plan([Change("template", "html/bilan.html")], sources) == Plan(frozenset(), (Job(True, ["bilan"]),))
+    for shared in (Change("template", "html/astre.css"), Change("form", "libelles"), Change("logo", "logo.png")):
+        assert plan([shared, saved], sources).jobs == (Job(True, None),)  # every document of every case
+    assert plan([Change("form", "supprime")], sources).jobs == ()  # a deleted form makes nothing
+    assert plan([Change("template", "html/bilan.html")], FormSources({}, frozenset({"casse"}))).jobs == (
+        Job(True, None),)  # a form file that cannot be read: unsure, everything
+    assert plan([], sources, everything=True) == Plan(None, (Job(False, None),))
