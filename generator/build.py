@@ -271,6 +271,8 @@ def build_case(folder: Path, form_ids: list[str], today: date, known: frozenset[
     from .check import check_case
 
     config: Config = _WORKER["config"]
+    # A pool worker starts with astre's defaults only: the structure's overrides are read here too.
+    Definitions.of(config).activate()
     outcome = CaseOutcome(folder.name)
     case = check_case(folder, config, today)
     if not case.valid:

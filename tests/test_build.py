@@ -235,3 +235,14 @@ def test_failures_are_structured_and_summarised_as_before() -> None:
         "cases/dumont-2025/mesure.yaml:1: erreur : b (et 2 autre(s) : lancez « astre check »)"]
     assert document.lines() == ["contrat : modèle invalide", "contrat : ligne 2"]
     assert not summary.ok
+
+
+def test_every_worker_builds_with_the_structures_own_templates(project: Path) -> None:
+    """Several processes: each one reads the structure's overrides, not only astre's defaults."""
+    (project / "templates" / "html").mkdir(parents=True, exist_ok=True)
+    (project / "templates" / "html" / "fiche-saisine.html").write_text(
+        '{% extends "base.html" %}{% block contenu %}<p>{{ menage.designation </p>{% endblock %}\n', encoding="utf-8")
+    summary = build(load_config(project / "astre.yaml"), forms=["fiche-saisine"], jobs=2, today=TODAY)
+    cases = sorted(p.name for p in (project / "cases").iterdir())
+    assert [(f.case_id, f.form_id) for f in summary.failures] == [(case, "fiche-saisine") for case in cases]
+    assert all("fiche-saisine.html, ligne 1 : modèle invalide" in f.message for f in summary.failures), summary.format()
