@@ -609,6 +609,21 @@ def test_real_invalid_config_pauses_builds_until_fixed(project: Path, start, mon
     assert "Traceback" not in text and "signalez" not in text
 
 
+def test_real_template_saved_while_watching_is_read(project: Path, real: Harness) -> None:
+    """The structure's own template, saved while watching, is what the next rebuild uses (no stale cache)."""
+    html = project / "templates" / "html"
+    html.mkdir(parents=True, exist_ok=True)
+    (html / "fiche-saisine.html").write_text(
+        '{% extends "base.html" %}{% block contenu %}<p>{{ menage.designation </p>{% endblock %}\n', encoding="utf-8")
+    rebuild = real.next(timeout=30)
+    assert not rebuild.ok
+    assert any(line.strip().startswith("fiche-saisine : fiche-saisine.html, ligne 1 : modèle invalide")
+               for line in rebuild.lines), rebuild.lines
+    (html / "fiche-saisine.html").unlink()  # back to astre's template: the documents kept were made with it
+    rebuild = real.next(timeout=30)
+    assert rebuild.ok and any("(fiche-saisine) déjà à jour" in line for line in rebuild.lines), rebuild.lines
+
+
 def test_a_forms_folder_created_later_is_watched(project: Path, start) -> None:
     """The structure's own forms/ appears beside astre.yaml: everything is rebuilt, then it is watched."""
     build = FakeBuild()
