@@ -47,11 +47,24 @@ class Rebuild:
     errors: int = 0
     duration: float = 0.0
     reported: set[tuple[str, str]] = field(default_factory=set, repr=False)
+    echo: Callable[[str], None] = field(default=print, repr=False)
 
     @property
     def ok(self) -> bool:
         """True when every document could be built."""
         return self.errors == 0
+
+    def say(self, text: str, details: Iterable[str] = ()) -> None:
+        """Print a line, timed, then its details indented (one line each)."""
+        for line in [f"{datetime.now():%H:%M:%S}  {text}",
+                     *("          " + line for detail in details for line in str(detail).splitlines())]:
+            self.lines.append(line)
+            self.echo(line)
+
+    def fail(self, text: str, details: Iterable[str] = ()) -> None:
+        """Say a failure: the rebuild is not ok."""
+        self.errors += 1
+        self.say(text, details)
 
 
 def _real_build(config: Config, paths: list[Path] | None = None, **options: Any) -> Any:
@@ -177,7 +190,7 @@ class Watcher:
     def rebuild(self, changes: set[Change], everything: bool = False) -> Rebuild:
         """Rebuild what `changes` touch, print one line per case, never raise on bad input."""
         started = time.monotonic()
-        result = Rebuild(changes)
+        result = Rebuild(changes, echo=self.echo)
         self._say_unread(result, changes)
         changes = {c for c in changes if c.kind != "unread"}
         if changes or everything:
@@ -215,16 +228,15 @@ class Watcher:
             config = load_config(self.config.path)
         except AstreError as error:
             self.config_valid = False
-            result.errors += 1
             name = self.config.path.name
             if again:
-                self._say(result, f"{name} invalide : aucun document regénéré tant qu'il n'est pas corrigé")
-                return False
-            self._say(result, f"{name} : erreur, documents non regénérés — {self._relative(str(error))}")
-            self._say_details(result, [self._relative(p.format()) for p in getattr(error, "problems", [])])
+                result.fail(f"{name} invalide : aucun document regénéré tant qu'il n'est pas corrigé")
+            else:
+                result.fail(f"{name} : erreur, documents non regénérés — {self._relative(str(error))}",
+                            [self._relative(p.format()) for p in getattr(error, "problems", [])])
             return False
         if not self.config_valid:
-            self._say(result, f"{config.path.name} corrigé : tous les documents sont regénérés si besoin")
+            result.say(f"{config.path.name} corrigé : tous les documents sont regénérés si besoin")
         self.config_valid = True
         self.definitions = Definitions.of(config)
         layout, self.layout = self.layout, Layout.of(config)
@@ -232,8 +244,7 @@ class Watcher:
                 and self.observation.running:  # a folder appeared, or the config moved one
             refused = self.observation.restart(self.layout)
             if refused:
-                result.errors += 1
-                self._say(result, refused)
+                result.fail(refused)
         return True
 
     def _case_folders(self, result: Rebuild, ids: set[str] | None, quiet: bool = False) -> list[Path]:
@@ -244,8 +255,7 @@ class Watcher:
                 return find_case_folders([p for p in self.paths if p.exists()] or [cases_dir], cases_dir)
             except AstreError as error:
                 if not quiet:
-                    result.errors += 1
-                    self._say(result, f"erreur : {error}")
+                    result.fail(f"erreur : {error}")
                 return []
         folders = []
         for case_id in sorted(i for i in ids if self._in_scope(i)):
@@ -255,7 +265,7 @@ class Watcher:
             else:
                 output = self.config.output_dir / case_id
                 kept = f" ; ses documents déjà produits restent dans {output}" if output.exists() else ""
-                self._say(result, f"{case_id} : dossier {folder} supprimé ou renommé, plus regénéré{kept}")
+                result.say(f"{case_id} : dossier {folder} supprimé ou renommé, plus regénéré{kept}")
         return folders
 
     def _run_build(self, result: Rebuild, folders: list[Path], forms: list[str] | None) -> None:
@@ -263,15 +273,12 @@ class Watcher:
         try:
             summary = self.build(self.config, folders, forms=forms, definitions=self.definitions)
         except AstreError as error:
-            result.errors += 1
-            self._say(result, f"erreur, documents précédents conservés — {error}")
-            self._say_details(result, [p.format() for p in getattr(error, "problems", [])])
+            result.fail(f"erreur, documents précédents conservés — {error}",
+                        [p.format() for p in getattr(error, "problems", [])])
             return
-        except Exception:
-            # A bug, not the user's input: show the traceback but keep watching.
-            result.errors += 1
-            self._say(result, "erreur inattendue pendant la génération (signalez-la aux développeurs) :")
-            self._say_details(result, [traceback.format_exc()])
+        except Exception:  # a bug, not the user's input: show the traceback but keep watching
+            result.fail("erreur inattendue pendant la génération (signalez-la aux développeurs) :",
+                        [traceback.format_exc()])
             return
         result.summaries.append(summary)
         # A fake build's summary may have no failures.
@@ -279,26 +286,14 @@ class Watcher:
                               seconds(time.monotonic() - started), self.config.output_dir)
         for said in report:
             details = [self._relative(line) for line in said.details]
-            if said.failure:
-                # A case failing in the first build of a rebuild (its saved file's forms) is said once.
-                if {(said.case_id, line) for line in details} <= result.reported:
-                    continue
+            if not said.failure:
+                result.say(said.text, details)
+            # A case failing in the first build of a rebuild (its saved file's forms) is said once.
+            elif not {(said.case_id, line) for line in details} <= result.reported:
                 result.reported.update((said.case_id, line) for line in details)
-                result.errors += 1
-            self._say(result, said.text)
-            self._say_details(result, details)
+                result.fail(said.text, details)
 
     # ------------------------------------------------------------ printing
-
-    def _say(self, result: Rebuild, text: str) -> None:
-        line = f"{datetime.now():%H:%M:%S}  {text}"
-        result.lines.append(line)
-        self.echo(line)
-
-    def _say_details(self, result: Rebuild, texts: Iterable[str]) -> None:
-        for line in (line for text in texts for line in str(text).splitlines()):
-            result.lines.append("          " + line)
-            self.echo("          " + line)
 
     def _say_unread(self, result: Rebuild, changes: set[Change]) -> None:
         """Say which saved files the build does not read (a `.yml` is ignored), without building."""
@@ -306,8 +301,8 @@ class Watcher:
         for change in sorted(c for c in changes if c.kind == "unread"):
             path = Path(change.file)
             if (path if path.is_absolute() else root / path).is_file():
-                self._say(result, f"{change.file} : fichier non reconnu, ignoré (seuls les fichiers .yaml sont lus) : "
-                                  f"renommez-le « {path.stem}.yaml »")
+                result.say(f"{change.file} : fichier non reconnu, ignoré (seuls les fichiers .yaml sont lus) : "
+                           f"renommez-le « {path.stem}.yaml »")
 
     def _relative(self, text: str) -> str:
         """Return `text` with the project's paths relative to it, as the user knows them."""
