@@ -500,7 +500,7 @@ def recipients_text(case: Any, form_id: str, config: Config) -> str:
 
     mesure = case.get("mesure")
     mds = (mesure.get("territoire") or {}).get("mds")
-    names = {"spslh": config.programme["service_destinataire"],
+    names = {"spslh": config.programme.service,
              "slisl": f"SLISL de la MDS {mds}" if mds else "SLISL de la MDS du ménage",
              "structure_origine": ((mesure.get("origine") or {}).get("structure")
                                    or "structure à l'origine de la demande"),

@@ -156,7 +156,7 @@ def _config(ctx: click.Context) -> Any:
               help="Fichier de configuration (par défaut : astre.yaml du dossier courant ou d'un parent).")
 @click.pass_context
 def cli(ctx: click.Context, config_path: Path | None) -> None:
-    """astre : dossiers ASTRE, vérifications et documents pour le SPSLH."""  # noqa: D403 (help text)
+    """astre : dossiers ASTRE, vérifications et documents pour le Département."""  # noqa: D403 (help text)
     ctx.ensure_object(dict)
     ctx.obj["config_path"] = config_path
 

@@ -247,13 +247,13 @@ def _diagnostics(counts: dict[str, int]) -> str:
     return _and(parts)
 
 
-def _sentences(q: dict[str, Any]) -> dict[str, list[str]]:
+def _sentences(q: dict[str, Any], service: str) -> dict[str, list[str]]:
     def listing(counts: dict[str, int], family: str) -> str:
         return _and([f"{_label(family, k)} ({n})" for k, n in counts.items()]) or "aucun"
 
     return {
         "difficultes": [
-            f"Changements de situation ou de projet signalés au SPSLH : {sum(q['signalements'].values())} "
+            f"Changements de situation ou de projet signalés au {service} : {sum(q['signalements'].values())} "
             f"({listing(q['signalements'], 'signalement')}), dont {q['signalements_transmis']} transmis.",
             (f"Diagnostics de faisabilité : {_diagnostics(q['diagnostics'])}." if q["diagnostics"]
              else "Aucun diagnostic de faisabilité sur la période."),
@@ -295,8 +295,8 @@ def report_context(config: Config, inputs: Inputs, period: Period, today: date, 
             "financeurs": _funders(ind) if ind.number == 10 else [],
             "a_part": _works_under_way(ind),
             "tableaux": [_table(t) for t in ind.tables]} for ind in inds],
-        "qualitatif": _sentences(qualitative(inputs.facts, period)),
-        "transmission": _timeliness(inputs, period, today, keys),
+        "qualitatif": _sentences(qualitative(inputs.facts, period), config.programme.service_short),
+        "transmission": _timeliness(inputs, period, today, keys, config.programme.service_short),
         "extraits": _quotes(inputs, period),
     })
     return context
@@ -340,13 +340,13 @@ def funding_context(config: Config, fund: FundingStatement, today: date, inputs:
         "totaux": {"mois": str(fund.months), "tarif": money(fund.tarif_mensuel), "mesures": money(fund.measures_total)},
         "recapitulatif": _summary(fund),
         "avance_notes": _advance_notes(fund) if fund.programme_period else [],
-        "transmission": _timeliness(inputs, fund.period, today, keys),
+        "transmission": _timeliness(inputs, fund.period, today, keys, config.programme.service_short),
     })
     return context
 
 
-def _timeliness(inputs: Inputs, period: Period, today: date, keys: dict[str, str]) -> dict[str, Any]:
-    """Documents due to the SPSLH in the period: on time, late, missing (the balance depends on it)."""
+def _timeliness(inputs: Inputs, period: Period, today: date, keys: dict[str, str], service: str) -> dict[str, Any]:
+    """Documents due to `service` in the period: on time, late, missing (the balance depends on it)."""
     from .context import day
     from .transmission import KIND_LABELS
 
@@ -363,7 +363,7 @@ def _timeliness(inputs: Inputs, period: Period, today: date, keys: dict[str, str
     late = sum(c[1] for c in found.counts.values())
     missing = sum(c[2] for c in found.counts.values())
     if not rows:
-        text = "Aucun document n'était à transmettre au SPSLH sur la période."
+        text = f"Aucun document n'était à transmettre au {service} sur la période."
     elif not late and not missing:
         text = "Tous les documents dus sur la période ont été transmis dans les délais."
     else:

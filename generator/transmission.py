@@ -100,7 +100,8 @@ def problems(case: Case, config: Config, today: date) -> list[Problem]:
             late = (document.sent[0].day - document.due).days
             add(document.sent[0], f"{document.name} envoyé le {french_date(document.sent[0].day)}, {late} jour"
                 f"{'s' if late > 1 else ''} après la limite du {french_date(document.due)}",
-                "un envoi en retard est signalé dans l'état de financement ; expliquez-le au SPSLH si besoin")
+                "un envoi en retard est signalé dans l'état de financement ; "
+                f"expliquez-le au {config.programme.service_short} si besoin")
         elif not document.sent and today > document.due and document.form.startswith("bilan"):
             path, line, column = case.locate("bilans", ("bilans",))
             out.append(Problem(path, line, column, f"{document.name} rédigé mais non envoyé (limite : "
