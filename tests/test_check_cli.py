@@ -89,7 +89,7 @@ def test_invalid_config_is_located(project: Path, monkeypatch: pytest.MonkeyPatc
     config.write_text(config.read_text(encoding="utf-8").replace("duree_mois: 12", "duree_mois: douze"), "utf-8")
     code, output = run(project, monkeypatch, "check")
     assert code == 2
-    assert "astre.yaml:26:15: erreur : programme.duree_mois : un nombre entier attendu, trouvé « douze »" in output
+    assert "astre.yaml:28:15: erreur : programme.duree_mois : un nombre entier attendu, trouvé « douze »" in output
 
 
 def test_unreadable_file_through_the_cli(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
