@@ -24,6 +24,7 @@ from .cases import CASE_FILES, find_case_folders
 from .config import Config, check_logo
 from .errors import AstreError, RenderError
 from .forms import Form, labels_path, load_forms, template_path, template_roots
+from .french import counted, plural
 from .writer import SCRATCH_NAME, disk_error, output_lock, remove_leftovers, safe_target, write_atomic
 
 if TYPE_CHECKING:
@@ -53,8 +54,7 @@ class BuildSummary:
         lines = [f"{who} : {why}" for who, why in self.failed]
         lines += [f"{who} : avertissement : {why}" for who, why in self.warnings]
         n, u, f = len(self.built), self.up_to_date, len(self.failed)
-        lines.append(f"{n} fichier{'s' if n > 1 else ''} construit{'s' if n > 1 else ''}, "
-                     f"{u} document{'s' if u > 1 else ''} à jour, {f} en échec")
+        lines.append(f"{counted(n, 'fichier')} construit{plural(n)}, {counted(u, 'document')} à jour, {f} en échec")
         return "\n".join(lines)
 
 

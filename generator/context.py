@@ -22,10 +22,10 @@ from . import bareme
 from .cases import Case
 from .config import Config, Programme
 from .deadlines import planned_end
+from .french import counted
 from .loader import load
 from .measure import UNDATED, reference_date, visits, works_done, works_planned
 from .rules import (
-    counted,
     financing_totals,
     household_category,
     notified_category,

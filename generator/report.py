@@ -17,6 +17,7 @@ from typing import Any
 from .cases import find_case_folders
 from .check import check_case
 from .config import Config
+from .french import counted, plural
 from .funding import FundingStatement, statement
 from .indicators import MISSING, Distribution, Facts, Indicator, Period, facts, indicators, qualitative
 from .quotes import THEMES, Quote, case_quotes, case_secrets, screen
@@ -106,9 +107,8 @@ def exclusions(inputs: Inputs, keys: dict[str, str]) -> dict[str, Any]:
     names = sorted(keys[case_id] for case_id, _ in inputs.invalid)
     if not names:
         return {"nombre": 0, "pseudonymes": [], "texte": "Aucun dossier exclu : tous les dossiers sont valides."}
-    many = len(names) > 1
-    text = (f"{len(names)} dossier{'s' if many else ''} exclu{'s' if many else ''} car "
-            f"incomplet{'s' if many else ''} ou incohérent{'s' if many else ''} (à corriger avec « astre check ») : "
+    s = plural(len(names))
+    text = (f"{len(names)} dossier{s} exclu{s} car incomplet{s} ou incohérent{s} (à corriger avec « astre check ») : "
             f"{', '.join(names)}.")
     return {"nombre": len(names), "pseudonymes": names, "texte": text}
 
@@ -313,7 +313,7 @@ def _quotes(inputs: Inputs, period: Period) -> dict[str, dict[str, Any]]:
         out[theme] = {"textes": list(dict.fromkeys(q.text for q in kept if q.theme == theme)),
                       "ecartes": n,
                       "ecartes_texte": "" if not n else (
-                          f"{n} extrait{'s' if n > 1 else ''} écarté{'s' if n > 1 else ''} : "
+                          f"{n} extrait{plural(n)} écarté{plural(n)} : "
                           f"{'ils citent' if n > 1 else 'il cite'} un nom, une adresse, une commune, un téléphone ou "
                           "un courriel d'un ménage.")}
     return out
@@ -367,8 +367,8 @@ def _timeliness(inputs: Inputs, period: Period, today: date, keys: dict[str, str
     elif not late and not missing:
         text = "Tous les documents dus sur la période ont été transmis dans les délais."
     else:
-        parts = ([f"{late} document{'s' if late > 1 else ''} transmis en retard"] if late else []) + (
-            [f"{missing} document{'s' if missing > 1 else ''} dû{'s' if missing > 1 else ''} et non transmis"]
+        parts = ([f"{counted(late, 'document')} transmis en retard"] if late else []) + (
+            [f"{counted(missing, 'document')} dû{plural(missing)} et non transmis"]
             if missing else [])
         text = " ; ".join(parts) + " (délais d'astre.yaml : contrat, bilans, signalements ; détail ci-dessous)."
     return {"lignes": rows, "retards": listed, "texte": text}

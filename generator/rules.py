@@ -25,12 +25,13 @@ from .deadlines import (
     visits_by_month,
 )
 from .errors import Problem
+from .french import counted
 from .measure import reference_date, sendings, works_done, works_planned
 from .timeline import parse
 from .validate import field_path
 
 __all__ = ["check_rules", "end_of_measure", "financing_totals", "french_date", "household_category",
-           "counted", "notified_category", "persons_text", "review_key", "visits_by_month"]
+           "notified_category", "persons_text", "review_key", "visits_by_month"]
 
 
 def check_rules(case: Case, programme: Programme, today: date) -> list[Problem]:
@@ -318,11 +319,6 @@ def _income(case: Case, add: Any) -> None:
             f"revenus au-dessus du plafond « très modestes » {year} ({limit} € pour {persons_text(persons)}) : "
             f"ménage {bareme.LABELS[category]}", "vérifiez le RFR et la composition ; le public ASTRE est très modeste",
             code="bareme")
-
-
-def counted(count: int, word: str) -> str:
-    """Return « 1 personne », « 3 personnes » (French: 0 and 1 take the singular)."""
-    return f"{count} {word}" if count <= 1 else f"{count} {word}s"
 
 
 def persons_text(count: int) -> str:

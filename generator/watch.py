@@ -44,6 +44,7 @@ from .cases import find_case_folders
 from .changes import LABELS, Change, Layout, _inside, closest_forms, forms_using
 from .config import Config, load_config
 from .errors import AstreError
+from .french import counted, plural
 
 QUIET_DELAY = 0.1  # seconds without a new change before rebuilding (MkDocs waits 0.1 s)
 MAX_DELAY = 1.0  # rebuild anyway after this long, so a continuous stream of saves still rebuilds
@@ -97,10 +98,6 @@ class Rebuild:
 
 def _seconds(value: float) -> str:
     return f"{value:.2f}".replace(".", ",") + " s"
-
-
-def _plural(n: int, word: str) -> str:
-    return f"{n} {word}{'s' if n > 1 else ''}"
 
 
 def _real_build(config: Config, paths: list[Path] | None = None, **options: Any) -> Any:
@@ -459,8 +456,8 @@ class Watcher:
         for case_id in ids + sorted(k for k in failed.keys() | built.keys() if k not in ids):
             if case_id in built:
                 names = built[case_id]
-                self._say(result, f"{case_id} : {_plural(len(names), 'document')} "
-                                  f"regénéré{'s' if len(names) > 1 else ''} en {took} ({', '.join(names)})")
+                self._say(result, f"{case_id} : {counted(len(names), 'document')} "
+                                  f"regénéré{plural(len(names))} en {took} ({', '.join(names)})")
             if case_id in failed and not {(case_id, line) for line in failed[case_id]} <= result.reported:
                 result.reported.update((case_id, line) for line in failed[case_id])
                 result.errors += 1
@@ -470,7 +467,7 @@ class Watcher:
             if case_id not in built and case_id not in failed and len(ids) == 1:
                 self._say(result, f"{case_id} : documents{which} déjà à jour ({took})")
         if len(ids) > 1 and not built and not failed:
-            self._say(result, f"{_plural(len(ids), 'dossier')} : documents{which} déjà à jour ({took})")
+            self._say(result, f"{counted(len(ids), 'dossier')} : documents{which} déjà à jour ({took})")
 
     def _relative(self, text: str) -> str:
         """Return `text` with the project's paths relative to it, as the user knows them."""
