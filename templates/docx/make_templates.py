@@ -261,7 +261,10 @@ class Builder:
                    ["{{ m.numero }}", "du {{ m.du }} au {{ m.au }}", "{{ m.rencontres }}", "{{ m.domicile }}",
                     "{{ m.conforme }}"])
         self.tag("endif")
-        self.h("Changements signalés au {{ programme.service_court }}")
+        # Still literal, like « Signalé au SPSLH le » below: a Jinja tag in a run without one makes docxtpl
+        # add xml:space="preserve" to it, which changes the bytes (not the text) of every document already
+        # made. {{ programme.service_court }} here is the fix once a change of those bytes is accepted.
+        self.h("Changements signalés au SPSLH")
         self.bullets("s in bilan.signalements", "{{ s.date }} — {{ s.nature }} : {{ s.description }} "
                      "({{ s.signale }})")
         self.if_p("not bilan.signalements", "Aucun changement signalé sur la période.")
@@ -455,7 +458,7 @@ def signalement_sortie() -> None:
     b.fields([("Ménage", "{{ menage.designation }}, {{ menage.adresse }}"),
               ("Début de la mesure", "{{ mesure.dates.debut }}"), ("Date de sortie", "{{ sortie.date }}"),
               ("Type de sortie", "{{ sortie.type }}"), ("Motif", "{{ sortie.motif }}"),
-              ("Signalé au {{ programme.service_court }} le", "{{ sortie.date_signalement }}")])
+              ("Signalé au SPSLH le", "{{ sortie.date_signalement }}")])  # literal: see Builder « Changements »
     b.h("Explication")
     b.p("{{ sortie.explication }}")
     b.save("signalement-sortie.docx")
