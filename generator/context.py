@@ -459,7 +459,7 @@ def diagnostic_context(config: Config, request: dict[str, Any]) -> dict[str, Any
     kind = request.get("type")
     return {
         "type": label("diagnostic", kind),
-        "montant_maximum": money(config.programme.diagnostic_amounts.get(kind)),
+        "montant_maximum": money(config.programme.diagnostic_amounts.get(str(kind))),
         "date_demande": day(request.get("date_demande")),
         "justification": text(request.get("justification")),
         "questions_sociales": optional(request.get("questions_sociales")),
