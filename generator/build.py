@@ -22,6 +22,7 @@ from .config import Config, check_logo
 from .definitions import Definitions
 from .errors import AstreError
 from .forms import Form, load_forms, template_path, template_roots
+from .french import counted, plural
 from .manifest import MANIFEST_NAME as MANIFEST_NAME  # named from here by callers of the build
 from .manifest import Manifest, OutOfDate, recorded_cases
 from .writer import SCRATCH_NAME, disk_error, output_lock, remove_leftovers, safe_target, write_atomic
@@ -91,8 +92,7 @@ class BuildSummary:
         lines = [f"{who} : {why}" for who, why in self.failed]
         lines += [f"{who} : avertissement : {why}" for who, why in self.warnings]
         n, u, f = len(self.built), self.up_to_date, len(self.failures)
-        lines.append(f"{n} fichier{'s' if n > 1 else ''} construit{'s' if n > 1 else ''}, "
-                     f"{u} document{'s' if u > 1 else ''} à jour, {f} en échec")
+        lines.append(f"{counted(n, 'fichier')} construit{plural(n)}, {counted(u, 'document')} à jour, {f} en échec")
         return "\n".join(lines)
 
 
@@ -392,7 +392,7 @@ def recipients_text(case: Any, form_id: str, config: Config) -> str:
 
     mesure = case.get("mesure")
     mds = (mesure.get("territoire") or {}).get("mds")
-    names = {"spslh": config.programme["service_destinataire"],
+    names = {"spslh": config.programme.service,
              "slisl": f"SLISL de la MDS {mds}" if mds else "SLISL de la MDS du ménage",
              "structure_origine": ((mesure.get("origine") or {}).get("structure")
                                    or "structure à l'origine de la demande"),

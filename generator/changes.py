@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 from . import resources
 from .config import Config
+from .french import counted, plural
 
 if TYPE_CHECKING:
     from .definitions import FormSources
@@ -258,11 +259,6 @@ def seconds(value: float) -> str:
     return f"{value:.2f}".replace(".", ",") + " s"
 
 
-def plural(n: int, word: str) -> str:
-    """Return « 1 document », « 2 documents »."""
-    return f"{n} {word}{'s' if n > 1 else ''}"
-
-
 def describe(layout: Layout, paths: list[Path], poll_interval: float | None) -> str:
     """Return the French lines printed at start: what is watched (`poll_interval`: None when notified), how to stop."""
     root = layout.config_path.parent
@@ -307,13 +303,13 @@ def build_report(built: Iterable[Path], failures: Iterable[Any], ids: list[str],
     for case_id in ids + sorted(k for k in failed.keys() | made.keys() if k not in ids):
         if case_id in made:
             names = made[case_id]
-            said.append(Said(case_id, f"{case_id} : {plural(len(names), 'document')} "
-                                      f"regénéré{'s' if len(names) > 1 else ''} en {took} ({', '.join(names)})"))
+            said.append(Said(case_id, f"{case_id} : {counted(len(names), 'document')} "
+                                      f"regénéré{plural(len(names))} en {took} ({', '.join(names)})"))
         if case_id in failed:
             said.append(Said(case_id, f"{case_id} : erreur, les documents déjà produits sont conservés",
                              tuple(failed[case_id]), failure=True))
         if case_id not in made and case_id not in failed and len(ids) == 1:
             said.append(Said(case_id, f"{case_id} : documents{which} déjà à jour ({took})"))
     if len(ids) > 1 and not made and not failed:
-        said.append(Said("", f"{plural(len(ids), 'dossier')} : documents{which} déjà à jour ({took})"))
+        said.append(Said("", f"{counted(len(ids), 'dossier')} : documents{which} déjà à jour ({took})"))
     return said

@@ -13,6 +13,7 @@ from . import glyphs
 from .cases import CASE_ID, Case, find_case_folders, load_case
 from .config import Config
 from .errors import Problem
+from .french import plural
 from .rules import check_rules
 
 
@@ -107,15 +108,10 @@ def format_text(result: CheckResult, root: Path) -> str:
     for p in result.problems:
         lines.append(Problem(Path(relative(p.path, root)), p.line, p.column, p.message, p.hint, p.severity).format())
     n = len(result.cases)
-    summary = (f"{n} dossier{_s(n)} vérifié{_s(n)} : "
-               f"{result.errors} erreur{_s(result.errors)}, {result.warnings} avertissement{_s(result.warnings)}")
+    summary = (f"{n} dossier{plural(n)} vérifié{plural(n)} : {result.errors} erreur{plural(result.errors)}, "
+               f"{result.warnings} avertissement{plural(result.warnings)}")
     lines.append(summary if lines else summary + " — tout est en ordre")
     return "\n".join(lines)
-
-
-def _s(count: int) -> str:
-    """French plural mark: 0 and 1 are singular (« 0 erreur, 1 avertissement »)."""
-    return "s" if count > 1 else ""
 
 
 def format_json(result: CheckResult, root: Path) -> str:

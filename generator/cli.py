@@ -15,6 +15,7 @@ import click
 
 from . import __version__
 from .errors import AstreError, ConfigError
+from .french import counted, plural
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 # The years a date option may name, like the schemas' dates: beyond, date arithmetic overflows.
@@ -156,7 +157,7 @@ def _config(ctx: click.Context) -> Any:
               help="Fichier de configuration (par défaut : astre.yaml du dossier courant ou d'un parent).")
 @click.pass_context
 def cli(ctx: click.Context, config_path: Path | None) -> None:
-    """astre : dossiers ASTRE, vérifications et documents pour le SPSLH."""  # noqa: D403 (help text)
+    """astre : dossiers ASTRE, vérifications et documents pour le Département."""  # noqa: D403 (help text)
     ctx.ensure_object(dict)
     ctx.obj["config_path"] = config_path
 
@@ -366,8 +367,7 @@ def _written_and_excluded(ctx: click.Context, config: Any, written: list[str],
     for case_id, reason in invalid:
         click.echo(f"Dossier exclu : {case_id} ({reason}) — lancez « astre check {case_id} »", err=True)
     if invalid:
-        many = len(invalid) > 1
-        click.echo(f"astre : {len(invalid)} dossier{'s' if many else ''} exclu{'s' if many else ''} : les documents "
+        click.echo(f"astre : {counted(len(invalid), 'dossier')} exclu{plural(len(invalid))} : les documents "
                    "sont écrits mais incomplets ; corrigez puis relancez", err=True)
         ctx.exit(1)
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -13,12 +13,84 @@ from .loader import load
 CONFIG_NAME = "astre.yaml"
 
 
+# What astre.yaml's older files may lack: the structure's practice choices added later.
+DEFAULT_DIAGNOSTIC_REMINDER_DAYS = 30
+DEFAULT_HORIZON_DAYS = 30
+
+
+@dataclass(frozen=True)
+class Programme:
+    """The programme's rules (astre.yaml, `programme`), typed: durations, quotas, amounts, recipients.
+
+    Built once from the validated section by `Programme.from_data`; every module reads
+    these fields instead of the raw dictionary. Plain values only, so it pickles (the
+    configuration goes to the worker processes).
+    """
+
+    name: str
+    funder: str
+    service: str  # full name of the service that receives the documents (« SPSLH (Service …) »)
+    service_short: str  # its short name in messages (« SPSLH »)
+    source: str
+    year: int
+    start: date
+    end: date
+    measures: int
+    months: int
+    review_months: tuple[int, ...]
+    review_grace_days: int
+    visits_per_month: int
+    home_visits_per_month: int
+    contract_delay_months: int
+    report_delay_days: int
+    recipients: dict[str, tuple[str, ...]]
+    sources: dict[str, str]
+    monthly_rate: float
+    diagnostic_amounts: dict[str, float]
+    advance_percentage: float
+    diagnostic_reminder_days: int
+    horizon_days: int
+
+    @classmethod
+    def from_data(cls, p: dict[str, Any]) -> Programme:
+        """Return the programme of a validated `programme` section, with defaults for older files."""
+        period = p["periode"]
+        return cls(
+            name=p["nom"], funder=p["financeur"], service=p["service_destinataire"],
+            service_short=p.get("service_court") or short_name(p["service_destinataire"]),
+            source=p["source"], year=p["annee"],
+            start=date.fromisoformat(period["debut"]), end=date.fromisoformat(period["fin"]),
+            measures=int(p.get("nombre_mesures", 0)), months=p["duree_mois"],
+            review_months=tuple(p["bilans_mois"]), review_grace_days=p["delai_bilan_jours"],
+            visits_per_month=p["visites"]["minimum_par_mois"],
+            home_visits_per_month=p["visites"]["minimum_domicile_par_mois"],
+            contract_delay_months=p["delai_envoi_contrat_mois"], report_delay_days=p["delai_signalement_jours"],
+            recipients={form: tuple(who) for form, who in (p.get("destinataires") or {}).items()},
+            sources=dict(p.get("sources") or {}),
+            monthly_rate=p["tarif_mensuel"],
+            diagnostic_amounts=dict(p["diagnostics"]),
+            advance_percentage=p["avance_pourcentage"],
+            diagnostic_reminder_days=p.get("delai_relance_diagnostic_jours", DEFAULT_DIAGNOSTIC_REMINDER_DAYS),
+            horizon_days=p.get("horizon_echeances_jours", DEFAULT_HORIZON_DAYS),
+        )
+
+
+def short_name(service: str) -> str:
+    """Return the short name of a service written « SPSLH (Service des Politiques …) »: its first part."""
+    return service.split(" (", 1)[0].strip() or service
+
+
 @dataclass
 class Config:
     """The validated content of astre.yaml, with paths resolved from its folder."""
 
     path: Path
-    data: dict[str, Any]
+    data: dict[str, Any]  # the raw validated file (the build's configuration digest hashes it)
+    programme: Programme = field(init=False)
+
+    def __post_init__(self) -> None:
+        """Type the programme's rules once, from the validated file."""
+        self.programme = Programme.from_data(self.data["programme"])
 
     @property
     def root(self) -> Path:
@@ -42,19 +114,13 @@ class Config:
         return self.root / value if value else None
 
     @property
-    def programme(self) -> dict[str, Any]:
-        """The programme's rules (durations, quotas, amounts), as data."""
-        return self.data["programme"]
-
-    @property
     def structure(self) -> dict[str, Any]:
         """Identity of the association carrying the measures."""
         return self.data["structure"]
 
     def period(self) -> tuple[date, date]:
         """Return the programme's operation period."""
-        p = self.programme["periode"]
-        return date.fromisoformat(p["debut"]), date.fromisoformat(p["fin"])
+        return self.programme.start, self.programme.end
 
 
 def find_config(start: Path | None = None) -> Path:

@@ -20,12 +20,12 @@ from babel.numbers import format_currency, format_decimal
 
 from . import bareme
 from .cases import Case
-from .config import Config
+from .config import Config, Programme
 from .deadlines import planned_end
+from .french import counted
 from .loader import load
 from .measure import UNDATED, reference_date, visits, works_done, works_planned
 from .rules import (
-    counted,
     financing_totals,
     household_category,
     notified_category,
@@ -172,22 +172,23 @@ def _structure(config: Config) -> dict[str, Any]:
 def _programme(config: Config) -> dict[str, Any]:
     p = config.programme
     return {
-        "nom": p["nom"],
-        "financeur": p["financeur"],
-        "service": p["service_destinataire"],
-        "duree_mois": p["duree_mois"],
-        "bilans_mois": ", ".join(str(m) for m in p["bilans_mois"]),
-        "visites_minimum": p["visites"]["minimum_par_mois"],
-        "visites_domicile": p["visites"]["minimum_domicile_par_mois"],
-        "delai_contrat_mois": p["delai_envoi_contrat_mois"],
-        "tarif_mensuel": money(p["tarif_mensuel"]),
-        "tarif_mesure": money(p["tarif_mensuel"] * p["duree_mois"]),
-        "diagnostic_simple": money(p["diagnostics"]["simple"]),
-        "diagnostic_complet": money(p["diagnostics"]["complet"]),
+        "nom": p.name,
+        "financeur": p.funder,
+        "service": p.service,
+        "service_court": p.service_short,
+        "duree_mois": p.months,
+        "bilans_mois": ", ".join(str(m) for m in p.review_months),
+        "visites_minimum": p.visits_per_month,
+        "visites_domicile": p.home_visits_per_month,
+        "delai_contrat_mois": p.contract_delay_months,
+        "tarif_mensuel": money(p.monthly_rate),
+        "tarif_mesure": money(p.monthly_rate * p.months),
+        "diagnostic_simple": money(p.diagnostic_amounts["simple"]),
+        "diagnostic_complet": money(p.diagnostic_amounts["complet"]),
     }
 
 
-def _mesure(m: dict[str, Any], programme: dict[str, Any]) -> dict[str, Any]:
+def _mesure(m: dict[str, Any], programme: Programme) -> dict[str, Any]:
     dates, origine, territoire = m.get("dates", {}), m.get("origine", {}), m.get("territoire", {})
     return {
         "identifiant": m.get("identifiant", ""),
@@ -366,8 +367,8 @@ def _months_between(config: Config, start: date, first: date, last: date, visits
     The month holding `last` is cut there; unless its quota is already met it is
     labelled `partial`, not judged: the month had not ended when the review was written.
     """
-    quota = config.programme["visites"]
-    needed = max(config.programme["duree_mois"], month_of_measure(start, last))
+    quota = config.programme
+    needed = max(quota.months, month_of_measure(start, last))
     rows = []
     for number, month_first, month_last in month_windows(start, needed):
         if month_first > last or month_last < first:
@@ -375,14 +376,14 @@ def _months_between(config: Config, start: date, first: date, last: date, visits
         cut = min(month_last, last)
         in_month = [home for when, home in visits if month_first <= when <= cut]
         total, home = len(in_month), sum(in_month)
-        met = total >= quota["minimum_par_mois"] and home >= quota["minimum_domicile_par_mois"]
+        met = total >= quota.visits_per_month and home >= quota.home_visits_per_month
         rows.append({"numero": str(number), "du": day(month_first), "au": day(cut),
                      "rencontres": str(total), "domicile": str(home),
                      "conforme": "oui" if met else ("non" if cut == month_last else partial)})
     return rows
 
 
-def _changes_between(case: Case, first: date, last: date) -> list[dict[str, Any]]:
+def _changes_between(case: Case, config: Config, first: date, last: date) -> list[dict[str, Any]]:
     rows = []
     for s in case.get("suivi").get("signalements", []):
         when = parse(s.get("date_changement"))
@@ -391,7 +392,7 @@ def _changes_between(case: Case, first: date, last: date) -> list[dict[str, Any]
                          "description": text(s.get("description")), "date_signalement": day(s.get("date_signalement")),
                          # As of the review's date the change may not have been reported yet.
                          "signale": (f"signalé le {day(s.get('date_signalement'))}" if s.get("date_signalement")
-                                     else "pas encore signalé au SPSLH à cette date")})
+                                     else f"pas encore signalé au {config.programme.service_short} à cette date")})
     return rows
 
 
@@ -408,7 +409,7 @@ def review_period(case: Case, config: Config, review: dict[str, Any]) -> tuple[d
         return (when or date.min), (when or date.min)
     if review.get("echeance") == "final":
         return start, parse(case.get("sortie").get("date")) or when
-    months = config.programme["bilans_mois"]
+    months = config.programme.review_months
     month = next((m for m in months if review_key(m) == review.get("echeance")), months[0])
     previous = max([m for m in months if m < month], default=0)
     return add_months(start, previous), when
@@ -451,7 +452,7 @@ def review_context(case: Case, config: Config, review: dict[str, Any]) -> dict[s
         "nombre_visites": len(visits),
         "rencontres": counted(len(visits), "rencontre"),  # « 1 rencontre », « 7 rencontres »
         "nombre_domicile": sum(home for _, home in visits),
-        "signalements": _changes_between(case, first, last),
+        "signalements": _changes_between(case, config, first, last),
     }
 
 
@@ -460,7 +461,7 @@ def diagnostic_context(config: Config, request: dict[str, Any]) -> dict[str, Any
     kind = request.get("type")
     return {
         "type": label("diagnostic", kind),
-        "montant_maximum": money(config.programme["diagnostics"].get(kind)),
+        "montant_maximum": money(config.programme.diagnostic_amounts.get(str(kind))),
         "date_demande": day(request.get("date_demande")),
         "justification": text(request.get("justification")),
         "questions_sociales": optional(request.get("questions_sociales")),

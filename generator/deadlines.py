@@ -1,7 +1,7 @@
 """What a case still owes, with the date it is due: the échéancier.
 
 One place for the due-date arithmetic of a measure (contract, reviews,
-visits of the current month, reports to the SPSLH, diagnostics, end of
+visits of the current month, reports to the service (the SPSLH in Pas-de-Calais), diagnostics, end of
 measure). `astre status` lists these items; `.ics` export turns them into
 calendar events. Every delay comes from `astre.yaml`'s `programme` section.
 """
@@ -13,16 +13,12 @@ from datetime import date, timedelta
 from typing import Any
 
 from .cases import Case
+from .config import Programme
 from .timeline import add_months, month_of_measure, month_windows, parse
 
 CLOSED = ("terminee", "rompue", "refusee")
 # Statuses of a measure that has actually run: only these owe a contract, visits and reviews.
 RUNNING = ("en_cours", "terminee", "rompue")
-# A requested diagnostic without answer is worth a reminder to the Département after
-# this many days (the structure's habit, not a rule of the programme).
-DIAGNOSTIC_RELANCE_JOURS = 30
-# The end of a measure is announced this many days ahead (« fin_prevue within 30 days »).
-FIN_PREVENANCE_JOURS = 30
 
 _SIGNALEMENT = {"situation_menage": "situation du ménage", "projet_travaux": "projet de travaux",
                 "financement": "financement", "autre": "autre"}
@@ -72,12 +68,12 @@ def visits_by_month(case: Case, start: date, months: int) -> list[tuple[int, dat
     return rows
 
 
-def last_day(start: date, programme: dict[str, Any]) -> date:
+def last_day(start: date, programme: Programme) -> date:
     """Return the last day of a measure of the programme's length started on `start`."""
-    return add_months(start, programme["duree_mois"]) - timedelta(days=1)
+    return add_months(start, programme.months) - timedelta(days=1)
 
 
-def planned_end(dates: dict[str, Any], programme: dict[str, Any]) -> date | None:
+def planned_end(dates: dict[str, Any], programme: Programme) -> date | None:
     """Return the planned end of a measure: `fin_prevue`, else the last day of its duration."""
     start = parse(dates.get("debut"))
     if dates.get("fin_prevue") or start is None:
@@ -85,9 +81,9 @@ def planned_end(dates: dict[str, Any], programme: dict[str, Any]) -> date | None
     return last_day(start, programme)
 
 
-def contract_due(start: date, programme: dict[str, Any]) -> date:
-    """Return the last day to send the signed contract to the SPSLH."""
-    return add_months(start, programme["delai_envoi_contrat_mois"])
+def contract_due(start: date, programme: Programme) -> date:
+    """Return the last day to send the signed contract to the programme's service."""
+    return add_months(start, programme.contract_delay_months)
 
 
 def review_due(start: date, month: int) -> date:
@@ -95,12 +91,12 @@ def review_due(start: date, month: int) -> date:
     return add_months(start, month)
 
 
-def final_review_due(case: Case, start: date, programme: dict[str, Any]) -> date:
+def final_review_due(case: Case, start: date, programme: Programme) -> date:
     """Return the due date of the final review: the exit, or the planned end of the measure."""
-    return end_of_measure(case) or add_months(start, programme["duree_mois"])
+    return end_of_measure(case) or add_months(start, programme.months)
 
 
-def send_due(document: str, case: Case, item: dict[str, Any] | None, programme: dict[str, Any]) -> date | None:
+def send_due(document: str, case: Case, item: dict[str, Any] | None, programme: Programme) -> date | None:
     """Return the last day to send `document` without being late, or None when the programme sets none.
 
     Contract: the start plus `delai_envoi_contrat_mois`; a review: its due date plus
@@ -111,8 +107,8 @@ def send_due(document: str, case: Case, item: dict[str, Any] | None, programme: 
     from .measure import form_of
 
     start = parse(case.get("mesure").get("dates", {}).get("debut"))
-    grace = timedelta(days=programme["delai_bilan_jours"])
-    signal = timedelta(days=programme["delai_signalement_jours"])
+    grace = timedelta(days=programme.review_grace_days)
+    signal = timedelta(days=programme.report_delay_days)
     form = form_of(document)
     if form == "contrat":
         return contract_due(start, programme) if start else None
@@ -130,15 +126,16 @@ def send_due(document: str, case: Case, item: dict[str, Any] | None, programme: 
     return None
 
 
-def recipients_label(document: str, programme: dict[str, Any], recipients: tuple[str, ...] | None = None) -> str:
+def recipients_label(document: str, programme: Programme, recipients: tuple[str, ...] | None = None) -> str:
     """Return the short French names of who receives `document` (forms/libelles.yaml, « destinataire »)."""
     from .context import label
     from .measure import recipients_of
 
-    return ", ".join(label("destinataire", r) for r in (recipients or recipients_of(document, programme)))
+    return ", ".join(programme.service_short if r == "spslh" else label("destinataire", r)
+                     for r in (recipients or recipients_of(document, programme)))
 
 
-def due_items(case: Case, programme: dict[str, Any], today: date) -> list[DueItem]:
+def due_items(case: Case, programme: Programme, today: date) -> list[DueItem]:
     """Return every pending obligation of a valid case, past or future, by due date."""
     mesure = case.get("mesure")
     status = mesure.get("statut")
@@ -153,7 +150,7 @@ def due_items(case: Case, programme: dict[str, Any], today: date) -> list[DueIte
         _reviews(case, programme, start, status in CLOSED, add)
     if status not in CLOSED:
         _changes(case, programme, add)
-        _diagnostics(case, add)
+        _diagnostics(case, programme, add)
         if start is not None and status == "en_cours":
             _contract(case, programme, start, add)
             _visits(case, programme, start, today, add)
@@ -161,24 +158,25 @@ def due_items(case: Case, programme: dict[str, Any], today: date) -> list[DueIte
     return sorted(items, key=lambda i: (i.due, i.key))
 
 
-def _contract(case: Case, programme: dict[str, Any], start: date, add: Any) -> None:
+def _contract(case: Case, programme: Programme, start: date, add: Any) -> None:
     from .measure import sendings
 
     contract = case.get("contrat")
     if "contrat" in sendings(case, programme):
         return
-    action = ("Envoyer le contrat signé au SPSLH" if contract.get("date_signature")
-              else "Faire signer le contrat et l'envoyer au SPSLH")
+    service = programme.service_short
+    action = (f"Envoyer le contrat signé au {service}" if contract.get("date_signature")
+              else f"Faire signer le contrat et l'envoyer au {service}")
     add(contract_due(start, programme), "contrat", action)
 
 
-def _reviews(case: Case, programme: dict[str, Any], start: date, closed: bool, add: Any) -> None:
+def _reviews(case: Case, programme: Programme, start: date, closed: bool, add: Any) -> None:
     from .measure import sendings
 
     written = {b.get("echeance"): b for b in case.get("bilans").get("bilans", [])}
     sent = sendings(case, programme)
     exit_day = end_of_measure(case)
-    for month in programme["bilans_mois"]:
+    for month in programme.review_months:
         due = review_due(start, month)
         if closed or (exit_day and exit_day <= due):
             continue  # an intermediate review is no longer owed once the measure has ended
@@ -198,21 +196,20 @@ def _reviews(case: Case, programme: dict[str, Any], start: date, closed: bool, a
         add(due, "bilan-final-envoi", f"Envoyer le bilan final ({recipients_label('bilan-final', programme)})")
 
 
-def _visits(case: Case, programme: dict[str, Any], start: date, today: date, add: Any) -> None:
+def _visits(case: Case, programme: Programme, start: date, today: date, add: Any) -> None:
     month = month_of_measure(start, today)
     exit_day = end_of_measure(case)
-    if not 1 <= month <= programme["duree_mois"] or (exit_day and exit_day < today):
+    if not 1 <= month <= programme.months or (exit_day and exit_day < today):
         return
     number, first, last, total, home = visits_by_month(case, start, month)[-1]
-    quota = programme["visites"]
-    if total >= quota["minimum_par_mois"] and home >= quota["minimum_domicile_par_mois"]:
+    if total >= programme.visits_per_month and home >= programme.home_visits_per_month:
         return
     add(last, f"visites-mois-{number}", f"Visites du mois {number} de la mesure",
-        f"{total}/{quota['minimum_par_mois']} dont {home} à domicile")
+        f"{total}/{programme.visits_per_month} dont {home} à domicile")
 
 
-def _changes(case: Case, programme: dict[str, Any], add: Any) -> None:
-    delay = timedelta(days=programme["delai_signalement_jours"])
+def _changes(case: Case, programme: Programme, add: Any) -> None:
+    delay = timedelta(days=programme.report_delay_days)
     from .measure import sendings
 
     sent = sendings(case, programme)
@@ -221,31 +218,31 @@ def _changes(case: Case, programme: dict[str, Any], add: Any) -> None:
         if day and f"signalement-changement-{index + 1}" not in sent:
             nature = _SIGNALEMENT.get(change.get("nature"), "autre")
             add(day + delay, f"signalement-{index + 1}",
-                f"Signaler au SPSLH le changement du {french_date(day)} ({nature})")
+                f"Signaler au {programme.service_short} le changement du {french_date(day)} ({nature})")
 
 
-def _exit_report(case: Case, programme: dict[str, Any], add: Any) -> None:
+def _exit_report(case: Case, programme: Programme, add: Any) -> None:
     from .measure import sendings
 
     day = parse(case.get("sortie").get("date"))
     if day and "signalement-sortie" not in sendings(case, programme):
-        add(day + timedelta(days=programme["delai_signalement_jours"]), "sortie",
-            f"Signaler au SPSLH la sortie du {french_date(day)}")
+        add(day + timedelta(days=programme.report_delay_days), "sortie",
+            f"Signaler au {programme.service_short} la sortie du {french_date(day)}")
 
 
-def _diagnostics(case: Case, add: Any) -> None:
+def _diagnostics(case: Case, programme: Programme, add: Any) -> None:
     for index, request in enumerate(case.get("diagnostics").get("demandes", [])):
         day = parse(request.get("date_demande"))
         if day and request.get("decision", "en_attente") == "en_attente":
-            add(day + timedelta(days=DIAGNOSTIC_RELANCE_JOURS), f"diagnostic-{index + 1}",
+            add(day + timedelta(days=programme.diagnostic_reminder_days), f"diagnostic-{index + 1}",
                 f"Diagnostic {request.get('type', '')} demandé le {french_date(day)} sans réponse : relancer")
 
 
-def _end(case: Case, programme: dict[str, Any], start: date, add: Any) -> None:
+def _end(case: Case, programme: Programme, start: date, add: Any) -> None:
     end = planned_end(case.get("mesure").get("dates", {}), programme) or last_day(start, programme)
-    add(end, "fin-mesure", f"Fin des {programme['duree_mois']} mois de mesure : préparer la sortie")
+    add(end, "fin-mesure", f"Fin des {programme.months} mois de mesure : préparer la sortie")
 
 
-def is_shown(item: DueItem, today: date) -> bool:
-    """True when the item belongs in today's list: overdue, or due within the horizon."""
-    return item.due <= today + timedelta(days=FIN_PREVENANCE_JOURS)
+def is_shown(item: DueItem, today: date, horizon_days: int) -> bool:
+    """True when the item belongs in today's list: overdue, or due within `horizon_days`."""
+    return item.due <= today + timedelta(days=horizon_days)

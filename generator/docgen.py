@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from .cases import CASE_FILES
-from .validate import schema
+from .validate import resolved, schema
 
 START, END = "<!-- reference:start -->", "<!-- reference:end -->"
 # A tool of the toolkit's own repository: its README sits beside the package.
@@ -22,21 +22,12 @@ _TYPES = {"string": "texte", "number": "nombre", "integer": "nombre entier", "bo
           "array": "liste", "object": "rubrique", "null": "vide"}
 
 
-def _resolve(prop: dict[str, Any]) -> dict[str, Any]:
-    ref = prop.get("$ref")
-    if not ref:
-        return prop
-    name, _, pointer = ref.partition("#/$defs/")
-    base = schema(name.removesuffix(".schema.json"))["$defs"][pointer]
-    return {**base, **{k: v for k, v in prop.items() if k != "$ref"}}
-
-
 def _kind(prop: dict[str, Any]) -> str:
     if prop.get("format") == "date":
         return "date (AAAA-MM-JJ)"
     kind = prop.get("type", "")
     if kind == "array":
-        item = _resolve(prop.get("items", {}))
+        item = resolved(prop.get("items", {}))
         return "liste de rubriques" if item.get("type") == "object" else f"liste de {_kind(item)}s"
     if isinstance(kind, list):
         return " ou ".join(str(_TYPES.get(k, k)) for k in kind)
@@ -44,7 +35,7 @@ def _kind(prop: dict[str, Any]) -> str:
 
 
 def _values(prop: dict[str, Any]) -> str:
-    target = _resolve(prop.get("items", {})) if prop.get("type") == "array" else prop
+    target = resolved(prop.get("items", {})) if prop.get("type") == "array" else prop
     if "enum" in target or "examples" in target:  # examples: an open list (e.g. review months)
         return ", ".join(f"`{v}`" for v in target.get("enum", target.get("examples", [])))
     bounds = []
@@ -63,7 +54,7 @@ def _rows(node: dict[str, Any], prefix: str) -> list[str]:
     rows = []
     required = set(node.get("required", []))
     for key, raw in node.get("properties", {}).items():
-        prop = _resolve(raw)
+        prop = resolved(raw)
         name = f"{prefix}{key}"
         description = prop.get("description", "")
         title = prop.get("title", "")
@@ -71,8 +62,8 @@ def _rows(node: dict[str, Any], prefix: str) -> list[str]:
                     f"**{_cell(title)}** — {_cell(description)} | {_values(prop)} |")
         if prop.get("type") == "object":
             rows.extend(_rows(prop, f"{name}."))
-        elif prop.get("type") == "array" and _resolve(prop.get("items", {})).get("type") == "object":
-            rows.extend(_rows(_resolve(prop["items"]), f"{name}[]."))
+        elif prop.get("type") == "array" and resolved(prop.get("items", {})).get("type") == "object":
+            rows.extend(_rows(resolved(prop["items"]), f"{name}[]."))
     return rows
 
 

@@ -172,14 +172,12 @@ def to_xlsx(table: list[dict[str, Any]], year: int, title: str, author: str) -> 
 
 def _fixed_zip(data: bytes) -> bytes:
     """Rewrite a zip with fixed member dates, so the bytes never depend on the clock."""
-    from .writer import ZIP_EPOCH
+    from .writer import FixedZipWriter
 
     source = zipfile.ZipFile(io.BytesIO(data))
     out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
-        for info in source.infolist():
-            fixed = zipfile.ZipInfo(info.filename, date_time=ZIP_EPOCH)
-            fixed.compress_type = zipfile.ZIP_DEFLATED
-            fixed.external_attr = 0o644 << 16
-            target.writestr(fixed, source.read(info.filename))
+    target = FixedZipWriter(out)
+    for info in source.infolist():
+        target.add(info.filename, source.read(info.filename))
+    target.close()
     return out.getvalue()

@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from .config import Programme
 from .indicators import Facts, Period
 from .timeline import add_months, parse
 
@@ -113,29 +114,28 @@ class FundingStatement:
         return rows
 
 
-def statement(all_facts: list[Facts], programme: dict[str, Any], period: Period, on: date,
+def statement(all_facts: list[Facts], programme: Programme, period: Period, on: date,
               received: dict[str, Any] | None = None) -> FundingStatement:
     """Compute the funding statement of the period, as known on day `on`.
 
     `received` is astre.yaml's `financement_recu` (what the funder actually paid).
     """
-    tarif = float(programme["tarif_mensuel"])
+    tarif = float(programme.monthly_rate)
     advance = (received or {}).get("avance") or {}
     result = FundingStatement(period, on, tarif,
-                              annual_amount=float(programme.get("nombre_mesures", 0) * programme["duree_mois"] * tarif),
-                              advance_rate=float(programme["avance_pourcentage"]),
-                              programme_period=period == Period(date.fromisoformat(programme["periode"]["debut"]),
-                                                                date.fromisoformat(programme["periode"]["fin"])),
-                              planned=int(programme.get("nombre_mesures", 0)),
-                              months_per_measure=int(programme["duree_mois"]),
+                              annual_amount=float(programme.measures * programme.months * tarif),
+                              advance_rate=float(programme.advance_percentage),
+                              programme_period=period == Period(programme.start, programme.end),
+                              planned=programme.measures,
+                              months_per_measure=int(programme.months),
                               advance_received=float(advance["montant"]) if "montant" in advance else None,
                               advance_date=parse(advance.get("date")), advance_piece=advance.get("piece", ""))
-    amounts = programme["diagnostics"]
+    amounts = programme.diagnostic_amounts
     for f in sorted(all_facts, key=lambda f: f.id):
         if f.ran and f.debut in period and f.debut is not None and f.debut <= on:
             result.activated.append(f.id)
         if f.ran and f.debut is not None and f.fin is not None:
-            months = [add_months(f.debut, k) for k in range(programme["duree_mois"])]
+            months = [add_months(f.debut, k) for k in range(programme.months)]
             counted = [m for m in months if m in period and m <= f.fin and m <= on]
             if counted:
                 result.measures.append(MeasureLine(f.id, counted, len(counted) * tarif))

@@ -15,6 +15,7 @@ from datetime import date
 from typing import Any
 
 from .cases import Case
+from .config import Programme
 from .deadlines import RUNNING, planned_end
 from .measure import works_done, works_planned
 from .rules import (
@@ -115,7 +116,7 @@ def _bracket(value: float | None, brackets: list[tuple[int, int, str]]) -> str:
     return next((code for low, high, code in brackets if low <= value <= high), MISSING)
 
 
-def facts(case: Case, programme: dict[str, Any]) -> Facts:
+def facts(case: Case, programme: Programme) -> Facts:
     """Derive the report values of one valid case."""
     mesure, menage = case.get("mesure"), case.get("menage")
     dates, territoire = mesure.get("dates", {}), mesure.get("territoire", {})

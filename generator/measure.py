@@ -26,6 +26,7 @@ from datetime import date
 from typing import Any
 
 from .cases import Case
+from .config import Programme
 from .loader import Document
 from .timeline import parse
 
@@ -278,12 +279,12 @@ def form_of(document: str) -> str:
     return document
 
 
-def recipients_of(document: str, programme: dict[str, Any]) -> tuple[str, ...]:
+def recipients_of(document: str, programme: Programme) -> tuple[str, ...]:
     """Return who receives `document` under the programme (astre.yaml, programme.destinataires)."""
-    return tuple((programme.get("destinataires") or {}).get(form_of(document), ["spslh"]))
+    return programme.recipients.get(form_of(document), ("spslh",))
 
 
-def sendings(case: Case, programme: dict[str, Any]) -> dict[str, list[Sending]]:
+def sendings(case: Case, programme: Programme) -> dict[str, list[Sending]]:
     """Return every recorded sending, by document, oldest first.
 
     envois.yaml is the register; the older fields (contrat.date_envoi_spslh,

@@ -68,7 +68,7 @@ def _finish(doc: Any, context: dict[str, Any], when: date) -> bytes:
 
 
 def _transmission(doc: Any, block: dict[str, Any], title: str, note: str = "") -> None:
-    """The documents due to the SPSLH in the period: counts, then the late or missing ones."""
+    """The documents due to the programme's service in the period: counts, then the late or missing ones."""
     doc.add_heading(title, level=1)
     if note:
         doc.add_paragraph(note)
@@ -116,7 +116,8 @@ def report_docx(context: dict[str, Any], when: date) -> bytes:
             _grid(doc, [t["titre"], t["unite"], t["part_titre"]],
                   [[row["libelle"], str(row["nombre"]), row["part"]] for row in t["lignes"]]
                   + [[t["total_libelle"], str(t["total"]), ""]])
-    _transmission(doc, context["transmission"], "Transmission des documents au SPSLH")
+    service = context["programme"]["service_court"]
+    _transmission(doc, context["transmission"], f"Transmission des documents au {service}")
     doc.add_heading("Partie qualitative", level=1)
     doc.add_paragraph("Les effectifs viennent des données codées des dossiers. Les extraits sont les mots des "
                       "référents (bilans, sorties, signalements, concertations de la période) : un extrait qui "

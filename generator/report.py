@@ -17,6 +17,7 @@ from typing import Any
 from .cases import find_case_folders
 from .check import check_case
 from .config import Config
+from .french import counted, plural
 from .funding import FundingStatement, statement
 from .indicators import MISSING, Distribution, Facts, Indicator, Period, facts, indicators, qualitative
 from .quotes import THEMES, Quote, case_quotes, case_secrets, screen
@@ -106,9 +107,8 @@ def exclusions(inputs: Inputs, keys: dict[str, str]) -> dict[str, Any]:
     names = sorted(keys[case_id] for case_id, _ in inputs.invalid)
     if not names:
         return {"nombre": 0, "pseudonymes": [], "texte": "Aucun dossier exclu : tous les dossiers sont valides."}
-    many = len(names) > 1
-    text = (f"{len(names)} dossier{'s' if many else ''} exclu{'s' if many else ''} car "
-            f"incomplet{'s' if many else ''} ou incohérent{'s' if many else ''} (à corriger avec « astre check ») : "
+    s = plural(len(names))
+    text = (f"{len(names)} dossier{s} exclu{s} car incomplet{s} ou incohérent{s} (à corriger avec « astre check ») : "
             f"{', '.join(names)}.")
     return {"nombre": len(names), "pseudonymes": names, "texte": text}
 
@@ -247,13 +247,13 @@ def _diagnostics(counts: dict[str, int]) -> str:
     return _and(parts)
 
 
-def _sentences(q: dict[str, Any]) -> dict[str, list[str]]:
+def _sentences(q: dict[str, Any], service: str) -> dict[str, list[str]]:
     def listing(counts: dict[str, int], family: str) -> str:
         return _and([f"{_label(family, k)} ({n})" for k, n in counts.items()]) or "aucun"
 
     return {
         "difficultes": [
-            f"Changements de situation ou de projet signalés au SPSLH : {sum(q['signalements'].values())} "
+            f"Changements de situation ou de projet signalés au {service} : {sum(q['signalements'].values())} "
             f"({listing(q['signalements'], 'signalement')}), dont {q['signalements_transmis']} transmis.",
             (f"Diagnostics de faisabilité : {_diagnostics(q['diagnostics'])}." if q["diagnostics"]
              else "Aucun diagnostic de faisabilité sur la période."),
@@ -295,8 +295,8 @@ def report_context(config: Config, inputs: Inputs, period: Period, today: date, 
             "financeurs": _funders(ind) if ind.number == 10 else [],
             "a_part": _works_under_way(ind),
             "tableaux": [_table(t) for t in ind.tables]} for ind in inds],
-        "qualitatif": _sentences(qualitative(inputs.facts, period)),
-        "transmission": _timeliness(inputs, period, today, keys),
+        "qualitatif": _sentences(qualitative(inputs.facts, period), config.programme.service_short),
+        "transmission": _timeliness(inputs, period, today, keys, config.programme.service_short),
         "extraits": _quotes(inputs, period),
     })
     return context
@@ -313,7 +313,7 @@ def _quotes(inputs: Inputs, period: Period) -> dict[str, dict[str, Any]]:
         out[theme] = {"textes": list(dict.fromkeys(q.text for q in kept if q.theme == theme)),
                       "ecartes": n,
                       "ecartes_texte": "" if not n else (
-                          f"{n} extrait{'s' if n > 1 else ''} écarté{'s' if n > 1 else ''} : "
+                          f"{n} extrait{plural(n)} écarté{plural(n)} : "
                           f"{'ils citent' if n > 1 else 'il cite'} un nom, une adresse, une commune, un téléphone ou "
                           "un courriel d'un ménage.")}
     return out
@@ -340,13 +340,13 @@ def funding_context(config: Config, fund: FundingStatement, today: date, inputs:
         "totaux": {"mois": str(fund.months), "tarif": money(fund.tarif_mensuel), "mesures": money(fund.measures_total)},
         "recapitulatif": _summary(fund),
         "avance_notes": _advance_notes(fund) if fund.programme_period else [],
-        "transmission": _timeliness(inputs, fund.period, today, keys),
+        "transmission": _timeliness(inputs, fund.period, today, keys, config.programme.service_short),
     })
     return context
 
 
-def _timeliness(inputs: Inputs, period: Period, today: date, keys: dict[str, str]) -> dict[str, Any]:
-    """Documents due to the SPSLH in the period: on time, late, missing (the balance depends on it)."""
+def _timeliness(inputs: Inputs, period: Period, today: date, keys: dict[str, str], service: str) -> dict[str, Any]:
+    """Documents due to `service` in the period: on time, late, missing (the balance depends on it)."""
     from .context import day
     from .transmission import KIND_LABELS
 
@@ -363,12 +363,12 @@ def _timeliness(inputs: Inputs, period: Period, today: date, keys: dict[str, str
     late = sum(c[1] for c in found.counts.values())
     missing = sum(c[2] for c in found.counts.values())
     if not rows:
-        text = "Aucun document n'était à transmettre au SPSLH sur la période."
+        text = f"Aucun document n'était à transmettre au {service} sur la période."
     elif not late and not missing:
         text = "Tous les documents dus sur la période ont été transmis dans les délais."
     else:
-        parts = ([f"{late} document{'s' if late > 1 else ''} transmis en retard"] if late else []) + (
-            [f"{missing} document{'s' if missing > 1 else ''} dû{'s' if missing > 1 else ''} et non transmis"]
+        parts = ([f"{counted(late, 'document')} transmis en retard"] if late else []) + (
+            [f"{counted(missing, 'document')} dû{plural(missing)} et non transmis"]
             if missing else [])
         text = " ; ".join(parts) + " (délais d'astre.yaml : contrat, bilans, signalements ; détail ci-dessous)."
     return {"lignes": rows, "retards": listed, "texte": text}

@@ -12,6 +12,7 @@ from typing import Any
 
 from . import bareme
 from .cases import Case
+from .config import Programme
 from .deadlines import (
     RUNNING,
     contract_due,
@@ -24,15 +25,16 @@ from .deadlines import (
     visits_by_month,
 )
 from .errors import Problem
+from .french import counted
 from .measure import reference_date, sendings, works_done, works_planned
 from .timeline import parse
 from .validate import field_path
 
 __all__ = ["check_rules", "end_of_measure", "financing_totals", "french_date", "household_category",
-           "counted", "notified_category", "persons_text", "review_key", "visits_by_month"]
+           "notified_category", "persons_text", "review_key", "visits_by_month"]
 
 
-def check_rules(case: Case, programme: dict[str, Any], today: date) -> list[Problem]:
+def check_rules(case: Case, programme: Programme, today: date) -> list[Problem]:
     """Return every rule problem of a schema-valid case."""
     problems: list[Problem] = []
 
@@ -92,7 +94,7 @@ def _future_dates(case: Case, today: date, add: Any) -> None:
                 test(name, (listing, index, key), item.get(key))
 
 
-def _date_order(case: Case, programme: dict[str, Any], add: Any) -> None:
+def _date_order(case: Case, programme: Programme, add: Any) -> None:
     dates = case.get("mesure").get("dates", {})
     chain = ["reperage", "saisine", "validation", "debut"]
     known = [(k, day) for k in chain if (day := parse(dates.get(k))) is not None]
@@ -110,7 +112,7 @@ def _date_order(case: Case, programme: dict[str, Any], add: Any) -> None:
             expected = last_day(start, programme)
             if end != expected:
                 add("mesure", ("dates", "fin_prevue"), f"dates.fin_prevue ({french_date(end)}) ne correspond pas "
-                    f"à la durée du programme ({programme['duree_mois']} mois)",
+                    f"à la durée du programme ({programme.months} mois)",
                     f"la fin prévue est le {french_date(expected)}")
     exit_day = end_of_measure(case)
     if start and exit_day and exit_day < start:
@@ -119,7 +121,7 @@ def _date_order(case: Case, programme: dict[str, Any], add: Any) -> None:
     contract = case.get("contrat")
     signed, sent = parse(contract.get("date_signature")), parse(contract.get("date_envoi_spslh"))
     if signed and sent and sent < signed:
-        add("contrat", ("date_envoi_spslh",), "contrat envoyé au SPSLH avant d'être signé",
+        add("contrat", ("date_envoi_spslh",), f"contrat envoyé au {programme.service_short} avant d'être signé",
             "vérifiez la date de signature et la date d'envoi", severity="erreur", code="date")
     for index, visit in enumerate(case.get("suivi").get("visites", [])):
         day = parse(visit.get("date"))
@@ -159,38 +161,37 @@ def _status(case: Case, add: Any) -> None:
             "si la mesure a commencé, écrivez « statut: en_cours »", code="statut")
 
 
-def _contract(case: Case, programme: dict[str, Any], start: date, today: date, add: Any) -> None:
+def _contract(case: Case, programme: Programme, start: date, today: date, add: Any) -> None:
     due = contract_due(start, programme)
     contract = case.get("contrat")
     if "contrat" not in sendings(case, programme) and today > due and case.get("mesure").get("statut") == "en_cours":
         add("contrat" if contract else "mesure", () if contract else ("dates", "debut"),
-            f"contrat non envoyé au SPSLH (à envoyer au plus tard le {french_date(due)})",
+            f"contrat non envoyé au {programme.service_short} (à envoyer au plus tard le {french_date(due)})",
             "envoyez le contrat signé et notez l'envoi dans envois.yaml")
 
 
-def _visits(case: Case, programme: dict[str, Any], start: date, today: date, add: Any) -> None:
-    quota = programme["visites"]
+def _visits(case: Case, programme: Programme, start: date, today: date, add: Any) -> None:
     exit_day = end_of_measure(case)
-    for number, first, last, total, home in visits_by_month(case, start, programme["duree_mois"]):
+    for number, first, last, total, home in visits_by_month(case, start, programme.months):
         if last >= today or (exit_day and last > exit_day):
             break  # only months fully elapsed while the measure ran
         missing = []
-        if total < quota["minimum_par_mois"]:
-            missing.append(f"{counted(total, 'rencontre')} sur {quota['minimum_par_mois']} minimum")
-        if home < quota["minimum_domicile_par_mois"]:
-            missing.append(f"{home} à domicile sur {quota['minimum_domicile_par_mois']} minimum")
+        if total < programme.visits_per_month:
+            missing.append(f"{counted(total, 'rencontre')} sur {programme.visits_per_month} minimum")
+        if home < programme.home_visits_per_month:
+            missing.append(f"{home} à domicile sur {programme.home_visits_per_month} minimum")
         if missing:
             add("suivi" if case.get("suivi") else "mesure", ("visites",) if case.get("suivi") else ("dates", "debut"),
                 f"mois {number} de la mesure (du {french_date(first)} au {french_date(last)}) : " + ", ".join(missing),
                 "ajoutez les visites oubliées dans suivi.yaml, ou expliquez l'écart dans le prochain bilan")
 
 
-def _reviews(case: Case, programme: dict[str, Any], start: date, today: date, add: Any) -> None:
+def _reviews(case: Case, programme: Programme, start: date, today: date, add: Any) -> None:
     written = {b.get("echeance") for b in case.get("bilans").get("bilans", [])}
     exit_day = end_of_measure(case)
-    grace = timedelta(days=programme["delai_bilan_jours"])
+    grace = timedelta(days=programme.review_grace_days)
     where = ("bilans", ("bilans",)) if case.get("bilans") else ("mesure", ("dates", "debut"))
-    expected = {review_key(m) for m in programme["bilans_mois"]} | {"final"}
+    expected = {review_key(m) for m in programme.review_months} | {"final"}
     for index, review in enumerate(case.get("bilans").get("bilans", [])):
         if review.get("non_necessaire") and review.get("echeance") == "final":
             add("bilans", ("bilans", index, "non_necessaire"), "le bilan final est toujours dû",
@@ -198,14 +199,15 @@ def _reviews(case: Case, programme: dict[str, Any], start: date, today: date, ad
                 severity="erreur", code="bilan")
         elif review.get("non_necessaire") and not review.get("motif_non_necessaire"):
             add("bilans", ("bilans", index, "non_necessaire"), f"bilan « {review.get('echeance')} » noté non "
-                "nécessaire sans motif", "ajoutez « motif_non_necessaire » : le SPSLH doit savoir pourquoi",
+                "nécessaire sans motif",
+                f"ajoutez « motif_non_necessaire » : le {programme.service_short} doit savoir pourquoi",
                 code="bilan")
         if review.get("echeance") not in expected:
-            months = ", ".join(map(str, programme["bilans_mois"]))
+            months = ", ".join(map(str, programme.review_months))
             add("bilans", ("bilans", index, "echeance"), f"bilan « {review.get('echeance')} » non prévu par le "
                 f"programme (bilans à {months} mois et final)",
                 "corrigez « echeance », ou les mois des bilans (bilans_mois) dans astre.yaml", code="bilan")
-    for month in programme["bilans_mois"]:
+    for month in programme.review_months:
         due = review_due(start, month)
         if review_key(month) not in written and today > due + grace and not (exit_day and exit_day <= due):
             add(*where, f"bilan à {month} mois manquant (dû le {french_date(due)})",
@@ -319,27 +321,23 @@ def _income(case: Case, add: Any) -> None:
             code="bareme")
 
 
-def counted(count: int, word: str) -> str:
-    """Return « 1 personne », « 3 personnes » (French: 0 and 1 take the singular)."""
-    return f"{count} {word}" if count <= 1 else f"{count} {word}s"
-
-
 def persons_text(count: int) -> str:
     """Return « 1 personne », « 3 personnes »."""
     return counted(count, "personne")
 
 
-def _reporting(case: Case, programme: dict[str, Any], today: date, add: Any) -> None:
-    delay = timedelta(days=programme["delai_signalement_jours"])
+def _reporting(case: Case, programme: Programme, today: date, add: Any) -> None:
+    delay = timedelta(days=programme.report_delay_days)
     exit_data = case.get("sortie")
     exit_day = parse(exit_data.get("date"))
     sent = sendings(case, programme)
     if exit_day and "signalement-sortie" not in sent and today > exit_day + delay:
-        add("sortie", ("date",), f"sortie du {french_date(exit_day)} non signalée au SPSLH",
+        add("sortie", ("date",), f"sortie du {french_date(exit_day)} non signalée au {programme.service_short}",
             "envoyez le signalement et notez l'envoi dans envois.yaml (document « signalement-sortie »)")
     for index, change in enumerate(case.get("suivi").get("signalements", [])):
         day = parse(change.get("date_changement"))
         if day and f"signalement-changement-{index + 1}" not in sent and today > day + delay:
-            add("suivi", ("signalements", index), f"changement du {french_date(day)} non signalé au SPSLH",
+            add("suivi", ("signalements", index),
+                f"changement du {french_date(day)} non signalé au {programme.service_short}",
                 f"signalez-le sans délai et notez l'envoi dans envois.yaml (document "
                 f"« signalement-changement-{index + 1} »)")

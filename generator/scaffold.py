@@ -11,17 +11,9 @@ from typing import Any
 
 from .cases import CASE_FILES, check_id
 from .errors import CaseExistsError, UsageError
+from .validate import resolved
 from .validate import schema as load_schema
 from .writer import os_reason
-
-
-def _resolve(prop: dict[str, Any]) -> dict[str, Any]:
-    ref = prop.get("$ref")
-    if ref:
-        name, _, pointer = ref.partition("#/$defs/")
-        base = load_schema(name.removesuffix(".schema.json"))["$defs"][pointer]
-        return {**base, **{k: v for k, v in prop.items() if k != "$ref"}}
-    return prop
 
 
 def _comment(prop: dict[str, Any]) -> str:
@@ -35,7 +27,7 @@ def _lines(node: dict[str, Any], indent: int, active: bool) -> list[str]:
     lines: list[str] = []
     required = set(node.get("required", []))
     for key, raw in node.get("properties", {}).items():
-        prop = _resolve(raw)
+        prop = resolved(raw)
         on = active and key in required
         pad, mark = " " * indent, "" if on else "# "
         lines.append(f"{pad}# {_comment(prop)}")
@@ -44,7 +36,7 @@ def _lines(node: dict[str, Any], indent: int, active: bool) -> list[str]:
             lines.append(f"{pad}{mark}{key}:")
             lines.extend(_lines(prop, indent + 2, on))
         elif kind == "array":
-            item = _resolve(prop["items"])
+            item = resolved(prop["items"])
             lines.append(f"{pad}{mark}{key}:" + ("" if item.get("type") == "object" else " []"))
             if item.get("type") == "object":
                 # One example element: blank and active in a required list (so `astre check` asks for it),

@@ -17,7 +17,7 @@ from typing import Any
 
 from .cases import find_case_folders
 from .check import check_case
-from .config import Config
+from .config import DEFAULT_HORIZON_DAYS, Config
 from .deadlines import DueItem, due_items, is_shown
 from .rules import french_date
 
@@ -49,16 +49,17 @@ class StatusResult:
     items: list[DueItem] = field(default_factory=list)
     invalid: list[tuple[str, str]] = field(default_factory=list)  # (case id, référent)
     sent: list[SentItem] = field(default_factory=list)
+    horizon_days: int = DEFAULT_HORIZON_DAYS  # « due soon »: astre.yaml, programme.horizon_echeances_jours
 
     @property
     def shown(self) -> list[DueItem]:
         """Items for today's list: overdue or due soon, most urgent first."""
-        return [i for i in self.items if is_shown(i, self.today)]
+        return [i for i in self.items if is_shown(i, self.today, self.horizon_days)]
 
 
 def collect(config: Config, paths: list[Path], today: date) -> StatusResult:
     """Check every case named by `paths` and gather its due items."""
-    result = StatusResult(today)
+    result = StatusResult(today, horizon_days=config.programme.horizon_days)
     for folder in find_case_folders(paths, config.cases_dir):
         case = check_case(folder, config, today)
         if not case.valid:
@@ -107,7 +108,7 @@ def format_text(result: StatusResult) -> str:
     header = ("Échéance", "Dossier", "Référent", "Action", "État")
     rows = _rows(result)
     late = sum(1 for i in result.shown if i.due < result.today)
-    summary = (f"Au {french_date(result.today)} : {len(result.shown)} échéance(s) à 30 jours, "
+    summary = (f"Au {french_date(result.today)} : {len(result.shown)} échéance(s) à {result.horizon_days} jours, "
                f"dont {late} en retard")
     if result.invalid:
         summary += f" ; {len(result.invalid)} dossier(s) invalide(s)"

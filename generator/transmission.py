@@ -19,6 +19,7 @@ from .cases import Case
 from .config import Config
 from .deadlines import french_date, send_due
 from .errors import Problem, RenderError
+from .french import plural
 from .measure import Sending, recipients_of, sendings
 
 # Documents whose sending has a delay and is counted (the fiche saisine and diagnostic requests have none).
@@ -100,8 +101,9 @@ def problems(case: Case, config: Config, today: date) -> list[Problem]:
         if document.sent and document.sent[0].day > document.due:
             late = (document.sent[0].day - document.due).days
             add(document.sent[0], f"{document.name} envoyé le {french_date(document.sent[0].day)}, {late} jour"
-                f"{'s' if late > 1 else ''} après la limite du {french_date(document.due)}",
-                "un envoi en retard est signalé dans l'état de financement ; expliquez-le au SPSLH si besoin")
+                f"{plural(late)} après la limite du {french_date(document.due)}",
+                "un envoi en retard est signalé dans l'état de financement ; "
+                f"expliquez-le au {config.programme.service_short} si besoin")
         elif not document.sent and today > document.due and document.form.startswith("bilan"):
             path, line, column = case.locate("bilans", ("bilans",))
             out.append(Problem(path, line, column, f"{document.name} rédigé mais non envoyé (limite : "

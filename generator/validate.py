@@ -59,13 +59,33 @@ def _inline(node: Any, schemas: dict[str, Any]) -> Any:
         return [_inline(item, schemas) for item in node]
     if not isinstance(node, dict):
         return node
-    ref = node.get("$ref")
-    if isinstance(ref, str) and "#/$defs/" in ref and not ref.startswith("#"):
-        name, _, pointer = ref.partition("#/$defs/")
-        if name in schemas and "/" not in pointer:
-            target = _inline(schemas[name]["$defs"][pointer], schemas)
-            return {**target, **{k: _inline(v, schemas) for k, v in node.items() if k != "$ref"}}
+    found = _ref_target(node, lambda name: schemas.get(name))
+    if found is not None:
+        return _merged(_inline(found, schemas), {k: _inline(v, schemas) for k, v in node.items()})
     return {k: _inline(v, schemas) for k, v in node.items()}
+
+
+def _ref_target(node: dict[str, Any], schema_of: Callable[[str], dict[str, Any] | None]) -> dict[str, Any] | None:
+    """Return the target of the node's `other.schema.json#/$defs/x` reference, or None when it has none."""
+    ref = node.get("$ref")
+    if not isinstance(ref, str) or "#/$defs/" not in ref or ref.startswith("#"):
+        return None
+    name, _, pointer = ref.partition("#/$defs/")
+    document = schema_of(name)
+    if document is None or "/" in pointer:
+        return None
+    return document["$defs"][pointer]
+
+
+def _merged(target: dict[str, Any], node: dict[str, Any]) -> dict[str, Any]:
+    """Return the reference's target with the node's own keys (title, description…) on top."""
+    return {**target, **{k: v for k, v in node.items() if k != "$ref"}}
+
+
+def resolved(prop: dict[str, Any]) -> dict[str, Any]:
+    """Return a schema property with its `$ref` to another schema's `$defs` replaced by the target (one level)."""
+    found = _ref_target(prop, lambda name: schema(name.removesuffix(".schema.json")))
+    return prop if found is None else _merged(found, prop)
 
 
 def schema(name: str) -> dict:

@@ -199,19 +199,26 @@ def remove_leftovers(output_dir: Path) -> None:
                     pass
 
 
-class _FixedZipWriter:
-    """python-docx physical package writer with fixed member dates (reproducible bytes)."""
+class FixedZipWriter:
+    """A zip whose members have fixed dates and modes (reproducible bytes); python-docx's package writer too."""
 
     def __init__(self, stream: BytesIO) -> None:
+        """Start a deflated zip in `stream`."""
         self._zip = zipfile.ZipFile(stream, "w", compression=zipfile.ZIP_DEFLATED)
 
-    def write(self, pack_uri: Any, blob: bytes) -> None:
-        info = zipfile.ZipInfo(pack_uri.membername, date_time=ZIP_EPOCH)
+    def add(self, name: str, blob: bytes) -> None:
+        """Write one member, dated ZIP_EPOCH."""
+        info = zipfile.ZipInfo(name, date_time=ZIP_EPOCH)
         info.compress_type = zipfile.ZIP_DEFLATED
         info.external_attr = 0o644 << 16
         self._zip.writestr(info, blob)
 
+    def write(self, pack_uri: Any, blob: bytes) -> None:
+        """python-docx's PackageWriter interface."""
+        self.add(pack_uri.membername, blob)
+
     def close(self) -> None:
+        """Finish the zip (its central directory)."""
         self._zip.close()
 
 
@@ -224,7 +231,7 @@ def docx_bytes(document: Any) -> bytes:
     for part in parts:
         part.before_marshal()
     stream = BytesIO()
-    writer = _FixedZipWriter(stream)
+    writer = FixedZipWriter(stream)
     # Same order as python-docx: content types, package relationships, then the parts
     # in their (deterministic) relationship-graph order.
     PackageWriter._write_content_types_stream(writer, parts)

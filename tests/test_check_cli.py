@@ -89,7 +89,25 @@ def test_invalid_config_is_located(project: Path, monkeypatch: pytest.MonkeyPatc
     config.write_text(config.read_text(encoding="utf-8").replace("duree_mois: 12", "duree_mois: douze"), "utf-8")
     code, output = run(project, monkeypatch, "check")
     assert code == 2
-    assert "astre.yaml:26:15: erreur : programme.duree_mois : un nombre entier attendu, trouvé « douze »" in output
+    assert "astre.yaml:28:15: erreur : programme.duree_mois : un nombre entier attendu, trouvé « douze »" in output
+
+
+def test_programme_is_typed_and_goes_to_worker_processes(project: Path) -> None:
+    import pickle
+
+    config = load_config(project / "astre.yaml")
+    programme = config.programme
+    assert (programme.months, programme.review_months, programme.visits_per_month) == (12, (3, 6, 9), 2)
+    assert (programme.service_short, programme.diagnostic_reminder_days, programme.horizon_days) == ("SPSLH", 30, 30)
+    assert pickle.loads(pickle.dumps(config)).programme == programme  # the build sends the config to its workers
+
+
+def test_a_bad_new_programme_value_is_located(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    config = project / "astre.yaml"
+    config.write_text(config.read_text(encoding="utf-8").replace("horizon_echeances_jours: 30",
+                                                                 "horizon_echeances_jours: 0"), "utf-8")
+    code, output = run(project, monkeypatch, "check")
+    assert code == 2 and "programme.horizon_echeances_jours" in output
 
 
 def test_unreadable_file_through_the_cli(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -36,7 +36,8 @@ def test_status_golden_on_example_cases(project: Path) -> None:
     assert output == (GOLDEN / "status-2026-11-22.txt").read_text(encoding="utf-8")
 
 
-def test_status_lists_every_kind_of_due_item(project: Path) -> None:
+def unsend(project: Path) -> None:
+    """Forget the sendings of the example cases and add a diagnostic request without answer."""
     cases = project / "cases"
     lefebvre = cases / "lefebvre-2026"
     edit(lefebvre / "contrat.yaml", 'date_envoi_spslh: "2026-09-05"\n', "")
@@ -47,6 +48,10 @@ def test_status_lists_every_kind_of_due_item(project: Path) -> None:
         "demandes:\n  - {type: simple, date_demande: \"2026-10-01\", justification: x, decision: en_attente}\n",
         encoding="utf-8")
     edit(cases / "dumont-2025" / "sortie.yaml", 'date_signalement_spslh: "2026-11-04"\n', "")
+
+
+def test_status_lists_every_kind_of_due_item(project: Path) -> None:
+    unsend(project)
     output = run(project, "status", "--date", "2026-11-22")
     rows = table(output)
     assert ["15/09/2026", "lefebvre-2026", "Claire Martin", "Envoyer le contrat signé au SPSLH",
@@ -59,6 +64,45 @@ def test_status_lists_every_kind_of_due_item(project: Path) -> None:
             "en retard de 16 j"] in rows
     dues = [line[:10] for line in output.splitlines()[2:] if re.match(r"\d\d/\d\d/\d{4}", line)]
     assert dues == sorted(dues, key=lambda d: d[6:] + d[3:5] + d[:2])  # most urgent first
+
+
+def test_another_departement_is_a_change_of_astre_yaml(project: Path) -> None:
+    # An astre.yaml written before service_court, for another service: its short name is the
+    # full name up to its parenthesis, and no message names the SPSLH.
+    unsend(project)
+    config = project / "astre.yaml"
+    edit(config, "service_destinataire: SPSLH (Service des Politiques Sociales du Logement et de l'Habitat)",
+         "service_destinataire: SHD (Service de l'Habitat Durable)")
+    edit(config, "  service_court: SPSLH\n", "")
+    edit(config, "  delai_relance_diagnostic_jours: 30\n", "")
+    edit(config, "  horizon_echeances_jours: 30\n", "")
+    status = run(project, "status", "--date", "2026-11-22")
+    assert "Envoyer le contrat signé au SHD" in status
+    assert "Signaler au SHD le changement du 03/10/2026 (projet de travaux)" in status
+    assert "Signaler au SHD la sortie du 30/10/2026" in status
+    assert "Envoyer le bilan à 3 mois (SHD, SLISL, structure d'origine)" in status
+    assert "31/10/2026" in status and "à 30 jours" in status  # the defaults: a reminder after 30 days
+    check = CliRunner().invoke(cli, ["-f", str(config), "check", "--date", "2026-11-22"], catch_exceptions=False)
+    assert "contrat non envoyé au SHD" in check.output and "non signalée au SHD" in check.output
+    assert "SPSLH" not in status + check.output
+
+
+def test_delays_of_the_structure_come_from_astre_yaml(project: Path) -> None:
+    unsend(project)
+    config = project / "astre.yaml"
+    edit(config, "  service_court: SPSLH\n", "  service_court: SHD\n")
+    edit(config, "delai_relance_diagnostic_jours: 30", "delai_relance_diagnostic_jours: 10")
+    edit(config, "horizon_echeances_jours: 30", "horizon_echeances_jours: 60")
+    output = run(project, "status", "--date", "2026-11-22")
+    rows = table(output)
+    assert ["11/10/2026", "lefebvre-2026", "Claire Martin",
+            "Diagnostic simple demandé le 01/10/2026 sans réponse : relancer", "en retard de 42 j"] in rows
+    assert "échéance(s) à 60 jours" in output and "Signaler au SHD la sortie" in output
+    # The end of the measure, 55 days ahead: within the 60 days of this structure, not within the default 30.
+    assert ["14/08/2027", "lefebvre-2026", "Claire Martin", "Fin des 12 mois de mesure : préparer la sortie",
+            "dans 55 j"] in table(run(project, "status", "--date", "2027-06-20"))
+    edit(config, "horizon_echeances_jours: 60", "horizon_echeances_jours: 30")
+    assert "Fin des 12 mois" not in run(project, "status", "--date", "2027-06-20")
 
 
 def test_status_end_of_measure_and_final_review(project: Path) -> None:

@@ -261,6 +261,9 @@ class Builder:
                    ["{{ m.numero }}", "du {{ m.du }} au {{ m.au }}", "{{ m.rencontres }}", "{{ m.domicile }}",
                     "{{ m.conforme }}"])
         self.tag("endif")
+        # Still literal, like « Signalé au SPSLH le » below: a Jinja tag in a run without one makes docxtpl
+        # add xml:space="preserve" to it, which changes the bytes (not the text) of every document already
+        # made. {{ programme.service_court }} here is the fix once a change of those bytes is accepted.
         self.h("Changements signalés au SPSLH")
         self.bullets("s in bilan.signalements", "{{ s.date }} — {{ s.nature }} : {{ s.description }} "
                      "({{ s.signale }})")
@@ -367,7 +370,7 @@ def contrat() -> None:
         "est signalé sans délai.")
     b.p("Référent·e : {{ mesure.referent }}.{% if mesure.mar %} Mon Accompagnateur Rénov' : {{ mesure.mar }}.{% endif %}")
     b.p("Fait à {{ structure.ville_signature }}, le {{ contrat.date_signature }}.{% if contrat.date_envoi_spslh %} "
-        "Contrat envoyé au SPSLH le {{ contrat.date_envoi_spslh }}.{% endif %}")
+        "Contrat envoyé au {{ programme.service_court }} le {{ contrat.date_envoi_spslh }}.{% endif %}")
     # The signatures stay on the page of the terms they sign (never alone on page 2).
     for paragraph in b.doc.paragraphs[-3:]:  # the terms, the référent, « Fait à … »
         paragraph.paragraph_format.keep_with_next = True
@@ -393,7 +396,7 @@ def bilan_intermediaire() -> None:
     b.h("Conclusion")
     b.p("Décision : {{ bilan.poursuite }}.", bold=True)
     b.p("{{ bilan.conclusion }}")
-    b.if_p("bilan.date_envoi_spslh", "Bilan envoyé au SPSLH le {{ bilan.date_envoi_spslh }}.")
+    b.if_p("bilan.date_envoi_spslh", "Bilan envoyé au {{ programme.service_court }} le {{ bilan.date_envoi_spslh }}.")
     b.save("bilan-intermediaire.docx")
 
 
@@ -455,7 +458,7 @@ def signalement_sortie() -> None:
     b.fields([("Ménage", "{{ menage.designation }}, {{ menage.adresse }}"),
               ("Début de la mesure", "{{ mesure.dates.debut }}"), ("Date de sortie", "{{ sortie.date }}"),
               ("Type de sortie", "{{ sortie.type }}"), ("Motif", "{{ sortie.motif }}"),
-              ("Signalé au SPSLH le", "{{ sortie.date_signalement }}")])
+              ("Signalé au SPSLH le", "{{ sortie.date_signalement }}")])  # literal: see Builder « Changements »
     b.h("Explication")
     b.p("{{ sortie.explication }}")
     b.save("signalement-sortie.docx")
