@@ -190,7 +190,7 @@ def _astre_build(config_path: Path, watch_memory: bool = False) -> tuple[float, 
     if watch_memory:
         while process.poll() is None:  # the build, its fork server and workers, summed
             peak_kb = max(peak_kb, tree_rss_kb(process.pid))
-            time.sleep(0.05)
+            time.sleep(0.2)  # scanning /proc costs a few ms: not too often, the build is being timed
     _, err = process.communicate()
     elapsed = time.perf_counter() - start
     if process.returncode != 0:
@@ -214,35 +214,53 @@ def _libreoffice(soffice: str, docx: list[Path], work: Path) -> float:
     return elapsed
 
 
+def _cpu_stall() -> int | None:
+    """Return the microseconds some runnable task waited for a CPU since boot (Linux PSI), or None."""
+    try:
+        some = Path("/proc/pressure/cpu").read_text().splitlines()[0]
+    except (OSError, IndexError):
+        return None
+    return int(some.rsplit("total=", 1)[1])
+
+
 def bench_versus_libreoffice(sizes: list[int], repeat: int, work: Path) -> None:
     """Forced `astre build` (DOCX + PDF) against LibreOffice converting the same DOCX files, runs interleaved."""
     soffice = shutil.which("soffice")
     if soffice is None:
         raise SystemExit("soffice absent : apt-get install -y libreoffice-writer-nogui")
     rows = []
+    warmed = False
     for n in sizes:
         root = work / f"vs-{n}"
         from synth import make_cases
 
         make_cases(root, n)
         config_path = root / "astre.yaml"
-        _astre_build(config_path)  # makes the DOCX files LibreOffice converts; warms the disk cache
-        # LibreOffice names its output after the input's basename: unique names, or one call overwrites its results.
         lo_in = root / "lo-in"
-        lo_in.mkdir()
-        docx = []
-        for i, path in enumerate(sorted((root / "out").glob("*/*.docx"))):
-            target = lo_in / f"d{i:05d}-{path.parent.name}-{path.name}"
-            shutil.copy(path, target)
-            docx.append(target)
-        _libreoffice(soffice, docx, root)  # untimed: LibreOffice's user installation is made on the first start
-        t_astre, t_lo, peak = [], [], 0
+        docx: list[Path] = []
+        t_astre, t_lo, stalled, peak = [], [], [], 0
         for r in range(repeat):  # interleaved: A, B, A, B... on a shared, noisy machine
+            before = _cpu_stall()
             elapsed, kb = _astre_build(config_path, watch_memory=(r == 0))
             t_astre.append(elapsed)
             peak = max(peak, kb)
+            if not docx:
+                # LibreOffice names its output after the input's basename: unique names, or one call
+                # overwrites its own results (out/<case>/<form>.docx repeats the form names).
+                lo_in.mkdir()
+                for i, path in enumerate(sorted((root / "out").glob("*/*.docx"))):
+                    target = lo_in / f"d{i:05d}-{path.parent.name}-{path.name}"
+                    shutil.copy(path, target)
+                    docx.append(target)
+            if not warmed:  # untimed: LibreOffice makes its user installation on its first start
+                _libreoffice(soffice, docx[:3], root)
+                warmed = True
             t_lo.append(_libreoffice(soffice, docx, root))
-            print(f"  {n} dossiers, passe {r + 1}/{repeat} : astre {elapsed:.2f} s, LibreOffice {t_lo[-1]:.2f} s",
+            after = _cpu_stall()
+            if before is not None and after is not None:
+                stalled.append((after - before) / 1e6 / (elapsed + t_lo[-1]))
+            print(f"  {n} dossiers, passe {r + 1}/{repeat} : astre {elapsed:.2f} s, LibreOffice {t_lo[-1]:.2f} s"
+                  + (f", pression CPU (PSI some) {stalled[-1]:.0%}" if stalled else ""),
                   flush=True)
         a, b = statistics.median(t_astre), statistics.median(t_lo)
         rows.append((n, len(docx), a, b, peak))
