@@ -82,8 +82,8 @@ def make_environment(*search: Path, html: bool = False) -> SandboxedEnvironment:
     `html`: for the PDF, whose long runs without spaces get break opportunities (`breakable`).
     """
     return _Environment(loader=FileSystemLoader([str(p) for p in search]) if search else None,
-                                autoescape=True, undefined=StrictUndefined,
-                                finalize=_finalize_html if html else _finalize, keep_trailing_newline=True)
+                        autoescape=True, undefined=StrictUndefined,
+                        finalize=_finalize_html if html else _finalize, keep_trailing_newline=True)
 
 
 def explain(error: TemplateError, template: Path) -> str:
