@@ -1,18 +1,22 @@
 """Benchmark of document generation, printed side by side (medians and ratios).
 
     .venv/bin/python bench/bench_build.py [--cases N] [--repeat R]
+    .venv/bin/python bench/bench_build.py --versus-libreoffice 10,30,100,300 --repeat 5
 
 1. DOCX: our render (context + sandboxed docxtpl + reproducible zip) vs a bare
    docxtpl render of the same template and context (target ratio <= 1.15).
 2. PDF: our WeasyPrint render vs LibreOffice converting the same DOCX files in
    one batch call, per document (target ratio <= 0.5).
-3. `astre build` with nothing changed over N cases, minus `python -c pass`
+3. `astre build --force` (DOCX + PDF, both cores) vs LibreOffice converting the
+   same DOCX files, runs interleaved (targets: <= 0.5 at 10-100 cases, <= 0.4 at 300).
+4. `astre build` with nothing changed over N cases, minus `python -c pass`
    (target < 1 s), and the peak memory of the full build of N cases.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import shutil
 import statistics
 import subprocess
@@ -177,37 +181,113 @@ def bench_build(n: int, work: Path) -> None:
           f"(cible < 1 s ; {out.stdout.strip()})")
 
 
-def bench_end_to_end(n: int, work: Path) -> None:
-    """Wall clock of `astre build` (DOCX + PDF, both cores) against LibreOffice on the same DOCX files."""
+def _astre_build(config_path: Path, watch_memory: bool = False) -> tuple[float, int]:
+    """Run a forced `astre build` (DOCX + PDF, both cores); return (seconds, peak summed RSS in kB or 0)."""
+    command = [sys.executable, "-m", "generator", "-f", str(config_path), "build", "--force", "--date", "2026-11-22"]
+    start = time.perf_counter()
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, cwd=ROOT)
+    peak_kb = 0
+    if watch_memory:
+        while process.poll() is None:  # the build, its fork server and workers, summed
+            peak_kb = max(peak_kb, tree_rss_kb(process.pid))
+            time.sleep(0.2)  # scanning /proc costs a few ms: not too often, the build is being timed
+    _, err = process.communicate()
+    elapsed = time.perf_counter() - start
+    if process.returncode != 0:
+        raise SystemExit(f"astre build a échoué ({process.returncode}) : {err.decode()[-2000:]}")
+    return elapsed, peak_kb
+
+
+def _libreoffice(soffice: str, docx: list[Path], work: Path) -> float:
+    """Convert the `docx` files to PDF with LibreOffice, at most 200 per call; check every PDF; return seconds."""
+    out = work / "lo-out"
+    shutil.rmtree(out, ignore_errors=True)
+    out.mkdir(parents=True)
+    start = time.perf_counter()
+    for i in range(0, len(docx), 200):
+        subprocess.run([soffice, f"-env:UserInstallation=file://{work}/lo", "--headless", "--convert-to", "pdf",
+                        "--outdir", str(out), *map(str, docx[i:i + 200])], check=True, capture_output=True)
+    elapsed = time.perf_counter() - start
+    missing = [p.name for p in docx if not (out / f"{p.stem}.pdf").is_file()]
+    if missing:
+        raise SystemExit(f"LibreOffice n'a pas converti {len(missing)} fichiers : {missing[:5]}")
+    return elapsed
+
+
+def _cpu_stall() -> int | None:
+    """Return the microseconds some runnable task waited for a CPU since boot (Linux PSI), or None."""
+    try:
+        some = Path("/proc/pressure/cpu").read_text().splitlines()[0]
+    except (OSError, IndexError):
+        return None
+    return int(some.rsplit("total=", 1)[1])
+
+
+def bench_versus_libreoffice(sizes: list[int], repeat: int, work: Path) -> None:
+    """Forced `astre build` (DOCX + PDF) against LibreOffice converting the same DOCX files, runs interleaved."""
     soffice = shutil.which("soffice")
     if soffice is None:
-        return
-    config_path = make_project(work / "e2e", n)
-    start = time.perf_counter()
-    subprocess.run([sys.executable, "-m", "generator", "-f", str(config_path), "build", "--date", "2026-11-22"],
-                   check=True, capture_output=True, cwd=ROOT)
-    t_build = time.perf_counter() - start
-    docx = sorted((work / "e2e" / "out").glob("*/*.docx"))
-    start = time.perf_counter()
-    subprocess.run([soffice, f"-env:UserInstallation=file://{work}/lo", "--headless", "--convert-to", "pdf",
-                    "--outdir", str(work / "e2e-lo"), *map(str, docx)], check=True, capture_output=True)
-    t_lo = time.perf_counter() - start
-    k = len(docx)
-    print(f"E2E   astre build (DOCX et PDF, {n} dossiers, {k} documents) {t_build / k * 1000:6.1f} ms/document ; "
-          f"LibreOffice, les mêmes {k} DOCX en un appel : {t_lo / k * 1000:6.1f} ms/document ; "
-          f"ratio {t_build / t_lo:.2f}")
+        raise SystemExit("soffice absent : apt-get install -y libreoffice-writer-nogui")
+    rows = []
+    warmed = False
+    for n in sizes:
+        root = work / f"vs-{n}"
+        from synth import make_cases
+
+        make_cases(root, n)
+        config_path = root / "astre.yaml"
+        lo_in = root / "lo-in"
+        docx: list[Path] = []
+        t_astre, t_lo, stalled, peak = [], [], [], 0
+        for r in range(repeat):  # interleaved: A, B, A, B... on a shared, noisy machine
+            before = _cpu_stall()
+            elapsed, kb = _astre_build(config_path, watch_memory=(r == 0))
+            t_astre.append(elapsed)
+            peak = max(peak, kb)
+            if not docx:
+                # LibreOffice names its output after the input's basename: unique names, or one call
+                # overwrites its own results (out/<case>/<form>.docx repeats the form names).
+                lo_in.mkdir()
+                for i, path in enumerate(sorted((root / "out").glob("*/*.docx"))):
+                    target = lo_in / f"d{i:05d}-{path.parent.name}-{path.name}"
+                    shutil.copy(path, target)
+                    docx.append(target)
+            if not warmed:  # untimed: LibreOffice makes its user installation on its first start
+                _libreoffice(soffice, docx[:3], root)
+                warmed = True
+            t_lo.append(_libreoffice(soffice, docx, root))
+            after = _cpu_stall()
+            if before is not None and after is not None:
+                stalled.append((after - before) / 1e6 / (elapsed + t_lo[-1]))
+            print(f"  {n} dossiers, passe {r + 1}/{repeat} : astre {elapsed:.2f} s, LibreOffice {t_lo[-1]:.2f} s"
+                  + (f", pression CPU (PSI some) {stalled[-1]:.0%}" if stalled else ""),
+                  flush=True)
+        a, b = statistics.median(t_astre), statistics.median(t_lo)
+        rows.append((n, len(docx), a, b, peak))
+        shutil.rmtree(root, ignore_errors=True)
+    print(f"\n{'dossiers':>8} {'documents':>9} {'astre (s)':>10} {'LibreOffice (s)':>16} {'ratio':>6} "
+          f"{'astre s/doc':>11} {'LO s/doc':>9} {'mémoire max astre':>18}")
+    for n, k, a, b, peak in rows:
+        print(f"{n:>8} {k:>9} {a:>10.2f} {b:>16.2f} {a / b:>6.2f} {a / k:>11.4f} {b / k:>9.4f} "
+              f"{peak / 1024:>15.0f} Mo")
+    print(f"(médianes de {repeat} passes entrelacées ; astre build --force, DOCX et PDF, {os.cpu_count()} cœurs ; "
+          "LibreOffice : les mêmes DOCX, 200 par appel ; mémoire : somme des processus, 1re passe)")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--cases", type=int, default=1000)
     parser.add_argument("--repeat", type=int, default=15)
-    parser.add_argument("--e2e-cases", type=int, default=30, help="dossiers de la comparaison de bout en bout")
+    parser.add_argument("--versus-libreoffice", metavar="N,N,...",
+                        help="seulement : astre build --force contre LibreOffice pour ces nombres de dossiers")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
+        if args.versus_libreoffice:
+            bench_versus_libreoffice([int(n) for n in args.versus_libreoffice.split(",")], args.repeat, work)
+            return
         bench_renderers(args.repeat, work)
-        bench_end_to_end(args.e2e_cases, work)
+        bench_versus_libreoffice([30], 3, work)
         bench_build(args.cases, work)
 
 

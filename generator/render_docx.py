@@ -44,6 +44,26 @@ def _template_bytes(path: Path, mtime_ns: int) -> bytes:
     return source
 
 
+# Each part of a Word template (body, headers, footers, properties) is cleaned (patch_xml)
+# and compiled by Jinja at every render: both depend only on the part's XML text, so each
+# is kept per process, keyed by that text (a changed template is new text: nothing stale).
+# Bounded for a long-lived process (the watcher): beyond MAX_CACHED texts, start over.
+MAX_CACHED = 256
+_PATCHED: dict[str, str] = {}
+
+
+class _Template(DocxTemplate):  # type: ignore[misc]
+    """docxtpl's template, cleaning each distinct part text once per process."""
+
+    def patch_xml(self, src_xml: str) -> str:
+        patched = _PATCHED.get(src_xml)
+        if patched is None:
+            if len(_PATCHED) >= MAX_CACHED:
+                _PATCHED.clear()
+            patched = _PATCHED[src_xml] = super().patch_xml(src_xml)
+        return patched
+
+
 def _paragraphs(value: Any) -> Any:
     r"""Turn the blank line between two paragraphs of a text into a Word paragraph break (docxtpl's « \a »)."""
     if isinstance(value, str):
@@ -58,7 +78,7 @@ def _paragraphs(value: Any) -> Any:
 def render_docx(template: Path, context: dict[str, Any], when: date, title: str, author: str) -> bytes:
     """Return the bytes of the DOCX made from `template` and `context` (reproducible)."""
     source = _template_bytes(template, template.stat().st_mtime_ns)
-    doc = DocxTemplate(BytesIO(source))
+    doc = _Template(BytesIO(source))
     values = _paragraphs(context)
     logo = context["structure"].get("logo")
     try:

@@ -48,15 +48,42 @@ def _finalize_html(value: Any) -> Any:
     return breakable(value) if type(value) is str else value  # Markup (already HTML) is left alone
 
 
+class _Environment(SandboxedEnvironment):
+    """The sandboxed environment, compiling each distinct template text once (docxtpl's `from_string`).
+
+    docxtpl compiles every part of a Word template at every render; the compiled template
+    depends only on the text (and this environment's fixed settings), so it is kept,
+    keyed by the text: a changed template is a new text, never a stale entry. Bounded for
+    a long-lived process (the watcher).
+    """
+
+    MAX_COMPILED = 256
+
+    def __init__(self, **options: Any) -> None:
+        super().__init__(**options)
+        self._compiled: dict[tuple[str, bool], Any] = {}
+
+    def from_string(self, source: Any, globals: Any = None, template_class: Any = None) -> Any:  # noqa: A002
+        if globals is not None or template_class is not None or not isinstance(source, str):
+            return super().from_string(source, globals, template_class)
+        key = (source, bool(self.autoescape))  # docxtpl sets autoescape on the environment
+        template = self._compiled.get(key)
+        if template is None:
+            if len(self._compiled) >= self.MAX_COMPILED:
+                self._compiled.clear()
+            template = self._compiled[key] = super().from_string(source)
+        return template
+
+
 @cache
 def make_environment(*search: Path, html: bool = False) -> SandboxedEnvironment:
     """Return the sandboxed environment (HTML templates are looked up in `search`, in order).
 
     `html`: for the PDF, whose long runs without spaces get break opportunities (`breakable`).
     """
-    return SandboxedEnvironment(loader=FileSystemLoader([str(p) for p in search]) if search else None,
-                                autoescape=True, undefined=StrictUndefined,
-                                finalize=_finalize_html if html else _finalize, keep_trailing_newline=True)
+    return _Environment(loader=FileSystemLoader([str(p) for p in search]) if search else None,
+                        autoescape=True, undefined=StrictUndefined,
+                        finalize=_finalize_html if html else _finalize, keep_trailing_newline=True)
 
 
 def explain(error: TemplateError, template: Path) -> str:
