@@ -17,7 +17,7 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .cases import find_case_folders
+from .cases import CASE_FILES, find_case_folders
 from .config import Config, check_logo
 from .definitions import Definitions
 from .errors import AstreError
@@ -208,20 +208,19 @@ def _run(config: Config, todo: list[OutOfDate], today: date,
         shutil.rmtree(scratch, ignore_errors=True)
 
 
-def _expected_work(item: tuple[Path, list[str], dict[str, str], frozenset[str]]) -> int:
+def _expected_work(item: OutOfDate) -> int:
     """Return a rough measure of a case's rendering work: its forms to build times the size of its files.
 
     A case with more visits, works and reviews makes more documents and longer ones (on
     synthetic cases, the size of the case files follows the size of the PDFs, r = 0.97).
     """
-    folder, stale, _, _ = item
     size = 0
     for name in CASE_FILES:
         try:
-            size += (folder / f"{name}.yaml").stat().st_size
+            size += (item.folder / f"{name}.yaml").stat().st_size
         except OSError:
             continue
-    return len(stale) * size
+    return len(item.forms) * size
 
 
 def _start_pool_early(jobs: int | None) -> None:
