@@ -152,6 +152,9 @@ def _build(definitions: Definitions, paths: list[Path] | None, *, forms: list[st
         summary.warnings += outcome.warnings
         manifest.record(outcome.case_id, config.cases_dir / outcome.case_id, outcome.outputs, keys)
     manifest.save()
+    # The largest cases are built first (`_expected_work`): problems are said in the cases' order.
+    summary.failures.sort(key=lambda f: (f.case_id, f.form_id or ""))
+    summary.warnings.sort(key=lambda w: w[0])
     return summary
 
 
