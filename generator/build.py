@@ -291,9 +291,13 @@ def _init_pool_worker(config: Config, scratch: str) -> None:
 
 
 def _init_worker(config: Config) -> None:
-    """Keep the configuration to build with, and import the renderers (once per process)."""
+    """Keep the configuration to build with, and import the renderers (once per process).
+
+    A pool worker starts with astre's defaults only: the structure's overrides are activated here.
+    """
     from . import render_docx, render_pdf  # noqa: F401  (heavy imports: a no-op after the first)
 
+    Definitions.of(config).activate()
     _WORKER["config"] = config
 
 
@@ -305,8 +309,6 @@ def build_case(folder: Path, form_ids: list[str], today: date, known: frozenset[
     from .check import check_case
 
     config: Config = _WORKER["config"]
-    # A pool worker starts with astre's defaults only: the structure's overrides are read here too.
-    Definitions.of(config).activate()
     outcome = CaseOutcome(folder.name)
     case = check_case(folder, config, today)
     if not case.valid:
