@@ -81,8 +81,9 @@ venv: $(STAMP) ## Créer l'environnement Python (.venv) et installer astre
 # Exact versions with hashes (requirements-dev.lock: the runtime lock plus the test and
 # lint tools), then astre itself without resolving anything more.
 PIP := $(PY) -m pip install --disable-pip-version-check --progress-bar off -q
-$(STAMP): pyproject.toml requirements-dev.lock generator/data/requirements.lock
+$(STAMP): pyproject.toml requirements-dev.lock generator/data/requirements.lock generator/data/pip.lock
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PIP) --require-hashes -r generator/data/pip.lock
 	$(PIP) --require-hashes -r requirements-dev.lock
 	$(PIP) --no-deps --no-build-isolation -e .
 	@touch $@
