@@ -24,9 +24,21 @@ from .config import Config, Programme
 from .deadlines import planned_end
 from .french import counted
 from .loader import load
-from .measure import UNDATED, reference_date, visits, works_done, works_planned
+from .measure import (
+    UNDATED,
+    Plan,
+    aid_amount,
+    aid_paid,
+    chosen_quote,
+    financing_plan,
+    payment_dates,
+    reference_date,
+    visits,
+    work_amount,
+    works_done,
+    works_planned,
+)
 from .rules import (
-    financing_totals,
     household_category,
     notified_category,
     persons_text,
@@ -140,14 +152,15 @@ def case_context(case: Case, config: Config) -> dict[str, Any]:
     """Return the values shared by every document of a case."""
     mesure = case.get("mesure")
     reference = reference_date(mesure.get("dates", {}))
+    plan = financing_plan(case)
     return {
         "structure": _structure(config),
         "programme": _programme(config),
         "mesure": _mesure(mesure, config.programme),
         "menage": _menage(case, reference),
         "logement": _logement(case.get("logement")),
-        "travaux": _travaux(case.get("travaux")),
-        "financement": _financement(case.get("financement")),
+        "travaux": _travaux(case.get("travaux"), plan),
+        "financement": _financement(case, plan),
         "contrat": _contrat(case.get("contrat")),
         "sortie": _sortie(case.get("sortie")),
         "diagnostics": [{"type": label("diagnostic", d.get("type")), "date_demande": day(d.get("date_demande"))}
@@ -202,10 +215,29 @@ def _mesure(m: dict[str, Any], programme: Programme) -> dict[str, Any]:
                        "nom_perimetre": optional(territoire.get("nom_perimetre"))},
         "mar": optional(m.get("mon_accompagnateur_renov")),
         "partenaires": [{"nom": text(p.get("nom")), "type": label("partenaire", p.get("type")),
-                         "role": optional(p.get("role"))} for p in m.get("partenaires", [])],
+                         "role": optional(p.get("role")), "periode": _period(p)} for p in m.get("partenaires", [])],
+        "validation": _validation(m.get("validation")),
         "projet": {"objectifs": [str(o) for o in (m.get("projet_intervention") or {}).get("objectifs", [])],
                    "etapes": [str(e) for e in (m.get("projet_intervention") or {}).get("etapes", [])]},
     }
+
+
+def _period(partner: dict[str, Any]) -> str:
+    """Return « depuis le 3 mars 2026 », « du … au … », or « depuis : date non renseignée »."""
+    since, until = partner.get("depuis"), partner.get("jusqu_au")
+    if since and until:
+        return f"du {day(since)} au {day(until)}"
+    if until:
+        return f"jusqu'au {day(until)}"
+    return f"depuis le {day(since)}" if since else f"depuis : {MISSING_DATE}"
+
+
+def _validation(decision: Any) -> dict[str, str] | None:
+    """Return the committee's decision as shown (None while it is not recorded at the document's date)."""
+    if not isinstance(decision, dict):
+        return None
+    return {"date": day(decision.get("date")), "decision": label("decision_validation", decision.get("decision")),
+            "reference": optional(decision.get("reference_spslh")), "motif": optional(decision.get("motif"))}
 
 
 def _menage(case: Case, reference: date | None) -> dict[str, Any]:
@@ -239,6 +271,7 @@ def _menage(case: Case, reference: date | None) -> dict[str, Any]:
         "mobilite": label("mobilite", situation.get("mobilite")),
         "protection_juridique": label("protection_juridique", situation.get("protection_juridique")),
         "isolement": yes_no(situation.get("isolement")),
+        "public_pdalhpd": yes_no(m.get("public_pdalhpd")),
         "difficultes": [label("difficulte", d) for d in m.get("difficultes_saisine", [])],
         "difficultes_precisions": optional(m.get("difficultes_precisions")),
     }
@@ -263,6 +296,8 @@ def _logement(lg: dict[str, Any]) -> dict[str, Any]:
     chauffage, insalubrite = lg.get("chauffage", {}), lg.get("insalubrite") or {}
     return {
         "type": label("type_logement", lg.get("type")),
+        "statut_occupation": label("statut_occupation", lg["statut_occupation"]) if lg.get("statut_occupation")
+        else MISSING,
         "annee_construction": str(lg.get("annee_construction", MISSING)),
         "surface": (f"{format_decimal(lg['surface_habitable'], locale=LOCALE)} m²" if lg.get("surface_habitable")
                     else MISSING),
@@ -288,15 +323,26 @@ def _indignity(insalubrite: dict[str, Any]) -> str:
 
 
 def _poste(p: dict[str, Any]) -> dict[str, Any]:
+    quote = chosen_quote(p)
+    abandoned = p.get("statut") == "abandonne" and (p.get("date_abandon") or p.get("motif_abandon"))
+    status = state("statut_travaux", p)
+    if abandoned:
+        status += (f" le {day(p['date_abandon'])}" if p.get("date_abandon") else "") + \
+            (f" ({str(p['motif_abandon']).strip()})" if p.get("motif_abandon") else "")
     return {"intitule": p["intitule"], "type": label("type_travaux", p.get("type")),
             "prevu_a_la_saisine": yes_no(p.get("prevu_a_la_saisine")),
-            "montant_prevu": money(p.get("montant_prevu")), "statut": state("statut_travaux", p),
+            "montant_prevu": money(p.get("montant_prevu")), "statut": status,
+            # The amount the plan counts for this poste at the document's date (measure.work_amount).
+            "montant_retenu": "—" if p.get("statut") == "abandonne" else money(work_amount(p)),
+            "devis": (f"{quote['entreprise']['nom']}, {day(quote.get('date'))}, {money(quote.get('montant_ttc'))}"
+                      if quote and isinstance(quote.get("entreprise"), dict) else ""),
+            "nombre_devis": len(p.get("devis") or []),
             # A poste not done has no realised amount to fill in: a dash, not « non renseigné ».
             "montant_realise": ("—" if p.get("montant_realise") is None and p.get("statut") != "realise"
                                 else money(p.get("montant_realise")))}
 
 
-def _travaux(t: dict[str, Any]) -> dict[str, Any]:
+def _travaux(t: dict[str, Any], plan: Plan) -> dict[str, Any]:
     postes = t.get("postes", [])
     at_referral, done = works_planned(postes), works_done(postes)
     reception = t.get("reception") or {}
@@ -304,6 +350,8 @@ def _travaux(t: dict[str, Any]) -> dict[str, Any]:
         "postes": [_poste(p) for p in postes],
         "postes_saisine": [_poste(p) for p in at_referral],
         "total_prevu_saisine": money(sum(p.get("montant_prevu") or 0 for p in at_referral)),
+        # The postes' amounts counted by the plan at the document's date: the same total as the plan's cost.
+        "total_retenu": money(plan.cost) if plan.cost is not None else f"incomplet (au moins {money(plan.priced)})",
         "total_realise": money(sum(p.get("montant_realise") or 0 for p in done)),
         # rules.variation_rate is the single truth (documents, report, export); None → « non renseigné ».
         "taux_variation": percent(variation_rate(postes)),
@@ -314,21 +362,68 @@ def _travaux(t: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _financement(f: dict[str, Any]) -> dict[str, Any]:
+_STEP_DATES = {"demandee": "date_demande", "accordee": "date_accord", "refusee": "date_refus",
+               "annulee": "date_annulation", "demande": "date_demande", "accorde": "date_accord",
+               "refuse": "date_refus"}
+
+
+def _dated_state(family: str, item: dict[str, Any]) -> str:
+    """Return « accordée le 2 mars 2026 », « refusée le … (motif) », « versée en partie : … », or the bare label."""
+    status = item.get("statut")
+    shown = state(family, item)
+    when = parse(item.get(_STEP_DATES.get(str(status), ""), None))
+    if status == "versee":
+        dated = [d for d in map(parse, payment_dates(item)) if d is not None]
+        paid, due = aid_paid(item), aid_amount(item)
+        if due is not None and paid < due:
+            return f"versée en partie : {money(paid)} (dernier versement le {day(max(dated))})" if dated else shown
+        if len(dated) > 1:
+            return f"{shown} ({counted(len(dated), 'versement')}, dernier le {day(max(dated))})"
+        when = dated[0] if dated else None
+    if when is not None:
+        shown += f" le {day(when)}"
+    reason = item.get("motif_refus") or item.get("motif_annulation")
+    return f"{shown} ({str(reason).strip()})" if reason and status in ("refusee", "annulee", "refuse") else shown
+
+
+def _plan_rows(plan: Plan) -> list[dict[str, str]]:
+    """Return the balance of the plan, row by row: each row's amount follows from the ones above."""
+    if plan.cost is None:
+        names = ", ".join(f"« {n} »" for n in plan.unpriced)
+        return [{"libelle": f"Coût total des travaux : incomplet, montant non renseigné pour {names}",
+                 "montant": f"au moins {money(plan.priced)}"},
+                {"libelle": "Total des aides (hors aides refusées ou annulées)", "montant": money(plan.aids)},
+                {"libelle": "Reste à charge du ménage", "montant": "non calculable (coût incomplet)"}]
+    rows = [{"libelle": "Coût total des travaux (postes non abandonnés)", "montant": money(plan.cost)},
+            {"libelle": "Total des aides (hors aides refusées ou annulées)", "montant": money(plan.aids)},
+            {"libelle": "Reste à charge du ménage (coût moins aides)", "montant": money(plan.share)}]
+    if plan.loans_granted:
+        rows.append({"libelle": "Prêts accordés", "montant": money(plan.loans_granted)})
+    if plan.to_finance and plan.to_finance > 0:
+        pending = f" (prêts envisagés ou demandés : {money(plan.loans_pending)})" if plan.loans_pending else ""
+        rows.append({"libelle": f"Reste à financer{pending}", "montant": money(plan.to_finance)})
+    elif plan.to_finance and plan.to_finance < 0:
+        rows.append({"libelle": "Prêts au-delà du reste à charge", "montant": money(-plan.to_finance)})
+    return rows
+
+
+def _financement(case: Case, plan: Plan) -> dict[str, Any]:
+    f = case.get("financement")
     aides, prets = f.get("aides", []), f.get("prets", [])
     avance = f.get("avance_audit") or {}
     return {
         "present": bool(f),
-        "cout_total": money(f.get("cout_total")),
         "aides": [{"financeur": a["financeur"], "type": label("type_financeur", a.get("type_financeur")),
-                   "montant": money(a.get("montant")), "statut": state("statut_aide", a)} for a in aides],
-        # Refused aids do not finance anything: the plan balances without them (rules.financing_totals).
-        "total_aides": money(financing_totals(f)[0]),
+                   "montant": money(aid_amount(a)), "statut": _dated_state("statut_aide", a)} for a in aides],
+        # The plan is computed at the document's date (measure.financing_plan): it always adds up.
+        "total_aides": money(plan.aids),
+        "cout_total": money(plan.cost) if plan.cost is not None else "incomplet",
+        "reste_a_charge": money(plan.share) if plan.share is not None else "non calculable",
+        "equilibre": _plan_rows(plan),
         "prets": [{"organisme": p["organisme"], "nature": label("pret", p.get("nature")),
                    "montant": money(p.get("montant")),
                    "mensualite": money(p.get("mensualite")) if p.get("mensualite") is not None else "",
-                   "statut": state("statut_pret", p)} for p in prets],
-        "reste_a_charge": money(f.get("reste_a_charge")),
+                   "statut": _dated_state("statut_pret", p)} for p in prets],
         "avance_audit": ({"montant": money(avance.get("montant")), "financeur": avance.get("financeur", MISSING),
                           "date": day(avance.get("date")) if avance.get("date") else ""} if avance else None),
     }

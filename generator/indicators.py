@@ -17,10 +17,9 @@ from typing import Any
 from .cases import Case
 from .config import Programme
 from .deadlines import RUNNING, planned_end
-from .measure import works_done, works_planned
+from .measure import aid_amount, financing_plan, works_done, works_planned
 from .rules import (
     end_of_measure,
-    financing_totals,
     household_category,
     notified_category,
     variation_rate,
@@ -80,7 +79,7 @@ class Facts:
     avance_audit_date: date | None
     financement: bool
     aides: list[tuple[str, str, float]]  # (type_financeur, statut, montant)
-    aides_total: float  # aids not refused (rules.financing_totals)
+    aides_total: float  # aids neither refused nor cancelled (measure.financing_plan)
     aides_obtenues: float
     reste_a_charge: float | None
     satisfaction: str | None  # final review's, None when no final review
@@ -132,7 +131,8 @@ def facts(case: Case, programme: Programme) -> Facts:
     exit_data = case.get("sortie")
     finals = [b for b in case.get("bilans").get("bilans", []) if b.get("echeance") == "final"]
     financement = case.get("financement")
-    aides = [(a["type_financeur"], a["statut"], float(a["montant"])) for a in financement.get("aides", [])]
+    plan = financing_plan(case)
+    aides = [(a["type_financeur"], a["statut"], float(aid_amount(a) or 0)) for a in financement.get("aides", [])]
     suivi = case.get("suivi")
     return Facts(
         id=case.id, statut=mesure.get("statut", MISSING),
@@ -150,9 +150,9 @@ def facts(case: Case, programme: Programme) -> Facts:
         avance_audit=financement.get("avance_audit", {}).get("montant"),
         avance_audit_date=parse(financement.get("avance_audit", {}).get("date")),
         financement=bool(financement), aides=aides,
-        aides_total=financing_totals(financement)[0] if financement else 0.0,
+        aides_total=plan.aids if financement else 0.0,
         aides_obtenues=sum(m for _, s, m in aides if s in OBTAINED),
-        reste_a_charge=financing_totals(financement)[1] if financement else None,
+        reste_a_charge=plan.share if financement else None,
         satisfaction=(finals[-1].get("satisfaction") or MISSING) if finals else None,
         partenaires=[p["type"] for p in mesure.get("partenaires", [])],
         sortie_type=exit_data.get("type"), sortie_motif=exit_data.get("motif"),
@@ -267,7 +267,7 @@ def indicators(all_facts: list[Facts], period: Period) -> list[Indicator]:
     finished = [f for f in with_works if f.travaux_termines]
     unfinished = [f for f in with_works if not f.travaux_termines]
     all_aids = [a for f in active for a in f.aides]
-    aides = [a for a in all_aids if a[1] != "refusee"]  # refused aids are not in the plan (rules.financing_totals)
+    aides = [a for a in all_aids if a[1] != "refusee"]  # refused aids are not in the plan (measure.financing_plan)
     by_type: dict[str, dict[str, float]] = {}
     for kind, status, amount in all_aids:
         row = by_type.setdefault(kind, {"nombre": 0, "total": 0.0, "obtenues": 0.0, "en_cours": 0.0, "refusees": 0.0})

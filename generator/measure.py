@@ -84,42 +84,162 @@ def item_as_of(item: dict[str, Any], day: date) -> dict[str, Any]:
 # ---------------------------------------------------------------- states
 
 
+_AID_STEPS = ("date_demande", "date_accord", "date_refus", "date_annulation")
+
+
+def payment_dates(aid: dict[str, Any]) -> list[Any]:
+    """Return the dates of an aid's payments: each of « versements », else the single « date_versement »."""
+    listed = [v.get("date") for v in aid.get("versements") or [] if isinstance(v, dict)]
+    return listed or ([aid["date_versement"]] if aid.get("date_versement") else [])
+
+
+def _any_later(item: dict[str, Any], keys: tuple[str, ...], day: date, extra: tuple[Any, ...] = ()) -> bool:
+    return any(_later(item.get(k), day) for k in keys) or any(_later(d, day) for d in extra)
+
+
 def aid_state(aid: dict[str, Any], day: date) -> tuple[str, bool]:
-    """Return (statut, undated) of a financing aid as of `day`."""
+    """Return (statut, undated) of a financing aid as of `day`.
+
+    Each step has its date (request, grant, payments, refusal, cancellation); the
+    statut the files give is reached on its own date, and before it the aid was at
+    the last step dated on or before `day`. A statut given without its date is kept,
+    marked undated, unless a later-dated step shows it came after `day`.
+    """
     status = aid.get("statut", "a_solliciter")
     if status == "a_solliciter":
         return status, False
-    asked, granted, paid = aid.get("date_demande"), aid.get("date_accord"), aid.get("date_versement")
-    if _later(asked, day):
+    if _later(aid.get("date_demande"), day):
         return "a_solliciter", False  # requested later: at `day`, at most an aid to request
-    if status == "versee" and _known(paid, day):
+    paid = payment_dates(aid)
+    later = _any_later(aid, _AID_STEPS, day, tuple(paid))
+    ended = {"refusee": "date_refus", "annulee": "date_annulation"}.get(status)
+    if ended is not None:
+        if _known(aid.get(ended), day):
+            return status, False
+        if aid.get(ended) is None and not later:
+            return status, True  # refused or cancelled on a day the files do not say
+    if status in ("versee", "annulee") and any(_known(d, day) for d in paid):
         return "versee", False
-    if status in ("versee", "accordee") and _known(granted, day):
+    if status in ("versee", "accordee", "annulee") and _known(aid.get("date_accord"), day):
         return "accordee", False
-    if status in ("versee", "accordee") and (paid if status == "versee" else granted) is None:
+    if status in ("versee", "accordee") and not later:
         return status, True  # granted or paid, on a day the files do not say
-    if status == "refusee":
-        return "refusee", True  # the files give no date of refusal
-    return "demandee", asked is None
+    return "demandee", aid.get("date_demande") is None
+
+
+def aid_amount(aid: dict[str, Any]) -> float | None:
+    """Return what an aid brings at its (already dated) statut: granted amount, else amount asked, else estimate."""
+    if aid.get("statut") in ("accordee", "versee") and aid.get("montant_accorde") is not None:
+        return aid["montant_accorde"]
+    if aid.get("statut") == "a_solliciter" and aid.get("montant_estime") is not None:
+        return aid["montant_estime"]
+    return aid.get("montant")
+
+
+def aid_paid(aid: dict[str, Any]) -> float:
+    """Return the amount paid of an aid already restated at a date (payments after it are dropped)."""
+    listed = [v.get("montant") or 0 for v in aid.get("versements") or [] if isinstance(v, dict)]
+    if listed:
+        return sum(listed)
+    return (aid_amount(aid) or 0) if aid.get("statut") == "versee" else 0
+
+
+def loan_state(loan: dict[str, Any], day: date) -> tuple[str, bool]:
+    """Return (statut, undated) of a loan as of `day`, from its dates as for an aid."""
+    status = loan.get("statut", "envisage")
+    if status == "envisage":
+        return status, False
+    if _later(loan.get("date_demande"), day):
+        return "envisage", False
+    own = {"demande": "date_demande", "accorde": "date_accord", "refuse": "date_refus"}[status]
+    if _known(loan.get(own), day):
+        return status, False
+    if loan.get(own) is None and not _any_later(loan, ("date_demande", "date_accord", "date_refus"), day):
+        return status, True  # the files give no date for this step
+    if _known(loan.get("date_demande"), day):
+        return "demande", False
+    return "envisage", False
+
+
+_WORK_STEPS = (("devis_recu", "date_devis"), ("commande", "date_commande"), ("en_cours", "date_debut"),
+               ("realise", "date_fin"))
+_WORK_RANK = {"a_chiffrer": 0, "devis_recu": 1, "commande": 2, "en_cours": 3, "realise": 4}
+
+
+def quote_dates(poste: dict[str, Any]) -> list[Any]:
+    """Return the dates of a poste's quotes: each of « devis », and the older « date_devis »."""
+    return [d.get("date") for d in poste.get("devis") or [] if isinstance(d, dict)] + \
+        ([poste["date_devis"]] if poste.get("date_devis") else [])
+
+
+def _step_dates(poste: dict[str, Any]) -> dict[str, list[Any]]:
+    dates = {state: [poste.get(key)] if poste.get(key) else [] for state, key in _WORK_STEPS}
+    dates["devis_recu"] = quote_dates(poste)
+    return dates
 
 
 def work_state(poste: dict[str, Any], day: date) -> tuple[str, bool]:
-    """Return (statut, undated) of a works item as of `day`."""
+    """Return (statut, undated) of a works item as of `day`.
+
+    The furthest step dated on or before `day` (quote, order, start, end) gives the
+    state, never beyond the statut the files give; an abandonment is dated by
+    « date_abandon ». A statut given without its date is kept, marked undated,
+    unless a later-dated step shows it came after `day`.
+    """
     status = poste.get("statut", "a_chiffrer")
-    dates = [poste.get(k) for k in ("date_devis", "date_debut", "date_fin")]
-    if status in ("a_chiffrer",):
+    if status == "a_chiffrer":
         return status, False
+    steps = _step_dates(poste)
+    reached = max((_WORK_RANK[state] for state, dates in steps.items() if any(_known(d, day) for d in dates)),
+                  default=0)
+    later = any(_later(d, day) for dates in steps.values() for d in dates) or _later(poste.get("date_abandon"), day)
     if status == "abandonne":
-        return status, True  # no date of abandonment in the files
-    if status == "realise" and _known(poste.get("date_fin"), day):
-        return "realise", False
-    if status in ("realise", "en_cours") and _known(poste.get("date_debut"), day):
-        return "en_cours", False
-    if status in ("realise", "en_cours", "commande", "devis_recu") and _known(poste.get("date_devis"), day):
-        return ("devis_recu" if status != "commande" else "commande"), status == "commande"
-    if any(parse(d) for d in dates):
-        return "a_chiffrer", False  # every dated step is after `day`
-    return status, True
+        if _known(poste.get("date_abandon"), day):
+            return status, False
+        if poste.get("date_abandon") is None and not later:
+            return status, True  # abandoned on a day the files do not say
+        return next(s for s, r in _WORK_RANK.items() if r == reached), False
+    ceiling = _WORK_RANK[status]
+    if any(_known(d, day) for d in steps.get(status, [])):
+        return status, False
+    if not steps.get(status) and not later and reached <= ceiling:
+        return status, reached < ceiling  # this step has no date: as the files say, marked undated when it matters
+    return next(s for s, r in _WORK_RANK.items() if r == min(reached, ceiling)), False
+
+
+def in_project(poste: dict[str, Any], day: date) -> bool:
+    """True when the poste was part of the project on `day` (added later: not yet)."""
+    if _later(poste.get("date_ajout"), day):
+        return False
+    if poste.get("prevu_a_la_saisine") or _known(poste.get("date_ajout"), day):
+        return True
+    dated = [d for dates in _step_dates(poste).values() for d in dates] + [poste.get("date_abandon")]
+    return not any(parse(d) for d in dated) or any(_known(d, day) for d in dated)
+
+
+def chosen_quote(poste: dict[str, Any]) -> dict[str, Any] | None:
+    """Return the quote the household chose (« retenu »), else the only quote, else None."""
+    quotes = [q for q in poste.get("devis") or [] if isinstance(q, dict)]
+    chosen = [q for q in quotes if q.get("retenu")]
+    return chosen[-1] if chosen else (quotes[0] if len(quotes) == 1 else None)
+
+
+def work_amount(poste: dict[str, Any]) -> float | None:
+    """Return a poste's cost as known at its (already dated) statut: invoiced, else chosen quote, else estimate."""
+    if poste.get("statut") == "realise" and poste.get("montant_realise") is not None:
+        return poste["montant_realise"]
+    quote = chosen_quote(poste)
+    if quote is not None and quote.get("montant_ttc") is not None:
+        return quote["montant_ttc"]
+    return poste.get("montant_prevu")
+
+
+def validation_date(mesure: dict[str, Any]) -> date | None:
+    """Return the day the committee decided: « validation.date », else the older « dates.validation »."""
+    decision = mesure.get("validation")
+    if isinstance(decision, dict) and parse(decision.get("date")):
+        return parse(decision.get("date"))
+    return parse((mesure.get("dates") or {}).get("validation"))
 
 
 def measure_state(mesure: dict[str, Any], sortie: dict[str, Any], day: date) -> str:
@@ -128,12 +248,79 @@ def measure_state(mesure: dict[str, Any], sortie: dict[str, Any], day: date) -> 
     dates = mesure.get("dates", {})
     if status in ("terminee", "rompue") and _known(sortie.get("date"), day):
         return status
-    if status == "refusee" and not _later(dates.get("validation"), day):
+    decided = validation_date(mesure)
+    if status == "refusee" and not (decided and decided > day):
         return status
-    for key, state in (("debut", "en_cours"), ("validation", "validee"), ("saisine", "saisine_envoyee")):
-        if _known(dates.get(key), day):
-            return state
+    if _known(dates.get("debut"), day):
+        return "en_cours"
+    if decided and decided <= day and validated(mesure) is not False:
+        return "validee"
+    if _known(dates.get("saisine"), day):
+        return "saisine_envoyee"
     return "reperage"
+
+
+# ---------------------------------------------------------------- the financing plan
+
+
+@dataclass(frozen=True)
+class Plan:
+    """A case's financing plan, computed from its postes and aids (never typed), on a case as of a date.
+
+    The cost is the total of the postes in the project and not abandoned (invoiced amount
+    once done, else the chosen quote, else the estimate); the household's share is that cost
+    less the aids neither refused nor cancelled; what loans granted do not cover is still
+    to finance. The plan always adds up: cost = aids + share.
+    """
+
+    cost: float | None  # None when a poste of the project has no amount yet
+    priced: float  # total of the postes whose amount is known
+    unpriced: tuple[str, ...]  # intitulés of the postes without any amount
+    aids: float
+    loans_granted: float
+    loans_pending: float  # envisaged or requested
+
+    @property
+    def share(self) -> float | None:
+        """The household's share (« reste à charge »): cost less aids, None while the cost is unknown."""
+        return None if self.cost is None else round(self.cost - self.aids, 2)
+
+    @property
+    def to_finance(self) -> float | None:
+        """What the household's share still lacks once the loans granted are counted (negative: more than needed)."""
+        return None if self.share is None else round(self.share - self.loans_granted, 2)
+
+
+_NOT_FINANCING = ("refusee", "annulee")
+
+
+def financing_plan(case: Case) -> Plan:
+    """Return the financing plan of `case` (a case as of a date: its postes and aids in their state then)."""
+    postes = [p for p in case.get("travaux").get("postes", []) if p.get("statut") != "abandonne"]
+    amounts = [(p.get("intitule", ""), work_amount(p)) for p in postes]
+    unpriced = tuple(name for name, amount in amounts if amount is None)
+    priced = sum(amount for _, amount in amounts if amount is not None)
+    financing = case.get("financement")
+    aids = sum(aid_amount(a) or 0 for a in financing.get("aides", []) if a.get("statut") not in _NOT_FINANCING)
+    loans = financing.get("prets", [])
+    return Plan(cost=None if unpriced else round(priced, 2), priced=round(priced, 2), unpriced=unpriced,
+                aids=round(aids, 2),
+                loans_granted=sum(p.get("montant") or 0 for p in loans if p.get("statut") == "accorde"),
+                loans_pending=sum(p.get("montant") or 0 for p in loans if p.get("statut") in ("envisage", "demande")))
+
+
+def validated(mesure: dict[str, Any]) -> bool | None:
+    """Return whether the committee validated the measure: True, False (refused or postponed), None when not recorded.
+
+    A file written before « validation » existed counts as validated when it gives a
+    validation date and the measure was not refused.
+    """
+    decision = mesure.get("validation") if isinstance(mesure.get("validation"), dict) else None
+    if decision is not None:
+        return decision.get("decision") == "validee"
+    if mesure.get("statut") == "refusee":
+        return False
+    return True if parse((mesure.get("dates") or {}).get("validation")) else None
 
 
 # ---------------------------------------------------------------- the case as of a day
@@ -151,12 +338,21 @@ def as_of(case: Case, day: date) -> Case:
 
 
 def _mesure(data: dict[str, Any], case: Case, day: date) -> dict[str, Any]:
+    if not data:
+        return data
     dates = dict(data.get("dates") or {})
     started = _known(dates.get("debut"), day)
     dates = {k: v for k, v in dates.items() if k == "fin_prevue" and started or not _later(v, day)}
     if not started:
         dates.pop("fin_prevue", None)  # planned from the start, which had not come yet
-    return {**data, "dates": dates, "statut": measure_state(data, case.get("sortie"), day)} if data else data
+    result = {**data, "dates": dates, "statut": measure_state(data, case.get("sortie"), day)}
+    if isinstance(data.get("partenaires"), list):
+        # A partner mobilised after `day` was not a partner yet; one whose part ended after `day` still was.
+        result["partenaires"] = [_drop_later(p, day, ("jusqu_au",)) for p in data["partenaires"]
+                                 if not (isinstance(p, dict) and _later(p.get("depuis"), day))]
+    if isinstance(data.get("validation"), dict) and _later(data["validation"].get("date"), day):
+        result.pop("validation")  # the committee had not decided yet
+    return result
 
 
 def _menage(data: dict[str, Any], case: Case, day: date) -> dict[str, Any]:
@@ -171,38 +367,65 @@ def _logement(data: dict[str, Any], case: Case, day: date) -> dict[str, Any]:
             if not (k in ("dpe_avant", "dpe_apres") and isinstance(v, dict) and _later(v.get("date"), day))}
 
 
+_POSTE_DATES = ("date_devis", "date_commande", "date_debut", "date_fin", "date_abandon")
+
+
+def _poste(poste: dict[str, Any], day: date) -> dict[str, Any]:
+    state, undated = work_state(poste, day)
+    kept = _drop_later(poste, day, _POSTE_DATES)
+    if isinstance(poste.get("devis"), list):
+        kept["devis"] = [q for q in poste["devis"] if not (isinstance(q, dict) and _later(q.get("date"), day))]
+    if state != "realise":
+        kept.pop("montant_realise", None)
+    if state != "abandonne":
+        kept.pop("motif_abandon", None)
+    if state == "a_chiffrer":
+        kept.pop("entreprise", None)  # chosen with a quote, which came later
+        kept.pop("motif_choix", None)
+    if state in ("a_chiffrer", "devis_recu") and kept.get("devis"):
+        # Not ordered yet: a quote may be preferred, but none is chosen for good.
+        kept["devis"] = [{k: v for k, v in q.items() if k != "retenu"} if isinstance(q, dict) else q
+                         for q in kept["devis"]]
+    return {**kept, "statut": state, **({UNDATED: True} if undated else {})}
+
+
 def _travaux(data: dict[str, Any], case: Case, day: date) -> dict[str, Any]:
-    postes = []
-    for poste in data.get("postes", []):
-        dated = [poste.get(k) for k in ("date_devis", "date_debut", "date_fin")]
-        if not poste.get("prevu_a_la_saisine") and any(parse(d) for d in dated) and \
-                not any(_known(d, day) for d in dated):
-            continue  # added to the project after `day`
-        state, undated = work_state(poste, day)
-        kept = _drop_later(poste, day, ("date_devis", "date_debut", "date_fin"))
-        if state != "realise":
-            kept.pop("montant_realise", None)
-        if state == "a_chiffrer":
-            kept.pop("entreprise", None)  # chosen with a quote, which came later
-        postes.append({**kept, "statut": state, **({UNDATED: True} if undated else {})})
+    postes = [_poste(p, day) for p in data.get("postes", []) if not isinstance(p, dict) or in_project(p, day)]
     result = {**data, "postes": postes} if "postes" in data else dict(data)
     if isinstance(data.get("reception"), dict) and _later(data["reception"].get("date"), day):
         result.pop("reception")
     return result
 
 
+def _aid(aid: dict[str, Any], day: date) -> dict[str, Any]:
+    state, undated = aid_state(aid, day)
+    kept = _drop_later(aid, day, (*_AID_STEPS, "date_versement"))
+    if isinstance(aid.get("versements"), list):
+        kept["versements"] = [v for v in aid["versements"] if not (isinstance(v, dict) and _later(v.get("date"), day))]
+    if state not in ("accordee", "versee", "annulee"):
+        kept.pop("montant_accorde", None)
+    for key, kept_in in (("motif_refus", "refusee"), ("motif_annulation", "annulee")):
+        if state != kept_in:
+            kept.pop(key, None)
+    return {**kept, "statut": state, **({UNDATED: True} if undated else {})}
+
+
+def _loan(loan: dict[str, Any], day: date) -> dict[str, Any]:
+    state, undated = loan_state(loan, day)
+    kept = _drop_later(loan, day, ("date_demande", "date_accord", "date_refus"))
+    if state != "refuse":
+        kept.pop("motif_refus", None)
+    return {**kept, "statut": state, **({UNDATED: True} if undated else {})}
+
+
 def _financement(data: dict[str, Any], case: Case, day: date) -> dict[str, Any]:
-    aides = []
-    for aid in data.get("aides", []):
-        state, undated = aid_state(aid, day)
-        kept = _drop_later(aid, day, ("date_demande", "date_accord", "date_versement"))
-        aides.append({**kept, "statut": state, **({UNDATED: True} if undated else {})})
-    prets = [{**p, UNDATED: True} if p.get("statut") in ("accorde", "refuse") else p for p in data.get("prets", [])]
     result = {**data}
     if "aides" in data:
-        result["aides"] = aides
+        result["aides"] = [_aid(a, day) for a in data["aides"]]
     if "prets" in data:
-        result["prets"] = prets
+        # A loan asked for after `day` was not part of the plan yet (loans close the plan late, once aids are known).
+        result["prets"] = [_loan(p, day) for p in data["prets"]
+                           if not (isinstance(p, dict) and _later(p.get("date_demande"), day))]
     if isinstance(data.get("avance_audit"), dict) and _later(data["avance_audit"].get("date"), day):
         result.pop("avance_audit")
     return result

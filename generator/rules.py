@@ -26,11 +26,11 @@ from .deadlines import (
 )
 from .errors import Problem
 from .french import counted
-from .measure import reference_date, sendings, works_done, works_planned
+from .measure import reference_date, sendings, validated, validation_date, works_done, works_planned
 from .timeline import parse
 from .validate import field_path
 
-__all__ = ["check_rules", "end_of_measure", "financing_totals", "french_date", "household_category",
+__all__ = ["check_rules", "end_of_measure", "french_date", "household_category",
            "notified_category", "persons_text", "review_key", "visits_by_month"]
 
 
@@ -52,6 +52,7 @@ def check_rules(case: Case, programme: Programme, today: date) -> list[Problem]:
         _visits(case, programme, start, today, add)
         _reviews(case, programme, start, today, add)
     _financing(case, add)
+    _validation(case, add)
     _income(case, add)
     _reporting(case, programme, today, add)
     return problems
@@ -60,6 +61,7 @@ def check_rules(case: Case, programme: Programme, today: date) -> list[Problem]:
 # Dates that record something already done: they cannot be in the future.
 _DONE_DATES: list[tuple[str, tuple, str]] = [
     ("mesure", ("dates",), "reperage"), ("mesure", ("dates",), "saisine"), ("mesure", ("dates",), "validation"),
+    ("mesure", ("validation",), "date"),
     ("contrat", (), "date_signature"), ("contrat", (), "date_envoi_spslh"),
     ("sortie", (), "date"), ("sortie", (), "date_signalement_spslh"), ("travaux", ("reception",), "date"),
     ("logement", ("dpe_avant",), "date"), ("logement", ("dpe_apres",), "date"),
@@ -69,8 +71,10 @@ _DONE_LISTS: list[tuple[str, str, tuple[str, ...]]] = [
     ("suivi", "signalements", ("date_changement", "date_signalement")),
     ("bilans", "bilans", ("date", "date_envoi_spslh")),
     ("diagnostics", "demandes", ("date_demande", "date_decision")),
-    ("financement", "aides", ("date_demande", "date_accord", "date_versement")),
-    ("travaux", "postes", ("date_devis",)),
+    ("financement", "aides", ("date_demande", "date_accord", "date_versement", "date_refus", "date_annulation")),
+    ("travaux", "postes", ("date_devis", "date_ajout", "date_commande", "date_debut", "date_fin", "date_abandon")),
+    ("financement", "prets", ("date_demande", "date_accord", "date_refus")),
+    ("mesure", "partenaires", ("depuis",)),
     ("envois", "envois", ("date",)),
 ]
 
@@ -95,7 +99,10 @@ def _future_dates(case: Case, today: date, add: Any) -> None:
 
 
 def _date_order(case: Case, programme: Programme, add: Any) -> None:
-    dates = case.get("mesure").get("dates", {})
+    dates = dict(case.get("mesure").get("dates", {}))
+    decided = validation_date(case.get("mesure"))
+    if decided is not None:
+        dates["validation"] = decided.isoformat()
     chain = ["reperage", "saisine", "validation", "debut"]
     known = [(k, day) for k in chain if (day := parse(dates.get(k))) is not None]
     for (k1, d1), (k2, d2) in zip(known, known[1:], strict=False):
@@ -218,12 +225,6 @@ def _reviews(case: Case, programme: Programme, start: date, today: date, add: An
             "rédigez-le dans bilans.yaml avec « echeance: final »")
 
 
-def financing_totals(financing: dict[str, Any]) -> tuple[float, float, float]:
-    """Return (aids not refused, reste à charge, cost)."""
-    aids = sum(a["montant"] for a in financing.get("aides", []) if a.get("statut") != "refusee")
-    return aids, financing.get("reste_a_charge", 0), financing.get("cout_total", 0)
-
-
 def works_finished(postes: list[dict[str, Any]]) -> bool:
     """True when the works are done: at least one poste done and every other one abandoned.
 
@@ -253,18 +254,75 @@ def variation_rate(postes: list[dict[str, Any]]) -> float | None:
 
 def _financing(case: Case, add: Any) -> None:
     financing = case.get("financement")
-    if not financing:
-        return
-    aids, rest, cost = financing_totals(financing)
-    if abs(aids + rest - cost) > 0.005:
-        from .context import money  # French amounts, « 45 400,00 € » (context imports this module)
+    for key in ("cout_total", "reste_a_charge"):
+        if key in financing:
+            add("financement", (key,), f"« {key} » n'est plus utilisé : astre calcule le coût total et le reste à "
+                "charge à la date de chaque document, à partir des postes (travaux.yaml) et des aides",
+                f"retirez la ligne « {key} » ; donnez un montant (estimé, devis ou facture) à chaque poste",
+                code="financement", key=key)
+    for index, poste in enumerate(case.get("travaux").get("postes", [])):
+        quotes = [q for q in poste.get("devis") or [] if isinstance(q, dict)]
+        if sum(1 for q in quotes if q.get("retenu")) > 1:
+            add("travaux", ("postes", index, "devis"), f"poste « {poste.get('intitule')} » : plusieurs devis retenus",
+                "gardez « retenu: true » sur le seul devis choisi (un avenant remplace le devis : retirez-le de "
+                "l'ancien)",
+                severity="erreur", code="financement")
+        if poste.get("statut") == "abandonne" and not poste.get("date_abandon"):
+            add("travaux", ("postes", index, "statut"), f"poste « {poste.get('intitule')} » abandonné sans date",
+                "ajoutez « date_abandon: AAAA-MM-JJ » (et « motif_abandon ») : sinon les documents antérieurs ne "
+                "peuvent pas le montrer tel qu'il était", code="date")
+    for index, aid in enumerate(financing.get("aides", [])):
+        step = {"refusee": "date_refus", "annulee": "date_annulation", "accordee": "date_accord"}.get(aid.get("statut"))
+        if step and not aid.get(step):
+            add("financement", ("aides", index, "statut"), f"aide « {aid.get('financeur')} » "
+                f"{aid.get('statut')} sans « {step} »", f"ajoutez « {step}: AAAA-MM-JJ » : sinon les documents "
+                "antérieurs ne peuvent pas la montrer telle qu'elle était", code="date")
+    for index, loan in enumerate(financing.get("prets", [])):
+        step = {"accorde": "date_accord", "refuse": "date_refus", "demande": "date_demande"}.get(loan.get("statut"))
+        if step and not loan.get(step):
+            add("financement", ("prets", index, "statut"), f"prêt « {loan.get('organisme')} » "
+                f"{loan.get('statut')} sans « {step} »", f"ajoutez « {step}: AAAA-MM-JJ » : sinon un document "
+                "antérieur le montrerait tel qu'il est aujourd'hui", code="date")
 
-        gap = aids + rest - cost
-        add("financement", ("cout_total",),
-            f"le plan de financement ne s'équilibre pas : aides {money(aids)} + reste à charge {money(rest)} = "
-            f"{money(aids + rest)}, coût total {money(cost)} (écart {'+' if gap > 0 else ''}{money(gap)})",
-            "corrigez un montant ou le reste à charge (les aides refusées ne comptent pas)",
-            severity="erreur", code="financement")
+
+def _validation(case: Case, add: Any) -> None:
+    """The committee's decision and the household's eligibility, recorded as facts."""
+    mesure = case.get("mesure")
+    decision, status = validated(mesure), mesure.get("statut")
+    recorded = mesure.get("validation") if isinstance(mesure.get("validation"), dict) else None
+    if decision is False and parse(mesure.get("dates", {}).get("debut")):
+        add("mesure", ("validation", "decision") if recorded else ("statut",),
+            "mesure non validée par le comité mais commencée (date de début renseignée)",
+            "vérifiez la décision du comité : une mesure non validée n'a ni contrat ni facturation",
+            severity="erreur", code="validation")
+    elif decision is None and status in ("validee", *RUNNING, "terminee", "rompue"):
+        add("mesure", ("statut",), "décision du comité de validation non enregistrée",
+            "ajoutez sous « validation » : « date », « decision: validee » et « reference_spslh » ; sans elle la "
+            "mesure n'est pas facturée", severity="erreur", code="validation")
+    if recorded is not None:
+        if recorded.get("decision") in ("refusee", "ajournee") and not recorded.get("motif"):
+            add("mesure", ("validation", "decision"), f"mesure {recorded['decision']} sans motif",
+                "ajoutez « motif » sous « validation » (ce que le comité a dit)", code="validation")
+        if recorded.get("decision") == "validee" and not recorded.get("reference_spslh"):
+            add("mesure", ("validation",), "référence de la mesure au Département manquante",
+                "ajoutez « reference_spslh » sous « validation » : elle nomme la mesure dans l'état de financement",
+                code="validation")
+        legacy, decided = parse(mesure.get("dates", {}).get("validation")), parse(recorded.get("date"))
+        if legacy and decided and legacy != decided:
+            add("mesure", ("dates", "validation"), f"deux dates de validation différentes ({french_date(legacy)} et "
+                f"{french_date(decided)})", "gardez seulement « validation.date »",
+                severity="erreur", code="validation")
+    occupation = case.get("logement").get("statut_occupation")
+    if case.get("logement") and occupation is None:
+        add("logement", (), "statut d'occupation non renseigné (éligibilité au programme)",
+            "ajoutez « statut_occupation: proprietaire_occupant » (ou indivision, usufruit, autre)", code="eligibilite")
+    elif occupation == "autre":
+        add("logement", ("statut_occupation",), "le ménage n'est ni propriétaire occupant, ni en indivision, "
+            "ni usufruitier", "le programme s'adresse aux propriétaires occupants : précisez la situation au "
+            "service du Département", code="eligibilite")
+    if case.get("menage") and case.get("menage").get("public_pdalhpd") is None:
+        add("menage", (), "appartenance au public du PDALHPD non renseignée",
+            "ajoutez « public_pdalhpd: true » (ou false) dans menage.yaml", code="eligibilite")
 
 
 def household_category(case: Case) -> tuple[str | None, int | None]:

@@ -26,7 +26,7 @@ FONT = "Liberation Sans"
 BLUE = RGBColor(0x1F, 0x4E, 0x79)
 LANG = "fr-FR"
 # Columns holding amounts: right-aligned, as in the PDF (td.montant).
-AMOUNT_HEADERS = {"Montant", "Montant estimé", "Montant prévu", "Mensualité", "Prévu", "Réalisé"}
+AMOUNT_HEADERS = {"Montant", "Montant estimé", "Montant prévu", "Montant retenu", "Mensualité", "Prévu", "Réalisé"}
 THEME_FONTS = re.compile(rb' w:(?:ascii|hAnsi|eastAsia|cs)[Tt]heme="[^"]*"')
 
 
@@ -216,9 +216,10 @@ class Builder:
         self.h("Plan de financement")
         self.table(["Financeur", "Nature", "Statut", "Montant"], "aide in financement.aides",
                    ["{{ aide.financeur }}", "{{ aide.type }}", "{{ aide.statut }}", "{{ aide.montant }}"],
-                   [["Total des aides (hors aides refusées)", "", "", "{{ financement.total_aides }}"],
-                    ["Coût total des travaux", "", "", "{{ financement.cout_total }}"],
-                    ["Reste à charge du ménage", "", "", "{{ financement.reste_a_charge }}"]])
+                   [["Total des aides (hors aides refusées ou annulées)", "", "", "{{ financement.total_aides }}"]])
+        self.h("Équilibre du plan à la date du document", 2)
+        self.table(["Équilibre", "Montant"], "ligne in financement.equilibre",
+                   ["{{ ligne.libelle }}", "{{ ligne.montant }}"])
         self.tag("if financement.prets")
         self.h("Prêts", 2)
         self.table(["Organisme", "Nature", "Statut", "Montant", "Mensualité"], "pret in financement.prets",
@@ -248,8 +249,9 @@ class Builder:
         self.p("{{ bilan.avancement_travaux }}")
         self.if_p("travaux.relogement", "Relogement pendant les travaux : {{ travaux.relogement }}")
         self.tag("if not bilan.final")  # the final review has its own planned-vs-done table
-        self.table(["Poste", "Type", "Statut", "Montant prévu"], "poste in travaux.postes",
-                   ["{{ poste.intitule }}", "{{ poste.type }}", "{{ poste.statut }}", "{{ poste.montant_prevu }}"])
+        self.table(["Poste", "Type", "Statut", "Montant retenu"], "poste in travaux.postes",
+                   ["{{ poste.intitule }}", "{{ poste.type }}", "{{ poste.statut }}", "{{ poste.montant_retenu }}"],
+                   [["Total (postes non abandonnés)", "", "", "{{ travaux.total_retenu }}"]])
         self.tag("endif")
         self.financing()
         self.p("{{ bilan.point_financement }}")
@@ -299,13 +301,14 @@ def fiche_saisine() -> None:
               ("Catégorie ANAH", "{{ menage.categorie }}"),
               ("Charges mensuelles", "{{ menage.total_charges }}"), ("Dettes", "{{ menage.total_dettes }}"),
               ("Mobilité", "{{ menage.mobilite }}"), ("Protection juridique", "{{ menage.protection_juridique }}"),
-              ("Isolement", "{{ menage.isolement }}")])
+              ("Isolement", "{{ menage.isolement }}"), ("Public du PDALHPD", "{{ menage.public_pdalhpd }}")])
     b.if_p("menage.sante", "Santé : {{ menage.sante }}")
     b.h("Difficultés repérées", 2)
     b.bullets("d in menage.difficultes", "{{ d }}")
     b.if_p("menage.difficultes_precisions", "{{ menage.difficultes_precisions }}")
     b.h("Le logement")
-    b.fields([("Type", "{{ logement.type }}, construit en {{ logement.annee_construction }}, {{ logement.surface }}"),
+    b.fields([("Statut d'occupation", "{{ logement.statut_occupation }}"),
+              ("Type", "{{ logement.type }}, construit en {{ logement.annee_construction }}, {{ logement.surface }}"),
               ("Étiquette énergie", "{{ logement.dpe_avant }}{% if logement.dpe_avant_date %} (diagnostic du "
                "{{ logement.dpe_avant_date }}){% endif %}"),
               ("Chauffage", "{{ logement.chauffage }}{% if logement.chauffage_description %} — "
@@ -315,9 +318,9 @@ def fiche_saisine() -> None:
     b.p("{{ logement.etat }}")
     b.h("Projet d'intervention")
     b.h("Travaux envisagés", 2)
-    b.table(["Poste", "Type", "Montant estimé"], "poste in travaux.postes_saisine",
-            ["{{ poste.intitule }}", "{{ poste.type }}", "{{ poste.montant_prevu }}"],
-            [["Total", "", "{{ travaux.total_prevu_saisine }}"]])
+    b.table(["Poste", "Type", "Montant estimé"], "poste in travaux.postes",
+            ["{{ poste.intitule }}", "{{ poste.type }}", "{{ poste.montant_retenu }}"],
+            [["Total", "", "{{ travaux.total_retenu }}"]])
     b.if_p("travaux.relogement", "Relogement pendant les travaux : {{ travaux.relogement }}")
     b.h("Objectifs de l'accompagnement", 2)
     b.tag("if mesure.projet.objectifs")
@@ -333,7 +336,7 @@ def fiche_saisine() -> None:
     b.tag("endif")
     b.h("Partenaires", 2)
     b.p("Opérateur technique (MAR) : {{ mesure.mar }}")
-    b.bullets("p in mesure.partenaires", "{{ p.nom }} : {{ p.type }}{% if p.role %} — {{ p.role }}{% endif %}")
+    b.bullets("p in mesure.partenaires", "{{ p.nom }} : {{ p.type }}{% if p.role %} — {{ p.role }}{% endif %} ({{ p.periode }})")
     b.h("Diagnostics demandés", 2)
     b.tag("if diagnostics")
     b.bullets("d in diagnostics", "Diagnostic {{ d.type }} demandé le {{ d.date_demande }}")
