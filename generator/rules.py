@@ -252,6 +252,10 @@ def variation_rate(postes: list[dict[str, Any]]) -> float | None:
     return (sum(p["montant_realise"] for p in done) - planned_total) / planned_total
 
 
+_STEP_WORDS = {"refusee": "refusée", "annulee": "annulée", "accordee": "accordée", "accorde": "accordé",
+               "refuse": "refusé", "demande": "demandé"}
+
+
 def _financing(case: Case, add: Any) -> None:
     financing = case.get("financement")
     for key in ("cout_total", "reste_a_charge"):
@@ -275,13 +279,13 @@ def _financing(case: Case, add: Any) -> None:
         step = {"refusee": "date_refus", "annulee": "date_annulation", "accordee": "date_accord"}.get(aid.get("statut"))
         if step and not aid.get(step):
             add("financement", ("aides", index, "statut"), f"aide « {aid.get('financeur')} » "
-                f"{aid.get('statut')} sans « {step} »", f"ajoutez « {step}: AAAA-MM-JJ » : sinon les documents "
+                f"{_STEP_WORDS[aid['statut']]} sans « {step} »", f"ajoutez « {step}: AAAA-MM-JJ » : sinon les documents "
                 "antérieurs ne peuvent pas la montrer telle qu'elle était", code="date")
     for index, loan in enumerate(financing.get("prets", [])):
         step = {"accorde": "date_accord", "refuse": "date_refus", "demande": "date_demande"}.get(loan.get("statut"))
         if step and not loan.get(step):
             add("financement", ("prets", index, "statut"), f"prêt « {loan.get('organisme')} » "
-                f"{loan.get('statut')} sans « {step} »", f"ajoutez « {step}: AAAA-MM-JJ » : sinon un document "
+                f"{_STEP_WORDS[loan['statut']]} sans « {step} »", f"ajoutez « {step}: AAAA-MM-JJ » : sinon un document "
                 "antérieur le montrerait tel qu'il est aujourd'hui", code="date")
 
 
