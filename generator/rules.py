@@ -279,7 +279,8 @@ def _financing(case: Case, add: Any) -> None:
         step = {"refusee": "date_refus", "annulee": "date_annulation", "accordee": "date_accord"}.get(aid.get("statut"))
         if step and not aid.get(step):
             add("financement", ("aides", index, "statut"), f"aide « {aid.get('financeur')} » "
-                f"{_STEP_WORDS[aid['statut']]} sans « {step} »", f"ajoutez « {step}: AAAA-MM-JJ » : sinon les documents "
+                f"{_STEP_WORDS[aid['statut']]} sans « {step} »",
+                f"ajoutez « {step}: AAAA-MM-JJ » : sinon les documents "
                 "antérieurs ne peuvent pas la montrer telle qu'elle était", code="date")
     for index, loan in enumerate(financing.get("prets", [])):
         step = {"accorde": "date_accord", "refuse": "date_refus", "demande": "date_demande"}.get(loan.get("statut"))

@@ -125,7 +125,8 @@ def test_realistic_case_rupture_refusals_micro_credit_and_abandoned_works(projec
     assert [p["nom"] for p in fiche["mesure"]["partenaires"]] == ["Soliha Pas-de-Calais"]
     review = _values(project, "martin-2026", "bilan-intermediaire-3-mois")  # 3 April 2026
     aids = {a["financeur"]: a["statut"] for a in review["financement"]["aides"]}
-    assert aids == {"ANAH – MaPrimeRénov'": "demandée le 2 mars 2026", "Fonds de travaux FSL": "demandée le 2 mars 2026",
+    assert aids == {"ANAH – MaPrimeRénov'": "demandée le 2 mars 2026",
+                    "Fonds de travaux FSL": "demandée le 2 mars 2026",
                     "Caisse de retraite": "demandée le 15 mars 2026"}
     assert review["financement"]["prets"] == []  # the micro-credit was asked for in May
     works = {p["intitule"]: p["statut"] for p in review["travaux"]["postes"]}
