@@ -37,6 +37,7 @@ class Kept:
     docx: bytes
     pdf: bytes
     warning: str | None = None
+    kept: Path | None = None  # the record of a copy kept by this build (to be committed)
 
 
 def stem(folder: Path, document: str, sending: Sending) -> Path:
@@ -73,7 +74,7 @@ def keep(folder: Path, document: str, sent: list[Sending], docx: bytes, pdf: byt
         write_atomic(base.with_suffix(".docx"), docx)
         write_atomic(base.with_suffix(".pdf"), pdf)
         write_atomic(record, _record(document, sent[-1], docx, pdf, values, data))
-        return Kept(docx, pdf)
+        return Kept(docx, pdf, kept=record)
     problem = integrity(base)
     if problem is not None:
         return Kept(docx, pdf, warning=problem)  # check reports it located; out/ shows the current one

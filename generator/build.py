@@ -76,6 +76,8 @@ class BuildSummary:
     failures: list[Failure] = field(default_factory=list)
     # (case, message): a sent document kept as sent although the data changed since (generator.archive).
     warnings: list[tuple[str, str]] = field(default_factory=list)
+    # Copies of sent documents this build kept (cases/<id>/envoyes/…--date.json): to commit.
+    kept: list[Path] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -93,6 +95,13 @@ class BuildSummary:
         lines += [f"{who} : avertissement : {why}" for who, why in self.warnings]
         n, u, f = len(self.built), self.up_to_date, len(self.failures)
         lines.append(f"{counted(n, 'fichier')} construit{plural(n)}, {counted(u, 'document')} à jour, {f} en échec")
+        if self.kept:
+            folders = sorted({str(path.parent) for path in self.kept})
+            s = plural(len(self.kept))
+            lines.append(f"{counted(len(self.kept), 'copie')} envoyée{s} gardée{s} telle{s} qu'envoyée{s}, "
+                         "à enregistrer dans l'historique (git add puis git commit) :")
+            lines += [f"  {path.with_suffix('')}.{{docx,pdf,json}}" for path in sorted(self.kept)]
+            lines.append("  par exemple : git add " + " ".join(folders) + " && git commit -m \"Copies envoyées\"")
         return "\n".join(lines)
 
 
@@ -105,6 +114,7 @@ class CaseOutcome:
     built: list[str] = field(default_factory=list)
     failures: list[Failure] = field(default_factory=list)
     warnings: list[tuple[str, str]] = field(default_factory=list)
+    kept: list[str] = field(default_factory=list)
 
 
 # ---------------------------------------------------------------- the orchestrator
@@ -150,11 +160,13 @@ def _build(definitions: Definitions, paths: list[Path] | None, *, forms: list[st
         summary.built += [config.output_dir / rel for rel in outcome.built]
         summary.failures += outcome.failures
         summary.warnings += outcome.warnings
+        summary.kept += [Path(path) for path in outcome.kept]
         manifest.record(outcome.case_id, config.cases_dir / outcome.case_id, outcome.outputs, keys)
     manifest.save()
     # The largest cases are built first (`_expected_work`): problems are said in the cases' order.
     summary.failures.sort(key=lambda f: (f.case_id, f.form_id or ""))
     summary.warnings.sort(key=lambda w: w[0])
+    summary.kept.sort()
     return summary
 
 
@@ -361,6 +373,8 @@ def _render_form(case: Any, form: Form, config: Config, contexts: dict[tuple[tup
         kept = keep(case.folder, name, sent.get(name, []), docx, pdf, values, fingerprint(as_of(case, when)), known)
         if kept.warning:
             outcome.warnings.append((case.id, kept.warning))
+        if kept.kept is not None:
+            outcome.kept.append(_shown(kept.kept, config.root))
         for ext, data in (("docx", kept.docx), ("pdf", kept.pdf)):
             rel = f"{case.id}/{name}.{ext}"
             write_atomic(safe_target(config.output_dir, rel), data)
@@ -420,6 +434,14 @@ def document_values(case: Any, form: Form, config: Config,
         title = f"{form.title} — {values['menage']['designation']}"
         documents.append((form.output + (f"-{suffix}" if suffix else ""), values, when, title))
     return documents
+
+
+def _shown(path: Path, root: Path) -> str:
+    """Return `path` relative to the project's folder when inside it (as the référent types it), else as is."""
+    try:
+        return str(path.resolve().relative_to(root.resolve()))
+    except ValueError:
+        return str(path)
 
 
 def recipients_text(case: Any, form_id: str, config: Config) -> str:

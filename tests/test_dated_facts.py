@@ -230,3 +230,20 @@ def test_pdf_keeps_the_plan_and_its_dates(project: Path, tmp_path: Path) -> None
     assert "Reste à charge du ménage (coût moins aides) 4 678,00 €".replace(" ", " ") in flat.replace("\u202f", " ")
     assert "refusée le 17 avril 2026" in flat
     assert "éco-prêt" not in flat  # asked for on 11 May, after the review of 8 May
+
+
+def test_build_says_which_copies_it_kept_and_to_commit_them(tmp_path: Path) -> None:
+    root = tmp_path / "p"
+    root.mkdir()
+    shutil.copy(ROOT / "astre.yaml", root / "astre.yaml")
+    shutil.copytree(REALISTIC / "martin-2026", root / "cases" / "martin-2026")
+    (root / "cases" / "martin-2026" / "envois.yaml").write_text(
+        'envois:\n  - {document: bilan-intermediaire-3-mois, date: "2026-04-08", destinataires: [spslh]}\n',
+        encoding="utf-8")
+    first = CliRunner().invoke(cli, ["-f", str(root / "astre.yaml"), "build", "-j", "1"], catch_exceptions=False)
+    assert "1 copie envoyée gardée telle qu'envoyée, à enregistrer dans l'historique" in first.output
+    assert "cases/martin-2026/envoyes/bilan-intermediaire-3-mois--2026-04-08.{docx,pdf,json}" in first.output
+    assert "git add cases/martin-2026/envoyes" in first.output
+    again = CliRunner().invoke(cli, ["-f", str(root / "astre.yaml"), "build", "-j", "1", "--force"],
+                               catch_exceptions=False)
+    assert "gardée" not in again.output  # kept once: nothing new to commit
