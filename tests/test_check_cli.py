@@ -52,23 +52,23 @@ def test_errors_exit_1_and_strict_warnings(project: Path, monkeypatch: pytest.Mo
 
 
 def test_json_report(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    edit = project / "cases/lefebvre-2026/financement.yaml"
-    edit.write_text(edit.read_text(encoding="utf-8").replace("reste_a_charge: 3650", "reste_a_charge: 3600"),
-                    encoding="utf-8")
+    edit = project / "cases/lefebvre-2026/mesure.yaml"
+    text = edit.read_text(encoding="utf-8").replace("  decision: validee\n  reference_spslh: ASTRE-2026-0062\n",
+                                                     "  decision: refusee\n  motif: dossier incomplet\n")
+    edit.write_text(text, encoding="utf-8")
+    line = text.splitlines().index("  decision: refusee") + 1
     code, output = run(project, monkeypatch, "check", "--date", TODAY, "--format", "json")
     assert code == 1
     report = json.loads(output)
     assert set(report) == {"dossiers", "erreurs", "avertissements", "problemes"}
-    # The warning: the contract sent late (caron); lefebvre's category is notified (no 2026 barème needed).
+    # The warning: the contract sent late (caron).
     assert (report["dossiers"], report["erreurs"], report["avertissements"]) == (3, 1, 1)
     error = next(p for p in report["problemes"] if p["gravite"] == "erreur")
-    assert error == {"fichier": "cases/lefebvre-2026/financement.yaml", "ligne": 2, "colonne": 13,
-                     "gravite": "erreur", "code": "financement", "message": error["message"],
+    assert error == {"fichier": "cases/lefebvre-2026/mesure.yaml", "ligne": line, "colonne": 13,
+                     "gravite": "erreur", "code": "validation", "message": error["message"],
                      "conseil": error["conseil"]}
-    assert error["message"].startswith("le plan de financement ne s'équilibre pas")
-    # French amounts, as in the documents: « 3 600,00 € », never « 3600.00 € ».
-    assert "reste à charge 3\u202f600,00\xa0€" in error["message"] and "(écart -50,00\xa0€)" in error["message"]
-    assert not re.search(r"\d\.\d\d €", error["message"])
+    assert error["message"] == "mesure non validée par le comité mais commencée (date de début renseignée)"
+    assert "ni contrat ni facturation" in error["conseil"]
 
 
 @pytest.mark.parametrize("args", [["check", "introuvable"], ["check", "--date", "2026-02-30"],

@@ -270,9 +270,10 @@ def test_final_review_stops_at_the_exit_and_does_not_call_it_current(built: Path
 def test_final_review_key_figures(built: Path) -> None:
     in_docx, in_pdf = _both(built / "out" / "dumont-2025" / "bilan-final")
     for text in (in_docx, in_pdf):
-        # 31 360 + 3 500 + 2 500 + 2 800; the refused 1 500 € of the Fondation Abbé Pierre left out.
-        assert "Total des aides (hors aides refusées)" in text and "40 160,00 €" in text
-        assert "Reste à charge du ménage" in text and "4 640,00 €" in text
+        # 28 632 + 3 500 + 2 500 + 2 800; the refused 1 500 € of the Fondation Abbé Pierre left out.
+        assert "Total des aides (hors aides refusées ou annulées)" in text and "37 432,00 €" in text
+        # Cost 42 000 (the postes done) − aids 37 432 = 4 568, covered by the two loans granted.
+        assert "Reste à charge du ménage (coût moins aides)" in text and "4 568,00 €" in text
         # Planned at referral 21 000 + 3 800 + 8 400 + 1 200 = 34 400; done 23 450 + 3 560 + 13 900 + 1 090 = 42 000.
         assert "34 400,00 €" in text and "42 000,00 €" in text
         assert "travaux réalisés : +22,1 %" in text
@@ -282,7 +283,8 @@ def test_final_review_key_figures(built: Path) -> None:
     for text in (in_docx, in_pdf):
         assert "-100" not in text and "−100" not in text
         assert "travaux réalisés : non renseigné" in text
-        assert "Réfection de la toiture avec isolation oui devis reçu 26 000,00 € —" in in_docx
+        assert "Réfection de la toiture avec isolation oui abandonné le 20 mai 2026 (refus de la co-indivisaire) " \
+            "26 000,00 € —" in in_docx
 
 
 def test_contract_dates_and_no_placeholder_when_the_case_has_the_value(built: Path) -> None:

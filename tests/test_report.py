@@ -109,10 +109,10 @@ def test_indicators_10_to_13(all_facts: list) -> None:
     # Audit advances made in 2026: lefebvre's 800 (2026-07-10) only; dumont's 600 (2025-09-25)
     # and caron's 750 (2025-11-28) were made before the year.
     assert (f["avances"], f["avances_total"], f["avances_non_datees"]) == (1, 800, 0)
-    # Aids not refused: dumont 4 (40 160, its 1 500 from the foundation refused) + lefebvre 4 (35 300)
-    # + caron 3 (49 100) = 11 aids, 124 560 €; obtained = dumont's 4 paid (40 160) + Frévent's 500 granted.
-    assert (f["aides"], f["aides_total"], f["aides_obtenues"]) == (11, 124560, 40660)
-    assert f["par_type"]["anah"] == {"nombre": 3, "total": 99260, "obtenues": 31360, "en_cours": 67900,
+    # Aids not refused: dumont 4 (37 432, its 1 500 from the foundation refused) + lefebvre 4 (35 300)
+    # + caron 3 (49 100) = 11 aids, 121 832 €; obtained = dumont's 4 paid (37 432) + Frévent's 500 granted.
+    assert (f["aides"], f["aides_total"], f["aides_obtenues"]) == (11, 121832, 37932)
+    assert f["par_type"]["anah"] == {"nombre": 3, "total": 96532, "obtenues": 28632, "en_cours": 67900,
                                      "refusees": 0}
     assert f["par_type"]["fondation"] == {"nombre": 0, "total": 0, "obtenues": 0, "en_cours": 0, "refusees": 1500}
     assert ind[10].tables[0].counts == {"versee": 4, "accordee": 1, "demandee": 2, "a_solliciter": 4, "refusee": 1}
@@ -247,10 +247,10 @@ def test_refused_aids_are_left_out_everywhere(project: Path) -> None:
     rows = list(csv.DictReader(io.StringIO((project / "out" / "export-mesures-2026.csv").read_text("utf-8-sig")),
                                delimiter=";"))
     dumont = next(r for r in rows if r["montant_realise"])
-    # dumont: 31 360 + 3 500 + 2 500 + 2 800 = 40 160 €, as in its financing plan; the foundation's 1 500 refused.
-    assert (dumont["aides_total"], dumont["aides_nombre"], dumont["aides_refusees"]) == ("40160,00", "4", "1500,00")
+    # dumont: 28 632 + 3 500 + 2 500 + 2 800 = 37 432 €, as in its financing plan; the foundation's 1 500 refused.
+    assert (dumont["aides_total"], dumont["aides_nombre"], dumont["aides_refusees"]) == ("37432,00", "4", "1500,00")
     pdf = pdf_text(project / "out" / "rapport-activite-2026.pdf")
-    assert "Montant total des aides du plan de financement (hors aides refusées) 124 560,00 €" in pdf
+    assert "Montant total des aides du plan de financement (hors aides refusées) 121 832,00 €" in pdf
 
 
 def test_funders_table_keeps_its_labels_readable(project: Path) -> None:

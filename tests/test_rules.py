@@ -68,11 +68,19 @@ def test_final_review_missing(project: Path) -> None:
                                                                              "bilan final")
 
 
-def test_financing_plan_that_does_not_balance(project: Path) -> None:
-    edit(project / "cases/lefebvre-2026/financement.yaml", "reste_a_charge: 3650", "reste_a_charge: 3600")
-    line = only(problems(project, "lefebvre-2026"), "plan de financement")
-    assert "financement.yaml:2:13: erreur : le plan de financement ne s'équilibre pas" in line
-    assert "écart -50,00\xa0€" in line and "reste à charge 3\u202f600,00\xa0€" in line
+def test_typed_cost_and_share_are_old_fields(project: Path) -> None:
+    """The plan is computed at each document's date: a typed cost or share is located and said unused."""
+    edit(project / "cases/lefebvre-2026/financement.yaml", "aides:", "cout_total: 38950\naides:")
+    line = only(problems(project, "lefebvre-2026"), "cout_total")
+    assert "financement.yaml:2:13: avertissement : « cout_total » n'est plus utilisé" in line
+    assert "retirez la ligne « cout_total »" in line
+
+
+def test_two_chosen_quotes_for_one_poste(project: Path) -> None:
+    edit(project / "cases/dumont-2025/travaux.yaml", "montant_ht: 19900, montant_ttc: 21000}",
+         "montant_ht: 19900, montant_ttc: 21000, retenu: true}")
+    line = only(problems(project, "dumont-2025"), "plusieurs devis retenus")
+    assert "travaux.yaml:" in line and ": erreur : poste « Isolation des murs par l'extérieur »" in line
 
 
 NOTIFIED = ('categorie_anah:\n  categorie: {0}\n  date: "{1}"\n  source: notification ANAH du {1}\n'
@@ -166,10 +174,12 @@ def test_status_and_exit_must_agree(project: Path) -> None:
 
 def test_rules_skipped_on_invalid_case(project: Path) -> None:
     """A schema error hides the rules: they would only repeat it in other words."""
-    edit(project / "cases/lefebvre-2026/financement.yaml", "reste_a_charge: 3650", "reste_a_charge: beaucoup")
+    path = project / "cases/lefebvre-2026/financement.yaml"
+    edit(path, "aides:", "cout_total: 38950\naides:")
+    edit(path, "montant: 500", "montant: beaucoup")
     lines = problems(project, "lefebvre-2026")
-    assert [x for x in lines if "reste_a_charge : un nombre attendu" in x]
-    assert not [x for x in lines if "plan de financement" in x]
+    assert [x for x in lines if "montant : un nombre attendu" in x]
+    assert not [x for x in lines if "n'est plus utilisé" in x]
 
 
 # ---------------------------------------------------------------- barème
