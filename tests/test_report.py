@@ -117,7 +117,7 @@ def test_indicators_10_to_13(all_facts: list) -> None:
     assert f["par_type"]["fondation"] == {"nombre": 0, "total": 0, "obtenues": 0, "en_cours": 0, "refusees": 1500}
     assert ind[10].tables[0].counts == {"versee": 4, "accordee": 1, "demandee": 2, "a_solliciter": 4, "refusee": 1}
     assert ind[11].tables[0].counts == {"tres_satisfait": 1, "satisfait": 1}
-    assert ind[12].tables[0].counts == {"habitat_technique": 3, "social": 3, "financeur": 2, "juridique": 2}
+    assert ind[12].tables[0].counts == {"habitat_technique": 3, "social": 3, "financeur": 2, "juridique": 2, "sante": 1}
     assert ind[13].tables[0].counts == {"fin": 1, "non_adhesion": 1}
     assert ind[13].tables[1].counts == {"abandon_projet_travaux": 1, "objectifs_atteints": 1}
 
