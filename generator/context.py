@@ -436,7 +436,8 @@ def _contrat(c: dict[str, Any]) -> dict[str, Any]:
                    for e in c.get("etapes", [])],
         "engagements_menage": [str(e) for e in c.get("engagements_menage", [])],
         "engagements_structure": [str(e) for e in c.get("engagements_structure", [])],
-        "date_signature": day(c.get("date_signature")),
+        # Unsigned yet: a line to date by hand at the signature, never « date non renseignée ».
+        "date_signature": day(c["date_signature"]) if c.get("date_signature") else "____________",
         # Empty until sent: the contract is usually printed for signature, before it goes to SPSLH.
         "date_envoi_spslh": day(c.get("date_envoi_spslh")) if c.get("date_envoi_spslh") else "",
     }

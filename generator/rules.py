@@ -127,6 +127,10 @@ def _date_order(case: Case, programme: Programme, add: Any) -> None:
             f"({french_date(start)})", "corrigez la date de sortie", severity="erreur", code="date")
     contract = case.get("contrat")
     signed, sent = parse(contract.get("date_signature")), parse(contract.get("date_envoi_spslh"))
+    if contract and not signed and "contrat" in sendings(case, programme):
+        add("contrat", (), "contrat envoyé sans date de signature",
+            "ajoutez « date_signature: AAAA-MM-JJ » : le contrat envoyé doit dire quand il a été signé",
+            severity="erreur", code="date")
     if signed and sent and sent < signed:
         add("contrat", ("date_envoi_spslh",), f"contrat envoyé au {programme.service_short} avant d'être signé",
             "vérifiez la date de signature et la date d'envoi", severity="erreur", code="date")
