@@ -169,7 +169,6 @@ def test_no_heavy_import(project: Path, args: list[str]) -> None:
 
 def test_pre_commit_hooks() -> None:
     """The hook a structure's repository uses, and the local one of this repository."""
-    import re
 
     import yaml
 
