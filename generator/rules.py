@@ -181,7 +181,7 @@ EARLY_EXITS = ("rupture", "non_adhesion")
 def _exit_reason(case: Case, add: Any) -> None:
     exit_data = case.get("sortie")
     kind, reason = exit_data.get("type"), exit_data.get("motif")
-    allowed = EXIT_REASONS.get(kind)
+    allowed = EXIT_REASONS.get(kind) if isinstance(kind, str) else None
     if allowed is None or reason is None or reason in allowed:
         return
     fitting = [k for k, reasons in EXIT_REASONS.items() if reason in reasons]
