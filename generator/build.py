@@ -446,15 +446,10 @@ def _shown(path: Path, root: Path) -> str:
 
 def recipients_text(case: Any, form_id: str, config: Config) -> str:
     """Return who receives this document, named (programme.destinataires; the SLISL of the case's MDS)."""
+    from .context import recipient_names
     from .measure import recipients_of
 
-    mesure = case.get("mesure")
-    mds = (mesure.get("territoire") or {}).get("mds")
-    names = {"spslh": config.programme.service,
-             "slisl": f"SLISL de la MDS {mds}" if mds else "SLISL de la MDS du ménage",
-             "structure_origine": ((mesure.get("origine") or {}).get("structure")
-                                   or "structure à l'origine de la demande"),
-             "menage": case.get("menage").get("designation") or "le ménage"}
+    names = recipient_names(case, config)
     return ", ".join(names[r] for r in recipients_of(form_id, config.programme))
 
 

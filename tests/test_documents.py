@@ -100,7 +100,7 @@ def _expected(root: Path) -> dict[Path, dict]:
                 if form.id == "fiche-saisine":
                     keys += [context["travaux"]["total_prevu_saisine"], context["menage"]["categorie"]]
                 if form.id == "bilan-final":
-                    keys += [context["travaux"]["taux_variation"]]
+                    keys += [context["travaux"]["taux_non_calcule"] or context["travaux"]["taux_variation"]]
                 expected[root / "out" / case.id / name] = {"keys": keys}
     return expected
 
@@ -282,7 +282,7 @@ def test_final_review_key_figures(built: Path) -> None:
     in_docx, in_pdf = _both(built / "out" / "caron-2026" / "bilan-final")
     for text in (in_docx, in_pdf):
         assert "-100" not in text and "−100" not in text
-        assert "travaux réalisés : non renseigné" in text
+        assert "travaux réalisés : non calculé, aucun poste de travaux réalisé." in text
         assert "Réfection de la toiture avec isolation oui abandonné le 20 mai 2026 (refus de la co-indivisaire) " \
             "26 000,00 € —" in in_docx
 
@@ -463,3 +463,93 @@ def test_totals_stay_with_their_table_in_the_pdf(built: Path) -> None:
             # A page never starts with a table's totals: they stay with the rows they add up.
             top = next(line for line in page.splitlines() if line.strip()).strip()
             assert not top.startswith(("Total", "Coût total", "Reste à charge du ménage")), (pdf.name, top)
+
+
+# Issue 16: what the seed asks of reviews and exits.
+
+
+def _replace(path: Path, old: str, new: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert old in text, f"{old!r} absent de {path}"
+    path.write_text(text.replace(old, new), encoding="utf-8")
+
+
+@pytest.fixture(scope="module")
+def review_variants(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Another service, whose final review goes to fewer recipients; works still under way; a late decision."""
+    root = tmp_path_factory.mktemp("review-variants")
+    shutil.copy(ROOT / "astre.yaml", root / "astre.yaml")
+    for case in ("dumont-2025", "caron-2026"):
+        shutil.copytree(ROOT / "cases" / case, root / "cases" / case, ignore=shutil.ignore_patterns("envoyes"))
+    shutil.copytree(ROOT / "templates" / "assets", root / "templates" / "assets")
+    config = root / "astre.yaml"
+    _replace(config, "service_destinataire: SPSLH (Service des Politiques Sociales du Logement et de l'Habitat)",
+             "service_destinataire: SDLH (Service Départemental du Logement et de l'Habitat)")
+    _replace(config, "  service_court: SPSLH\n", "  service_court: SDLH\n")
+    _replace(config, "    bilan-final: [spslh, slisl, structure_origine]\n", "    bilan-final: [spslh, slisl]\n")
+    # The last poste is still under way at the final review: the amounts done are not final.
+    _edit(root / "cases/dumont-2025/travaux.yaml", lambda d: d["postes"][4].update(statut="en_cours") or [
+        d["postes"][4].pop(k) for k in ("montant_realise", "date_fin")])
+    # The diagnostic is decided ten days after the 3-month review: the review says it is awaited.
+    _edit(root / "cases/caron-2026/diagnostics.yaml", lambda d: d["demandes"][0].update(date_decision="2026-04-20"))
+    summary = build(load_config(config), forms=["contrat", "bilan-intermediaire", "bilan-final"], today=TODAY,
+                    jobs=1)
+    assert summary.failed == [], summary.format()
+    return root
+
+
+def test_contract_names_who_the_reviews_are_shared_with(built: Path, review_variants: Path) -> None:
+    """« Un bilan écrit intermédiaire … partagé avec la structure à l'initiative de la demande, le SLISL, le SPSLH »."""
+    for text in _both(built / "out" / "caron-2026" / "contrat"):
+        assert "Des bilans intermédiaires sont établis à 3, 6, 9 mois si nécessaire, et un bilan final en fin de " \
+               "mesure. Les bilans sont partagés avec le SPSLH, le SLISL de la MDS Arrageois et la structure à " \
+               "l'origine de la demande (CCAS de Bapaume)." in text
+        assert "adressés au" not in text
+    # Another service, and a final review that does not go to the origin structure: two sentences, no « SPSLH ».
+    for text in _both(review_variants / "out" / "caron-2026" / "contrat"):
+        assert "Les bilans intermédiaires sont partagés avec le SDLH, le SLISL de la MDS Arrageois et la structure " \
+               "à l'origine de la demande (CCAS de Bapaume) ; le bilan final avec le SDLH et le SLISL de la MDS " \
+               "Arrageois." in text
+        assert "SPSLH" not in text
+
+
+def test_contract_without_programme_recipients_says_the_seeds(project: Path) -> None:
+    from generator.cases import load_case
+    from generator.context import case_context
+
+    _replace(project / "astre.yaml", "    bilan-intermediaire: [spslh, slisl, structure_origine]\n", "")
+    _replace(project / "astre.yaml", "    bilan-final: [spslh, slisl, structure_origine]\n", "")
+    config = load_config(project / "astre.yaml")
+    shared = case_context(load_case(project / "cases" / "dumont-2025"), config)["bilans"]
+    assert shared["destinataires"] == ("la structure à l'origine de la demande (Citémétrie – animateur de l'OPAH "
+                                       "du Calaisis), le SLISL de la MDS Calaisis et le SPSLH")
+
+
+def test_each_review_shows_its_periods_concertations_and_diagnostics(built: Path, review_variants: Path) -> None:
+    concertation = ("12 mars 2026, avec CCAS de Bapaume, Urbanis, SLISL de l'Arrageois : Faisabilité du projet "
+                    "malgré l'indivision ; demande d'un diagnostic complet.")
+    for text in _both(built / "out" / "caron-2026" / "bilan-intermediaire-3-mois"):
+        assert _squeezed(concertation) in _squeezed(text)
+        assert "Demande de diagnostic complet du 13 mars 2026 : accordée le 27 mars 2026." in text
+    # dumont: the concertation of 15 January in the 3-month review only, the one of 7 May in the 6-month one.
+    january, may = "15 janvier 2026, avec Citémétrie", "7 mai 2026, avec Citémétrie, Façades du Calaisis"
+    for name, shown, hidden in (("bilan-intermediaire-3-mois", january, may), ("bilan-intermediaire-6-mois", may,
+                                                                                january)):
+        for text in _both(built / "out" / "dumont-2025" / name):
+            assert shown in text and hidden not in text, name
+            assert "Aucune demande de diagnostic sur la période." in text
+    for text in _both(built / "out" / "lefebvre-2026" / "bilan-intermediaire-3-mois"):
+        assert "10 octobre 2026, avec Soliha Pas-de-Calais" in text
+        assert "Aucune demande de diagnostic sur la période." in text
+    # Decided on 20 April, after the review of 10 April: the review does not know the answer.
+    for text in _both(review_variants / "out" / "caron-2026" / "bilan-intermediaire-3-mois"):
+        assert "Demande de diagnostic complet du 13 mars 2026 : réponse en attente." in text
+        assert "accordée" not in text
+
+
+def test_final_review_gives_no_rate_for_works_still_under_way(review_variants: Path) -> None:
+    for text in _both(review_variants / "out" / "dumont-2025" / "bilan-final"):
+        assert "Taux de variation entre travaux prévus à la saisine et travaux réalisés : non calculé, travaux en " \
+               "cours." in text
+        assert "%" not in text  # 34 400 € planned, 40 910 € done so far: no « +18,9 % » that reads as final
+        assert "Travaux prévus à la saisine / réalisés à ce jour" in text
