@@ -461,3 +461,81 @@ def test_totals_stay_with_their_table_in_the_pdf(built: Path) -> None:
             # A page never starts with a table's totals: they stay with the rows they add up.
             top = next(line for line in page.splitlines() if line.strip()).strip()
             assert not top.startswith(("Total", "Coût total", "Reste à charge du ménage")), (pdf.name, top)
+
+
+# Issue 16: a value stays beside its own label whatever wraps; no placeholder where a fact is missing.
+
+
+PARTNERS = [  # (name, type label, role): names long enough to wrap in the label column, one on three lines
+    ("Centre communal d'action sociale de Saint-Martin-Boulogne, pôle logement", "social",
+     "aide facultative pour l'assurance habitation"),
+    ("Union départementale des associations familiales du Pas-de-Calais, service des mandataires judiciaires "
+     "à la protection des majeurs", "juridique", "curatelle renforcée de Mme Dumont"),
+    ("CCAS", "social", "aide alimentaire"),
+    ("Fonds de solidarité logement du Pas-de-Calais (volet énergie)", "financeur", "aide aux impayés d'énergie"),
+]
+
+
+@pytest.fixture(scope="module")
+def placeholders(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """dumont-2025 with long partner names, and two copies: facts never filled in, lists written empty."""
+    root = tmp_path_factory.mktemp("placeholders")
+    shutil.copy(ROOT / "astre.yaml", root / "astre.yaml")
+    for case in ("dumont-2025", "vide-2025", "zero-2025"):
+        shutil.copytree(ROOT / "cases" / "dumont-2025", root / "cases" / case,
+                        ignore=shutil.ignore_patterns("envoyes"))
+        _edit(root / "cases" / case / "mesure.yaml", lambda d, case=case: d.update(identifiant=case))
+    _edit(root / "cases/dumont-2025/mesure.yaml", lambda d: d["partenaires"].extend(
+        {"nom": name, "type": {"financeur": "financeur"}.get(kind, kind), "role": role}
+        for name, kind, role in PARTNERS))
+
+    def unknown(menage: dict) -> None:
+        for key in ("ressources", "charges", "dettes"):
+            menage.pop(key)
+        menage["situation"] = {"isolement": False}
+
+    _edit(root / "cases/vide-2025/menage.yaml", unknown)
+    _edit(root / "cases/vide-2025/logement.yaml", lambda d: [d.pop(k) for k in ("annee_construction",
+                                                                              "surface_habitable", "insalubrite")])
+    _edit(root / "cases/zero-2025/menage.yaml", lambda d: d.update(ressources=[], charges=[], dettes=[]))
+    summary = build(load_config(root / "astre.yaml"), forms=["fiche-saisine"], today=TODAY, jobs=1)
+    assert summary.failed == [], summary.format()
+    return root
+
+
+def _line_of(lines: list[str], label: str) -> str:
+    """Return the line of a `pdftotext -layout` text where `label` starts (its first three words)."""
+    start = " ".join(label.split()[:3])
+    found = [line for line in lines if line.strip().startswith(start)]
+    assert len(found) == 1, (label, found)
+    return found[0]
+
+
+def test_each_partner_role_stays_beside_its_partner_whatever_wraps(placeholders: Path) -> None:
+    pdf = placeholders / "out" / "dumont-2025" / "fiche-saisine.pdf"
+    text = subprocess.run([need("pdftotext"), "-layout", str(pdf), "-"], check=True, capture_output=True,
+                          text=True).stdout
+    lines = text[text.index("\nPartenaires\n"):text.index("\nDiagnostics demandés\n")].splitlines()
+    # The example's own partners: the CAF's name wraps, the budget advice service and the ADIL follow it.
+    partners = [("Citémétrie", "habitat et technique", "Mon Accompagnateur Rénov'"),
+                ("Caisse d'allocations familiales", "financeur", "prêt amélioration"),
+                ("Point conseil budget de Calais", "social", "renégociation d'un crédit"),
+                ("ADIL du Pas-de-Calais", "juridique", "conseil sur le litige"), *PARTNERS]
+    for name, kind, role in partners:
+        # The role starts on the line where the partner's name starts, whatever wrapped before.
+        assert f"{kind} — {' '.join(role.split()[:2])}" in _line_of(lines, name), name
+    roles = [line for line in lines if re.search(r"(social|juridique|financeur|habitat et technique) — ", line)]
+    assert len(roles) == len(partners)  # one role a partner, none lost
+    # The Word file lists the same partner with the same role.
+    docx = docx_text(pdf.with_suffix(".docx"))
+    for name, kind, role in partners[4:]:
+        assert f"{name} : {kind} — {role}" in docx
+
+
+def test_every_label_and_value_pair_of_the_html_templates_is_one_row() -> None:
+    # <dl> pairs are each wrapped in a <div> (one row, see astre.css): a bare <dt> lets its value drift.
+    for template in sorted((ROOT / "templates" / "html").glob("*.html")):
+        html = re.sub(r"\{[{%].*?[%}]\}", "", template.read_text(encoding="utf-8"))
+        assert html.count("<dt>") == len(re.findall(r"<div><dt>[^<]*</dt><dd>.*?</dd></div>", html)), template.name
+    css = (ROOT / "templates" / "html" / "astre.css").read_text(encoding="utf-8")
+    assert re.search(r"dl > div \{[^}]*display: flow-root[^}]*break-inside: avoid", css)
