@@ -539,3 +539,35 @@ def test_every_label_and_value_pair_of_the_html_templates_is_one_row() -> None:
         assert html.count("<dt>") == len(re.findall(r"<div><dt>[^<]*</dt><dd>.*?</dd></div>", html)), template.name
     css = (ROOT / "templates" / "html" / "astre.css").read_text(encoding="utf-8")
     assert re.search(r"dl > div \{[^}]*display: flow-root[^}]*break-inside: avoid", css)
+
+
+def test_a_list_never_filled_in_has_no_total_and_an_empty_one_sums_to_zero(placeholders: Path) -> None:
+    # vide-2025: menage.yaml has no ressources, charges nor dettes; zero-2025 writes them « [] » on purpose.
+    for text in _both(placeholders / "out" / "vide-2025" / "fiche-saisine"):
+        assert "Total non renseigné" in text and "Charges mensuelles non renseigné" in text
+        assert "Dettes non renseigné" in text and "Total 0,00 €" not in text
+    for text in _both(placeholders / "out" / "zero-2025" / "fiche-saisine"):
+        assert "Total 0,00 €" in text and "Charges mensuelles 0,00 €" in text and "Dettes 0,00 €" in text
+
+
+def test_missing_facts_are_named_in_sentences_and_agree_with_their_label(placeholders: Path) -> None:
+    for text in _both(placeholders / "out" / "vide-2025" / "fiche-saisine"):
+        assert "Type maison mitoyenne, année de construction non renseignée, surface non renseignée" in text
+        assert "construit en" not in text
+        assert "Mobilité non renseignée" in text and "Protection juridique non renseignée" in text
+        assert "Indignité non renseignée" in text
+    # The DPE of 30 September 2025 postdates the fiche of 22 September: the label is feminine.
+    for text in _both(placeholders / "out" / "dumont-2025" / "fiche-saisine"):
+        assert "Étiquette énergie non renseignée" in text
+
+
+FEMININE = re.compile(r"\b(Mobilité|Protection juridique|Indignité|[ÉE]tiquette(?: énergie)?(?: \(DPE\) :)?|"
+                      r"Catégorie(?: ANAH)?|[Dd]ate|[Ss]urface|[Cc]ommune|[Aa]dresse|[Aa]nnée[a-z ]*) "
+                      r"non renseigné(?!e)")
+
+
+def test_no_feminine_label_gets_a_masculine_placeholder(built: Path, placeholders: Path) -> None:
+    for pdf in sorted([*(built / "out").rglob("*.pdf"), *(placeholders / "out").rglob("*.pdf")]):
+        for text in (pdf_text(pdf), docx_text(pdf.with_suffix(".docx"))):
+            assert not FEMININE.search(text), (pdf, FEMININE.search(text))
+            assert "construit en non" not in text and "à compléter" not in text, pdf
