@@ -281,7 +281,7 @@ def _logement(lg: dict[str, Any]) -> dict[str, Any]:
     chauffage, insalubrite = lg.get("chauffage", {}), lg.get("insalubrite") or {}
     return {
         "type": label("type_logement", lg.get("type")),
-        "annee_construction": str(lg.get("annee_construction", MISSING_F)),
+        "annee_construction": str(lg.get("annee_construction", MISSING)),  # for structures' own templates
         # Words of a sentence (« maison, construit en 1958, 92 m² »): a missing value is named, not « non renseigné ».
         "construction": (f"construit en {lg['annee_construction']}" if lg.get("annee_construction") is not None
                          else "année de construction non renseignée"),
