@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .cases import CASE_FILES, find_case_folders
-from .config import Config, check_logo
+from .config import Config, check_letterhead, check_logo
 from .definitions import Definitions
 from .errors import AstreError
 from .forms import Form, load_forms, template_path, template_roots
@@ -133,6 +133,7 @@ def build(config: Config, paths: list[Path] | None = None, *, definitions: Defin
         definitions = Definitions.of(config)
     definitions.activate()
     check_logo(config)
+    check_letterhead(config)
     if force and paths is None:  # every case will be rebuilt: the pool's fork server starts while we hash
         _start_pool_early(jobs)
     with output_lock(config.output_dir):

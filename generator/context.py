@@ -50,6 +50,8 @@ from .timeline import add_months, age, month_of_measure, month_windows, parse
 
 LOCALE = "fr_FR"
 MISSING = "non renseigné"
+# The placeholder agrees with its label: « Mobilité non renseignée », « Étiquette énergie non renseignée ».
+MISSING_F = "non renseignée"
 MISSING_DATE = "date non renseignée"
 
 
@@ -303,19 +305,35 @@ def _menage(case: Case, reference: date | None) -> dict[str, Any]:
         "composition": persons_text(len(membres)),  # « 1 personne », « 3 personnes »
         "ressources": [{"nature": label("ressource", r.get("nature")), "beneficiaire": optional(r.get("beneficiaire")),
                         "montant": money(r.get("montant_mensuel"))} for r in ressources],
-        "total_ressources": money(sum(r.get("montant_mensuel", 0) for r in ressources)),
-        "total_charges": money(sum(c.get("montant_mensuel", 0) for c in m.get("charges", []))),
-        "total_dettes": money(sum(d.get("montant", 0) for d in m.get("dettes", []))),
+        "total_ressources": _total(m.get("ressources"), "montant_mensuel"),
+        "total_charges": _total(m.get("charges"), "montant_mensuel"),
+        "total_dettes": _total(m.get("dettes"), "montant"),
         "rfr": {"annee": str(rfr.get("annee_revenus", MISSING)), "montant": money(rfr.get("montant"))},
         "categorie": _category(case),
         "sante": optional(situation.get("sante")),
-        "mobilite": label("mobilite", situation.get("mobilite")),
-        "protection_juridique": label("protection_juridique", situation.get("protection_juridique")),
+        "mobilite": _feminine("mobilite", situation.get("mobilite")),
+        "protection_juridique": _feminine("protection_juridique", situation.get("protection_juridique")),
         "isolement": yes_no(situation.get("isolement")),
         "public_pdalhpd": yes_no(m.get("public_pdalhpd")),
         "difficultes": [label("difficulte", d) for d in m.get("difficultes_saisine", [])],
         "difficultes_precisions": optional(m.get("difficultes_precisions")),
     }
+
+
+def _total(items: list[dict[str, Any]] | None, amount: str) -> str:
+    """Return the sum of a list's amounts: « non renseigné » for a list never filled in, 0,00 € for `[]`.
+
+    A list the référent left out is unknown, not empty: its total is not zero. A list written
+    empty on purpose (« dettes: [] ») says there is none.
+    """
+    if items is None:
+        return MISSING
+    return money(sum(item.get(amount, 0) for item in items))
+
+
+def _feminine(family: str, value: Any) -> str:
+    """Return the label of a value shown under a feminine label (« Mobilité »), « non renseignée » if absent."""
+    return MISSING_F if value is None else label(family, value)
 
 
 def _category(case: Case) -> str:
@@ -339,16 +357,19 @@ def _logement(lg: dict[str, Any]) -> dict[str, Any]:
         "type": label("type_logement", lg.get("type")),
         "statut_occupation": label("statut_occupation", lg["statut_occupation"]) if lg.get("statut_occupation")
         else MISSING,
-        "annee_construction": str(lg.get("annee_construction", MISSING)),
+        "annee_construction": str(lg.get("annee_construction", MISSING)),  # for structures' own templates
+        # Words of a sentence (« maison, construit en 1958, 92 m² »): a missing value is named, not « non renseigné ».
+        "construction": (f"construit en {lg['annee_construction']}" if lg.get("annee_construction") is not None
+                         else "année de construction non renseignée"),
         "surface": (f"{format_decimal(lg['surface_habitable'], locale=LOCALE)} m²" if lg.get("surface_habitable")
-                    else MISSING),
-        "dpe_avant": avant.get("classe", MISSING),
+                    else "surface non renseignée"),
+        "dpe_avant": avant.get("classe", MISSING_F),  # « Étiquette énergie », « étiquette … »
         "dpe_avant_date": day(avant.get("date")) if avant.get("date") else "",
         "dpe_apres": apres.get("classe", ""),
         "dpe_apres_date": day(apres.get("date")) if apres.get("date") else "",
         "chauffage": label("energie", chauffage.get("energie")),
         "chauffage_description": optional(chauffage.get("description")),
-        "insalubrite": label("insalubrite", insalubrite.get("nature")) if insalubrite else MISSING,
+        "insalubrite": label("insalubrite", insalubrite.get("nature")) if insalubrite else MISSING_F,  # « Indignité »
         "insalubrite_description": optional(insalubrite.get("description")),
         # « non-décence — description » when the files record an indignity, "" when none (« aucune ») or unknown.
         "indignite": _indignity(insalubrite),

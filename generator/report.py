@@ -16,7 +16,7 @@ from typing import Any
 
 from .cases import find_case_folders
 from .check import check_case
-from .config import Config
+from .config import Config, check_letterhead
 from .french import counted, plural
 from .funding import FundingStatement, statement
 from .indicators import MISSING, Distribution, Facts, Indicator, Period, facts, indicators, qualitative
@@ -482,6 +482,7 @@ def build_report(config: Config, period: Period, today: date) -> tuple[list[str]
     from .export import rows, salt, to_csv, to_xlsx
     from .render_report_docx import funding_docx, report_docx
 
+    check_letterhead(config)
     inputs = load_inputs(config, today)
     keys = pseudonyms(config, inputs)
     label = period_label(period)
@@ -505,6 +506,7 @@ def build_funding(config: Config, period: Period, today: date) -> tuple[list[str
     """Write only the funding statement (PDF and DOCX); return the files written and the inputs."""
     from .render_report_docx import funding_docx
 
+    check_letterhead(config)
     inputs = load_inputs(config, today)
     keys = pseudonyms(config, inputs)
     funding = funding_context(config, funding_statement(config, inputs, period, today), today, inputs, keys)

@@ -280,3 +280,44 @@ def test_text_going_on_as_a_field_asks_for_the_pipe(project: Path, monkeypatch: 
     assert "cases/dumont-2025/logement.yaml:17:1: erreur : combles : champ inconnu « combles » : suite du texte de " \
            "« etat » (ligne 16) ? — ajoutez « | » après le nom du champ pour un texte sur plusieurs lignes " \
            "(« etat: | » puis le texte en dessous, indenté de deux espaces)" in output
+
+
+def test_letterhead_and_signing_town_are_checked_before_any_document(project: Path,
+                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    """No « Fait à non renseigné », no « (à compléter) » in a letterhead: check and build say where to fill in."""
+    config = project / "astre.yaml"
+    good = config.read_text(encoding="utf-8")
+    config.write_text(good.replace("  ville_signature: Boulogne-sur-Mer\n", ""), encoding="utf-8")
+    for command in (["check", "--date", TODAY], ["build", "--date", TODAY, "-j", "1"],
+                    ["financement", "--date", TODAY]):
+        code, output = run(project, monkeypatch, *command)
+        assert code == 2, (command, output)
+        assert "astre.yaml:5:1: erreur : structure.ville_signature manque" in output, (command, output)
+        assert "ville_signature: Arras" in output  # how to fix it
+    assert not (project / "out").exists()
+    code, output = run(project, monkeypatch, "check", "--format", "json", "--date", TODAY)
+    assert code == 2 and "structure.ville_signature manque" in json.loads(output)["problemes"][0]
+    config.write_text(good.replace("ville_signature: Boulogne-sur-Mer", "ville_signature: À_COMPLÉTER"), "utf-8")
+    code, output = run(project, monkeypatch, "check", "--date", TODAY)
+    assert code == 2 and "astre.yaml:12:20: erreur : structure.ville_signature « À_COMPLÉTER » est à compléter" \
+        in output
+
+
+def test_the_scaffold_letterhead_must_be_filled_in(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    structure = tmp_path / "asso"
+    assert CliRunner().invoke(cli, ["init", str(structure), "--source", "x.whl"]).exit_code == 0
+    code, output = run(structure, monkeypatch, "check")
+    assert code == 2, output
+    lines = [line for line in output.splitlines() if "astre.yaml:" in line]
+    assert len(lines) == 3, output
+    assert "astre.yaml:8:8: erreur : structure.nom « Nom de la structure » est le modèle d'astre init" in lines[0]
+    assert "astre.yaml:10:7: erreur : structure.adresse « Adresse de la structure (à compléter) » est à " \
+           "compléter" in lines[1]
+    assert "astre.yaml:6:1: erreur : structure.ville_signature manque" in lines[2]
+    config = structure / "astre.yaml"
+    text = config.read_text(encoding="utf-8")
+    config.write_text(text.replace('"Nom de la structure"', "CCAS de Frévent")
+                      .replace('"Adresse de la structure (à compléter)"', "1 place de la Mairie")
+                      .replace("# ville_signature: Arras", "ville_signature: Frévent"), encoding="utf-8")
+    code, output = run(structure, monkeypatch, "check")
+    assert code == 0 and "astre.yaml" not in output, output

@@ -494,6 +494,44 @@ def review_variants(tmp_path_factory: pytest.TempPathFactory) -> Path:
     _edit(root / "cases/caron-2026/diagnostics.yaml", lambda d: d["demandes"][0].update(date_decision="2026-04-20"))
     summary = build(load_config(config), forms=["contrat", "bilan-intermediaire", "bilan-final"], today=TODAY,
                     jobs=1)
+
+
+# Issue 16: a value stays beside its own label whatever wraps; no placeholder where a fact is missing.
+
+
+PARTNERS = [  # (name, type label, role): names long enough to wrap in the label column, one on three lines
+    ("Centre communal d'action sociale de Saint-Martin-Boulogne, pôle logement", "social",
+     "aide facultative pour l'assurance habitation"),
+    ("Union départementale des associations familiales du Pas-de-Calais, service des mandataires judiciaires "
+     "à la protection des majeurs", "juridique", "curatelle renforcée de Mme Dumont"),
+    ("CCAS", "social", "aide alimentaire"),
+    ("Fonds de solidarité logement du Pas-de-Calais (volet énergie)", "financeur", "aide aux impayés d'énergie"),
+]
+
+
+@pytest.fixture(scope="module")
+def placeholders(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """dumont-2025 with long partner names, and two copies: facts never filled in, lists written empty."""
+    root = tmp_path_factory.mktemp("placeholders")
+    shutil.copy(ROOT / "astre.yaml", root / "astre.yaml")
+    for case in ("dumont-2025", "vide-2025", "zero-2025"):
+        shutil.copytree(ROOT / "cases" / "dumont-2025", root / "cases" / case,
+                        ignore=shutil.ignore_patterns("envoyes"))
+        _edit(root / "cases" / case / "mesure.yaml", lambda d, case=case: d.update(identifiant=case))
+    _edit(root / "cases/dumont-2025/mesure.yaml", lambda d: d["partenaires"].extend(
+        {"nom": name, "type": {"financeur": "financeur"}.get(kind, kind), "role": role}
+        for name, kind, role in PARTNERS))
+
+    def unknown(menage: dict) -> None:
+        for key in ("ressources", "charges", "dettes"):
+            menage.pop(key)
+        menage["situation"] = {"isolement": False}
+
+    _edit(root / "cases/vide-2025/menage.yaml", unknown)
+    _edit(root / "cases/vide-2025/logement.yaml", lambda d: [d.pop(k) for k in ("annee_construction",
+                                                                              "surface_habitable", "insalubrite")])
+    _edit(root / "cases/zero-2025/menage.yaml", lambda d: d.update(ressources=[], charges=[], dettes=[]))
+    summary = build(load_config(root / "astre.yaml"), forms=["fiche-saisine"], today=TODAY, jobs=1)
     assert summary.failed == [], summary.format()
     return root
 
@@ -554,3 +592,73 @@ def test_final_review_gives_no_rate_for_works_still_under_way(review_variants: P
         # 34 400 € planned, 40 910 € done so far: no « +18,9 % » that reads as final.
         assert not re.search(r"[+−-]\d+,\d\s?%", text)
         assert "Travaux prévus à la saisine / réalisés à ce jour" in text
+
+
+def _line_of(lines: list[str], label: str) -> str:
+    """Return the line of a `pdftotext -layout` text where `label` starts (its first three words)."""
+    start = " ".join(label.split()[:3])
+    found = [line for line in lines if line.strip().startswith(start)]
+    assert len(found) == 1, (label, found)
+    return found[0]
+
+
+def test_each_partner_role_stays_beside_its_partner_whatever_wraps(placeholders: Path) -> None:
+    pdf = placeholders / "out" / "dumont-2025" / "fiche-saisine.pdf"
+    text = subprocess.run([need("pdftotext"), "-layout", str(pdf), "-"], check=True, capture_output=True,
+                          text=True).stdout
+    lines = text[text.index("\nPartenaires\n"):text.index("\nDiagnostics demandés\n")].splitlines()
+    # The example's own partners: the CAF's name wraps, the budget advice service and the ADIL follow it.
+    partners = [("Citémétrie", "habitat et technique", "Mon Accompagnateur Rénov'"),
+                ("Caisse d'allocations familiales", "financeur", "prêt amélioration"),
+                ("Point conseil budget de Calais", "social", "renégociation d'un crédit"),
+                ("ADIL du Pas-de-Calais", "juridique", "conseil sur le litige"), *PARTNERS]
+    for name, kind, role in partners:
+        # The role starts on the line where the partner's name starts, whatever wrapped before.
+        assert f"{kind} — {' '.join(role.split()[:2])}" in _line_of(lines, name), name
+    roles = [line for line in lines if re.search(r"(social|juridique|financeur|habitat et technique) — ", line)]
+    assert len(roles) == len(partners)  # one role a partner, none lost
+    # The Word file lists the same partner with the same role.
+    docx = docx_text(pdf.with_suffix(".docx"))
+    for name, kind, role in partners[4:]:
+        assert f"{name} : {kind} — {role}" in docx
+
+
+def test_every_label_and_value_pair_of_the_html_templates_is_one_row() -> None:
+    # <dl> pairs are each wrapped in a <div> (one row, see astre.css): a bare <dt> lets its value drift.
+    for template in sorted((ROOT / "templates" / "html").glob("*.html")):
+        html = re.sub(r"\{[{%].*?[%}]\}", "", template.read_text(encoding="utf-8"))
+        assert html.count("<dt>") == len(re.findall(r"<div><dt>[^<]*</dt><dd>.*?</dd></div>", html)), template.name
+    css = (ROOT / "templates" / "html" / "astre.css").read_text(encoding="utf-8")
+    assert re.search(r"dl > div \{[^}]*display: flow-root[^}]*break-inside: avoid", css)
+
+
+def test_a_list_never_filled_in_has_no_total_and_an_empty_one_sums_to_zero(placeholders: Path) -> None:
+    # vide-2025: menage.yaml has no ressources, charges nor dettes; zero-2025 writes them « [] » on purpose.
+    for text in _both(placeholders / "out" / "vide-2025" / "fiche-saisine"):
+        assert "Total non renseigné" in text and "Charges mensuelles non renseigné" in text
+        assert "Dettes non renseigné" in text and "Total 0,00 €" not in text
+    for text in _both(placeholders / "out" / "zero-2025" / "fiche-saisine"):
+        assert "Total 0,00 €" in text and "Charges mensuelles 0,00 €" in text and "Dettes 0,00 €" in text
+
+
+def test_missing_facts_are_named_in_sentences_and_agree_with_their_label(placeholders: Path) -> None:
+    for text in _both(placeholders / "out" / "vide-2025" / "fiche-saisine"):
+        assert "Type maison mitoyenne, année de construction non renseignée, surface non renseignée" in text
+        assert "construit en" not in text
+        assert "Mobilité non renseignée" in text and "Protection juridique non renseignée" in text
+        assert "Indignité non renseignée" in text
+    # The DPE of 30 September 2025 postdates the fiche of 22 September: the label is feminine.
+    for text in _both(placeholders / "out" / "dumont-2025" / "fiche-saisine"):
+        assert "Étiquette énergie non renseignée" in text
+
+
+FEMININE = re.compile(r"\b(Mobilité|Protection juridique|Indignité|[ÉE]tiquette(?: énergie)?(?: \(DPE\) :)?|"
+                      r"Catégorie(?: ANAH)?|[Dd]ate|[Ss]urface|[Cc]ommune|[Aa]dresse|[Aa]nnée[a-z ]*) "
+                      r"non renseigné(?!e)")
+
+
+def test_no_feminine_label_gets_a_masculine_placeholder(built: Path, placeholders: Path) -> None:
+    for pdf in sorted([*(built / "out").rglob("*.pdf"), *(placeholders / "out").rglob("*.pdf")]):
+        for text in (pdf_text(pdf), docx_text(pdf.with_suffix(".docx"))):
+            assert not FEMININE.search(text), (pdf, FEMININE.search(text))
+            assert "construit en non" not in text and "à compléter" not in text, pdf

@@ -316,7 +316,7 @@ def fiche_saisine() -> None:
     b.if_p("menage.difficultes_precisions", "{{ menage.difficultes_precisions }}")
     b.h("Le logement")
     b.fields([("Statut d'occupation", "{{ logement.statut_occupation }}"),
-              ("Type", "{{ logement.type }}, construit en {{ logement.annee_construction }}, {{ logement.surface }}"),
+              ("Type", "{{ logement.type }}, {{ logement.construction }}, {{ logement.surface }}"),
               ("Étiquette énergie", "{{ logement.dpe_avant }}{% if logement.dpe_avant_date %} (diagnostic du "
                "{{ logement.dpe_avant_date }}){% endif %}"),
               ("Chauffage", "{{ logement.chauffage }}{% if logement.chauffage_description %} — "
