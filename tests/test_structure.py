@@ -35,7 +35,8 @@ def _fill_letterhead(structure: Path) -> None:
     """Fill in what `astre init` leaves to the structure: its address and signing town (checked before any build)."""
     config = structure / "astre.yaml"
     text = config.read_text(encoding="utf-8")
-    config.write_text(text.replace('"Adresse de la structure (à compléter)"', "1 place de la Mairie, 62000 Arras")
+    config.write_text(text.replace("Nom de la structure", "Association Habitat Solidaire")
+                      .replace('"Adresse de la structure (à compléter)"', "1 place de la Mairie, 62000 Arras")
                       .replace("# ville_signature: Arras", "ville_signature: Arras"), encoding="utf-8")
 
 
