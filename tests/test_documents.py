@@ -616,6 +616,13 @@ def test_each_partner_role_stays_beside_its_partner_whatever_wraps(placeholders:
     for name, kind, role in partners:
         # The role starts on the line where the partner's name starts, whatever wrapped before.
         assert f"{kind} — {' '.join(role.split()[:2])}" in _line_of(lines, name), name
+    # A pair is never split by a page break: a name's first and last words and its role are on one page.
+    pages = text[text.index("\nPartenaires\n"):text.index("\nDiagnostics demandés\n")].split("\f")
+    for name, kind, _ in partners:
+        words = name.split()
+        where = {i for i, page in enumerate(pages) for part in (" ".join(words[:2]), words[-1], f"{kind} — ")
+                 if part in page and " ".join(words[:2]) in page}
+        assert len(where) == 1, (name, where)
     roles = [line for line in lines if re.search(r"(social|juridique|financeur|habitat et technique) — ", line)]
     assert len(roles) == len(partners)  # one role a partner, none lost
     # The Word file lists the same partner with the same role.
@@ -630,7 +637,7 @@ def test_every_label_and_value_pair_of_the_html_templates_is_one_row() -> None:
         html = re.sub(r"\{[{%].*?[%}]\}", "", template.read_text(encoding="utf-8"))
         assert html.count("<dt>") == len(re.findall(r"<div><dt>[^<]*</dt><dd>.*?</dd></div>", html)), template.name
     css = (ROOT / "templates" / "html" / "astre.css").read_text(encoding="utf-8")
-    assert re.search(r"dl > div \{[^}]*display: flow-root[^}]*break-inside: avoid", css)
+    assert re.search(r"dl > div \{[^}]*display: table;[^}]*break-inside: avoid", css)
 
 
 def test_a_list_never_filled_in_has_no_total_and_an_empty_one_sums_to_zero(placeholders: Path) -> None:
