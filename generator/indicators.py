@@ -167,7 +167,7 @@ def facts(case: Case, programme: Programme, on: date | None = None) -> Facts:
     suivi = case.get("suivi")
     postes = case.get("travaux").get("postes", [])
     return Facts(
-        id=case.id, statut=mesure.get("statut", MISSING),
+        id=case.id, statut=_statut(recorded.get("mesure").get("statut"), mesure.get("statut")),
         reperage=parse(dates.get("reperage")), saisine=parse(dates.get("saisine")),
         debut=debut, fin=fin, sortie=sortie,
         origine_type=mesure.get("origine", {}).get("type", MISSING),
@@ -204,6 +204,16 @@ def facts(case: Case, programme: Programme, on: date | None = None) -> Facts:
                              for s in suivi.get("signalements", [])],
         },
     )
+
+
+_PROGRESS = ("reperage", "saisine_envoyee", "validee", "en_cours")
+
+
+def _statut(recorded: str | None, dated: str | None) -> str:
+    """The statut at the date, never further than the files say (« validee » with a start date did not run)."""
+    if recorded in _PROGRESS and dated in _PROGRESS and _PROGRESS.index(dated) > _PROGRESS.index(recorded):
+        return recorded
+    return dated or MISSING
 
 
 def _decision(mesure: dict[str, Any]) -> str | None:

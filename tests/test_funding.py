@@ -19,7 +19,8 @@ PROGRAMME_PERIOD = Period(date(2025, 11, 1), date(2026, 10, 31))
 
 def funding(project: Path, period: Period = PROGRAMME_PERIOD, on: date = date(2026, 11, 22)):
     config = load_config(project / "astre.yaml")
-    all_facts = [facts(check_case(f, config, on), config.programme) for f in sorted(config.cases_dir.iterdir())]
+    all_facts = [facts(check_case(f, config, on), config.programme, min(period.end, on))
+                 for f in sorted(config.cases_dir.iterdir())]
     return statement(all_facts, config.programme, period, on, config.data.get("financement_recu"))
 
 
@@ -95,8 +96,6 @@ STATEMENT = "etat-financement-2025-11-01_2026-10-31.pdf"
 
 
 def test_financement_command_writes_the_statement(project: Path) -> None:
-    from generator.export import pseudonym, salt
-
     record_advance(project)
     result = financement(project)
     assert result.exit_code == 0, result.output
@@ -108,27 +107,33 @@ def test_financement_command_writes_the_statement(project: Path) -> None:
                    "Service fait 4 840,00 €", "Trop-perçu à reverser par la structure 26 840,00 €", "440,00 €",
                    "Association Habitat Solidaire Côte d'Opale", "Aucun dossier exclu"):
         assert figure in text, figure
-    # Cases by pseudonym, never by their id (which carries the family name).
-    assert pseudonym("caron-2026", salt(project)) in text and "caron" not in text.lower()
+    # Measures by the SPSLH reference of their validation, which the Département files them under.
+    assert "ASTRE-2025-0203 12 janvier 2026 12 mai 2026 5 1 100,00 €" in text and "caron" not in text.lower()
 
 
-def test_financement_without_secret_refuses_and_writes_nothing(project: Path) -> None:
+def test_financement_needs_no_secret_but_the_report_does(project: Path) -> None:
+    # The statement names measures by their SPSLH reference: no pseudonym, so no secret needed.
     (project / ".astre-salt").unlink()
     result = financement(project)
+    assert result.exit_code == 0, result.output
+    assert "ASTRE-2025-0147" in pdf_text(project / "out" / STATEMENT)
+    # The report's export is pseudonymised: without the secret it refuses, before writing anything.
+    for written in project.glob("out/*"):
+        written.unlink()
+    result = CliRunner().invoke(cli, ["-f", str(project / "astre.yaml"), "report", "--date", "2026-11-22"],
+                                catch_exceptions=False)
     assert result.exit_code == 2 and "astre secret" in result.stderr
     assert not list(project.glob("out/*"))
 
 
 def test_financement_lists_excluded_cases_and_fails(project: Path) -> None:
-    from generator.export import pseudonym, salt
-
     edit(project / "cases" / "caron-2026" / "sortie.yaml", 'date: "2026-05-20"\n', "")
     result = financement(project)
     assert result.exit_code == 1
     assert "Dossier exclu : caron-2026" in result.stderr and "1 dossier exclu" in result.stderr
     text = pdf_text(project / "out" / STATEMENT)  # still written, saying what is missing
     assert "1 dossier exclu car incomplet ou incohérent" in text
-    assert pseudonym("caron-2026", salt(project)) in text
+    assert "ASTRE-2025-0203" in text  # the excluded measure, by its SPSLH reference
     assert "Service fait 3 300,00 €" in text  # 4 840 − caron's 5 months (1 100) and its diagnostic (440)
 
 
