@@ -193,7 +193,7 @@ def facts(case: Case, programme: Programme, on: date | None = None) -> Facts:
         diagnostics=[(d["type"], d.get("decision", "en_attente"),
                       parse(d.get("date_decision")) or parse(d.get("date_demande")))
                      for d in case.get("diagnostics").get("demandes", [])],
-        decision=_decision(mesure),
+        decision=committee_decision(mesure),
         visites_mois=_visits_by_month(recorded, programme),
         events={
             "visites": [(parse(v.get("date")), v.get("lieu"), bool(v.get("avec_mar")))
@@ -216,7 +216,7 @@ def _statut(recorded: str | None, dated: str | None) -> str:
     return dated or MISSING
 
 
-def _decision(mesure: dict[str, Any]) -> str | None:
+def committee_decision(mesure: dict[str, Any]) -> str | None:
     """The committee's decision; for a file older than « validation », « validee » when measure.validated says so."""
     recorded = mesure.get("validation")
     if isinstance(recorded, dict) and isinstance(recorded.get("decision"), str):

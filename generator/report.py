@@ -20,7 +20,7 @@ from .cases import Case, find_case_folders
 from .check import check_case
 from .config import Config, Programme
 from .french import counted, plural
-from .funding import FundingStatement, statement
+from .funding import UNBILLABLE, FundingStatement, statement
 from .indicators import (
     ABANDONED_PROJECT,
     MISSING,
@@ -29,6 +29,7 @@ from .indicators import (
     Facts,
     Indicator,
     Period,
+    committee_decision,
     facts,
     indicators,
     qualitative,
@@ -75,6 +76,8 @@ class Inputs:
     transmissions: dict[str, list[Transmission]] = field(default_factory=dict)  # valid cases' documents and sendings
     secrets: set[str] = field(default_factory=set)  # every case's names, addresses, phones, communes
     references: dict[str, str] = field(default_factory=dict)  # every case's SPSLH reference, when recorded
+    # Invalid cases of measures that ran in the period without a validation: (case, reason), never billed.
+    unvalidated: list[tuple[str, str]] = field(default_factory=list)
 
 
 def load_inputs(config: Config, today: date, period: Period | None = None) -> Inputs:
@@ -98,7 +101,23 @@ def load_inputs(config: Config, today: date, period: Period | None = None) -> In
         else:
             first = next(p for p in case.problems if p.severity == "erreur")
             inputs.invalid.append((case.id, first.message))
+            reason = _not_validated(case, Period(period.start if period else on, on))
+            if reason:
+                inputs.unvalidated.append((case.id, reason))
     return inputs
+
+
+def _not_validated(case: Case, period: Period) -> str | None:
+    """Why an (invalid) case's measure, which ran in the period, cannot be billed: its validation; None otherwise."""
+    mesure = case.get("mesure")
+    dates = mesure.get("dates")
+    if not isinstance(dates, dict):
+        return None
+    start, end = parse(dates.get("debut")), parse(case.get("sortie").get("date"))
+    if start is None or start > period.end or (end is not None and end < period.start):
+        return None
+    decision = committee_decision(mesure)
+    return None if decision == "validee" else UNBILLABLE.get(decision, f"décision « {decision} »")
 
 
 def _reference(case: Case) -> str | None:
@@ -465,9 +484,10 @@ def funding_context(config: Config, fund: FundingStatement, today: date, inputs:
         "mois": [{"mois": format_date(m, "MMMM y", locale="fr_FR"), "mesures": str(n),
                   "montant": money(n * fund.tarif_mensuel)} for m, n in fund.by_month()],
         "mesures": [{"identifiant": names[m.id], "mois": str(len(m.months)), "du": day(m.months[0]),
-                     "au": day(m.months[-1]), "montant": money(m.amount)} for m in fund.measures],
+                     "au": day(m.months[-1]), "montant": money(m.amount)}
+                    for m in sorted(fund.measures, key=lambda m: names[m.id])],
         "non_facturables": [{"identifiant": names[case_id], "motif": f"non facturable : {reason}"}
-                            for case_id, reason in fund.unbillable],
+                            for case_id, reason in sorted(fund.unbillable + inputs.unvalidated)],
         "visites": _visits_below(fund, names),
         "diagnostics": [{"identifiant": names[case_id], "type": _label("diagnostic", kind), "date": day(when),
                          "montant": money(amount)} for case_id, kind, when, amount in fund.diagnostics],
