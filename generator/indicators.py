@@ -35,6 +35,7 @@ OBTAINED = ("accordee", "versee")
 # Aids actually requested or obtained: indicator 10 counts these, never an aid still « à solliciter ».
 MOBILISED = ("demandee", *OBTAINED)
 ABANDONED_PROJECT = "projet_abandonne"  # indicator 10's status of any aid of a project whose postes were all abandoned
+ENDED_AIDS = ("refusee", "annulee")
 RUPTURES = ("rupture", "non_adhesion")
 
 
@@ -336,8 +337,9 @@ def indicators(all_facts: list[Facts], period: Period) -> list[Indicator]:
     incomes = [k for _, _, k in INCOME_BRACKETS] + [MISSING]
     finished = [f for f in with_works if f.travaux_termines]
     unfinished = [f for f in with_works if not f.travaux_termines]
-    # Each aid in its state at the period's end; those of a project abandoned altogether are apart.
-    all_aids = [(kind, ABANDONED_PROJECT if f.projet_abandonne else status, amount)
+    # Each aid in its state at the period's end; those of a project abandoned altogether are apart (a refused or
+    # cancelled one stays what it is).
+    all_aids = [(kind, ABANDONED_PROJECT if f.projet_abandonne and status not in ENDED_AIDS else status, amount)
                 for f in active for kind, status, amount in f.aides]
     # Only aids actually requested or obtained are mobilised: not one still to request, refused or cancelled.
     aides = [a for a in all_aids if a[1] in MOBILISED]

@@ -106,7 +106,7 @@ def report_docx(context: dict[str, Any], when: date) -> bytes:
             doc.add_paragraph(f"{ind['a_part']['titre']}. {ind['a_part']['note']}")
             _grid(doc, None, [[label, value] for label, value in ind["a_part"]["chiffres"]])
         if ind["financeurs"]:
-            _grid(doc, ["Type de financeur", "Aides", "Total hors refusées", "dont accordées ou versées",
+            _grid(doc, ["Type de financeur", "Aides", "Demandées ou obtenues", "dont accordées ou versées",
                         "dont en cours", "Refusées"],
                   [[f["type"], f["nombre"], f["total"], f["obtenues"], f["en_cours"], f["refusees"]]
                    for f in ind["financeurs"]])
