@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .cases import CASE_FILES, find_case_folders
-from .config import Config, check_logo
+from .config import Config, check_letterhead, check_logo
 from .definitions import Definitions
 from .errors import AstreError
 from .forms import Form, load_forms, template_path, template_roots
@@ -133,6 +133,7 @@ def build(config: Config, paths: list[Path] | None = None, *, definitions: Defin
         definitions = Definitions.of(config)
     definitions.activate()
     check_logo(config)
+    check_letterhead(config)
     if force and paths is None:  # every case will be rebuilt: the pool's fork server starts while we hash
         _start_pool_early(jobs)
     with output_lock(config.output_dir):
@@ -446,15 +447,10 @@ def _shown(path: Path, root: Path) -> str:
 
 def recipients_text(case: Any, form_id: str, config: Config) -> str:
     """Return who receives this document, named (programme.destinataires; the SLISL of the case's MDS)."""
+    from .context import recipient_names
     from .measure import recipients_of
 
-    mesure = case.get("mesure")
-    mds = (mesure.get("territoire") or {}).get("mds")
-    names = {"spslh": config.programme.service,
-             "slisl": f"SLISL de la MDS {mds}" if mds else "SLISL de la MDS du ménage",
-             "structure_origine": ((mesure.get("origine") or {}).get("structure")
-                                   or "structure à l'origine de la demande"),
-             "menage": case.get("menage").get("designation") or "le ménage"}
+    names = recipient_names(case, config)
     return ", ".join(names[r] for r in recipients_of(form_id, config.programme))
 
 

@@ -181,9 +181,11 @@ def check(ctx: click.Context, paths: tuple[Path, ...], fmt: str, strict: bool, f
     """Vérifier les dossiers (tous par défaut) et signaler chaque problème."""
     from .check import check as run_check
     from .check import format_json, format_text
+    from .config import check_letterhead
 
     try:
         config = _config(ctx)
+        check_letterhead(config)  # every document prints it: a case is not « en ordre » without it
     except ConfigError as error:
         if fmt == "json":
             import json

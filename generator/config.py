@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -160,6 +162,73 @@ def load_config(path: Path | None = None) -> Config:
     resources.activate(config.root, config.templates_override)
     check_logo(config)
     return config
+
+
+# The name `astre init` writes when none is given (generator/data/structure/astre.yaml, « @@NOM@@ »).
+SCAFFOLD_NAME = "Nom de la structure"
+# What the scaffold writes for the structure to fill in: « (à compléter) », « À_COMPLÉTER », an unreplaced
+# « @@TOKEN@@ »; matched on text without accents, in lower case.
+_TO_FILL = re.compile(r"a[\s_]+completer|@@[a-z_]*@@")
+
+
+def letterhead_problems(config: Config) -> list[Problem]:
+    """Return what keeps the structure's letterhead and signing town from being printed, located in astre.yaml.
+
+    Every document shows the name and the address of the structure in its letterhead and
+    « Fait à <ville_signature> »: a missing town or a value the scaffold left to fill in
+    would be printed as such in an official document. Judged on the loaded configuration
+    (the file is read again only to locate a problem: it may have changed since).
+    """
+    structure = config.structure
+    found: list[tuple[tuple, str | None, str, str]] = []  # (where, key, message, hint)
+    nom = str(structure.get("nom", ""))
+    if nom.strip() == SCAFFOLD_NAME or _to_fill(nom):
+        found.append((("structure", "nom"), None, f"structure.nom « {nom} » est le modèle d'astre init, pas le nom "
+                      "de votre structure", "écrivez le nom de l'association tel qu'il doit figurer en tête des "
+                      "documents, par exemple « nom: Association Habitat Solidaire »"))
+    address = "écrivez l'adresse postale de la structure, une ligne « - » par ligne d'adresse"
+    if not structure.get("adresse"):
+        found.append((("structure", "adresse"), None, "structure.adresse est vide : l'en-tête des documents "
+                      "n'aurait pas d'adresse", address))
+    for index, line in enumerate(structure.get("adresse") or []):
+        if _to_fill(str(line)):
+            found.append((("structure", "adresse", index), None, f"structure.adresse « {line} » est à compléter",
+                          f"{address}, par exemple « - 12 rue des Tisserands » puis « - 62200 Boulogne-sur-Mer »"))
+    town = structure.get("ville_signature")
+    example = "par exemple « ville_signature: Arras »"
+    if town is None or not str(town).strip():
+        # A blank « ville_signature: » is shown where it is written, a missing one at « structure: ».
+        at: tuple[tuple, str] = ((("structure",), "ville_signature") if "ville_signature" in structure
+                                 else ((), "structure"))
+        found.append((*at, "structure.ville_signature manque : les documents diraient « Fait à non "
+                      "renseigné »", f"ajoutez sous « structure: » la ville où les documents sont signés, {example}"))
+    elif _to_fill(str(town)):
+        found.append((("structure", "ville_signature"), None, f"structure.ville_signature « {town} » est à "
+                      "compléter", f"écrivez la ville où les documents sont signés, {example}"))
+    if not found:
+        return []
+    try:
+        document = load(config.path)
+    except YamlError:
+        document = None
+    problems = []
+    for where, key, message, hint in found:
+        line, column = document.locate(where, key) if document is not None else (None, None)
+        problems.append(Problem(config.path, line, column, message, hint, code="structure"))
+    return problems
+
+
+def check_letterhead(config: Config) -> None:
+    """Raise ConfigError listing `letterhead_problems`: `astre check` and every build call it first."""
+    problems = letterhead_problems(config)
+    if problems:
+        raise ConfigError(f"{config.path} : en-tête de la structure incomplet", problems)
+
+
+def _to_fill(value: str) -> bool:
+    """Tell whether a value still holds a placeholder of the scaffold (« (à compléter) », « À_COMPLÉTER »)."""
+    bare = "".join(c for c in unicodedata.normalize("NFD", value.casefold()) if not unicodedata.combining(c))
+    return _TO_FILL.search(bare) is not None
 
 
 # The logo is drawn 18 mm wide: more bytes or pixels than this is never needed, and a huge image

@@ -44,11 +44,14 @@ from .rules import (
     persons_text,
     review_key,
     variation_rate,
+    works_finished,
 )
 from .timeline import add_months, age, month_of_measure, month_windows, parse
 
 LOCALE = "fr_FR"
 MISSING = "non renseigné"
+# The placeholder agrees with its label: « Mobilité non renseignée », « Étiquette énergie non renseignée ».
+MISSING_F = "non renseignée"
 MISSING_DATE = "date non renseignée"
 
 
@@ -163,9 +166,49 @@ def case_context(case: Case, config: Config) -> dict[str, Any]:
         "financement": _financement(case, plan),
         "contrat": _contrat(case.get("contrat")),
         "sortie": _sortie(case.get("sortie")),
+        "bilans": _reviews_shared(case, config),
         "diagnostics": [{"type": label("diagnostic", d.get("type")), "date_demande": day(d.get("date_demande"))}
                         for d in case.get("diagnostics").get("demandes", [])],
     }
+
+
+def recipient_names(case: Case, config: Config) -> dict[str, str]:
+    """Return the name of each recipient code of programme.destinataires, for this case (the SLISL of its MDS)."""
+    mesure = case.get("mesure")
+    mds = (mesure.get("territoire") or {}).get("mds")
+    return {"spslh": config.programme.service,
+            "slisl": f"SLISL de la MDS {mds}" if mds else "SLISL de la MDS du ménage",
+            "structure_origine": ((mesure.get("origine") or {}).get("structure")
+                                  or "structure à l'origine de la demande"),
+            "menage": case.get("menage").get("designation") or "le ménage"}
+
+
+# Without programme.destinataires for the reviews, the seed's wording: « Un bilan écrit intermédiaire …
+# devra être partagé avec la structure à l'initiative de la demande, le SLISL et le SPSLH ».
+SEED_REVIEW_RECIPIENTS = ("structure_origine", "slisl", "spslh")
+
+
+def _recipients_phrase(codes: tuple[str, ...], case: Case, config: Config) -> str:
+    """Return « la structure à l'origine de la demande (CCAS de Bapaume), le SLISL de la MDS Arrageois et le SPSLH »."""
+    mesure = case.get("mesure")
+    origin = (mesure.get("origine") or {}).get("structure")
+    mds = (mesure.get("territoire") or {}).get("mds")
+    names = {"spslh": f"le {config.programme.service_short}",
+             "slisl": f"le SLISL de la MDS {mds}" if mds else "le SLISL de la MDS du ménage",
+             "structure_origine": "la structure à l'origine de la demande" + (f" ({origin})" if origin else ""),
+             "menage": "le ménage"}
+    shown = [names[code] for code in codes]
+    return shown[0] if len(shown) == 1 else ", ".join(shown[:-1]) + " et " + shown[-1]
+
+
+def _reviews_shared(case: Case, config: Config) -> dict[str, Any]:
+    """Who the reviews are shared with (programme.destinataires, else the seed), as the contract tells the household."""
+    recipients = config.programme.recipients
+    interim = _recipients_phrase(recipients.get("bilan-intermediaire", SEED_REVIEW_RECIPIENTS), case, config)
+    final = _recipients_phrase(recipients.get("bilan-final", SEED_REVIEW_RECIPIENTS), case, config)
+    # One sentence when both go to the same recipients, two otherwise.
+    return {"destinataires": interim if interim == final else "",
+            "destinataires_intermediaires": interim, "destinataires_final": final}
 
 
 def _structure(config: Config) -> dict[str, Any]:
@@ -262,19 +305,35 @@ def _menage(case: Case, reference: date | None) -> dict[str, Any]:
         "composition": persons_text(len(membres)),  # « 1 personne », « 3 personnes »
         "ressources": [{"nature": label("ressource", r.get("nature")), "beneficiaire": optional(r.get("beneficiaire")),
                         "montant": money(r.get("montant_mensuel"))} for r in ressources],
-        "total_ressources": money(sum(r.get("montant_mensuel", 0) for r in ressources)),
-        "total_charges": money(sum(c.get("montant_mensuel", 0) for c in m.get("charges", []))),
-        "total_dettes": money(sum(d.get("montant", 0) for d in m.get("dettes", []))),
+        "total_ressources": _total(m.get("ressources"), "montant_mensuel"),
+        "total_charges": _total(m.get("charges"), "montant_mensuel"),
+        "total_dettes": _total(m.get("dettes"), "montant"),
         "rfr": {"annee": str(rfr.get("annee_revenus", MISSING)), "montant": money(rfr.get("montant"))},
         "categorie": _category(case),
         "sante": optional(situation.get("sante")),
-        "mobilite": label("mobilite", situation.get("mobilite")),
-        "protection_juridique": label("protection_juridique", situation.get("protection_juridique")),
+        "mobilite": _feminine("mobilite", situation.get("mobilite")),
+        "protection_juridique": _feminine("protection_juridique", situation.get("protection_juridique")),
         "isolement": yes_no(situation.get("isolement")),
         "public_pdalhpd": yes_no(m.get("public_pdalhpd")),
         "difficultes": [label("difficulte", d) for d in m.get("difficultes_saisine", [])],
         "difficultes_precisions": optional(m.get("difficultes_precisions")),
     }
+
+
+def _total(items: list[dict[str, Any]] | None, amount: str) -> str:
+    """Return the sum of a list's amounts: « non renseigné » for a list never filled in, 0,00 € for `[]`.
+
+    A list the référent left out is unknown, not empty: its total is not zero. A list written
+    empty on purpose (« dettes: [] ») says there is none.
+    """
+    if items is None:
+        return MISSING
+    return money(sum(item.get(amount, 0) for item in items))
+
+
+def _feminine(family: str, value: Any) -> str:
+    """Return the label of a value shown under a feminine label (« Mobilité »), « non renseignée » if absent."""
+    return MISSING_F if value is None else label(family, value)
 
 
 def _category(case: Case) -> str:
@@ -298,16 +357,19 @@ def _logement(lg: dict[str, Any]) -> dict[str, Any]:
         "type": label("type_logement", lg.get("type")),
         "statut_occupation": label("statut_occupation", lg["statut_occupation"]) if lg.get("statut_occupation")
         else MISSING,
-        "annee_construction": str(lg.get("annee_construction", MISSING)),
+        "annee_construction": str(lg.get("annee_construction", MISSING)),  # for structures' own templates
+        # Words of a sentence (« maison, construit en 1958, 92 m² »): a missing value is named, not « non renseigné ».
+        "construction": (f"construit en {lg['annee_construction']}" if lg.get("annee_construction") is not None
+                         else "année de construction non renseignée"),
         "surface": (f"{format_decimal(lg['surface_habitable'], locale=LOCALE)} m²" if lg.get("surface_habitable")
-                    else MISSING),
-        "dpe_avant": avant.get("classe", MISSING),
+                    else "surface non renseignée"),
+        "dpe_avant": avant.get("classe", MISSING_F),  # « Étiquette énergie », « étiquette … »
         "dpe_avant_date": day(avant.get("date")) if avant.get("date") else "",
         "dpe_apres": apres.get("classe", ""),
         "dpe_apres_date": day(apres.get("date")) if apres.get("date") else "",
         "chauffage": label("energie", chauffage.get("energie")),
         "chauffage_description": optional(chauffage.get("description")),
-        "insalubrite": label("insalubrite", insalubrite.get("nature")) if insalubrite else MISSING,
+        "insalubrite": label("insalubrite", insalubrite.get("nature")) if insalubrite else MISSING_F,  # « Indignité »
         "insalubrite_description": optional(insalubrite.get("description")),
         # « non-décence — description » when the files record an indignity, "" when none (« aucune ») or unknown.
         "indignite": _indignity(insalubrite),
@@ -345,6 +407,7 @@ def _poste(p: dict[str, Any]) -> dict[str, Any]:
 def _travaux(t: dict[str, Any], plan: Plan) -> dict[str, Any]:
     postes = t.get("postes", [])
     at_referral, done = works_planned(postes), works_done(postes)
+    finished = works_finished(postes)
     reception = t.get("reception") or {}
     return {
         "postes": [_poste(p) for p in postes],
@@ -354,12 +417,25 @@ def _travaux(t: dict[str, Any], plan: Plan) -> dict[str, Any]:
         "total_retenu": money(plan.cost) if plan.cost is not None else f"incomplet (au moins {money(plan.priced)})",
         "total_realise": money(sum(p.get("montant_realise") or 0 for p in done)),
         # rules.variation_rate is the single truth (documents, report, export); None → « non renseigné ».
-        "taux_variation": percent(variation_rate(postes)),
+        # Only for finished works: a rate on works still under way would read as final. « non renseigné »
+        # otherwise, as before (a copy sent earlier keeps its value); `taux_non_calcule` says why.
+        "taux_variation": percent(variation_rate(postes) if finished else None),
+        "taux_non_calcule": "" if finished else _unfinished(postes),
         "relogement": optional(t.get("relogement")),
         "projet_de_vie": optional(t.get("projet_de_vie")),
         "reception": day(reception.get("date")) if reception else "",
         "reserves": optional(reception.get("reserves")),
     }
+
+
+def _unfinished(postes: list[dict[str, Any]]) -> str:
+    """Why there is no variation rate yet: works under way, not started, or none done."""
+    left = [p for p in postes if p.get("statut") not in ("realise", "abandonne")]
+    if not left:
+        return "aucun poste de travaux réalisé"
+    if any(p.get("statut") in ("realise", "en_cours", "commande") for p in postes):
+        return "travaux en cours"
+    return "travaux non commencés"
 
 
 _STEP_DATES = {"demandee": "date_demande", "accordee": "date_accord", "refusee": "date_refus",
@@ -436,7 +512,8 @@ def _contrat(c: dict[str, Any]) -> dict[str, Any]:
                    for e in c.get("etapes", [])],
         "engagements_menage": [str(e) for e in c.get("engagements_menage", [])],
         "engagements_structure": [str(e) for e in c.get("engagements_structure", [])],
-        "date_signature": day(c.get("date_signature")),
+        # Unsigned yet: a line to date by hand at the signature, never « date non renseignée ».
+        "date_signature": day(c["date_signature"]) if c.get("date_signature") else "____________",
         # Empty until sent: the contract is usually printed for signature, before it goes to SPSLH.
         "date_envoi_spslh": day(c.get("date_envoi_spslh")) if c.get("date_envoi_spslh") else "",
     }
@@ -491,6 +568,29 @@ def _changes_between(case: Case, config: Config, first: date, last: date) -> lis
     return rows
 
 
+def _concertations_between(case: Case, first: date, last: date) -> list[dict[str, Any]]:
+    """The concertations with partners held from `first` to `last` included, in date order."""
+    held = [(when, c) for c in case.get("suivi").get("concertations", [])
+            if (when := parse(c.get("date"))) is not None and first <= when <= last]
+    return [{"date": day(when), "participants": ", ".join(str(p) for p in c.get("participants", [])),
+             "objet": text(c.get("objet"))} for when, c in sorted(held, key=lambda pair: pair[0])]
+
+
+def _diagnostics_between(case: Case, first: date, last: date) -> list[dict[str, Any]]:
+    """The diagnostic requests sent from `first` to `last` included, with the answer known on the case's date."""
+    sent = [(when, d) for d in case.get("diagnostics").get("demandes", [])
+            if (when := parse(d.get("date_demande"))) is not None and first <= when <= last]
+    rows = []
+    for when, request in sorted(sent, key=lambda pair: pair[0]):
+        decision, decided = request.get("decision"), request.get("date_decision")
+        if decision not in ("accordee", "refusee"):
+            answer = "réponse en attente"
+        else:
+            answer = label("decision", decision) + (f" le {day(decided)}" if decided else " (date non renseignée)")
+        rows.append({"type": label("diagnostic", request.get("type")), "date_demande": day(when), "reponse": answer})
+    return rows
+
+
 def review_period(case: Case, config: Config, review: dict[str, Any]) -> tuple[date, date]:
     """Return the first and last day a review covers.
 
@@ -511,7 +611,7 @@ def review_period(case: Case, config: Config, review: dict[str, Any]) -> tuple[d
 
 
 def review_context(case: Case, config: Config, review: dict[str, Any]) -> dict[str, Any]:
-    """Return the values of one review (bilan): its texts, its period's visits and changes."""
+    """Return the values of one review (bilan): its texts, its period's visits, changes, concertations, diagnostics."""
     start = parse(case.get("mesure").get("dates", {}).get("debut"))
     when = parse(review.get("date"))
     echeance = review.get("echeance")
@@ -548,6 +648,8 @@ def review_context(case: Case, config: Config, review: dict[str, Any]) -> dict[s
         "rencontres": counted(len(visits), "rencontre"),  # « 1 rencontre », « 7 rencontres »
         "nombre_domicile": sum(home for _, home in visits),
         "signalements": _changes_between(case, config, first, last),
+        "concertations": _concertations_between(case, first, last),
+        "diagnostics": _diagnostics_between(case, first, last),
     }
 
 

@@ -20,6 +20,7 @@ from pathlib import Path
 from urllib.parse import unquote, urlparse
 
 from . import __version__
+from .config import SCAFFOLD_NAME
 from .errors import UsageError
 from .writer import write_atomic
 
@@ -91,7 +92,7 @@ def init(target: Path, *, name: str | None = None, depot: str | None = None, sou
     if source is None:
         raise UsageError("impossible de savoir d'où astre a été installé : indiquez-le avec « --source » "
                          "(dépôt git « git+https://…/astre.git@v$(ASTRE_VERSION) » ou fichier .whl)")
-    values = {"@@VERSION@@": __version__, "@@SOURCE@@": source, "@@NOM@@": name or "Nom de la structure",
+    values = {"@@VERSION@@": __version__, "@@SOURCE@@": source, "@@NOM@@": name or SCAFFOLD_NAME,
               "@@DEPOT@@": depot or "À_COMPLÉTER (adresse du dépôt git d'astre)",
               "@@DEPOT_LIEN@@": depot or "https://pypi.org/project/astre/"}
     created = Created(target)

@@ -18,7 +18,7 @@ from typing import Any
 
 from .cases import Case, find_case_folders
 from .check import check_case
-from .config import Config, Programme
+from .config import Config, Programme, check_letterhead
 from .french import counted, plural
 from .funding import UNBILLABLE, FundingStatement, statement
 from .indicators import (
@@ -686,6 +686,7 @@ def build_report(config: Config, period: Period, today: date) -> tuple[list[str]
     from .export import rows, salt, to_csv, to_xlsx
     from .render_report_docx import funding_docx, report_docx
 
+    check_letterhead(config)
     inputs = load_inputs(config, today, period)
     keys = pseudonyms(config, inputs)
     label = period_label(period)
@@ -709,6 +710,7 @@ def build_funding(config: Config, period: Period, today: date) -> tuple[list[str
     """Write only the funding statement (PDF and DOCX); return the files written and the inputs."""
     from .render_report_docx import funding_docx
 
+    check_letterhead(config)
     inputs = load_inputs(config, today, period)
     funding = funding_context(config, funding_statement(config, inputs, period, today), today, inputs)
     label = period_label(period)

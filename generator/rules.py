@@ -46,6 +46,8 @@ def check_rules(case: Case, programme: Programme, today: date) -> list[Problem]:
     _future_dates(case, today, add)
     _date_order(case, programme, add)
     _status(case, add)
+    _exit_reason(case, add)
+    _review_contents(case, programme, add)
     start = parse(case.get("mesure").get("dates", {}).get("debut"))
     if start is not None and case.get("mesure").get("statut") in RUNNING:
         _contract(case, programme, start, today, add)
@@ -127,6 +129,10 @@ def _date_order(case: Case, programme: Programme, add: Any) -> None:
             f"({french_date(start)})", "corrigez la date de sortie", severity="erreur", code="date")
     contract = case.get("contrat")
     signed, sent = parse(contract.get("date_signature")), parse(contract.get("date_envoi_spslh"))
+    if contract and not signed and "contrat" in sendings(case, programme):
+        add("contrat", (), "contrat envoyé sans date de signature",
+            "ajoutez « date_signature: AAAA-MM-JJ » : le contrat envoyé doit dire quand il a été signé",
+            severity="erreur", code="date")
     if signed and sent and sent < signed:
         add("contrat", ("date_envoi_spslh",), f"contrat envoyé au {programme.service_short} avant d'être signé",
             "vérifiez la date de signature et la date d'envoi", severity="erreur", code="date")
@@ -166,6 +172,69 @@ def _status(case: Case, add: Any) -> None:
         # Until the status says « en_cours », no visit, contract or review is owed (status and check agree).
         add("mesure", ("statut",), f"date de début renseignée mais statut « {status} »",
             "si la mesure a commencé, écrivez « statut: en_cours »", code="statut")
+
+
+# The exit reasons each exit type can have (schemas/sortie.schema.json enums). The seed tells
+# « sortie » (a measure that ran its course), « rupture » and « non-adhésion du ménage » apart:
+# a normal end is at term or with its objectives reached; a break or a non-adhesion is neither,
+# and the household's non-adhesion is its own type. The toolkit's vocabulary, not a programme's
+# figure: a structure that changes the enums in its schema changes this table with them.
+EXIT_REASONS: dict[str, frozenset[str]] = {
+    "fin": frozenset({"fin_de_mesure", "objectifs_atteints", "autre"}),
+    "rupture": frozenset({"abandon_projet_travaux", "refus_financement", "perte_de_contact", "deces",
+                          "hospitalisation_ehpad", "vente_logement", "demenagement", "autre"}),
+    "non_adhesion": frozenset({"non_adhesion", "abandon_projet_travaux", "perte_de_contact", "autre"}),
+}
+# Exit types that end a measure before its term: its final review says why it failed.
+EARLY_EXITS = ("rupture", "non_adhesion")
+
+
+def _exit_reason(case: Case, add: Any) -> None:
+    exit_data = case.get("sortie")
+    kind, reason = exit_data.get("type"), exit_data.get("motif")
+    allowed = EXIT_REASONS.get(kind) if isinstance(kind, str) else None
+    if allowed is None or reason is None or reason in allowed:
+        return
+    fitting = [k for k, reasons in EXIT_REASONS.items() if reason in reasons]
+    other = (f"écrivez « type: {fitting[0]} » (et « statut: {'terminee' if fitting[0] == 'fin' else 'rompue'} » "
+             "dans mesure.yaml)") if fitting else ""
+    add("sortie", ("motif",), f"sortie de type « {kind} » avec le motif « {reason} » : le type et le motif "
+        "se contredisent",
+        (f"{other}, ou " if other else "") + "choisissez un motif parmi : "
+        + ", ".join(sorted(allowed)), severity="erreur", code="sortie")
+
+
+def _review_contents(case: Case, programme: Programme, add: Any) -> None:
+    """What the seed asks of a review's content: why it failed when the measure ends early, whether to go on."""
+    exit_data = case.get("sortie")
+    early = exit_data.get("type") in EARLY_EXITS
+    running = case.get("mesure").get("statut") == "en_cours" and not exit_data
+    for index, review in enumerate(case.get("bilans").get("bilans", [])):
+        if review.get("non_necessaire"):
+            continue
+        if early and review.get("echeance") == "final":
+            missing = [key for key in ("point_financement", "motifs_echec") if not _written(review.get(key))]
+            if missing:
+                # « Le bilan … détaillera … un point sur le plan de financement du projet de travaux, les
+                # raisons éventuelles de l'échec » : a broken measure's final review is where they are due.
+                add("bilans", ("bilans", index), f"bilan final d'une mesure arrêtée avant son terme (sortie « "
+                    f"{exit_data.get('type')} ») sans " + " ni ".join(f"« {key} »" for key in missing),
+                    "ajoutez " + " et ".join(_REVIEW_FIELDS[key] for key in missing) + " à ce bilan",
+                    severity="erreur", code="bilan")
+        if review.get("echeance") != "final" and review.get("poursuite") is False and running:
+            add("bilans", ("bilans", index), f"bilan « {review.get('echeance')} » concluant à l'arrêt de "
+                "l'accompagnement (« poursuite: false ») alors que la mesure est en cours",
+                "si l'accompagnement s'arrête, renseignez sortie.yaml (date, type, motif, explication), écrivez "
+                f"« statut: rompue » et signalez la sortie au {programme.service_short} ; sinon écrivez "
+                "« poursuite: true »", key="poursuite", code="bilan")
+
+
+_REVIEW_FIELDS = {"point_financement": "« point_financement » (où en est le plan de financement)",
+                  "motifs_echec": "« motifs_echec » (les raisons de l'échec)"}
+
+
+def _written(value: Any) -> bool:
+    return value is not None and (not isinstance(value, str) or bool(value.strip()))
 
 
 def _contract(case: Case, programme: Programme, start: date, today: date, add: Any) -> None:

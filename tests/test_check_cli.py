@@ -52,23 +52,23 @@ def test_errors_exit_1_and_strict_warnings(project: Path, monkeypatch: pytest.Mo
 
 
 def test_json_report(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    edit = project / "cases/lefebvre-2026/financement.yaml"
-    edit.write_text(edit.read_text(encoding="utf-8").replace("reste_a_charge: 3650", "reste_a_charge: 3600"),
-                    encoding="utf-8")
+    edit = project / "cases/lefebvre-2026/mesure.yaml"
+    text = edit.read_text(encoding="utf-8").replace("  decision: validee\n  reference_spslh: ASTRE-2026-0062\n",
+                                                     "  decision: refusee\n  motif: dossier incomplet\n")
+    edit.write_text(text, encoding="utf-8")
+    line = text.splitlines().index("  decision: refusee") + 1
     code, output = run(project, monkeypatch, "check", "--date", TODAY, "--format", "json")
     assert code == 1
     report = json.loads(output)
     assert set(report) == {"dossiers", "erreurs", "avertissements", "problemes"}
-    # The warning: the contract sent late (caron); lefebvre's category is notified (no 2026 barème needed).
+    # The warning: the contract sent late (caron).
     assert (report["dossiers"], report["erreurs"], report["avertissements"]) == (3, 1, 1)
     error = next(p for p in report["problemes"] if p["gravite"] == "erreur")
-    assert error == {"fichier": "cases/lefebvre-2026/financement.yaml", "ligne": 2, "colonne": 13,
-                     "gravite": "erreur", "code": "financement", "message": error["message"],
+    assert error == {"fichier": "cases/lefebvre-2026/mesure.yaml", "ligne": line, "colonne": 13,
+                     "gravite": "erreur", "code": "validation", "message": error["message"],
                      "conseil": error["conseil"]}
-    assert error["message"].startswith("le plan de financement ne s'équilibre pas")
-    # French amounts, as in the documents: « 3 600,00 € », never « 3600.00 € ».
-    assert "reste à charge 3\u202f600,00\xa0€" in error["message"] and "(écart -50,00\xa0€)" in error["message"]
-    assert not re.search(r"\d\.\d\d €", error["message"])
+    assert error["message"] == "mesure non validée par le comité mais commencée (date de début renseignée)"
+    assert "ni contrat ni facturation" in error["conseil"]
 
 
 @pytest.mark.parametrize("args", [["check", "introuvable"], ["check", "--date", "2026-02-30"],
@@ -169,7 +169,6 @@ def test_no_heavy_import(project: Path, args: list[str]) -> None:
 
 def test_pre_commit_hooks() -> None:
     """The hook a structure's repository uses, and the local one of this repository."""
-    import re
 
     import yaml
 
@@ -281,3 +280,44 @@ def test_text_going_on_as_a_field_asks_for_the_pipe(project: Path, monkeypatch: 
     assert "cases/dumont-2025/logement.yaml:17:1: erreur : combles : champ inconnu « combles » : suite du texte de " \
            "« etat » (ligne 16) ? — ajoutez « | » après le nom du champ pour un texte sur plusieurs lignes " \
            "(« etat: | » puis le texte en dessous, indenté de deux espaces)" in output
+
+
+def test_letterhead_and_signing_town_are_checked_before_any_document(project: Path,
+                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    """No « Fait à non renseigné », no « (à compléter) » in a letterhead: check and build say where to fill in."""
+    config = project / "astre.yaml"
+    good = config.read_text(encoding="utf-8")
+    config.write_text(good.replace("  ville_signature: Boulogne-sur-Mer\n", ""), encoding="utf-8")
+    for command in (["check", "--date", TODAY], ["build", "--date", TODAY, "-j", "1"],
+                    ["financement", "--date", TODAY]):
+        code, output = run(project, monkeypatch, *command)
+        assert code == 2, (command, output)
+        assert "astre.yaml:5:1: erreur : structure.ville_signature manque" in output, (command, output)
+        assert "ville_signature: Arras" in output  # how to fix it
+    assert not (project / "out").exists()
+    code, output = run(project, monkeypatch, "check", "--format", "json", "--date", TODAY)
+    assert code == 2 and "structure.ville_signature manque" in json.loads(output)["problemes"][0]
+    config.write_text(good.replace("ville_signature: Boulogne-sur-Mer", "ville_signature: À_COMPLÉTER"), "utf-8")
+    code, output = run(project, monkeypatch, "check", "--date", TODAY)
+    assert code == 2 and "astre.yaml:12:20: erreur : structure.ville_signature « À_COMPLÉTER » est à compléter" \
+        in output
+
+
+def test_the_scaffold_letterhead_must_be_filled_in(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    structure = tmp_path / "asso"
+    assert CliRunner().invoke(cli, ["init", str(structure), "--source", "x.whl"]).exit_code == 0
+    code, output = run(structure, monkeypatch, "check")
+    assert code == 2, output
+    lines = [line for line in output.splitlines() if "astre.yaml:" in line]
+    assert len(lines) == 3, output
+    assert "astre.yaml:8:8: erreur : structure.nom « Nom de la structure » est le modèle d'astre init" in lines[0]
+    assert "astre.yaml:10:7: erreur : structure.adresse « Adresse de la structure (à compléter) » est à " \
+           "compléter" in lines[1]
+    assert "astre.yaml:6:1: erreur : structure.ville_signature manque" in lines[2]
+    config = structure / "astre.yaml"
+    text = config.read_text(encoding="utf-8")
+    config.write_text(text.replace('"Nom de la structure"', "CCAS de Frévent")
+                      .replace('"Adresse de la structure (à compléter)"', "1 place de la Mairie")
+                      .replace("# ville_signature: Arras", "ville_signature: Frévent"), encoding="utf-8")
+    code, output = run(structure, monkeypatch, "check")
+    assert code == 0 and "astre.yaml" not in output, output

@@ -247,3 +247,24 @@ def test_build_says_which_copies_it_kept_and_to_commit_them(tmp_path: Path) -> N
     again = CliRunner().invoke(cli, ["-f", str(root / "astre.yaml"), "build", "-j", "1", "--force"],
                                catch_exceptions=False)
     assert "gardée" not in again.output  # kept once: nothing new to commit
+
+
+def test_a_sent_contract_needs_its_signing_date(tmp_path: Path) -> None:
+    root = tmp_path / "p"
+    root.mkdir()
+    shutil.copy(ROOT / "astre.yaml", root / "astre.yaml")
+    shutil.copytree(REALISTIC / "martin-2026", root / "cases" / "martin-2026")
+    contract = root / "cases" / "martin-2026" / "contrat.yaml"
+    contract.write_text(contract.read_text(encoding="utf-8").replace('date_signature: "2026-01-20"\n', ""),
+                        encoding="utf-8")
+    config = load_config(root / "astre.yaml")
+    form = load_form("contrat", config)
+    unsent = check_case(root / "cases" / "martin-2026", config, TODAY)
+    assert not [p for p in unsent.problems if "signature" in p.message]
+    values = document_values(unsent.restricted(form.files), form, config)[0][1]
+    assert values["contrat"]["date_signature"] == "____________"  # to date by hand, not « date non renseignée »
+    (root / "cases" / "martin-2026" / "envois.yaml").write_text(
+        'envois:\n  - {document: contrat, date: "2026-02-02", destinataires: [spslh]}\n', encoding="utf-8")
+    sent = check_case(root / "cases" / "martin-2026", config, TODAY)
+    problem = next(p for p in sent.problems if p.message == "contrat envoyé sans date de signature")
+    assert problem.severity == "erreur" and problem.path.name == "contrat.yaml"

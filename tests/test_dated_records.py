@@ -68,13 +68,13 @@ def test_a_review_shows_the_aids_and_works_as_they_stood_on_its_date() -> None:
     documents = {(c, n): v for c, n, v, _ in _documents()}
     review = documents[("dumont-2025", "bilan-intermediaire-3-mois")]
     aids = {a["financeur"]: a["statut"] for a in review["financement"]["aides"]}
-    assert aids["ANAH – MaPrimeRénov' Rénovation d'ampleur"] == "demandée"  # asked 20 Jan, granted 2 March
+    assert aids["ANAH – MaPrimeRénov' Rénovation d'ampleur"] == "demandée le 20 janvier 2026"  # granted 2 March
     works = {p["intitule"]: p["statut"] for p in review["travaux"]["postes"]}
-    assert works["Isolation des murs par l'extérieur"] == "devis reçu"  # quote in Dec., works April–May
+    assert works["Isolation des murs par l'extérieur"] == "commandé"  # ordered in Jan., works April–May
     assert works["Barres d'appui et WC rehaussé"] == "à chiffrer"
     final = documents[("dumont-2025", "bilan-final")]
     assert {a["financeur"]: a["statut"] for a in final["financement"]["aides"]}[
-        "ANAH – MaPrimeRénov' Rénovation d'ampleur"] == "versée"
+        "ANAH – MaPrimeRénov' Rénovation d'ampleur"] == "versée (2 versements, dernier le 10 août 2026)"
     # The contract of lefebvre-2026, signed on 29 August, does not announce its sending on 5 September.
     assert documents[("lefebvre-2026", "contrat")]["contrat"]["date_envoi_spslh"] == ""
 

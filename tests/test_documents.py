@@ -100,7 +100,7 @@ def _expected(root: Path) -> dict[Path, dict]:
                 if form.id == "fiche-saisine":
                     keys += [context["travaux"]["total_prevu_saisine"], context["menage"]["categorie"]]
                 if form.id == "bilan-final":
-                    keys += [context["travaux"]["taux_variation"]]
+                    keys += [context["travaux"]["taux_non_calcule"] or context["travaux"]["taux_variation"]]
                 expected[root / "out" / case.id / name] = {"keys": keys}
     return expected
 
@@ -270,9 +270,10 @@ def test_final_review_stops_at_the_exit_and_does_not_call_it_current(built: Path
 def test_final_review_key_figures(built: Path) -> None:
     in_docx, in_pdf = _both(built / "out" / "dumont-2025" / "bilan-final")
     for text in (in_docx, in_pdf):
-        # 31 360 + 3 500 + 2 500 + 2 800; the refused 1 500 € of the Fondation Abbé Pierre left out.
-        assert "Total des aides (hors aides refusées)" in text and "40 160,00 €" in text
-        assert "Reste à charge du ménage" in text and "4 640,00 €" in text
+        # 28 632 + 3 500 + 2 500 + 2 800; the refused 1 500 € of the Fondation Abbé Pierre left out.
+        assert "Total des aides (hors aides refusées ou annulées)" in text and "37 432,00 €" in text
+        # Cost 42 000 (the postes done) − aids 37 432 = 4 568, covered by the two loans granted.
+        assert "Reste à charge du ménage (coût moins aides)" in text and "4 568,00 €" in text
         # Planned at referral 21 000 + 3 800 + 8 400 + 1 200 = 34 400; done 23 450 + 3 560 + 13 900 + 1 090 = 42 000.
         assert "34 400,00 €" in text and "42 000,00 €" in text
         assert "travaux réalisés : +22,1 %" in text
@@ -281,8 +282,9 @@ def test_final_review_key_figures(built: Path) -> None:
     in_docx, in_pdf = _both(built / "out" / "caron-2026" / "bilan-final")
     for text in (in_docx, in_pdf):
         assert "-100" not in text and "−100" not in text
-        assert "travaux réalisés : non renseigné" in text
-        assert "Réfection de la toiture avec isolation oui devis reçu 26 000,00 € —" in in_docx
+        assert "travaux réalisés : non calculé, aucun poste de travaux réalisé." in text
+        assert "Réfection de la toiture avec isolation oui abandonné le 20 mai 2026 (refus de la co-indivisaire) " \
+            "26 000,00 € —" in in_docx
 
 
 def test_contract_dates_and_no_placeholder_when_the_case_has_the_value(built: Path) -> None:
@@ -461,3 +463,202 @@ def test_totals_stay_with_their_table_in_the_pdf(built: Path) -> None:
             # A page never starts with a table's totals: they stay with the rows they add up.
             top = next(line for line in page.splitlines() if line.strip()).strip()
             assert not top.startswith(("Total", "Coût total", "Reste à charge du ménage")), (pdf.name, top)
+
+
+# Issue 16: what the seed asks of reviews and exits.
+
+
+def _replace(path: Path, old: str, new: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert old in text, f"{old!r} absent de {path}"
+    path.write_text(text.replace(old, new), encoding="utf-8")
+
+
+@pytest.fixture(scope="module")
+def review_variants(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Another service, whose final review goes to fewer recipients; works still under way; a late decision."""
+    root = tmp_path_factory.mktemp("review-variants")
+    shutil.copy(ROOT / "astre.yaml", root / "astre.yaml")
+    for case in ("dumont-2025", "caron-2026"):
+        shutil.copytree(ROOT / "cases" / case, root / "cases" / case, ignore=shutil.ignore_patterns("envoyes"))
+    shutil.copytree(ROOT / "templates" / "assets", root / "templates" / "assets")
+    config = root / "astre.yaml"
+    _replace(config, "service_destinataire: SPSLH (Service des Politiques Sociales du Logement et de l'Habitat)",
+             "service_destinataire: SDLH (Service Départemental du Logement et de l'Habitat)")
+    _replace(config, "  service_court: SPSLH\n", "  service_court: SDLH\n")
+    _replace(config, "    bilan-final: [spslh, slisl, structure_origine]\n", "    bilan-final: [spslh, slisl]\n")
+    # The last poste is still under way at the final review: the amounts done are not final.
+    _edit(root / "cases/dumont-2025/travaux.yaml", lambda d: d["postes"][4].update(statut="en_cours") or [
+        d["postes"][4].pop(k) for k in ("montant_realise", "date_fin")])
+    # The diagnostic is decided ten days after the 3-month review: the review says it is awaited.
+    _edit(root / "cases/caron-2026/diagnostics.yaml", lambda d: d["demandes"][0].update(date_decision="2026-04-20"))
+    summary = build(load_config(config), forms=["contrat", "bilan-intermediaire", "bilan-final"], today=TODAY,
+                    jobs=1)
+
+
+# Issue 16: a value stays beside its own label whatever wraps; no placeholder where a fact is missing.
+
+
+PARTNERS = [  # (name, type label, role): names long enough to wrap in the label column, one on three lines
+    ("Centre communal d'action sociale de Saint-Martin-Boulogne, pôle logement", "social",
+     "aide facultative pour l'assurance habitation"),
+    ("Union départementale des associations familiales du Pas-de-Calais, service des mandataires judiciaires "
+     "à la protection des majeurs", "juridique", "curatelle renforcée de Mme Dumont"),
+    ("CCAS", "social", "aide alimentaire"),
+    ("Fonds de solidarité logement du Pas-de-Calais (volet énergie)", "financeur", "aide aux impayés d'énergie"),
+]
+
+
+@pytest.fixture(scope="module")
+def placeholders(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """dumont-2025 with long partner names, and two copies: facts never filled in, lists written empty."""
+    root = tmp_path_factory.mktemp("placeholders")
+    shutil.copy(ROOT / "astre.yaml", root / "astre.yaml")
+    for case in ("dumont-2025", "vide-2025", "zero-2025"):
+        shutil.copytree(ROOT / "cases" / "dumont-2025", root / "cases" / case,
+                        ignore=shutil.ignore_patterns("envoyes"))
+        _edit(root / "cases" / case / "mesure.yaml", lambda d, case=case: d.update(identifiant=case))
+    _edit(root / "cases/dumont-2025/mesure.yaml", lambda d: d["partenaires"].extend(
+        {"nom": name, "type": {"financeur": "financeur"}.get(kind, kind), "role": role}
+        for name, kind, role in PARTNERS))
+
+    def unknown(menage: dict) -> None:
+        for key in ("ressources", "charges", "dettes"):
+            menage.pop(key)
+        menage["situation"] = {"isolement": False}
+
+    _edit(root / "cases/vide-2025/menage.yaml", unknown)
+    _edit(root / "cases/vide-2025/logement.yaml", lambda d: [d.pop(k) for k in ("annee_construction",
+                                                                              "surface_habitable", "insalubrite")])
+    _edit(root / "cases/zero-2025/menage.yaml", lambda d: d.update(ressources=[], charges=[], dettes=[]))
+    summary = build(load_config(root / "astre.yaml"), forms=["fiche-saisine"], today=TODAY, jobs=1)
+    assert summary.failed == [], summary.format()
+    return root
+
+
+def test_contract_names_who_the_reviews_are_shared_with(built: Path, review_variants: Path) -> None:
+    """« Un bilan écrit intermédiaire … partagé avec la structure à l'initiative de la demande, le SLISL, le SPSLH »."""
+    for text in _both(built / "out" / "caron-2026" / "contrat"):
+        assert "Des bilans intermédiaires sont établis à 3, 6, 9 mois si nécessaire, et un bilan final en fin de " \
+               "mesure. Les bilans sont partagés avec le SPSLH, le SLISL de la MDS Arrageois et la structure à " \
+               "l'origine de la demande (CCAS de Bapaume)." in text
+        assert "adressés au" not in text
+    # Another service, and a final review that does not go to the origin structure: two sentences, no « SPSLH ».
+    for text in _both(review_variants / "out" / "caron-2026" / "contrat"):
+        assert "Les bilans intermédiaires sont partagés avec le SDLH, le SLISL de la MDS Arrageois et la structure " \
+               "à l'origine de la demande (CCAS de Bapaume) ; le bilan final avec le SDLH et le SLISL de la MDS " \
+               "Arrageois." in text
+        assert "SPSLH" not in text
+
+
+def test_contract_without_programme_recipients_says_the_seeds(project: Path) -> None:
+    from generator.cases import load_case
+    from generator.context import case_context
+
+    _replace(project / "astre.yaml", "    bilan-intermediaire: [spslh, slisl, structure_origine]\n", "")
+    _replace(project / "astre.yaml", "    bilan-final: [spslh, slisl, structure_origine]\n", "")
+    config = load_config(project / "astre.yaml")
+    shared = case_context(load_case(project / "cases" / "dumont-2025"), config)["bilans"]
+    assert shared["destinataires"] == ("la structure à l'origine de la demande (Citémétrie – animateur de l'OPAH "
+                                       "du Calaisis), le SLISL de la MDS Calaisis et le SPSLH")
+
+
+def test_each_review_shows_its_periods_concertations_and_diagnostics(built: Path, review_variants: Path) -> None:
+    concertation = ("12 mars 2026, avec CCAS de Bapaume, Urbanis, SLISL de l'Arrageois : Faisabilité du projet "
+                    "malgré l'indivision ; demande d'un diagnostic complet.")
+    for text in _both(built / "out" / "caron-2026" / "bilan-intermediaire-3-mois"):
+        assert _squeezed(concertation) in _squeezed(text)
+        assert "Demande de diagnostic complet du 13 mars 2026 : accordée le 27 mars 2026." in text
+    # dumont: the concertation of 15 January in the 3-month review only, the one of 7 May in the 6-month one.
+    january, may = "15 janvier 2026, avec Citémétrie", "7 mai 2026, avec Citémétrie, Façades du Calaisis"
+    for name, shown, hidden in (("bilan-intermediaire-3-mois", january, may), ("bilan-intermediaire-6-mois", may,
+                                                                                january)):
+        for text in _both(built / "out" / "dumont-2025" / name):
+            assert shown in text and hidden not in text, name
+            assert "Aucune demande de diagnostic sur la période." in text
+    for text in _both(built / "out" / "lefebvre-2026" / "bilan-intermediaire-3-mois"):
+        assert "10 octobre 2026, avec Soliha Pas-de-Calais" in text
+        assert "Aucune demande de diagnostic sur la période." in text
+    # Decided on 20 April, after the review of 10 April: the review does not know the answer.
+    for text in _both(review_variants / "out" / "caron-2026" / "bilan-intermediaire-3-mois"):
+        assert "Demande de diagnostic complet du 13 mars 2026 : réponse en attente." in text
+        assert "accordée" not in text
+
+
+def test_final_review_gives_no_rate_for_works_still_under_way(review_variants: Path) -> None:
+    for text in _both(review_variants / "out" / "dumont-2025" / "bilan-final"):
+        assert "Taux de variation entre travaux prévus à la saisine et travaux réalisés : non calculé, travaux en " \
+               "cours." in text
+        # 34 400 € planned, 40 910 € done so far: no « +18,9 % » that reads as final.
+        assert not re.search(r"[+−-]\d+,\d\s?%", text)
+        assert "Travaux prévus à la saisine / réalisés à ce jour" in text
+
+
+def _line_of(lines: list[str], label: str) -> str:
+    """Return the line of a `pdftotext -layout` text where `label` starts (its first three words)."""
+    start = " ".join(label.split()[:3])
+    found = [line for line in lines if line.strip().startswith(start)]
+    assert len(found) == 1, (label, found)
+    return found[0]
+
+
+def test_each_partner_role_stays_beside_its_partner_whatever_wraps(placeholders: Path) -> None:
+    pdf = placeholders / "out" / "dumont-2025" / "fiche-saisine.pdf"
+    text = subprocess.run([need("pdftotext"), "-layout", str(pdf), "-"], check=True, capture_output=True,
+                          text=True).stdout
+    lines = text[text.index("\nPartenaires\n"):text.index("\nDiagnostics demandés\n")].splitlines()
+    # The example's own partners: the CAF's name wraps, the budget advice service and the ADIL follow it.
+    partners = [("Citémétrie", "habitat et technique", "Mon Accompagnateur Rénov'"),
+                ("Caisse d'allocations familiales", "financeur", "prêt amélioration"),
+                ("Point conseil budget de Calais", "social", "renégociation d'un crédit"),
+                ("ADIL du Pas-de-Calais", "juridique", "conseil sur le litige"), *PARTNERS]
+    for name, kind, role in partners:
+        # The role starts on the line where the partner's name starts, whatever wrapped before.
+        assert f"{kind} — {' '.join(role.split()[:2])}" in _line_of(lines, name), name
+    roles = [line for line in lines if re.search(r"(social|juridique|financeur|habitat et technique) — ", line)]
+    assert len(roles) == len(partners)  # one role a partner, none lost
+    # The Word file lists the same partner with the same role.
+    docx = docx_text(pdf.with_suffix(".docx"))
+    for name, kind, role in partners[4:]:
+        assert f"{name} : {kind} — {role}" in docx
+
+
+def test_every_label_and_value_pair_of_the_html_templates_is_one_row() -> None:
+    # <dl> pairs are each wrapped in a <div> (one row, see astre.css): a bare <dt> lets its value drift.
+    for template in sorted((ROOT / "templates" / "html").glob("*.html")):
+        html = re.sub(r"\{[{%].*?[%}]\}", "", template.read_text(encoding="utf-8"))
+        assert html.count("<dt>") == len(re.findall(r"<div><dt>[^<]*</dt><dd>.*?</dd></div>", html)), template.name
+    css = (ROOT / "templates" / "html" / "astre.css").read_text(encoding="utf-8")
+    assert re.search(r"dl > div \{[^}]*display: flow-root[^}]*break-inside: avoid", css)
+
+
+def test_a_list_never_filled_in_has_no_total_and_an_empty_one_sums_to_zero(placeholders: Path) -> None:
+    # vide-2025: menage.yaml has no ressources, charges nor dettes; zero-2025 writes them « [] » on purpose.
+    for text in _both(placeholders / "out" / "vide-2025" / "fiche-saisine"):
+        assert "Total non renseigné" in text and "Charges mensuelles non renseigné" in text
+        assert "Dettes non renseigné" in text and "Total 0,00 €" not in text
+    for text in _both(placeholders / "out" / "zero-2025" / "fiche-saisine"):
+        assert "Total 0,00 €" in text and "Charges mensuelles 0,00 €" in text and "Dettes 0,00 €" in text
+
+
+def test_missing_facts_are_named_in_sentences_and_agree_with_their_label(placeholders: Path) -> None:
+    for text in _both(placeholders / "out" / "vide-2025" / "fiche-saisine"):
+        assert "Type maison mitoyenne, année de construction non renseignée, surface non renseignée" in text
+        assert "construit en" not in text
+        assert "Mobilité non renseignée" in text and "Protection juridique non renseignée" in text
+        assert "Indignité non renseignée" in text
+    # The DPE of 30 September 2025 postdates the fiche of 22 September: the label is feminine.
+    for text in _both(placeholders / "out" / "dumont-2025" / "fiche-saisine"):
+        assert "Étiquette énergie non renseignée" in text
+
+
+FEMININE = re.compile(r"\b(Mobilité|Protection juridique|Indignité|[ÉE]tiquette(?: énergie)?(?: \(DPE\) :)?|"
+                      r"Catégorie(?: ANAH)?|[Dd]ate|[Ss]urface|[Cc]ommune|[Aa]dresse|[Aa]nnée[a-z ]*) "
+                      r"non renseigné(?!e)")
+
+
+def test_no_feminine_label_gets_a_masculine_placeholder(built: Path, placeholders: Path) -> None:
+    for pdf in sorted([*(built / "out").rglob("*.pdf"), *(placeholders / "out").rglob("*.pdf")]):
+        for text in (pdf_text(pdf), docx_text(pdf.with_suffix(".docx"))):
+            assert not FEMININE.search(text), (pdf, FEMININE.search(text))
+            assert "construit en non" not in text and "à compléter" not in text, pdf

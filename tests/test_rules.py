@@ -68,11 +68,19 @@ def test_final_review_missing(project: Path) -> None:
                                                                              "bilan final")
 
 
-def test_financing_plan_that_does_not_balance(project: Path) -> None:
-    edit(project / "cases/lefebvre-2026/financement.yaml", "reste_a_charge: 3650", "reste_a_charge: 3600")
-    line = only(problems(project, "lefebvre-2026"), "plan de financement")
-    assert "financement.yaml:2:13: erreur : le plan de financement ne s'équilibre pas" in line
-    assert "écart -50,00\xa0€" in line and "reste à charge 3\u202f600,00\xa0€" in line
+def test_typed_cost_and_share_are_old_fields(project: Path) -> None:
+    """The plan is computed at each document's date: a typed cost or share is located and said unused."""
+    edit(project / "cases/lefebvre-2026/financement.yaml", "aides:", "cout_total: 38950\naides:")
+    line = only(problems(project, "lefebvre-2026"), "cout_total")
+    assert "financement.yaml:2:13: avertissement : « cout_total » n'est plus utilisé" in line
+    assert "retirez la ligne « cout_total »" in line
+
+
+def test_two_chosen_quotes_for_one_poste(project: Path) -> None:
+    edit(project / "cases/dumont-2025/travaux.yaml", "montant_ht: 19900, montant_ttc: 21000}",
+         "montant_ht: 19900, montant_ttc: 21000, retenu: true}")
+    line = only(problems(project, "dumont-2025"), "plusieurs devis retenus")
+    assert "travaux.yaml:" in line and ": erreur : poste « Isolation des murs par l'extérieur »" in line
 
 
 NOTIFIED = ('categorie_anah:\n  categorie: {0}\n  date: "{1}"\n  source: notification ANAH du {1}\n'
@@ -166,10 +174,12 @@ def test_status_and_exit_must_agree(project: Path) -> None:
 
 def test_rules_skipped_on_invalid_case(project: Path) -> None:
     """A schema error hides the rules: they would only repeat it in other words."""
-    edit(project / "cases/lefebvre-2026/financement.yaml", "reste_a_charge: 3650", "reste_a_charge: beaucoup")
+    path = project / "cases/lefebvre-2026/financement.yaml"
+    edit(path, "aides:", "cout_total: 38950\naides:")
+    edit(path, "montant: 500", "montant: beaucoup")
     lines = problems(project, "lefebvre-2026")
-    assert [x for x in lines if "reste_a_charge : un nombre attendu" in x]
-    assert not [x for x in lines if "plan de financement" in x]
+    assert [x for x in lines if "montant : un nombre attendu" in x]
+    assert not [x for x in lines if "n'est plus utilisé" in x]
 
 
 # ---------------------------------------------------------------- barème
@@ -222,3 +232,56 @@ def test_notified_category_above_very_modest_is_said(project: Path) -> None:
     assert "menage.yaml:28:14: avertissement : ménage modeste selon Soliha Pas-de-Calais, Mon Accompagnateur " \
            "Rénov' (courriel à la référente) — vérifiez la catégorie notifiée ; le public ASTRE est très " \
            "modeste" in line
+
+
+# ---------------------------------------------------------------- what the seed asks of reviews and exits
+
+
+def test_broken_measure_final_review_needs_financing_point_and_reasons_for_failure(project: Path) -> None:
+    """« Le bilan … détaillera … un point sur le plan de financement …, les raisons éventuelles de l'échec »."""
+    bilans = project / "cases/caron-2026/bilans.yaml"
+    edit(bilans, "    point_financement: Plan de financement non déposé.\n", "")
+    edit(bilans, "    motifs_echec: Refus de la co-indivisaire d'engager des travaux ; M. Caron ne souhaite plus "
+                 "poursuivre.\n", "")
+    line = only(problems(project, "caron-2026"), "arrêtée avant son terme")
+    assert "bilans.yaml:12:5: erreur : bilan final d'une mesure arrêtée avant son terme (sortie « non_adhesion ») " \
+           "sans « point_financement » ni « motifs_echec »" in line
+    assert "ajoutez « point_financement » (où en est le plan de financement) et « motifs_echec »" in line
+    # The same review, for a measure that ran its course (dumont's final review has no motifs_echec): nothing.
+    assert not [x for x in problems(project, "dumont-2025") if "arrêtée avant son terme" in x]
+
+
+def test_exit_type_and_reason_must_agree(project: Path) -> None:
+    sortie = project / "cases/caron-2026/sortie.yaml"
+    edit(sortie, "type: non_adhesion", "type: rupture")
+    edit(sortie, "motif: abandon_projet_travaux", "motif: objectifs_atteints")
+    line = only(problems(project, "caron-2026"), "se contredisent")
+    assert "sortie.yaml:4:8: erreur : sortie de type « rupture » avec le motif « objectifs_atteints » : le type et " \
+           "le motif se contredisent" in line
+    assert "écrivez « type: fin » (et « statut: terminee » dans mesure.yaml)" in line
+    # A household that stops adhering is a non-adhesion, not a « rupture » for the reason « non_adhesion ».
+    edit(sortie, "motif: objectifs_atteints", "motif: non_adhesion")
+    assert "écrivez « type: non_adhesion »" in only(problems(project, "caron-2026"), "se contredisent")
+    edit(sortie, "motif: non_adhesion", "motif: deces")
+    assert not [x for x in problems(project, "caron-2026") if "se contredisent" in x]
+
+
+def test_every_exit_type_and_reason_of_the_schema_is_judged() -> None:
+    import json
+
+    from generator.rules import EXIT_REASONS
+
+    schema = json.loads((Path(__file__).parent.parent / "schemas/sortie.schema.json").read_text(encoding="utf-8"))
+    assert set(EXIT_REASONS) == set(schema["properties"]["type"]["enum"])
+    assert set().union(*EXIT_REASONS.values()) == set(schema["properties"]["motif"]["enum"])
+
+
+def test_interim_review_stopping_a_running_measure_is_a_warning(project: Path) -> None:
+    bilans = project / "cases/lefebvre-2026/bilans.yaml"
+    edit(bilans, "    poursuite: true\n", "    poursuite: false\n")
+    line = only(problems(project, "lefebvre-2026"), "poursuite: false")
+    assert "bilans.yaml:12:5: avertissement : bilan « 3_mois » concluant à l'arrêt de l'accompagnement " \
+           "(« poursuite: false ») alors que la mesure est en cours" in line
+    assert "renseignez sortie.yaml" in line and "signalez la sortie au SPSLH" in line
+    # caron's measure has ended: its final review's « poursuite: false » is no warning.
+    assert not [x for x in problems(project, "caron-2026") if "poursuite" in x]

@@ -31,6 +31,14 @@ def _need(tool: str) -> None:
         pytest.skip(f"{tool} introuvable")
 
 
+def _fill_letterhead(structure: Path) -> None:
+    """Fill in what `astre init` leaves to the structure: its address and signing town (checked before any build)."""
+    config = structure / "astre.yaml"
+    text = config.read_text(encoding="utf-8")
+    config.write_text(text.replace('"Adresse de la structure (à compléter)"', "1 place de la Mairie, 62000 Arras")
+                      .replace("# ville_signature: Arras", "ville_signature: Arras"), encoding="utf-8")
+
+
 def _run(args: list[str], cwd: Path, env: dict[str, str] | None = None, timeout: float = 900,
          check: bool = True) -> subprocess.CompletedProcess[str]:
     done = subprocess.run(args, cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout,
@@ -84,6 +92,8 @@ def test_wheel_ships_the_defaults_and_a_structure_builds_with_it(wheel: Path, tm
     pip = [str(python), "-m", "pip", "install", "-q", "--disable-pip-version-check"]
     _run([*pip, "--no-deps", str(wheel)], cwd=tmp_path)
     lock = _run([str(python), "-m", "generator.data"], cwd=tmp_path).stdout.strip()
+    # pip first, as the structure's Makefile does: an older pip refuses the hashed lock (generator/data/pip.lock).
+    _run([*pip, "--require-hashes", "-r", str(Path(lock).with_name("pip.lock"))], cwd=tmp_path)
     _run([*pip, "--require-hashes", "-r", lock], cwd=tmp_path)
     astre = str(tmp_path / "v" / "bin" / "astre")
     assert _run([astre, "--version"], cwd=tmp_path).stdout.strip() == f"astre {__version__}"
@@ -91,6 +101,7 @@ def test_wheel_ships_the_defaults_and_a_structure_builds_with_it(wheel: Path, tm
     structure = tmp_path / "asso"
     started = _run([astre, "init", str(structure), "--exemple", "--nom", "Association Essai Arras"], cwd=tmp_path)
     assert "Créé : astre.yaml" in started.stdout and "Créé : Makefile" in started.stdout
+    _fill_letterhead(structure)
     assert not (structure / "templates").exists() and not (structure / "schemas").exists()
     makefile = (structure / "Makefile").read_text(encoding="utf-8")
     assert f"ASTRE_VERSION := {__version__}" in makefile and "astre-$(ASTRE_VERSION)-py3-none-any.whl" in makefile
@@ -136,7 +147,8 @@ def test_structure_overrides_win_and_broken_ones_are_located(tmp_path: Path, mon
     """Barème, labels and templates of the structure replace astre's; a broken override is said, located."""
     runner = CliRunner()
     assert runner.invoke(cli, ["init", str(tmp_path), "--exemple", "--source", "x.whl",
-                               "--dossier-existant"]).exit_code == 0
+                               "--dossier-existant", "--nom", "Association Essai"]).exit_code == 0
+    _fill_letterhead(tmp_path)
     monkeypatch.chdir(tmp_path)
     menage = tmp_path / "cases" / "lefebvre-2026" / "menage.yaml"  # without its notified category: the barème counts
     text = menage.read_text(encoding="utf-8")
@@ -191,6 +203,7 @@ def test_pre_commit_hook_from_the_toolkit_repository(toolkit_repo: Path, tmp_pat
     done = CliRunner().invoke(cli, ["init", str(structure), "--exemple", "--depot", str(toolkit_repo),
                                     "--source", "x.whl"])
     assert done.exit_code == 0, done.output
+    _fill_letterhead(structure)
     config = (structure / ".pre-commit-config.yaml").read_text(encoding="utf-8")
     assert f"repo: {toolkit_repo}" in config and f"rev: v{__version__}" in config
     env = {**os.environ, "PRE_COMMIT_HOME": str(tmp_path / "pre-commit-home"), "GIT_AUTHOR_NAME": "Référente",
@@ -226,7 +239,9 @@ def test_editor_validates_and_completes_in_french_after_a_clone_elsewhere(tmp_pa
     from lsp import YamlLanguageServer
 
     made = tmp_path / "ici" / "asso"
-    assert CliRunner().invoke(cli, ["init", str(made), "--exemple", "--source", "x.whl"]).exit_code == 0
+    done = CliRunner().invoke(cli, ["init", str(made), "--exemple", "--source", "x.whl", "--nom", "Asso"])
+    assert done.exit_code == 0
+    _fill_letterhead(made)
     clone = tmp_path / "ailleurs" / "autre-poste" / "asso"
     shutil.copytree(made, clone)  # a colleague's clone, somewhere else on another machine
     shutil.rmtree(made)

@@ -263,6 +263,14 @@ class Builder:
                    ["{{ m.numero }}", "du {{ m.du }} au {{ m.au }}", "{{ m.rencontres }}", "{{ m.domicile }}",
                     "{{ m.conforme }}"])
         self.tag("endif")
+        self.h("Concertations de la période")
+        self.bullets("c in bilan.concertations", "{{ c.date }}{% if c.participants %}, avec {{ c.participants }}"
+                     "{% endif %} : {{ c.objet }}")
+        self.if_p("not bilan.concertations", "Aucune concertation sur la période.")
+        self.h("Demandes de diagnostic de la période")
+        self.bullets("d in bilan.diagnostics", "Demande de diagnostic {{ d.type }} du {{ d.date_demande }} : "
+                     "{{ d.reponse }}.")
+        self.if_p("not bilan.diagnostics", "Aucune demande de diagnostic sur la période.")
         # Still literal, like « Signalé au SPSLH le » below: a Jinja tag in a run without one makes docxtpl
         # add xml:space="preserve" to it, which changes the bytes (not the text) of every document already
         # made. {{ programme.service_court }} here is the fix once a change of those bytes is accepted.
@@ -308,7 +316,7 @@ def fiche_saisine() -> None:
     b.if_p("menage.difficultes_precisions", "{{ menage.difficultes_precisions }}")
     b.h("Le logement")
     b.fields([("Statut d'occupation", "{{ logement.statut_occupation }}"),
-              ("Type", "{{ logement.type }}, construit en {{ logement.annee_construction }}, {{ logement.surface }}"),
+              ("Type", "{{ logement.type }}, {{ logement.construction }}, {{ logement.surface }}"),
               ("Étiquette énergie", "{{ logement.dpe_avant }}{% if logement.dpe_avant_date %} (diagnostic du "
                "{{ logement.dpe_avant_date }}){% endif %}"),
               ("Chauffage", "{{ logement.chauffage }}{% if logement.chauffage_description %} — "
@@ -368,9 +376,11 @@ def contrat() -> None:
     b.h("Modalités")
     b.p("L'accompagnement dure {{ programme.duree_mois }} mois, du {{ mesure.dates.debut }} au "
         "{{ mesure.dates.fin_prevue }}. Les rencontres ont lieu au moins {{ programme.visites_minimum }} fois par mois, "
-        "dont au moins {{ programme.visites_domicile }} au domicile du ménage. Des bilans sont adressés au "
-        "{{ programme.service }} à {{ programme.bilans_mois }} mois et en fin de mesure. Tout changement de situation "
-        "est signalé sans délai.")
+        "dont au moins {{ programme.visites_domicile }} au domicile du ménage. Des bilans intermédiaires sont établis à "
+        "{{ programme.bilans_mois }} mois si nécessaire, et un bilan final en fin de mesure. {% if bilans.destinataires "
+        "%}Les bilans sont partagés avec {{ bilans.destinataires }}.{% else %}Les bilans intermédiaires sont partagés "
+        "avec {{ bilans.destinataires_intermediaires }} ; le bilan final avec {{ bilans.destinataires_final }}."
+        "{% endif %} Tout changement de situation est signalé sans délai.")
     b.p("Référent·e : {{ mesure.referent }}.{% if mesure.mar %} Mon Accompagnateur Rénov' : {{ mesure.mar }}.{% endif %}")
     b.p("Fait à {{ structure.ville_signature }}, le {{ contrat.date_signature }}.{% if contrat.date_envoi_spslh %} "
         "Contrat envoyé au {{ programme.service_court }} le {{ contrat.date_envoi_spslh }}.{% endif %}")
@@ -412,9 +422,11 @@ def bilan_final() -> None:
     b.table(["Poste", "Prévu à la saisine", "Statut", "Prévu", "Réalisé"], "poste in travaux.postes",
             ["{{ poste.intitule }}", "{{ poste.prevu_a_la_saisine }}", "{{ poste.statut }}", "{{ poste.montant_prevu }}",
              "{{ poste.montant_realise }}"],
-            [["Travaux prévus à la saisine / réalisés", "", "", "{{ travaux.total_prevu_saisine }}",
+            [["Travaux prévus à la saisine / réalisés{% if travaux.taux_non_calcule %} à ce jour{% endif %}", "", "",
+              "{{ travaux.total_prevu_saisine }}",
               "{{ travaux.total_realise }}"]])
-    b.p("Taux de variation entre travaux prévus à la saisine et travaux réalisés : {{ travaux.taux_variation }}.")
+    b.p("Taux de variation entre travaux prévus à la saisine et travaux réalisés : {% if travaux.taux_non_calcule %}"
+        "non calculé, {{ travaux.taux_non_calcule }}{% else %}{{ travaux.taux_variation }}{% endif %}.")
     b.p("Étiquette énergie (DPE) : {{ logement.dpe_avant }} avant travaux{% if logement.dpe_avant_date %} (diagnostic "
         "du {{ logement.dpe_avant_date }}){% endif %}{% if logement.dpe_apres %} → {{ logement.dpe_apres }} après "
         "travaux{% if logement.dpe_apres_date %} (diagnostic du {{ logement.dpe_apres_date }}){% endif %}{% else %} ; "
