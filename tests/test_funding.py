@@ -243,6 +243,7 @@ VALIDATION = '''validation:
 def test_measure_without_validation_is_not_billed(project: Path) -> None:
     mesure = project / "cases" / "caron-2026" / "mesure.yaml"
     edit(mesure, VALIDATION, "")
+    edit(mesure, '  validation: "2025-12-19"\n', "")
     fund = funding(project)
     # Caron ran 5 months in the period but no committee decision is recorded: nothing billed, listed apart.
     assert fund.unbillable == [("caron-2026", "validation non enregistrée")]
@@ -259,7 +260,7 @@ def test_measure_without_validation_is_not_billed(project: Path) -> None:
     assert legacy.unbillable == [] and legacy.months == 20
     # Refused or postponed by the committee: never billed either.
     edit(mesure, '  validation: "2025-12-19"\n', "")
-    edit(mesure, "origine:\n", VALIDATION.replace("validee", "ajournee") + "origine:\n")
+    mesure.write_text(mesure.read_text(encoding="utf-8") + VALIDATION.replace("validee", "ajournee"), encoding="utf-8")
     assert funding(project).unbillable == [("caron-2026", "validation ajournée par le comité")]
 
 
