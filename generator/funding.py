@@ -3,12 +3,18 @@
 Rules (amounts from `astre.yaml`'s `programme`, facts from its `financement_recu`):
 - only a measure that really ran is paid (status en_cours, terminee or rompue:
   not one spotted, filed, validated but not started, or refused);
+- a measure the validation committee did not validate is never paid
+  (`validation.decision` « validee », or for older files a validation date and a
+  statut other than « refusee »): it is listed apart, with the reason;
 - a measure is paid per **month of measure started**: month k of a measure
   starts on `début + (k-1) mois`; it counts when that day falls in the period,
   on or before the exit day (or the planned end) and on or before the statement
   date, and k ≤ duree_mois. No prorata.
 - a diagnostic counts when the Département granted it (decision « accordee »),
   dated by its decision (or request) day in the period: simple or complet amount.
+- each month paid that ended, whole, by the statement date with fewer visits
+  than the programme's minimum (`visites` in astre.yaml) is listed: the
+  Département pays the month, and sees that its quota was not met.
 - annual amount = nombre_mesures × duree_mois × tarif_mensuel, for the
   programme period; the advance is at most avance_pourcentage % of it (a
   ceiling, never assumed paid): the advance counted is the one recorded as
@@ -41,6 +47,23 @@ class MeasureLine:
     amount: float
 
 
+@dataclass(frozen=True)
+class VisitShortfall:
+    """A month paid whose visits fell short of the programme's minimum."""
+
+    id: str
+    number: int  # month of measure
+    first: date
+    last: date
+    visits: int
+    home: int
+
+
+# Why a measure that ran is not paid, by the committee's decision (None: no decision recorded).
+UNBILLABLE = {None: "validation non enregistrée", "refusee": "validation refusée par le comité",
+              "ajournee": "validation ajournée par le comité"}
+
+
 @dataclass
 class FundingStatement:
     """The computed statement, amounts in euros."""
@@ -59,6 +82,9 @@ class FundingStatement:
     advance_received: float | None = None  # None: not recorded in astre.yaml
     advance_date: date | None = None
     advance_piece: str = ""
+    unbillable: list[tuple[str, str]] = field(default_factory=list)  # (case, reason): ran, never validated
+    visits_quota: tuple[int, int] = (0, 0)  # visits and home visits a month needs (programme)
+    below_visits: list[VisitShortfall] = field(default_factory=list)
 
     @property
     def months(self) -> int:
@@ -129,17 +155,30 @@ def statement(all_facts: list[Facts], programme: Programme, period: Period, on: 
                               planned=programme.measures,
                               months_per_measure=int(programme.months),
                               advance_received=float(advance["montant"]) if "montant" in advance else None,
-                              advance_date=parse(advance.get("date")), advance_piece=advance.get("piece", ""))
+                              advance_date=parse(advance.get("date")), advance_piece=advance.get("piece", ""),
+                              visits_quota=(programme.visits_per_month, programme.home_visits_per_month))
     amounts = programme.diagnostic_amounts
     for f in sorted(all_facts, key=lambda f: f.id):
-        if f.ran and f.debut in period and f.debut is not None and f.debut <= on:
-            result.activated.append(f.id)
         if f.ran and f.debut is not None and f.fin is not None:
             months = [add_months(f.debut, k) for k in range(programme.months)]
             counted = [m for m in months if m in period and m <= f.fin and m <= on]
-            if counted:
+            if counted and not f.validated:
+                result.unbillable.append((f.id, UNBILLABLE.get(f.decision, f"décision « {f.decision} »")))
+            elif counted:
                 result.measures.append(MeasureLine(f.id, counted, len(counted) * tarif))
+                result.below_visits += _below_quota(f, counted, on, result.visits_quota)
+        if f.ran and f.validated and f.debut in period and f.debut is not None and f.debut <= on:
+            result.activated.append(f.id)
         for kind, decision, day in f.diagnostics:
             if decision == "accordee" and day in period and day is not None and day <= on:
                 result.diagnostics.append((f.id, kind, day, float(amounts[kind])))
     return result
+
+
+def _below_quota(f: Facts, counted: list[date], on: date, quota: tuple[int, int]) -> list[VisitShortfall]:
+    """The months paid, ended whole by `on` (not cut by the exit), with fewer visits than the quota."""
+    found = []
+    for number, first, last, visits, home, whole in f.visites_mois:
+        if first in counted and whole and last < on and (visits < quota[0] or home < quota[1]):
+            found.append(VisitShortfall(f.id, number, first, last, visits, home))
+    return found

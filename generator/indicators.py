@@ -16,8 +16,8 @@ from typing import Any
 
 from .cases import Case
 from .config import Programme
-from .deadlines import RUNNING, planned_end
-from .measure import aid_amount, financing_plan, works_done, works_planned
+from .deadlines import RUNNING, planned_end, visits_by_month
+from .measure import aid_amount, as_of, financing_plan, validated, works_done, works_planned
 from .rules import (
     end_of_measure,
     household_category,
@@ -32,6 +32,11 @@ AGE_BRACKETS = [(0, 39, "moins_40"), (40, 59, "40_59"), (60, 74, "60_74"), (75, 
 INCOME_BRACKETS = [(0, 9999, "moins_10000"), (10000, 14999, "10000_14999"), (15000, 19999, "15000_19999"),
                    (20000, 24999, "20000_24999"), (25000, 10**9, "25000_plus")]
 OBTAINED = ("accordee", "versee")
+# Aids actually requested or obtained: indicator 10 counts these, never an aid still « à solliciter ».
+MOBILISED = ("demandee", *OBTAINED)
+ABANDONED_PROJECT = "projet_abandonne"  # indicator 10's status of any aid of a project whose postes were all abandoned
+ENDED_AIDS = ("refusee", "annulee")
+RUPTURES = ("rupture", "non_adhesion")
 
 
 @dataclass(frozen=True)
@@ -80,6 +85,7 @@ class Facts:
     financement: bool
     aides: list[tuple[str, str, float]]  # (type_financeur, statut, montant)
     aides_total: float  # aids neither refused nor cancelled (measure.financing_plan)
+    projet_abandonne: bool  # every poste of the project abandoned: its aids are not mobilised
     aides_obtenues: float
     reste_a_charge: float | None
     satisfaction: str | None  # final review's, None when no final review
@@ -88,6 +94,10 @@ class Facts:
     sortie_motif: str | None
     duree_mois: int | None  # months of measure started, for ended measures
     diagnostics: list[tuple[str, str, date | None]]  # (type, decision, decision day or request day)
+    decision: str | None = None  # the committee's: validee, refusee, ajournee; None when not recorded
+    # Visits of each month of the measure, as recorded (number, first day, last day, visits, home visits,
+    # True when the month ran whole: not cut by the exit).
+    visites_mois: list[tuple[int, date, date, int, int, bool]] = field(default_factory=list)
     events: dict[str, list[Any]] = field(default_factory=dict)  # dated events, filtered by period later
 
     @property
@@ -98,6 +108,21 @@ class Facts:
         for indicators 1 and 2 (spotted, filed), never as accompanied nor billed.
         """
         return self.statut in RUNNING
+
+    @property
+    def refused(self) -> bool:
+        """True when the referral was refused (statut « refusee », or the committee's decision « refusee »)."""
+        return self.statut == "refusee" or self.decision == "refusee"
+
+    @property
+    def validated(self) -> bool:
+        """True when the committee validated the measure (measure.validated): only then is it billed."""
+        return self.decision == "validee"
+
+    @property
+    def rupture(self) -> bool:
+        """True when the measure ended early (exit « rupture » or « non-adhésion », or statut « rompue »)."""
+        return self.sortie is not None and (self.sortie_type in RUPTURES or self.statut == "rompue")
 
     def active(self, period: Period) -> bool:
         """True when the measure ran at least one day of the period."""
@@ -115,8 +140,15 @@ def _bracket(value: float | None, brackets: list[tuple[int, int, str]]) -> str:
     return next((code for low, high, code in brackets if low <= value <= high), MISSING)
 
 
-def facts(case: Case, programme: Programme) -> Facts:
-    """Derive the report values of one valid case."""
+def facts(case: Case, programme: Programme, on: date | None = None) -> Facts:
+    """Derive the report values of one valid case, as it stood on day `on` (today's files when None).
+
+    A report for a past period reads the case as of the period's end: a state reached
+    later (an aid granted, an exit, a refusal) is not counted in it.
+    """
+    recorded = case
+    if on is not None:
+        case = as_of(case, on)
     mesure, menage = case.get("mesure"), case.get("menage")
     dates, territoire = mesure.get("dates", {}), mesure.get("territoire", {})
     debut, sortie = parse(dates.get("debut")), end_of_measure(case)
@@ -134,8 +166,9 @@ def facts(case: Case, programme: Programme) -> Facts:
     plan = financing_plan(case)
     aides = [(a["type_financeur"], a["statut"], float(aid_amount(a) or 0)) for a in financement.get("aides", [])]
     suivi = case.get("suivi")
+    postes = case.get("travaux").get("postes", [])
     return Facts(
-        id=case.id, statut=mesure.get("statut", MISSING),
+        id=case.id, statut=_statut(recorded.get("mesure").get("statut"), mesure.get("statut")),
         reperage=parse(dates.get("reperage")), saisine=parse(dates.get("saisine")),
         debut=debut, fin=fin, sortie=sortie,
         origine_type=mesure.get("origine", {}).get("type", MISSING),
@@ -146,10 +179,11 @@ def facts(case: Case, programme: Programme) -> Facts:
         categorie_anah=category or MISSING,
         tranche_revenus=_bracket(income, INCOME_BRACKETS),
         difficultes=list(menage.get("difficultes_saisine", [])),
-        **_works(case.get("travaux").get("postes", [])),
+        **_works(postes),
         avance_audit=financement.get("avance_audit", {}).get("montant"),
         avance_audit_date=parse(financement.get("avance_audit", {}).get("date")),
         financement=bool(financement), aides=aides,
+        projet_abandonne=bool(postes) and all(p.get("statut") == "abandonne" for p in postes),
         aides_total=plan.aids if financement else 0.0,
         aides_obtenues=sum(m for _, s, m in aides if s in OBTAINED),
         reste_a_charge=plan.share if financement else None,
@@ -160,6 +194,8 @@ def facts(case: Case, programme: Programme) -> Facts:
         diagnostics=[(d["type"], d.get("decision", "en_attente"),
                       parse(d.get("date_decision")) or parse(d.get("date_demande")))
                      for d in case.get("diagnostics").get("demandes", [])],
+        decision=committee_decision(mesure),
+        visites_mois=_visits_by_month(recorded, programme),
         events={
             "visites": [(parse(v.get("date")), v.get("lieu"), bool(v.get("avec_mar")))
                         for v in suivi.get("visites", [])],
@@ -169,6 +205,39 @@ def facts(case: Case, programme: Programme) -> Facts:
                              for s in suivi.get("signalements", [])],
         },
     )
+
+
+_PROGRESS = ("reperage", "saisine_envoyee", "validee", "en_cours")
+
+
+def _statut(recorded: str | None, dated: str | None) -> str:
+    """The statut at the date, never further than the files say (« validee » with a start date did not run)."""
+    if recorded in _PROGRESS and dated in _PROGRESS and _PROGRESS.index(dated) > _PROGRESS.index(recorded):
+        return recorded
+    return dated or MISSING
+
+
+def committee_decision(mesure: dict[str, Any]) -> str | None:
+    """The committee's decision; for a file older than « validation », « validee » when measure.validated says so."""
+    recorded = mesure.get("validation")
+    if isinstance(recorded, dict) and isinstance(recorded.get("decision"), str):
+        return str(recorded["decision"])
+    state = validated(mesure)
+    return None if state is None else ("validee" if state else "refusee")
+
+
+def _visits_by_month(case: Case, programme: Programme) -> list[tuple[int, date, date, int, int, bool]]:
+    """Visits of each month of the measure as recorded: the funding statement lists months billed below the quota.
+
+    Read on the files as they are (not as of the period's end): a month billed at the end of a
+    period is judged on all its visits, and a month cut by the exit is said so.
+    """
+    start = parse(case.get("mesure").get("dates", {}).get("debut"))
+    if start is None:
+        return []
+    exit_day = end_of_measure(case)
+    return [(number, first, last, total, home, exit_day is None or last <= exit_day)
+            for number, first, last, total, home in visits_by_month(case, start, programme.months)]
 
 
 def _works(postes: list[dict[str, Any]]) -> dict[str, Any]:
@@ -256,7 +325,9 @@ def indicators(all_facts: list[Facts], period: Period) -> list[Indicator]:
     """Return the 13 indicators over the period."""
     active = [f for f in all_facts if f.active(period)]
     ended = [f for f in active if f.sortie in period]
-    spotted = [f for f in all_facts if f.reperage in period]
+    # A referral the Département refused was not an eligible situation: counted apart.
+    spotted = [f for f in all_facts if f.reperage in period and not f.refused]
+    refused = [f for f in all_facts if f.reperage in period and f.refused]
     filed = [f for f in all_facts if f.saisine in period]
     scope = [f for f in all_facts if f.in_scope(period)]
     with_works = [f for f in active if f.travaux_realises]
@@ -266,25 +337,29 @@ def indicators(all_facts: list[Facts], period: Period) -> list[Indicator]:
     incomes = [k for _, _, k in INCOME_BRACKETS] + [MISSING]
     finished = [f for f in with_works if f.travaux_termines]
     unfinished = [f for f in with_works if not f.travaux_termines]
-    all_aids = [a for f in active for a in f.aides]
-    aides = [a for a in all_aids if a[1] != "refusee"]  # refused aids are not in the plan (measure.financing_plan)
+    # Each aid in its state at the period's end; those of a project abandoned altogether are apart (a refused or
+    # cancelled one stays what it is).
+    all_aids = [(kind, ABANDONED_PROJECT if f.projet_abandonne and status not in ENDED_AIDS else status, amount)
+                for f in active for kind, status, amount in f.aides]
+    # Only aids actually requested or obtained are mobilised: not one still to request, refused or cancelled.
+    aides = [a for a in all_aids if a[1] in MOBILISED]
     by_type: dict[str, dict[str, float]] = {}
     for kind, status, amount in all_aids:
         row = by_type.setdefault(kind, {"nombre": 0, "total": 0.0, "obtenues": 0.0, "en_cours": 0.0, "refusees": 0.0})
         if status == "refusee":
             row["refusees"] += amount
-            continue
-        row["nombre"] += 1
-        row["total"] += amount
-        row["obtenues" if status in OBTAINED else "en_cours"] += amount
+        elif status in MOBILISED:
+            row["nombre"] += 1
+            row["total"] += amount
+            row["obtenues" if status in OBTAINED else "en_cours"] += amount
     # Only advances made in the period; an undated one cannot be placed: « non renseigné ».
     advances = [f.avance_audit for f in active if f.avance_audit is not None and f.avance_audit_date in period]
     undated = sum(1 for f in active if f.avance_audit is not None and f.avance_audit_date is None)
     return [
         Indicator(1, "Situations éligibles repérées avec les partenaires",
-                  f"dossiers repérés sur la période ({len(spotted)})", len(spotted),
+                  f"dossiers repérés sur la période, hors saisines refusées ({len(spotted)})", len(spotted),
                   sum(1 for f in scope if f.reperage is None), "date de repérage",
-                  {"situations": len(spotted)},
+                  {"situations": len(spotted), "refusees": len(refused)},
                   [Distribution("Structure ayant repéré la situation", "origine",
                                 _count([f.origine_type for f in spotted]))]),
         Indicator(2, "Demandes déposées et structures à l'origine de la demande",
@@ -340,12 +415,14 @@ def indicators(all_facts: list[Facts], period: Period) -> list[Indicator]:
         Indicator(10, "Aides mobilisées (avance de l'audit et plan de financement)", n_act, len(active),
                   sum(1 for f in active if not f.financement), "plan de financement",
                   {"avances": len(advances), "avances_total": sum(advances), "avances_non_datees": undated,
-                   "aides": len(aides), "aides_total": sum(f.aides_total for f in active),
+                   "aides": len(aides), "aides_total": sum(a[2] for a in aides),
                    "aides_obtenues": sum(a[2] for a in aides if a[1] in OBTAINED),
+                   "aides_hors": len(all_aids) - len(aides),
                    "par_type": dict(sorted(by_type.items(), key=lambda kv: -kv[1]["total"]))},
-                  [Distribution("Aides par statut", "statut_aide",
+                  [Distribution("Aides par statut à la fin de la période", "statut_aide",
                                 _count([a[1] for a in all_aids], ["versee", "accordee", "demandee", "a_solliciter",
-                                                              "refusee"]), "aides")]),
+                                                              "refusee", "annulee", ABANDONED_PROJECT]),
+                                "aides")]),
         Indicator(11, "Satisfaction des ménages (bilan final)", n_end, len(ended),
                   sum(1 for f in ended if f.satisfaction in (None, MISSING)), "bilan final ou satisfaction", {},
                   [Distribution("Satisfaction exprimée au bilan final", "satisfaction",
@@ -365,7 +442,7 @@ def indicators(all_facts: list[Facts], period: Period) -> list[Indicator]:
 
 
 def qualitative(all_facts: list[Facts], period: Period) -> dict[str, Any]:
-    """Return the counts behind the qualitative part: difficulties, breaks, coordination."""
+    """Return the counts behind the qualitative part: difficulties, breaks (apart from normal ends), coordination."""
     active = [f for f in all_facts if f.active(period)]
     ended = [f for f in active if f.sortie in period]
     visits = [v for f in active for v in f.events["visites"] if v[0] in period]
@@ -378,8 +455,9 @@ def qualitative(all_facts: list[Facts], period: Period) -> dict[str, Any]:
         "diagnostics": _count([f"{kind}_{decision}" for kind, decision, _ in diagnostics]),
         "postes_abandonnes": sum(f.postes_abandonnes for f in active),
         "aides_refusees": sum(1 for f in active for a in f.aides if a[1] == "refusee"),
-        "ruptures": _count([f.sortie_motif or MISSING for f in ended if f.sortie_type != "fin"]),
-        "ruptures_types": _count([f.sortie_type or MISSING for f in ended if f.sortie_type != "fin"]),
+        "ruptures": _count([f.sortie_motif or MISSING for f in ended if f.rupture]),
+        "ruptures_types": _count([f.sortie_type or MISSING for f in ended if f.rupture]),
+        "fins": _count([f.sortie_motif or MISSING for f in ended if not f.rupture]),
         "concertations": len(meetings),
         "concertations_dossiers": sum(1 for f in active if any(c[0] in period for c in f.events["concertations"])),
         "participants": sum(len(c[1]) for c in meetings),

@@ -74,10 +74,10 @@ def _transmission(doc: Any, block: dict[str, Any], title: str, note: str = "") -
         doc.add_paragraph(note)
     doc.add_paragraph(block["texte"])
     if block["lignes"]:
-        _grid(doc, ["Documents dus sur la période", "À temps", "En retard", "Non transmis"],
-              [[r["type"], r["a_temps"], r["en_retard"], r["manquants"]] for r in block["lignes"]])
+        _grid(doc, ["Documents dus sur la période", "À temps", "En retard", "Non transmis", "En attente"],
+              [[r["type"], r["a_temps"], r["en_retard"], r["manquants"], r["en_attente"]] for r in block["lignes"]])
     if block["retards"]:
-        _grid(doc, ["Dossier", "Document", "Limite", "Envoi", "Retard"],
+        _grid(doc, ["Mesure", "Document", "Limite", "Envoi", "Retard"],
               [[r["identifiant"], r["document"], r["echeance"], r["envoi"], r["retard"]] for r in block["retards"]])
 
 
@@ -106,7 +106,7 @@ def report_docx(context: dict[str, Any], when: date) -> bytes:
             doc.add_paragraph(f"{ind['a_part']['titre']}. {ind['a_part']['note']}")
             _grid(doc, None, [[label, value] for label, value in ind["a_part"]["chiffres"]])
         if ind["financeurs"]:
-            _grid(doc, ["Type de financeur", "Aides", "Total hors refusées", "dont accordées ou versées",
+            _grid(doc, ["Type de financeur", "Aides", "Demandées ou obtenues", "dont accordées ou versées",
                         "dont en cours", "Refusées"],
                   [[f["type"], f["nombre"], f["total"], f["obtenues"], f["en_cours"], f["refusees"]]
                    for f in ind["financeurs"]])
@@ -120,11 +120,12 @@ def report_docx(context: dict[str, Any], when: date) -> bytes:
     _transmission(doc, context["transmission"], f"Transmission des documents au {service}")
     doc.add_heading("Partie qualitative", level=1)
     doc.add_paragraph("Les effectifs viennent des données codées des dossiers. Les extraits sont les mots des "
-                      "référents (bilans, sorties, signalements, concertations de la période) : un extrait qui "
+                      "référents (bilans, sorties, signalements, concertations de la période), tels qu'ils ont été "
+                      "envoyés : un extrait qui "
                       "cite un nom, une adresse, une commune, un téléphone ou un courriel d'un ménage est "
                       "écarté, et compté.")
     for key, title in (("difficultes", "Difficultés rencontrées"), ("ruptures", "Ruptures de parcours"),
-                       ("coordination", "Coordinations mises en place")):
+                       ("fins", "Fins de mesure"), ("coordination", "Coordinations mises en place")):
         doc.add_heading(title, level=2)
         for sentence in context["qualitatif"][key]:
             doc.add_paragraph(sentence)
@@ -143,8 +144,8 @@ def funding_docx(context: dict[str, Any], when: date) -> bytes:
     doc = _new(context)
     t = context["totaux"]
     doc.add_paragraph(context["exclusions"]["texte"])
-    doc.add_paragraph("Les dossiers sont désignés par leur pseudonyme (celui de l'export) : aucun nom n'apparaît "
-                      "dans cet état.")
+    doc.add_paragraph("Les mesures sont désignées par leur référence SPSLH (décision de validation) ; à défaut, par "
+                      "l'identifiant du dossier.")
     if context["convention"]:
         doc.add_heading("Convention et avance", level=1)
         _grid(doc, None, [[label, value] for label, value in context["convention"]])
@@ -159,11 +160,22 @@ def funding_docx(context: dict[str, Any], when: date) -> bytes:
           + [[f"Total : {t['mois']} mois de mesure × {t['tarif']}", t["mois"], t["mesures"]]])
     doc.add_heading("Détail par mesure", level=2)
     if context["mesures"]:
-        _grid(doc, ["Dossier", "Premier mois compté", "Dernier mois compté", "Mois", "Montant"],
+        _grid(doc, ["Mesure", "Premier mois compté", "Dernier mois compté", "Mois", "Montant"],
               [[m["identifiant"], m["du"], m["au"], m["mois"], m["montant"]] for m in context["mesures"]])
+    if context["non_facturables"]:
+        doc.add_heading("Mesures non facturées", level=2)
+        doc.add_paragraph("Une mesure que le comité de validation n'a pas validée n'est jamais facturée.")
+        _grid(doc, ["Mesure", "Motif"], [[m["identifiant"], m["motif"]] for m in context["non_facturables"]])
+    visits = context["visites"]
+    doc.add_heading("Mois facturés sans le minimum de visites", level=2)
+    doc.add_paragraph(visits["regle"])
+    doc.add_paragraph(visits["texte"])
+    if visits["lignes"]:
+        _grid(doc, ["Mesure", "Mois de mesure", "Rencontres", "dont à domicile"],
+              [[v["identifiant"], v["mois"], v["rencontres"], v["domicile"]] for v in visits["lignes"]])
     doc.add_heading("Diagnostics de faisabilité accordés", level=2)
     if context["diagnostics"]:
-        _grid(doc, ["Dossier", "Type", "Date", "Montant"],
+        _grid(doc, ["Mesure", "Type", "Date", "Montant"],
               [[d["identifiant"], d["type"], d["date"], d["montant"]] for d in context["diagnostics"]])
     else:
         doc.add_paragraph("Aucun diagnostic accordé sur la période.")

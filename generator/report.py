@@ -5,23 +5,43 @@ derive each case's facts, aggregate the 13 indicators and the funding
 statement, build one French context per document, render it to PDF (HTML
 template, WeasyPrint) and DOCX (python-docx, same context), export the
 pseudonymised CSV/XLSX, write everything atomically in the output folder.
-The report holds no personal data: counts and coded values only.
+The report holds no personal data: counts and coded values only. Every value is
+that of the cases as of the period's end, and a quoted text is the one sent.
+The funding statement names each measure by its SPSLH reference.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
-from .cases import find_case_folders
+from .cases import Case, find_case_folders
 from .check import check_case
-from .config import Config, check_letterhead
+from .config import Config, Programme, check_letterhead
 from .french import counted, plural
-from .funding import FundingStatement, statement
-from .indicators import MISSING, Distribution, Facts, Indicator, Period, facts, indicators, qualitative
+from .funding import UNBILLABLE, FundingStatement, statement
+from .indicators import (
+    ABANDONED_PROJECT,
+    MISSING,
+    RUPTURES,
+    Distribution,
+    Facts,
+    Indicator,
+    Period,
+    committee_decision,
+    facts,
+    indicators,
+    qualitative,
+)
+from .loader import Document
+from .measure import as_of, sendings
 from .quotes import THEMES, Quote, case_quotes, case_secrets, screen
-from .transmission import Transmission, timeliness, transmissions
+from .timeline import parse
+from .transmission import COUNTED, Transmission, transmissions
+
+# The report's themes of quotes: the quotes module's, and the normal ends apart from the ruptures.
+QUOTE_THEMES = (*THEMES, "fins")
 
 # Labels of the values the report computes itself (the case values' labels are in forms/libelles.yaml).
 REPORT_LABELS: dict[str, dict[str, str]] = {
@@ -40,6 +60,10 @@ REPORT_LABELS: dict[str, dict[str, str]] = {
                    "simple_refusee": "simple, refusé", "complet_refusee": "complet, refusé",
                    "simple_en_attente": "simple, en attente", "complet_en_attente": "complet, en attente"},
 }
+# Values the report adds to a family of forms/libelles.yaml.
+EXTRA_LABELS: dict[str, dict[str, str]] = {
+    "statut_aide": {ABANDONED_PROJECT: "projet de travaux abandonné (non comptée)"},
+}
 
 
 @dataclass
@@ -51,22 +75,130 @@ class Inputs:
     quotes: list[Quote] = field(default_factory=list)  # the valid cases' free texts, unscreened
     transmissions: dict[str, list[Transmission]] = field(default_factory=dict)  # valid cases' documents and sendings
     secrets: set[str] = field(default_factory=set)  # every case's names, addresses, phones, communes
+    references: dict[str, str] = field(default_factory=dict)  # every case's SPSLH reference, when recorded
+    # Invalid cases of measures that ran in the period without a validation: (case, reason), never billed.
+    unvalidated: list[tuple[str, str]] = field(default_factory=list)
 
 
-def load_inputs(config: Config, today: date) -> Inputs:
-    """Check every case; keep the valid ones' facts, list the others with their first error."""
+def load_inputs(config: Config, today: date, period: Period | None = None) -> Inputs:
+    """Check every case; keep the valid ones' facts, list the others with their first error.
+
+    Facts and quotes are those of each case as it stood at the period's end (or `today`, if
+    earlier): a report for a past period gives what it gave on its last day.
+    """
+    on = min(period.end, today) if period is not None else today
     inputs = Inputs()
     for folder in find_case_folders([], config.cases_dir):
         case = check_case(folder, config, today)
         inputs.secrets |= case_secrets(case)
+        reference = _reference(case)
+        if reference:
+            inputs.references[case.id] = reference
         if case.valid:
-            inputs.facts.append(facts(case, config.programme))
-            inputs.quotes += case_quotes(case)
+            inputs.facts.append(facts(case, config.programme, on))
+            inputs.quotes += report_quotes(case, config.programme, on)
             inputs.transmissions[case.id] = transmissions(case, config)
         else:
             first = next(p for p in case.problems if p.severity == "erreur")
             inputs.invalid.append((case.id, first.message))
+            reason = _not_validated(case, Period(period.start if period else on, on))
+            if reason:
+                inputs.unvalidated.append((case.id, reason))
     return inputs
+
+
+def _not_validated(case: Case, period: Period) -> str | None:
+    """Why an (invalid) case's measure, which ran in the period, cannot be billed: its validation; None otherwise."""
+    mesure = case.get("mesure")
+    dates = mesure.get("dates")
+    if not isinstance(dates, dict):
+        return None
+    start, end = parse(dates.get("debut")), parse(case.get("sortie").get("date"))
+    if start is None or start > period.end or (end is not None and end < period.start):
+        return None
+    decision = committee_decision(mesure)
+    return None if decision == "validee" else UNBILLABLE.get(decision, f"décision « {decision} »")
+
+
+def _reference(case: Case) -> str | None:
+    """The measure's SPSLH reference (mesure.validation.reference_spslh), also read on an invalid case."""
+    validation = case.get("mesure").get("validation")
+    reference = validation.get("reference_spslh") if isinstance(validation, dict) else None
+    return (reference.strip() or None) if isinstance(reference, str) else None
+
+
+# ---------------------------------------------------------------- quotes, as sent
+
+# The free texts the report quotes, in the values a sent document keeps (envoyes/<document>--<date>.json):
+# case file -> (section of the kept values, texts).
+SENT_TEXTS = {"bilans": ("bilan", ("difficultes", "motifs_echec")), "sortie": ("sortie", ("explication",)),
+              "suivi": ("changement", ("description",))}
+
+
+def report_quotes(case: Case, programme: Programme, on: date) -> list[Quote]:
+    """The case's quotable texts as of `on`, each as the sent document shows it; a normal end's apart (« fins »).
+
+    The exit's explanation of a measure that ended normally is not a rupture of the path.
+    """
+    dated = as_of(_as_sent(case, programme, on), on)
+    quotes = case_quotes(dated)
+    exit_data = dated.get("sortie")
+    explanation = exit_data.get("explication")
+    if not isinstance(explanation, str) or exit_data.get("type") in RUPTURES \
+            or dated.get("mesure").get("statut") == "rompue":
+        return quotes
+    words, day = " ".join(explanation.split()), parse(exit_data.get("date"))
+    return [Quote(q.case, "fins", q.day, q.text) if (q.theme, q.day, q.text) == ("ruptures", day, words) else q
+            for q in quotes]
+
+
+def _as_sent(case: Case, programme: Programme, on: date) -> Case:
+    """Return `case` with each free text the report quotes as its document was sent (kept copy), else as it is.
+
+    The copy is that of the last sending on or before `on`, else the first one after.
+    """
+    from .archive import record_of
+
+    sent = sendings(case, programme)
+
+    def kept(document: str, section: str) -> dict[str, Any] | None:
+        found = sent.get(document, [])
+        if not found:
+            return None
+        before = [s for s in found if s.day <= on]
+        record = record_of(case.folder, document, before[-1] if before else found[0])
+        values = (record or {}).get("valeurs")
+        shown = values.get(section) if isinstance(values, dict) else None
+        return shown if isinstance(shown, dict) else None
+
+    def texts(item: dict[str, Any], shown: dict[str, Any] | None, keys: tuple[str, ...]) -> dict[str, Any]:
+        if shown is None:
+            return item
+        from .context import MISSING as MISSING_TEXT
+
+        # A text the sent document did not have (empty, « non renseigné ») is not quoted.
+        return {**item, **{k: (None if shown[k] in ("", MISSING_TEXT) else shown[k]) for k in keys if k in shown}}
+
+    documents = dict(case.documents)
+
+    def replace(name: str, data: dict[str, Any]) -> None:
+        documents[name] = Document(case.documents[name].path, data, case.documents[name].text)
+
+    section, keys = SENT_TEXTS["bilans"]
+    if case.get("bilans").get("bilans"):
+        reviews = [texts(r, kept("bilan-final" if r.get("echeance") == "final" else
+                                 "bilan-intermediaire-" + str(r.get("echeance", "")).replace("_", "-"), section), keys)
+                   if isinstance(r, dict) else r for r in case.get("bilans")["bilans"]]
+        replace("bilans", {**case.get("bilans"), "bilans": reviews})
+    section, keys = SENT_TEXTS["sortie"]
+    if case.get("sortie"):
+        replace("sortie", texts(case.get("sortie"), kept("signalement-sortie", section), keys))
+    section, keys = SENT_TEXTS["suivi"]
+    if case.get("suivi").get("signalements"):
+        changes = [texts(c, kept(f"signalement-changement-{index + 1}", section), keys) if isinstance(c, dict) else c
+                   for index, c in enumerate(case.get("suivi")["signalements"])]
+        replace("suivi", {**case.get("suivi"), "signalements": changes})
+    return Case(case.id, case.folder, documents, case.problems)
 
 
 def _calendar_year(period: Period) -> bool:
@@ -121,6 +253,8 @@ def _label(family: str | None, value: str) -> str:
 
     if value == MISSING:
         return MISSING_TEXT
+    if value in EXTRA_LABELS.get(family or "", {}):
+        return EXTRA_LABELS[family or ""][value]
     if family in REPORT_LABELS:
         return REPORT_LABELS[family].get(value, value)
     return label(family, value) if family else value
@@ -165,7 +299,8 @@ def _figures(ind: Indicator) -> list[tuple[str, str]]:
 
     f = ind.figures
     table: dict[int, list[tuple[str, str, str | None]]] = {
-        1: [("situations", "Situations éligibles repérées", None)],
+        1: [("situations", "Situations éligibles repérées", None),
+            ("refusees", "Saisines refusées par le Département (comptées à part, hors situations éligibles)", None)],
         2: [("demandes", "Fiches saisine envoyées", None)],
         3: [("menages", "Ménages accompagnés", None), ("personnes", "Personnes accompagnées", None)],
         4: [("moyenne", "Durée moyenne (mois)", "n"), ("mediane", "Durée médiane (mois)", "n"),
@@ -181,9 +316,10 @@ def _figures(ind: Indicator) -> list[tuple[str, str]]:
         10: [("avances", "Avances de l'audit énergétique faites sur la période (dossiers)", None),
              ("avances_total", "Montant des avances de l'audit faites sur la période", "€"),
              ("avances_non_datees", "Avances de l'audit sans date (non renseigné)", None),
-             ("aides", "Aides sollicitées ou obtenues (hors aides refusées)", None),
-             ("aides_total", "Montant total des aides du plan de financement (hors aides refusées)", "€"),
-             ("aides_obtenues", "dont aides accordées ou versées", "€")],
+             ("aides", "Aides demandées ou obtenues à la fin de la période", None),
+             ("aides_total", "Montant des aides demandées ou obtenues", "€"),
+             ("aides_obtenues", "dont aides accordées ou versées", "€"),
+             ("aides_hors", "Aides non comptées (à solliciter, refusées, annulées ou d'un projet abandonné)", None)],
         12: [("partenariats", "Partenariats mobilisés (au total)", None)],
     }
     names = table.get(ind.number, [])
@@ -264,6 +400,10 @@ def _sentences(q: dict[str, Any], service: str) -> dict[str, list[str]]:
             f"Types : {listing(q['ruptures_types'], 'type_sortie')}.",
             f"Motifs : {listing(q['ruptures'], 'motif_sortie')}.",
         ],
+        "fins": [
+            f"Mesures arrivées à leur terme (fin de mesure), comptées à part des ruptures : "
+            f"{sum(q['fins'].values())}" + (f" ; motifs : {listing(q['fins'], 'motif_sortie')}." if q["fins"] else "."),
+        ],
         "coordination": [
             f"Concertations avec les partenaires : {q['concertations']} dans {q['concertations_dossiers']} dossier(s), "
             f"{q['participants']} participation(s) de structures.",
@@ -296,7 +436,8 @@ def report_context(config: Config, inputs: Inputs, period: Period, today: date, 
             "a_part": _works_under_way(ind),
             "tableaux": [_table(t) for t in ind.tables]} for ind in inds],
         "qualitatif": _sentences(qualitative(inputs.facts, period), config.programme.service_short),
-        "transmission": _timeliness(inputs, period, today, keys, config.programme.service_short),
+        # Cases by SPSLH reference when recorded, else by pseudonym: the report holds no name.
+        "transmission": _timeliness(inputs, period, today, {**keys, **inputs.references}, config.programme),
         "extraits": _quotes(inputs, period),
     })
     return context
@@ -308,7 +449,7 @@ def _quotes(inputs: Inputs, period: Period) -> dict[str, dict[str, Any]]:
     dated = [q for q in inputs.quotes if q.case in active and q.day in period]
     kept, left_out = screen(sorted(dated, key=lambda q: (q.day or period.start, q.case)), inputs.secrets)
     out = {}
-    for theme in THEMES:
+    for theme in QUOTE_THEMES:
         n = sum(1 for q in left_out if q.theme == theme)
         out[theme] = {"textes": list(dict.fromkeys(q.text for q in kept if q.theme == theme)),
                       "ecartes": n,
@@ -319,57 +460,120 @@ def _quotes(inputs: Inputs, period: Period) -> dict[str, dict[str, Any]]:
     return out
 
 
-def funding_context(config: Config, fund: FundingStatement, today: date, inputs: Inputs,
-                    keys: dict[str, str]) -> dict[str, Any]:
-    """Return every value the funding statement shows, already in French; cases by pseudonym only."""
+NO_REFERENCE = "référence SPSLH non renseignée"
+
+
+def measure_names(inputs: Inputs) -> dict[str, str]:
+    """Name every case as the SPSLH knows it: its SPSLH reference, else its id marked « référence … non renseignée »."""
+    ids = [f.id for f in inputs.facts] + [case_id for case_id, _ in inputs.invalid]
+    return {case_id: inputs.references.get(case_id) or f"{case_id} ({NO_REFERENCE})" for case_id in ids}
+
+
+def funding_context(config: Config, fund: FundingStatement, today: date, inputs: Inputs) -> dict[str, Any]:
+    """Return every value the funding statement shows, already in French; measures by their SPSLH reference."""
     from babel.dates import format_date
 
     from .context import day, money
 
+    names = measure_names(inputs)
     context = _header(config, fund.period, today, "État récapitulatif de financement")
     context.update({
-        "exclusions": exclusions(inputs, keys),
+        "exclusions": exclusions(inputs, names),
         "periode_note": "" if fund.programme_period else _other_period_note(config, fund),
         "convention": _convention(fund) if fund.programme_period else [],
         "mois": [{"mois": format_date(m, "MMMM y", locale="fr_FR"), "mesures": str(n),
                   "montant": money(n * fund.tarif_mensuel)} for m, n in fund.by_month()],
-        "mesures": [{"identifiant": keys[m.id], "mois": str(len(m.months)), "du": day(m.months[0]),
-                     "au": day(m.months[-1]), "montant": money(m.amount)} for m in fund.measures],
-        "diagnostics": [{"identifiant": keys[case_id], "type": _label("diagnostic", kind), "date": day(when),
+        "mesures": [{"identifiant": names[m.id], "mois": str(len(m.months)), "du": day(m.months[0]),
+                     "au": day(m.months[-1]), "montant": money(m.amount)}
+                    for m in sorted(fund.measures, key=lambda m: names[m.id])],
+        "non_facturables": [{"identifiant": names[case_id], "motif": f"non facturable : {reason}"}
+                            for case_id, reason in sorted(fund.unbillable + inputs.unvalidated)],
+        "visites": _visits_below(fund, names),
+        "diagnostics": [{"identifiant": names[case_id], "type": _label("diagnostic", kind), "date": day(when),
                          "montant": money(amount)} for case_id, kind, when, amount in fund.diagnostics],
         "totaux": {"mois": str(fund.months), "tarif": money(fund.tarif_mensuel), "mesures": money(fund.measures_total)},
         "recapitulatif": _summary(fund),
         "avance_notes": _advance_notes(fund) if fund.programme_period else [],
-        "transmission": _timeliness(inputs, fund.period, today, keys, config.programme.service_short),
+        "transmission": _timeliness(inputs, fund.period, today, names, config.programme),
     })
     return context
 
 
-def _timeliness(inputs: Inputs, period: Period, today: date, keys: dict[str, str], service: str) -> dict[str, Any]:
-    """Documents due to `service` in the period: on time, late, missing (the balance depends on it)."""
+def _visits_below(fund: FundingStatement, names: dict[str, str]) -> dict[str, Any]:
+    """The months paid below the programme's minimum of visits: the rule, then one row per month."""
+    from .context import day
+
+    visits, home = fund.visits_quota
+    rule = (f"Minimum du programme : {counted(visits, 'rencontre')} par mois de mesure, dont "
+            f"{home} à domicile (astre.yaml, programme.visites). Seuls les mois entiers, terminés à la date de l'état, "
+            "sont évalués (pas le mois de la sortie).")
+    rows = [{"identifiant": names[m.id], "mois": f"mois {m.number}, du {day(m.first)} au {day(m.last)}",
+             "rencontres": str(m.visits), "domicile": str(m.home)} for m in fund.below_visits]
+    n = len(rows)
+    text = (f"{n} mois facturé{plural(n)} sans le minimum de visites du programme." if n
+            else "Tous les mois facturés et évalués ont le minimum de visites du programme.")
+    return {"regle": rule, "texte": text, "lignes": rows}
+
+
+def _owed(document: Transmission, programme: Programme) -> date | None:
+    """The day a document is owed, before the tolerance astre.yaml adds (delai_bilan_jours, delai_signalement_jours).
+
+    A document counts in the period it is owed in, even when its tolerance ends after it (a
+    final review owed on 30 October, to send by 14 November, is one of October's documents).
+    """
+    if document.due is None:
+        return None
+    if document.form.startswith("bilan"):
+        return document.due - timedelta(days=programme.review_grace_days)
+    if document.form.startswith("signalement"):
+        return document.due - timedelta(days=programme.report_delay_days)
+    return document.due
+
+
+STATES = ("a_temps", "en_retard", "non_envoye", "en_attente")
+
+
+def _timeliness(inputs: Inputs, period: Period, today: date, names: dict[str, str],
+                programme: Programme) -> dict[str, Any]:
+    """Documents owed to the programme's service in the period: on time, late, missing, or still within their delay.
+
+    The balance depends on it. Judged on `today`, the statement's date: a document whose last
+    day to send is after it and not sent yet is « en attente ».
+    """
     from .context import day
     from .transmission import KIND_LABELS
 
-    found = timeliness(inputs.transmissions, period.start, period.end, today)
-    rows = [{"type": KIND_LABELS[form], "a_temps": str(ok), "en_retard": str(late), "manquants": str(missing)}
-            for form, (ok, late, missing) in found.counts.items() if ok or late or missing]
+    counts = {form: dict.fromkeys(STATES, 0) for form in COUNTED}
     listed = []
-    for case_id, document, _ in found.overdue:
-        sent = document.sent[0].day if document.sent else None
-        days = ((sent or today) - document.due).days if document.due else 0
-        listed.append({"identifiant": keys.get(case_id, case_id), "document": document.name,
-                       "echeance": day(document.due), "envoi": day(sent) if sent else "non envoyé",
-                       "retard": f"{days} j" if sent else f"{days} j à ce jour"})
-    late = sum(c[1] for c in found.counts.values())
-    missing = sum(c[2] for c in found.counts.values())
+    for case_id, documents in sorted(inputs.transmissions.items()):
+        for document in documents:
+            if document.form not in COUNTED or document.due is None or _owed(document, programme) not in period:
+                continue
+            state = document.state(today)
+            state = "en_attente" if state == "a_envoyer" else state
+            counts[document.form][state] += 1
+            if state == "a_temps":
+                continue
+            sent = document.sent[0].day if document.sent else None
+            days = ((sent or today) - document.due).days
+            listed.append({"identifiant": names.get(case_id, case_id), "document": document.name,
+                           "echeance": day(document.due), "envoi": day(sent) if sent else "non envoyé",
+                           "retard": "en attente" if state == "en_attente" else
+                           f"{days} j" if sent else f"{days} j à ce jour"})
+    rows = [{"type": KIND_LABELS[form], "a_temps": str(c["a_temps"]), "en_retard": str(c["en_retard"]),
+             "manquants": str(c["non_envoye"]), "en_attente": str(c["en_attente"])}
+            for form, c in counts.items() if any(c.values())]
+    late, missing, waiting = (sum(c[state] for c in counts.values()) for state in STATES[1:])
+    service = programme.service_short
     if not rows:
         text = f"Aucun document n'était à transmettre au {service} sur la période."
-    elif not late and not missing:
+    elif not late and not missing and not waiting:
         text = "Tous les documents dus sur la période ont été transmis dans les délais."
     else:
         parts = ([f"{counted(late, 'document')} transmis en retard"] if late else []) + (
-            [f"{counted(missing, 'document')} dû{plural(missing)} et non transmis"]
-            if missing else [])
+            [f"{counted(missing, 'document')} dû{plural(missing)} et non transmis"] if missing else []) + (
+            [f"{counted(waiting, 'document')} en attente (délai de transmission en cours le {day(today)})"]
+            if waiting else [])
         text = " ; ".join(parts) + " (délais d'astre.yaml : contrat, bilans, signalements ; détail ci-dessous)."
     return {"lignes": rows, "retards": listed, "texte": text}
 
@@ -483,11 +687,11 @@ def build_report(config: Config, period: Period, today: date) -> tuple[list[str]
     from .render_report_docx import funding_docx, report_docx
 
     check_letterhead(config)
-    inputs = load_inputs(config, today)
+    inputs = load_inputs(config, today, period)
     keys = pseudonyms(config, inputs)
     label = period_label(period)
     report = report_context(config, inputs, period, today, keys)
-    funding = funding_context(config, funding_statement(config, inputs, period, today), today, inputs, keys)
+    funding = funding_context(config, funding_statement(config, inputs, period, today), today, inputs)
     table = rows(inputs.facts, period, config.structure["nom"], salt(config.root))
     files = {
         f"rapport-activite-{label}.pdf": _pdf("rapport.html", report, today, config),
@@ -507,9 +711,8 @@ def build_funding(config: Config, period: Period, today: date) -> tuple[list[str
     from .render_report_docx import funding_docx
 
     check_letterhead(config)
-    inputs = load_inputs(config, today)
-    keys = pseudonyms(config, inputs)
-    funding = funding_context(config, funding_statement(config, inputs, period, today), today, inputs, keys)
+    inputs = load_inputs(config, today, period)
+    funding = funding_context(config, funding_statement(config, inputs, period, today), today, inputs)
     label = period_label(period)
     files = {f"etat-financement-{label}.pdf": _pdf("financement.html", funding, today, config),
              f"etat-financement-{label}.docx": funding_docx(funding, today)}

@@ -19,7 +19,8 @@ PROGRAMME_PERIOD = Period(date(2025, 11, 1), date(2026, 10, 31))
 
 def funding(project: Path, period: Period = PROGRAMME_PERIOD, on: date = date(2026, 11, 22)):
     config = load_config(project / "astre.yaml")
-    all_facts = [facts(check_case(f, config, on), config.programme) for f in sorted(config.cases_dir.iterdir())]
+    all_facts = [facts(check_case(f, config, on), config.programme, min(period.end, on))
+                 for f in sorted(config.cases_dir.iterdir())]
     return statement(all_facts, config.programme, period, on, config.data.get("financement_recu"))
 
 
@@ -95,8 +96,6 @@ STATEMENT = "etat-financement-2025-11-01_2026-10-31.pdf"
 
 
 def test_financement_command_writes_the_statement(project: Path) -> None:
-    from generator.export import pseudonym, salt
-
     record_advance(project)
     result = financement(project)
     assert result.exit_code == 0, result.output
@@ -108,27 +107,33 @@ def test_financement_command_writes_the_statement(project: Path) -> None:
                    "Service fait 4 840,00 €", "Trop-perçu à reverser par la structure 26 840,00 €", "440,00 €",
                    "Association Habitat Solidaire Côte d'Opale", "Aucun dossier exclu"):
         assert figure in text, figure
-    # Cases by pseudonym, never by their id (which carries the family name).
-    assert pseudonym("caron-2026", salt(project)) in text and "caron" not in text.lower()
+    # Measures by the SPSLH reference of their validation, which the Département files them under.
+    assert "ASTRE-2025-0203 12 janvier 2026 12 mai 2026 5 1 100,00 €" in text and "caron" not in text.lower()
 
 
-def test_financement_without_secret_refuses_and_writes_nothing(project: Path) -> None:
+def test_financement_needs_no_secret_but_the_report_does(project: Path) -> None:
+    # The statement names measures by their SPSLH reference: no pseudonym, so no secret needed.
     (project / ".astre-salt").unlink()
     result = financement(project)
+    assert result.exit_code == 0, result.output
+    assert "ASTRE-2025-0147" in pdf_text(project / "out" / STATEMENT)
+    # The report's export is pseudonymised: without the secret it refuses, before writing anything.
+    for written in project.glob("out/*"):
+        written.unlink()
+    result = CliRunner().invoke(cli, ["-f", str(project / "astre.yaml"), "report", "--date", "2026-11-22"],
+                                catch_exceptions=False)
     assert result.exit_code == 2 and "astre secret" in result.stderr
     assert not list(project.glob("out/*"))
 
 
 def test_financement_lists_excluded_cases_and_fails(project: Path) -> None:
-    from generator.export import pseudonym, salt
-
     edit(project / "cases" / "caron-2026" / "sortie.yaml", 'date: "2026-05-20"\n', "")
     result = financement(project)
     assert result.exit_code == 1
     assert "Dossier exclu : caron-2026" in result.stderr and "1 dossier exclu" in result.stderr
     text = pdf_text(project / "out" / STATEMENT)  # still written, saying what is missing
     assert "1 dossier exclu car incomplet ou incohérent" in text
-    assert pseudonym("caron-2026", salt(project)) in text
+    assert "ASTRE-2025-0203" in text  # the excluded measure, by its SPSLH reference
     assert "Service fait 3 300,00 €" in text  # 4 840 − caron's 5 months (1 100) and its diagnostic (440)
 
 
@@ -209,3 +214,94 @@ def test_received_advance_in_astre_yaml_is_checked(project: Path) -> None:
     assert result.exit_code != 0
     assert "financement_recu.avance.montant : un nombre attendu" in result.output + result.stderr
     assert "financement_recu.avance.date : champ obligatoire manquant" in result.output + result.stderr
+
+
+def test_statement_names_measures_by_spslh_reference(project: Path) -> None:
+    from docx import Document
+
+    # Lefebvre's reference was not recorded: its case id, said so.
+    edit(project / "cases" / "lefebvre-2026" / "mesure.yaml", "  reference_spslh: ASTRE-2026-0062\n", "")
+    assert financement(project).exit_code == 0
+    text = " ".join(pdf_text(project / "out" / STATEMENT).split())
+    assert "ASTRE-2025-0147 3 novembre 2025 3 octobre 2026 12 2 640,00 €" in text  # dumont
+    assert "ASTRE-2025-0203 complet 27 mars 2026 440,00 €" in text  # caron's diagnostic
+    assert "lefebvre-2026 (référence SPSLH non renseignée) 15 août 2026 15 octobre 2026 3 660,00 €" in text
+    assert "M-" not in text  # no pseudonym: the SPSLH could not match it to the measures it validated
+    docx = Document(str(project / "out" / STATEMENT.replace(".pdf", ".docx")))
+    rows = [[c.text for c in row.cells] for t in docx.tables for row in t.rows]
+    assert ["ASTRE-2025-0203", "12 janvier 2026", "12 mai 2026", "5", "1 100,00 €"] in [
+        [c.replace("\u202f", " ").replace("\xa0", " ") for c in r] for r in rows]
+
+
+VALIDATION = '''validation:
+  date: "2025-12-19"
+  decision: validee
+  reference_spslh: ASTRE-2025-0203
+'''
+
+
+def test_measure_without_validation_is_not_billed(project: Path) -> None:
+    mesure = project / "cases" / "caron-2026" / "mesure.yaml"
+    edit(mesure, VALIDATION, "")
+    edit(mesure, '  validation: "2025-12-19"\n', "")
+    fund = funding(project)
+    # Caron ran 5 months in the period but no committee decision is recorded: nothing billed, listed apart.
+    assert fund.unbillable == [("caron-2026", "validation non enregistrée")]
+    assert "caron-2026" not in {m.id for m in fund.measures} and fund.months == 20 - 5
+    assert fund.activated == ["dumont-2025", "lefebvre-2026"]
+    financement(project)  # caron is an error of `astre check`: excluded, and said not billable
+    text = " ".join(pdf_text(project / "out" / STATEMENT).split())
+    assert "Mesures non facturées" in text
+    assert "caron-2026 (référence SPSLH non renseignée) non facturable : validation non enregistrée" in text
+    assert "Service fait 3 300,00 €" in text  # 4 840 − caron's 5 months (1 100) and its diagnostic (440)
+    # A file written before « validation »: a validation date and a statut other than « refusee » is validated.
+    edit(mesure, '  saisine: "2025-12-04"\n', '  saisine: "2025-12-04"\n  validation: "2025-12-19"\n')
+    legacy = funding(project)
+    assert legacy.unbillable == [] and legacy.months == 20
+    # Refused or postponed by the committee: never billed either.
+    edit(mesure, '  validation: "2025-12-19"\n', "")
+    mesure.write_text(mesure.read_text(encoding="utf-8") + VALIDATION.replace("validee", "ajournee"), encoding="utf-8")
+    assert funding(project).unbillable == [("caron-2026", "validation ajournée par le comité")]
+
+
+def test_months_billed_below_the_visit_minimum_are_listed(project: Path) -> None:
+    from docx import Document
+
+    # Dumont's 3rd month (3 January - 2 February 2026) keeps one visit of its two: below the minimum of 2.
+    edit(project / "cases" / "dumont-2025" / "suivi.yaml",
+         '  - {date: "2026-01-21", lieu: domicile, objet: "Préparation des devis"}\n', "")
+    fund = funding(project)
+    assert [(m.id, m.number, m.first, m.visits, m.home) for m in fund.below_visits] == [
+        ("dumont-2025", 3, date(2026, 1, 3), 1, 1)]
+    # Caron's 5th month, cut by its exit on 20 May, is not judged; nor lefebvre's 4th, under way on 22 November.
+    assert financement(project).exit_code == 0
+    text = " ".join(pdf_text(project / "out" / STATEMENT).split())
+    assert "Minimum du programme : 2 rencontres par mois de mesure, dont 1 à domicile" in text
+    assert "1 mois facturé sans le minimum de visites du programme." in text
+    assert "ASTRE-2025-0147 mois 3, du 3 janvier 2026 au 2 février 2026 1 1" in text
+    paragraphs = [p.text for p in Document(str(project / "out" / STATEMENT.replace(".pdf", ".docx"))).paragraphs]
+    assert "1 mois facturé sans le minimum de visites du programme." in paragraphs
+
+
+def test_documents_owed_in_the_period_count_even_when_their_delay_ends_after(project: Path) -> None:
+    # Dumont ended on 30 October 2026, the period's last day but one: its final review and exit report are
+    # owed in the period, to send by 14 and 6 November (tolerances of astre.yaml); both were sent on 4 November.
+    assert financement(project).exit_code == 0
+    text = " ".join(pdf_text(project / "out" / STATEMENT).split())
+    assert "Bilans finaux 2 0 0 0" in text and "Signalements de sortie ou de rupture 2 0 0 0" in text
+    # They count in the period they are owed in, not again in the next one.
+    assert financement(project, "--debut", "2026-11-01", "--fin", "2027-10-31").exit_code == 0
+    following = " ".join(pdf_text(project / "out" / "etat-financement-2026-11-01_2027-10-31.pdf").split())
+    assert "Bilans finaux" not in following
+    # Not sent yet, within a 30-day tolerance (to send by 29 November): « en attente » on 22 November.
+    edit(project / "astre.yaml", "delai_bilan_jours: 15", "delai_bilan_jours: 30")
+    edit(project / "cases" / "dumont-2025" / "bilans.yaml", '    date_envoi_spslh: "2026-11-04"\n', "")
+    assert financement(project).exit_code == 0
+    text = " ".join(pdf_text(project / "out" / STATEMENT).split())
+    assert "Bilans finaux 1 0 0 1" in text
+    assert "1 document en attente (délai de transmission en cours le 22 novembre 2026)" in text
+    assert "ASTRE-2025-0147 bilan-final 29 novembre 2026 non envoyé en attente" in text
+    # Past its delay, it is missing.
+    assert financement(project, "--date", "2026-12-01").exit_code == 0
+    text = " ".join(pdf_text(project / "out" / STATEMENT).split())
+    assert "Bilans finaux 1 0 1 0" in text and "non envoyé 2 j à ce jour" in text

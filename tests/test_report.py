@@ -36,26 +36,30 @@ def edit(path: Path, old: str, new: str) -> None:
     path.write_text(text.replace(old, new), encoding="utf-8")
 
 
-def project_facts(project: Path) -> list:
+def project_facts(project: Path, period: Period = YEAR_2026) -> list:
+    """Every case's facts as `astre report` reads them: as of the period's end, or today if earlier."""
     config = load_config(project / "astre.yaml")
-    return [facts(check_case(folder, config, TODAY), config.programme) for folder in sorted(config.cases_dir.iterdir())]
+    return [facts(check_case(folder, config, TODAY), config.programme, min(period.end, TODAY))
+            for folder in sorted(config.cases_dir.iterdir())]
 
 
 @pytest.fixture
 def all_facts(project: Path) -> list:
-    config = load_config(project / "astre.yaml")
-    return [facts(check_case(folder, config, TODAY), config.programme)
-            for folder in sorted(config.cases_dir.iterdir())]
+    return project_facts(project)
 
 
 def by_number(all_facts: list, period: Period = YEAR_2026) -> dict:
     return {ind.number: ind for ind in indicators(all_facts, period)}
 
 
+def indicators_of(project: Path, period: Period = YEAR_2026) -> dict:
+    return by_number(project_facts(project, period), period)
+
+
 def test_indicators_1_to_4(all_facts: list) -> None:
     ind = by_number(all_facts)
     # Repérage in 2026: lefebvre only (2026-05-12); dumont 2025-09-08, caron 2025-11-18.
-    assert ind[1].figures == {"situations": 1} and ind[1].tables[0].counts == {"mds_slisl": 1}
+    assert ind[1].figures == {"situations": 1, "refusees": 0} and ind[1].tables[0].counts == {"mds_slisl": 1}
     # Saisine in 2026: lefebvre only (2026-06-02).
     assert ind[2].figures == {"demandes": 1}
     # All three measures ran in 2026: 2 (Dumont) + 3 (Caron) + 1 (Lefebvre) persons.
@@ -65,11 +69,11 @@ def test_indicators_1_to_4(all_facts: list) -> None:
     assert ind[4].figures == {"moyenne": 8.5, "mediane": 8.5, "minimum": 5.0, "maximum": 12.0}
 
 
-def test_indicators_on_the_programme_period(all_facts: list) -> None:
-    ind = by_number(all_facts, Period(date(2025, 11, 1), date(2026, 10, 31)))
-    assert ind[1].figures == {"situations": 2}  # caron 2025-11-18, lefebvre 2026-05-12
+def test_indicators_on_the_programme_period(project: Path) -> None:
+    ind = indicators_of(project, Period(date(2025, 11, 1), date(2026, 10, 31)))
+    assert ind[1].figures == {"situations": 2, "refusees": 0}  # caron 2025-11-18, lefebvre 2026-06-12
     assert ind[2].tables[0].counts == {"ccas": 1, "mds_slisl": 1}
-    ind_2025 = by_number(all_facts, Period(date(2025, 1, 1), date(2025, 12, 31)))
+    ind_2025 = indicators_of(project, Period(date(2025, 1, 1), date(2025, 12, 31)))
     assert ind_2025[3].figures == {"menages": 1, "personnes": 2}  # only dumont started in 2025
 
 
@@ -109,15 +113,20 @@ def test_indicators_10_to_13(all_facts: list) -> None:
     # Audit advances made in 2026: lefebvre's 800 (2026-07-10) only; dumont's 600 (2025-09-25)
     # and caron's 750 (2025-11-28) were made before the year.
     assert (f["avances"], f["avances_total"], f["avances_non_datees"]) == (1, 800, 0)
-    # Aids not refused: dumont 4 (37 432, its 1 500 from the foundation refused) + lefebvre 4 (35 300)
-    # + caron 3 (49 100) = 11 aids, 121 832 €; obtained = dumont's 4 paid (37 432) + Frévent's 500 granted.
-    assert (f["aides"], f["aides_total"], f["aides_obtenues"]) == (11, 121832, 37932)
-    assert f["par_type"]["anah"] == {"nombre": 3, "total": 96532, "obtenues": 28632, "en_cours": 67900,
+    # Aids requested or obtained by 22 November 2026: dumont's 4 paid (28 632 + 3 500 + 2 500 + 2 800 = 37 432;
+    # its foundation's 1 500 refused) + lefebvre's ANAH 27 300 and CARSAT 3 500 requested, Frévent's 500 granted
+    # = 7 aids, 68 732 €, of which 37 932 € obtained. Left out: lefebvre's FSL (still to request), dumont's
+    # refused one, and caron's 3 (to request, and its project abandoned on 20 May 2026).
+    assert (f["aides"], f["aides_total"], f["aides_obtenues"], f["aides_hors"]) == (7, 68732, 37932, 5)
+    assert f["par_type"]["anah"] == {"nombre": 2, "total": 55932, "obtenues": 28632, "en_cours": 27300,
                                      "refusees": 0}
     assert f["par_type"]["fondation"] == {"nombre": 0, "total": 0, "obtenues": 0, "en_cours": 0, "refusees": 1500}
-    assert ind[10].tables[0].counts == {"versee": 4, "accordee": 1, "demandee": 2, "a_solliciter": 4, "refusee": 1}
+    assert ind[10].tables[0].counts == {"versee": 4, "accordee": 1, "demandee": 2, "a_solliciter": 1, "refusee": 1,
+                                        "projet_abandonne": 3}
     assert ind[11].tables[0].counts == {"tres_satisfait": 1, "satisfait": 1}
-    assert ind[12].tables[0].counts == {"habitat_technique": 3, "social": 3, "financeur": 2, "juridique": 2, "sante": 1}
+    # Caron's carers' platform (santé) joined on 6 May 2026.
+    assert ind[12].tables[0].counts == {"habitat_technique": 3, "social": 3, "financeur": 2, "juridique": 2,
+                                        "sante": 1}
     assert ind[13].tables[0].counts == {"fin": 1, "non_adhesion": 1}
     assert ind[13].tables[1].counts == {"abandon_projet_travaux": 1, "objectifs_atteints": 1}
 
@@ -132,10 +141,7 @@ def test_qualitative_counts(all_facts: list) -> None:
 
 def test_missing_optional_data_is_counted_not_dropped(project: Path) -> None:
     (project / "cases" / "caron-2026" / "bilans.yaml").unlink()
-    config = load_config(project / "astre.yaml")
-    all_facts = [facts(check_case(folder, config, TODAY), config.programme)
-                 for folder in sorted(config.cases_dir.iterdir())]
-    ind = by_number(all_facts)[11]
+    ind = indicators_of(project)[11]
     assert ind.covered == 2 and ind.missing == 1
     assert ind.tables[0].counts == {"tres_satisfait": 1, "non_renseigne": 1}
 
@@ -196,7 +202,7 @@ def test_programme_period_report_has_a_french_title(project: Path) -> None:
 
 
 def test_audit_advances_are_those_of_the_period(project: Path) -> None:
-    programme = by_number(project_facts(project), Period(date(2025, 11, 1), date(2026, 10, 31)))[10].figures
+    programme = indicators_of(project, Period(date(2025, 11, 1), date(2026, 10, 31)))[10].figures
     # caron 750 (2025-11-28) + lefebvre 800 (2026-07-10); dumont's 600 was advanced on 2025-09-25, before.
     assert (programme["avances"], programme["avances_total"]) == (2, 1550)
     edit(project / "cases" / "lefebvre-2026" / "financement.yaml", '  date: "2026-07-10"\n', "")
@@ -250,14 +256,15 @@ def test_refused_aids_are_left_out_everywhere(project: Path) -> None:
     # dumont: 28 632 + 3 500 + 2 500 + 2 800 = 37 432 €, as in its financing plan; the foundation's 1 500 refused.
     assert (dumont["aides_total"], dumont["aides_nombre"], dumont["aides_refusees"]) == ("37432,00", "4", "1500,00")
     pdf = pdf_text(project / "out" / "rapport-activite-2026.pdf")
-    assert "Montant total des aides du plan de financement (hors aides refusées) 121 832,00 €" in pdf
+    assert "Montant des aides demandées ou obtenues 68 732,00 €" in pdf
 
 
 def test_funders_table_keeps_its_labels_readable(project: Path) -> None:
     run(project, "report", "--year", "2026", "--date", "2026-11-22")
     pdf = pdf_text(project / "out" / "rapport-activite-2026.pdf")
     # A squeezed first column broke the type into one letter a line.
-    for line in ("caisse de retraite 2 7 000,00 €", "fondation 0 0,00 € 0,00 € 0,00 € 1 500,00 €"):
+    for line in ("caisse de retraite 1 3 500,00 € 0,00 € 3 500,00 € 0,00 €",
+                 "fondation 0 0,00 € 0,00 € 0,00 € 1 500,00 €"):
         assert line in pdf, line
 
 
@@ -349,3 +356,124 @@ def test_report_docx_is_a4_in_french_with_the_pdf_paragraphs(project: Path) -> N
                      "aucun dossier n'est écarté sans le dire.",
                      "est écarté, et compté."):
         assert sentence in pdf and sentence in " ".join(paragraphs.split()), sentence
+
+
+def section(text: str, title: str, following: str) -> str:
+    """The words of a report's section, from its title to the next one."""
+    start = text.index(title)
+    return text[start:text.index(following, start)]
+
+
+def test_normal_end_is_told_apart_from_ruptures(project: Path) -> None:
+    from docx import Document
+
+    # dumont ended normally (type fin, objectifs atteints) on 30 October 2026; caron broke off (non-adhésion) in May.
+    run(project, "report", "--year", "2026", "--date", "2026-11-22")
+    pdf = " ".join(pdf_text(project / "out" / "rapport-activite-2026.pdf").split())
+    normal_end = "Travaux achevés et réceptionnés, budget stabilisé"
+    ruptures = section(pdf, "Ruptures de parcours", "Fins de mesure")
+    assert "Sorties avant terme (rupture ou non-adhésion) : 1." in ruptures and normal_end not in ruptures
+    ends = section(pdf, "Fins de mesure", "Coordinations mises en place")
+    assert "Mesures arrivées à leur terme (fin de mesure), comptées à part des ruptures : 1 ; motifs : objectifs " \
+           "atteints (1)." in ends
+    assert normal_end in ends
+    paragraphs = [p.text for p in Document(str(project / "out" / "rapport-activite-2026.docx")).paragraphs]
+    titles = [p for p in paragraphs if p in ("Ruptures de parcours", "Fins de mesure", "Coordinations mises en place")]
+    assert titles == ["Ruptures de parcours", "Fins de mesure", "Coordinations mises en place"]
+    quoted = [i for i, p in enumerate(paragraphs) if normal_end in p]
+    assert quoted and all(paragraphs.index("Fins de mesure") < i < paragraphs.index("Coordinations mises en place")
+                          for i in quoted)
+
+
+def test_indicator_10_counts_only_aids_requested_or_obtained(project: Path) -> None:
+    # Caron: its ANAH aid requested on 10 February 2026, its FSL aid granted then cancelled; every poste abandoned on
+    # 20 May 2026. Before May its requested ANAH aid counts; from the abandonment on, none of its aids does.
+    edit(project / "cases" / "caron-2026" / "financement.yaml",
+         "montant: 40600, statut: a_solliciter}", 'montant: 40600, statut: demandee, date_demande: "2026-02-10"}')
+    edit(project / "cases" / "caron-2026" / "financement.yaml", "montant: 5000, statut: a_solliciter}",
+         'montant: 5000, statut: annulee, date_demande: "2026-02-10", date_accord: "2026-03-01", '
+         'date_annulation: "2026-05-25", motif_annulation: travaux abandonnés}')
+    spring = Period(date(2026, 1, 1), date(2026, 4, 30))
+    f = indicators_of(project, spring)[10].figures
+    # By 30 April: caron's ANAH requested (40 600) and FSL granted (5 000); dumont's 4 granted (ANAH 28 632,
+    # FSL 3 500, EPCI 2 500, CEE 2 800 = 37 432), its foundation's refused on 17 April. Caron's retirement fund aid
+    # is still to request: not counted. Lefebvre had not started.
+    assert (f["aides"], f["aides_total"], f["aides_obtenues"]) == (6, 40600 + 5000 + 37432, 5000 + 37432)
+    year = indicators_of(project)[10]
+    # 2026: caron's project abandoned, its FSL aid cancelled: only dumont's 4 and lefebvre's 3 (68 732 €).
+    assert (year.figures["aides"], year.figures["aides_total"]) == (7, 68732)
+    # Caron's requested ANAH aid and its retirement fund's are the abandoned project's; its FSL aid cancelled.
+    counts = year.tables[0].counts
+    assert (counts["projet_abandonne"], counts["annulee"], counts["a_solliciter"]) == (2, 1, 1)  # + lefebvre's FSL
+    run(project, "report", "--year", "2026", "--date", "2026-11-22")
+    pdf = " ".join(pdf_text(project / "out" / "rapport-activite-2026.pdf").split())
+    assert "Aides demandées ou obtenues à la fin de la période 7" in pdf
+    assert "Montant des aides demandées ou obtenues 68 732,00 €" in pdf
+    assert "projet de travaux abandonné (non comptée) 2" in pdf
+
+
+def test_past_period_is_computed_as_of_its_end(project: Path) -> None:
+    # 2025 read today: dumont's aids were all requested in 2026, so none was mobilised in 2025.
+    f = indicators_of(project, Period(date(2025, 1, 1), date(2025, 12, 31)))[10].figures
+    assert (f["aides"], f["aides_total"], f["par_type"].get("anah", {}).get("nombre", 0)) == (0, 0, 0)
+    # Up to 31 May 2026 dumont's works were not finished (heat pump done 19 June, grab bars 22 June): no variation
+    # rate yet, whatever happened after; and dumont had not ended (exit 30 October 2026).
+    spring = Period(date(2025, 11, 1), date(2026, 5, 31))
+    ind = indicators_of(project, spring)
+    assert ind[9].covered == 0 and ind[9].figures["en_cours"]["dossiers"] == 1
+    assert ind[4].covered == 1  # caron's exit on 20 May 2026 only
+    run(project, "report", "--debut", "2025-11-01", "--fin", "2026-05-31", "--date", "2026-11-22")
+    pdf = " ".join(pdf_text(project / "out" / "rapport-activite-2025-11-01_2026-05-31.pdf").split())
+    assert "Calculé sur : mesures actives dont les travaux sont terminés (0)." in pdf
+    assert "+22,1" not in pdf and "objectifs atteints" not in pdf
+
+
+def test_quotes_are_the_texts_as_sent(project: Path) -> None:
+    import shutil
+
+    from tests.conftest import ROOT
+
+    # dumont's 3-month review was sent on 9 February 2026; its difficulties were completed in the files on
+    # 20 November. The report quotes what the Département received, kept in envoyes/.
+    shutil.copytree(ROOT / "cases" / "dumont-2025" / "envoyes", project / "cases" / "dumont-2025" / "envoyes")
+    run(project, "report", "--year", "2026", "--date", "2026-11-22")
+    pdf = " ".join(pdf_text(project / "out" / "rapport-activite-2026.pdf").split())
+    assert "« Méfiance du ménage envers les entreprises après le démarchage de 2024. »" in pdf
+    assert "démarchage abusif" not in pdf
+    # Edited again after its sending, the 6-month review is still quoted as sent.
+    edit(project / "cases" / "dumont-2025" / "bilans.yaml",
+         "difficultes: Surcoût de l'isolation des murs découvert pendant le chantier.",
+         "difficultes: Texte réécrit après l'envoi.")
+    run(project, "report", "--year", "2026", "--date", "2026-11-22")
+    pdf = " ".join(pdf_text(project / "out" / "rapport-activite-2026.pdf").split())
+    assert "« Surcoût de l'isolation des murs découvert pendant le chantier. »" in pdf
+    assert "réécrit" not in pdf
+
+
+def refused_referral(project: Path, name: str = "refus-2026") -> None:
+    """A referral spotted on 12 June 2026 with lefebvre's household, refused by the committee on 30 July."""
+    folder = project / "cases" / name
+    folder.mkdir()
+    for file in ("mesure", "menage", "logement"):
+        (folder / f"{file}.yaml").write_bytes((project / "cases" / "lefebvre-2026" / f"{file}.yaml").read_bytes())
+    mesure = folder / "mesure.yaml"
+    edit(mesure, "identifiant: lefebvre-2026", f"identifiant: {name}")
+    edit(mesure, "statut: en_cours", "statut: refusee")
+    edit(mesure, '  debut: "2026-08-15"\n  fin_prevue: "2027-08-14"\n', "")
+    edit(mesure, "  decision: validee\n  reference_spslh: ASTRE-2026-0062\n",
+         "  decision: refusee\n  motif: ressources au-dessus des plafonds\n")
+
+
+def test_refused_referral_is_counted_apart_from_eligible_situations(project: Path) -> None:
+    refused_referral(project)
+    ind = indicators_of(project)
+    # Spotted in 2026: lefebvre (eligible) and the refused referral, counted apart.
+    assert ind[1].figures == {"situations": 1, "refusees": 1} and ind[1].tables[0].counts == {"mds_slisl": 1}
+    assert ind[2].figures == {"demandes": 2}  # both were filed
+    # Before the committee's decision (30 July) the referral was still an eligible situation.
+    june = indicators_of(project, Period(date(2026, 6, 1), date(2026, 6, 30)))
+    assert june[1].figures == {"situations": 2, "refusees": 0}
+    run(project, "report", "--year", "2026", "--date", "2026-11-22")
+    pdf = " ".join(pdf_text(project / "out" / "rapport-activite-2026.pdf").split())
+    assert "Situations éligibles repérées 1" in pdf
+    assert "Saisines refusées par le Département (comptées à part, hors situations éligibles) 1" in pdf

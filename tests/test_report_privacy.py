@@ -191,10 +191,12 @@ def test_documents_for_the_departement_hold_no_personal_data(project: Path) -> N
     leaks = [(name, secret) for secret in personal for variant in variants(secret)
              for name, text in outside.items() if variant in text]
     assert not leaks, sorted({s for _, s in leaks})
-    # The cases are still there, under their pseudonym: the Département can match the export.
-    funding = texts["etat-financement-2025-11-01_2026-10-31.pdf"]
+    # The cases are still there: in the report under their pseudonym, so the Département can match the export;
+    # in the funding statement under the SPSLH reference of their validation, which the SPSLH files them under.
     key = salt(project)
-    assert all(pseudonym(case_id, key).lower() in funding for case_id in ("caron-2026", "dumont-2025"))
+    assert pseudonym("caron-2026", key).lower() in texts["rapport-activite-2026.pdf"]  # the excluded case
+    funding = texts["etat-financement-2025-11-01_2026-10-31.pdf"]
+    assert all(reference in funding for reference in ("astre-2025-0203", "astre-2025-0147"))
 
 
 def test_quoted_texts_name_no_household(project: Path) -> None:
