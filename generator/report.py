@@ -13,7 +13,7 @@ The funding statement names each measure by its SPSLH reference.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date
 from typing import Any
 
 from .cases import Case, find_case_folders
@@ -36,9 +36,9 @@ from .indicators import (
 )
 from .loader import Document
 from .measure import as_of, sendings
+from .obligations import KIND_LABELS, Obligation, obligations
 from .quotes import THEMES, Quote, case_quotes, case_secrets, screen
 from .timeline import parse
-from .transmission import COUNTED, Transmission, transmissions
 
 # The report's themes of quotes: the quotes module's, and the normal ends apart from the ruptures.
 QUOTE_THEMES = (*THEMES, "fins")
@@ -73,7 +73,7 @@ class Inputs:
     facts: list[Facts] = field(default_factory=list)
     invalid: list[tuple[str, str]] = field(default_factory=list)
     quotes: list[Quote] = field(default_factory=list)  # the valid cases' free texts, unscreened
-    transmissions: dict[str, list[Transmission]] = field(default_factory=dict)  # valid cases' documents and sendings
+    obligations: dict[str, list[Obligation]] = field(default_factory=dict)  # valid cases' documents owed
     secrets: set[str] = field(default_factory=set)  # every case's names, addresses, phones, communes
     references: dict[str, str] = field(default_factory=dict)  # every case's SPSLH reference, when recorded
     # Invalid cases of measures that ran in the period without a validation: (case, reason), never billed.
@@ -97,7 +97,7 @@ def load_inputs(config: Config, today: date, period: Period | None = None) -> In
         if case.valid:
             inputs.facts.append(facts(case, config.programme, on))
             inputs.quotes += report_quotes(case, config.programme, on)
-            inputs.transmissions[case.id] = transmissions(case, config)
+            inputs.obligations[case.id] = obligations(case, config.programme)
         else:
             first = next(p for p in case.problems if p.severity == "erreur")
             inputs.invalid.append((case.id, first.message))
@@ -515,21 +515,6 @@ def _visits_below(fund: FundingStatement, names: dict[str, str]) -> dict[str, An
     return {"regle": rule, "texte": text, "lignes": rows}
 
 
-def _owed(document: Transmission, programme: Programme) -> date | None:
-    """The day a document is owed, before the tolerance astre.yaml adds (delai_bilan_jours, delai_signalement_jours).
-
-    A document counts in the period it is owed in, even when its tolerance ends after it (a
-    final review owed on 30 October, to send by 14 November, is one of October's documents).
-    """
-    if document.due is None:
-        return None
-    if document.form.startswith("bilan"):
-        return document.due - timedelta(days=programme.review_grace_days)
-    if document.form.startswith("signalement"):
-        return document.due - timedelta(days=programme.report_delay_days)
-    return document.due
-
-
 STATES = ("a_temps", "en_retard", "non_envoye", "en_attente")
 
 
@@ -541,22 +526,21 @@ def _timeliness(inputs: Inputs, period: Period, today: date, names: dict[str, st
     day to send is after it and not sent yet is « en attente ».
     """
     from .context import day
-    from .transmission import KIND_LABELS
 
-    counts = {form: dict.fromkeys(STATES, 0) for form in COUNTED}
+    counts = {form: dict.fromkeys(STATES, 0) for form in KIND_LABELS}
     listed = []
-    for case_id, documents in sorted(inputs.transmissions.items()):
-        for document in documents:
-            if document.form not in COUNTED or document.due is None or _owed(document, programme) not in period:
-                continue
+    for case_id, owed in sorted(inputs.obligations.items()):
+        # A document counts in the period it is owed in, even when its tolerance ends after it; one not owed
+        # yet on the statement's date is not counted.
+        for document in (o for o in owed if o.owed in period and o.owed <= today):
             state = document.state(today)
             state = "en_attente" if state == "a_envoyer" else state
             counts[document.form][state] += 1
             if state == "a_temps":
                 continue
-            sent = document.sent[0].day if document.sent else None
+            sent = document.done
             days = ((sent or today) - document.due).days
-            listed.append({"identifiant": names.get(case_id, case_id), "document": document.name,
+            listed.append({"identifiant": names.get(case_id, case_id), "document": document.document,
                            "echeance": day(document.due), "envoi": day(sent) if sent else "non envoyé",
                            "retard": "en attente" if state == "en_attente" else
                            f"{days} j" if sent else f"{days} j à ce jour"})

@@ -15,18 +15,16 @@ from .cases import Case
 from .config import Programme
 from .deadlines import (
     RUNNING,
-    contract_due,
     end_of_measure,
-    final_review_due,
     french_date,
     last_day,
-    review_due,
     review_key,
     visits_by_month,
 )
 from .errors import Problem
 from .french import counted
 from .measure import reference_date, sendings, validated, validation_date, works_done, works_planned
+from .obligations import obligations
 from .timeline import parse
 from .validate import field_path
 
@@ -50,13 +48,12 @@ def check_rules(case: Case, programme: Programme, today: date) -> list[Problem]:
     _review_contents(case, programme, add)
     start = parse(case.get("mesure").get("dates", {}).get("debut"))
     if start is not None and case.get("mesure").get("statut") in RUNNING:
-        _contract(case, programme, start, today, add)
         _visits(case, programme, start, today, add)
-        _reviews(case, programme, start, today, add)
+        _reviews(case, programme, add)
     _financing(case, add)
     _validation(case, add)
     _income(case, add)
-    _reporting(case, programme, today, add)
+    _owed(case, programme, today, add)
     return problems
 
 
@@ -237,15 +234,6 @@ def _written(value: Any) -> bool:
     return value is not None and (not isinstance(value, str) or bool(value.strip()))
 
 
-def _contract(case: Case, programme: Programme, start: date, today: date, add: Any) -> None:
-    due = contract_due(start, programme)
-    contract = case.get("contrat")
-    if "contrat" not in sendings(case, programme) and today > due and case.get("mesure").get("statut") == "en_cours":
-        add("contrat" if contract else "mesure", () if contract else ("dates", "debut"),
-            f"contrat non envoyé au {programme.service_short} (à envoyer au plus tard le {french_date(due)})",
-            "envoyez le contrat signé et notez l'envoi dans envois.yaml")
-
-
 def _visits(case: Case, programme: Programme, start: date, today: date, add: Any) -> None:
     exit_day = end_of_measure(case)
     for number, first, last, total, home in visits_by_month(case, start, programme.months):
@@ -262,11 +250,7 @@ def _visits(case: Case, programme: Programme, start: date, today: date, add: Any
                 "ajoutez les visites oubliées dans suivi.yaml, ou expliquez l'écart dans le prochain bilan")
 
 
-def _reviews(case: Case, programme: Programme, start: date, today: date, add: Any) -> None:
-    written = {b.get("echeance") for b in case.get("bilans").get("bilans", [])}
-    exit_day = end_of_measure(case)
-    grace = timedelta(days=programme.review_grace_days)
-    where = ("bilans", ("bilans",)) if case.get("bilans") else ("mesure", ("dates", "debut"))
+def _reviews(case: Case, programme: Programme, add: Any) -> None:
     expected = {review_key(m) for m in programme.review_months} | {"final"}
     for index, review in enumerate(case.get("bilans").get("bilans", [])):
         if review.get("non_necessaire") and review.get("echeance") == "final":
@@ -283,15 +267,6 @@ def _reviews(case: Case, programme: Programme, start: date, today: date, add: An
             add("bilans", ("bilans", index, "echeance"), f"bilan « {review.get('echeance')} » non prévu par le "
                 f"programme (bilans à {months} mois et final)",
                 "corrigez « echeance », ou les mois des bilans (bilans_mois) dans astre.yaml", code="bilan")
-    for month in programme.review_months:
-        due = review_due(start, month)
-        if review_key(month) not in written and today > due + grace and not (exit_day and exit_day <= due):
-            add(*where, f"bilan à {month} mois manquant (dû le {french_date(due)})",
-                f"rédigez-le dans bilans.yaml avec « echeance: {review_key(month)} »")
-    final_due = final_review_due(case, start, programme)
-    if "final" not in written and today > final_due + grace:
-        add(*where, f"bilan final manquant (dû le {french_date(final_due)})",
-            "rédigez-le dans bilans.yaml avec « echeance: final »")
 
 
 def works_finished(postes: list[dict[str, Any]]) -> bool:
@@ -458,18 +433,27 @@ def persons_text(count: int) -> str:
     return counted(count, "personne")
 
 
-def _reporting(case: Case, programme: Programme, today: date, add: Any) -> None:
-    delay = timedelta(days=programme.report_delay_days)
-    exit_data = case.get("sortie")
-    exit_day = parse(exit_data.get("date"))
-    sent = sendings(case, programme)
-    if exit_day and "signalement-sortie" not in sent and today > exit_day + delay:
-        add("sortie", ("date",), f"sortie du {french_date(exit_day)} non signalée au {programme.service_short}",
-            "envoyez le signalement et notez l'envoi dans envois.yaml (document « signalement-sortie »)")
-    for index, change in enumerate(case.get("suivi").get("signalements", [])):
-        day = parse(change.get("date_changement"))
-        if day and f"signalement-changement-{index + 1}" not in sent and today > day + delay:
-            add("suivi", ("signalements", index),
-                f"changement du {french_date(day)} non signalé au {programme.service_short}",
-                f"signalez-le sans délai et notez l'envoi dans envois.yaml (document "
-                f"« signalement-changement-{index + 1} »)")
+def _owed(case: Case, programme: Programme, today: date, add: Any) -> None:
+    """What the measure owes the service and has not sent by its last day (generator.obligations)."""
+    service = programme.service_short
+    for owed in obligations(case, programme):
+        unwritten = owed.form.startswith("bilan") and not owed.written and today > owed.due
+        if owed.state(today) != "non_envoye" and not unwritten:
+            continue
+        if owed.form == "contrat":
+            add(*owed.where, f"contrat non envoyé au {service} (à envoyer au plus tard le {french_date(owed.due)})",
+                "envoyez le contrat signé et notez l'envoi dans envois.yaml")
+        elif owed.form.startswith("bilan") and not owed.written:
+            month = owed.key.removeprefix("bilan-")
+            name, key = ("bilan final", "final") if month == "final" else (f"bilan à {month} mois", f"{month}_mois")
+            add(*owed.where, f"{name} manquant (dû le {french_date(owed.owed)})",
+                f"rédigez-le dans bilans.yaml avec « echeance: {key} »")
+        elif owed.form.startswith("bilan"):
+            add(*owed.where, f"{owed.document} rédigé mais non envoyé (limite : {french_date(owed.due)})",
+                "envoyez-le puis notez l'envoi dans envois.yaml", code="envoi")
+        elif owed.form == "signalement-sortie":
+            add(*owed.where, f"sortie du {french_date(owed.owed)} non signalée au {service}",
+                "envoyez le signalement et notez l'envoi dans envois.yaml (document « signalement-sortie »)")
+        else:
+            add(*owed.where, f"changement du {french_date(owed.owed)} non signalé au {service}",
+                f"signalez-le sans délai et notez l'envoi dans envois.yaml (document « {owed.document} »)")

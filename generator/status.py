@@ -18,7 +18,8 @@ from typing import Any
 from .cases import find_case_folders
 from .check import check_case
 from .config import DEFAULT_HORIZON_DAYS, Config
-from .deadlines import DueItem, due_items, is_shown
+from .deadlines import DueItem, is_shown
+from .obligations import due_items
 from .rules import french_date
 
 INVALID_ACTION = "dossier invalide : lancez « astre check »"

@@ -1,10 +1,9 @@
 """The transmission record: which document was sent, when, to whom, and whether on time.
 
 The sendings come from envois.yaml (and the older per-document fields, see
-generator.measure.sendings); the delays from astre.yaml (generator.deadlines.send_due);
-the recipients from `programme.destinataires`. `astre check` reports what is wrong or
-late here, `astre status` what is still to send, and the annual report counts documents
-sent on time, late or not at all.
+generator.measure.sendings); the delays from astre.yaml;
+the recipients from `programme.destinataires`; what is owed and by when from
+generator.obligations. `astre check` reports what is wrong or late here.
 """
 
 from __future__ import annotations
@@ -17,13 +16,11 @@ from typing import Any
 
 from .cases import Case
 from .config import Config
-from .deadlines import french_date, send_due
+from .deadlines import french_date
 from .errors import Problem, RenderError
 from .french import plural
 from .measure import Sending, recipients_of, sendings
-
-# Documents whose sending has a delay and is counted (the fiche saisine and diagnostic requests have none).
-COUNTED = ("contrat", "bilan-intermediaire", "bilan-final", "signalement-sortie", "signalement-changement")
+from .obligations import obligations
 
 
 @dataclass(frozen=True)
@@ -57,6 +54,7 @@ def transmissions(case: Case, config: Config) -> list[Transmission]:
     from . import resources
 
     sent = sendings(case, config.programme)
+    due = {owed.document: owed.due for owed in obligations(case, config.programme)}
     found = []
     in_force = resources.current()
     for form in _forms(in_force.dirs("forms"), in_force.stamp("forms", "*.yaml")):
@@ -66,8 +64,7 @@ def transmissions(case: Case, config: Config) -> list[Transmission]:
                 day = form.document_date(view, item)
             except RenderError:
                 continue  # not dated yet: not a document yet
-            found.append(Transmission(name, form.id, form.title, day, send_due(name, view, item, config.programme),
-                                      sent.get(name, [])))
+            found.append(Transmission(name, form.id, form.title, day, due.get(name), sent.get(name, [])))
     return found
 
 
@@ -96,19 +93,14 @@ def problems(case: Case, config: Config, today: date) -> list[Problem]:
                 add(sending, f"{document.name} envoyé le {french_date(sending.day)} sans : {', '.join(missing)}",
                     "le programme prévoit ces destinataires (programme.destinataires dans astre.yaml) : envoyez-le "
                     "aussi, puis ajoutez-les à « destinataires »")
-        if document.form not in COUNTED or document.due is None:
-            continue
-        if document.sent and document.sent[0].day > document.due:
-            late = (document.sent[0].day - document.due).days
-            add(document.sent[0], f"{document.name} envoyé le {french_date(document.sent[0].day)}, {late} jour"
-                f"{plural(late)} après la limite du {french_date(document.due)}",
-                "un envoi en retard est signalé dans l'état de financement ; "
+    sent = sendings(case, config.programme)
+    for owed in obligations(case, config.programme):
+        if owed.state(today) == "en_retard":
+            first = sent[owed.document][0]
+            late = (first.day - owed.due).days
+            add(first, f"{owed.document} envoyé le {french_date(first.day)}, {late} jour{plural(late)} après la "
+                f"limite du {french_date(owed.due)}", "un envoi en retard est signalé dans l'état de financement ; "
                 f"expliquez-le au {config.programme.service_short} si besoin")
-        elif not document.sent and today > document.due and document.form.startswith("bilan"):
-            path, line, column = case.locate("bilans", ("bilans",))
-            out.append(Problem(path, line, column, f"{document.name} rédigé mais non envoyé (limite : "
-                               f"{french_date(document.due)})", "envoyez-le puis notez l'envoi dans envois.yaml",
-                               severity="avertissement", code="envoi"))
     return out
 
 
@@ -161,35 +153,3 @@ def _changed_since_sent(case: Case, config: Config, documents: dict[str, Transmi
                                "le document envoyé reste tel quel dans envoyes/ et dans out/", severity="avertissement",
                                code="envoi"))
     return out
-
-
-# ---------------------------------------------------------------- for the report and the funding statement
-
-KIND_LABELS = {"contrat": "Contrats", "bilan-intermediaire": "Bilans intermédiaires", "bilan-final": "Bilans finaux",
-               "signalement-sortie": "Signalements de sortie ou de rupture",
-               "signalement-changement": "Signalements de changement de situation"}
-
-
-@dataclass(frozen=True)
-class Timeliness:
-    """Documents due in a period, by kind: sent on time, late, or not sent although due."""
-
-    counts: dict[str, tuple[int, int, int]]  # form -> (on time, late, missing)
-    overdue: list[tuple[str, Transmission, str]]  # (case id, document, state) for late or missing ones
-
-
-def timeliness(by_case: dict[str, list[Transmission]], start: date, end: date, today: date) -> Timeliness:
-    """Count the documents whose sending was due between `start` and `end` (and by `today`)."""
-    counts = {form: [0, 0, 0] for form in COUNTED}
-    overdue = []
-    for case_id, documents in sorted(by_case.items()):
-        for document in documents:
-            if document.form not in COUNTED or document.due is None or not start <= document.due <= end:
-                continue
-            state = document.state(today)
-            if state == "a_envoyer":
-                continue  # not due yet
-            counts[document.form][("a_temps", "en_retard", "non_envoye").index(state)] += 1
-            if state != "a_temps":
-                overdue.append((case_id, document, state))
-    return Timeliness({k: (v[0], v[1], v[2]) for k, v in counts.items()}, overdue)

@@ -15,8 +15,8 @@ import pytest
 from generator.check import check_case
 from generator.config import load_config
 from generator.context import case_context
-from generator.deadlines import due_items
 from generator.forms import check_form, load_forms
+from generator.obligations import due_items
 
 TOKENS = ["", "-", ":", " ", "\n", '"', "'", "[", "]", "{", "}", "#", "&a", "*a", "!!str", "null", "~", "true", "0",
           "-1", "1e309", "2026-02-30", "9999-12-31", "1900-01-01", "final", "12_mois", "\t", "  ", "é", "€", "|", ">"]
