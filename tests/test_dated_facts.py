@@ -45,6 +45,15 @@ def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return root
 
 
+def _one_case(tmp_path: Path, case: Path) -> Path:
+    """Return a project holding only a copy of `case`."""
+    root = tmp_path / "p"
+    root.mkdir()
+    shutil.copy(ROOT / "astre.yaml", root / "astre.yaml")
+    shutil.copytree(case, root / "cases" / case.name)
+    return root
+
+
 def _documents(project: Path):
     config = load_config(project / "astre.yaml")
     for folder in sorted(p for p in (project / "cases").iterdir() if p.is_dir()):
@@ -195,10 +204,7 @@ def test_validation_is_a_fact(project: Path, tmp_path: Path, monkeypatch: pytest
 
 def test_old_files_stay_valid_and_say_what_is_undated(tmp_path: Path) -> None:
     """A financing file of version 0.3 (typed cost and share, an undated refusal) loads; check warns, never fails."""
-    root = tmp_path / "p"
-    root.mkdir()
-    shutil.copy(ROOT / "astre.yaml", root / "astre.yaml")
-    shutil.copytree(REALISTIC / "martin-2026", root / "cases" / "martin-2026")
+    root = _one_case(tmp_path, REALISTIC / "martin-2026")
     (root / "cases" / "martin-2026" / "financement.yaml").write_text(
         "cout_total: 25000\naides:\n  - {financeur: FSL, type_financeur: fsl, montant: 3000, statut: refusee}\n"
         "reste_a_charge: 25000\n", encoding="utf-8")
@@ -217,10 +223,7 @@ def test_old_files_stay_valid_and_say_what_is_undated(tmp_path: Path) -> None:
 
 def test_pdf_keeps_the_plan_and_its_dates(project: Path, tmp_path: Path) -> None:
     """What the SPSLH reads: the dated statuses and the balance of the plan, in the PDF itself."""
-    root = tmp_path / "p"
-    root.mkdir()
-    shutil.copy(ROOT / "astre.yaml", root / "astre.yaml")
-    shutil.copytree(project / "cases" / "dumont-2025", root / "cases" / "dumont-2025")
+    root = _one_case(tmp_path, project / "cases" / "dumont-2025")
     result = CliRunner().invoke(cli, ["-f", str(root / "astre.yaml"), "build", "-j", "1"],
                                 catch_exceptions=False)
     assert result.exit_code == 0, result.output
@@ -233,10 +236,7 @@ def test_pdf_keeps_the_plan_and_its_dates(project: Path, tmp_path: Path) -> None
 
 
 def test_build_says_which_copies_it_kept_and_to_commit_them(tmp_path: Path) -> None:
-    root = tmp_path / "p"
-    root.mkdir()
-    shutil.copy(ROOT / "astre.yaml", root / "astre.yaml")
-    shutil.copytree(REALISTIC / "martin-2026", root / "cases" / "martin-2026")
+    root = _one_case(tmp_path, REALISTIC / "martin-2026")
     (root / "cases" / "martin-2026" / "envois.yaml").write_text(
         'envois:\n  - {document: bilan-intermediaire-3-mois, date: "2026-04-08", destinataires: [spslh]}\n',
         encoding="utf-8")
@@ -250,10 +250,7 @@ def test_build_says_which_copies_it_kept_and_to_commit_them(tmp_path: Path) -> N
 
 
 def test_a_sent_contract_needs_its_signing_date(tmp_path: Path) -> None:
-    root = tmp_path / "p"
-    root.mkdir()
-    shutil.copy(ROOT / "astre.yaml", root / "astre.yaml")
-    shutil.copytree(REALISTIC / "martin-2026", root / "cases" / "martin-2026")
+    root = _one_case(tmp_path, REALISTIC / "martin-2026")
     contract = root / "cases" / "martin-2026" / "contrat.yaml"
     contract.write_text(contract.read_text(encoding="utf-8").replace('date_signature: "2026-01-20"\n', ""),
                         encoding="utf-8")
