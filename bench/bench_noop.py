@@ -32,8 +32,9 @@ def main() -> None:
         build = [sys.executable, "-m", "generator", "build", "--date", "2026-11-22"]
         started = time.perf_counter()
         first = subprocess.run(build, cwd=root, capture_output=True, text=True)
+        summary = [line for line in first.stdout.splitlines() if " construit" in line]
         print(f"première construction ({args.cases} dossiers) : {time.perf_counter() - started:.1f} s — "
-              f"{first.stdout.strip().splitlines()[-1] if first.stdout.strip() else first.stderr[-300:]}")
+              f"{summary[-1] if summary else first.stderr[-300:]}")
         kept = sum(1 for _ in root.glob("cases/*/envoyes/*.pdf"))
         runs = timed(build, root, args.repeat)
         base = timed([sys.executable, "-c", "pass"], root, args.repeat)
