@@ -84,13 +84,22 @@ def keep(folder: Path, document: str, sent: list[Sending], docx: bytes, pdf: byt
     return Kept(old_docx, old_pdf, warning=changed_message(document, sent[-1], changed))
 
 
-def record_of(folder: Path, document: str, sending: Sending) -> dict[str, Any] | None:
-    """Return the kept record of a sending (None when not kept yet or unreadable)."""
+def record_of(folder: Path, document: str, sending: Sending, read: dict[Path, Any] | None = None
+              ) -> dict[str, Any] | None:
+    """Return the kept record of a sending (None when not kept yet or unreadable).
+
+    `read`: the records `integrity` already parsed for this case, by path (each is read once).
+    """
+    path = stem(folder, document, sending).with_suffix(".json")
     try:
-        data = json.loads(stem(folder, document, sending).with_suffix(".json").read_text(encoding="utf-8"))
+        data = read[path] if read is not None and path in read else _parse(path)
     except (OSError, ValueError):
         return None
     return data if isinstance(data, dict) else None
+
+
+def _parse(record: Path) -> Any:
+    return json.loads(record.read_text(encoding="utf-8"))
 
 
 def shown(values: dict[str, Any]) -> dict[str, Any]:
@@ -112,16 +121,23 @@ def _record(document: str, sending: Sending, docx: bytes, pdf: bytes, values: di
     return (json.dumps(record, ensure_ascii=False, indent=1, sort_keys=True, default=str) + "\n").encode("utf-8")
 
 
-def integrity(base: Path) -> str | None:
-    """Return what is wrong with a kept copy (missing or edited file), or None."""
+def integrity(base: Path, read: dict[Path, Any] | None = None) -> str | None:
+    """Return what is wrong with a kept copy (missing or edited file), or None.
+
+    `read` receives the parsed record, by path, for `record_of` (a check reads each record once).
+    """
     record = base.with_suffix(".json")
     try:
-        data = json.loads(record.read_text(encoding="utf-8"))
+        data = _parse(record)
     except FileNotFoundError:
         return f"{record.name} manquant : la copie envoyée n'est plus vérifiable"
     except OSError as e:
         return f"{record.name} illisible ({e.strerror or e})"
     except ValueError:
+        return f"{record.name} modifié : ce n'est plus le relevé JSON écrit par astre"
+    if read is not None:
+        read[record] = data
+    if not isinstance(data, dict):
         return f"{record.name} modifié : ce n'est plus le relevé JSON écrit par astre"
     for ext in ("pdf", "docx"):
         path = base.with_suffix(f".{ext}")
@@ -136,8 +152,9 @@ def integrity(base: Path) -> str | None:
     return None
 
 
-def problems(folder: Path, sent: dict[str, list[Sending]], locate: Any) -> list[Problem]:
-    """Return an error for each kept copy deleted or edited by hand (astre check)."""
+def problems(folder: Path, sent: dict[str, list[Sending]], locate: Any, read: dict[Path, Any] | None = None
+             ) -> list[Problem]:
+    """Return an error for each kept copy deleted or edited by hand (astre check); `read`: see `integrity`."""
     found: list[Problem] = []
     try:
         kept = set(os.listdir(folder / FOLDER))  # one listing, not three look-ups per sending
@@ -148,7 +165,7 @@ def problems(folder: Path, sent: dict[str, list[Sending]], locate: Any) -> list[
             base = stem(folder, document, sending)
             if not {f"{base.name}.json", f"{base.name}.pdf", f"{base.name}.docx"} & kept:
                 continue  # not built since it was recorded: the next build keeps it
-            problem = integrity(base)
+            problem = integrity(base, read)
             if problem is not None:
                 path, line, column = locate(sending.file, sending.where)
                 found.append(Problem(path, line, column, f"{document} envoyé le {sending.day.strftime('%d/%m/%Y')} "

@@ -83,8 +83,9 @@ def problems(case: Case, config: Config, today: date) -> list[Problem]:
 
     documents = {t.name: t for t in transmissions(case, config)}
     _register(case, documents, out)
-    out += archive_problems(case.folder, sendings(case, config.programme), case.locate)
-    out += _changed_since_sent(case, config, documents)
+    read: dict[Path, Any] = {}  # the kept records, parsed once for both
+    out += archive_problems(case.folder, sendings(case, config.programme), case.locate, read)
+    out += _changed_since_sent(case, config, documents, read)
     for document in documents.values():
         for sending in document.sent:
             if sending.day < document.day:
@@ -130,7 +131,8 @@ def _register(case: Case, documents: dict[str, Transmission], out: list[Problem]
         seen[(name, day)] = index
 
 
-def _changed_since_sent(case: Case, config: Config, documents: dict[str, Transmission]) -> list[Problem]:
+def _changed_since_sent(case: Case, config: Config, documents: dict[str, Transmission],
+                        read: dict[Path, Any] | None = None) -> list[Problem]:
     """Warn, located at the sending, when the data a sent document shows changed since it was sent."""
     from .archive import changed_message, changed_values, fingerprint, record_of, shown
     from .build import document_values
@@ -140,18 +142,19 @@ def _changed_since_sent(case: Case, config: Config, documents: dict[str, Transmi
     out: list[Problem] = []
     if not (case.folder / "envoyes").is_dir():
         return out  # nothing kept yet, so nothing to compare
+    contexts: dict[tuple[tuple[str, ...], date], dict[str, Any]] = {}  # shared by the documents of a date
     for document in documents.values():
         if not document.sent:
             continue
         sending = document.sent[-1]
-        record = record_of(case.folder, document.name, sending)
+        record = record_of(case.folder, document.name, sending, read)
         if record is None:
             continue
         form = load_form(document.form, config)
         view = case.restricted(form.files)
         if record.get("donnees_sha256") == fingerprint(as_of(view, document.day)):
             continue  # nothing the document shows has changed: no need to draw it again
-        values = next((v for name, v, _, _ in document_values(view, form, config) if name == document.name), None)
+        values = next((v for _, v, _, _ in document_values(view, form, config, contexts, only=document.name)), None)
         if values is None:
             continue
         changed = changed_values(record.get("valeurs"), shown(values))

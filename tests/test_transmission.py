@@ -141,6 +141,15 @@ def test_a_kept_copy_edited_or_deleted_by_hand(project: Path) -> None:
     assert not kept.exists()  # never made again from today's data
 
 
+def test_a_kept_record_replaced_by_other_json_is_said_not_a_crash(project: Path) -> None:
+    case = project / "cases" / "lefebvre-2026"
+    shutil.copytree(Path(__file__).parent.parent / "cases" / "lefebvre-2026" / "envoyes", case / "envoyes")
+    assert not [line for line in problems(project, "lefebvre-2026") if "envoyé le 05/09/2026" in line]
+    (case / "envoyes" / "contrat--2026-09-05.json").write_text("[]\n", encoding="utf-8")
+    assert any("contrat.yaml:18:19: erreur : contrat envoyé le 05/09/2026 : contrat--2026-09-05.json modifié : ce "
+               "n'est plus le relevé JSON écrit par astre" in line for line in problems(project, "lefebvre-2026"))
+
+
 def test_documents_name_their_recipients_and_status_lists_sendings(project: Path) -> None:
     only(project, "lefebvre-2026")
     config = load_config(project / "astre.yaml")
