@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 from dataclasses import dataclass, field
 from datetime import date
 from itertools import repeat
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from . import glyphs
 from .cases import CASE_ID, Case, find_case_folders, load_case
@@ -15,6 +17,9 @@ from .config import Config
 from .errors import Problem
 from .french import plural
 from .rules import check_rules
+
+if TYPE_CHECKING:
+    from .transmission import Verdicts
 
 
 @dataclass
@@ -39,8 +44,8 @@ class CheckResult:
         return sum(p.severity == "avertissement" for p in self.problems)
 
 
-def check_case(folder: Path, config: Config, today: date) -> Case:
-    """Load one case and add its rule problems when its files are valid."""
+def check_case(folder: Path, config: Config, today: date, verdicts: Verdicts | None = None) -> Case:
+    """Load one case and add its rule problems when its files are valid (`verdicts`: see transmission.Verdicts)."""
     case = load_case(folder)
     if not CASE_ID.fullmatch(folder.name):
         case.problems.insert(0, Problem(folder, None, None, f"nom de dossier invalide « {folder.name} »",
@@ -51,7 +56,7 @@ def check_case(folder: Path, config: Config, today: date) -> Case:
         from . import transmission
 
         case.problems.extend(check_rules(case, config.programme, today))
-        case.problems.extend(transmission.problems(case, config, today))
+        case.problems.extend(transmission.problems(case, config, today, verdicts))
     return case
 
 
@@ -69,22 +74,83 @@ def check(config: Config, paths: list[Path], today: date, *, keep_documents: boo
     """
     folders = find_case_folders(paths, config.cases_dir)
     workers = jobs if jobs is not None else _cpus()
+    verdicts = _read_verdicts(config)
     if keep_documents or workers < 2 or len(folders) < PARALLEL_FROM:
-        return CheckResult([check_case(folder, config, today) for folder in folders])
-    from concurrent.futures import ProcessPoolExecutor
+        result = CheckResult([check_case(folder, config, today, verdicts) for folder in folders])
+    else:
+        from concurrent.futures import ProcessPoolExecutor
 
-    from .validate import _fast_checks
+        from .validate import _fast_checks
 
-    _fast_checks()  # compiled once here, inherited by forked workers
-    chunk = max(1, len(folders) // (workers * 4))
-    with ProcessPoolExecutor(workers) as pool:
-        found = list(pool.map(_problems_of, folders, repeat(config), repeat(today), chunksize=chunk))
-    return CheckResult([Case(folder.name, folder, problems=problems)
-                        for folder, problems in zip(folders, found, strict=True)])
+        _fast_checks()  # compiled once here, inherited by forked workers
+        chunk = max(1, len(folders) // (workers * 4))
+        with ProcessPoolExecutor(workers) as pool:
+            found = list(pool.map(_problems_of, folders, repeat(config), repeat(today), repeat(verdicts),
+                                  chunksize=chunk))
+        for _, made in found:
+            verdicts.found.update(made)
+        result = CheckResult([Case(folder.name, folder, problems=problems)
+                              for folder, (problems, _) in zip(folders, found, strict=True)])
+    _save_verdicts(config, verdicts, whole=not paths)
+    return result
 
 
-def _problems_of(folder: Path, config: Config, today: date) -> list[Problem]:
-    return check_case(folder, config, today).problems
+def _problems_of(folder: Path, config: Config, today: date, verdicts: Verdicts
+                 ) -> tuple[list[Problem], dict[str, list[str]]]:
+    verdicts.found = {}  # this worker's copy: only what it used or made goes back
+    return check_case(folder, config, today, verdicts).problems, verdicts.found
+
+
+# ---------------------------------------------------------------- verdicts kept between runs
+
+CACHE_DIR = ".astre-cache"  # in the project folder, ignored by git and by the watcher
+VERDICTS_NAME = "envois.json"
+VERDICTS_FORMAT = 1
+
+
+def _drawing(config: Config) -> str:
+    """Return a digest of what draws a document's values: astre's code and data, astre.yaml, forms and labels."""
+    from . import __version__, resources
+    from .manifest import config_digest
+
+    package = Path(__file__).resolve().parent
+    code = [(str(p.relative_to(package)), p.stat().st_mtime_ns, p.stat().st_size)
+            for p in sorted(package.rglob("*")) if p.suffix in (".py", ".yaml", ".json") and p.is_file()]
+    forms = [(str(p), mtime, size) for p, mtime, size in resources.current().stamp("forms", "*.yaml")]
+    text = json.dumps([__version__, config_digest(config), code, forms], ensure_ascii=False, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _read_verdicts(config: Config) -> Verdicts:
+    """Return the verdicts of earlier runs (none when the file is absent, unreadable or odd: it lies in the project)."""
+    from .transmission import Verdicts
+
+    verdicts = Verdicts(_drawing(config))
+    try:
+        data = json.loads((config.root / CACHE_DIR / VERDICTS_NAME).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return verdicts
+    entries = data.get("verdicts") if isinstance(data, dict) and data.get("format") == VERDICTS_FORMAT else None
+    if isinstance(entries, dict):
+        verdicts.known = {k: v for k, v in entries.items()
+                          if isinstance(k, str) and isinstance(v, list) and all(isinstance(p, str) for p in v)}
+    return verdicts
+
+
+def _save_verdicts(config: Config, verdicts: Verdicts, *, whole: bool) -> None:
+    """Keep this run's verdicts (all cases checked: only those, the others are stale); a failure is no problem."""
+    from .writer import write_atomic
+
+    kept = verdicts.found if whole else {**verdicts.known, **verdicts.found}
+    if kept == verdicts.known:
+        return
+    folder = config.root / CACHE_DIR
+    try:
+        folder.mkdir(exist_ok=True)
+        write_atomic(folder / VERDICTS_NAME, json.dumps({"format": VERDICTS_FORMAT, "verdicts": kept},
+                                                        ensure_ascii=False, sort_keys=True).encode())
+    except OSError:
+        pass  # a read-only project is checked all the same, only slower the next time
 
 
 def _cpus() -> int:

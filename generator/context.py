@@ -74,14 +74,14 @@ def money(value: Any) -> str:
     try:
         # A case shows the same amounts in many documents; Babel takes ~0.1 ms to format one.
         # Keyed by type too: 1 == 1.0 == True, and each is formatted as Babel formats its type.
-        return _money(type(value), value)
+        return _money((type(value), value))
     except TypeError:  # not hashable: Babel says what is wrong with it
         return format_currency(value, "EUR", locale=LOCALE)
 
 
 @lru_cache(maxsize=16384)
-def _money(kind: type, value: Any) -> str:
-    return format_currency(value, "EUR", locale=LOCALE)
+def _money(typed: tuple[type, Any]) -> str:
+    return format_currency(typed[1], "EUR", locale=LOCALE)
 
 
 def day(value: Any) -> str:

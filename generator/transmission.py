@@ -9,6 +9,7 @@ sent on time, late or not at all.
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 from datetime import date
 from functools import cache
@@ -71,8 +72,11 @@ def transmissions(case: Case, config: Config) -> list[Transmission]:
     return found
 
 
-def problems(case: Case, config: Config, today: date) -> list[Problem]:
-    """Return the located problems of the case's sendings (unknown document, impossible date, late…)."""
+def problems(case: Case, config: Config, today: date, verdicts: Verdicts | None = None) -> list[Problem]:
+    """Return the located problems of the case's sendings (unknown document, impossible date, late…).
+
+    `verdicts`: the comparisons of earlier checks, reused and completed (see `Verdicts`).
+    """
     out: list[Problem] = []
 
     def add(sending: Sending, message: str, hint: str, severity: str = "avertissement") -> None:
@@ -85,7 +89,7 @@ def problems(case: Case, config: Config, today: date) -> list[Problem]:
     _register(case, documents, out)
     read: dict[Path, Any] = {}  # the kept records, parsed once for both
     out += archive_problems(case.folder, sendings(case, config.programme), case.locate, read)
-    out += _changed_since_sent(case, config, documents, read)
+    out += _changed_since_sent(case, config, documents, read, verdicts)
     for document in documents.values():
         for sending in document.sent:
             if sending.day < document.day:
@@ -131,10 +135,33 @@ def _register(case: Case, documents: dict[str, Transmission], out: list[Problem]
         seen[(name, day)] = index
 
 
+@dataclass
+class Verdicts:
+    """What earlier checks found comparing a sent document drawn again with its kept copy.
+
+    Drawing a document again is most of the time of `astre check` on cases with a history;
+    what it finds depends only on the kept record, the data the document shows (as of its
+    date) and what draws it (`drawing`: astre's code, astre.yaml, the forms and labels). Keyed
+    by all three, a verdict is kept between runs (generator.check) and reused while they stay.
+    """
+
+    drawing: str  # digest of what draws the documents' values
+    known: dict[str, list[str]] = field(default_factory=dict)  # from earlier runs
+    found: dict[str, list[str]] = field(default_factory=dict)  # used or made by this run
+
+    def key(self, record: Path, data: str) -> str | None:
+        """Return the key of the comparison of `record` with a document showing `data` (None: unreadable)."""
+        try:
+            kept = hashlib.sha256(record.read_bytes()).hexdigest()
+        except OSError:
+            return None
+        return hashlib.sha256(f"{self.drawing}\0{kept}\0{data}".encode()).hexdigest()[:40]
+
+
 def _changed_since_sent(case: Case, config: Config, documents: dict[str, Transmission],
-                        read: dict[Path, Any] | None = None) -> list[Problem]:
+                        read: dict[Path, Any] | None = None, verdicts: Verdicts | None = None) -> list[Problem]:
     """Warn, located at the sending, when the data a sent document shows changed since it was sent."""
-    from .archive import changed_message, changed_values, fingerprint, record_of, shown
+    from .archive import changed_message, changed_values, fingerprint, record_of, shown, stem
     from .build import document_values
     from .forms import load_form
     from .measure import as_of
@@ -152,12 +179,20 @@ def _changed_since_sent(case: Case, config: Config, documents: dict[str, Transmi
             continue
         form = load_form(document.form, config)
         view = case.restricted(form.files)
-        if record.get("donnees_sha256") == fingerprint(as_of(view, document.day)):
+        data = fingerprint(as_of(view, document.day))
+        if record.get("donnees_sha256") == data:
             continue  # nothing the document shows has changed: no need to draw it again
-        values = next((v for _, v, _, _ in document_values(view, form, config, contexts, only=document.name)), None)
-        if values is None:
-            continue
-        changed = changed_values(record.get("valeurs"), shown(values))
+        key = None if verdicts is None else verdicts.key(stem(case.folder, document.name, sending).with_suffix(".json"),
+                                                         data)
+        changed = None if verdicts is None or key is None else verdicts.known.get(key)
+        if changed is None:
+            values = next((v for _, v, _, _ in document_values(view, form, config, contexts, only=document.name)),
+                          None)
+            if values is None:
+                continue
+            changed = changed_values(record.get("valeurs"), shown(values))
+        if verdicts is not None and key is not None:
+            verdicts.found[key] = changed
         if changed:
             path, line, column = case.locate(sending.file, sending.where)
             out.append(Problem(path, line, column, changed_message(document.name, sending, changed),

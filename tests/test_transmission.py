@@ -6,13 +6,14 @@ import shutil
 import subprocess
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import pytest
 from test_rules import edit
 from test_rules import problems as rule_problems
 
 from generator.build import build
-from generator.check import check_case
+from generator.check import check, check_case
 from generator.config import load_config
 from generator.status import collect, format_text
 
@@ -148,6 +149,38 @@ def test_a_kept_record_replaced_by_other_json_is_said_not_a_crash(project: Path)
     (case / "envoyes" / "contrat--2026-09-05.json").write_text("[]\n", encoding="utf-8")
     assert any("contrat.yaml:18:19: erreur : contrat envoyé le 05/09/2026 : contrat--2026-09-05.json modifié : ce "
                "n'est plus le relevé JSON écrit par astre" in line for line in problems(project, "lefebvre-2026"))
+
+
+def test_a_second_check_reuses_its_comparisons_until_the_data_changes(project: Path,
+                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    import generator.build
+
+    case = project / "cases" / "dumont-2025"
+    shutil.copytree(Path(__file__).parent.parent / "cases" / "dumont-2025" / "envoyes", case / "envoyes")
+    drawn: list[str] = []
+    draw = generator.build.document_values
+
+    def counted(*args: Any, **kwargs: Any) -> Any:
+        drawn.append(kwargs["only"])
+        return draw(*args, **kwargs)
+
+    monkeypatch.setattr(generator.build, "document_values", counted)
+
+    def lines() -> list[str]:
+        return [p.format() for p in check(load_config(project / "astre.yaml"), [], TODAY, jobs=1).problems]
+
+    first = lines()
+    # The 3-month review's text was completed after it was sent: the reviews after it are drawn to compare.
+    assert sorted(drawn) == ["bilan-final", "bilan-intermediaire-3-mois", "bilan-intermediaire-6-mois",
+                             "bilan-intermediaire-9-mois"]
+    assert sum("données modifiées depuis : bilan.difficultes" in line for line in first) == 1
+    drawn.clear()
+    assert lines() == first and drawn == []  # same data, same kept copies: the same verdicts, nothing drawn
+    edit(case / "bilans.yaml", "Avance de trésorerie en attendant", "Avance de trésorerie lourde en attendant")
+    third = lines()
+    assert sorted(drawn) == ["bilan-final", "bilan-intermediaire-9-mois"]
+    assert any("bilan-intermediaire-9-mois : envoyé le 07/08/2026, gardé tel quel ; données modifiées depuis : "
+               "bilan.difficultes" in line for line in third)
 
 
 def test_documents_name_their_recipients_and_status_lists_sendings(project: Path) -> None:
