@@ -18,6 +18,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -121,10 +122,12 @@ def _record(document: str, sending: Sending, docx: bytes, pdf: bytes, values: di
     return (json.dumps(record, ensure_ascii=False, indent=1, sort_keys=True, default=str) + "\n").encode("utf-8")
 
 
-def integrity(base: Path, read: dict[Path, Any] | None = None) -> str | None:
+def integrity(base: Path, read: dict[Path, Any] | None = None, hash_of: Callable[[Path], str] | None = None
+              ) -> str | None:
     """Return what is wrong with a kept copy (missing or edited file), or None.
 
-    `read` receives the parsed record, by path, for `record_of` (a check reads each record once).
+    `read` receives the parsed record, by path, for `record_of` (a check reads each record once);
+    `hash_of` returns a file's SHA-256 (transmission.Verdicts.hash_of: from an earlier check).
     """
     record = base.with_suffix(".json")
     try:
@@ -142,7 +145,7 @@ def integrity(base: Path, read: dict[Path, Any] | None = None) -> str | None:
     for ext in ("pdf", "docx"):
         path = base.with_suffix(f".{ext}")
         try:
-            digest = hashlib.sha256(path.read_bytes()).hexdigest()
+            digest = hash_of(path) if hash_of is not None else hashlib.sha256(path.read_bytes()).hexdigest()
         except FileNotFoundError:
             return f"{path.name} supprimé : c'est la copie de ce qui a été envoyé"
         except OSError as e:
@@ -152,9 +155,12 @@ def integrity(base: Path, read: dict[Path, Any] | None = None) -> str | None:
     return None
 
 
-def problems(folder: Path, sent: dict[str, list[Sending]], locate: Any, read: dict[Path, Any] | None = None
-             ) -> list[Problem]:
-    """Return an error for each kept copy deleted or edited by hand (astre check); `read`: see `integrity`."""
+def problems(folder: Path, sent: dict[str, list[Sending]], locate: Any, read: dict[Path, Any] | None = None,
+             hash_of: Callable[[Path], str] | None = None) -> list[Problem]:
+    """Return an error for each kept copy deleted or edited by hand (astre check).
+
+    `read`, `hash_of`: see `integrity`.
+    """
     found: list[Problem] = []
     try:
         kept = set(os.listdir(folder / FOLDER))  # one listing, not three look-ups per sending
@@ -165,7 +171,7 @@ def problems(folder: Path, sent: dict[str, list[Sending]], locate: Any, read: di
             base = stem(folder, document, sending)
             if not {f"{base.name}.json", f"{base.name}.pdf", f"{base.name}.docx"} & kept:
                 continue  # not built since it was recorded: the next build keeps it
-            problem = integrity(base, read)
+            problem = integrity(base, read, hash_of)
             if problem is not None:
                 path, line, column = locate(sending.file, sending.where)
                 found.append(Problem(path, line, column, f"{document} envoyé le {sending.day.strftime('%d/%m/%Y')} "

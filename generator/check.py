@@ -87,18 +87,19 @@ def check(config: Config, paths: list[Path], today: date, *, keep_documents: boo
         with ProcessPoolExecutor(workers) as pool:
             found = list(pool.map(_problems_of, folders, repeat(config), repeat(today), repeat(verdicts),
                                   chunksize=chunk))
-        for _, made in found:
+        for _, made, hashed in found:
             verdicts.found.update(made)
+            verdicts.hashes_found.update(hashed)
         result = CheckResult([Case(folder.name, folder, problems=problems)
-                              for folder, (problems, _) in zip(folders, found, strict=True)])
+                              for folder, (problems, _, _) in zip(folders, found, strict=True)])
     _save_verdicts(config, verdicts, whole=not paths)
     return result
 
 
 def _problems_of(folder: Path, config: Config, today: date, verdicts: Verdicts
-                 ) -> tuple[list[Problem], dict[str, list[str]]]:
-    verdicts.found = {}  # this worker's copy: only what it used or made goes back
-    return check_case(folder, config, today, verdicts).problems, verdicts.found
+                 ) -> tuple[list[Problem], dict[str, list[str]], dict[str, str]]:
+    verdicts.found, verdicts.hashes_found = {}, {}  # this worker's copy: only what it used or made goes back
+    return check_case(folder, config, today, verdicts).problems, verdicts.found, verdicts.hashes_found
 
 
 # ---------------------------------------------------------------- verdicts kept between runs
@@ -130,10 +131,14 @@ def _read_verdicts(config: Config) -> Verdicts:
         data = json.loads((config.root / CACHE_DIR / VERDICTS_NAME).read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return verdicts
-    entries = data.get("verdicts") if isinstance(data, dict) and data.get("format") == VERDICTS_FORMAT else None
+    if not isinstance(data, dict) or data.get("format") != VERDICTS_FORMAT:
+        return verdicts
+    entries, hashes = data.get("verdicts"), data.get("empreintes")
     if isinstance(entries, dict):
         verdicts.known = {k: v for k, v in entries.items()
                           if isinstance(k, str) and isinstance(v, list) and all(isinstance(p, str) for p in v)}
+    if isinstance(hashes, dict):
+        verdicts.hashes_known = {k: v for k, v in hashes.items() if isinstance(k, str) and isinstance(v, str)}
     return verdicts
 
 
@@ -142,13 +147,15 @@ def _save_verdicts(config: Config, verdicts: Verdicts, *, whole: bool) -> None:
     from .writer import write_atomic
 
     kept = verdicts.found if whole else {**verdicts.known, **verdicts.found}
-    if kept == verdicts.known:
+    hashes = verdicts.hashes_found if whole else {**verdicts.hashes_known, **verdicts.hashes_found}
+    if kept == verdicts.known and hashes == verdicts.hashes_known:
         return
     folder = config.root / CACHE_DIR
     try:
         folder.mkdir(exist_ok=True)
-        write_atomic(folder / VERDICTS_NAME, json.dumps({"format": VERDICTS_FORMAT, "verdicts": kept},
-                                                        ensure_ascii=False, sort_keys=True).encode())
+        write_atomic(folder / VERDICTS_NAME, json.dumps({"format": VERDICTS_FORMAT, "verdicts": kept,
+                                                         "empreintes": hashes}, ensure_ascii=False,
+                                                        sort_keys=True).encode())
     except OSError:
         pass  # a read-only project is checked all the same, only slower the next time
 

@@ -10,6 +10,7 @@ sent on time, late or not at all.
 from __future__ import annotations
 
 import hashlib
+import time
 from dataclasses import dataclass, field
 from datetime import date
 from functools import cache
@@ -23,6 +24,7 @@ from .errors import Problem, RenderError
 from .french import plural
 from .measure import Sending, recipients_of, sendings
 
+RACY_NS = 3_000_000_000  # a file written less than 3 s before it is hashed is hashed again next time
 # Documents whose sending has a delay and is counted (the fiche saisine and diagnostic requests have none).
 COUNTED = ("contrat", "bilan-intermediaire", "bilan-final", "signalement-sortie", "signalement-changement")
 
@@ -88,7 +90,8 @@ def problems(case: Case, config: Config, today: date, verdicts: Verdicts | None 
     documents = {t.name: t for t in transmissions(case, config)}
     _register(case, documents, out)
     read: dict[Path, Any] = {}  # the kept records, parsed once for both
-    out += archive_problems(case.folder, sendings(case, config.programme), case.locate, read)
+    out += archive_problems(case.folder, sendings(case, config.programme), case.locate, read,
+                            None if verdicts is None else verdicts.hash_of)
     out += _changed_since_sent(case, config, documents, read, verdicts)
     for document in documents.values():
         for sending in document.sent:
@@ -143,11 +146,29 @@ class Verdicts:
     what it finds depends only on the kept record, the data the document shows (as of its
     date) and what draws it (`drawing`: astre's code, astre.yaml, the forms and labels). Keyed
     by all three, a verdict is kept between runs (generator.check) and reused while they stay.
+
+    The kept PDF and DOCX are hashed to tell they are intact (archive.integrity); as git does
+    for its index, a file's digest is reused while its size, time and inode are those it had
+    when hashed (and it was not written in the last seconds before, when a change could keep them).
     """
 
     drawing: str  # digest of what draws the documents' values
     known: dict[str, list[str]] = field(default_factory=dict)  # from earlier runs
     found: dict[str, list[str]] = field(default_factory=dict)  # used or made by this run
+    hashes_known: dict[str, str] = field(default_factory=dict)  # file digests, by path and stat
+    hashes_found: dict[str, str] = field(default_factory=dict)
+
+    def hash_of(self, path: Path) -> str:
+        """Return the SHA-256 of a kept file, from an earlier run when it is unchanged since (OSError as reading)."""
+        info = path.stat()
+        key = f"{path}\0{info.st_size}\0{info.st_mtime_ns}\0{info.st_ino}"
+        digest = self.hashes_known.get(key)
+        if digest is None:
+            digest = hashlib.sha256(path.read_bytes()).hexdigest()
+            if time.time_ns() - info.st_mtime_ns < RACY_NS:
+                return digest  # written just now: a change within the same tick would keep its stat
+        self.hashes_found[key] = digest
+        return digest
 
     def key(self, record: Path, data: str) -> str | None:
         """Return the key of the comparison of `record` with a document showing `data` (None: unreadable)."""

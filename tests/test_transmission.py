@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
+import time
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -157,6 +159,9 @@ def test_a_second_check_reuses_its_comparisons_until_the_data_changes(project: P
 
     case = project / "cases" / "dumont-2025"
     shutil.copytree(Path(__file__).parent.parent / "cases" / "dumont-2025" / "envoyes", case / "envoyes")
+    an_hour_ago = time.time() - 3600
+    for path in (case / "envoyes").iterdir():
+        os.utime(path, (an_hour_ago, an_hour_ago))  # kept long ago, as in a clone
     drawn: list[str] = []
     draw = generator.build.document_values
 
@@ -165,6 +170,15 @@ def test_a_second_check_reuses_its_comparisons_until_the_data_changes(project: P
         return draw(*args, **kwargs)
 
     monkeypatch.setattr(generator.build, "document_values", counted)
+    hashed: list[str] = []
+    read_bytes = Path.read_bytes
+
+    def read(path: Path) -> bytes:
+        if path.suffix in (".pdf", ".docx"):
+            hashed.append(path.name)
+        return read_bytes(path)
+
+    monkeypatch.setattr(Path, "read_bytes", read)
 
     def lines() -> list[str]:
         return [p.format() for p in check(load_config(project / "astre.yaml"), [], TODAY, jobs=1).problems]
@@ -174,8 +188,19 @@ def test_a_second_check_reuses_its_comparisons_until_the_data_changes(project: P
     assert sorted(drawn) == ["bilan-final", "bilan-intermediaire-3-mois", "bilan-intermediaire-6-mois",
                              "bilan-intermediaire-9-mois"]
     assert sum("données modifiées depuis : bilan.difficultes" in line for line in first) == 1
+    assert len(hashed) == 16  # the PDF and DOCX of the 8 sendings, to tell they are intact
     drawn.clear()
-    assert lines() == first and drawn == []  # same data, same kept copies: the same verdicts, nothing drawn
+    hashed.clear()
+    # Same data, same kept copies: the same verdicts, nothing drawn again, no kept file read again.
+    assert lines() == first and drawn == [] and hashed == []
+    # A kept copy edited by hand is said all the same, even with its time put back.
+    pdf = case / "envoyes" / "contrat--2025-11-20.pdf"
+    pdf.write_bytes(pdf.read_bytes() + b"%retouche\n")
+    os.utime(pdf, (an_hour_ago, an_hour_ago))
+    hashed.clear()
+    assert any("contrat--2025-11-20.pdf modifié depuis l'envoi" in line for line in lines())
+    assert hashed == ["contrat--2025-11-20.pdf"]
+    shutil.copy(Path(__file__).parent.parent / "cases" / "dumont-2025" / "envoyes" / pdf.name, pdf)
     edit(case / "bilans.yaml", "Avance de trésorerie en attendant", "Avance de trésorerie lourde en attendant")
     third = lines()
     assert sorted(drawn) == ["bilan-final", "bilan-intermediaire-9-mois"]
