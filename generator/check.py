@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from itertools import repeat
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from . import glyphs
 from .cases import CASE_ID, Case, find_case_folders, load_case
@@ -19,7 +19,7 @@ from .french import plural
 from .rules import check_rules
 
 if TYPE_CHECKING:
-    from .transmission import Verdicts
+    from .archive import Verdicts
 
 
 @dataclass
@@ -45,7 +45,7 @@ class CheckResult:
 
 
 def check_case(folder: Path, config: Config, today: date, verdicts: Verdicts | None = None) -> Case:
-    """Load one case and add its rule problems when its files are valid (`verdicts`: see transmission.Verdicts)."""
+    """Load one case and add its rule problems when its files are valid (`verdicts`: see archive.Verdicts)."""
     case = load_case(folder)
     if not CASE_ID.fullmatch(folder.name):
         case.problems.insert(0, Problem(folder, None, None, f"nom de dossier invalide « {folder.name} »",
@@ -124,7 +124,7 @@ def _drawing(config: Config) -> str:
 
 def _read_verdicts(config: Config) -> Verdicts:
     """Return the verdicts of earlier runs (none when the file is absent, unreadable or odd: it lies in the project)."""
-    from .transmission import Verdicts
+    from .archive import Verdicts
 
     verdicts = Verdicts(_drawing(config))
     try:
@@ -143,11 +143,18 @@ def _read_verdicts(config: Config) -> Verdicts:
 
 
 def _save_verdicts(config: Config, verdicts: Verdicts, *, whole: bool) -> None:
-    """Keep this run's verdicts (all cases checked: only those, the others are stale); a failure is no problem."""
+    """Keep this run's verdicts with the earlier ones; a failure is no problem.
+
+    The earlier ones stay (a verdict reused whole hides the ones it was made of), until they
+    outnumber this run's: after a check of every case, only this run's are kept then.
+    """
     from .writer import write_atomic
 
-    kept = verdicts.found if whole else {**verdicts.known, **verdicts.found}
-    hashes = verdicts.hashes_found if whole else {**verdicts.hashes_known, **verdicts.hashes_found}
+    def merged(known: dict[str, Any], found: dict[str, Any]) -> dict[str, Any]:
+        every = {**known, **found}
+        return found if whole and len(every) > 2 * len(found) + 1000 else every
+
+    kept, hashes = merged(verdicts.known, verdicts.found), merged(verdicts.hashes_known, verdicts.hashes_found)
     if kept == verdicts.known and hashes == verdicts.hashes_known:
         return
     folder = config.root / CACHE_DIR

@@ -10,12 +10,11 @@ sent on time, late or not at all.
 from __future__ import annotations
 
 import hashlib
-import time
 from dataclasses import dataclass, field
 from datetime import date
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .cases import Case
 from .config import Config
@@ -24,7 +23,9 @@ from .errors import Problem, RenderError
 from .french import plural
 from .measure import Sending, recipients_of, sendings
 
-RACY_NS = 3_000_000_000  # a file written less than 3 s before it is hashed is hashed again next time
+if TYPE_CHECKING:
+    from .archive import Verdicts
+
 # Documents whose sending has a delay and is counted (the fiche saisine and diagnostic requests have none).
 COUNTED = ("contrat", "bilan-intermediaire", "bilan-final", "signalement-sortie", "signalement-changement")
 
@@ -90,8 +91,7 @@ def problems(case: Case, config: Config, today: date, verdicts: Verdicts | None 
     documents = {t.name: t for t in transmissions(case, config)}
     _register(case, documents, out)
     read: dict[Path, Any] = {}  # the kept records, parsed once for both
-    out += archive_problems(case.folder, sendings(case, config.programme), case.locate, read,
-                            None if verdicts is None else verdicts.hash_of)
+    out += archive_problems(case.folder, sendings(case, config.programme), case.locate, read, verdicts)
     out += _changed_since_sent(case, config, documents, read, verdicts)
     for document in documents.values():
         for sending in document.sent:
@@ -138,52 +138,10 @@ def _register(case: Case, documents: dict[str, Transmission], out: list[Problem]
         seen[(name, day)] = index
 
 
-@dataclass
-class Verdicts:
-    """What earlier checks found comparing a sent document drawn again with its kept copy.
-
-    Drawing a document again is most of the time of `astre check` on cases with a history;
-    what it finds depends only on the kept record, the data the document shows (as of its
-    date) and what draws it (`drawing`: astre's code, astre.yaml, the forms and labels). Keyed
-    by all three, a verdict is kept between runs (generator.check) and reused while they stay.
-
-    The kept PDF and DOCX are hashed to tell they are intact (archive.integrity); as git does
-    for its index, a file's digest is reused while its size, time and inode are those it had
-    when hashed (and it was not written in the last seconds before, when a change could keep them).
-    """
-
-    drawing: str  # digest of what draws the documents' values
-    known: dict[str, list[str]] = field(default_factory=dict)  # from earlier runs
-    found: dict[str, list[str]] = field(default_factory=dict)  # used or made by this run
-    hashes_known: dict[str, str] = field(default_factory=dict)  # file digests, by path and stat
-    hashes_found: dict[str, str] = field(default_factory=dict)
-
-    def hash_of(self, path: Path) -> str:
-        """Return the SHA-256 of a kept file, from an earlier run when it is unchanged since (OSError as reading)."""
-        info = path.stat()
-        key = f"{path}\0{info.st_size}\0{info.st_mtime_ns}\0{info.st_ino}"
-        digest = self.hashes_known.get(key)
-        if digest is None:
-            digest = hashlib.sha256(path.read_bytes()).hexdigest()
-            if time.time_ns() - info.st_mtime_ns < RACY_NS:
-                return digest  # written just now: a change within the same tick would keep its stat
-        self.hashes_found[key] = digest
-        return digest
-
-    def key(self, record: Path, data: str) -> str | None:
-        """Return the key of the comparison of `record` with a document showing `data` (None: unreadable)."""
-        try:
-            kept = hashlib.sha256(record.read_bytes()).hexdigest()
-        except OSError:
-            return None
-        return hashlib.sha256(f"{self.drawing}\0{kept}\0{data}".encode()).hexdigest()[:40]
-
-
 def _changed_since_sent(case: Case, config: Config, documents: dict[str, Transmission],
                         read: dict[Path, Any] | None = None, verdicts: Verdicts | None = None) -> list[Problem]:
     """Warn, located at the sending, when the data a sent document shows changed since it was sent."""
-    from .archive import changed_message, changed_values, fingerprint, record_of, shown, stem
-    from .build import document_values
+    from .archive import changed_message, fingerprint, record_of, stem
     from .forms import load_form
     from .measure import as_of
 
@@ -191,35 +149,63 @@ def _changed_since_sent(case: Case, config: Config, documents: dict[str, Transmi
     if not (case.folder / "envoyes").is_dir():
         return out  # nothing kept yet, so nothing to compare
     contexts: dict[tuple[tuple[str, ...], date], dict[str, Any]] = {}  # shared by the documents of a date
+    texts: dict[str, str] = {}  # digest of each case file's text
     for document in documents.values():
         if not document.sent:
             continue
         sending = document.sent[-1]
-        record = record_of(case.folder, document.name, sending, read)
-        if record is None:
-            continue
         form = load_form(document.form, config)
         view = case.restricted(form.files)
-        data = fingerprint(as_of(view, document.day))
-        if record.get("donnees_sha256") == data:
-            continue  # nothing the document shows has changed: no need to draw it again
-        key = None if verdicts is None else verdicts.key(stem(case.folder, document.name, sending).with_suffix(".json"),
-                                                         data)
-        changed = None if verdicts is None or key is None else verdicts.known.get(key)
+        # Same kept files (by their stat) and same case files (by their text) as an earlier check: its verdict.
+        seal = None if verdicts is None else verdicts.seal(stem(case.folder, document.name, sending))
+        quick = None if verdicts is None or seal is None else verdicts.key(
+            "compare", seal, document.name, *(f"{n}:{_text_digest(view, n, texts)}" for n in sorted(view.documents)))
+        changed = None if verdicts is None or quick is None else verdicts.recall(quick)
         if changed is None:
-            values = next((v for _, v, _, _ in document_values(view, form, config, contexts, only=document.name)),
-                          None)
-            if values is None:
+            record = record_of(case.folder, document.name, sending, read)
+            if record is None:
                 continue
-            changed = changed_values(record.get("valeurs"), shown(values))
-        if verdicts is not None and key is not None:
-            verdicts.found[key] = changed
+            data = fingerprint(as_of(view, document.day))
+            if record.get("donnees_sha256") == data:
+                changed = []  # nothing the document shows has changed: no need to draw it again
+            else:
+                changed = _compare(view, form, config, document.name, record, data, contexts, verdicts,
+                                   stem(case.folder, document.name, sending).with_suffix(".json"))
+                if changed is None:
+                    continue
+        if verdicts is not None and quick is not None:
+            verdicts.remember(quick, changed)
         if changed:
             path, line, column = case.locate(sending.file, sending.where)
             out.append(Problem(path, line, column, changed_message(document.name, sending, changed),
                                "le document envoyé reste tel quel dans envoyes/ et dans out/", severity="avertissement",
                                code="envoi"))
     return out
+
+
+def _text_digest(view: Case, name: str, texts: dict[str, str]) -> str:
+    if name not in texts:
+        texts[name] = hashlib.sha256(view.documents[name].text.encode()).hexdigest()
+    return texts[name]
+
+
+def _compare(view: Case, form: Any, config: Config, name: str, record: dict[str, Any], data: str,
+             contexts: dict[tuple[tuple[str, ...], date], dict[str, Any]], verdicts: Verdicts | None,
+             path: Path) -> list[str] | None:
+    """Return the values of the sent document that changed (None: not a document of the case any more)."""
+    from .archive import changed_values, shown
+    from .build import document_values
+
+    key = None if verdicts is None else verdicts.record_key(path, data)
+    changed = None if verdicts is None or key is None else verdicts.recall(key)
+    if changed is None:
+        values = next((v for _, v, _, _ in document_values(view, form, config, contexts, only=name)), None)
+        if values is None:
+            return None
+        changed = changed_values(record.get("valeurs"), shown(values))
+    if verdicts is not None and key is not None:
+        verdicts.remember(key, changed)
+    return changed
 
 
 # ---------------------------------------------------------------- for the report and the funding statement
