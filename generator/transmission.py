@@ -78,7 +78,7 @@ def transmissions(case: Case, config: Config) -> list[Transmission]:
 def problems(case: Case, config: Config, today: date, verdicts: Verdicts | None = None) -> list[Problem]:
     """Return the located problems of the case's sendings (unknown document, impossible date, late…).
 
-    `verdicts`: the comparisons of earlier checks, reused and completed (see `Verdicts`).
+    `verdicts`: what earlier checks found, reused and completed (see archive.Verdicts).
     """
     out: list[Problem] = []
 
