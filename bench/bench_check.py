@@ -1,7 +1,14 @@
-"""Benchmark: `astre check` over 1 000 synthetic cases, whole command in a subprocess.
+"""Benchmark: `astre check` over 1 000 cases, whole command in a subprocess and in-process.
 
-Prints the median of 5 runs, the `python -c pass` baseline and the cost per case.
-Goal: under 3 s on a 2-core machine. Usage: `python bench/bench_check.py [--cases N] [--repeat R]`.
+    .venv/bin/python bench/bench_check.py [--cases N] [--repeat R] [--jeu historique|synthetique]
+
+`historique` (default): copies of the example cases with their year of history, their
+sendings and their kept copies (bench/history.py): every sending is checked against its
+kept copy. `synthetique`: the synthetic cases of bench/synth.py, with no sending kept.
+Prints the medians of R runs (subprocess, and `generator.check.check` in this process),
+the `python -c pass` baseline and the cost per case. Goal: under 3 s on a 2-core machine.
+The first run of a project (no .astre-cache/: the comparisons of sent documents with
+their kept copy are all made) is timed apart, each run after deleting .astre-cache/.
 """
 
 from __future__ import annotations
@@ -13,17 +20,22 @@ import subprocess
 import sys
 import tempfile
 import time
+from datetime import date
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
+from history import make_history_cases  # noqa: E402
 from synth import make_cases  # noqa: E402
 
 GOAL_SECONDS = 3.0
+TODAY = "2026-11-22"
 
 
-def timed(command: list[str], cwd: Path, repeat: int) -> list[float]:
+def timed(command: list[str], cwd: Path, repeat: int, cold: bool = False) -> list[float]:
     runs = []
     for _ in range(repeat):
+        if cold:  # as on a fresh clone: no verdict of an earlier check (generator.check, .astre-cache/)
+            shutil.rmtree(cwd / ".astre-cache", ignore_errors=True)
         started = time.perf_counter()
         done = subprocess.run(command, cwd=cwd, capture_output=True, text=True)
         runs.append(time.perf_counter() - started)
@@ -32,25 +44,53 @@ def timed(command: list[str], cwd: Path, repeat: int) -> list[float]:
     return runs
 
 
+def in_process(root: Path, repeat: int) -> list[float]:
+    """Time `generator.check.check` over the whole cases folder, in this process (caches warm after the first)."""
+    from generator.check import check
+    from generator.config import load_config
+
+    config = load_config(root / "astre.yaml")
+    runs = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        check(config, [], date.fromisoformat(TODAY))
+        runs.append(time.perf_counter() - started)
+    return runs
+
+
+def show(runs: list[float]) -> str:
+    return f"médiane {statistics.median(runs):.2f} s sur {len(runs)} essais ({', '.join(f'{r:.2f}' for r in runs)})"
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--cases", type=int, default=1000)
     parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--jeu", choices=("historique", "synthetique"), default="historique")
+    parser.add_argument("--garder", type=Path, help="dossier où créer (et garder) le projet, pour le profiler")
     args = parser.parse_args()
-    work = Path(tempfile.mkdtemp(prefix="bench-check-"))
+    work = args.garder or Path(tempfile.mkdtemp(prefix="bench-check-"))
     try:
-        root = make_cases(work / "projet", args.cases)
+        started = time.perf_counter()
+        root = (make_history_cases if args.jeu == "historique" else make_cases)(work / "projet", args.cases)
+        kept = sum(1 for _ in root.glob("cases/*/envoyes/*.json"))
+        print(f"{args.cases} dossiers ({args.jeu}, {kept} documents envoyés gardés) créés en "
+              f"{time.perf_counter() - started:.1f} s")
         python = sys.executable
         baseline = statistics.median(timed([python, "-c", "pass"], root, args.repeat))
-        command = [python, "-m", "generator", "check", "--date", "2026-11-22"]
+        command = [python, "-m", "generator", "check", "--date", TODAY]
         check = subprocess.run(command, cwd=root, capture_output=True, text=True)
         if check.returncode != 0:
             print(check.stdout[-2000:], check.stderr[-2000:])
-            sys.exit("les dossiers synthétiques devraient être valides")
+            sys.exit("les dossiers du banc devraient être sans erreur")
+        print("verdict :", check.stdout.strip().splitlines()[-1])
+        cold = timed(command, root, args.repeat, cold=True)
+        print(f"astre check (sous-processus, sans .astre-cache/ : premier passage), {args.cases} dossiers : "
+              f"{show(cold)}")
         runs = timed(command, root, args.repeat)
         median = statistics.median(runs)
-        print(f"astre check, {args.cases} dossiers : médiane {median:.2f} s sur {args.repeat} essais "
-              f"({', '.join(f'{r:.2f}' for r in runs)})")
+        print(f"astre check (sous-processus), {args.cases} dossiers : {show(runs)}")
+        print(f"astre check (dans le processus, generator.check.check) : {show(in_process(root, args.repeat))}")
         print(f"python -c pass : {baseline * 1000:.0f} ms ; coût par dossier : "
               f"{(median - baseline) / args.cases * 1000:.2f} ms")
         print(f"commande : cd {root} && {' '.join(command)}")
@@ -58,7 +98,8 @@ def main() -> int:
         print("objectif < 3 s :", "atteint" if ok else "MANQUÉ")
         return 0 if ok else 1
     finally:
-        shutil.rmtree(work, ignore_errors=True)
+        if args.garder is None:
+            shutil.rmtree(work, ignore_errors=True)
 
 
 if __name__ == "__main__":

@@ -18,7 +18,9 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from dataclasses import dataclass
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -85,13 +87,22 @@ def keep(folder: Path, document: str, sent: list[Sending], docx: bytes, pdf: byt
     return Kept(old_docx, old_pdf, warning=changed_message(document, sent[-1], changed))
 
 
-def record_of(folder: Path, document: str, sending: Sending) -> dict[str, Any] | None:
-    """Return the kept record of a sending (None when not kept yet or unreadable)."""
+def record_of(folder: Path, document: str, sending: Sending, read: dict[Path, Any] | None = None
+              ) -> dict[str, Any] | None:
+    """Return the kept record of a sending (None when not kept yet or unreadable).
+
+    `read`: the records `integrity` already parsed for this case, by path (each is read once).
+    """
+    path = stem(folder, document, sending).with_suffix(".json")
     try:
-        data = json.loads(stem(folder, document, sending).with_suffix(".json").read_text(encoding="utf-8"))
+        data = read[path] if read is not None and path in read else _parse(path)
     except (OSError, ValueError):
         return None
     return data if isinstance(data, dict) else None
+
+
+def _parse(record: Path) -> Any:
+    return json.loads(record.read_text(encoding="utf-8"))
 
 
 def shown(values: dict[str, Any]) -> dict[str, Any]:
@@ -113,21 +124,30 @@ def _record(document: str, sending: Sending, docx: bytes, pdf: bytes, values: di
     return (json.dumps(record, ensure_ascii=False, indent=1, sort_keys=True, default=str) + "\n").encode("utf-8")
 
 
-def integrity(base: Path) -> str | None:
-    """Return what is wrong with a kept copy (missing or edited file), or None."""
+def integrity(base: Path, read: dict[Path, Any] | None = None, hash_of: Callable[[Path], str] | None = None
+              ) -> str | None:
+    """Return what is wrong with a kept copy (missing or edited file), or None.
+
+    `read` receives the parsed record, by path, for `record_of` (a check reads each record once);
+    `hash_of` returns a file's SHA-256 (transmission.Verdicts.hash_of: from an earlier check).
+    """
     record = base.with_suffix(".json")
     try:
-        data = json.loads(record.read_text(encoding="utf-8"))
+        data = _parse(record)
     except FileNotFoundError:
         return f"{record.name} manquant : la copie envoyée n'est plus vérifiable"
     except OSError as e:
         return f"{record.name} illisible ({e.strerror or e})"
     except ValueError:
         return f"{record.name} modifié : ce n'est plus le relevé JSON écrit par astre"
+    if read is not None:
+        read[record] = data
+    if not isinstance(data, dict):
+        return f"{record.name} modifié : ce n'est plus le relevé JSON écrit par astre"
     for ext in ("pdf", "docx"):
         path = base.with_suffix(f".{ext}")
         try:
-            digest = hashlib.sha256(path.read_bytes()).hexdigest()
+            digest = hash_of(path) if hash_of is not None else hashlib.sha256(path.read_bytes()).hexdigest()
         except FileNotFoundError:
             return f"{path.name} supprimé : c'est la copie de ce qui a été envoyé"
         except OSError as e:
@@ -137,8 +157,12 @@ def integrity(base: Path) -> str | None:
     return None
 
 
-def problems(folder: Path, sent: dict[str, list[Sending]], locate: Any) -> list[Problem]:
-    """Return an error for each kept copy deleted or edited by hand (astre check)."""
+def problems(folder: Path, sent: dict[str, list[Sending]], locate: Any, read: dict[Path, Any] | None = None,
+             verdicts: Verdicts | None = None) -> list[Problem]:
+    """Return an error for each kept copy deleted or edited by hand (astre check).
+
+    `read`: see `integrity`; `verdicts`: a copy found intact by an earlier check, and unchanged since, is intact.
+    """
     found: list[Problem] = []
     try:
         kept = set(os.listdir(folder / FOLDER))  # one listing, not three look-ups per sending
@@ -149,7 +173,13 @@ def problems(folder: Path, sent: dict[str, list[Sending]], locate: Any) -> list[
             base = stem(folder, document, sending)
             if not {f"{base.name}.json", f"{base.name}.pdf", f"{base.name}.docx"} & kept:
                 continue  # not built since it was recorded: the next build keeps it
-            problem = integrity(base)
+            seal = None if verdicts is None else verdicts.seal(base)
+            intact = None if verdicts is None or seal is None else verdicts.key("intact", seal)
+            if verdicts is not None and intact is not None and verdicts.recall(intact) is not None:
+                continue
+            problem = integrity(base, read, None if verdicts is None else verdicts.hash_of)
+            if problem is None and verdicts is not None and intact is not None:
+                verdicts.remember(intact, [])
             if problem is not None:
                 path, line, column = locate(sending.file, sending.where)
                 found.append(Problem(path, line, column, f"{document} envoyé le {sending.day.strftime('%d/%m/%Y')} "
@@ -157,6 +187,82 @@ def problems(folder: Path, sent: dict[str, list[Sending]], locate: Any) -> list[
                                      f"{base.parent.name}/{base.name}.*) ; pour corriger un document, "
                                      "envoyez une nouvelle version (nouvel envoi dans envois.yaml)", code="envoi"))
     return found
+
+
+@dataclass
+class Verdicts:
+    """What earlier runs of `astre check` found about the kept copies, kept between runs (generator.check).
+
+    Telling whether a sent document still shows the case's data means drawing it again, and
+    telling a kept copy is intact means hashing its PDF and DOCX: most of the time of a check
+    of cases with a history. A verdict depends only on the kept files, the case files and what
+    draws the documents (`drawing`: astre's code, astre.yaml, the forms and labels); keyed by
+    all of them, it is reused while none changes. As git does for its index, a file is taken
+    as unchanged while its size, time and inode are those it had when read, unless it was
+    written in the last seconds before (a change within the same tick would keep them).
+    """
+
+    drawing: str  # digest of what draws the documents' values
+    known: dict[str, list[str]] = field(default_factory=dict)  # from earlier runs
+    found: dict[str, list[str]] = field(default_factory=dict)  # used or made by this run
+    hashes_known: dict[str, str] = field(default_factory=dict)  # file digests, by path and stat
+    hashes_found: dict[str, str] = field(default_factory=dict)
+
+    def key(self, *parts: str) -> str:
+        """Return the key of a verdict about `parts` (with what draws the documents)."""
+        return hashlib.sha256("\0".join((self.drawing, *parts)).encode()).hexdigest()[:40]
+
+    def recall(self, key: str) -> list[str] | None:
+        """Return an earlier verdict (kept for the next run), or None."""
+        verdict = self.known.get(key)
+        if verdict is not None:
+            self.found[key] = verdict
+        return verdict
+
+    def remember(self, key: str, verdict: list[str]) -> None:
+        """Keep a verdict of this run for the next one."""
+        self.found[key] = verdict
+
+    def seal(self, base: Path) -> str | None:
+        """Return the stat of a kept copy's three files (None: one is missing, or was written just now)."""
+        parts = []
+        for ext in ("json", "pdf", "docx"):
+            stat = _stat(base.with_suffix(f".{ext}"))
+            if stat is None:
+                return None
+            parts.append(stat)
+        return "\0".join(parts)
+
+    def record_key(self, record: Path, data: str) -> str | None:
+        """Return the key of the comparison of a record's values with a document showing `data`."""
+        try:
+            return self.key("compare-record", hashlib.sha256(record.read_bytes()).hexdigest(), data)
+        except OSError:
+            return None
+
+    def hash_of(self, path: Path) -> str:
+        """Return the SHA-256 of a kept file, from an earlier run when unchanged since (OSError as reading)."""
+        stat = _stat(path)
+        digest = None if stat is None else self.hashes_known.get(stat)
+        if digest is None:
+            digest = hashlib.sha256(path.read_bytes()).hexdigest()
+        if stat is not None:
+            self.hashes_found[stat] = digest
+        return digest
+
+
+RACY_NS = 3_000_000_000  # a file written less than 3 s before it is read is read again next time
+
+
+def _stat(path: Path) -> str | None:
+    """Return a file's path, size, time and inode, or None when missing or written in the last RACY_NS."""
+    try:
+        info = path.stat()
+    except OSError:
+        return None
+    if time.time_ns() - info.st_mtime_ns < RACY_NS:
+        return None
+    return f"{path}\0{info.st_size}\0{info.st_mtime_ns}\0{info.st_ino}"
 
 
 def changed_values(before: Any, after: Any, path: str = "") -> list[str]:

@@ -406,12 +406,12 @@ def form_templates(form: Form, config: Config) -> FormTemplates:
 
 def document_values(case: Any, form: Form, config: Config,
                     contexts: dict[tuple[tuple[str, ...], date], dict[str, Any]] | None = None,
-                    ) -> list[tuple[str, dict[str, Any], date, str]]:
+                    only: str | None = None) -> list[tuple[str, dict[str, Any], date, str]]:
     """Return (output name, render values, document date, title) of each document `form` makes for `case`.
 
     Each document shows the case as it stood on its own date (generator.measure): a review
     dated in February shows the aids as they were in February. `contexts` caches the shared
-    values per (files, date).
+    values per (files, date). `only`: the one document wanted (`astre check` compares a sent one).
     """
     from .context import ITEM_BUILDERS, case_context, text
     from .measure import as_of, item_as_of
@@ -419,6 +419,9 @@ def document_values(case: Any, form: Form, config: Config,
     contexts = {} if contexts is None else contexts
     documents = []
     for suffix, item in form.items(case):
+        name = form.output + (f"-{suffix}" if suffix else "")
+        if only is not None and name != only:
+            continue
         when = form.document_date(case, item)
         dated = as_of(case, when)
         key = (form.files, when)
@@ -433,7 +436,7 @@ def document_values(case: Any, form: Form, config: Config,
         values["document"] = {"titre": form.title, "date": _french(when),
                               "destinataires": recipients_text(dated, form.id, config)}
         title = f"{form.title} — {values['menage']['designation']}"
-        documents.append((form.output + (f"-{suffix}" if suffix else ""), values, when, title))
+        documents.append((name, values, when, title))
     return documents
 
 

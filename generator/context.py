@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from datetime import date
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -86,7 +86,17 @@ def money(value: Any) -> str:
     """Return « 2 640,00 € » (Babel, narrow no-break spaces), or the placeholder."""
     if value is None:
         return MISSING
-    return format_currency(value, "EUR", locale=LOCALE)
+    try:
+        # A case shows the same amounts in many documents; Babel takes ~0.1 ms to format one.
+        # Keyed by type too: 1 == 1.0 == True, and each is formatted as Babel formats its type.
+        return _money((type(value), value))
+    except TypeError:  # not hashable: Babel says what is wrong with it
+        return format_currency(value, "EUR", locale=LOCALE)
+
+
+@lru_cache(maxsize=16384)
+def _money(typed: tuple[type, Any]) -> str:
+    return format_currency(typed[1], "EUR", locale=LOCALE)
 
 
 def day(value: Any) -> str:
@@ -94,6 +104,11 @@ def day(value: Any) -> str:
     parsed = value if isinstance(value, date) else parse(value)
     if not parsed:
         return MISSING_DATE
+    return _day(parsed)
+
+
+@lru_cache(maxsize=4096)
+def _day(parsed: date) -> str:
     # French typography writes the first day of a month as an ordinal: « 1er novembre ».
     return format_date(parsed, "d'er' MMMM y" if parsed.day == 1 else "d MMMM y", locale=LOCALE)
 

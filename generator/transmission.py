@@ -8,11 +8,12 @@ generator.obligations. `astre check` reports what is wrong or late here.
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 from datetime import date
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .cases import Case
 from .config import Config
@@ -21,6 +22,9 @@ from .errors import Problem, RenderError
 from .french import plural
 from .measure import Sending, recipients_of, sendings
 from .obligations import obligations
+
+if TYPE_CHECKING:
+    from .archive import Verdicts
 
 
 @dataclass(frozen=True)
@@ -68,8 +72,11 @@ def transmissions(case: Case, config: Config) -> list[Transmission]:
     return found
 
 
-def problems(case: Case, config: Config, today: date) -> list[Problem]:
-    """Return the located problems of the case's sendings (unknown document, impossible date, late…)."""
+def problems(case: Case, config: Config, today: date, verdicts: Verdicts | None = None) -> list[Problem]:
+    """Return the located problems of the case's sendings (unknown document, impossible date, late…).
+
+    `verdicts`: what earlier checks found, reused and completed (see archive.Verdicts).
+    """
     out: list[Problem] = []
 
     def add(sending: Sending, message: str, hint: str, severity: str = "avertissement") -> None:
@@ -80,8 +87,9 @@ def problems(case: Case, config: Config, today: date) -> list[Problem]:
 
     documents = {t.name: t for t in transmissions(case, config)}
     _register(case, documents, out)
-    out += archive_problems(case.folder, sendings(case, config.programme), case.locate)
-    out += _changed_since_sent(case, config, documents)
+    read: dict[Path, Any] = {}  # the kept records, parsed once for both
+    out += archive_problems(case.folder, sendings(case, config.programme), case.locate, read, verdicts)
+    out += _changed_since_sent(case, config, documents, read, verdicts)
     for document in documents.values():
         for sending in document.sent:
             if sending.day < document.day:
@@ -122,34 +130,71 @@ def _register(case: Case, documents: dict[str, Transmission], out: list[Problem]
         seen[(name, day)] = index
 
 
-def _changed_since_sent(case: Case, config: Config, documents: dict[str, Transmission]) -> list[Problem]:
+def _changed_since_sent(case: Case, config: Config, documents: dict[str, Transmission],
+                        read: dict[Path, Any] | None = None, verdicts: Verdicts | None = None) -> list[Problem]:
     """Warn, located at the sending, when the data a sent document shows changed since it was sent."""
-    from .archive import changed_message, changed_values, fingerprint, record_of, shown
-    from .build import document_values
+    from .archive import changed_message, fingerprint, record_of, stem
     from .forms import load_form
     from .measure import as_of
 
     out: list[Problem] = []
     if not (case.folder / "envoyes").is_dir():
         return out  # nothing kept yet, so nothing to compare
+    contexts: dict[tuple[tuple[str, ...], date], dict[str, Any]] = {}  # shared by the documents of a date
+    texts: dict[str, str] = {}  # digest of each case file's text
     for document in documents.values():
         if not document.sent:
             continue
         sending = document.sent[-1]
-        record = record_of(case.folder, document.name, sending)
-        if record is None:
-            continue
         form = load_form(document.form, config)
         view = case.restricted(form.files)
-        if record.get("donnees_sha256") == fingerprint(as_of(view, document.day)):
-            continue  # nothing the document shows has changed: no need to draw it again
-        values = next((v for name, v, _, _ in document_values(view, form, config) if name == document.name), None)
-        if values is None:
-            continue
-        changed = changed_values(record.get("valeurs"), shown(values))
+        # Same kept files (by their stat) and same case files (by their text) as an earlier check: its verdict.
+        seal = None if verdicts is None else verdicts.seal(stem(case.folder, document.name, sending))
+        quick = None if verdicts is None or seal is None else verdicts.key(
+            "compare", seal, document.name, *(f"{n}:{_text_digest(view, n, texts)}" for n in sorted(view.documents)))
+        changed = None if verdicts is None or quick is None else verdicts.recall(quick)
+        if changed is None:
+            record = record_of(case.folder, document.name, sending, read)
+            if record is None:
+                continue
+            data = fingerprint(as_of(view, document.day))
+            if record.get("donnees_sha256") == data:
+                changed = []  # nothing the document shows has changed: no need to draw it again
+            else:
+                changed = _compare(view, form, config, document.name, record, data, contexts, verdicts,
+                                   stem(case.folder, document.name, sending).with_suffix(".json"))
+                if changed is None:
+                    continue
+        if verdicts is not None and quick is not None:
+            verdicts.remember(quick, changed)
         if changed:
             path, line, column = case.locate(sending.file, sending.where)
             out.append(Problem(path, line, column, changed_message(document.name, sending, changed),
                                "le document envoyé reste tel quel dans envoyes/ et dans out/", severity="avertissement",
                                code="envoi"))
     return out
+
+
+def _text_digest(view: Case, name: str, texts: dict[str, str]) -> str:
+    if name not in texts:
+        texts[name] = hashlib.sha256(view.documents[name].text.encode()).hexdigest()
+    return texts[name]
+
+
+def _compare(view: Case, form: Any, config: Config, name: str, record: dict[str, Any], data: str,
+             contexts: dict[tuple[tuple[str, ...], date], dict[str, Any]], verdicts: Verdicts | None,
+             path: Path) -> list[str] | None:
+    """Return the values of the sent document that changed (None: not a document of the case any more)."""
+    from .archive import changed_values, shown
+    from .build import document_values
+
+    key = None if verdicts is None else verdicts.record_key(path, data)
+    changed = None if verdicts is None or key is None else verdicts.recall(key)
+    if changed is None:
+        values = next((v for _, v, _, _ in document_values(view, form, config, contexts, only=name)), None)
+        if values is None:
+            return None
+        changed = changed_values(record.get("valeurs"), shown(values))
+    if verdicts is not None and key is not None:
+        verdicts.remember(key, changed)
+    return changed

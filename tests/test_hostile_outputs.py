@@ -332,3 +332,27 @@ def test_new_in_a_read_only_cases_folder_writes_nothing(project: Path, monkeypat
     assert result.exit_code == 2 and "Traceback" not in result.output
     assert "impossible de créer le dossier" in result.output and "droits insuffisants" in result.output
     assert _snapshot(project) == before
+
+
+@pytest.mark.parametrize("kind", ["fifo", "dev-zero", "garbage"])
+def test_a_hostile_verdicts_file_is_ignored_never_read_blindly(tmp_path: Path, kind: str) -> None:
+    """out/.astre-verdicts.json (what earlier checks found) as a pipe, a link to /dev/zero or junk: check runs."""
+    import shutil
+
+    from generator.check import VERDICTS_NAME
+
+    shutil.copy(ROOT / "astre.yaml", tmp_path / "astre.yaml")
+    shutil.copytree(ROOT / "cases", tmp_path / "cases")
+    check = [sys.executable, "-m", "generator", "check", "--date", "2026-11-22"]
+    expected = subprocess.run(check, cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    target = tmp_path / "out" / VERDICTS_NAME
+    target.unlink()
+    if kind == "fifo":
+        os.mkfifo(target)
+    elif kind == "dev-zero":
+        target.symlink_to("/dev/zero")
+    else:
+        target.write_bytes(b"\x00{[" * 1000)
+    again = subprocess.run(check, cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    assert (again.returncode, again.stdout) == (expected.returncode, expected.stdout)
+    assert again.stderr == ""

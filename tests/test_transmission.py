@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
+import time
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import pytest
 from test_rules import edit
 from test_rules import problems as rule_problems
 
 from generator.build import build
-from generator.check import check_case
+from generator.check import check, check_case
 from generator.config import load_config
 from generator.status import collect, format_text
 
@@ -139,6 +142,70 @@ def test_a_kept_copy_edited_or_deleted_by_hand(project: Path) -> None:
     summary = build(load_config(project / "astre.yaml"), forms=["contrat"], jobs=1, today=TODAY)
     assert any("la copie envoyée le 05/09/2026 a été supprimée" in why for _, why in summary.warnings)
     assert not kept.exists()  # never made again from today's data
+
+
+def test_a_kept_record_replaced_by_other_json_is_said_not_a_crash(project: Path) -> None:
+    case = project / "cases" / "lefebvre-2026"
+    shutil.copytree(Path(__file__).parent.parent / "cases" / "lefebvre-2026" / "envoyes", case / "envoyes")
+    assert not [line for line in problems(project, "lefebvre-2026") if "envoyé le 05/09/2026" in line]
+    (case / "envoyes" / "contrat--2026-09-05.json").write_text("[]\n", encoding="utf-8")
+    assert any("contrat.yaml:18:19: erreur : contrat envoyé le 05/09/2026 : contrat--2026-09-05.json modifié : ce "
+               "n'est plus le relevé JSON écrit par astre" in line for line in problems(project, "lefebvre-2026"))
+
+
+def test_a_second_check_reuses_its_comparisons_until_the_data_changes(project: Path,
+                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    import generator.build
+
+    case = project / "cases" / "dumont-2025"
+    shutil.copytree(Path(__file__).parent.parent / "cases" / "dumont-2025" / "envoyes", case / "envoyes")
+    an_hour_ago = time.time() - 3600
+    for path in (case / "envoyes").iterdir():
+        os.utime(path, (an_hour_ago, an_hour_ago))  # kept long ago, as in a clone
+    drawn: list[str] = []
+    draw = generator.build.document_values
+
+    def counted(*args: Any, **kwargs: Any) -> Any:
+        drawn.append(kwargs["only"])
+        return draw(*args, **kwargs)
+
+    monkeypatch.setattr(generator.build, "document_values", counted)
+    hashed: list[str] = []
+    read_bytes = Path.read_bytes
+
+    def read(path: Path) -> bytes:
+        if path.suffix in (".pdf", ".docx"):
+            hashed.append(path.name)
+        return read_bytes(path)
+
+    monkeypatch.setattr(Path, "read_bytes", read)
+
+    def lines() -> list[str]:
+        return [p.format() for p in check(load_config(project / "astre.yaml"), [], TODAY, jobs=1).problems]
+
+    first = lines()
+    # The 3-month review's text was completed after it was sent: the reviews after it are drawn to compare.
+    assert sorted(drawn) == ["bilan-final", "bilan-intermediaire-3-mois", "bilan-intermediaire-6-mois",
+                             "bilan-intermediaire-9-mois"]
+    assert sum("données modifiées depuis : bilan.difficultes" in line for line in first) == 1
+    assert len(hashed) == 16  # the PDF and DOCX of the 8 sendings, to tell they are intact
+    drawn.clear()
+    hashed.clear()
+    # Same data, same kept copies: the same verdicts, nothing drawn again, no kept file read again.
+    assert lines() == first and drawn == [] and hashed == []
+    # A kept copy edited by hand is said all the same, even with its time put back.
+    pdf = case / "envoyes" / "contrat--2025-11-20.pdf"
+    pdf.write_bytes(pdf.read_bytes() + b"%retouche\n")
+    os.utime(pdf, (an_hour_ago, an_hour_ago))
+    hashed.clear()
+    assert any("contrat--2025-11-20.pdf modifié depuis l'envoi" in line for line in lines())
+    assert hashed == ["contrat--2025-11-20.pdf"]
+    shutil.copy(Path(__file__).parent.parent / "cases" / "dumont-2025" / "envoyes" / pdf.name, pdf)
+    edit(case / "bilans.yaml", "Avance de trésorerie en attendant", "Avance de trésorerie lourde en attendant")
+    third = lines()
+    assert sorted(drawn) == ["bilan-final", "bilan-intermediaire-9-mois"]
+    assert any("bilan-intermediaire-9-mois : envoyé le 07/08/2026, gardé tel quel ; données modifiées depuis : "
+               "bilan.difficultes" in line for line in third)
 
 
 def test_documents_name_their_recipients_and_status_lists_sendings(project: Path) -> None:
