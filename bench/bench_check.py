@@ -7,8 +7,8 @@ sendings and their kept copies (bench/history.py): every sending is checked agai
 kept copy. `synthetique`: the synthetic cases of bench/synth.py, with no sending kept.
 Prints the medians of R runs (subprocess, and `generator.check.check` in this process),
 the `python -c pass` baseline and the cost per case. Goal: under 3 s on a 2-core machine.
-The first run of a project (no .astre-cache/: the comparisons of sent documents with
-their kept copy are all made) is timed apart, each run after deleting .astre-cache/.
+The first run of a project (no out/.astre-verdicts.json: the comparisons of sent documents
+with their kept copy are all made) is timed apart, each run after deleting that file.
 """
 
 from __future__ import annotations
@@ -27,6 +27,8 @@ sys.path.insert(0, str(Path(__file__).parent))
 from history import make_history_cases  # noqa: E402
 from synth import make_cases  # noqa: E402
 
+from generator.check import VERDICTS_NAME  # noqa: E402
+
 GOAL_SECONDS = 3.0
 TODAY = "2026-11-22"
 
@@ -34,8 +36,8 @@ TODAY = "2026-11-22"
 def timed(command: list[str], cwd: Path, repeat: int, cold: bool = False) -> list[float]:
     runs = []
     for _ in range(repeat):
-        if cold:  # as on a fresh clone: no verdict of an earlier check (generator.check, .astre-cache/)
-            shutil.rmtree(cwd / ".astre-cache", ignore_errors=True)
+        if cold:  # as on a fresh clone: no verdict of an earlier check (generator.check.VERDICTS_NAME)
+            (cwd / "out" / VERDICTS_NAME).unlink(missing_ok=True)
         started = time.perf_counter()
         done = subprocess.run(command, cwd=cwd, capture_output=True, text=True)
         runs.append(time.perf_counter() - started)
@@ -85,7 +87,7 @@ def main() -> int:
             sys.exit("les dossiers du banc devraient être sans erreur")
         print("verdict :", check.stdout.strip().splitlines()[-1])
         cold = timed(command, root, args.repeat, cold=True)
-        print(f"astre check (sous-processus, sans .astre-cache/ : premier passage), {args.cases} dossiers : "
+        print(f"astre check (sous-processus, sans out/.astre-verdicts.json : premier passage), {args.cases} dossiers : "
               f"{show(cold)}")
         runs = timed(command, root, args.repeat)
         median = statistics.median(runs)
