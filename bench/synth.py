@@ -148,6 +148,8 @@ def make_case(case_id: str, rng: random.Random) -> dict[str, dict | None]:
     sortie = None
     if exit_day:
         reviews.append(_review("final", exit_day, False))
+        if broken:  # a measure broken off says why in its final review (rules: motifs_echec)
+            reviews[-1]["motifs_echec"] = "Perte de contact avec le ménage."
         sortie = {"date": iso(exit_day), "type": "rupture" if broken else "fin",
                   "motif": "perte_de_contact" if broken else "fin_de_mesure",
                   "explication": "Mesure close ; signalement envoyé au SPSLH.",

@@ -67,6 +67,9 @@ class Failure:
         return f" (et {self.unlisted} autre(s) : lancez « astre check »)" if self.unlisted else ""
 
 
+KEPT_SHOWN = 10  # kept copies listed one by one after a build; more are counted
+
+
 @dataclass
 class BuildSummary:
     """What a build did: files written, documents already up to date, failures."""
@@ -100,8 +103,12 @@ class BuildSummary:
             s = plural(len(self.kept))
             lines.append(f"{counted(len(self.kept), 'copie')} envoyée{s} gardée{s} telle{s} qu'envoyée{s}, "
                          "à enregistrer dans l'historique (git add puis git commit) :")
-            lines += [f"  {path.with_suffix('')}.{{docx,pdf,json}}" for path in sorted(self.kept)]
-            lines.append("  par exemple : git add " + " ".join(folders) + " && git commit -m \"Copies envoyées\"")
+            shown = sorted(self.kept)[:KEPT_SHOWN]
+            lines += [f"  {path.with_suffix('')}.{{docx,pdf,json}}" for path in shown]
+            if len(self.kept) > len(shown):
+                lines.append(f"  … et {len(self.kept) - len(shown)} autre(s) (git status les liste toutes)")
+            lines.append("  par exemple : git add " + (" ".join(folders) if len(folders) <= KEPT_SHOWN else "cases")
+                         + " && git commit -m \"Copies envoyées\"")
         return "\n".join(lines)
 
 

@@ -265,3 +265,14 @@ def test_a_sent_contract_needs_its_signing_date(tmp_path: Path) -> None:
     sent = check_case(root / "cases" / "martin-2026", config, TODAY)
     problem = next(p for p in sent.problems if p.message == "contrat envoyé sans date de signature")
     assert problem.severity == "erreur" and problem.path.name == "contrat.yaml"
+
+
+def test_a_long_list_of_kept_copies_is_counted_not_flooded() -> None:
+    from generator.build import KEPT_SHOWN, BuildSummary
+
+    kept = [Path(f"cases/c-{i:02}/envoyes/contrat--2026-01-01.json") for i in range(KEPT_SHOWN + 5)]
+    text = BuildSummary(kept=kept).format()
+    assert f"{KEPT_SHOWN + 5} copies envoyées gardées telles qu'envoyées" in text
+    assert "cases/c-09/envoyes/contrat--2026-01-01.{docx,pdf,json}" in text and "c-10/" not in text
+    assert "… et 5 autre(s) (git status les liste toutes)" in text
+    assert "git add cases && git commit" in text
