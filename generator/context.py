@@ -488,13 +488,16 @@ def _plan_rows(plan: Plan) -> list[dict[str, str]]:
     rows = [{"libelle": "Coût total des travaux (postes non abandonnés)", "montant": money(plan.cost)},
             {"libelle": "Total des aides (hors aides refusées ou annulées)", "montant": money(plan.aids)},
             {"libelle": "Reste à charge du ménage (coût moins aides)", "montant": money(plan.share)}]
+    if plan.share is not None and plan.share < 0:
+        rows.append({"libelle": "Aides au-delà du coût des travaux", "montant": money(-plan.share)})
     if plan.loans_granted:
         rows.append({"libelle": "Prêts accordés", "montant": money(plan.loans_granted)})
     if plan.to_finance and plan.to_finance > 0:
         pending = f" (prêts envisagés ou demandés : {money(plan.loans_pending)})" if plan.loans_pending else ""
         rows.append({"libelle": f"Reste à financer{pending}", "montant": money(plan.to_finance)})
-    elif plan.to_finance and plan.to_finance < 0:
-        rows.append({"libelle": "Prêts au-delà du reste à charge", "montant": money(-plan.to_finance)})
+    elif plan.to_finance and plan.to_finance < 0 and plan.loans_granted:
+        rows.append({"libelle": "Prêts au-delà du reste à charge",
+                     "montant": money(min(plan.loans_granted, -plan.to_finance))})
     return rows
 
 
@@ -505,7 +508,10 @@ def _financement(case: Case, plan: Plan) -> dict[str, Any]:
     return {
         "present": bool(f),
         "aides": [{"financeur": a["financeur"], "type": label("type_financeur", a.get("type_financeur")),
-                   "montant": money(aid_amount(a)), "statut": _dated_state("statut_aide", a)} for a in aides],
+                   "montant": money(aid_amount(a)),
+                   "statut": "non sollicitée (projet abandonné, non comptée)"
+                   if plan.abandoned and a.get("statut") == "a_solliciter" else _dated_state("statut_aide", a)}
+                  for a in aides],
         # The plan is computed at the document's date (measure.financing_plan): it always adds up.
         "total_aides": money(plan.aids),
         "cout_total": money(plan.cost) if plan.cost is not None else "incomplet",

@@ -279,6 +279,7 @@ class Plan:
     aids: float
     loans_granted: float
     loans_pending: float  # envisaged or requested
+    abandoned: bool = False  # every poste abandoned: the aids never requested finance nothing
 
     @property
     def share(self) -> float | None:
@@ -296,15 +297,18 @@ _NOT_FINANCING = ("refusee", "annulee")
 
 def financing_plan(case: Case) -> Plan:
     """Return the financing plan of `case` (a case as of a date: its postes and aids in their state then)."""
-    postes = [p for p in case.get("travaux").get("postes", []) if p.get("statut") != "abandonne"]
+    every = case.get("travaux").get("postes", [])
+    postes = [p for p in every if p.get("statut") != "abandonne"]
     amounts = [(p.get("intitule", ""), work_amount(p)) for p in postes]
     unpriced = tuple(name for name, amount in amounts if amount is None)
     priced = sum(amount for _, amount in amounts if amount is not None)
     financing = case.get("financement")
-    aids = sum(aid_amount(a) or 0 for a in financing.get("aides", []) if a.get("statut") not in _NOT_FINANCING)
+    # An aid never requested belongs to a project: once every poste is abandoned it finances nothing.
+    dropped = ("a_solliciter", *_NOT_FINANCING) if every and not postes else _NOT_FINANCING
+    aids = sum(aid_amount(a) or 0 for a in financing.get("aides", []) if a.get("statut") not in dropped)
     loans = financing.get("prets", [])
     return Plan(cost=None if unpriced else round(priced, 2), priced=round(priced, 2), unpriced=unpriced,
-                aids=round(aids, 2),
+                aids=round(aids, 2), abandoned=bool(every) and not postes,
                 loans_granted=sum(p.get("montant") or 0 for p in loans if p.get("statut") == "accorde"),
                 loans_pending=sum(p.get("montant") or 0 for p in loans if p.get("statut") in ("envisage", "demande")))
 

@@ -23,7 +23,7 @@ from .deadlines import (
 )
 from .errors import Problem
 from .french import counted
-from .measure import reference_date, sendings, validated, validation_date, works_done, works_planned
+from .measure import financing_plan, reference_date, sendings, validated, validation_date, works_done, works_planned
 from .obligations import obligations
 from .timeline import parse
 from .validate import field_path
@@ -302,6 +302,14 @@ _STEP_WORDS = {"refusee": "refusée", "annulee": "annulée", "accordee": "accord
 
 def _financing(case: Case, add: Any) -> None:
     financing = case.get("financement")
+    plan = financing_plan(case)
+    if plan.share is not None and plan.share < 0:
+        from .context import money  # French amounts (context imports this module)
+
+        add("financement", ("aides",), f"les aides ({money(plan.aids)}) dépassent le coût des travaux "
+            f"({money(plan.cost)}) de {money(-plan.share)}",
+            "vérifiez les montants des aides et des postes (travaux.yaml) : il manque peut-être un poste ou un devis",
+            code="financement")
     for key in ("cout_total", "reste_a_charge"):
         if key in financing:
             add("financement", (key,), f"« {key} » n'est plus utilisé : astre calcule le coût total et le reste à "

@@ -72,7 +72,7 @@ def test_every_plan_printed_adds_up(project: Path) -> None:
         plan = values.get("financement")
         if not plan or not plan["present"]:
             continue
-        counted = [a for a in plan["aides"] if not a["statut"].startswith(("refusée", "annulée"))]
+        counted = [a for a in plan["aides"] if not a["statut"].startswith(("refusée", "annulée", "non sollicitée"))]
         assert sum(_amount(a["montant"]) for a in counted) == _amount(plan["total_aides"]), (case_id, name)
         rows = {row["libelle"].split(" (")[0]: _amount(row["montant"]) for row in plan["equilibre"]}
         if rows.get("Coût total des travaux") is not None:
@@ -80,8 +80,11 @@ def test_every_plan_printed_adds_up(project: Path) -> None:
             share = rows["Reste à charge du ménage"]
             assert cost - aids == share, (case_id, name, rows)
             loans = rows.get("Prêts accordés", Decimal(0))
-            assert share - loans == rows.get("Reste à financer", Decimal(0)) - rows.get(
-                "Prêts au-delà du reste à charge", Decimal(0)), (case_id, name, rows)
+            beyond = rows.get("Prêts au-delà du reste à charge", Decimal(0))
+            if share >= 0:
+                assert share - loans == rows.get("Reste à financer", Decimal(0)) - beyond, (case_id, name, rows)
+            else:  # more aid than cost: said as such, never as loans beyond a share
+                assert rows["Aides au-delà du coût des travaux"] == -share and beyond == loans, (case_id, name)
             works = [_amount(p["montant_retenu"]) for p in values["travaux"]["postes"] if p["montant_retenu"] != "—"]
             assert sum(works) == cost == _amount(values["travaux"]["total_retenu"]), (case_id, name)
         checked += 1
@@ -276,3 +279,15 @@ def test_a_long_list_of_kept_copies_is_counted_not_flooded() -> None:
     assert "cases/c-09/envoyes/contrat--2026-01-01.{docx,pdf,json}" in text and "c-10/" not in text
     assert "… et 5 autre(s) (git status les liste toutes)" in text
     assert "git add cases && git commit" in text
+
+
+def test_an_abandoned_project_counts_no_aid_never_requested(project: Path) -> None:
+    """caron-2026: every poste abandoned on 20 May, its three aids never requested: the plan is 0, not −49 100 €."""
+    final = _values(project, "caron-2026", "bilan-final")["financement"]
+    rows = {r["libelle"].split(" (")[0]: r["montant"] for r in final["equilibre"]}
+    assert _amount(rows["Coût total des travaux"]) == 0 and _amount(rows["Total des aides"]) == 0
+    assert _amount(rows["Reste à charge du ménage"]) == 0 and len(rows) == 3
+    assert {a["statut"] for a in final["aides"]} == {"non sollicitée (projet abandonné, non comptée)"}
+    review = _values(project, "caron-2026", "bilan-intermediaire-3-mois")  # 10 April: the project was alive
+    assert _amount({r["libelle"].split(" (")[0]: r["montant"] for r in review["financement"]["equilibre"]}[
+        "Total des aides"]) == 40600 + 5000 + 3500

@@ -114,11 +114,11 @@ def test_indicators_10_to_13(all_facts: list) -> None:
     # and caron's 750 (2025-11-28) were made before the year.
     assert (f["avances"], f["avances_total"], f["avances_non_datees"]) == (1, 800, 0)
     # Aids requested or obtained by 22 November 2026: dumont's 4 paid (28 632 + 3 500 + 2 500 + 2 800 = 37 432;
-    # its foundation's 1 500 refused) + lefebvre's ANAH 27 300 and CARSAT 3 500 requested, Frévent's 500 granted
-    # = 7 aids, 68 732 €, of which 37 932 € obtained. Left out: lefebvre's FSL (still to request), dumont's
+    # its foundation's 1 500 refused) + lefebvre's ANAH 26 000 and CARSAT 3 500 requested, Frévent's 500 granted
+    # = 7 aids, 67 432 €, of which 37 932 € obtained. Left out: lefebvre's FSL (still to request), dumont's
     # refused one, and caron's 3 (to request, and its project abandoned on 20 May 2026).
-    assert (f["aides"], f["aides_total"], f["aides_obtenues"], f["aides_hors"]) == (7, 68732, 37932, 5)
-    assert f["par_type"]["anah"] == {"nombre": 2, "total": 55932, "obtenues": 28632, "en_cours": 27300,
+    assert (f["aides"], f["aides_total"], f["aides_obtenues"], f["aides_hors"]) == (7, 67432, 37932, 5)
+    assert f["par_type"]["anah"] == {"nombre": 2, "total": 54632, "obtenues": 28632, "en_cours": 26000,
                                      "refusees": 0}
     assert f["par_type"]["fondation"] == {"nombre": 0, "total": 0, "obtenues": 0, "en_cours": 0, "refusees": 1500}
     assert ind[10].tables[0].counts == {"versee": 4, "accordee": 1, "demandee": 2, "a_solliciter": 1, "refusee": 1,
@@ -256,7 +256,7 @@ def test_refused_aids_are_left_out_everywhere(project: Path) -> None:
     # dumont: 28 632 + 3 500 + 2 500 + 2 800 = 37 432 €, as in its financing plan; the foundation's 1 500 refused.
     assert (dumont["aides_total"], dumont["aides_nombre"], dumont["aides_refusees"]) == ("37432,00", "4", "1500,00")
     pdf = pdf_text(project / "out" / "rapport-activite-2026.pdf")
-    assert "Montant des aides demandées ou obtenues 68 732,00 €" in pdf
+    assert "Montant des aides demandées ou obtenues 67 432,00 €" in pdf
 
 
 def test_funders_table_keeps_its_labels_readable(project: Path) -> None:
@@ -400,15 +400,15 @@ def test_indicator_10_counts_only_aids_requested_or_obtained(project: Path) -> N
     # is still to request: not counted. Lefebvre had not started.
     assert (f["aides"], f["aides_total"], f["aides_obtenues"]) == (6, 40600 + 5000 + 37432, 5000 + 37432)
     year = indicators_of(project)[10]
-    # 2026: caron's project abandoned, its FSL aid cancelled: only dumont's 4 and lefebvre's 3 (68 732 €).
-    assert (year.figures["aides"], year.figures["aides_total"]) == (7, 68732)
+    # 2026: caron's project abandoned, its FSL aid cancelled: only dumont's 4 and lefebvre's 3 (67 432 €).
+    assert (year.figures["aides"], year.figures["aides_total"]) == (7, 67432)
     # Caron's requested ANAH aid and its retirement fund's are the abandoned project's; its FSL aid cancelled.
     counts = year.tables[0].counts
     assert (counts["projet_abandonne"], counts["annulee"], counts["a_solliciter"]) == (2, 1, 1)  # + lefebvre's FSL
     run(project, "report", "--year", "2026", "--date", "2026-11-22")
     pdf = " ".join(pdf_text(project / "out" / "rapport-activite-2026.pdf").split())
     assert "Aides demandées ou obtenues à la fin de la période 7" in pdf
-    assert "Montant des aides demandées ou obtenues 68 732,00 €" in pdf
+    assert "Montant des aides demandées ou obtenues 67 432,00 €" in pdf
     assert "projet de travaux abandonné (non comptée) 2" in pdf
 
 
