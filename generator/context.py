@@ -410,7 +410,8 @@ def _poste(p: dict[str, Any]) -> dict[str, Any]:
             "prevu_a_la_saisine": yes_no(p.get("prevu_a_la_saisine")),
             "montant_prevu": money(p.get("montant_prevu")), "statut": status,
             # The amount the plan counts for this poste at the document's date (measure.work_amount).
-            "montant_retenu": "—" if p.get("statut") == "abandonne" else money(work_amount(p)),
+            "montant_retenu": "—" if p.get("statut") == "abandonne" and p.get("montant_realise") is None
+            else money(work_amount(p)),
             "devis": (f"{quote['entreprise']['nom']}, {day(quote.get('date'))}, {money(quote.get('montant_ttc'))}"
                       if quote and isinstance(quote.get("entreprise"), dict) else ""),
             "nombre_devis": len(p.get("devis") or []),
@@ -485,7 +486,7 @@ def _plan_rows(plan: Plan) -> list[dict[str, str]]:
                  "montant": f"au moins {money(plan.priced)}"},
                 {"libelle": "Total des aides (hors aides refusées ou annulées)", "montant": money(plan.aids)},
                 {"libelle": "Reste à charge du ménage", "montant": "non calculable (coût incomplet)"}]
-    rows = [{"libelle": "Coût total des travaux (postes non abandonnés)", "montant": money(plan.cost)},
+    rows = [{"libelle": "Coût total des travaux (hors postes abandonnés non facturés)", "montant": money(plan.cost)},
             {"libelle": "Total des aides (hors aides refusées ou annulées)", "montant": money(plan.aids)},
             {"libelle": "Reste à charge du ménage (coût moins aides)", "montant": money(plan.share)}]
     if plan.share is not None and plan.share < 0:

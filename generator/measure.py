@@ -226,7 +226,7 @@ def chosen_quote(poste: dict[str, Any]) -> dict[str, Any] | None:
 
 def work_amount(poste: dict[str, Any]) -> float | None:
     """Return a poste's cost as known at its (already dated) statut: invoiced, else chosen quote, else estimate."""
-    if poste.get("statut") == "realise" and poste.get("montant_realise") is not None:
+    if poste.get("statut") in ("realise", "abandonne") and poste.get("montant_realise") is not None:
         return poste["montant_realise"]
     quote = chosen_quote(poste)
     if quote is not None and quote.get("montant_ttc") is not None:
@@ -299,7 +299,10 @@ def financing_plan(case: Case) -> Plan:
     """Return the financing plan of `case` (a case as of a date: its postes and aids in their state then)."""
     every = case.get("travaux").get("postes", [])
     postes = [p for p in every if p.get("statut") != "abandonne"]
-    amounts = [(p.get("intitule", ""), work_amount(p)) for p in postes]
+    # Works abandoned mid-way still cost what was done and invoiced before (their « montant_realise »).
+    invoiced = [p for p in every if p.get("statut") == "abandonne" and p.get("montant_realise") is not None]
+    amounts = [(p.get("intitule", ""), work_amount(p)) for p in postes] + \
+        [(p.get("intitule", ""), p["montant_realise"]) for p in invoiced]
     unpriced = tuple(name for name, amount in amounts if amount is None)
     priced = sum(amount for _, amount in amounts if amount is not None)
     financing = case.get("financement")
@@ -379,8 +382,8 @@ def _poste(poste: dict[str, Any], day: date) -> dict[str, Any]:
     kept = _drop_later(poste, day, _POSTE_DATES)
     if isinstance(poste.get("devis"), list):
         kept["devis"] = [q for q in poste["devis"] if not (isinstance(q, dict) and _later(q.get("date"), day))]
-    if state != "realise":
-        kept.pop("montant_realise", None)
+    if state not in ("realise", "abandonne"):
+        kept.pop("montant_realise", None)  # invoiced at the end, or for what was done before an abandonment
     if state != "abandonne":
         kept.pop("motif_abandon", None)
     if state == "a_chiffrer":

@@ -150,7 +150,9 @@ def test_realistic_case_rupture_refusals_micro_credit_and_abandoned_works(projec
     assert plan.cost == 19250 + 7000 + 5500 and plan.aids == 13100 and plan.loans_granted == 3000
     assert plan.share == 31750 - 13100 and plan.to_finance == 31750 - 13100 - 3000
     end = as_of(case, date(2026, 7, 20))
-    assert financing_plan(end).cost == 0 and financing_plan(end).aids == 0  # all abandoned, ANAH cancelled
+    # All abandoned: only the 6 200 € invoiced for the roof before the works stopped; ANAH cancelled on 15 July.
+    assert financing_plan(end).cost == 6200 and financing_plan(end).aids == 0
+    assert financing_plan(end).to_finance == 6200 - 3000
     assert {a["statut"] for a in end.get("financement")["aides"]} == {"annulee", "refusee"}
 
 

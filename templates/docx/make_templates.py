@@ -251,7 +251,7 @@ class Builder:
         self.tag("if not bilan.final")  # the final review has its own planned-vs-done table
         self.table(["Poste", "Type", "Statut", "Montant retenu"], "poste in travaux.postes",
                    ["{{ poste.intitule }}", "{{ poste.type }}", "{{ poste.statut }}", "{{ poste.montant_retenu }}"],
-                   [["Total (postes non abandonnés)", "", "", "{{ travaux.total_retenu }}"]])
+                   [["Total (hors postes abandonnés non facturés)", "", "", "{{ travaux.total_retenu }}"]])
         self.tag("endif")
         self.financing()
         self.p("{{ bilan.point_financement }}")
