@@ -82,10 +82,11 @@ def median_time(fn, repeat: int) -> float:
 
 def example_documents() -> list[tuple[object, dict, date, str]]:
     """Every document of the example cases: (templates, values, date, title), as `astre build` renders them."""
-    from generator.build import _init_worker, _ready, document_values, form_templates
+    from generator.build import _init_worker, _ready, form_templates
     from generator.check import check_case
     from generator.config import load_config
     from generator.forms import load_forms
+    from generator.values import document_values
 
     config = load_config(ROOT / "astre.yaml")
     _init_worker(config)

@@ -22,9 +22,9 @@ from .config import Config, check_letterhead, check_logo
 from .definitions import Definitions
 from .errors import AstreError
 from .forms import Form, load_forms, template_path, template_roots
-from .french import counted, plural
 from .manifest import MANIFEST_NAME as MANIFEST_NAME  # named from here by callers of the build
 from .manifest import Manifest, OutOfDate, recorded_cases
+from .wording import counted, plural
 from .writer import SCRATCH_NAME, disk_error, output_lock, remove_leftovers, safe_target, write_atomic
 
 if TYPE_CHECKING:
@@ -368,6 +368,7 @@ def _render_form(case: Any, form: Form, config: Config, contexts: dict[tuple[tup
     from .measure import as_of, sendings
     from .render_docx import render_docx
     from .render_pdf import render_pdf
+    from .values import document_values
 
     templates = form_templates(form, config)
     author = config.structure["nom"]
@@ -411,61 +412,9 @@ def form_templates(form: Form, config: Config) -> FormTemplates:
                          tuple(r / "assets" for r in roots if (r / "assets").is_dir()))
 
 
-def document_values(case: Any, form: Form, config: Config,
-                    contexts: dict[tuple[tuple[str, ...], date], dict[str, Any]] | None = None,
-                    only: str | None = None) -> list[tuple[str, dict[str, Any], date, str]]:
-    """Return (output name, render values, document date, title) of each document `form` makes for `case`.
-
-    Each document shows the case as it stood on its own date (generator.measure): a review
-    dated in February shows the aids as they were in February. `contexts` caches the shared
-    values per (files, date). `only`: the one document wanted (`astre check` compares a sent one).
-    """
-    from .context import ITEM_BUILDERS, case_context, text
-    from .measure import as_of, item_as_of
-
-    contexts = {} if contexts is None else contexts
-    documents = []
-    for suffix, item in form.items(case):
-        name = form.output + (f"-{suffix}" if suffix else "")
-        if only is not None and name != only:
-            continue
-        when = form.document_date(case, item)
-        dated = as_of(case, when)
-        key = (form.files, when)
-        if key not in contexts:
-            contexts[key] = case_context(dated, config)
-        values = dict(contexts[key])
-        if form.repeat is not None and item is not None:
-            item = item_as_of(item, when)
-            builder = ITEM_BUILDERS.get(form.repeat["nom"])
-            values[form.repeat["nom"]] = (builder(dated, config, item) if builder else
-                                          {k: text(v) for k, v in item.items() if not k.startswith("_")})
-        values["document"] = {"titre": form.title, "date": _french(when),
-                              "destinataires": recipients_text(dated, form.id, config)}
-        title = f"{form.title} — {values['menage']['designation']}"
-        documents.append((name, values, when, title))
-    return documents
-
-
 def _shown(path: Path, root: Path) -> str:
     """Return `path` relative to the project's folder when inside it (as the référent types it), else as is."""
     try:
         return str(path.resolve().relative_to(root.resolve()))
     except ValueError:
         return str(path)
-
-
-def recipients_text(case: Any, form_id: str, config: Config) -> str:
-    """Return who receives this document, named (programme.destinataires; the SLISL of the case's MDS)."""
-    from .context import recipient_names
-    from .measure import recipients_of
-
-    names = recipient_names(case, config)
-    return ", ".join(names[r] for r in recipients_of(form_id, config.programme))
-
-
-def _french(when: date) -> str:
-    from .context import day
-
-    return day(when)
-

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 from . import resources
 from .config import Config
-from .french import counted, plural
+from .wording import counted, plural
 
 if TYPE_CHECKING:
     from .definitions import FormSources

@@ -16,8 +16,8 @@ from . import glyphs
 from .cases import CASE_ID, Case, find_case_folders, load_case
 from .config import Config
 from .errors import Problem
-from .french import plural
 from .rules import check_rules
+from .wording import plural
 
 if TYPE_CHECKING:
     from .archive import Verdicts

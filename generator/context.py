@@ -11,19 +11,14 @@ from __future__ import annotations
 
 import re
 from datetime import date
-from functools import cache, lru_cache
-from pathlib import Path
 from typing import Any
 
-from babel.dates import format_date
-from babel.numbers import format_currency, format_decimal
+from babel.numbers import format_decimal
 
 from . import bareme
 from .cases import Case
 from .config import Config, Programme
 from .deadlines import planned_end
-from .french import counted
-from .loader import load
 from .measure import (
     UNDATED,
     Plan,
@@ -47,78 +42,13 @@ from .rules import (
     works_finished,
 )
 from .timeline import add_months, age, month_of_measure, month_windows, parse
-
-LOCALE = "fr_FR"
-MISSING = "non renseigné"
-# The placeholder agrees with its label: « Mobilité non renseignée », « Étiquette énergie non renseignée ».
-MISSING_F = "non renseignée"
-MISSING_DATE = "date non renseignée"
-
-
-def labels() -> dict[str, dict[str, str]]:
-    """Return the French labels of coded values, by family (the structure's own file if it has one)."""
-    from . import resources
-    from .forms import LABELS_NAME, labels_path
-
-    # Keyed by the labels files' stamp: labels edited while watching are read again.
-    return _labels(labels_path(), resources.current().stamp("forms", LABELS_NAME))
-
-
-@cache
-def _labels(path: Path, stamp: tuple[tuple[Path, int, int], ...]) -> dict[str, dict[str, str]]:
-    return load(path).data
-
-
-def label(family: str, value: Any) -> str:
-    """Return the French label of a coded value (the code itself if unknown)."""
-    if value is None:
-        return MISSING
-    return labels().get(family, {}).get(str(value), str(value))
+from .wording import LOCALE, MISSING, MISSING_DATE, MISSING_F, counted, day, label, labels, money, percent
 
 
 def state(family: str, item: dict[str, Any]) -> str:
     """Return the label of an item's statut, « (date non renseignée) » when the files do not date it."""
     shown = label(family, item.get("statut"))
     return f"{shown} (date non renseignée)" if item.get(UNDATED) else shown
-
-
-def money(value: Any) -> str:
-    """Return « 2 640,00 € » (Babel, narrow no-break spaces), or the placeholder."""
-    if value is None:
-        return MISSING
-    try:
-        # A case shows the same amounts in many documents; Babel takes ~0.1 ms to format one.
-        # Keyed by type too: 1 == 1.0 == True, and each is formatted as Babel formats its type.
-        return _money((type(value), value))
-    except TypeError:  # not hashable: Babel says what is wrong with it
-        return format_currency(value, "EUR", locale=LOCALE)
-
-
-@lru_cache(maxsize=16384)
-def _money(typed: tuple[type, Any]) -> str:
-    return format_currency(typed[1], "EUR", locale=LOCALE)
-
-
-def day(value: Any) -> str:
-    """Return « 12 mars 2026 » (« 1er mars 2026 ») from an ISO date, or the placeholder."""
-    parsed = value if isinstance(value, date) else parse(value)
-    if not parsed:
-        return MISSING_DATE
-    return _day(parsed)
-
-
-@lru_cache(maxsize=4096)
-def _day(parsed: date) -> str:
-    # French typography writes the first day of a month as an ordinal: « 1er novembre ».
-    return format_date(parsed, "d'er' MMMM y" if parsed.day == 1 else "d MMMM y", locale=LOCALE)
-
-
-def percent(rate: float | None) -> str:
-    """Return a signed rate « +12,5 % », or the placeholder."""
-    if rate is None:
-        return MISSING
-    sign = "+" if rate > 0 else ""
-    return f"{sign}{format_decimal(round(rate * 100, 1), format='#,##0.0', locale=LOCALE)}\u202f%"
 
 
 # A line starting a list item (« - », « • », « 1. », « a) »): the référent's line break before it is kept.

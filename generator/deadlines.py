@@ -15,6 +15,7 @@ from typing import Any
 from .cases import Case
 from .config import Programme
 from .timeline import add_months, month_windows, parse
+from .wording import label
 
 CLOSED = ("terminee", "rompue", "refusee")
 # Statuses of a measure that has actually run: only these owe a contract, visits and reviews.
@@ -94,7 +95,6 @@ def final_review_due(case: Case, start: date, programme: Programme) -> date:
 
 def recipients_label(document: str, programme: Programme, recipients: tuple[str, ...] | None = None) -> str:
     """Return the short French names of who receives `document` (forms/libelles.yaml, « destinataire »)."""
-    from .context import label
     from .measure import recipients_of
 
     return ", ".join(programme.service_short if r == "spslh" else label("destinataire", r)

@@ -17,7 +17,8 @@ from typing import Any
 from . import resources
 from .config import Config
 from .errors import AstreError
-from .forms import LABELS_NAME, Form, load_forms
+from .forms import Form, load_forms
+from .wording import LABELS_NAME
 
 
 @dataclass(frozen=True)

@@ -20,8 +20,7 @@ from .cases import CASE_FILES, Case
 from .config import Config
 from .errors import FormError, Problem, RenderError, UnknownFormError, YamlError
 from .loader import load
-
-LABELS_NAME = "libelles.yaml"
+from .wording import LABELS_NAME
 
 # The shape of a form file itself, checked with Cerberus too.
 _FORM_SCHEMA: dict[str, Any] = {
@@ -273,10 +272,3 @@ def _problem(case: Case, schema: dict[str, Any], error: Any, prefix: str,
     return Problem(path, line, column, prefix + message, hint or "complétez le dossier puis relancez « astre build »",
                    code="document")
 
-
-def labels_path() -> Path:
-    """Return the labels file in force (French names of coded values)."""
-    found = resources.current().find("forms", LABELS_NAME)
-    if found is None:  # pragma: no cover - the toolkit always ships it
-        raise FormError(f"{LABELS_NAME} introuvable")
-    return found

@@ -20,7 +20,8 @@ from . import __version__
 from .cases import CASE_FILES
 from .config import Config
 from .errors import RenderError
-from .forms import Form, labels_path, template_path, template_roots
+from .forms import Form, template_path, template_roots
+from .wording import labels_path
 from .writer import safe_target, write_atomic
 
 MANIFEST_NAME = ".astre-manifest.json"

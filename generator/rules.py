@@ -22,11 +22,11 @@ from .deadlines import (
     visits_by_month,
 )
 from .errors import Problem
-from .french import counted
 from .measure import reference_date, sendings, validated, validation_date, works_done, works_planned
 from .obligations import obligations
 from .timeline import parse
 from .validate import field_path
+from .wording import counted
 
 __all__ = ["check_rules", "end_of_measure", "french_date", "household_category",
            "notified_category", "persons_text", "review_key", "visits_by_month"]

@@ -19,9 +19,9 @@ from .cases import Case
 from .config import Config
 from .deadlines import french_date
 from .errors import Problem, RenderError
-from .french import plural
 from .measure import Sending, recipients_of, sendings
 from .obligations import obligations
+from .wording import plural
 
 if TYPE_CHECKING:
     from .archive import Verdicts
@@ -186,7 +186,7 @@ def _compare(view: Case, form: Any, config: Config, name: str, record: dict[str,
              path: Path) -> list[str] | None:
     """Return the values of the sent document that changed (None: not a document of the case any more)."""
     from .archive import changed_values, shown
-    from .build import document_values
+    from .values import document_values  # the context and Babel: only when a sent copy is compared
 
     key = None if verdicts is None else verdicts.record_key(path, data)
     changed = None if verdicts is None or key is None else verdicts.recall(key)

@@ -9,12 +9,12 @@ from pathlib import Path
 
 import pytest
 
-from generator.build import document_values
 from generator.cases import load_case
 from generator.check import check_case
 from generator.config import load_config
 from generator.forms import check_form, load_forms
 from generator.measure import aid_state, as_of, work_state
+from generator.values import document_values
 
 ROOT = Path(__file__).resolve().parent.parent
 TODAY = date(2026, 11, 22)

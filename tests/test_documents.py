@@ -18,10 +18,11 @@ import pytest
 import yaml
 from docx import Document
 
-from generator.build import build, document_values
+from generator.build import build
 from generator.check import check_case
 from generator.config import load_config
 from generator.forms import check_form, load_forms
+from generator.values import document_values
 
 ROOT = Path(__file__).resolve().parent.parent
 TODAY = date(2026, 11, 22)

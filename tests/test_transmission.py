@@ -155,7 +155,7 @@ def test_a_kept_record_replaced_by_other_json_is_said_not_a_crash(project: Path)
 
 def test_a_second_check_reuses_its_comparisons_until_the_data_changes(project: Path,
                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
-    import generator.build
+    import generator.values
 
     case = project / "cases" / "dumont-2025"
     shutil.copytree(Path(__file__).parent.parent / "cases" / "dumont-2025" / "envoyes", case / "envoyes")
@@ -163,13 +163,13 @@ def test_a_second_check_reuses_its_comparisons_until_the_data_changes(project: P
     for path in (case / "envoyes").iterdir():
         os.utime(path, (an_hour_ago, an_hour_ago))  # kept long ago, as in a clone
     drawn: list[str] = []
-    draw = generator.build.document_values
+    draw = generator.values.document_values
 
     def counted(*args: Any, **kwargs: Any) -> Any:
         drawn.append(kwargs["only"])
         return draw(*args, **kwargs)
 
-    monkeypatch.setattr(generator.build, "document_values", counted)
+    monkeypatch.setattr(generator.values, "document_values", counted)
     hashed: list[str] = []
     read_bytes = Path.read_bytes
 
