@@ -84,8 +84,8 @@ def example_documents() -> list[tuple[object, dict, date, str]]:
     """Every document of the example cases: (templates, values, date, title), as `astre build` renders them."""
     from generator.build import _init_worker, _ready, form_templates
     from generator.check import check_case
-    from generator.config import load_config
     from generator.forms import load_forms
+    from generator.reading.config import load_config
     from generator.values import document_values
 
     config = load_config(ROOT / "astre.yaml")
@@ -154,7 +154,7 @@ def bench_renderers(repeat: int, work: Path) -> None:
 def bench_build(n: int, work: Path) -> None:
     config_path = make_project(work / "projet", n)
     build_code = ("import sys; from datetime import date; from generator.build import build; "
-                  "from generator.config import load_config; "
+                  "from generator.reading.config import load_config; "
                   f"s = build(load_config(__import__('pathlib').Path({str(config_path)!r})), "
                   "today=date(2026, 11, 22)); "
                   "print(len(s.built), s.up_to_date, len(s.failed))")

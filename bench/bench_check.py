@@ -49,7 +49,7 @@ def timed(command: list[str], cwd: Path, repeat: int, cold: bool = False) -> lis
 def in_process(root: Path, repeat: int) -> list[float]:
     """Time `generator.check.check` over the whole cases folder, in this process (caches warm after the first)."""
     from generator.check import check
-    from generator.config import load_config
+    from generator.reading.config import load_config
 
     config = load_config(root / "astre.yaml")
     runs = []

@@ -17,13 +17,13 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .cases import CASE_FILES, find_case_folders
-from .config import Config, check_letterhead, check_logo
 from .definitions import Definitions
 from .errors import AstreError
 from .forms import Form, load_forms, template_path, template_roots
 from .manifest import MANIFEST_NAME as MANIFEST_NAME  # named from here by callers of the build
 from .manifest import Manifest, OutOfDate, recorded_cases
+from .reading.cases import CASE_FILES, find_case_folders
+from .reading.config import Config, check_letterhead, check_logo
 from .wording import counted, plural
 from .writer import SCRATCH_NAME, disk_error, output_lock, remove_leftovers, safe_target, write_atomic
 

@@ -11,8 +11,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from . import resources
-from .config import Config
+from .reading import resources
+from .reading.config import Config
 from .wording import counted, plural
 
 if TYPE_CHECKING:
@@ -72,7 +72,7 @@ class Layout:
     @classmethod
     def of(cls, config: Config) -> Layout:
         """Return the layout of a project: its config's folders plus the toolkit's own."""
-        # Same lookup as generator.resources: the structure's own folders (watched even before
+        # Same lookup as generator.reading.resources: the structure's own folders (watched even before
         # they exist, to notice them appear), then the toolkit's.
         found = resources.Resources(config.root.resolve(), config.templates_override)
 

@@ -13,9 +13,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from . import glyphs
-from .cases import CASE_ID, Case, find_case_folders, load_case
-from .config import Config
 from .errors import Problem
+from .reading.cases import CASE_ID, Case, find_case_folders, load_case
+from .reading.config import Config
 from .rules import check_rules
 from .wording import plural
 
@@ -81,7 +81,7 @@ def check(config: Config, paths: list[Path], today: date, *, keep_documents: boo
     else:
         from concurrent.futures import ProcessPoolExecutor
 
-        from .validate import _fast_checks
+        from .reading.validate import _fast_checks
 
         _fast_checks()  # compiled once here, inherited by forked workers
         chunk = max(1, len(folders) // (workers * 4))
@@ -113,8 +113,9 @@ VERDICTS_MAX_BYTES = 64 * 1024 * 1024
 
 def _drawing(config: Config) -> str:
     """Return a digest of what draws a document's values: astre's code and data, astre.yaml, forms and labels."""
-    from . import __version__, resources
+    from . import __version__
     from .manifest import config_digest
+    from .reading import resources
 
     package = Path(__file__).resolve().parent
     code = [(str(p.relative_to(package)), p.stat().st_mtime_ns, p.stat().st_size)

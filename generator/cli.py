@@ -146,7 +146,7 @@ class _Group(_Command, click.Group):
 
 
 def _config(ctx: click.Context) -> Any:
-    from .config import load_config
+    from .reading.config import load_config
 
     return load_config(ctx.obj["config_path"])
 
@@ -181,7 +181,7 @@ def check(ctx: click.Context, paths: tuple[Path, ...], fmt: str, strict: bool, f
     """Vérifier les dossiers (tous par défaut) et signaler chaque problème."""
     from .check import check as run_check
     from .check import format_json, format_text
-    from .config import check_letterhead
+    from .reading.config import check_letterhead
 
     try:
         config = _config(ctx)

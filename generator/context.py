@@ -16,8 +16,6 @@ from typing import Any
 from babel.numbers import format_decimal
 
 from . import bareme
-from .cases import Case
-from .config import Config, Programme
 from .deadlines import planned_end
 from .measure import (
     UNDATED,
@@ -33,6 +31,8 @@ from .measure import (
     works_done,
     works_planned,
 )
+from .reading.cases import Case
+from .reading.config import Config, Programme
 from .rules import (
     household_category,
     notified_category,

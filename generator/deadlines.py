@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from .cases import Case
-from .config import Programme
+from .reading.cases import Case
+from .reading.config import Programme
 from .timeline import add_months, month_windows, parse
 from .wording import label
 

@@ -4,7 +4,7 @@ astre.yaml (loaded and checked), the resource folders in force (the structure's
 overrides, then the toolkit's: forms, labels, templates, schemas, barèmes) and the
 forms read from them. `astre build` loads them once. The watcher loads them again
 after a change of any of them and hands the new object to the next build: what is
-read from the files is keyed by their stamp (generator.resources), so nothing needs
+read from the files is keyed by their stamp (generator.reading.resources), so nothing needs
 clearing.
 """
 
@@ -14,10 +14,10 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
 
-from . import resources
-from .config import Config
 from .errors import AstreError
 from .forms import Form, load_forms
+from .reading import resources
+from .reading.config import Config
 from .wording import LABELS_NAME
 
 
@@ -68,7 +68,7 @@ class Definitions:
     @cached_property
     def form_sources(self) -> FormSources:
         """Return the form files in force, read once for these definitions."""
-        from .loader import load
+        from .reading.loader import load
 
         data: dict[str, Any] = {}
         unreadable: set[str] = set()

@@ -12,8 +12,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from .cases import CASE_FILES
-from .validate import resolved, schema
+from .reading.cases import CASE_FILES
+from .reading.validate import resolved, schema
 
 START, END = "<!-- reference:start -->", "<!-- reference:end -->"
 # A tool of the toolkit's own repository: its README sits beside the package.

@@ -19,9 +19,9 @@ import json
 from pathlib import Path
 from typing import Any
 
-from . import resources
-from .config import Config
-from .validate import schema, schema_files
+from .reading import resources
+from .reading.config import Config
+from .reading.validate import schema, schema_files
 
 EDITOR_DIR = Path(".astre") / "schemas"
 # The date pattern of schemas/commun.schema.json, said in French.

@@ -15,11 +15,11 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from . import resources
-from .cases import CASE_FILES, Case
-from .config import Config
 from .errors import FormError, Problem, RenderError, UnknownFormError, YamlError
-from .loader import load
+from .reading import resources
+from .reading.cases import CASE_FILES, Case
+from .reading.config import Config
+from .reading.loader import load
 from .wording import LABELS_NAME
 
 # The shape of a form file itself, checked with Cerberus too.

@@ -33,8 +33,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from .config import Programme
 from .indicators import Facts, Period
+from .reading.config import Programme
 from .timeline import add_months, parse
 
 

@@ -14,10 +14,10 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from .cases import Case
-from .config import Programme
 from .deadlines import RUNNING, planned_end, visits_by_month
 from .measure import aid_amount, as_of, financing_plan, validated, works_done, works_planned
+from .reading.cases import Case
+from .reading.config import Programme
 from .rules import (
     end_of_measure,
     household_category,

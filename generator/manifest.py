@@ -17,10 +17,10 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from . import __version__
-from .cases import CASE_FILES
-from .config import Config
 from .errors import RenderError
 from .forms import Form, template_path, template_roots
+from .reading.cases import CASE_FILES
+from .reading.config import Config
 from .wording import labels_path
 from .writer import safe_target, write_atomic
 

@@ -15,8 +15,6 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from .cases import Case
-from .config import Programme
 from .deadlines import (
     CLOSED,
     RUNNING,
@@ -33,6 +31,8 @@ from .deadlines import (
     visits_by_month,
 )
 from .measure import sendings, validated
+from .reading.cases import Case
+from .reading.config import Programme
 from .timeline import month_of_measure, parse
 
 # The kinds of document owed, as the report and the funding statement name them.

@@ -16,9 +16,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from .cases import Case, find_case_folders
 from .check import check_case
-from .config import Config, Programme, check_letterhead
 from .funding import UNBILLABLE, FundingStatement, statement
 from .indicators import (
     ABANDONED_PROJECT,
@@ -33,10 +31,12 @@ from .indicators import (
     indicators,
     qualitative,
 )
-from .loader import Document
 from .measure import as_of, sendings
 from .obligations import KIND_LABELS, Obligation, obligations
 from .quotes import THEMES, Quote, case_quotes, case_secrets, screen
+from .reading.cases import Case, find_case_folders
+from .reading.config import Config, Programme, check_letterhead
+from .reading.loader import Document
 from .timeline import parse
 from .wording import counted, plural
 

@@ -11,8 +11,6 @@ from datetime import date, timedelta
 from typing import Any
 
 from . import bareme
-from .cases import Case
-from .config import Programme
 from .deadlines import (
     RUNNING,
     end_of_measure,
@@ -24,8 +22,10 @@ from .deadlines import (
 from .errors import Problem
 from .measure import reference_date, sendings, validated, validation_date, works_done, works_planned
 from .obligations import obligations
+from .reading.cases import Case
+from .reading.config import Programme
+from .reading.validate import field_path
 from .timeline import parse
-from .validate import field_path
 from .wording import counted
 
 __all__ = ["check_rules", "end_of_measure", "french_date", "household_category",

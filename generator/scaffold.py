@@ -9,10 +9,10 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from .cases import CASE_FILES, check_id
 from .errors import CaseExistsError, UsageError
-from .validate import resolved
-from .validate import schema as load_schema
+from .reading.cases import CASE_FILES, check_id
+from .reading.validate import resolved
+from .reading.validate import schema as load_schema
 from .writer import os_reason
 
 

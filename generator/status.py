@@ -15,11 +15,11 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from .cases import find_case_folders
 from .check import check_case
-from .config import DEFAULT_HORIZON_DAYS, Config
 from .deadlines import DueItem, is_shown
 from .obligations import due_items
+from .reading.cases import find_case_folders
+from .reading.config import DEFAULT_HORIZON_DAYS, Config
 from .rules import french_date
 
 INVALID_ACTION = "dossier invalide : lancez « astre check »"

@@ -15,12 +15,12 @@ from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .cases import Case
-from .config import Config
 from .deadlines import french_date
 from .errors import Problem, RenderError
 from .measure import Sending, recipients_of, sendings
 from .obligations import obligations
+from .reading.cases import Case
+from .reading.config import Config
 from .wording import plural
 
 if TYPE_CHECKING:
@@ -55,7 +55,7 @@ def _forms(dirs: tuple[Path, ...], stamp: tuple[tuple[Path, int, int], ...]) -> 
 
 def transmissions(case: Case, config: Config) -> list[Transmission]:
     """Return every document the case's data defines (dated), with its sendings."""
-    from . import resources
+    from .reading import resources
 
     sent = sendings(case, config.programme)
     due = {owed.document: owed.due for owed in obligations(case, config.programme)}

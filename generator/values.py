@@ -9,10 +9,10 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from .config import Config
 from .context import ITEM_BUILDERS, case_context, recipient_names, text
 from .forms import Form
 from .measure import as_of, item_as_of, recipients_of
+from .reading.config import Config
 from .wording import day
 
 

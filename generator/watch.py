@@ -24,12 +24,12 @@ from typing import Any
 
 from watchdog.observers.api import BaseObserver
 
-from .cases import find_case_folders
 from .changes import CONFIG_KINDS, DEFINITION_KINDS, Change, Layout, build_report, describe, inside, plan, seconds
-from .config import Config, load_config
 from .definitions import Definitions
 from .errors import AstreError
 from .observer import Observation
+from .reading.cases import find_case_folders
+from .reading.config import Config, load_config
 
 QUIET_DELAY = 0.1  # seconds without a new change before rebuilding (MkDocs waits 0.1 s)
 MAX_DELAY = 1.0  # rebuild anyway after this long, so a continuous stream of saves still rebuilds

@@ -12,9 +12,9 @@ from click.testing import CliRunner
 
 from generator.build import MANIFEST_NAME, build
 from generator.cli import cli
-from generator.config import load_config
 from generator.errors import FormError
 from generator.forms import load_form
+from generator.reading.config import load_config
 from generator.writer import LOCK_NAME
 
 TODAY = date(2026, 11, 22)
@@ -34,7 +34,7 @@ def test_second_build_does_nothing_and_imports_no_renderer(lefebvre: Path) -> No
     first = build(load_config(lefebvre / "astre.yaml"), today=TODAY, jobs=1)
     assert first.failed == [] and len(first.built) == 8  # fiche, contrat, bilan 3 mois, signalement de changement
     code = ("import sys; from datetime import date; from generator.build import build; "
-            "from generator.config import load_config; "
+            "from generator.reading.config import load_config; "
             f"s = build(load_config(__import__('pathlib').Path({str(lefebvre / 'astre.yaml')!r})), "
             "today=date(2026, 11, 22)); "
             "print(len(s.built), s.up_to_date, 'weasyprint' in sys.modules or 'docxtpl' in sys.modules)")
@@ -62,7 +62,7 @@ def test_only_changed_documents_are_rebuilt(lefebvre: Path) -> None:
 
 def test_declared_files_cover_everything_documents_show(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Each form sees only its `fichiers`: the documents must be the same as with the whole case."""
-    from generator.cases import Case
+    from generator.reading.cases import Case
 
     config = load_config(project / "astre.yaml")
     restricted = build(config, today=TODAY, jobs=1)

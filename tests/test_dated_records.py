@@ -9,11 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from generator.cases import load_case
 from generator.check import check_case
-from generator.config import load_config
 from generator.forms import check_form, load_forms
 from generator.measure import aid_state, as_of, work_state
+from generator.reading.cases import load_case
+from generator.reading.config import load_config
 from generator.values import document_values
 
 ROOT = Path(__file__).resolve().parent.parent

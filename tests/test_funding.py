@@ -10,9 +10,9 @@ from click.testing import CliRunner
 
 from generator.check import check_case
 from generator.cli import cli
-from generator.config import load_config
 from generator.funding import statement
 from generator.indicators import Period, facts
+from generator.reading.config import load_config
 
 PROGRAMME_PERIOD = Period(date(2025, 11, 1), date(2026, 10, 31))
 

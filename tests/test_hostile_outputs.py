@@ -18,8 +18,8 @@ from click.testing import CliRunner
 
 from generator.build import MANIFEST_NAME, build
 from generator.cli import cli
-from generator.config import load_config
 from generator.errors import BuildLockedError
+from generator.reading.config import load_config
 from generator.writer import LOCK_NAME, SCRATCH_NAME
 
 TODAY = date(2026, 11, 22)
@@ -267,7 +267,7 @@ def test_ics_naming_a_folder_is_a_usage_error(lefebvre: Path) -> None:
 # ---------------------------------------------------------------- output_dir in astre.yaml
 
 def _toolkit_folders() -> list[str]:
-    from generator import resources
+    from generator.reading import resources
 
     return [str(resources.default_dir(kind)) for kind in resources.KINDS] + [
         str(resources.default_dir("templates") / "html"), str(Path(resources.__file__).resolve().parent)]

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from generator.check import check_case
-from generator.config import load_config
 from generator.obligations import due_items, obligations
+from generator.reading.config import load_config
 
 ROOT = Path(__file__).resolve().parent.parent
 TODAY = date(2026, 11, 22)

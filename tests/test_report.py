@@ -10,8 +10,8 @@ from click.testing import CliRunner
 
 from generator.check import check_case
 from generator.cli import cli
-from generator.config import load_config
 from generator.indicators import Period, facts, indicators, qualitative
+from generator.reading.config import load_config
 
 YEAR_2026 = Period(date(2026, 1, 1), date(2026, 12, 31))
 TODAY = date(2026, 11, 22)

@@ -10,7 +10,7 @@ from click.testing import CliRunner
 from openpyxl import load_workbook
 
 from generator.cli import cli
-from generator.loader import load
+from generator.reading.loader import load
 
 ROOT = Path(__file__).resolve().parent.parent
 

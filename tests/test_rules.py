@@ -10,7 +10,7 @@ import pytest
 
 from generator import bareme
 from generator.check import check_case
-from generator.config import load_config
+from generator.reading.config import load_config
 
 TODAY = date(2026, 11, 22)
 

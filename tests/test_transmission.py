@@ -16,7 +16,7 @@ from test_rules import problems as rule_problems
 
 from generator.build import build
 from generator.check import check, check_case
-from generator.config import load_config
+from generator.reading.config import load_config
 from generator.status import collect, format_text
 
 TODAY = date(2026, 11, 22)

@@ -23,9 +23,9 @@ from typing import Any
 import pytest
 from watchdog.observers import Observer
 
-from generator import resources
 from generator.changes import Change, Layout, is_editor_temp
-from generator.config import load_config
+from generator.reading import resources
+from generator.reading.config import load_config
 from generator.watch import Rebuild, Watcher
 
 REAL_DEFAULTS = resources.default_dir

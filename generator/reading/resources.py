@@ -57,7 +57,7 @@ def example_cases() -> Traversable:
     try:
         return importlib_resources.files("generator.defaults.exemples")
     except ModuleNotFoundError:
-        return Path(__file__).resolve().parent.parent / "cases"
+        return Path(__file__).resolve().parents[2] / "cases"
 
 
 @dataclass(frozen=True)

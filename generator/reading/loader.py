@@ -16,7 +16,7 @@ from typing import Any
 
 import yaml
 
-from .errors import Problem, YamlError
+from ..errors import Problem, YamlError
 
 try:  # libyaml is much faster; the pure-Python parser is the fallback.
     from yaml.cyaml import CParser as _Parser  # type: ignore[attr-defined]

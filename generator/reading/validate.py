@@ -15,8 +15,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from ..errors import ConfigError, Problem
 from . import resources
-from .errors import ConfigError, Problem
 from .loader import Document
 
 _TYPES = {"string": "un texte", "number": "un nombre", "integer": "un nombre entier",

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .errors import Problem, UsageError, YamlError
+from ..errors import Problem, UsageError, YamlError
 from .loader import Document, load
 
 # File name (without .yaml) -> required? Optional files may be absent or empty.

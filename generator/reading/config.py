@@ -9,7 +9,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from .errors import ConfigError, Problem, YamlError
+from ..errors import ConfigError, Problem, YamlError
 from .loader import load
 
 CONFIG_NAME = "astre.yaml"
@@ -316,7 +316,7 @@ def _output_dir_problem(config: Config) -> str | None:
         return "est un dossier du système : astre y écrirait et y supprimerait des fichiers"
     # The toolkit's own folders (installed package, or schemas/, forms/, templates/ of its clone).
     own = [resources.default_dir(kind) for kind in resources.KINDS]
-    own.append(Path(__file__).resolve().parent)
+    own.append(Path(__file__).resolve().parents[1])  # the package generator/
     if any(output.is_relative_to(folder.resolve()) for folder in own):
         return ("est un dossier de l'outil astre (schémas, documents, modèles, barèmes ou programme) : "
                 "les documents s'y mêleraient à ses définitions")
