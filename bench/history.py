@@ -75,7 +75,7 @@ def _sent_records(config: object, folder: Path) -> list[tuple[Path, str]]:
     """Return each kept record of a case with the fingerprint of its document's data today."""
     from generator.archive import fingerprint, stem
     from generator.forms import load_form
-    from generator.measure import as_of
+    from generator.model.measure import as_of
     from generator.reading.cases import load_case
     from generator.transmission import transmissions
 

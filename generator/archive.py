@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import Problem
-from .measure import Sending
+from .model.measure import Sending
 from .reading.cases import Case
 
 FOLDER = "envoyes"

@@ -22,9 +22,9 @@ from .errors import AstreError
 from .forms import Form, load_forms, template_path, template_roots
 from .manifest import MANIFEST_NAME as MANIFEST_NAME  # named from here by callers of the build
 from .manifest import Manifest, OutOfDate, recorded_cases
+from .model.wording import counted, plural
 from .reading.cases import CASE_FILES, find_case_folders
 from .reading.config import Config, check_letterhead, check_logo
-from .wording import counted, plural
 from .writer import SCRATCH_NAME, disk_error, output_lock, remove_leftovers, safe_target, write_atomic
 
 if TYPE_CHECKING:
@@ -365,7 +365,7 @@ def _ready(case: Any, form: Form) -> bool:
 def _render_form(case: Any, form: Form, config: Config, contexts: dict[tuple[tuple[str, ...], date], dict[str, Any]],
                  outcome: CaseOutcome, known: frozenset[str] = frozenset()) -> list[str]:
     from .archive import fingerprint, keep
-    from .measure import as_of, sendings
+    from .model.measure import as_of, sendings
     from .render_docx import render_docx
     from .render_pdf import render_pdf
     from .values import document_values

@@ -11,9 +11,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
+from .model.wording import counted, plural
 from .reading import resources
 from .reading.config import Config
-from .wording import counted, plural
 
 if TYPE_CHECKING:
     from .definitions import FormSources

@@ -14,10 +14,10 @@ from typing import TYPE_CHECKING, Any
 
 from . import glyphs
 from .errors import Problem
+from .model.rules import check_rules
+from .model.wording import plural
 from .reading.cases import CASE_ID, Case, find_case_folders, load_case
 from .reading.config import Config
-from .rules import check_rules
-from .wording import plural
 
 if TYPE_CHECKING:
     from .archive import Verdicts

@@ -15,7 +15,7 @@ import click
 
 from . import __version__
 from .errors import AstreError, ConfigError
-from .wording import counted, plural
+from .model.wording import counted, plural
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 # The years a date option may name, like the schemas' dates: beyond, date arithmetic overflows.

@@ -15,9 +15,9 @@ from typing import Any
 
 from babel.numbers import format_decimal
 
-from . import bareme
-from .deadlines import planned_end
-from .measure import (
+from .model import bareme
+from .model.deadlines import planned_end
+from .model.measure import (
     UNDATED,
     Plan,
     aid_amount,
@@ -31,9 +31,7 @@ from .measure import (
     works_done,
     works_planned,
 )
-from .reading.cases import Case
-from .reading.config import Config, Programme
-from .rules import (
+from .model.rules import (
     household_category,
     notified_category,
     persons_text,
@@ -41,8 +39,10 @@ from .rules import (
     variation_rate,
     works_finished,
 )
-from .timeline import add_months, age, month_of_measure, month_windows, parse
-from .wording import LOCALE, MISSING, MISSING_DATE, MISSING_F, counted, day, label, labels, money, percent
+from .model.timeline import add_months, age, month_of_measure, month_windows, parse
+from .model.wording import LOCALE, MISSING, MISSING_DATE, MISSING_F, counted, day, label, labels, money, percent
+from .reading.cases import Case
+from .reading.config import Config, Programme
 
 
 def state(family: str, item: dict[str, Any]) -> str:

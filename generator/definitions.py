@@ -16,9 +16,9 @@ from typing import Any
 
 from .errors import AstreError
 from .forms import Form, load_forms
+from .model.wording import LABELS_NAME
 from .reading import resources
 from .reading.config import Config
-from .wording import LABELS_NAME
 
 
 @dataclass(frozen=True)

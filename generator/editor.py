@@ -42,7 +42,7 @@ def schemas_dir(config: Config) -> Path:
 
 def editor_schemas() -> dict[str, str]:
     """Return {file name: JSON text} of every schema as the editor should read it."""
-    from .wording import labels
+    from .model.wording import labels
 
     families = labels()
     return {f"{name}.schema.json": json.dumps(_annotate(copy.deepcopy(schema(name)), families),

@@ -34,8 +34,8 @@ from datetime import date
 from typing import Any
 
 from .indicators import Facts, Period
+from .model.timeline import add_months, parse
 from .reading.config import Programme
-from .timeline import add_months, parse
 
 
 @dataclass

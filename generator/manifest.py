@@ -19,9 +19,9 @@ from typing import Any, NamedTuple
 from . import __version__
 from .errors import RenderError
 from .forms import Form, template_path, template_roots
+from .model.wording import labels_path
 from .reading.cases import CASE_FILES
 from .reading.config import Config
-from .wording import labels_path
 from .writer import safe_target, write_atomic
 
 MANIFEST_NAME = ".astre-manifest.json"

@@ -16,11 +16,11 @@ from pathlib import Path
 from typing import Any
 
 from .check import check_case
-from .deadlines import DueItem, is_shown
-from .obligations import due_items
+from .model.deadlines import DueItem, is_shown
+from .model.obligations import due_items
+from .model.rules import french_date
 from .reading.cases import find_case_folders
 from .reading.config import DEFAULT_HORIZON_DAYS, Config
-from .rules import french_date
 
 INVALID_ACTION = "dossier invalide : lancez « astre check »"
 CALENDAR_EXAMPLE = "echeances.ics"
@@ -74,7 +74,7 @@ def collect(config: Config, paths: list[Path], today: date) -> StatusResult:
 
 
 def _sent(case: Any, config: Config, today: date) -> list[SentItem]:
-    from .deadlines import recipients_label
+    from .model.deadlines import recipients_label
     from .transmission import transmissions
 
     referent = str(case.get("mesure").get("referent", ""))

@@ -1,9 +1,9 @@
 """The transmission record: which document was sent, when, to whom, and whether on time.
 
 The sendings come from envois.yaml (and the older per-document fields, see
-generator.measure.sendings); the delays from astre.yaml;
+generator.model.measure.sendings); the delays from astre.yaml;
 the recipients from `programme.destinataires`; what is owed and by when from
-generator.obligations. `astre check` reports what is wrong or late here.
+generator.model.obligations. `astre check` reports what is wrong or late here.
 """
 
 from __future__ import annotations
@@ -15,13 +15,13 @@ from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .deadlines import french_date
 from .errors import Problem, RenderError
-from .measure import Sending, recipients_of, sendings
-from .obligations import obligations
+from .model.deadlines import french_date
+from .model.measure import Sending, recipients_of, sendings
+from .model.obligations import obligations
+from .model.wording import plural
 from .reading.cases import Case
 from .reading.config import Config
-from .wording import plural
 
 if TYPE_CHECKING:
     from .archive import Verdicts
@@ -135,7 +135,7 @@ def _changed_since_sent(case: Case, config: Config, documents: dict[str, Transmi
     """Warn, located at the sending, when the data a sent document shows changed since it was sent."""
     from .archive import changed_message, fingerprint, record_of, stem
     from .forms import load_form
-    from .measure import as_of
+    from .model.measure import as_of
 
     out: list[Problem] = []
     if not (case.folder / "envoyes").is_dir():

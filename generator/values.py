@@ -11,9 +11,9 @@ from typing import Any
 
 from .context import ITEM_BUILDERS, case_context, recipient_names, text
 from .forms import Form
-from .measure import as_of, item_as_of, recipients_of
+from .model.measure import as_of, item_as_of, recipients_of
+from .model.wording import day
 from .reading.config import Config
-from .wording import day
 
 
 def document_values(case: Any, form: Form, config: Config,
@@ -21,7 +21,7 @@ def document_values(case: Any, form: Form, config: Config,
                     only: str | None = None) -> list[tuple[str, dict[str, Any], date, str]]:
     """Return (output name, render values, document date, title) of each document `form` makes for `case`.
 
-    Each document shows the case as it stood on its own date (generator.measure): a review
+    Each document shows the case as it stood on its own date (generator.model.measure): a review
     dated in February shows the aids as they were in February. `contexts` caches the shared
     values per (files, date). `only`: the one document wanted (`astre check` compares a sent one).
     """

@@ -15,7 +15,7 @@ import pytest
 from generator.check import check_case
 from generator.context import case_context
 from generator.forms import check_form, load_forms
-from generator.obligations import due_items
+from generator.model.obligations import due_items
 from generator.reading.config import load_config
 
 TOKENS = ["", "-", ":", " ", "\n", '"', "'", "[", "]", "{", "}", "#", "&a", "*a", "!!str", "null", "~", "true", "0",

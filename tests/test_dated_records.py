@@ -1,4 +1,4 @@
-"""Documents are dated records: each shows the case as it stood on its own date (generator.measure)."""
+"""Documents are dated records: each shows the case as it stood on its own date (generator.model.measure)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import pytest
 
 from generator.check import check_case
 from generator.forms import check_form, load_forms
-from generator.measure import aid_state, as_of, work_state
+from generator.model.measure import aid_state, as_of, work_state
 from generator.reading.cases import load_case
 from generator.reading.config import load_config
 from generator.values import document_values

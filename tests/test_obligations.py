@@ -1,4 +1,4 @@
-"""One list of what a measure owes (generator.obligations), read by check, status and the report (issue 16)."""
+"""One list of what a measure owes (generator.model.obligations), read by check, status and the report (issue 16)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from generator.check import check_case
-from generator.obligations import due_items, obligations
+from generator.model.obligations import due_items, obligations
 from generator.reading.config import load_config
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -213,7 +213,7 @@ def test_audit_advances_are_those_of_the_period(project: Path) -> None:
 
 
 def test_variation_rate_single_rule() -> None:
-    from generator.rules import variation_rate
+    from generator.model.rules import variation_rate
 
     def poste(prevu: float | None, realise: float | None, at_referral: bool = True, statut: str = "realise") -> dict:
         p = {"prevu_a_la_saisine": at_referral, "statut": statut}

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from generator import bareme
 from generator.check import check_case
+from generator.model import bareme
 from generator.reading.config import load_config
 
 TODAY = date(2026, 11, 22)
@@ -269,7 +269,7 @@ def test_exit_type_and_reason_must_agree(project: Path) -> None:
 def test_every_exit_type_and_reason_of_the_schema_is_judged() -> None:
     import json
 
-    from generator.rules import EXIT_REASONS
+    from generator.model.rules import EXIT_REASONS
 
     schema = json.loads((Path(__file__).parent.parent / "schemas/sortie.schema.json").read_text(encoding="utf-8"))
     assert set(EXIT_REASONS) == set(schema["properties"]["type"]["enum"])

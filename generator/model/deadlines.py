@@ -2,7 +2,7 @@
 
 The due-date arithmetic of a measure (contract, reviews, months of visits, end of
 measure) and the item of a to-do list. What a measure owes is listed by
-generator.obligations, which `astre status` and the `.ics` export read. Every delay
+generator.model.obligations, which `astre status` and the `.ics` export read. Every delay
 comes from `astre.yaml`'s `programme` section.
 """
 
@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from .reading.cases import Case
-from .reading.config import Programme
+from ..reading.cases import Case
+from ..reading.config import Programme
 from .timeline import add_months, month_windows, parse
 from .wording import label
 

@@ -4,7 +4,7 @@ The contract, the reviews (interim and final), the exit report and each change o
 situation: each is owed on a day (the start plus `delai_envoi_contrat_mois`, a review's
 month, the exit, the change), may be sent up to a last day (that day plus the tolerance of
 `astre.yaml`: `delai_bilan_jours`, `delai_signalement_jours`), and is done on its first
-sending (generator.measure.sendings). `astre check`, `astre status` and its calendar, the
+sending (generator.model.measure.sendings). `astre check`, `astre status` and its calendar, the
 annual report's timeliness table and the funding statement all read this list: none of
 them derives an obligation on its own.
 """
@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
+from ..reading.cases import Case
+from ..reading.config import Programme
 from .deadlines import (
     CLOSED,
     RUNNING,
@@ -31,8 +33,6 @@ from .deadlines import (
     visits_by_month,
 )
 from .measure import sendings, validated
-from .reading.cases import Case
-from .reading.config import Programme
 from .timeline import month_of_measure, parse
 
 # The kinds of document owed, as the report and the funding statement name them.

@@ -15,9 +15,9 @@ from typing import Any
 from babel.dates import format_date
 from babel.numbers import format_currency, format_decimal
 
-from .errors import FormError
-from .reading import resources
-from .reading.loader import load
+from ..errors import FormError
+from ..reading import resources
+from ..reading.loader import load
 from .timeline import parse
 
 LOCALE = "fr_FR"

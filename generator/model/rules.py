@@ -10,6 +10,10 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Any
 
+from ..errors import Problem
+from ..reading.cases import Case
+from ..reading.config import Programme
+from ..reading.validate import field_path
 from . import bareme
 from .deadlines import (
     RUNNING,
@@ -19,12 +23,8 @@ from .deadlines import (
     review_key,
     visits_by_month,
 )
-from .errors import Problem
 from .measure import reference_date, sendings, validated, validation_date, works_done, works_planned
 from .obligations import obligations
-from .reading.cases import Case
-from .reading.config import Programme
-from .reading.validate import field_path
 from .timeline import parse
 from .wording import counted
 
@@ -434,7 +434,7 @@ def persons_text(count: int) -> str:
 
 
 def _owed(case: Case, programme: Programme, today: date, add: Any) -> None:
-    """What the measure owes the service and has not sent by its last day (generator.obligations)."""
+    """What the measure owes the service and has not sent by its last day (generator.model.obligations)."""
     service = programme.service_short
     for owed in obligations(case, programme):
         unwritten = owed.form.startswith("bilan") and not owed.written and today > owed.due

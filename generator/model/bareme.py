@@ -12,9 +12,9 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from .errors import ConfigError, Problem, YamlError
-from .reading import resources
-from .reading.loader import Document, load
+from ..errors import ConfigError, Problem, YamlError
+from ..reading import resources
+from ..reading.loader import Document, load
 
 BAREME_NAME = "plafonds_anah.yaml"
 LABELS = {"tres_modeste": "très modeste", "modeste": "modeste", "superieur": "au-dessus des plafonds ANAH",
@@ -39,7 +39,7 @@ def _baremes(files: tuple[tuple[Path, int, int], ...]) -> dict[int, dict[str, An
 
 
 def _load(path: Path) -> list[dict[str, Any]]:
-    from .reading.validate import validate
+    from ..reading.validate import validate
 
     try:
         document = load(path)

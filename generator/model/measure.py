@@ -25,9 +25,9 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from .reading.cases import Case
-from .reading.config import Programme
-from .reading.loader import Document
+from ..reading.cases import Case
+from ..reading.config import Programme
+from ..reading.loader import Document
 from .timeline import parse
 
 UNDATED = "_non_date"  # marks a state the files give without the date that would place it in time
