@@ -84,9 +84,9 @@ def example_documents() -> list[tuple[object, dict, date, str]]:
     """Every document of the example cases: (templates, values, date, title), as `astre build` renders them."""
     from generator.build import _init_worker, _ready, form_templates
     from generator.check import check_case
-    from generator.forms import load_forms
+    from generator.documents.forms import load_forms
+    from generator.documents.values import document_values
     from generator.reading.config import load_config
-    from generator.values import document_values
 
     config = load_config(ROOT / "astre.yaml")
     _init_worker(config)
@@ -105,8 +105,8 @@ def example_documents() -> list[tuple[object, dict, date, str]]:
 def bench_renderers(repeat: int, work: Path) -> None:
     from docxtpl import DocxTemplate
 
-    from generator.render_docx import render_docx
-    from generator.render_pdf import render_pdf
+    from generator.documents.render_docx import render_docx
+    from generator.documents.render_pdf import render_pdf
 
     documents = example_documents()
     n = len(documents)

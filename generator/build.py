@@ -18,14 +18,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .definitions import Definitions
+from .documents.forms import Form, load_forms, template_path, template_roots
+from .documents.writer import SCRATCH_NAME, disk_error, output_lock, remove_leftovers, safe_target, write_atomic
 from .errors import AstreError
-from .forms import Form, load_forms, template_path, template_roots
 from .manifest import MANIFEST_NAME as MANIFEST_NAME  # named from here by callers of the build
 from .manifest import Manifest, OutOfDate, recorded_cases
 from .model.wording import counted, plural
 from .reading.cases import CASE_FILES, find_case_folders
 from .reading.config import Config, check_letterhead, check_logo
-from .writer import SCRATCH_NAME, disk_error, output_lock, remove_leftovers, safe_target, write_atomic
 
 if TYPE_CHECKING:
     from multiprocessing.context import BaseContext
@@ -77,7 +77,7 @@ class BuildSummary:
     built: list[Path] = field(default_factory=list)
     up_to_date: int = 0
     failures: list[Failure] = field(default_factory=list)
-    # (case, message): a sent document kept as sent although the data changed since (generator.archive).
+    # (case, message): a sent document kept as sent although the data changed since (generator.documents.archive).
     warnings: list[tuple[str, str]] = field(default_factory=list)
     # Copies of sent documents this build kept (cases/<id>/envoyes/…--date.json): to commit.
     kept: list[Path] = field(default_factory=list)
@@ -262,7 +262,8 @@ def _start_pool_early(jobs: int | None) -> None:
 # ---------------------------------------------------------------- one case (in a worker)
 
 _WORKER: dict[str, Any] = {}
-RENDERERS = [__name__, f"{__package__}.render_docx", f"{__package__}.render_pdf"]
+_DOCUMENTS = f"{__name__.split('.')[0]}.documents"  # the renderers' stage, named without importing it
+RENDERERS = [__name__, f"{_DOCUMENTS}.render_docx", f"{_DOCUMENTS}.render_pdf"]
 
 
 def _pool_context() -> BaseContext:
@@ -315,7 +316,7 @@ def _init_worker(config: Config) -> None:
 
     A pool worker starts with astre's defaults only: the structure's overrides are activated here.
     """
-    from . import render_docx, render_pdf  # noqa: F401  (heavy imports: a no-op after the first)
+    from .documents import render_docx, render_pdf  # noqa: F401  (heavy imports: a no-op after the first)
 
     Definitions.of(config).activate()
     _WORKER["config"] = config
@@ -357,18 +358,18 @@ def build_case(folder: Path, form_ids: list[str], today: date, known: frozenset[
 
 
 def _ready(case: Any, form: Form) -> bool:
-    from .forms import check_form
+    from .documents.forms import check_form
 
     return not check_form(case, form)
 
 
 def _render_form(case: Any, form: Form, config: Config, contexts: dict[tuple[tuple[str, ...], date], dict[str, Any]],
                  outcome: CaseOutcome, known: frozenset[str] = frozenset()) -> list[str]:
-    from .archive import fingerprint, keep
+    from .documents.archive import fingerprint, keep
+    from .documents.render_docx import render_docx
+    from .documents.render_pdf import render_pdf
+    from .documents.values import document_values
     from .model.measure import as_of, sendings
-    from .render_docx import render_docx
-    from .render_pdf import render_pdf
-    from .values import document_values
 
     templates = form_templates(form, config)
     author = config.structure["nom"]

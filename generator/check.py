@@ -12,7 +12,7 @@ from itertools import repeat
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from . import glyphs
+from .documents import glyphs
 from .errors import Problem
 from .model.rules import check_rules
 from .model.wording import plural
@@ -20,7 +20,7 @@ from .reading.cases import CASE_ID, Case, find_case_folders, load_case
 from .reading.config import Config
 
 if TYPE_CHECKING:
-    from .archive import Verdicts
+    from .documents.archive import Verdicts
 
 
 @dataclass
@@ -127,7 +127,7 @@ def _drawing(config: Config) -> str:
 
 def _read_verdicts(config: Config) -> Verdicts:
     """Return the verdicts of earlier runs (none when the file is absent, unreadable or odd: it lies in the project)."""
-    from .archive import Verdicts
+    from .documents.archive import Verdicts
 
     verdicts = Verdicts(_drawing(config))
     try:
@@ -175,7 +175,7 @@ def _save_verdicts(config: Config, verdicts: Verdicts, *, whole: bool) -> None:
     The earlier ones stay (a verdict reused whole hides the ones it was made of), until they
     outnumber this run's: after a check of every case, only this run's are kept then.
     """
-    from .writer import write_atomic
+    from .documents.writer import write_atomic
 
     def merged(known: dict[str, Any], found: dict[str, Any]) -> dict[str, Any]:
         every = {**known, **found}

@@ -201,7 +201,7 @@ def check(ctx: click.Context, paths: tuple[Path, ...], fmt: str, strict: bool, f
             sys.exit(0)
     result = run_check(config, list(paths), today, keep_documents=bool(form_id))
     if form_id:
-        from .forms import readiness_problems
+        from .documents.forms import readiness_problems
 
         for case in result.cases:
             case.problems.extend(readiness_problems(case, form_id, config, today))
@@ -287,8 +287,8 @@ def watch(ctx: click.Context, paths: tuple[Path, ...], polling: bool) -> None:
 @click.pass_context
 def status(ctx: click.Context, paths: tuple[Path, ...], fmt: str, ics_path: Path | None, today: date) -> None:
     """Afficher ce qui est dû ou en retard sur chaque dossier, le plus urgent d'abord."""
+    from .documents.writer import output_lock, write_atomic
     from .status import calendar_target, collect, format_json, format_text, to_ics
-    from .writer import output_lock, write_atomic
 
     config = _config(ctx)
     # Like every output, the calendar goes into the output folder, over none of astre's documents.

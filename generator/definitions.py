@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
 
+from .documents.forms import Form, load_forms
 from .errors import AstreError
-from .forms import Form, load_forms
 from .model.wording import LABELS_NAME
 from .reading import resources
 from .reading.config import Config

@@ -52,7 +52,7 @@ def editor_schemas() -> dict[str, str]:
 
 def write_schemas(root: Path) -> list[Path]:
     """Write the editor copy under `root`; return the files that changed (none when up to date)."""
-    from .writer import write_atomic
+    from .documents.writer import write_atomic
 
     folder = root / EDITOR_DIR
     folder.mkdir(parents=True, exist_ok=True)

@@ -17,12 +17,12 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from . import __version__
+from .documents.forms import Form, template_path, template_roots
+from .documents.writer import safe_target, write_atomic
 from .errors import RenderError
-from .forms import Form, template_path, template_roots
 from .model.wording import labels_path
 from .reading.cases import CASE_FILES
 from .reading.config import Config
-from .writer import safe_target, write_atomic
 
 MANIFEST_NAME = ".astre-manifest.json"
 MANIFEST_FORMAT = 2
@@ -164,7 +164,7 @@ def doc_key(*parts: str) -> str:
 
 
 def kept_listing(folder: Path) -> list[str]:
-    """Return the files of a case's sent copies (generator.archive), sorted; [] when none."""
+    """Return the files of a case's sent copies (generator.documents.archive), sorted; [] when none."""
     try:
         return sorted(os.listdir(folder / "envoyes"))
     except OSError:

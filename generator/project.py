@@ -20,9 +20,9 @@ from pathlib import Path
 from urllib.parse import unquote, urlparse
 
 from . import __version__
+from .documents.writer import write_atomic
 from .errors import UsageError
 from .reading.config import SCAFFOLD_NAME
-from .writer import write_atomic
 
 # What `astre init` writes, from generator/data/structure/ (name there -> name in the repository).
 SCAFFOLD = {

@@ -157,7 +157,7 @@ def _as_sent(case: Case, programme: Programme, on: date) -> Case:
 
     The copy is that of the last sending on or before `on`, else the first one after.
     """
-    from .archive import record_of
+    from .documents.archive import record_of
 
     sent = sendings(case, programme)
 
@@ -415,7 +415,7 @@ def _sentences(q: dict[str, Any], service: str) -> dict[str, list[str]]:
 
 
 def _header(config: Config, period: Period, today: date, title: str) -> dict[str, Any]:
-    from .context import _programme, _structure
+    from .documents.context import _programme, _structure
     from .model.wording import day
 
     return {"structure": _structure(config), "programme": _programme(config),
@@ -645,8 +645,8 @@ def funding_statement(config: Config, inputs: Inputs, period: Period, today: dat
 def _pdf(template: str, context: dict[str, Any], today: date, config: Config) -> bytes:
     # The documents' stylesheet first (letterhead, tables), then what the report adds.
     # Each file from the structure's templates/ if it has its own, else from astre's.
-    from .forms import template_path, template_roots
-    from .render_pdf import render_pdf
+    from .documents.forms import template_path, template_roots
+    from .documents.render_pdf import render_pdf
 
     roots = template_roots(config)
     reports = tuple(root / "report" for root in roots if (root / "report").is_dir())
@@ -659,7 +659,7 @@ def _pdf(template: str, context: dict[str, Any], today: date, config: Config) ->
 
 def _write(config: Config, files: dict[str, bytes]) -> None:
     """Write `files` into the output folder, holding its lock (one writer at a time, see build)."""
-    from .writer import output_lock, safe_target, write_atomic
+    from .documents.writer import output_lock, safe_target, write_atomic
 
     with output_lock(config.output_dir):
         for name, data in files.items():

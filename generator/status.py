@@ -192,8 +192,8 @@ def calendar_target(config: Config, name: str) -> Path:
     among astre's own files (manifest, lock, temporary folder), or an existing folder.
     """
     from .build import case_output_folders
+    from .documents.writer import output_name, safe_target
     from .errors import RenderError, UsageError
-    from .writer import output_name, safe_target
 
     out = config.output_dir
     advice = f"donnez un nom de fichier, par exemple « {CALENDAR_EXAMPLE} » ; il sera écrit dans {out}"

@@ -24,7 +24,7 @@ from .reading.cases import Case
 from .reading.config import Config
 
 if TYPE_CHECKING:
-    from .archive import Verdicts
+    from .documents.archive import Verdicts
 
 
 @dataclass(frozen=True)
@@ -48,7 +48,7 @@ class Transmission:
 @cache
 def _forms(dirs: tuple[Path, ...], stamp: tuple[tuple[Path, int, int], ...]) -> list[Any]:
     """Every form of the forms folders in force, loaded once per process and version (not once per case)."""
-    from .forms import load_forms
+    from .documents.forms import load_forms
 
     return load_forms(None)
 
@@ -83,7 +83,7 @@ def problems(case: Case, config: Config, today: date, verdicts: Verdicts | None 
         path, line, column = case.locate(sending.file, sending.where)
         out.append(Problem(path, line, column, message, hint, severity=severity, code="envoi"))
 
-    from .archive import problems as archive_problems
+    from .documents.archive import problems as archive_problems
 
     documents = {t.name: t for t in transmissions(case, config)}
     _register(case, documents, out)
@@ -133,8 +133,8 @@ def _register(case: Case, documents: dict[str, Transmission], out: list[Problem]
 def _changed_since_sent(case: Case, config: Config, documents: dict[str, Transmission],
                         read: dict[Path, Any] | None = None, verdicts: Verdicts | None = None) -> list[Problem]:
     """Warn, located at the sending, when the data a sent document shows changed since it was sent."""
-    from .archive import changed_message, fingerprint, record_of, stem
-    from .forms import load_form
+    from .documents.archive import changed_message, fingerprint, record_of, stem
+    from .documents.forms import load_form
     from .model.measure import as_of
 
     out: list[Problem] = []
@@ -185,8 +185,8 @@ def _compare(view: Case, form: Any, config: Config, name: str, record: dict[str,
              contexts: dict[tuple[tuple[str, ...], date], dict[str, Any]], verdicts: Verdicts | None,
              path: Path) -> list[str] | None:
     """Return the values of the sent document that changed (None: not a document of the case any more)."""
-    from .archive import changed_values, shown
-    from .values import document_values  # the context and Babel: only when a sent copy is compared
+    from .documents.archive import changed_values, shown
+    from .documents.values import document_values  # the context and Babel: only when a sent copy is compared
 
     key = None if verdicts is None else verdicts.record_key(path, data)
     changed = None if verdicts is None or key is None else verdicts.recall(key)

@@ -311,9 +311,9 @@ class Watcher:
 
 def _warm_up(config: Config) -> None:
     """Import the renderers and load the fonts before the first save (about 1 s once, not on that save)."""
-    from . import render_docx  # noqa: F401  (docxtpl import)
-    from .forms import template_path, template_roots
-    from .render_pdf import warm_up
+    from .documents import render_docx  # noqa: F401  (docxtpl import)
+    from .documents.forms import template_path, template_roots
+    from .documents.render_pdf import warm_up
 
     try:
         assets = tuple(r / "assets" for r in template_roots(config) if (r / "assets").is_dir())

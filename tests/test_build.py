@@ -12,10 +12,10 @@ from click.testing import CliRunner
 
 from generator.build import MANIFEST_NAME, build
 from generator.cli import cli
+from generator.documents.forms import load_form
+from generator.documents.writer import LOCK_NAME
 from generator.errors import FormError
-from generator.forms import load_form
 from generator.reading.config import load_config
-from generator.writer import LOCK_NAME
 
 TODAY = date(2026, 11, 22)
 ROOT = Path(__file__).resolve().parent.parent
@@ -147,7 +147,7 @@ def test_bad_form_file_is_a_french_form_error(project: Path) -> None:
 
 
 def test_fetcher_serves_only_our_assets() -> None:
-    from generator.render_pdf import AssetFetcher
+    from generator.documents.render_pdf import AssetFetcher
 
     fetcher = AssetFetcher((ROOT / "templates" / "assets",), {})
     assert fetcher.fetch("file:///astre-assets/fonts/LiberationSans-Regular.ttf").read()[:4] == b"\x00\x01\x00\x00"

@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 
 from generator.check import check_case
-from generator.context import case_context
-from generator.forms import check_form, load_forms
+from generator.documents.context import case_context
+from generator.documents.forms import check_form, load_forms
 from generator.model.obligations import due_items
 from generator.reading.config import load_config
 

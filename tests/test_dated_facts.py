@@ -19,11 +19,11 @@ from click.testing import CliRunner
 
 from generator.check import check_case
 from generator.cli import cli
-from generator.forms import check_form, load_form, load_forms
+from generator.documents.forms import check_form, load_form, load_forms
+from generator.documents.values import document_values
 from generator.model.measure import aid_state, as_of, financing_plan, loan_state, work_state
 from generator.reading.cases import load_case
 from generator.reading.config import load_config
-from generator.values import document_values
 
 ROOT = Path(__file__).resolve().parent.parent
 REALISTIC = Path(__file__).resolve().parent / "realistic"

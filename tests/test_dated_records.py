@@ -10,11 +10,11 @@ from pathlib import Path
 import pytest
 
 from generator.check import check_case
-from generator.forms import check_form, load_forms
+from generator.documents.forms import check_form, load_forms
+from generator.documents.values import document_values
 from generator.model.measure import aid_state, as_of, work_state
 from generator.reading.cases import load_case
 from generator.reading.config import load_config
-from generator.values import document_values
 
 ROOT = Path(__file__).resolve().parent.parent
 TODAY = date(2026, 11, 22)

@@ -20,9 +20,9 @@ from docx import Document
 
 from generator.build import build
 from generator.check import check_case
-from generator.forms import check_form, load_forms
+from generator.documents.forms import check_form, load_forms
+from generator.documents.values import document_values
 from generator.reading.config import load_config
-from generator.values import document_values
 
 ROOT = Path(__file__).resolve().parent.parent
 TODAY = date(2026, 11, 22)
@@ -555,7 +555,7 @@ def test_contract_names_who_the_reviews_are_shared_with(built: Path, review_vari
 
 
 def test_contract_without_programme_recipients_says_the_seeds(project: Path) -> None:
-    from generator.context import case_context
+    from generator.documents.context import case_context
     from generator.reading.cases import load_case
 
     _replace(project / "astre.yaml", "    bilan-intermediaire: [spslh, slisl, structure_origine]\n", "")

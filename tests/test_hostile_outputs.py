@@ -18,9 +18,9 @@ from click.testing import CliRunner
 
 from generator.build import MANIFEST_NAME, build
 from generator.cli import cli
+from generator.documents.writer import LOCK_NAME, SCRATCH_NAME
 from generator.errors import BuildLockedError
 from generator.reading.config import load_config
-from generator.writer import LOCK_NAME, SCRATCH_NAME
 
 TODAY = date(2026, 11, 22)
 ROOT = Path(__file__).resolve().parent.parent
@@ -171,7 +171,7 @@ def test_read_only_output_folder_is_a_french_error(lefebvre: Path, monkeypatch: 
 
 def test_full_disk_while_rendering_is_a_french_failure(lefebvre: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """WeasyPrint writes its fonts into the scratch folder of out/: a full disk there is no traceback."""
-    import generator.render_pdf
+    import generator.documents.render_pdf
 
     build(load_config(lefebvre / "astre.yaml"), today=TODAY, jobs=1)
     before = _files(lefebvre / "out")
@@ -180,7 +180,7 @@ def test_full_disk_while_rendering_is_a_french_failure(lefebvre: Path, monkeypat
     def full(*args: object, **kwargs: object) -> bytes:
         raise OSError(errno.ENOSPC, "No space left on device", str(scratch / "0123"))
 
-    monkeypatch.setattr(generator.render_pdf, "render_pdf", full)
+    monkeypatch.setattr(generator.documents.render_pdf, "render_pdf", full)
     result = _run(lefebvre, "build", "--force", "-j", "1", "--date", "2026-11-22")
     assert result.exit_code == 1 and "Traceback" not in result.output
     assert f"lefebvre-2026 (contrat) : impossible d'écrire dans {scratch} : disque plein" in result.output

@@ -91,7 +91,7 @@ def test_review_not_needed_has_its_reason_and_no_document(project: Path) -> None
     edit(case / "bilans.yaml", "    non_necessaire: true\n",
          "    non_necessaire: true\n    motif_non_necessaire: Bilan fait avec le comité du 12 mai.\n")
     assert not [line for line in problems(project, "dumont-2025") if "6_mois" in line or "6-mois" in line]
-    from generator.forms import load_form
+    from generator.documents.forms import load_form
 
     config = load_config(project / "astre.yaml")
     names = [name for name, _ in load_form("bilan-intermediaire", config).documents(
@@ -155,7 +155,7 @@ def test_a_kept_record_replaced_by_other_json_is_said_not_a_crash(project: Path)
 
 def test_a_second_check_reuses_its_comparisons_until_the_data_changes(project: Path,
                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
-    import generator.values
+    import generator.documents.values
 
     case = project / "cases" / "dumont-2025"
     shutil.copytree(Path(__file__).parent.parent / "cases" / "dumont-2025" / "envoyes", case / "envoyes")
@@ -163,13 +163,13 @@ def test_a_second_check_reuses_its_comparisons_until_the_data_changes(project: P
     for path in (case / "envoyes").iterdir():
         os.utime(path, (an_hour_ago, an_hour_ago))  # kept long ago, as in a clone
     drawn: list[str] = []
-    draw = generator.values.document_values
+    draw = generator.documents.values.document_values
 
     def counted(*args: Any, **kwargs: Any) -> Any:
         drawn.append(kwargs["only"])
         return draw(*args, **kwargs)
 
-    monkeypatch.setattr(generator.values, "document_values", counted)
+    monkeypatch.setattr(generator.documents.values, "document_values", counted)
     hashed: list[str] = []
     read_bytes = Path.read_bytes
 

@@ -25,7 +25,7 @@ from io import BytesIO
 from pathlib import Path, PurePath
 from typing import Any
 
-from .errors import BuildLockedError, OutputError, RenderError
+from ..errors import BuildLockedError, OutputError, RenderError
 
 # Documents get the usual permissions (mkstemp creates 0600 files).
 _UMASK = os.umask(0)

@@ -1,7 +1,7 @@
 """The values of each document a form makes for a case, at the document's own date.
 
 Read by the build (to draw the documents) and by `astre check` (to compare a sent copy with
-what the files say now): both see the same values, computed once by generator.context.
+what the files say now): both see the same values, computed once by generator.documents.context.
 """
 
 from __future__ import annotations
@@ -9,11 +9,11 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+from ..model.measure import as_of, item_as_of, recipients_of
+from ..model.wording import day
+from ..reading.config import Config
 from .context import ITEM_BUILDERS, case_context, recipient_names, text
 from .forms import Form
-from .model.measure import as_of, item_as_of, recipients_of
-from .model.wording import day
-from .reading.config import Config
 
 
 def document_values(case: Any, form: Form, config: Config,

@@ -12,7 +12,7 @@ from typing import Any
 from docx.shared import Mm
 from docxtpl import DocxTemplate, InlineImage
 
-from .errors import RenderError
+from ..errors import RenderError
 from .templating import make_environment, rendering
 from .writer import docx_bytes
 

@@ -15,12 +15,12 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from .errors import FormError, Problem, RenderError, UnknownFormError, YamlError
-from .model.wording import LABELS_NAME
-from .reading import resources
-from .reading.cases import CASE_FILES, Case
-from .reading.config import Config
-from .reading.loader import load
+from ..errors import FormError, Problem, RenderError, UnknownFormError, YamlError
+from ..model.wording import LABELS_NAME
+from ..reading import resources
+from ..reading.cases import CASE_FILES, Case
+from ..reading.config import Config
+from ..reading.loader import load
 
 # The shape of a form file itself, checked with Cerberus too.
 _FORM_SCHEMA: dict[str, Any] = {
@@ -64,7 +64,7 @@ class Form:
 
     def document_date(self, case: Case, item: dict[str, Any] | None) -> date:
         """Return the date of the document made from `item` (its `date_document` paths, first found)."""
-        from .model.timeline import parse
+        from ..model.timeline import parse
 
         for dotted in self.date_paths:
             head, *rest = dotted.split(".")

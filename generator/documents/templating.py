@@ -17,7 +17,7 @@ from typing import Any
 from jinja2 import FileSystemLoader, StrictUndefined, TemplateError, UndefinedError
 from jinja2.sandbox import SandboxedEnvironment
 
-from .errors import RenderError
+from ..errors import RenderError
 
 
 def _finalize(value: Any) -> Any:

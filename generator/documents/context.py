@@ -15,9 +15,9 @@ from typing import Any
 
 from babel.numbers import format_decimal
 
-from .model import bareme
-from .model.deadlines import planned_end
-from .model.measure import (
+from ..model import bareme
+from ..model.deadlines import planned_end
+from ..model.measure import (
     UNDATED,
     Plan,
     aid_amount,
@@ -31,7 +31,7 @@ from .model.measure import (
     works_done,
     works_planned,
 )
-from .model.rules import (
+from ..model.rules import (
     household_category,
     notified_category,
     persons_text,
@@ -39,10 +39,10 @@ from .model.rules import (
     variation_rate,
     works_finished,
 )
-from .model.timeline import add_months, age, month_of_measure, month_windows, parse
-from .model.wording import LOCALE, MISSING, MISSING_DATE, MISSING_F, counted, day, label, labels, money, percent
-from .reading.cases import Case
-from .reading.config import Config, Programme
+from ..model.timeline import add_months, age, month_of_measure, month_windows, parse
+from ..model.wording import LOCALE, MISSING, MISSING_DATE, MISSING_F, counted, day, label, labels, money, percent
+from ..reading.cases import Case
+from ..reading.config import Config, Programme
 
 
 def state(family: str, item: dict[str, Any]) -> str:

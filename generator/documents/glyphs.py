@@ -18,9 +18,9 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from .errors import Problem
-from .reading import resources
-from .reading.cases import Case
+from ..errors import Problem
+from ..reading import resources
+from ..reading.cases import Case
 
 STYLESHEET = "html/astre.css"
 _FONT_FACE = re.compile(r"@font-face\s*\{([^}]*)\}")

@@ -24,9 +24,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .errors import Problem
-from .model.measure import Sending
-from .reading.cases import Case
+from ..errors import Problem
+from ..model.measure import Sending
+from ..reading.cases import Case
 
 FOLDER = "envoyes"
 MAX_SHOWN = 6  # changed values named in a message; the rest are counted
