@@ -83,7 +83,7 @@ def median_time(fn, repeat: int) -> float:
 def example_documents() -> list[tuple[object, dict, date, str]]:
     """Every document of the example cases: (templates, values, date, title), as `astre build` renders them."""
     from generator.build import _init_worker, _ready, form_templates
-    from generator.check import check_case
+    from generator.checking.check import check_case
     from generator.documents.forms import load_forms
     from generator.documents.values import document_values
     from generator.reading.config import load_config

@@ -73,11 +73,11 @@ def _complete_a_text(bilans: Path) -> None:
 
 def _sent_records(config: object, folder: Path) -> list[tuple[Path, str]]:
     """Return each kept record of a case with the fingerprint of its document's data today."""
+    from generator.checking.transmission import transmissions
     from generator.documents.archive import fingerprint, stem
     from generator.documents.forms import load_form
     from generator.model.measure import as_of
     from generator.reading.cases import load_case
-    from generator.transmission import transmissions
 
     case = load_case(folder)
     found = []

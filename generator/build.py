@@ -327,7 +327,7 @@ def build_case(folder: Path, form_ids: list[str], today: date, known: frozenset[
 
     `known`: the sent copies the previous build saw (one of them missing now was deleted, not new).
     """
-    from .check import check_case
+    from .checking.check import check_case
 
     config: Config = _WORKER["config"]
     outcome = CaseOutcome(folder.name)

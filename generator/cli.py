@@ -179,8 +179,8 @@ DATE_OPTION = click.option("--date", "today", callback=_date, metavar="AAAA-MM-J
 def check(ctx: click.Context, paths: tuple[Path, ...], fmt: str, strict: bool, form_id: str | None,
           hook: bool, today: date) -> None:
     """Vérifier les dossiers (tous par défaut) et signaler chaque problème."""
-    from .check import check as run_check
-    from .check import format_json, format_text
+    from .checking.check import check as run_check
+    from .checking.check import format_json, format_text
     from .reading.config import check_letterhead
 
     try:

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from .check import check_case
+from .checking.check import check_case
 from .funding import UNBILLABLE, FundingStatement, statement
 from .indicators import (
     ABANDONED_PROJECT,

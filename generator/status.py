@@ -15,7 +15,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from .check import check_case
+from .checking.check import check_case
 from .model.deadlines import DueItem, is_shown
 from .model.obligations import due_items
 from .model.rules import french_date
@@ -74,8 +74,8 @@ def collect(config: Config, paths: list[Path], today: date) -> StatusResult:
 
 
 def _sent(case: Any, config: Config, today: date) -> list[SentItem]:
+    from .checking.transmission import transmissions
     from .model.deadlines import recipients_label
-    from .transmission import transmissions
 
     referent = str(case.get("mesure").get("referent", ""))
     found = []

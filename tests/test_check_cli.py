@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from generator.check import check, format_text
+from generator.checking.check import check, format_text
 from generator.cli import cli
 from generator.reading.config import load_config
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from generator.check import check_case
+from generator.checking.check import check_case
 from generator.documents.context import case_context
 from generator.documents.forms import check_form, load_forms
 from generator.model.obligations import due_items

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from generator.check import check_case
+from generator.checking.check import check_case
 from generator.cli import cli
 from generator.documents.forms import check_form, load_form, load_forms
 from generator.documents.values import document_values

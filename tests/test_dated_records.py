@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from generator.check import check_case
+from generator.checking.check import check_case
 from generator.documents.forms import check_form, load_forms
 from generator.documents.values import document_values
 from generator.model.measure import aid_state, as_of, work_state

@@ -19,7 +19,7 @@ import yaml
 from docx import Document
 
 from generator.build import build
-from generator.check import check_case
+from generator.checking.check import check_case
 from generator.documents.forms import check_form, load_forms
 from generator.documents.values import document_values
 from generator.reading.config import load_config

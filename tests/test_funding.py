@@ -8,7 +8,7 @@ from typing import Any
 
 from click.testing import CliRunner
 
-from generator.check import check_case
+from generator.checking.check import check_case
 from generator.cli import cli
 from generator.funding import statement
 from generator.indicators import Period, facts

@@ -339,7 +339,7 @@ def test_a_hostile_verdicts_file_is_ignored_never_read_blindly(tmp_path: Path, k
     """out/.astre-verdicts.json (what earlier checks found) as a pipe, a link to /dev/zero or junk: check runs."""
     import shutil
 
-    from generator.check import VERDICTS_NAME
+    from generator.checking.check import VERDICTS_NAME
 
     shutil.copy(ROOT / "astre.yaml", tmp_path / "astre.yaml")
     shutil.copytree(ROOT / "cases", tmp_path / "cases")

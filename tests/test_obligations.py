@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from generator.check import check_case
+from generator.checking.check import check_case
 from generator.model.obligations import due_items, obligations
 from generator.reading.config import load_config
 

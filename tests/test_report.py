@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from generator.check import check_case
+from generator.checking.check import check_case
 from generator.cli import cli
 from generator.indicators import Period, facts, indicators, qualitative
 from generator.reading.config import load_config

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from generator.check import check_case
+from generator.checking.check import check_case
 from generator.model import bareme
 from generator.reading.config import load_config
 

@@ -15,7 +15,7 @@ from test_rules import edit
 from test_rules import problems as rule_problems
 
 from generator.build import build
-from generator.check import check, check_case
+from generator.checking.check import check, check_case
 from generator.reading.config import load_config
 from generator.status import collect, format_text
 

@@ -191,7 +191,7 @@ def problems(folder: Path, sent: dict[str, list[Sending]], locate: Any, read: di
 
 @dataclass
 class Verdicts:
-    """What earlier runs of `astre check` found about the kept copies, kept between runs (generator.check).
+    """What earlier runs of `astre check` found about the kept copies, kept between runs (generator.checking.check).
 
     Telling whether a sent document still shows the case's data means drawing it again, and
     telling a kept copy is intact means hashing its PDF and DOCX: most of the time of a check

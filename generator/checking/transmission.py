@@ -15,16 +15,16 @@ from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .errors import Problem, RenderError
-from .model.deadlines import french_date
-from .model.measure import Sending, recipients_of, sendings
-from .model.obligations import obligations
-from .model.wording import plural
-from .reading.cases import Case
-from .reading.config import Config
+from ..errors import Problem, RenderError
+from ..model.deadlines import french_date
+from ..model.measure import Sending, recipients_of, sendings
+from ..model.obligations import obligations
+from ..model.wording import plural
+from ..reading.cases import Case
+from ..reading.config import Config
 
 if TYPE_CHECKING:
-    from .documents.archive import Verdicts
+    from ..documents.archive import Verdicts
 
 
 @dataclass(frozen=True)
@@ -48,14 +48,14 @@ class Transmission:
 @cache
 def _forms(dirs: tuple[Path, ...], stamp: tuple[tuple[Path, int, int], ...]) -> list[Any]:
     """Every form of the forms folders in force, loaded once per process and version (not once per case)."""
-    from .documents.forms import load_forms
+    from ..documents.forms import load_forms
 
     return load_forms(None)
 
 
 def transmissions(case: Case, config: Config) -> list[Transmission]:
     """Return every document the case's data defines (dated), with its sendings."""
-    from .reading import resources
+    from ..reading import resources
 
     sent = sendings(case, config.programme)
     due = {owed.document: owed.due for owed in obligations(case, config.programme)}
@@ -83,7 +83,7 @@ def problems(case: Case, config: Config, today: date, verdicts: Verdicts | None 
         path, line, column = case.locate(sending.file, sending.where)
         out.append(Problem(path, line, column, message, hint, severity=severity, code="envoi"))
 
-    from .documents.archive import problems as archive_problems
+    from ..documents.archive import problems as archive_problems
 
     documents = {t.name: t for t in transmissions(case, config)}
     _register(case, documents, out)
@@ -133,9 +133,9 @@ def _register(case: Case, documents: dict[str, Transmission], out: list[Problem]
 def _changed_since_sent(case: Case, config: Config, documents: dict[str, Transmission],
                         read: dict[Path, Any] | None = None, verdicts: Verdicts | None = None) -> list[Problem]:
     """Warn, located at the sending, when the data a sent document shows changed since it was sent."""
-    from .documents.archive import changed_message, fingerprint, record_of, stem
-    from .documents.forms import load_form
-    from .model.measure import as_of
+    from ..documents.archive import changed_message, fingerprint, record_of, stem
+    from ..documents.forms import load_form
+    from ..model.measure import as_of
 
     out: list[Problem] = []
     if not (case.folder / "envoyes").is_dir():
@@ -185,8 +185,8 @@ def _compare(view: Case, form: Any, config: Config, name: str, record: dict[str,
              contexts: dict[tuple[tuple[str, ...], date], dict[str, Any]], verdicts: Verdicts | None,
              path: Path) -> list[str] | None:
     """Return the values of the sent document that changed (None: not a document of the case any more)."""
-    from .documents.archive import changed_values, shown
-    from .documents.values import document_values  # the context and Babel: only when a sent copy is compared
+    from ..documents.archive import changed_values, shown
+    from ..documents.values import document_values  # the context and Babel: only when a sent copy is compared
 
     key = None if verdicts is None else verdicts.record_key(path, data)
     changed = None if verdicts is None or key is None else verdicts.recall(key)

@@ -12,15 +12,15 @@ from itertools import repeat
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .documents import glyphs
-from .errors import Problem
-from .model.rules import check_rules
-from .model.wording import plural
-from .reading.cases import CASE_ID, Case, find_case_folders, load_case
-from .reading.config import Config
+from ..documents import glyphs
+from ..errors import Problem
+from ..model.rules import check_rules
+from ..model.wording import plural
+from ..reading.cases import CASE_ID, Case, find_case_folders, load_case
+from ..reading.config import Config
 
 if TYPE_CHECKING:
-    from .documents.archive import Verdicts
+    from ..documents.archive import Verdicts
 
 
 @dataclass
@@ -81,7 +81,7 @@ def check(config: Config, paths: list[Path], today: date, *, keep_documents: boo
     else:
         from concurrent.futures import ProcessPoolExecutor
 
-        from .reading.validate import _fast_checks
+        from ..reading.validate import _fast_checks
 
         _fast_checks()  # compiled once here, inherited by forked workers
         chunk = max(1, len(folders) // (workers * 4))
@@ -113,11 +113,11 @@ VERDICTS_MAX_BYTES = 64 * 1024 * 1024
 
 def _drawing(config: Config) -> str:
     """Return a digest of what draws a document's values: astre's code and data, astre.yaml, forms and labels."""
-    from . import __version__
-    from .manifest import config_digest
-    from .reading import resources
+    from .. import __version__
+    from ..manifest import config_digest
+    from ..reading import resources
 
-    package = Path(__file__).resolve().parent
+    package = Path(__file__).resolve().parents[1]  # the whole package generator/
     code = [(str(p.relative_to(package)), p.stat().st_mtime_ns, p.stat().st_size)
             for p in sorted(package.rglob("*")) if p.suffix in (".py", ".yaml", ".json") and p.is_file()]
     forms = [(str(p), mtime, size) for p, mtime, size in resources.current().stamp("forms", "*.yaml")]
@@ -127,7 +127,7 @@ def _drawing(config: Config) -> str:
 
 def _read_verdicts(config: Config) -> Verdicts:
     """Return the verdicts of earlier runs (none when the file is absent, unreadable or odd: it lies in the project)."""
-    from .documents.archive import Verdicts
+    from ..documents.archive import Verdicts
 
     verdicts = Verdicts(_drawing(config))
     try:
@@ -175,7 +175,7 @@ def _save_verdicts(config: Config, verdicts: Verdicts, *, whole: bool) -> None:
     The earlier ones stay (a verdict reused whole hides the ones it was made of), until they
     outnumber this run's: after a check of every case, only this run's are kept then.
     """
-    from .documents.writer import write_atomic
+    from ..documents.writer import write_atomic
 
     def merged(known: dict[str, Any], found: dict[str, Any]) -> dict[str, Any]:
         every = {**known, **found}
