@@ -82,10 +82,10 @@ def median_time(fn, repeat: int) -> float:
 
 def example_documents() -> list[tuple[object, dict, date, str]]:
     """Every document of the example cases: (templates, values, date, title), as `astre build` renders them."""
-    from generator.build import _init_worker, _ready, form_templates
     from generator.checking.check import check_case
     from generator.documents.forms import load_forms
     from generator.documents.values import document_values
+    from generator.engine.build import _init_worker, _ready, form_templates
     from generator.reading.config import load_config
 
     config = load_config(ROOT / "astre.yaml")
@@ -153,7 +153,7 @@ def bench_renderers(repeat: int, work: Path) -> None:
 
 def bench_build(n: int, work: Path) -> None:
     config_path = make_project(work / "projet", n)
-    build_code = ("import sys; from datetime import date; from generator.build import build; "
+    build_code = ("import sys; from datetime import date; from generator.engine.build import build; "
                   "from generator.reading.config import load_config; "
                   f"s = build(load_config(__import__('pathlib').Path({str(config_path)!r})), "
                   "today=date(2026, 11, 22)); "

@@ -314,7 +314,7 @@ def status(ctx: click.Context, paths: tuple[Path, ...], fmt: str, ics_path: Path
 def build(ctx: click.Context, paths: tuple[Path, ...], force: bool, forms: tuple[str, ...], jobs: int | None,
           today: date) -> None:
     """Construire les documents (DOCX et PDF) des dossiers, seulement ceux qui ont changé."""
-    from .build import build as run_build
+    from .engine.build import build as run_build
 
     summary = run_build(_config(ctx), list(paths) or None, forms=list(forms) or None, force=force, jobs=jobs,
                         today=today, progress=True)

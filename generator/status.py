@@ -191,8 +191,8 @@ def calendar_target(config: Config, name: str) -> Path:
     (every document astre makes has another one), inside a case's output folder, or
     among astre's own files (manifest, lock, temporary folder), or an existing folder.
     """
-    from .build import case_output_folders
     from .documents.writer import output_name, safe_target
+    from .engine.build import case_output_folders
     from .errors import RenderError, UsageError
 
     out = config.output_dir

@@ -3,7 +3,7 @@
 Built like MkDocs' livereload: the watchdog handler (generator.observer) only records
 *what* changed (a thread-safe set) and wakes the main loop; the loop waits until the
 changes stop for a short quiet delay (a burst of saves gives one rebuild), then asks
-generator.changes what they rebuild, and calls the incremental build for just that.
+generator.engine.changes what they rebuild, and calls the incremental build for just that.
 The definitions (configuration, forms, templates) are loaded again after a change of
 any of them and handed to the build. A failed rebuild is printed, the previous
 documents stay in place, and watching continues.
@@ -24,8 +24,18 @@ from typing import Any
 
 from watchdog.observers.api import BaseObserver
 
-from .changes import CONFIG_KINDS, DEFINITION_KINDS, Change, Layout, build_report, describe, inside, plan, seconds
-from .definitions import Definitions
+from .engine.changes import (
+    CONFIG_KINDS,
+    DEFINITION_KINDS,
+    Change,
+    Layout,
+    build_report,
+    describe,
+    inside,
+    plan,
+    seconds,
+)
+from .engine.definitions import Definitions
 from .errors import AstreError
 from .observer import Observation
 from .reading.cases import find_case_folders
@@ -68,7 +78,7 @@ class Rebuild:
 
 
 def _real_build(config: Config, paths: list[Path] | None = None, **options: Any) -> Any:
-    from .build import build  # WeasyPrint and docxtpl: imported only when building
+    from .engine.build import build  # WeasyPrint and docxtpl: imported only when building
 
     return build(config, paths, **options)
 

@@ -268,7 +268,7 @@ def test_a_sent_contract_needs_its_signing_date(tmp_path: Path) -> None:
 
 
 def test_a_long_list_of_kept_copies_is_counted_not_flooded() -> None:
-    from generator.build import KEPT_SHOWN, BuildSummary
+    from generator.engine.build import KEPT_SHOWN, BuildSummary
 
     kept = [Path(f"cases/c-{i:02}/envoyes/contrat--2026-01-01.json") for i in range(KEPT_SHOWN + 5)]
     text = BuildSummary(kept=kept).format()

@@ -18,10 +18,10 @@ import pytest
 import yaml
 from docx import Document
 
-from generator.build import build
 from generator.checking.check import check_case
 from generator.documents.forms import check_form, load_forms
 from generator.documents.values import document_values
+from generator.engine.build import build
 from generator.reading.config import load_config
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -16,9 +16,9 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from generator.build import MANIFEST_NAME, build
 from generator.cli import cli
 from generator.documents.writer import LOCK_NAME, SCRATCH_NAME
+from generator.engine.build import MANIFEST_NAME, build
 from generator.errors import BuildLockedError
 from generator.reading.config import load_config
 

@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from generator.build import build
 from generator.cli import cli
+from generator.engine.build import build
 from generator.reading.config import load_config
 
 TODAY = date(2026, 11, 22)

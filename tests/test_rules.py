@@ -208,7 +208,7 @@ def test_barème_is_dated_and_sourced() -> None:
 
 def test_review_months_come_from_the_programme(project: Path) -> None:
     """Another Département reviews at 4 and 8 months: data, not code (schema, rules and documents follow)."""
-    from generator.build import build
+    from generator.engine.build import build
 
     config_file = project / "astre.yaml"
     edit(config_file, "bilans_mois: [3, 6, 9]", "bilans_mois: [4, 8]")

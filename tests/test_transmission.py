@@ -14,8 +14,8 @@ import pytest
 from test_rules import edit
 from test_rules import problems as rule_problems
 
-from generator.build import build
 from generator.checking.check import check, check_case
+from generator.engine.build import build
 from generator.reading.config import load_config
 from generator.status import collect, format_text
 

@@ -23,7 +23,7 @@ from typing import Any
 import pytest
 from watchdog.observers import Observer
 
-from generator.changes import Change, Layout, is_editor_temp
+from generator.engine.changes import Change, Layout, is_editor_temp
 from generator.reading import resources
 from generator.reading.config import load_config
 from generator.watch import Rebuild, Watcher
@@ -653,8 +653,8 @@ def test_a_path_restricts_watching_to_that_case(project: Path, start, toolkit) -
 def test_plan_is_a_function_of_the_changes_and_the_forms() -> None:
     import yaml
 
-    from generator.changes import Job, Plan, plan
-    from generator.definitions import FormSources
+    from generator.engine.changes import Job, Plan, plan
+    from generator.engine.definitions import FormSources
 
     sources = FormSources({"bilan": yaml.safe_load(FORM_BILAN), "fiche": yaml.safe_load(FORM_FICHE)})
     saved = Change("case", CASE, "bilans")

@@ -17,7 +17,7 @@ from ..errors import Problem
 from ..model.rules import check_rules
 from ..model.wording import plural
 from ..reading.cases import CASE_ID, Case, find_case_folders, load_case
-from ..reading.config import Config
+from ..reading.config import Config, config_digest
 
 if TYPE_CHECKING:
     from ..documents.archive import Verdicts
@@ -114,7 +114,6 @@ VERDICTS_MAX_BYTES = 64 * 1024 * 1024
 def _drawing(config: Config) -> str:
     """Return a digest of what draws a document's values: astre's code and data, astre.yaml, forms and labels."""
     from .. import __version__
-    from ..manifest import config_digest
     from ..reading import resources
 
     package = Path(__file__).resolve().parents[1]  # the whole package generator/

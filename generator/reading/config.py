@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -123,6 +125,12 @@ class Config:
     def period(self) -> tuple[date, date]:
         """Return the programme's operation period."""
         return self.programme.start, self.programme.end
+
+
+def config_digest(config: Config) -> str:
+    """Return a digest of the loaded configuration (what the documents are made from)."""
+    text = json.dumps(config.data, ensure_ascii=False, sort_keys=True, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()
 
 
 def find_config(start: Path | None = None) -> Path:

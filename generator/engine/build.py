@@ -1,7 +1,7 @@
 """`astre build`: every applicable document of every case, in DOCX and PDF, incrementally.
 
 The stages, like MkDocs' build: load the definitions (configuration, forms,
-templates), find which documents of which case are out of date (generator.manifest),
+templates), find which documents of which case are out of date (generator.engine.manifest),
 render them (per case: load and check, compute the context once, render each ready
 form to DOCX and PDF, write atomically), record what was built. Nothing heavy
 (WeasyPrint, docxtpl) is imported when nothing needs rebuilding.
@@ -17,15 +17,15 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ..documents.forms import Form, load_forms, template_path, template_roots
+from ..documents.writer import SCRATCH_NAME, disk_error, output_lock, remove_leftovers, safe_target, write_atomic
+from ..errors import AstreError
+from ..model.wording import counted, plural
+from ..reading.cases import CASE_FILES, find_case_folders
+from ..reading.config import Config, check_letterhead, check_logo
 from .definitions import Definitions
-from .documents.forms import Form, load_forms, template_path, template_roots
-from .documents.writer import SCRATCH_NAME, disk_error, output_lock, remove_leftovers, safe_target, write_atomic
-from .errors import AstreError
 from .manifest import MANIFEST_NAME as MANIFEST_NAME  # named from here by callers of the build
 from .manifest import Manifest, OutOfDate, recorded_cases
-from .model.wording import counted, plural
-from .reading.cases import CASE_FILES, find_case_folders
-from .reading.config import Config, check_letterhead, check_logo
 
 if TYPE_CHECKING:
     from multiprocessing.context import BaseContext
@@ -316,7 +316,7 @@ def _init_worker(config: Config) -> None:
 
     A pool worker starts with astre's defaults only: the structure's overrides are activated here.
     """
-    from .documents import render_docx, render_pdf  # noqa: F401  (heavy imports: a no-op after the first)
+    from ..documents import render_docx, render_pdf  # noqa: F401  (heavy imports: a no-op after the first)
 
     Definitions.of(config).activate()
     _WORKER["config"] = config
@@ -327,7 +327,7 @@ def build_case(folder: Path, form_ids: list[str], today: date, known: frozenset[
 
     `known`: the sent copies the previous build saw (one of them missing now was deleted, not new).
     """
-    from .checking.check import check_case
+    from ..checking.check import check_case
 
     config: Config = _WORKER["config"]
     outcome = CaseOutcome(folder.name)
@@ -358,18 +358,18 @@ def build_case(folder: Path, form_ids: list[str], today: date, known: frozenset[
 
 
 def _ready(case: Any, form: Form) -> bool:
-    from .documents.forms import check_form
+    from ..documents.forms import check_form
 
     return not check_form(case, form)
 
 
 def _render_form(case: Any, form: Form, config: Config, contexts: dict[tuple[tuple[str, ...], date], dict[str, Any]],
                  outcome: CaseOutcome, known: frozenset[str] = frozenset()) -> list[str]:
-    from .documents.archive import fingerprint, keep
-    from .documents.render_docx import render_docx
-    from .documents.render_pdf import render_pdf
-    from .documents.values import document_values
-    from .model.measure import as_of, sendings
+    from ..documents.archive import fingerprint, keep
+    from ..documents.render_docx import render_docx
+    from ..documents.render_pdf import render_pdf
+    from ..documents.values import document_values
+    from ..model.measure import as_of, sendings
 
     templates = form_templates(form, config)
     author = config.structure["nom"]

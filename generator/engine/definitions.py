@@ -14,11 +14,11 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
 
-from .documents.forms import Form, load_forms
-from .errors import AstreError
-from .model.wording import LABELS_NAME
-from .reading import resources
-from .reading.config import Config
+from ..documents.forms import Form, load_forms
+from ..errors import AstreError
+from ..model.wording import LABELS_NAME
+from ..reading import resources
+from ..reading.config import Config
 
 
 @dataclass(frozen=True)
@@ -68,7 +68,7 @@ class Definitions:
     @cached_property
     def form_sources(self) -> FormSources:
         """Return the form files in force, read once for these definitions."""
-        from .reading.loader import load
+        from ..reading.loader import load
 
         data: dict[str, Any] = {}
         unreadable: set[str] = set()

@@ -16,13 +16,13 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from . import __version__
-from .documents.forms import Form, template_path, template_roots
-from .documents.writer import safe_target, write_atomic
-from .errors import RenderError
-from .model.wording import labels_path
-from .reading.cases import CASE_FILES
-from .reading.config import Config
+from .. import __version__
+from ..documents.forms import Form, template_path, template_roots
+from ..documents.writer import safe_target, write_atomic
+from ..errors import RenderError
+from ..model.wording import labels_path
+from ..reading.cases import CASE_FILES
+from ..reading.config import Config, config_digest
 
 MANIFEST_NAME = ".astre-manifest.json"
 MANIFEST_FORMAT = 2
@@ -145,12 +145,6 @@ def shared_inputs(config: Config) -> list[Path]:
     if logo:
         paths.append(config.root / logo)
     return paths
-
-
-def config_digest(config: Config) -> str:
-    """Return a digest of the loaded configuration (what the documents are made from)."""
-    text = json.dumps(config.data, ensure_ascii=False, sort_keys=True, default=str)
-    return hashlib.sha256(text.encode()).hexdigest()
 
 
 def form_inputs(form: Form, config: Config) -> list[Path]:

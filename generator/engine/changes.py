@@ -11,9 +11,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from .model.wording import counted, plural
-from .reading import resources
-from .reading.config import Config
+from ..model.wording import counted, plural
+from ..reading import resources
+from ..reading.config import Config
 
 if TYPE_CHECKING:
     from .definitions import FormSources
@@ -287,7 +287,7 @@ class Said(NamedTuple):
 
 def build_report(built: Iterable[Path], failures: Iterable[Any], ids: list[str], forms: list[str] | None,
                  took: str, output_dir: Path) -> list[Said]:
-    """Return one line per case of a build: documents rebuilt, or up to date, or its failures (generator.build)."""
+    """Return one line per case of a build: documents rebuilt, or up to date, or its failures (engine.build)."""
     made: dict[str, list[str]] = {}
     for path in map(Path, built):
         try:
