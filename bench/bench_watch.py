@@ -34,7 +34,7 @@ sys.path.insert(0, str(ROOT))
 
 from generator.engine.build import build as real_build  # noqa: E402
 from generator.reading.config import load_config  # noqa: E402
-from generator.watch import Rebuild, Watcher  # noqa: E402
+from generator.watch.watch import Rebuild, Watcher  # noqa: E402
 
 CASE = "lefebvre-2026"
 PDF = "bilan-intermediaire-3-mois.pdf"

@@ -271,7 +271,7 @@ def upgrade(ctx: click.Context, expected: str | None) -> None:
 @click.pass_context
 def watch(ctx: click.Context, paths: tuple[Path, ...], polling: bool) -> None:
     """Regénérer les documents à chaque enregistrement d'un fichier (tous les dossiers par défaut)."""
-    from .watch import watch as run_watch
+    from .watch.watch import watch as run_watch
 
     sys.exit(run_watch(ctx.obj["config_path"], list(paths), polling=polling, echo=click.echo))
 

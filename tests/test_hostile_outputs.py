@@ -87,7 +87,7 @@ def test_case_output_folder_linked_to_another_case_is_replaced(two_cases: Path) 
 # ---------------------------------------------------------------- one build at a time, leftovers
 
 def test_second_build_on_the_same_output_folder_is_refused(lefebvre: Path) -> None:
-    from generator.watch import Watcher
+    from generator.watch.watch import Watcher
 
     out = lefebvre / "out"
     out.mkdir()

@@ -26,7 +26,7 @@ from watchdog.observers import Observer
 from generator.engine.changes import Change, Layout, is_editor_temp
 from generator.reading import resources
 from generator.reading.config import load_config
-from generator.watch import Rebuild, Watcher
+from generator.watch.watch import Rebuild, Watcher
 
 REAL_DEFAULTS = resources.default_dir
 
@@ -568,7 +568,7 @@ def test_real_bad_save_keeps_documents_then_fix_rebuilds(project: Path, real: Ha
 
 def test_real_invalid_config_pauses_builds_until_fixed(project: Path, start, monkeypatch) -> None:
     """astre.yaml broken while watching: said, located; no build (two cases saved: no crash); fixed: rebuilt."""
-    from generator.watch import _real_build
+    from generator.watch.watch import _real_build
 
     cases = ("dumont-2025", CASE)
     for other in (project / "cases").iterdir():

@@ -1,6 +1,6 @@
 """What a changed path means for the watcher: which kind of input, which case, which forms.
 
-Kept apart from the watch loop (generator/watch.py): pure logic (a path to a Change,
+Kept apart from the watch loop (generator/watch/watch.py): pure logic (a path to a Change,
 changes to a Plan of builds), testable without any file-system event.
 """
 

@@ -1,7 +1,7 @@
 """Noticing changes for `astre watch`: watchdog observers on the layout's folders.
 
 The handler only turns each event into a Change (generator.engine.changes) and records it;
-the watch loop (generator.watch) decides what to rebuild. System notifications
+the watch loop (generator.watch.watch) decides what to rebuild. System notifications
 (inotify) are used when possible, polling when their limits are reached or asked for.
 """
 
@@ -29,7 +29,7 @@ from watchdog.observers import Observer
 from watchdog.observers.api import BaseObserver
 from watchdog.observers.polling import PollingObserver
 
-from .engine.changes import Change, Layout, seconds
+from ..engine.changes import Change, Layout, seconds
 
 # Only these events can mean "content changed": opening or reading a file (as the
 # build does with templates) must never wake the watcher.

@@ -1,6 +1,6 @@
 """`astre watch`: rebuild the documents touched by each save, and keep watching.
 
-Built like MkDocs' livereload: the watchdog handler (generator.observer) only records
+Built like MkDocs' livereload: the watchdog handler (generator.watch.observer) only records
 *what* changed (a thread-safe set) and wakes the main loop; the loop waits until the
 changes stop for a short quiet delay (a burst of saves gives one rebuild), then asks
 generator.engine.changes what they rebuild, and calls the incremental build for just that.
@@ -24,7 +24,7 @@ from typing import Any
 
 from watchdog.observers.api import BaseObserver
 
-from .engine.changes import (
+from ..engine.changes import (
     CONFIG_KINDS,
     DEFINITION_KINDS,
     Change,
@@ -35,11 +35,11 @@ from .engine.changes import (
     plan,
     seconds,
 )
-from .engine.definitions import Definitions
-from .errors import AstreError
+from ..engine.definitions import Definitions
+from ..errors import AstreError
+from ..reading.cases import find_case_folders
+from ..reading.config import Config, load_config
 from .observer import Observation
-from .reading.cases import find_case_folders
-from .reading.config import Config, load_config
 
 QUIET_DELAY = 0.1  # seconds without a new change before rebuilding (MkDocs waits 0.1 s)
 MAX_DELAY = 1.0  # rebuild anyway after this long, so a continuous stream of saves still rebuilds
@@ -78,7 +78,7 @@ class Rebuild:
 
 
 def _real_build(config: Config, paths: list[Path] | None = None, **options: Any) -> Any:
-    from .engine.build import build  # WeasyPrint and docxtpl: imported only when building
+    from ..engine.build import build  # WeasyPrint and docxtpl: imported only when building
 
     return build(config, paths, **options)
 
@@ -321,9 +321,9 @@ class Watcher:
 
 def _warm_up(config: Config) -> None:
     """Import the renderers and load the fonts before the first save (about 1 s once, not on that save)."""
-    from .documents import render_docx  # noqa: F401  (docxtpl import)
-    from .documents.forms import template_path, template_roots
-    from .documents.render_pdf import warm_up
+    from ..documents import render_docx  # noqa: F401  (docxtpl import)
+    from ..documents.forms import template_path, template_roots
+    from ..documents.render_pdf import warm_up
 
     try:
         assets = tuple(r / "assets" for r in template_roots(config) if (r / "assets").is_dir())
