@@ -288,7 +288,7 @@ def watch(ctx: click.Context, paths: tuple[Path, ...], polling: bool) -> None:
 def status(ctx: click.Context, paths: tuple[Path, ...], fmt: str, ics_path: Path | None, today: date) -> None:
     """Afficher ce qui est dû ou en retard sur chaque dossier, le plus urgent d'abord."""
     from .documents.writer import output_lock, write_atomic
-    from .status import calendar_target, collect, format_json, format_text, to_ics
+    from .followup.status import calendar_target, collect, format_json, format_text, to_ics
 
     config = _config(ctx)
     # Like every output, the calendar goes into the output folder, over none of astre's documents.
@@ -323,7 +323,7 @@ def build(ctx: click.Context, paths: tuple[Path, ...], force: bool, forms: tuple
 
 
 def _period(config: Any, year: int | None, start: date | None, end: date | None) -> Any:
-    from .indicators import Period
+    from .followup.indicators import Period
 
     if year is not None:
         return Period(date(year, 1, 1), date(year, 12, 31))
@@ -354,7 +354,7 @@ PERIOD_OPTIONS = [
 @click.pass_context
 def report(ctx: click.Context, year: int | None, start: date | None, end: date | None, today: date) -> None:
     """Produire le rapport d'activité, l'état de financement et l'export pour le Département."""
-    from .report import build_report
+    from .followup.report import build_report
 
     config = _config(ctx)
     written, inputs = build_report(config, _period(config, year, start, end), today)
@@ -381,7 +381,7 @@ def _written_and_excluded(ctx: click.Context, config: Any, written: list[str],
 @click.pass_context
 def financement(ctx: click.Context, start: date | None, end: date | None, today: date) -> None:
     """Produire l'état récapitulatif de financement de la période (PDF et DOCX)."""
-    from .report import build_funding
+    from .followup.report import build_funding
 
     config = _config(ctx)
     written, inputs = build_funding(config, _period(config, None, start, end), today)
@@ -394,7 +394,7 @@ def financement(ctx: click.Context, start: date | None, end: date | None, today:
 @click.pass_context
 def secret(ctx: click.Context, renew: bool) -> None:
     """Créer le secret de pseudonymisation des exports (.astre-salt), une fois par structure."""
-    from .export import create_salt
+    from .followup.export import create_salt
 
     path = create_salt(_config(ctx).root, renew)
     click.echo(f"Secret écrit : {path}\nVersionnez-le avec les dossiers (git add {path.name}) ; "

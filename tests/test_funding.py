@@ -10,8 +10,8 @@ from click.testing import CliRunner
 
 from generator.checking.check import check_case
 from generator.cli import cli
-from generator.funding import statement
-from generator.indicators import Period, facts
+from generator.followup.funding import statement
+from generator.followup.indicators import Period, facts
 from generator.reading.config import load_config
 
 PROGRAMME_PERIOD = Period(date(2025, 11, 1), date(2026, 10, 31))

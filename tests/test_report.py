@@ -10,7 +10,7 @@ from click.testing import CliRunner
 
 from generator.checking.check import check_case
 from generator.cli import cli
-from generator.indicators import Period, facts, indicators, qualitative
+from generator.followup.indicators import Period, facts, indicators, qualitative
 from generator.reading.config import load_config
 
 YEAR_2026 = Period(date(2026, 1, 1), date(2026, 12, 31))
@@ -179,7 +179,7 @@ def test_report_is_reproducible(project: Path) -> None:
 def test_invalid_case_is_excluded_and_listed(project: Path) -> None:
     from pypdf import PdfReader
 
-    from generator.export import pseudonym, salt
+    from generator.followup.export import pseudonym, salt
 
     (project / "cases" / "caron-2026" / "sortie.yaml").unlink()  # rompue without exit: an error
     result = CliRunner().invoke(cli, ["-f", str(project / "astre.yaml"), "report", "--year", "2026", "--date",

@@ -16,8 +16,8 @@ from test_rules import problems as rule_problems
 
 from generator.checking.check import check, check_case
 from generator.engine.build import build
+from generator.followup.status import collect, format_text
 from generator.reading.config import load_config
-from generator.status import collect, format_text
 
 TODAY = date(2026, 11, 22)
 
@@ -237,8 +237,8 @@ def test_report_and_funding_statement_count_what_was_late_or_missing(project: Pa
     """Programme period (01/11/2025–31/10/2026): three contracts due, caron's sent 43 days late."""
     from docx import Document
 
-    from generator.indicators import Period
-    from generator.report import build_funding
+    from generator.followup.indicators import Period
+    from generator.followup.report import build_funding
 
     config = load_config(project / "astre.yaml")
     edit(project / "cases" / "lefebvre-2026" / "bilans.yaml", '    date_envoi_spslh: "2026-11-16"\n', "")

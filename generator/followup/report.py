@@ -16,7 +16,14 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from .checking.check import check_case
+from ..checking.check import check_case
+from ..model.measure import as_of, sendings
+from ..model.obligations import KIND_LABELS, Obligation, obligations
+from ..model.timeline import parse
+from ..model.wording import counted, plural
+from ..reading.cases import Case, find_case_folders
+from ..reading.config import Config, Programme, check_letterhead
+from ..reading.loader import Document
 from .funding import UNBILLABLE, FundingStatement, statement
 from .indicators import (
     ABANDONED_PROJECT,
@@ -31,14 +38,7 @@ from .indicators import (
     indicators,
     qualitative,
 )
-from .model.measure import as_of, sendings
-from .model.obligations import KIND_LABELS, Obligation, obligations
-from .model.timeline import parse
-from .model.wording import counted, plural
 from .quotes import THEMES, Quote, case_quotes, case_secrets, screen
-from .reading.cases import Case, find_case_folders
-from .reading.config import Config, Programme, check_letterhead
-from .reading.loader import Document
 
 # The report's themes of quotes: the quotes module's, and the normal ends apart from the ruptures.
 QUOTE_THEMES = (*THEMES, "fins")
@@ -157,7 +157,7 @@ def _as_sent(case: Case, programme: Programme, on: date) -> Case:
 
     The copy is that of the last sending on or before `on`, else the first one after.
     """
-    from .documents.archive import record_of
+    from ..documents.archive import record_of
 
     sent = sendings(case, programme)
 
@@ -174,7 +174,7 @@ def _as_sent(case: Case, programme: Programme, on: date) -> Case:
     def texts(item: dict[str, Any], shown: dict[str, Any] | None, keys: tuple[str, ...]) -> dict[str, Any]:
         if shown is None:
             return item
-        from .model.wording import MISSING as MISSING_TEXT
+        from ..model.wording import MISSING as MISSING_TEXT
 
         # A text the sent document did not have (empty, « non renseigné ») is not quoted.
         return {**item, **{k: (None if shown[k] in ("", MISSING_TEXT) else shown[k]) for k in keys if k in shown}}
@@ -215,7 +215,7 @@ def period_label(period: Period) -> str:
 
 def period_title(period: Period) -> str:
     """Return « 2026 » for a calendar year, else « du 1 novembre 2025 au 31 octobre 2026 » (in titles)."""
-    from .model.wording import day
+    from ..model.wording import day
 
     if _calendar_year(period):
         return str(period.start.year)
@@ -248,8 +248,8 @@ def exclusions(inputs: Inputs, keys: dict[str, str]) -> dict[str, Any]:
 # ---------------------------------------------------------------- French contexts
 
 def _label(family: str | None, value: str) -> str:
-    from .model.wording import MISSING as MISSING_TEXT
-    from .model.wording import label
+    from ..model.wording import MISSING as MISSING_TEXT
+    from ..model.wording import label
 
     if value == MISSING:
         return MISSING_TEXT
@@ -263,7 +263,7 @@ def _label(family: str | None, value: str) -> str:
 def _number(value: float | None, digits: int = 1) -> str:
     from babel.numbers import format_decimal
 
-    from .model.wording import MISSING as MISSING_TEXT
+    from ..model.wording import MISSING as MISSING_TEXT
 
     if value is None:
         return MISSING_TEXT
@@ -295,7 +295,7 @@ def _table(dist: Distribution) -> dict[str, Any]:
 
 
 def _figures(ind: Indicator) -> list[tuple[str, str]]:
-    from .model.wording import money, percent
+    from ..model.wording import money, percent
 
     f = ind.figures
     table: dict[int, list[tuple[str, str, str | None]]] = {
@@ -333,7 +333,7 @@ def _figures(ind: Indicator) -> list[tuple[str, str]]:
 
 def _works_under_way(ind: Indicator) -> dict[str, Any] | None:
     """Indicator 9's works started but not finished: apart, with their own provisional figure."""
-    from .model.wording import money, percent
+    from ..model.wording import money, percent
 
     under_way = ind.figures.get("en_cours")
     if ind.number != 9 or not under_way or not under_way["dossiers"]:
@@ -354,7 +354,7 @@ def _works_under_way(ind: Indicator) -> dict[str, Any] | None:
 
 
 def _funders(ind: Indicator) -> list[dict[str, str]]:
-    from .model.wording import money
+    from ..model.wording import money
 
     return [{"type": _label("type_financeur", kind), "nombre": str(int(row["nombre"])), "total": money(row["total"]),
              "obtenues": money(row["obtenues"]), "en_cours": money(row["en_cours"]),
@@ -415,8 +415,8 @@ def _sentences(q: dict[str, Any], service: str) -> dict[str, list[str]]:
 
 
 def _header(config: Config, period: Period, today: date, title: str) -> dict[str, Any]:
-    from .documents.context import _programme, _structure
-    from .model.wording import day
+    from ..documents.context import _programme, _structure
+    from ..model.wording import day
 
     return {"structure": _structure(config), "programme": _programme(config),
             "document": {"titre": title, "date": day(today), "debut": day(period.start), "fin": day(period.end)}}
@@ -474,7 +474,7 @@ def funding_context(config: Config, fund: FundingStatement, today: date, inputs:
     """Return every value the funding statement shows, already in French; measures by their SPSLH reference."""
     from babel.dates import format_date
 
-    from .model.wording import day, money
+    from ..model.wording import day, money
 
     names = measure_names(inputs)
     context = _header(config, fund.period, today, "État récapitulatif de financement")
@@ -502,7 +502,7 @@ def funding_context(config: Config, fund: FundingStatement, today: date, inputs:
 
 def _visits_below(fund: FundingStatement, names: dict[str, str]) -> dict[str, Any]:
     """The months paid below the programme's minimum of visits: the rule, then one row per month."""
-    from .model.wording import day
+    from ..model.wording import day
 
     visits, home = fund.visits_quota
     rule = (f"Minimum du programme : {counted(visits, 'rencontre')} par mois de mesure, dont "
@@ -526,7 +526,7 @@ def _timeliness(inputs: Inputs, period: Period, today: date, names: dict[str, st
     The balance depends on it. Judged on `today`, the statement's date: a document whose last
     day to send is after it and not sent yet is « en attente ».
     """
-    from .model.wording import day
+    from ..model.wording import day
 
     counts = {form: dict.fromkeys(STATES, 0) for form in KIND_LABELS}
     listed = []
@@ -565,7 +565,7 @@ def _timeliness(inputs: Inputs, period: Period, today: date, names: dict[str, st
 
 def _other_period_note(config: Config, fund: FundingStatement) -> str:
     """The one sentence of a statement whose period is not the programme's: service done, no balance."""
-    from .model.wording import day
+    from ..model.wording import day
 
     programme = Period(*config.period())
     return (f"Cet état porte sur la période du {day(fund.period.start)} au {day(fund.period.end)}, qui n'est pas "
@@ -576,7 +576,7 @@ def _other_period_note(config: Config, fund: FundingStatement) -> str:
 
 def _advance_received(fund: FundingStatement) -> tuple[str, str]:
     """The advance actually received, as (label, amount), or « non renseignée »."""
-    from .model.wording import day, money
+    from ..model.wording import day, money
 
     if fund.advance_received is None:
         return "Avance reçue", "non renseignée"
@@ -587,7 +587,7 @@ def _advance_received(fund: FundingStatement) -> tuple[str, str]:
 
 def _convention(fund: FundingStatement) -> list[tuple[str, str]]:
     """Planned against activated measures, the annual amount, the advance's ceiling and what was received."""
-    from .model.wording import money
+    from ..model.wording import money
 
     return [("Mesures prévues par la convention", str(fund.planned)),
             ("Mesures activées (commencées sur la période)", str(len(fund.activated))),
@@ -599,7 +599,7 @@ def _convention(fund: FundingStatement) -> list[tuple[str, str]]:
 
 
 def _advance_notes(fund: FundingStatement) -> list[str]:
-    from .model.wording import money
+    from ..model.wording import money
 
     if fund.advance_received is None:
         return ["Avance reçue : non renseignée. Inscrivez le montant réellement reçu, sa date et sa pièce dans "
@@ -614,7 +614,7 @@ def _advance_notes(fund: FundingStatement) -> list[str]:
 
 def _summary(fund: FundingStatement) -> list[dict[str, Any]]:
     """The recap rows: service done; on the programme period, the advance received and the balance."""
-    from .model.wording import money
+    from ..model.wording import money
 
     rows = [{"libelle": "Mesures", "montant": money(fund.measures_total), "total": False},
             {"libelle": "Diagnostics", "montant": money(fund.diagnostics_total), "total": False},
@@ -645,8 +645,8 @@ def funding_statement(config: Config, inputs: Inputs, period: Period, today: dat
 def _pdf(template: str, context: dict[str, Any], today: date, config: Config) -> bytes:
     # The documents' stylesheet first (letterhead, tables), then what the report adds.
     # Each file from the structure's templates/ if it has its own, else from astre's.
-    from .documents.forms import template_path, template_roots
-    from .documents.render_pdf import render_pdf
+    from ..documents.forms import template_path, template_roots
+    from ..documents.render_pdf import render_pdf
 
     roots = template_roots(config)
     reports = tuple(root / "report" for root in roots if (root / "report").is_dir())
@@ -659,7 +659,7 @@ def _pdf(template: str, context: dict[str, Any], today: date, config: Config) ->
 
 def _write(config: Config, files: dict[str, bytes]) -> None:
     """Write `files` into the output folder, holding its lock (one writer at a time, see build)."""
-    from .documents.writer import output_lock, safe_target, write_atomic
+    from ..documents.writer import output_lock, safe_target, write_atomic
 
     with output_lock(config.output_dir):
         for name, data in files.items():

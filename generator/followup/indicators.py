@@ -14,18 +14,18 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from .model.deadlines import RUNNING, planned_end, visits_by_month
-from .model.measure import aid_amount, as_of, financing_plan, validated, works_done, works_planned
-from .model.rules import (
+from ..model.deadlines import RUNNING, planned_end, visits_by_month
+from ..model.measure import aid_amount, as_of, financing_plan, validated, works_done, works_planned
+from ..model.rules import (
     end_of_measure,
     household_category,
     notified_category,
     variation_rate,
     works_finished,
 )
-from .model.timeline import age, month_of_measure, parse
-from .reading.cases import Case
-from .reading.config import Programme
+from ..model.timeline import age, month_of_measure, parse
+from ..reading.cases import Case
+from ..reading.config import Programme
 
 MISSING = "non_renseigne"
 AGE_BRACKETS = [(0, 39, "moins_40"), (40, 59, "40_59"), (60, 74, "60_74"), (75, 200, "75_plus")]

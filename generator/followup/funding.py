@@ -33,9 +33,9 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from ..model.timeline import add_months, parse
+from ..reading.config import Programme
 from .indicators import Facts, Period
-from .model.timeline import add_months, parse
-from .reading.config import Programme
 
 
 @dataclass

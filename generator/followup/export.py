@@ -27,7 +27,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from .errors import UsageError
+from ..errors import UsageError
 from .indicators import Facts, Period
 
 SALT_FILE = ".astre-salt"
@@ -69,7 +69,7 @@ def salt(root: Path) -> bytes:
 
 def create_salt(root: Path, renew: bool = False) -> Path:
     """Write a new random `.astre-salt`; refuse to replace an existing one unless `renew`."""
-    from .documents.writer import write_atomic
+    from ..documents.writer import write_atomic
 
     path = root / SALT_FILE
     if path.exists() and not renew:
@@ -172,7 +172,7 @@ def to_xlsx(table: list[dict[str, Any]], year: int, title: str, author: str) -> 
 
 def _fixed_zip(data: bytes) -> bytes:
     """Rewrite a zip with fixed member dates, so the bytes never depend on the clock."""
-    from .documents.writer import FixedZipWriter
+    from ..documents.writer import FixedZipWriter
 
     source = zipfile.ZipFile(io.BytesIO(data))
     out = io.BytesIO()

@@ -14,7 +14,7 @@ from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Mm, Pt
 
-from .documents.writer import docx_bytes
+from ..documents.writer import docx_bytes
 
 
 def _new(context: dict[str, Any]) -> Any:

@@ -15,8 +15,8 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from .model.timeline import parse
-from .reading.cases import Case
+from ..model.timeline import parse
+from ..reading.cases import Case
 
 EMAIL = re.compile(r"[\w.+-]+@[\w-]+(\.[\w-]+)+")
 THEMES = ("difficultes", "ruptures", "coordination")

@@ -15,12 +15,12 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from .checking.check import check_case
-from .model.deadlines import DueItem, is_shown
-from .model.obligations import due_items
-from .model.rules import french_date
-from .reading.cases import find_case_folders
-from .reading.config import DEFAULT_HORIZON_DAYS, Config
+from ..checking.check import check_case
+from ..model.deadlines import DueItem, is_shown
+from ..model.obligations import due_items
+from ..model.rules import french_date
+from ..reading.cases import find_case_folders
+from ..reading.config import DEFAULT_HORIZON_DAYS, Config
 
 INVALID_ACTION = "dossier invalide : lancez « astre check »"
 CALENDAR_EXAMPLE = "echeances.ics"
@@ -74,8 +74,8 @@ def collect(config: Config, paths: list[Path], today: date) -> StatusResult:
 
 
 def _sent(case: Any, config: Config, today: date) -> list[SentItem]:
-    from .checking.transmission import transmissions
-    from .model.deadlines import recipients_label
+    from ..checking.transmission import transmissions
+    from ..model.deadlines import recipients_label
 
     referent = str(case.get("mesure").get("referent", ""))
     found = []
@@ -191,9 +191,9 @@ def calendar_target(config: Config, name: str) -> Path:
     (every document astre makes has another one), inside a case's output folder, or
     among astre's own files (manifest, lock, temporary folder), or an existing folder.
     """
-    from .documents.writer import output_name, safe_target
-    from .engine.build import case_output_folders
-    from .errors import RenderError, UsageError
+    from ..documents.writer import output_name, safe_target
+    from ..engine.build import case_output_folders
+    from ..errors import RenderError, UsageError
 
     out = config.output_dir
     advice = f"donnez un nom de fichier, par exemple « {CALENDAR_EXAMPLE} » ; il sera écrit dans {out}"
