@@ -214,8 +214,8 @@ def check(ctx: click.Context, paths: tuple[Path, ...], fmt: str, strict: bool, f
 @click.pass_context
 def new(ctx: click.Context, case_id: str) -> None:
     """Créer un nouveau dossier IDENTIFIANT avec des fichiers commentés à remplir."""
-    from .editor import schemas_dir
-    from .scaffold import new_case
+    from .scaffold.editor import schemas_dir
+    from .scaffold.scaffold import new_case
 
     config = _config(ctx)
     target = new_case(config.cases_dir, case_id, lambda: schemas_dir(config))
@@ -235,8 +235,8 @@ def new(ctx: click.Context, case_id: str) -> None:
 def init(folder: Path, name: str | None, example: bool, depot: str | None, source: str | None,
          version: str | None, existing: bool) -> None:
     """Créer le dépôt d'une structure : astre.yaml, cases/, Makefile, pre-commit, VS Code."""
-    from .project import init as run_init
-    from .project import relative
+    from .scaffold.project import init as run_init
+    from .scaffold.project import relative
 
     created = run_init(folder, name=name, depot=depot, source=source, example=example, existing=existing,
                        version=version)
@@ -252,8 +252,8 @@ def init(folder: Path, name: str | None, example: bool, depot: str | None, sourc
 @click.pass_context
 def upgrade(ctx: click.Context, expected: str | None) -> None:
     """Mettre le dépôt de la structure à la version installée (schémas de l'éditeur, pre-commit)."""
-    from .project import relative
-    from .project import upgrade as run_upgrade
+    from .scaffold.project import relative
+    from .scaffold.project import upgrade as run_upgrade
 
     root = _config(ctx).root
     changed = run_upgrade(root, expected=expected)

@@ -9,11 +9,11 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from .documents.writer import os_reason
-from .errors import CaseExistsError, UsageError
-from .reading.cases import CASE_FILES, check_id
-from .reading.validate import resolved
-from .reading.validate import schema as load_schema
+from ..documents.writer import os_reason
+from ..errors import CaseExistsError, UsageError
+from ..reading.cases import CASE_FILES, check_id
+from ..reading.validate import resolved
+from ..reading.validate import schema as load_schema
 
 
 def _comment(prop: dict[str, Any]) -> str:

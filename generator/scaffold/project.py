@@ -19,10 +19,10 @@ from importlib import resources as importlib_resources
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
-from . import __version__
-from .documents.writer import write_atomic
-from .errors import UsageError
-from .reading.config import SCAFFOLD_NAME
+from .. import __version__
+from ..documents.writer import write_atomic
+from ..errors import UsageError
+from ..reading.config import SCAFFOLD_NAME
 
 # What `astre init` writes, from generator/data/structure/ (name there -> name in the repository).
 SCAFFOLD = {
@@ -109,7 +109,7 @@ def init(target: Path, *, name: str | None = None, depot: str | None = None, sou
         _copy_example(created, cases)
     else:
         _create(created, cases / ".gitkeep", b"")
-    from .reading import resources
+    from ..reading import resources
 
     resources.activate(target)  # its astre.yaml may not be valid yet: its override folders are enough
     upgrade(target, created=created)
@@ -126,7 +126,7 @@ def _create(created: Created, path: Path, data: bytes) -> None:
 
 
 def _copy_example(created: Created, cases: Path) -> None:
-    from .reading.resources import example_cases
+    from ..reading.resources import example_cases
 
     examples = example_cases() / EXAMPLE
     for source in sorted((p for p in examples.iterdir() if p.name.endswith(".yaml")), key=lambda p: p.name):

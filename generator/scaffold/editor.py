@@ -19,9 +19,9 @@ import json
 from pathlib import Path
 from typing import Any
 
-from .reading import resources
-from .reading.config import Config
-from .reading.validate import schema, schema_files
+from ..reading import resources
+from ..reading.config import Config
+from ..reading.validate import schema, schema_files
 
 EDITOR_DIR = Path(".astre") / "schemas"
 # The date pattern of schemas/commun.schema.json, said in French.
@@ -42,7 +42,7 @@ def schemas_dir(config: Config) -> Path:
 
 def editor_schemas() -> dict[str, str]:
     """Return {file name: JSON text} of every schema as the editor should read it."""
-    from .model.wording import labels
+    from ..model.wording import labels
 
     families = labels()
     return {f"{name}.schema.json": json.dumps(_annotate(copy.deepcopy(schema(name)), families),
@@ -52,7 +52,7 @@ def editor_schemas() -> dict[str, str]:
 
 def write_schemas(root: Path) -> list[Path]:
     """Write the editor copy under `root`; return the files that changed (none when up to date)."""
-    from .documents.writer import write_atomic
+    from ..documents.writer import write_atomic
 
     folder = root / EDITOR_DIR
     folder.mkdir(parents=True, exist_ok=True)

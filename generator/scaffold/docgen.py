@@ -1,6 +1,6 @@
 """Reference of the case files for README.md, generated from the JSON Schemas.
 
-`python -m generator.docgen` (`make reference`) rewrites the part of README.md
+`python -m generator.scaffold.docgen` (`make reference`) rewrites the part of README.md
 between `<!-- reference:start -->` and `<!-- reference:end -->`; `--check` only
 says whether it is up to date (exit 1 if not). A test runs the check, so a
 schema changed without regenerating the reference fails the suite.
@@ -12,12 +12,12 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from .reading.cases import CASE_FILES
-from .reading.validate import resolved, schema
+from ..reading.cases import CASE_FILES
+from ..reading.validate import resolved, schema
 
 START, END = "<!-- reference:start -->", "<!-- reference:end -->"
 # A tool of the toolkit's own repository: its README sits beside the package.
-README = Path(__file__).resolve().parent.parent / "README.md"
+README = Path(__file__).resolve().parents[2] / "README.md"
 _TYPES = {"string": "texte", "number": "nombre", "integer": "nombre entier", "boolean": "`true` / `false`",
           "array": "liste", "object": "rubrique", "null": "vide"}
 
