@@ -1,1 +1,1 @@
-"""followup."""
+"""Follow-up: `astre status`, the activity report, the funding statement, indicators and exports."""

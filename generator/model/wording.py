@@ -12,13 +12,11 @@ from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
 
-from babel.dates import format_date
-from babel.numbers import format_currency, format_decimal
-
 from ..errors import FormError
-from ..reading import resources
-from ..reading.loader import load
 from .timeline import parse
+
+# Babel, the YAML loader and the resources are imported by the functions that need them:
+# every command imports this module (plurals), `astre --help` need not load them.
 
 LOCALE = "fr_FR"
 MISSING = "non renseigné"
@@ -30,12 +28,16 @@ LABELS_NAME = "libelles.yaml"  # in forms/: the French names of coded values
 
 def labels() -> dict[str, dict[str, str]]:
     """Return the French labels of coded values, by family (the structure's own file if it has one)."""
+    from ..reading import resources
+
     # Keyed by the labels files' stamp: labels edited while watching are read again.
     return _labels(labels_path(), resources.current().stamp("forms", LABELS_NAME))
 
 
 def labels_path() -> Path:
     """Return the labels file in force (French names of coded values)."""
+    from ..reading import resources
+
     found = resources.current().find("forms", LABELS_NAME)
     if found is None:  # pragma: no cover - the toolkit always ships it
         raise FormError(f"{LABELS_NAME} introuvable")
@@ -44,6 +46,8 @@ def labels_path() -> Path:
 
 @cache
 def _labels(path: Path, stamp: tuple[tuple[Path, int, int], ...]) -> dict[str, dict[str, str]]:
+    from ..reading.loader import load
+
     return load(path).data
 
 
@@ -63,11 +67,15 @@ def money(value: Any) -> str:
         # Keyed by type too: 1 == 1.0 == True, and each is formatted as Babel formats its type.
         return _money((type(value), value))
     except TypeError:  # not hashable: Babel says what is wrong with it
+        from babel.numbers import format_currency
+
         return format_currency(value, "EUR", locale=LOCALE)
 
 
 @lru_cache(maxsize=16384)
 def _money(typed: tuple[type, Any]) -> str:
+    from babel.numbers import format_currency
+
     return format_currency(typed[1], "EUR", locale=LOCALE)
 
 
@@ -81,6 +89,8 @@ def day(value: Any) -> str:
 
 @lru_cache(maxsize=4096)
 def _day(parsed: date) -> str:
+    from babel.dates import format_date
+
     # French typography writes the first day of a month as an ordinal: « 1er novembre ».
     return format_date(parsed, "d'er' MMMM y" if parsed.day == 1 else "d MMMM y", locale=LOCALE)
 
@@ -89,6 +99,8 @@ def percent(rate: float | None) -> str:
     """Return a signed rate « +12,5 % », or the placeholder."""
     if rate is None:
         return MISSING
+    from babel.numbers import format_decimal
+
     sign = "+" if rate > 0 else ""
     return f"{sign}{format_decimal(round(rate * 100, 1), format='#,##0.0', locale=LOCALE)}\u202f%"
 

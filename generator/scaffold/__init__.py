@@ -1,1 +1,1 @@
-"""scaffold."""
+"""A structure's repository: `astre init`/`upgrade`, `astre new`, editor settings, the README reference."""
