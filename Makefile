@@ -156,7 +156,7 @@ bench: sysdeps $(STAMP) ## Mesurer les performances de génération
 	$(PY) bench/run.py
 
 reference: $(STAMP) ## Regénérer la référence des fichiers de dossier dans README.md (depuis schemas/)
-	$(PY) -m generator.docgen
+	$(PY) -m generator.scaffold.docgen
 
 lint: $(STAMP) ## Vérifier le style (ruff) et les types (mypy)
 	$(VENV)/bin/ruff check .

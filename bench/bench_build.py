@@ -82,10 +82,11 @@ def median_time(fn, repeat: int) -> float:
 
 def example_documents() -> list[tuple[object, dict, date, str]]:
     """Every document of the example cases: (templates, values, date, title), as `astre build` renders them."""
-    from generator.build import _init_worker, _ready, document_values, form_templates
-    from generator.check import check_case
-    from generator.config import load_config
-    from generator.forms import load_forms
+    from generator.checking.check import check_case
+    from generator.documents.forms import load_forms
+    from generator.documents.values import document_values
+    from generator.engine.build import _init_worker, _ready, form_templates
+    from generator.reading.config import load_config
 
     config = load_config(ROOT / "astre.yaml")
     _init_worker(config)
@@ -104,8 +105,8 @@ def example_documents() -> list[tuple[object, dict, date, str]]:
 def bench_renderers(repeat: int, work: Path) -> None:
     from docxtpl import DocxTemplate
 
-    from generator.render_docx import render_docx
-    from generator.render_pdf import render_pdf
+    from generator.documents.render_docx import render_docx
+    from generator.documents.render_pdf import render_pdf
 
     documents = example_documents()
     n = len(documents)
@@ -152,8 +153,8 @@ def bench_renderers(repeat: int, work: Path) -> None:
 
 def bench_build(n: int, work: Path) -> None:
     config_path = make_project(work / "projet", n)
-    build_code = ("import sys; from datetime import date; from generator.build import build; "
-                  "from generator.config import load_config; "
+    build_code = ("import sys; from datetime import date; from generator.engine.build import build; "
+                  "from generator.reading.config import load_config; "
                   f"s = build(load_config(__import__('pathlib').Path({str(config_path)!r})), "
                   "today=date(2026, 11, 22)); "
                   "print(len(s.built), s.up_to_date, len(s.failed))")

@@ -5,7 +5,7 @@
 `historique` (default): copies of the example cases with their year of history, their
 sendings and their kept copies (bench/history.py): every sending is checked against its
 kept copy. `synthetique`: the synthetic cases of bench/synth.py, with no sending kept.
-Prints the medians of R runs (subprocess, and `generator.check.check` in this process),
+Prints the medians of R runs (subprocess, and `generator.checking.check.check` in this process),
 the `python -c pass` baseline and the cost per case. Goal: under 3 s on a 2-core machine.
 The first run of a project (no out/.astre-verdicts.json: the comparisons of sent documents
 with their kept copy are all made) is timed apart, each run after deleting that file.
@@ -27,7 +27,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 from history import make_history_cases  # noqa: E402
 from synth import make_cases  # noqa: E402
 
-from generator.check import VERDICTS_NAME  # noqa: E402
+from generator.checking.check import VERDICTS_NAME  # noqa: E402
 
 GOAL_SECONDS = 3.0
 TODAY = "2026-11-22"
@@ -36,7 +36,7 @@ TODAY = "2026-11-22"
 def timed(command: list[str], cwd: Path, repeat: int, cold: bool = False) -> list[float]:
     runs = []
     for _ in range(repeat):
-        if cold:  # as on a fresh clone: no verdict of an earlier check (generator.check.VERDICTS_NAME)
+        if cold:  # as on a fresh clone: no verdict of an earlier check (generator.checking.check.VERDICTS_NAME)
             (cwd / "out" / VERDICTS_NAME).unlink(missing_ok=True)
         started = time.perf_counter()
         done = subprocess.run(command, cwd=cwd, capture_output=True, text=True)
@@ -47,9 +47,9 @@ def timed(command: list[str], cwd: Path, repeat: int, cold: bool = False) -> lis
 
 
 def in_process(root: Path, repeat: int) -> list[float]:
-    """Time `generator.check.check` over the whole cases folder, in this process (caches warm after the first)."""
-    from generator.check import check
-    from generator.config import load_config
+    """Time `generator.checking.check.check` over the whole cases folder, in this process (caches warm after one)."""
+    from generator.checking.check import check
+    from generator.reading.config import load_config
 
     config = load_config(root / "astre.yaml")
     runs = []
@@ -92,7 +92,8 @@ def main() -> int:
         runs = timed(command, root, args.repeat)
         median = statistics.median(runs)
         print(f"astre check (sous-processus), {args.cases} dossiers : {show(runs)}")
-        print(f"astre check (dans le processus, generator.check.check) : {show(in_process(root, args.repeat))}")
+        shown = show(in_process(root, args.repeat))
+        print(f"astre check (dans le processus, generator.checking.check.check) : {shown}")
         print(f"python -c pass : {baseline * 1000:.0f} ms ; coût par dossier : "
               f"{(median - baseline) / args.cases * 1000:.2f} ms")
         print(f"commande : cd {root} && {' '.join(command)}")

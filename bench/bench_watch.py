@@ -32,9 +32,9 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from generator.build import build as real_build  # noqa: E402
-from generator.config import load_config  # noqa: E402
-from generator.watch import Rebuild, Watcher  # noqa: E402
+from generator.engine.build import build as real_build  # noqa: E402
+from generator.reading.config import load_config  # noqa: E402
+from generator.watch.watch import Rebuild, Watcher  # noqa: E402
 
 CASE = "lefebvre-2026"
 PDF = "bilan-intermediaire-3-mois.pdf"

@@ -73,11 +73,11 @@ def _complete_a_text(bilans: Path) -> None:
 
 def _sent_records(config: object, folder: Path) -> list[tuple[Path, str]]:
     """Return each kept record of a case with the fingerprint of its document's data today."""
-    from generator.archive import fingerprint, stem
-    from generator.cases import load_case
-    from generator.forms import load_form
-    from generator.measure import as_of
-    from generator.transmission import transmissions
+    from generator.checking.transmission import transmissions
+    from generator.documents.archive import fingerprint, stem
+    from generator.documents.forms import load_form
+    from generator.model.measure import as_of
+    from generator.reading.cases import load_case
 
     case = load_case(folder)
     found = []
@@ -91,7 +91,7 @@ def _sent_records(config: object, folder: Path) -> list[tuple[Path, str]]:
 
 
 def _config(path: Path) -> object:
-    from generator.config import load_config
+    from generator.reading.config import load_config
 
     return load_config(path)
 

@@ -15,7 +15,7 @@ import click
 
 from . import __version__
 from .errors import AstreError, ConfigError
-from .french import counted, plural
+from .model.wording import counted, plural
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 # The years a date option may name, like the schemas' dates: beyond, date arithmetic overflows.
@@ -146,7 +146,7 @@ class _Group(_Command, click.Group):
 
 
 def _config(ctx: click.Context) -> Any:
-    from .config import load_config
+    from .reading.config import load_config
 
     return load_config(ctx.obj["config_path"])
 
@@ -179,9 +179,9 @@ DATE_OPTION = click.option("--date", "today", callback=_date, metavar="AAAA-MM-J
 def check(ctx: click.Context, paths: tuple[Path, ...], fmt: str, strict: bool, form_id: str | None,
           hook: bool, today: date) -> None:
     """Vérifier les dossiers (tous par défaut) et signaler chaque problème."""
-    from .check import check as run_check
-    from .check import format_json, format_text
-    from .config import check_letterhead
+    from .checking.check import check as run_check
+    from .checking.check import format_json, format_text
+    from .reading.config import check_letterhead
 
     try:
         config = _config(ctx)
@@ -201,7 +201,7 @@ def check(ctx: click.Context, paths: tuple[Path, ...], fmt: str, strict: bool, f
             sys.exit(0)
     result = run_check(config, list(paths), today, keep_documents=bool(form_id))
     if form_id:
-        from .forms import readiness_problems
+        from .documents.forms import readiness_problems
 
         for case in result.cases:
             case.problems.extend(readiness_problems(case, form_id, config, today))
@@ -214,8 +214,8 @@ def check(ctx: click.Context, paths: tuple[Path, ...], fmt: str, strict: bool, f
 @click.pass_context
 def new(ctx: click.Context, case_id: str) -> None:
     """Créer un nouveau dossier IDENTIFIANT avec des fichiers commentés à remplir."""
-    from .editor import schemas_dir
-    from .scaffold import new_case
+    from .scaffold.editor import schemas_dir
+    from .scaffold.scaffold import new_case
 
     config = _config(ctx)
     target = new_case(config.cases_dir, case_id, lambda: schemas_dir(config))
@@ -235,8 +235,8 @@ def new(ctx: click.Context, case_id: str) -> None:
 def init(folder: Path, name: str | None, example: bool, depot: str | None, source: str | None,
          version: str | None, existing: bool) -> None:
     """Créer le dépôt d'une structure : astre.yaml, cases/, Makefile, pre-commit, VS Code."""
-    from .project import init as run_init
-    from .project import relative
+    from .scaffold.project import init as run_init
+    from .scaffold.project import relative
 
     created = run_init(folder, name=name, depot=depot, source=source, example=example, existing=existing,
                        version=version)
@@ -252,8 +252,8 @@ def init(folder: Path, name: str | None, example: bool, depot: str | None, sourc
 @click.pass_context
 def upgrade(ctx: click.Context, expected: str | None) -> None:
     """Mettre le dépôt de la structure à la version installée (schémas de l'éditeur, pre-commit)."""
-    from .project import relative
-    from .project import upgrade as run_upgrade
+    from .scaffold.project import relative
+    from .scaffold.project import upgrade as run_upgrade
 
     root = _config(ctx).root
     changed = run_upgrade(root, expected=expected)
@@ -271,7 +271,7 @@ def upgrade(ctx: click.Context, expected: str | None) -> None:
 @click.pass_context
 def watch(ctx: click.Context, paths: tuple[Path, ...], polling: bool) -> None:
     """Regénérer les documents à chaque enregistrement d'un fichier (tous les dossiers par défaut)."""
-    from .watch import watch as run_watch
+    from .watch.watch import watch as run_watch
 
     sys.exit(run_watch(ctx.obj["config_path"], list(paths), polling=polling, echo=click.echo))
 
@@ -287,8 +287,8 @@ def watch(ctx: click.Context, paths: tuple[Path, ...], polling: bool) -> None:
 @click.pass_context
 def status(ctx: click.Context, paths: tuple[Path, ...], fmt: str, ics_path: Path | None, today: date) -> None:
     """Afficher ce qui est dû ou en retard sur chaque dossier, le plus urgent d'abord."""
-    from .status import calendar_target, collect, format_json, format_text, to_ics
-    from .writer import output_lock, write_atomic
+    from .documents.writer import output_lock, write_atomic
+    from .followup.status import calendar_target, collect, format_json, format_text, to_ics
 
     config = _config(ctx)
     # Like every output, the calendar goes into the output folder, over none of astre's documents.
@@ -314,7 +314,7 @@ def status(ctx: click.Context, paths: tuple[Path, ...], fmt: str, ics_path: Path
 def build(ctx: click.Context, paths: tuple[Path, ...], force: bool, forms: tuple[str, ...], jobs: int | None,
           today: date) -> None:
     """Construire les documents (DOCX et PDF) des dossiers, seulement ceux qui ont changé."""
-    from .build import build as run_build
+    from .engine.build import build as run_build
 
     summary = run_build(_config(ctx), list(paths) or None, forms=list(forms) or None, force=force, jobs=jobs,
                         today=today, progress=True)
@@ -323,7 +323,7 @@ def build(ctx: click.Context, paths: tuple[Path, ...], force: bool, forms: tuple
 
 
 def _period(config: Any, year: int | None, start: date | None, end: date | None) -> Any:
-    from .indicators import Period
+    from .followup.indicators import Period
 
     if year is not None:
         return Period(date(year, 1, 1), date(year, 12, 31))
@@ -354,7 +354,7 @@ PERIOD_OPTIONS = [
 @click.pass_context
 def report(ctx: click.Context, year: int | None, start: date | None, end: date | None, today: date) -> None:
     """Produire le rapport d'activité, l'état de financement et l'export pour le Département."""
-    from .report import build_report
+    from .followup.report import build_report
 
     config = _config(ctx)
     written, inputs = build_report(config, _period(config, year, start, end), today)
@@ -381,7 +381,7 @@ def _written_and_excluded(ctx: click.Context, config: Any, written: list[str],
 @click.pass_context
 def financement(ctx: click.Context, start: date | None, end: date | None, today: date) -> None:
     """Produire l'état récapitulatif de financement de la période (PDF et DOCX)."""
-    from .report import build_funding
+    from .followup.report import build_funding
 
     config = _config(ctx)
     written, inputs = build_funding(config, _period(config, None, start, end), today)
@@ -394,7 +394,7 @@ def financement(ctx: click.Context, start: date | None, end: date | None, today:
 @click.pass_context
 def secret(ctx: click.Context, renew: bool) -> None:
     """Créer le secret de pseudonymisation des exports (.astre-salt), une fois par structure."""
-    from .export import create_salt
+    from .followup.export import create_salt
 
     path = create_salt(_config(ctx).root, renew)
     click.echo(f"Secret écrit : {path}\nVersionnez-le avec les dossiers (git add {path.name}) ; "

@@ -10,12 +10,12 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from generator.build import MANIFEST_NAME, build
 from generator.cli import cli
-from generator.config import load_config
+from generator.documents.forms import load_form
+from generator.documents.writer import LOCK_NAME
+from generator.engine.build import MANIFEST_NAME, build
 from generator.errors import FormError
-from generator.forms import load_form
-from generator.writer import LOCK_NAME
+from generator.reading.config import load_config
 
 TODAY = date(2026, 11, 22)
 ROOT = Path(__file__).resolve().parent.parent
@@ -33,8 +33,8 @@ def lefebvre(project: Path) -> Path:
 def test_second_build_does_nothing_and_imports_no_renderer(lefebvre: Path) -> None:
     first = build(load_config(lefebvre / "astre.yaml"), today=TODAY, jobs=1)
     assert first.failed == [] and len(first.built) == 8  # fiche, contrat, bilan 3 mois, signalement de changement
-    code = ("import sys; from datetime import date; from generator.build import build; "
-            "from generator.config import load_config; "
+    code = ("import sys; from datetime import date; from generator.engine.build import build; "
+            "from generator.reading.config import load_config; "
             f"s = build(load_config(__import__('pathlib').Path({str(lefebvre / 'astre.yaml')!r})), "
             "today=date(2026, 11, 22)); "
             "print(len(s.built), s.up_to_date, 'weasyprint' in sys.modules or 'docxtpl' in sys.modules)")
@@ -62,7 +62,7 @@ def test_only_changed_documents_are_rebuilt(lefebvre: Path) -> None:
 
 def test_declared_files_cover_everything_documents_show(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Each form sees only its `fichiers`: the documents must be the same as with the whole case."""
-    from generator.cases import Case
+    from generator.reading.cases import Case
 
     config = load_config(project / "astre.yaml")
     restricted = build(config, today=TODAY, jobs=1)
@@ -147,7 +147,7 @@ def test_bad_form_file_is_a_french_form_error(project: Path) -> None:
 
 
 def test_fetcher_serves_only_our_assets() -> None:
-    from generator.render_pdf import AssetFetcher
+    from generator.documents.render_pdf import AssetFetcher
 
     fetcher = AssetFetcher((ROOT / "templates" / "assets",), {})
     assert fetcher.fetch("file:///astre-assets/fonts/LiberationSans-Regular.ttf").read()[:4] == b"\x00\x01\x00\x00"
@@ -173,7 +173,7 @@ def test_workers_build_with_the_given_config_in_fresh_processes(two_cases: Path,
     A fork would copy the caller's memory, locks held by its other threads included
     (the watcher's): the patched `_ready` below, seen by a fork, would fail every case.
     """
-    import generator.build
+    import generator.engine.build
 
     config = load_config(two_cases / "astre.yaml")
     (two_cases / "astre.yaml").write_text("structure: [\n", encoding="utf-8")
@@ -181,7 +181,7 @@ def test_workers_build_with_the_given_config_in_fresh_processes(two_cases: Path,
     def copied(*args: object) -> bool:
         raise RuntimeError("le processus ouvrier est une copie du processus appelant")
 
-    monkeypatch.setattr(generator.build, "_ready", copied)
+    monkeypatch.setattr(generator.engine.build, "_ready", copied)
     summary = build(config, today=TODAY, jobs=2)
     assert summary.failed == []
     assert {p.parent.name for p in summary.built} == {"lefebvre-2026", "dumont-2025"}
@@ -218,7 +218,7 @@ def test_config_is_an_input_through_its_values(lefebvre: Path) -> None:
 
 def test_failures_are_structured_and_summarised_as_before() -> None:
     """The watcher reads which case, which document, which problems; the CLI prints the same sentence."""
-    from generator.build import BuildSummary, Failure
+    from generator.engine.build import BuildSummary, Failure
 
     invalid = Failure("dumont-2025", None, "dossier invalide, aucun document produit",
                       ("cases/dumont-2025/menage.yaml:3:1: erreur : a", "cases/dumont-2025/mesure.yaml:1: erreur : b"),

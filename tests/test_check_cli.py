@@ -13,9 +13,9 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from generator.check import check, format_text
+from generator.checking.check import check, format_text
 from generator.cli import cli
-from generator.config import load_config
+from generator.reading.config import load_config
 
 ROOT = Path(__file__).resolve().parent.parent
 TODAY = "2026-11-22"

@@ -12,11 +12,11 @@ from pathlib import Path
 
 import pytest
 
-from generator.check import check_case
-from generator.config import load_config
-from generator.context import case_context
-from generator.forms import check_form, load_forms
-from generator.obligations import due_items
+from generator.checking.check import check_case
+from generator.documents.context import case_context
+from generator.documents.forms import check_form, load_forms
+from generator.model.obligations import due_items
+from generator.reading.config import load_config
 
 TOKENS = ["", "-", ":", " ", "\n", '"', "'", "[", "]", "{", "}", "#", "&a", "*a", "!!str", "null", "~", "true", "0",
           "-1", "1e309", "2026-02-30", "9999-12-31", "1900-01-01", "final", "12_mois", "\t", "  ", "é", "€", "|", ">"]

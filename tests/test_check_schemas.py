@@ -11,10 +11,11 @@ from typing import Any
 import pytest
 from jsonschema import Draft202012Validator
 
-from generator import docgen, resources
-from generator.cases import CASE_FILES
-from generator.loader import load
-from generator.validate import _fast_checks, _validators
+from generator.reading import resources
+from generator.reading.cases import CASE_FILES
+from generator.reading.loader import load
+from generator.reading.validate import _fast_checks, _validators
+from generator.scaffold import docgen
 
 ROOT = Path(__file__).resolve().parent.parent
 SCHEMAS = sorted(resources.default_dir("schemas").glob("*.schema.json"))

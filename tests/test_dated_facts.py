@@ -17,13 +17,13 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from generator.build import document_values
-from generator.cases import load_case
-from generator.check import check_case
+from generator.checking.check import check_case
 from generator.cli import cli
-from generator.config import load_config
-from generator.forms import check_form, load_form, load_forms
-from generator.measure import aid_state, as_of, financing_plan, loan_state, work_state
+from generator.documents.forms import check_form, load_form, load_forms
+from generator.documents.values import document_values
+from generator.model.measure import aid_state, as_of, financing_plan, loan_state, work_state
+from generator.reading.cases import load_case
+from generator.reading.config import load_config
 
 ROOT = Path(__file__).resolve().parent.parent
 REALISTIC = Path(__file__).resolve().parent / "realistic"
@@ -273,7 +273,7 @@ def test_a_sent_contract_needs_its_signing_date(tmp_path: Path) -> None:
 
 
 def test_a_long_list_of_kept_copies_is_counted_not_flooded() -> None:
-    from generator.build import KEPT_SHOWN, BuildSummary
+    from generator.engine.build import KEPT_SHOWN, BuildSummary
 
     kept = [Path(f"cases/c-{i:02}/envoyes/contrat--2026-01-01.json") for i in range(KEPT_SHOWN + 5)]
     text = BuildSummary(kept=kept).format()

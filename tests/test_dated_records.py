@@ -1,4 +1,4 @@
-"""Documents are dated records: each shows the case as it stood on its own date (generator.measure)."""
+"""Documents are dated records: each shows the case as it stood on its own date (generator.model.measure)."""
 
 from __future__ import annotations
 
@@ -9,12 +9,12 @@ from pathlib import Path
 
 import pytest
 
-from generator.build import document_values
-from generator.cases import load_case
-from generator.check import check_case
-from generator.config import load_config
-from generator.forms import check_form, load_forms
-from generator.measure import aid_state, as_of, work_state
+from generator.checking.check import check_case
+from generator.documents.forms import check_form, load_forms
+from generator.documents.values import document_values
+from generator.model.measure import aid_state, as_of, work_state
+from generator.reading.cases import load_case
+from generator.reading.config import load_config
 
 ROOT = Path(__file__).resolve().parent.parent
 TODAY = date(2026, 11, 22)

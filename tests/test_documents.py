@@ -18,10 +18,11 @@ import pytest
 import yaml
 from docx import Document
 
-from generator.build import build, document_values
-from generator.check import check_case
-from generator.config import load_config
-from generator.forms import check_form, load_forms
+from generator.checking.check import check_case
+from generator.documents.forms import check_form, load_forms
+from generator.documents.values import document_values
+from generator.engine.build import build
+from generator.reading.config import load_config
 
 ROOT = Path(__file__).resolve().parent.parent
 TODAY = date(2026, 11, 22)
@@ -554,8 +555,8 @@ def test_contract_names_who_the_reviews_are_shared_with(built: Path, review_vari
 
 
 def test_contract_without_programme_recipients_says_the_seeds(project: Path) -> None:
-    from generator.cases import load_case
-    from generator.context import case_context
+    from generator.documents.context import case_context
+    from generator.reading.cases import load_case
 
     _replace(project / "astre.yaml", "    bilan-intermediaire: [spslh, slisl, structure_origine]\n", "")
     _replace(project / "astre.yaml", "    bilan-final: [spslh, slisl, structure_origine]\n", "")

@@ -8,11 +8,11 @@ from typing import Any
 
 from click.testing import CliRunner
 
-from generator.check import check_case
+from generator.checking.check import check_case
 from generator.cli import cli
-from generator.config import load_config
-from generator.funding import statement
-from generator.indicators import Period, facts
+from generator.followup.funding import statement
+from generator.followup.indicators import Period, facts
+from generator.reading.config import load_config
 
 PROGRAMME_PERIOD = Period(date(2025, 11, 1), date(2026, 10, 31))
 

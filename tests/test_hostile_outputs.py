@@ -16,11 +16,11 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from generator.build import MANIFEST_NAME, build
 from generator.cli import cli
-from generator.config import load_config
+from generator.documents.writer import LOCK_NAME, SCRATCH_NAME
+from generator.engine.build import MANIFEST_NAME, build
 from generator.errors import BuildLockedError
-from generator.writer import LOCK_NAME, SCRATCH_NAME
+from generator.reading.config import load_config
 
 TODAY = date(2026, 11, 22)
 ROOT = Path(__file__).resolve().parent.parent
@@ -87,7 +87,7 @@ def test_case_output_folder_linked_to_another_case_is_replaced(two_cases: Path) 
 # ---------------------------------------------------------------- one build at a time, leftovers
 
 def test_second_build_on_the_same_output_folder_is_refused(lefebvre: Path) -> None:
-    from generator.watch import Watcher
+    from generator.watch.watch import Watcher
 
     out = lefebvre / "out"
     out.mkdir()
@@ -171,7 +171,7 @@ def test_read_only_output_folder_is_a_french_error(lefebvre: Path, monkeypatch: 
 
 def test_full_disk_while_rendering_is_a_french_failure(lefebvre: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """WeasyPrint writes its fonts into the scratch folder of out/: a full disk there is no traceback."""
-    import generator.render_pdf
+    import generator.documents.render_pdf
 
     build(load_config(lefebvre / "astre.yaml"), today=TODAY, jobs=1)
     before = _files(lefebvre / "out")
@@ -180,7 +180,7 @@ def test_full_disk_while_rendering_is_a_french_failure(lefebvre: Path, monkeypat
     def full(*args: object, **kwargs: object) -> bytes:
         raise OSError(errno.ENOSPC, "No space left on device", str(scratch / "0123"))
 
-    monkeypatch.setattr(generator.render_pdf, "render_pdf", full)
+    monkeypatch.setattr(generator.documents.render_pdf, "render_pdf", full)
     result = _run(lefebvre, "build", "--force", "-j", "1", "--date", "2026-11-22")
     assert result.exit_code == 1 and "Traceback" not in result.output
     assert f"lefebvre-2026 (contrat) : impossible d'écrire dans {scratch} : disque plein" in result.output
@@ -267,7 +267,7 @@ def test_ics_naming_a_folder_is_a_usage_error(lefebvre: Path) -> None:
 # ---------------------------------------------------------------- output_dir in astre.yaml
 
 def _toolkit_folders() -> list[str]:
-    from generator import resources
+    from generator.reading import resources
 
     return [str(resources.default_dir(kind)) for kind in resources.KINDS] + [
         str(resources.default_dir("templates") / "html"), str(Path(resources.__file__).resolve().parent)]
@@ -339,7 +339,7 @@ def test_a_hostile_verdicts_file_is_ignored_never_read_blindly(tmp_path: Path, k
     """out/.astre-verdicts.json (what earlier checks found) as a pipe, a link to /dev/zero or junk: check runs."""
     import shutil
 
-    from generator.check import VERDICTS_NAME
+    from generator.checking.check import VERDICTS_NAME
 
     shutil.copy(ROOT / "astre.yaml", tmp_path / "astre.yaml")
     shutil.copytree(ROOT / "cases", tmp_path / "cases")

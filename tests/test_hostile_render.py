@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from generator.build import build
 from generator.cli import cli
-from generator.config import load_config
+from generator.engine.build import build
+from generator.reading.config import load_config
 
 TODAY = date(2026, 11, 22)
 CASE = "lefebvre-2026"

@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from generator import loader
 from generator.errors import YamlError
-from generator.loader import MAX_BYTES, load
+from generator.reading import loader
+from generator.reading.loader import MAX_BYTES, load
 
 
 def write(tmp_path: Path, content: str | bytes, name: str = "f.yaml") -> Path:

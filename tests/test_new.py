@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from generator.cases import CASE_FILES
 from generator.cli import cli
-from generator.loader import load
+from generator.reading.cases import CASE_FILES
+from generator.reading.loader import load
 
 
 def run(project: Path, monkeypatch: pytest.MonkeyPatch, *args: str) -> tuple[int, str]:

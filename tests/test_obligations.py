@@ -1,4 +1,4 @@
-"""One list of what a measure owes (generator.obligations), read by check, status and the report (issue 16)."""
+"""One list of what a measure owes (generator.model.obligations), read by check, status and the report (issue 16)."""
 
 from __future__ import annotations
 
@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from generator.check import check_case
-from generator.config import load_config
-from generator.obligations import due_items, obligations
+from generator.checking.check import check_case
+from generator.model.obligations import due_items, obligations
+from generator.reading.config import load_config
 
 ROOT = Path(__file__).resolve().parent.parent
 TODAY = date(2026, 11, 22)

@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from generator.check import check_case
+from generator.checking.check import check_case
 from generator.cli import cli
-from generator.config import load_config
-from generator.indicators import Period, facts, indicators, qualitative
+from generator.followup.indicators import Period, facts, indicators, qualitative
+from generator.reading.config import load_config
 
 YEAR_2026 = Period(date(2026, 1, 1), date(2026, 12, 31))
 TODAY = date(2026, 11, 22)
@@ -179,7 +179,7 @@ def test_report_is_reproducible(project: Path) -> None:
 def test_invalid_case_is_excluded_and_listed(project: Path) -> None:
     from pypdf import PdfReader
 
-    from generator.export import pseudonym, salt
+    from generator.followup.export import pseudonym, salt
 
     (project / "cases" / "caron-2026" / "sortie.yaml").unlink()  # rompue without exit: an error
     result = CliRunner().invoke(cli, ["-f", str(project / "astre.yaml"), "report", "--year", "2026", "--date",
@@ -213,7 +213,7 @@ def test_audit_advances_are_those_of_the_period(project: Path) -> None:
 
 
 def test_variation_rate_single_rule() -> None:
-    from generator.rules import variation_rate
+    from generator.model.rules import variation_rate
 
     def poste(prevu: float | None, realise: float | None, at_referral: bool = True, statut: str = "realise") -> dict:
         p = {"prevu_a_la_saisine": at_referral, "statut": statut}

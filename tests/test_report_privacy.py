@@ -10,7 +10,7 @@ from click.testing import CliRunner
 from openpyxl import load_workbook
 
 from generator.cli import cli
-from generator.loader import load
+from generator.reading.loader import load
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -33,7 +33,7 @@ PERSONAL = {
 }
 
 
-# Free texts the report's qualitative part may quote once screened (generator/quotes.py).
+# Free texts the report's qualitative part may quote once screened (generator/followup/quotes.py).
 QUOTED = {"bilans": ["difficultes", "motifs_echec"], "suivi": ["objet", "description"], "sortie": ["explication"]}
 
 
@@ -161,7 +161,7 @@ def document_texts(out: Path) -> dict[str, str]:
 
 
 def test_documents_for_the_departement_hold_no_personal_data(project: Path) -> None:
-    from generator.export import pseudonym, salt
+    from generator.followup.export import pseudonym, salt
 
     # One case excluded, so the exclusion lists are scanned too.
     sortie = project / "cases" / "caron-2026" / "sortie.yaml"

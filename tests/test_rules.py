@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from generator import bareme
-from generator.check import check_case
-from generator.config import load_config
+from generator.checking.check import check_case
+from generator.model import bareme
+from generator.reading.config import load_config
 
 TODAY = date(2026, 11, 22)
 
@@ -208,7 +208,7 @@ def test_barème_is_dated_and_sourced() -> None:
 
 def test_review_months_come_from_the_programme(project: Path) -> None:
     """Another Département reviews at 4 and 8 months: data, not code (schema, rules and documents follow)."""
-    from generator.build import build
+    from generator.engine.build import build
 
     config_file = project / "astre.yaml"
     edit(config_file, "bilans_mois: [3, 6, 9]", "bilans_mois: [4, 8]")
@@ -269,7 +269,7 @@ def test_exit_type_and_reason_must_agree(project: Path) -> None:
 def test_every_exit_type_and_reason_of_the_schema_is_judged() -> None:
     import json
 
-    from generator.rules import EXIT_REASONS
+    from generator.model.rules import EXIT_REASONS
 
     schema = json.loads((Path(__file__).parent.parent / "schemas/sortie.schema.json").read_text(encoding="utf-8"))
     assert set(EXIT_REASONS) == set(schema["properties"]["type"]["enum"])

@@ -167,8 +167,8 @@ def test_ics_outside_the_output_folder_is_refused(project: Path, tmp_path: Path)
 def test_ics_escapes_and_folds() -> None:
     from datetime import date
 
-    from generator.deadlines import DueItem
-    from generator.status import StatusResult, _escape, to_ics
+    from generator.followup.status import StatusResult, _escape, to_ics
+    from generator.model.deadlines import DueItem
 
     assert _escape("a,b;c\\d\ne") == "a\\,b\\;c\\\\d\\ne"
     item = DueItem("x-1", "R", date(2026, 1, 2), "k", "Relancer, puis noter; " + "é" * 80)

@@ -14,10 +14,10 @@ import pytest
 from test_rules import edit
 from test_rules import problems as rule_problems
 
-from generator.build import build
-from generator.check import check, check_case
-from generator.config import load_config
-from generator.status import collect, format_text
+from generator.checking.check import check, check_case
+from generator.engine.build import build
+from generator.followup.status import collect, format_text
+from generator.reading.config import load_config
 
 TODAY = date(2026, 11, 22)
 
@@ -91,7 +91,7 @@ def test_review_not_needed_has_its_reason_and_no_document(project: Path) -> None
     edit(case / "bilans.yaml", "    non_necessaire: true\n",
          "    non_necessaire: true\n    motif_non_necessaire: Bilan fait avec le comité du 12 mai.\n")
     assert not [line for line in problems(project, "dumont-2025") if "6_mois" in line or "6-mois" in line]
-    from generator.forms import load_form
+    from generator.documents.forms import load_form
 
     config = load_config(project / "astre.yaml")
     names = [name for name, _ in load_form("bilan-intermediaire", config).documents(
@@ -155,7 +155,7 @@ def test_a_kept_record_replaced_by_other_json_is_said_not_a_crash(project: Path)
 
 def test_a_second_check_reuses_its_comparisons_until_the_data_changes(project: Path,
                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
-    import generator.build
+    import generator.documents.values
 
     case = project / "cases" / "dumont-2025"
     shutil.copytree(Path(__file__).parent.parent / "cases" / "dumont-2025" / "envoyes", case / "envoyes")
@@ -163,13 +163,13 @@ def test_a_second_check_reuses_its_comparisons_until_the_data_changes(project: P
     for path in (case / "envoyes").iterdir():
         os.utime(path, (an_hour_ago, an_hour_ago))  # kept long ago, as in a clone
     drawn: list[str] = []
-    draw = generator.build.document_values
+    draw = generator.documents.values.document_values
 
     def counted(*args: Any, **kwargs: Any) -> Any:
         drawn.append(kwargs["only"])
         return draw(*args, **kwargs)
 
-    monkeypatch.setattr(generator.build, "document_values", counted)
+    monkeypatch.setattr(generator.documents.values, "document_values", counted)
     hashed: list[str] = []
     read_bytes = Path.read_bytes
 
@@ -237,8 +237,8 @@ def test_report_and_funding_statement_count_what_was_late_or_missing(project: Pa
     """Programme period (01/11/2025–31/10/2026): three contracts due, caron's sent 43 days late."""
     from docx import Document
 
-    from generator.indicators import Period
-    from generator.report import build_funding
+    from generator.followup.indicators import Period
+    from generator.followup.report import build_funding
 
     config = load_config(project / "astre.yaml")
     edit(project / "cases" / "lefebvre-2026" / "bilans.yaml", '    date_envoi_spslh: "2026-11-16"\n', "")

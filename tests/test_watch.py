@@ -23,10 +23,10 @@ from typing import Any
 import pytest
 from watchdog.observers import Observer
 
-from generator import resources
-from generator.changes import Change, Layout, is_editor_temp
-from generator.config import load_config
-from generator.watch import Rebuild, Watcher
+from generator.engine.changes import Change, Layout, is_editor_temp
+from generator.reading import resources
+from generator.reading.config import load_config
+from generator.watch.watch import Rebuild, Watcher
 
 REAL_DEFAULTS = resources.default_dir
 
@@ -568,7 +568,7 @@ def test_real_bad_save_keeps_documents_then_fix_rebuilds(project: Path, real: Ha
 
 def test_real_invalid_config_pauses_builds_until_fixed(project: Path, start, monkeypatch) -> None:
     """astre.yaml broken while watching: said, located; no build (two cases saved: no crash); fixed: rebuilt."""
-    from generator.watch import _real_build
+    from generator.watch.watch import _real_build
 
     cases = ("dumont-2025", CASE)
     for other in (project / "cases").iterdir():
@@ -653,8 +653,8 @@ def test_a_path_restricts_watching_to_that_case(project: Path, start, toolkit) -
 def test_plan_is_a_function_of_the_changes_and_the_forms() -> None:
     import yaml
 
-    from generator.changes import Job, Plan, plan
-    from generator.definitions import FormSources
+    from generator.engine.changes import Job, Plan, plan
+    from generator.engine.definitions import FormSources
 
     sources = FormSources({"bilan": yaml.safe_load(FORM_BILAN), "fiche": yaml.safe_load(FORM_FICHE)})
     saved = Change("case", CASE, "bilans")

@@ -3,7 +3,7 @@
 The .docx files it writes are the real templates: a structure may open them in
 Word or LibreOffice, restyle them and keep them in its own templates folder.
 Run again after changing this script:  .venv/bin/python templates/docx/make_templates.py
-Values come from the render context (generator/context.py), already formatted.
+Values come from the render context (generator/documents/context.py), already formatted.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Mm, Pt, RGBColor
 
-from generator.writer import docx_bytes
+from generator.documents.writer import docx_bytes
 
 HERE = Path(__file__).resolve().parent
 FONT = "Liberation Sans"

@@ -1,0 +1,293 @@
+"""Sent documents are kept as sent: `cases/<id>/envoyes/`, versioned with the case.
+
+The SPSLH files what it receives; once a document is recorded as sent (envois.yaml),
+the first build afterwards keeps its PDF and DOCX in the case folder, next to a small
+record (`<document>--<date>.json`: the fingerprints of both files and the values the
+document showed). From then on:
+
+- a build that would draw the document differently leaves the sent version where it
+  is (and in out/), and says which values changed since it was sent;
+- a corrected version is sent on purpose: a new entry in envois.yaml, with a later
+  date, and the next build keeps that version too (the older one stays, as history);
+- a kept file deleted or edited by hand is an error of `astre check`, never silently
+  replaced (git restores it: `git checkout -- <file>`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ..errors import Problem
+from ..model.measure import Sending
+from ..reading.cases import Case
+
+FOLDER = "envoyes"
+MAX_SHOWN = 6  # changed values named in a message; the rest are counted
+
+
+@dataclass(frozen=True)
+class Kept:
+    """What a build writes for one document: the bytes, and a warning when they are the sent ones."""
+
+    docx: bytes
+    pdf: bytes
+    warning: str | None = None
+    kept: Path | None = None  # the record of a copy kept by this build (to be committed)
+
+
+def stem(folder: Path, document: str, sending: Sending) -> Path:
+    """Return the path, without extension, of the kept copy of `document` sent on `sending.day`."""
+    return folder / FOLDER / f"{document}--{sending.day.isoformat()}"
+
+
+def fingerprint(dated: Case) -> str:
+    """Return a digest of the case data a document shows (the case as of the document's date)."""
+    data = {name: dated.get(name) for name in sorted(dated.documents)}
+    return hashlib.sha256(json.dumps(data, ensure_ascii=False, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def keep(folder: Path, document: str, sent: list[Sending], docx: bytes, pdf: bytes, values: dict[str, Any],
+         data: str = "", known: frozenset[str] = frozenset()) -> Kept:
+    """Return what to write in out/ for `document`, keeping its sent version (see the module's docstring).
+
+    `data` is the fingerprint of the case data the document shows: `astre check` compares it
+    to tell, without drawing anything, that the data changed since the sending. `known`: the
+    files of envoyes/ the previous build saw; a copy among them that is gone was deleted by
+    hand, and is never made again from today's data.
+    """
+    from .writer import write_atomic
+
+    if not sent:
+        return Kept(docx, pdf)
+    base = stem(folder, document, sent[-1])
+    record = base.with_suffix(".json")
+    if record.name in known and not record.exists():
+        return Kept(docx, pdf, warning=f"{document} : la copie envoyée le {sent[-1].day.strftime('%d/%m/%Y')} a "
+                    f"été supprimée ({FOLDER}/{record.name}) ; restaurez-la depuis l'historique (git checkout)")
+    if not record.exists() and not base.with_suffix(".pdf").exists():
+        (folder / FOLDER).mkdir(exist_ok=True)
+        write_atomic(base.with_suffix(".docx"), docx)
+        write_atomic(base.with_suffix(".pdf"), pdf)
+        write_atomic(record, _record(document, sent[-1], docx, pdf, values, data))
+        return Kept(docx, pdf, kept=record)
+    problem = integrity(base)
+    if problem is not None:
+        return Kept(docx, pdf, warning=problem)  # check reports it located; out/ shows the current one
+    old_docx, old_pdf = base.with_suffix(".docx").read_bytes(), base.with_suffix(".pdf").read_bytes()
+    if (old_docx, old_pdf) == (docx, pdf):
+        return Kept(docx, pdf)
+    changed = changed_values(json.loads(record.read_text(encoding="utf-8"))["valeurs"], shown(values))
+    return Kept(old_docx, old_pdf, warning=changed_message(document, sent[-1], changed))
+
+
+def record_of(folder: Path, document: str, sending: Sending, read: dict[Path, Any] | None = None
+              ) -> dict[str, Any] | None:
+    """Return the kept record of a sending (None when not kept yet or unreadable).
+
+    `read`: the records `integrity` already parsed for this case, by path (each is read once).
+    """
+    path = stem(folder, document, sending).with_suffix(".json")
+    try:
+        data = read[path] if read is not None and path in read else _parse(path)
+    except (OSError, ValueError):
+        return None
+    return data if isinstance(data, dict) else None
+
+
+def _parse(record: Path) -> Any:
+    return json.loads(record.read_text(encoding="utf-8"))
+
+
+def shown(values: dict[str, Any]) -> dict[str, Any]:
+    """Return the values a document shows, as kept in its record: plain JSON, no path of this machine.
+
+    The logo is drawn from a file whose absolute path differs from one clone to another: it is
+    not a value of the document (the PDF's fingerprint covers the image itself).
+    """
+    plain = json.loads(json.dumps(values, ensure_ascii=False, default=str))
+    if isinstance(plain.get("structure"), dict):
+        plain["structure"].pop("logo", None)
+    return plain  # type: ignore[no-any-return]
+
+
+def _record(document: str, sending: Sending, docx: bytes, pdf: bytes, values: dict[str, Any], data: str) -> bytes:
+    record = {"document": document, "envoi": sending.day.isoformat(), "destinataires": list(sending.recipients),
+              "docx_sha256": hashlib.sha256(docx).hexdigest(), "pdf_sha256": hashlib.sha256(pdf).hexdigest(),
+              "donnees_sha256": data, "valeurs": shown(values)}
+    return (json.dumps(record, ensure_ascii=False, indent=1, sort_keys=True, default=str) + "\n").encode("utf-8")
+
+
+def integrity(base: Path, read: dict[Path, Any] | None = None, hash_of: Callable[[Path], str] | None = None
+              ) -> str | None:
+    """Return what is wrong with a kept copy (missing or edited file), or None.
+
+    `read` receives the parsed record, by path, for `record_of` (a check reads each record once);
+    `hash_of` returns a file's SHA-256 (transmission.Verdicts.hash_of: from an earlier check).
+    """
+    record = base.with_suffix(".json")
+    try:
+        data = _parse(record)
+    except FileNotFoundError:
+        return f"{record.name} manquant : la copie envoyée n'est plus vérifiable"
+    except OSError as e:
+        return f"{record.name} illisible ({e.strerror or e})"
+    except ValueError:
+        return f"{record.name} modifié : ce n'est plus le relevé JSON écrit par astre"
+    if read is not None:
+        read[record] = data
+    if not isinstance(data, dict):
+        return f"{record.name} modifié : ce n'est plus le relevé JSON écrit par astre"
+    for ext in ("pdf", "docx"):
+        path = base.with_suffix(f".{ext}")
+        try:
+            digest = hash_of(path) if hash_of is not None else hashlib.sha256(path.read_bytes()).hexdigest()
+        except FileNotFoundError:
+            return f"{path.name} supprimé : c'est la copie de ce qui a été envoyé"
+        except OSError as e:
+            return f"{path.name} illisible ({e.strerror or e})"
+        if digest != data.get(f"{ext}_sha256"):
+            return f"{path.name} modifié depuis l'envoi : ce n'est plus la copie de ce qui a été envoyé"
+    return None
+
+
+def problems(folder: Path, sent: dict[str, list[Sending]], locate: Any, read: dict[Path, Any] | None = None,
+             verdicts: Verdicts | None = None) -> list[Problem]:
+    """Return an error for each kept copy deleted or edited by hand (astre check).
+
+    `read`: see `integrity`; `verdicts`: a copy found intact by an earlier check, and unchanged since, is intact.
+    """
+    found: list[Problem] = []
+    try:
+        kept = set(os.listdir(folder / FOLDER))  # one listing, not three look-ups per sending
+    except OSError:
+        return found  # nothing kept yet
+    for document, sendings in sent.items():
+        for sending in sendings:
+            base = stem(folder, document, sending)
+            if not {f"{base.name}.json", f"{base.name}.pdf", f"{base.name}.docx"} & kept:
+                continue  # not built since it was recorded: the next build keeps it
+            seal = None if verdicts is None else verdicts.seal(base)
+            intact = None if verdicts is None or seal is None else verdicts.key("intact", seal)
+            if verdicts is not None and intact is not None and verdicts.recall(intact) is not None:
+                continue
+            problem = integrity(base, read, None if verdicts is None else verdicts.hash_of)
+            if problem is None and verdicts is not None and intact is not None:
+                verdicts.remember(intact, [])
+            if problem is not None:
+                path, line, column = locate(sending.file, sending.where)
+                found.append(Problem(path, line, column, f"{document} envoyé le {sending.day.strftime('%d/%m/%Y')} "
+                                     f": {problem}", f"restaurez-le depuis l'historique (git checkout -- "
+                                     f"{base.parent.name}/{base.name}.*) ; pour corriger un document, "
+                                     "envoyez une nouvelle version (nouvel envoi dans envois.yaml)", code="envoi"))
+    return found
+
+
+@dataclass
+class Verdicts:
+    """What earlier runs of `astre check` found about the kept copies, kept between runs (generator.checking.check).
+
+    Telling whether a sent document still shows the case's data means drawing it again, and
+    telling a kept copy is intact means hashing its PDF and DOCX: most of the time of a check
+    of cases with a history. A verdict depends only on the kept files, the case files and what
+    draws the documents (`drawing`: astre's code, astre.yaml, the forms and labels); keyed by
+    all of them, it is reused while none changes. As git does for its index, a file is taken
+    as unchanged while its size, time and inode are those it had when read, unless it was
+    written in the last seconds before (a change within the same tick would keep them).
+    """
+
+    drawing: str  # digest of what draws the documents' values
+    known: dict[str, list[str]] = field(default_factory=dict)  # from earlier runs
+    found: dict[str, list[str]] = field(default_factory=dict)  # used or made by this run
+    hashes_known: dict[str, str] = field(default_factory=dict)  # file digests, by path and stat
+    hashes_found: dict[str, str] = field(default_factory=dict)
+
+    def key(self, *parts: str) -> str:
+        """Return the key of a verdict about `parts` (with what draws the documents)."""
+        return hashlib.sha256("\0".join((self.drawing, *parts)).encode()).hexdigest()[:40]
+
+    def recall(self, key: str) -> list[str] | None:
+        """Return an earlier verdict (kept for the next run), or None."""
+        verdict = self.known.get(key)
+        if verdict is not None:
+            self.found[key] = verdict
+        return verdict
+
+    def remember(self, key: str, verdict: list[str]) -> None:
+        """Keep a verdict of this run for the next one."""
+        self.found[key] = verdict
+
+    def seal(self, base: Path) -> str | None:
+        """Return the stat of a kept copy's three files (None: one is missing, or was written just now)."""
+        parts = []
+        for ext in ("json", "pdf", "docx"):
+            stat = _stat(base.with_suffix(f".{ext}"))
+            if stat is None:
+                return None
+            parts.append(stat)
+        return "\0".join(parts)
+
+    def record_key(self, record: Path, data: str) -> str | None:
+        """Return the key of the comparison of a record's values with a document showing `data`."""
+        try:
+            return self.key("compare-record", hashlib.sha256(record.read_bytes()).hexdigest(), data)
+        except OSError:
+            return None
+
+    def hash_of(self, path: Path) -> str:
+        """Return the SHA-256 of a kept file, from an earlier run when unchanged since (OSError as reading)."""
+        stat = _stat(path)
+        digest = None if stat is None else self.hashes_known.get(stat)
+        if digest is None:
+            digest = hashlib.sha256(path.read_bytes()).hexdigest()
+        if stat is not None:
+            self.hashes_found[stat] = digest
+        return digest
+
+
+RACY_NS = 3_000_000_000  # a file written less than 3 s before it is read is read again next time
+
+
+def _stat(path: Path) -> str | None:
+    """Return a file's path, size, time and inode, or None when missing or written in the last RACY_NS."""
+    try:
+        info = path.stat()
+    except OSError:
+        return None
+    if time.time_ns() - info.st_mtime_ns < RACY_NS:
+        return None
+    return f"{path}\0{info.st_size}\0{info.st_mtime_ns}\0{info.st_ino}"
+
+
+def changed_values(before: Any, after: Any, path: str = "") -> list[str]:
+    """Return the paths of the values that differ (« financement.aides[2].statut »)."""
+    if isinstance(before, dict) and isinstance(after, dict):
+        out = []
+        # A value the document did not show when it was sent (added by a newer astre) is not a change of data.
+        for key in sorted(before):
+            out += changed_values(before[key], after.get(key), f"{path}.{key}" if path else str(key))
+        return out
+    if isinstance(before, list) and isinstance(after, list) and len(before) == len(after):
+        out = []
+        for index, (b, a) in enumerate(zip(before, after, strict=True)):
+            out += changed_values(b, a, f"{path}[{index + 1}]")
+        return out
+    return [] if before == after else [path or "(document)"]
+
+
+def changed_message(document: str, sending: Sending, changed: list[str]) -> str:
+    """Return the French warning for a sent document whose data or layout changed since."""
+    when = sending.day.strftime("%d/%m/%Y")
+    if not changed:
+        return (f"{document} : envoyé le {when}, gardé tel quel ; le modèle ou la mise en page a changé depuis "
+                "(les valeurs sont les mêmes)")
+    shown = ", ".join(changed[:MAX_SHOWN]) + (f" et {len(changed) - MAX_SHOWN} autre(s)"
+                                               if len(changed) > MAX_SHOWN else "")
+    return (f"{document} : envoyé le {when}, gardé tel quel ; données modifiées depuis : {shown} — pour envoyer "
+            "une version corrigée, ajoutez un nouvel envoi dans envois.yaml (correction: true)")

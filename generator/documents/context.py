@@ -1,0 +1,631 @@
+"""The render context: every value a document shows, computed once, in French.
+
+Templates (DOCX and HTML) only lay these values out: dates are already
+« 12 mars 2026 », amounts « 2 640,00 € », codes already turned into labels
+(from forms/libelles.yaml). Optional values are either a French placeholder
+(« non renseigné ») or None/empty, which templates guard with `{% if %}`.
+Nothing here depends on today's date, so a document is reproducible.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from typing import Any
+
+from babel.numbers import format_decimal
+
+from ..model import bareme
+from ..model.deadlines import planned_end
+from ..model.measure import (
+    UNDATED,
+    Plan,
+    aid_amount,
+    aid_paid,
+    chosen_quote,
+    financing_plan,
+    payment_dates,
+    reference_date,
+    visits,
+    work_amount,
+    works_done,
+    works_planned,
+)
+from ..model.rules import (
+    household_category,
+    notified_category,
+    persons_text,
+    review_key,
+    variation_rate,
+    works_finished,
+)
+from ..model.timeline import add_months, age, month_of_measure, month_windows, parse
+from ..model.wording import LOCALE, MISSING, MISSING_DATE, MISSING_F, counted, day, label, labels, money, percent
+from ..reading.cases import Case
+from ..reading.config import Config, Programme
+
+
+def state(family: str, item: dict[str, Any]) -> str:
+    """Return the label of an item's statut, « (date non renseignée) » when the files do not date it."""
+    shown = label(family, item.get("statut"))
+    return f"{shown} (date non renseignée)" if item.get(UNDATED) else shown
+
+
+# A line starting a list item (« - », « • », « 1. », « a) »): the référent's line break before it is kept.
+_ITEM = re.compile(r"^\s*(?:[-–—•*+]\s|\d{1,2}[.)]\s|[a-z][)]\s)")
+
+
+def reflow(value: str) -> str:
+    """Return a free text as paragraphs: lines joined, blank lines kept as paragraph breaks.
+
+    A text written with « | » keeps the référent's line breaks, which fall anywhere in the
+    document's wider lines; each paragraph is one line, separated by a blank line.
+    """
+    paragraphs: list[list[str]] = []
+    lines: list[str] = []
+    for line in value.strip().splitlines():
+        if not line.strip():
+            if lines:
+                paragraphs.append(lines)
+            lines = []
+        elif lines and _ITEM.match(line):
+            lines.append("\n" + line.strip())
+        else:
+            lines.append(line.strip())
+    if lines:
+        paragraphs.append(lines)
+    return "\n\n".join(" ".join(p).replace(" \n", "\n") for p in paragraphs)
+
+
+def text(value: Any) -> str:
+    """Return a free text as paragraphs (see `reflow`), or the placeholder."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return MISSING
+    return reflow(value) if isinstance(value, str) else str(value).strip()
+
+
+def optional(value: Any) -> str:
+    """Return a free text as paragraphs, or "" (templates test it with `{% if %}`)."""
+    if value is None:
+        return ""
+    return reflow(value) if isinstance(value, str) else str(value).strip()
+
+
+def yes_no(value: Any) -> str:
+    """Return « oui », « non » or the placeholder."""
+    return MISSING if value is None else ("oui" if value else "non")
+
+
+def case_context(case: Case, config: Config) -> dict[str, Any]:
+    """Return the values shared by every document of a case."""
+    mesure = case.get("mesure")
+    reference = reference_date(mesure.get("dates", {}))
+    plan = financing_plan(case)
+    return {
+        "structure": _structure(config),
+        "programme": _programme(config),
+        "mesure": _mesure(mesure, config.programme),
+        "menage": _menage(case, reference),
+        "logement": _logement(case.get("logement")),
+        "travaux": _travaux(case.get("travaux"), plan),
+        "financement": _financement(case, plan),
+        "contrat": _contrat(case.get("contrat")),
+        "sortie": _sortie(case.get("sortie")),
+        "bilans": _reviews_shared(case, config),
+        "diagnostics": [{"type": label("diagnostic", d.get("type")), "date_demande": day(d.get("date_demande"))}
+                        for d in case.get("diagnostics").get("demandes", [])],
+    }
+
+
+def recipient_names(case: Case, config: Config) -> dict[str, str]:
+    """Return the name of each recipient code of programme.destinataires, for this case (the SLISL of its MDS)."""
+    mesure = case.get("mesure")
+    mds = (mesure.get("territoire") or {}).get("mds")
+    return {"spslh": config.programme.service,
+            "slisl": f"SLISL de la MDS {mds}" if mds else "SLISL de la MDS du ménage",
+            "structure_origine": ((mesure.get("origine") or {}).get("structure")
+                                  or "structure à l'origine de la demande"),
+            "menage": case.get("menage").get("designation") or "le ménage"}
+
+
+# Without programme.destinataires for the reviews, the seed's wording: « Un bilan écrit intermédiaire …
+# devra être partagé avec la structure à l'initiative de la demande, le SLISL et le SPSLH ».
+SEED_REVIEW_RECIPIENTS = ("structure_origine", "slisl", "spslh")
+
+
+def _recipients_phrase(codes: tuple[str, ...], case: Case, config: Config) -> str:
+    """Return « la structure à l'origine de la demande (CCAS de Bapaume), le SLISL de la MDS Arrageois et le SPSLH »."""
+    mesure = case.get("mesure")
+    origin = (mesure.get("origine") or {}).get("structure")
+    mds = (mesure.get("territoire") or {}).get("mds")
+    names = {"spslh": f"le {config.programme.service_short}",
+             "slisl": f"le SLISL de la MDS {mds}" if mds else "le SLISL de la MDS du ménage",
+             "structure_origine": "la structure à l'origine de la demande" + (f" ({origin})" if origin else ""),
+             "menage": "le ménage"}
+    shown = [names[code] for code in codes]
+    return shown[0] if len(shown) == 1 else ", ".join(shown[:-1]) + " et " + shown[-1]
+
+
+def _reviews_shared(case: Case, config: Config) -> dict[str, Any]:
+    """Who the reviews are shared with (programme.destinataires, else the seed), as the contract tells the household."""
+    recipients = config.programme.recipients
+    interim = _recipients_phrase(recipients.get("bilan-intermediaire", SEED_REVIEW_RECIPIENTS), case, config)
+    final = _recipients_phrase(recipients.get("bilan-final", SEED_REVIEW_RECIPIENTS), case, config)
+    # One sentence when both go to the same recipients, two otherwise.
+    return {"destinataires": interim if interim == final else "",
+            "destinataires_intermediaires": interim, "destinataires_final": final}
+
+
+def _structure(config: Config) -> dict[str, Any]:
+    s = config.structure
+    logo = config.root / s["logo"] if s.get("logo") else None
+    return {
+        "nom": s["nom"],
+        # Absolute path of the logo, or "" when absent: documents are then made without it.
+        "logo": str(logo.resolve()) if logo is not None and logo.is_file() else "",
+        "adresse": list(s["adresse"]),
+        "telephone": optional(s.get("telephone")),
+        "courriel": optional(s.get("courriel")),
+        "ville_signature": optional(s.get("ville_signature")) or MISSING,
+    }
+
+
+def _programme(config: Config) -> dict[str, Any]:
+    p = config.programme
+    return {
+        "nom": p.name,
+        "financeur": p.funder,
+        "service": p.service,
+        "service_court": p.service_short,
+        "duree_mois": p.months,
+        "bilans_mois": ", ".join(str(m) for m in p.review_months),
+        "visites_minimum": p.visits_per_month,
+        "visites_domicile": p.home_visits_per_month,
+        "delai_contrat_mois": p.contract_delay_months,
+        "tarif_mensuel": money(p.monthly_rate),
+        "tarif_mesure": money(p.monthly_rate * p.months),
+        "diagnostic_simple": money(p.diagnostic_amounts["simple"]),
+        "diagnostic_complet": money(p.diagnostic_amounts["complet"]),
+    }
+
+
+def _mesure(m: dict[str, Any], programme: Programme) -> dict[str, Any]:
+    dates, origine, territoire = m.get("dates", {}), m.get("origine", {}), m.get("territoire", {})
+    return {
+        "identifiant": m.get("identifiant", ""),
+        "referent": text(m.get("referent")),
+        "dates": {"reperage": day(dates.get("reperage")), "debut": day(dates.get("debut")),
+                  "fin_prevue": day(planned_end(dates, programme))},
+        "origine": {"structure": text(origine.get("structure")), "type": label("origine", origine.get("type")),
+                    "contact": optional(origine.get("contact"))},
+        "territoire": {"mds": text(territoire.get("mds")), "commune": text(territoire.get("commune")),
+                       "perimetre": label("perimetre", territoire.get("perimetre")),
+                       "nom_perimetre": optional(territoire.get("nom_perimetre"))},
+        "mar": optional(m.get("mon_accompagnateur_renov")),
+        "partenaires": [{"nom": text(p.get("nom")), "type": label("partenaire", p.get("type")),
+                         "role": optional(p.get("role")), "periode": _period(p)} for p in m.get("partenaires", [])],
+        "validation": _validation(m.get("validation")),
+        "projet": {"objectifs": [str(o) for o in (m.get("projet_intervention") or {}).get("objectifs", [])],
+                   "etapes": [str(e) for e in (m.get("projet_intervention") or {}).get("etapes", [])]},
+    }
+
+
+def _period(partner: dict[str, Any]) -> str:
+    """Return « depuis le 3 mars 2026 », « du … au … », or « depuis : date non renseignée »."""
+    since, until = partner.get("depuis"), partner.get("jusqu_au")
+    if since and until:
+        return f"du {day(since)} au {day(until)}"
+    if until:
+        return f"jusqu'au {day(until)}"
+    return f"depuis le {day(since)}" if since else f"depuis : {MISSING_DATE}"
+
+
+def _validation(decision: Any) -> dict[str, str] | None:
+    """Return the committee's decision as shown (None while it is not recorded at the document's date)."""
+    if not isinstance(decision, dict):
+        return None
+    return {"date": day(decision.get("date")), "decision": label("decision_validation", decision.get("decision")),
+            "reference": optional(decision.get("reference_spslh")), "motif": optional(decision.get("motif"))}
+
+
+def _menage(case: Case, reference: date | None) -> dict[str, Any]:
+    m = case.get("menage")
+    adresse = m.get("adresse", {})
+    membres = []
+    for p in m.get("membres", []):
+        born = parse(p.get("date_naissance"))
+        membres.append({"prenom": p["prenom"], "nom": p["nom"], "lien": label("lien", p.get("lien")),
+                        "date_naissance": day(born),
+                        "age": f"{age(born, reference)} ans" if born and reference else MISSING,
+                        "situation": optional(p.get("situation"))})
+    ressources = m.get("ressources", [])
+    situation = m.get("situation", {})
+    rfr = m.get("revenu_fiscal_reference", {})
+    return {
+        "designation": m.get("designation", ""),
+        "adresse": f"{adresse.get('rue', '')}, {adresse.get('code_postal', '')} {adresse.get('commune', '')}",
+        "telephone": optional(m.get("telephone")) or MISSING,
+        "membres": membres,
+        "nombre_personnes": len(membres),
+        "composition": persons_text(len(membres)),  # « 1 personne », « 3 personnes »
+        "ressources": [{"nature": label("ressource", r.get("nature")), "beneficiaire": optional(r.get("beneficiaire")),
+                        "montant": money(r.get("montant_mensuel"))} for r in ressources],
+        "total_ressources": _total(m.get("ressources"), "montant_mensuel"),
+        "total_charges": _total(m.get("charges"), "montant_mensuel"),
+        "total_dettes": _total(m.get("dettes"), "montant"),
+        "rfr": {"annee": str(rfr.get("annee_revenus", MISSING)), "montant": money(rfr.get("montant"))},
+        "categorie": _category(case),
+        "sante": optional(situation.get("sante")),
+        "mobilite": _feminine("mobilite", situation.get("mobilite")),
+        "protection_juridique": _feminine("protection_juridique", situation.get("protection_juridique")),
+        "isolement": yes_no(situation.get("isolement")),
+        "public_pdalhpd": yes_no(m.get("public_pdalhpd")),
+        "difficultes": [label("difficulte", d) for d in m.get("difficultes_saisine", [])],
+        "difficultes_precisions": optional(m.get("difficultes_precisions")),
+    }
+
+
+def _total(items: list[dict[str, Any]] | None, amount: str) -> str:
+    """Return the sum of a list's amounts: « non renseigné » for a list never filled in, 0,00 € for `[]`.
+
+    A list the référent left out is unknown, not empty: its total is not zero. A list written
+    empty on purpose (« dettes: [] ») says there is none.
+    """
+    if items is None:
+        return MISSING
+    return money(sum(item.get(amount, 0) for item in items))
+
+
+def _feminine(family: str, value: Any) -> str:
+    """Return the label of a value shown under a feminine label (« Mobilité »), « non renseignée » if absent."""
+    return MISSING_F if value is None else label(family, value)
+
+
+def _category(case: Case) -> str:
+    """Return the ANAH category shown: the notified one with its date and source, else the computed one."""
+    notified = notified_category(case)
+    if notified is not None:
+        return (f"ménage {bareme.LABELS.get(notified['categorie'], notified['categorie'])} (source : "
+                f"{str(notified.get('source', MISSING)).strip()} ; date : {day(notified.get('date'))})")
+    category, year = household_category(case)
+    if category is not None:
+        return f"ménage {bareme.LABELS[category]} (calculée avec le barème ANAH {year})"
+    if year is None:
+        return "non renseignée (ni notification ANAH ni date de saisine)"
+    return f"non renseignée (ni notification ANAH ni barème pour {year})"
+
+
+def _logement(lg: dict[str, Any]) -> dict[str, Any]:
+    avant, apres = lg.get("dpe_avant", {}), lg.get("dpe_apres") or {}
+    chauffage, insalubrite = lg.get("chauffage", {}), lg.get("insalubrite") or {}
+    return {
+        "type": label("type_logement", lg.get("type")),
+        "statut_occupation": label("statut_occupation", lg["statut_occupation"]) if lg.get("statut_occupation")
+        else MISSING,
+        "annee_construction": str(lg.get("annee_construction", MISSING)),  # for structures' own templates
+        # Words of a sentence (« maison, construit en 1958, 92 m² »): a missing value is named, not « non renseigné ».
+        "construction": (f"construit en {lg['annee_construction']}" if lg.get("annee_construction") is not None
+                         else "année de construction non renseignée"),
+        "surface": (f"{format_decimal(lg['surface_habitable'], locale=LOCALE)} m²" if lg.get("surface_habitable")
+                    else "surface non renseignée"),
+        "dpe_avant": avant.get("classe", MISSING_F),  # « Étiquette énergie », « étiquette … »
+        "dpe_avant_date": day(avant.get("date")) if avant.get("date") else "",
+        "dpe_apres": apres.get("classe", ""),
+        "dpe_apres_date": day(apres.get("date")) if apres.get("date") else "",
+        "chauffage": label("energie", chauffage.get("energie")),
+        "chauffage_description": optional(chauffage.get("description")),
+        "insalubrite": label("insalubrite", insalubrite.get("nature")) if insalubrite else MISSING_F,  # « Indignité »
+        "insalubrite_description": optional(insalubrite.get("description")),
+        # « non-décence — description » when the files record an indignity, "" when none (« aucune ») or unknown.
+        "indignite": _indignity(insalubrite),
+        "etat": text(lg.get("etat")),
+    }
+
+
+def _indignity(insalubrite: dict[str, Any]) -> str:
+    if insalubrite.get("nature") in (None, "aucune"):
+        return ""
+    described = optional(insalubrite.get("description"))
+    return label("insalubrite", insalubrite["nature"]) + (f" — {described}" if described else "")
+
+
+def _poste(p: dict[str, Any]) -> dict[str, Any]:
+    quote = chosen_quote(p)
+    abandoned = p.get("statut") == "abandonne" and (p.get("date_abandon") or p.get("motif_abandon"))
+    status = state("statut_travaux", p)
+    if abandoned:
+        status += (f" le {day(p['date_abandon'])}" if p.get("date_abandon") else "") + \
+            (f" ({str(p['motif_abandon']).strip()})" if p.get("motif_abandon") else "")
+    return {"intitule": p["intitule"], "type": label("type_travaux", p.get("type")),
+            "prevu_a_la_saisine": yes_no(p.get("prevu_a_la_saisine")),
+            "montant_prevu": money(p.get("montant_prevu")), "statut": status,
+            # The amount the plan counts for this poste at the document's date (measure.work_amount).
+            "montant_retenu": "—" if p.get("statut") == "abandonne" and p.get("montant_realise") is None
+            else money(work_amount(p)),
+            "devis": (f"{quote['entreprise']['nom']}, {day(quote.get('date'))}, {money(quote.get('montant_ttc'))}"
+                      if quote and isinstance(quote.get("entreprise"), dict) else ""),
+            "nombre_devis": len(p.get("devis") or []),
+            # A poste not done has no realised amount to fill in: a dash, not « non renseigné ».
+            "montant_realise": ("—" if p.get("montant_realise") is None and p.get("statut") != "realise"
+                                else money(p.get("montant_realise")))}
+
+
+def _travaux(t: dict[str, Any], plan: Plan) -> dict[str, Any]:
+    postes = t.get("postes", [])
+    at_referral, done = works_planned(postes), works_done(postes)
+    finished = works_finished(postes)
+    reception = t.get("reception") or {}
+    return {
+        "postes": [_poste(p) for p in postes],
+        "postes_saisine": [_poste(p) for p in at_referral],
+        "total_prevu_saisine": money(sum(p.get("montant_prevu") or 0 for p in at_referral)),
+        # The postes' amounts counted by the plan at the document's date: the same total as the plan's cost.
+        "total_retenu": money(plan.cost) if plan.cost is not None else f"incomplet (au moins {money(plan.priced)})",
+        "total_realise": money(sum(p.get("montant_realise") or 0 for p in done)),
+        # rules.variation_rate is the single truth (documents, report, export); None → « non renseigné ».
+        # Only for finished works: a rate on works still under way would read as final. « non renseigné »
+        # otherwise, as before (a copy sent earlier keeps its value); `taux_non_calcule` says why.
+        "taux_variation": percent(variation_rate(postes) if finished else None),
+        "taux_non_calcule": "" if finished else _unfinished(postes),
+        "relogement": optional(t.get("relogement")),
+        "projet_de_vie": optional(t.get("projet_de_vie")),
+        "reception": day(reception.get("date")) if reception else "",
+        "reserves": optional(reception.get("reserves")),
+    }
+
+
+def _unfinished(postes: list[dict[str, Any]]) -> str:
+    """Why there is no variation rate yet: works under way, not started, or none done."""
+    left = [p for p in postes if p.get("statut") not in ("realise", "abandonne")]
+    if not left:
+        return "aucun poste de travaux réalisé"
+    if any(p.get("statut") in ("realise", "en_cours", "commande") for p in postes):
+        return "travaux en cours"
+    return "travaux non commencés"
+
+
+_STEP_DATES = {"demandee": "date_demande", "accordee": "date_accord", "refusee": "date_refus",
+               "annulee": "date_annulation", "demande": "date_demande", "accorde": "date_accord",
+               "refuse": "date_refus"}
+
+
+def _dated_state(family: str, item: dict[str, Any]) -> str:
+    """Return « accordée le 2 mars 2026 », « refusée le … (motif) », « versée en partie : … », or the bare label."""
+    status = item.get("statut")
+    shown = state(family, item)
+    when = parse(item.get(_STEP_DATES.get(str(status), ""), None))
+    if status == "versee":
+        dated = [d for d in map(parse, payment_dates(item)) if d is not None]
+        paid, due = aid_paid(item), aid_amount(item)
+        if due is not None and paid < due:
+            return f"versée en partie : {money(paid)} (dernier versement le {day(max(dated))})" if dated else shown
+        if len(dated) > 1:
+            return f"{shown} ({counted(len(dated), 'versement')}, dernier le {day(max(dated))})"
+        when = dated[0] if dated else None
+    if when is not None:
+        shown += f" le {day(when)}"
+    reason = item.get("motif_refus") or item.get("motif_annulation")
+    return f"{shown} ({str(reason).strip()})" if reason and status in ("refusee", "annulee", "refuse") else shown
+
+
+def _plan_rows(plan: Plan) -> list[dict[str, str]]:
+    """Return the balance of the plan, row by row: each row's amount follows from the ones above."""
+    if plan.cost is None:
+        names = ", ".join(f"« {n} »" for n in plan.unpriced)
+        return [{"libelle": f"Coût total des travaux : incomplet, montant non renseigné pour {names}",
+                 "montant": f"au moins {money(plan.priced)}"},
+                {"libelle": "Total des aides (hors aides refusées ou annulées)", "montant": money(plan.aids)},
+                {"libelle": "Reste à charge du ménage", "montant": "non calculable (coût incomplet)"}]
+    rows = [{"libelle": "Coût total des travaux (hors postes abandonnés non facturés)", "montant": money(plan.cost)},
+            {"libelle": "Total des aides (hors aides refusées ou annulées)", "montant": money(plan.aids)},
+            {"libelle": "Reste à charge du ménage (coût moins aides)", "montant": money(plan.share)}]
+    if plan.share is not None and plan.share < 0:
+        rows.append({"libelle": "Aides au-delà du coût des travaux", "montant": money(-plan.share)})
+    if plan.loans_granted:
+        rows.append({"libelle": "Prêts accordés", "montant": money(plan.loans_granted)})
+    if plan.to_finance and plan.to_finance > 0:
+        pending = f" (prêts envisagés ou demandés : {money(plan.loans_pending)})" if plan.loans_pending else ""
+        rows.append({"libelle": f"Reste à financer{pending}", "montant": money(plan.to_finance)})
+    elif plan.to_finance and plan.to_finance < 0 and plan.loans_granted:
+        rows.append({"libelle": "Prêts au-delà du reste à charge",
+                     "montant": money(min(plan.loans_granted, -plan.to_finance))})
+    return rows
+
+
+def _financement(case: Case, plan: Plan) -> dict[str, Any]:
+    f = case.get("financement")
+    aides, prets = f.get("aides", []), f.get("prets", [])
+    avance = f.get("avance_audit") or {}
+    return {
+        "present": bool(f),
+        "aides": [{"financeur": a["financeur"], "type": label("type_financeur", a.get("type_financeur")),
+                   "montant": money(aid_amount(a)),
+                   "statut": "non sollicitée (projet abandonné, non comptée)"
+                   if plan.abandoned and a.get("statut") == "a_solliciter" else _dated_state("statut_aide", a)}
+                  for a in aides],
+        # The plan is computed at the document's date (measure.financing_plan): it always adds up.
+        "total_aides": money(plan.aids),
+        "cout_total": money(plan.cost) if plan.cost is not None else "incomplet",
+        "reste_a_charge": money(plan.share) if plan.share is not None else "non calculable",
+        "equilibre": _plan_rows(plan),
+        "prets": [{"organisme": p["organisme"], "nature": label("pret", p.get("nature")),
+                   "montant": money(p.get("montant")),
+                   "mensualite": money(p.get("mensualite")) if p.get("mensualite") is not None else "",
+                   "statut": _dated_state("statut_pret", p)} for p in prets],
+        "avance_audit": ({"montant": money(avance.get("montant")), "financeur": avance.get("financeur", MISSING),
+                          "date": day(avance.get("date")) if avance.get("date") else ""} if avance else None),
+    }
+
+
+def _contrat(c: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "objectifs": [str(o) for o in c.get("objectifs", [])],
+        "etapes": [{"intitule": e["intitule"], "echeance": day(e.get("echeance")) if e.get("echeance") else "à définir"}
+                   for e in c.get("etapes", [])],
+        "engagements_menage": [str(e) for e in c.get("engagements_menage", [])],
+        "engagements_structure": [str(e) for e in c.get("engagements_structure", [])],
+        # Unsigned yet: a line to date by hand at the signature, never « date non renseignée ».
+        "date_signature": day(c["date_signature"]) if c.get("date_signature") else "____________",
+        # Empty until sent: the contract is usually printed for signature, before it goes to SPSLH.
+        "date_envoi_spslh": day(c.get("date_envoi_spslh")) if c.get("date_envoi_spslh") else "",
+    }
+
+
+def _sortie(s: dict[str, Any]) -> dict[str, Any] | None:
+    if not s:
+        return None
+    return {"date": day(s.get("date")), "type": label("type_sortie", s.get("type")),
+            "motif": label("motif_sortie", s.get("motif")), "explication": text(s.get("explication")),
+            "date_signalement": day(s.get("date_signalement_spslh"))}
+
+
+def _visits_between(case: Case, first: date, last: date) -> list[tuple[date, bool]]:
+    """Return (date, at home) of each visit from `first` to `last` included."""
+    return [(when, place == "domicile") for when, place in visits(case, first, last)]
+
+
+def _months_between(config: Config, start: date, first: date, last: date, visits: list[tuple[date, bool]],
+                    partial: str) -> list[dict[str, str]]:
+    """Visits per month of the measure from `first` to `last`, against the programme's quota.
+
+    The month holding `last` is cut there; unless its quota is already met it is
+    labelled `partial`, not judged: the month had not ended when the review was written.
+    """
+    quota = config.programme
+    needed = max(quota.months, month_of_measure(start, last))
+    rows = []
+    for number, month_first, month_last in month_windows(start, needed):
+        if month_first > last or month_last < first:
+            continue
+        cut = min(month_last, last)
+        in_month = [home for when, home in visits if month_first <= when <= cut]
+        total, home = len(in_month), sum(in_month)
+        met = total >= quota.visits_per_month and home >= quota.home_visits_per_month
+        rows.append({"numero": str(number), "du": day(month_first), "au": day(cut),
+                     "rencontres": str(total), "domicile": str(home),
+                     "conforme": "oui" if met else ("non" if cut == month_last else partial)})
+    return rows
+
+
+def _changes_between(case: Case, config: Config, first: date, last: date) -> list[dict[str, Any]]:
+    rows = []
+    for s in case.get("suivi").get("signalements", []):
+        when = parse(s.get("date_changement"))
+        if when and first <= when <= last:
+            rows.append({"date": day(when), "nature": label("signalement", s.get("nature")),
+                         "description": text(s.get("description")), "date_signalement": day(s.get("date_signalement")),
+                         # As of the review's date the change may not have been reported yet.
+                         "signale": (f"signalé le {day(s.get('date_signalement'))}" if s.get("date_signalement")
+                                     else f"pas encore signalé au {config.programme.service_short} à cette date")})
+    return rows
+
+
+def _concertations_between(case: Case, first: date, last: date) -> list[dict[str, Any]]:
+    """The concertations with partners held from `first` to `last` included, in date order."""
+    held = [(when, c) for c in case.get("suivi").get("concertations", [])
+            if (when := parse(c.get("date"))) is not None and first <= when <= last]
+    return [{"date": day(when), "participants": ", ".join(str(p) for p in c.get("participants", [])),
+             "objet": text(c.get("objet"))} for when, c in sorted(held, key=lambda pair: pair[0])]
+
+
+def _diagnostics_between(case: Case, first: date, last: date) -> list[dict[str, Any]]:
+    """The diagnostic requests sent from `first` to `last` included, with the answer known on the case's date."""
+    sent = [(when, d) for d in case.get("diagnostics").get("demandes", [])
+            if (when := parse(d.get("date_demande"))) is not None and first <= when <= last]
+    rows = []
+    for when, request in sorted(sent, key=lambda pair: pair[0]):
+        decision, decided = request.get("decision"), request.get("date_decision")
+        if decision not in ("accordee", "refusee"):
+            answer = "réponse en attente"
+        else:
+            answer = label("decision", decision) + (f" le {day(decided)}" if decided else " (date non renseignée)")
+        rows.append({"type": label("diagnostic", request.get("type")), "date_demande": day(when), "reponse": answer})
+    return rows
+
+
+def review_period(case: Case, config: Config, review: dict[str, Any]) -> tuple[date, date]:
+    """Return the first and last day a review covers.
+
+    An interim review covers from the previous due month to its own date, never
+    after it; the final review covers the whole measure, up to the exit date
+    (else the review date).
+    """
+    start = parse(case.get("mesure").get("dates", {}).get("debut"))
+    when = parse(review.get("date"))
+    if start is None or when is None:
+        return (when or date.min), (when or date.min)
+    if review.get("echeance") == "final":
+        return start, parse(case.get("sortie").get("date")) or when
+    months = config.programme.review_months
+    month = next((m for m in months if review_key(m) == review.get("echeance")), months[0])
+    previous = max([m for m in months if m < month], default=0)
+    return add_months(start, previous), when
+
+
+def review_context(case: Case, config: Config, review: dict[str, Any]) -> dict[str, Any]:
+    """Return the values of one review (bilan): its texts, its period's visits, changes, concertations, diagnostics."""
+    start = parse(case.get("mesure").get("dates", {}).get("debut"))
+    when = parse(review.get("date"))
+    echeance = review.get("echeance")
+    final = echeance == "final"
+    first, last = review_period(case, config, review)
+    visits = _visits_between(case, first, last)
+    ended = final and bool(case.get("sortie").get("date"))
+    partial = "non évalué (mois de sortie)" if ended else f"non évalué (mois en cours au {day(last)})"
+    poursuite = review.get("poursuite")
+    return {
+        # « 4_mois » when a Département reviews at other months than the labels list.
+        "echeance": label("echeance", echeance) if echeance in labels().get("echeance", {})
+        else str(echeance).replace("_", " "),
+        "date": day(when),
+        "date_envoi_spslh": day(review.get("date_envoi_spslh")) if review.get("date_envoi_spslh") else "",
+        "mois_mesure": str(month_of_measure(start, when)) if start and when else MISSING,
+        "periode_debut": day(first), "periode_fin": day(last),
+        "effets": text(review.get("effets")),
+        "difficultes": text(review.get("difficultes")),
+        "avancement_travaux": text(review.get("avancement_travaux")),
+        "point_financement": text(review.get("point_financement")),
+        "motifs_echec": optional(review.get("motifs_echec")),
+        "poursuite": MISSING if poursuite is None else (
+            "poursuite de l'accompagnement" if poursuite else "arrêt de l'accompagnement"),
+        # The final review « indiquera la nécessité, ou non, de poursuivre » (after the measure).
+        "poursuite_necessaire": MISSING if poursuite is None else (
+            "oui, un accompagnement doit se poursuivre" if poursuite else "non, pas de poursuite nécessaire"),
+        "satisfaction": label("satisfaction", review.get("satisfaction")),
+        "satisfaction_commentaire": optional(review.get("satisfaction_commentaire")),
+        "conclusion": text(review.get("conclusion")),
+        "final": final,
+        "mois": _months_between(config, start, first, last, visits, partial) if start and when else [],
+        "nombre_visites": len(visits),
+        "rencontres": counted(len(visits), "rencontre"),  # « 1 rencontre », « 7 rencontres »
+        "nombre_domicile": sum(home for _, home in visits),
+        "signalements": _changes_between(case, config, first, last),
+        "concertations": _concertations_between(case, first, last),
+        "diagnostics": _diagnostics_between(case, first, last),
+    }
+
+
+def diagnostic_context(config: Config, request: dict[str, Any]) -> dict[str, Any]:
+    """Return the values of one diagnostic request."""
+    kind = request.get("type")
+    return {
+        "type": label("diagnostic", kind),
+        "montant_maximum": money(config.programme.diagnostic_amounts.get(str(kind))),
+        "date_demande": day(request.get("date_demande")),
+        "justification": text(request.get("justification")),
+        "questions_sociales": optional(request.get("questions_sociales")),
+        "questions_juridiques": optional(request.get("questions_juridiques")),
+        "questions_techniques": optional(request.get("questions_techniques")),
+        "decision": label("decision", request.get("decision")) if request.get("decision") else "",
+        "date_decision": day(request.get("date_decision")) if request.get("date_decision") else "",
+    }
+
+
+def change_context(case: Case, config: Config, change: dict[str, Any]) -> dict[str, Any]:
+    """Return the values of one change of situation (suivi.signalements)."""
+    return {"date_changement": day(change.get("date_changement")), "nature": label("signalement", change.get("nature")),
+            "description": text(change.get("description"))}
+
+
+ITEM_BUILDERS = {"bilan": review_context, "diagnostic": lambda case, config, item: diagnostic_context(config, item),
+                 "changement": change_context}

@@ -1,0 +1,421 @@
+"""`astre build`: every applicable document of every case, in DOCX and PDF, incrementally.
+
+The stages, like MkDocs' build: load the definitions (configuration, forms,
+templates), find which documents of which case are out of date (generator.engine.manifest),
+render them (per case: load and check, compute the context once, render each ready
+form to DOCX and PDF, write atomically), record what was built. Nothing heavy
+(WeasyPrint, docxtpl) is imported when nothing needs rebuilding.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from ..documents.forms import Form, load_forms, template_path, template_roots
+from ..documents.writer import SCRATCH_NAME, disk_error, output_lock, remove_leftovers, safe_target, write_atomic
+from ..errors import AstreError
+from ..model.wording import counted, plural
+from ..reading.cases import CASE_FILES, find_case_folders
+from ..reading.config import Config, check_letterhead, check_logo
+from .definitions import Definitions
+from .manifest import MANIFEST_NAME as MANIFEST_NAME  # named from here by callers of the build
+from .manifest import Manifest, OutOfDate, recorded_cases
+
+if TYPE_CHECKING:
+    from multiprocessing.context import BaseContext
+
+LISTED_PROBLEMS = 3  # an invalid case's problems named in the summary; `astre check` lists them all
+
+
+@dataclass(frozen=True)
+class Failure:
+    """A case (`form_id` None: none of its documents) or one of its documents that could not be built."""
+
+    case_id: str
+    form_id: str | None
+    message: str  # French: what went wrong
+    problems: tuple[str, ...] = ()  # for an invalid case: its first located problems, formatted
+    unlisted: int = 0  # for an invalid case: how many more problems `astre check` would list
+
+    @property
+    def who(self) -> str:
+        """Return « <case> » or « <case> (<form>) », as the summary names it."""
+        return self.case_id if self.form_id is None else f"{self.case_id} ({self.form_id})"
+
+    @property
+    def reason(self) -> str:
+        """Return the French reason on one line, as the summary prints it."""
+        if self.form_id is not None:
+            return self.message
+        return f"{self.message} : {' ; '.join(self.problems)}{self._more()}"
+
+    def lines(self) -> list[str]:
+        """Return the reason one problem per line, each named by its form for a document."""
+        if self.form_id is not None:
+            return [f"{self.form_id} : {line}" for line in self.message.splitlines() or [self.message]]
+        if not self.problems:
+            return [self.reason]
+        return [self.message, *self.problems[:-1], self.problems[-1] + self._more()]
+
+    def _more(self) -> str:
+        return f" (et {self.unlisted} autre(s) : lancez « astre check »)" if self.unlisted else ""
+
+
+KEPT_SHOWN = 10  # kept copies listed one by one after a build; more are counted
+
+
+@dataclass
+class BuildSummary:
+    """What a build did: files written, documents already up to date, failures."""
+
+    built: list[Path] = field(default_factory=list)
+    up_to_date: int = 0
+    failures: list[Failure] = field(default_factory=list)
+    # (case, message): a sent document kept as sent although the data changed since (generator.documents.archive).
+    warnings: list[tuple[str, str]] = field(default_factory=list)
+    # Copies of sent documents this build kept (cases/<id>/envoyes/…--date.json): to commit.
+    kept: list[Path] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        """True when nothing failed."""
+        return not self.failures
+
+    @property
+    def failed(self) -> list[tuple[str, str]]:
+        """Return (« <case> » or « <case> (<form>) », French reason) per failure."""
+        return [(f.who, f.reason) for f in self.failures]
+
+    def format(self) -> str:
+        """Return the French summary, one line per failure."""
+        lines = [f"{who} : {why}" for who, why in self.failed]
+        lines += [f"{who} : avertissement : {why}" for who, why in self.warnings]
+        n, u, f = len(self.built), self.up_to_date, len(self.failures)
+        lines.append(f"{counted(n, 'fichier')} construit{plural(n)}, {counted(u, 'document')} à jour, {f} en échec")
+        if self.kept:
+            folders = sorted({str(path.parent) for path in self.kept})
+            s = plural(len(self.kept))
+            lines.append(f"{counted(len(self.kept), 'copie')} envoyée{s} gardée{s} telle{s} qu'envoyée{s}, "
+                         "à enregistrer dans l'historique (git add puis git commit) :")
+            shown = sorted(self.kept)[:KEPT_SHOWN]
+            lines += [f"  {path.with_suffix('')}.{{docx,pdf,json}}" for path in shown]
+            if len(self.kept) > len(shown):
+                lines.append(f"  … et {len(self.kept) - len(shown)} autre(s) (git status les liste toutes)")
+            lines.append("  par exemple : git add " + (" ".join(folders) if len(folders) <= KEPT_SHOWN else "cases")
+                         + " && git commit -m \"Copies envoyées\"")
+        return "\n".join(lines)
+
+
+@dataclass
+class CaseOutcome:
+    """A worker's answer for one case: outputs per form, files written, failures."""
+
+    case_id: str
+    outputs: dict[str, list[str]] = field(default_factory=dict)
+    built: list[str] = field(default_factory=list)
+    failures: list[Failure] = field(default_factory=list)
+    warnings: list[tuple[str, str]] = field(default_factory=list)
+    kept: list[str] = field(default_factory=list)
+
+
+# ---------------------------------------------------------------- the orchestrator
+
+def build(config: Config, paths: list[Path] | None = None, *, definitions: Definitions | None = None,
+          forms: list[str] | None = None, force: bool = False, jobs: int | None = None, today: date | None = None,
+          progress: bool = False) -> BuildSummary:
+    """Build the documents of the cases in `paths` (all cases by default) that are out of date.
+
+    `definitions`: the forms and templates to build with (the watcher keeps them between
+    builds); those `load_config` activated for `config` by default. One build at a time per
+    output folder (BuildLockedError for the second one); the leftovers of an interrupted
+    build are removed first.
+    """
+    if definitions is None or definitions.config is not config:
+        definitions = Definitions.of(config)
+    definitions.activate()
+    check_logo(config)
+    check_letterhead(config)
+    if force and paths is None:  # every case will be rebuilt: the pool's fork server starts while we hash
+        _start_pool_early(jobs)
+    with output_lock(config.output_dir):
+        remove_leftovers(config.output_dir)
+        return _build(definitions, paths, forms=forms, force=force, jobs=jobs, today=today or date.today(),
+                      progress=progress)
+
+
+def case_output_folders(config: Config) -> set[str]:
+    """Return the names of the cases' output folders: every case folder, and every case the manifest knows."""
+    cases = config.cases_dir
+    names = {p.name for p in cases.iterdir() if p.is_dir()} if cases.is_dir() else set()
+    return names | recorded_cases(config.output_dir)
+
+
+def _build(definitions: Definitions, paths: list[Path] | None, *, forms: list[str] | None, force: bool,
+           jobs: int | None, today: date, progress: bool) -> BuildSummary:
+    """Load the forms, find what is out of date, render it, record it."""
+    config = definitions.config
+    selected = definitions.forms(forms)
+    manifest = Manifest(config, selected, force=force)
+    todo, up_to_date = manifest.out_of_date(find_case_folders(list(paths or []), config.cases_dir))
+    summary = BuildSummary(up_to_date=up_to_date)
+    for outcome, keys in _run(config, todo, today, jobs, progress):
+        summary.built += [config.output_dir / rel for rel in outcome.built]
+        summary.failures += outcome.failures
+        summary.warnings += outcome.warnings
+        summary.kept += [Path(path) for path in outcome.kept]
+        manifest.record(outcome.case_id, config.cases_dir / outcome.case_id, outcome.outputs, keys)
+    manifest.save()
+    # The largest cases are built first (`_expected_work`): problems are said in the cases' order.
+    summary.failures.sort(key=lambda f: (f.case_id, f.form_id or ""))
+    summary.warnings.sort(key=lambda w: w[0])
+    summary.kept.sort()
+    return summary
+
+
+def _run(config: Config, todo: list[OutOfDate], today: date,
+         jobs: int | None,
+         progress: bool) -> Any:
+    """Yield (outcome, keys) per case, in parallel when there are several cases and cores.
+
+    Workers get the loaded `config` (pickled), never re-read astre.yaml: they build
+    with the configuration the caller checked, even if the file changed meanwhile.
+    """
+    if not todo:
+        return
+    jobs = max(1, min(jobs or os.cpu_count() or 1, len(todo)))
+    show = progress and sys.stderr.isatty()
+    done = 0
+
+    def tick(case_id: str) -> None:
+        nonlocal done
+        done += 1
+        if show:
+            sys.stderr.write(f"\r\033[K[{done}/{len(todo)}] {case_id}")
+            if done == len(todo):
+                sys.stderr.write("\n")
+            sys.stderr.flush()
+
+    if jobs == 1:  # one case (the watcher's usual save): no pool, no process start-up
+        _init_worker(config)
+        for folder, stale, keys, known in todo:
+            outcome = build_case(folder, stale, today, known)
+            tick(outcome.case_id)
+            yield outcome, keys
+        return
+    from concurrent.futures import ProcessPoolExecutor
+
+    # The workers' temporary files (WeasyPrint extracts fonts, ~13 MB each) go into the output
+    # folder, not /tmp: removed below, or by the next build if this one is killed.
+    scratch = config.output_dir / SCRATCH_NAME
+    try:
+        try:
+            scratch.mkdir(exist_ok=True)
+        except OSError as e:
+            raise disk_error(e) or e from None
+        with ProcessPoolExecutor(max_workers=jobs, mp_context=_pool_context(), initializer=_init_pool_worker,
+                                 initargs=(config, str(scratch))) as pool:
+            # The longest cases first, so that both workers end together (not one alone on a big last case).
+            futures = [(pool.submit(build_case, folder, stale, today, known), keys)
+                       for folder, stale, keys, known in sorted(todo, key=_expected_work, reverse=True)]
+            for future, keys in futures:
+                outcome = future.result()
+                tick(outcome.case_id)
+                yield outcome, keys
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+
+
+def _expected_work(item: OutOfDate) -> int:
+    """Return a rough measure of a case's rendering work: its forms to build times the size of its files.
+
+    A case with more visits, works and reviews makes more documents and longer ones (on
+    synthetic cases, the size of the case files follows the size of the PDFs, r = 0.97).
+    """
+    size = 0
+    for name in CASE_FILES:
+        try:
+            size += (item.folder / f"{name}.yaml").stat().st_size
+        except OSError:
+            continue
+    return len(item.forms) * size
+
+
+def _start_pool_early(jobs: int | None) -> None:
+    """Start the workers' fork server now, so that its imports (~0.7 s) overlap the hashing of the cases.
+
+    Only for a build that will use a pool (several cores); the server ends with this process.
+    """
+    if (jobs or os.cpu_count() or 1) < 2:
+        return
+    from multiprocessing import forkserver
+
+    if _pool_context().get_start_method() == "forkserver":
+        forkserver.ensure_running()
+
+
+# ---------------------------------------------------------------- one case (in a worker)
+
+_WORKER: dict[str, Any] = {}
+_DOCUMENTS = f"{__name__.split('.')[0]}.documents"  # the renderers' stage, named without importing it
+RENDERERS = [__name__, f"{_DOCUMENTS}.render_docx", f"{_DOCUMENTS}.render_pdf"]
+
+
+def _pool_context() -> BaseContext:
+    """Return how workers start: from a fork server, never by forking the caller.
+
+    Forking copies the caller's locks in whatever state its other threads left them
+    (the watcher runs watchdog's threads), which can deadlock a worker. The fork
+    server is a clean single-threaded process started once, that has imported the
+    renderers already, so each worker still starts in milliseconds.
+    """
+    import multiprocessing  # here: a build with nothing to do starts no process
+
+    if "forkserver" not in multiprocessing.get_all_start_methods():  # pragma: no cover - Windows
+        return multiprocessing.get_context("spawn")
+    context = multiprocessing.get_context("forkserver")
+    # forkserver_init first: the server ends with the process that started it (`die_with_parent`).
+    context.set_forkserver_preload([f"{__package__}.forkserver_init", *RENDERERS])
+    return context
+
+
+def die_with_parent() -> None:
+    """Have Linux kill this process when its parent ends (prctl PR_SET_PDEATHSIG); a no-op elsewhere.
+
+    A killed `astre build` (SIGKILL, closed terminal) must not leave its fork server
+    and workers running (~280 MB) nor writing into the output folder.
+    """
+    if not sys.platform.startswith("linux"):
+        return
+    import ctypes
+    import signal
+
+    pr_set_pdeathsig = 1
+    ctypes.CDLL(None, use_errno=True).prctl(pr_set_pdeathsig, signal.SIGKILL, 0, 0, 0)
+
+
+def _init_pool_worker(config: Config, scratch: str) -> None:
+    """Initialise a pool worker: dies with the fork server, temporary files in `scratch`, then `_init_worker`."""
+    import tempfile
+
+    die_with_parent()
+    server = sys.modules.get(f"{__package__}.forkserver_init")  # preloaded by the fork server, if any
+    if server is not None and os.getppid() != server.SERVER_PID:  # it ended before prctl: nobody would stop us
+        os._exit(1)
+    tempfile.tempdir = scratch  # this process only builds, then ends with the pool
+    _init_worker(config)
+
+
+def _init_worker(config: Config) -> None:
+    """Keep the configuration to build with, and import the renderers (once per process).
+
+    A pool worker starts with astre's defaults only: the structure's overrides are activated here.
+    """
+    from ..documents import render_docx, render_pdf  # noqa: F401  (heavy imports: a no-op after the first)
+
+    Definitions.of(config).activate()
+    _WORKER["config"] = config
+
+
+def build_case(folder: Path, form_ids: list[str], today: date, known: frozenset[str] = frozenset()) -> CaseOutcome:
+    """Load, check and render the given forms of one case; never raises on a case problem.
+
+    `known`: the sent copies the previous build saw (one of them missing now was deleted, not new).
+    """
+    from ..checking.check import check_case
+
+    config: Config = _WORKER["config"]
+    outcome = CaseOutcome(folder.name)
+    case = check_case(folder, config, today)
+    if not case.valid:
+        errors = [p for p in case.problems if p.severity == "erreur"]
+        outcome.failures.append(Failure(case.id, None, "dossier invalide, aucun document produit",
+                                        tuple(p.format() for p in errors[:LISTED_PROBLEMS]),
+                                        max(0, len(errors) - LISTED_PROBLEMS)))
+        return outcome
+    contexts: dict[tuple[tuple[str, ...], date], dict[str, Any]] = {}
+    for form in load_forms(config, form_ids):
+        # The form sees only the files it declares, so its document cannot silently depend on others.
+        view = case.restricted(form.files)
+        try:
+            if _ready(view, form):
+                outcome.outputs[form.id] = _render_form(view, form, config, contexts, outcome, known)
+            else:
+                outcome.outputs[form.id] = []
+        except AstreError as e:
+            outcome.failures.append(Failure(case.id, form.id, str(e)))
+        except OSError as e:  # WeasyPrint writing its fonts into the scratch folder: full disk, no rights
+            error = disk_error(e)
+            if error is None:
+                raise
+            outcome.failures.append(Failure(case.id, form.id, str(error)))
+    return outcome
+
+
+def _ready(case: Any, form: Form) -> bool:
+    from ..documents.forms import check_form
+
+    return not check_form(case, form)
+
+
+def _render_form(case: Any, form: Form, config: Config, contexts: dict[tuple[tuple[str, ...], date], dict[str, Any]],
+                 outcome: CaseOutcome, known: frozenset[str] = frozenset()) -> list[str]:
+    from ..documents.archive import fingerprint, keep
+    from ..documents.render_docx import render_docx
+    from ..documents.render_pdf import render_pdf
+    from ..documents.values import document_values
+    from ..model.measure import as_of, sendings
+
+    templates = form_templates(form, config)
+    author = config.structure["nom"]
+    sent = sendings(case, config.programme)
+    outputs = []
+    for name, values, when, title in document_values(case, form, config, contexts):
+        docx = render_docx(templates.docx, values, when, title, author)
+        pdf = render_pdf(templates.html, templates.search, templates.stylesheet, templates.assets, values, when,
+                         title, author)
+        # A document already sent stays as sent (cases/<id>/envoyes/): out/ shows what the SPSLH has.
+        kept = keep(case.folder, name, sent.get(name, []), docx, pdf, values, fingerprint(as_of(case, when)), known)
+        if kept.warning:
+            outcome.warnings.append((case.id, kept.warning))
+        if kept.kept is not None:
+            outcome.kept.append(_shown(kept.kept, config.root))
+        for ext, data in (("docx", kept.docx), ("pdf", kept.pdf)):
+            rel = f"{case.id}/{name}.{ext}"
+            write_atomic(safe_target(config.output_dir, rel), data)
+            outcome.built.append(rel)
+            outputs.append(rel)
+    return outputs
+
+
+@dataclass
+class FormTemplates:
+    """Where one form's templates, stylesheet and assets are (override folder first)."""
+
+    docx: Path
+    html: Path
+    search: tuple[Path, ...]
+    stylesheet: Path
+    assets: tuple[Path, ...]
+
+
+def form_templates(form: Form, config: Config) -> FormTemplates:
+    """Resolve the templates of `form`."""
+    roots = template_roots(config)
+    return FormTemplates(template_path("docx", form.docx, config), template_path("html", form.html, config),
+                         tuple(r / "html" for r in roots if (r / "html").is_dir()),
+                         template_path("html", "astre.css", config),
+                         tuple(r / "assets" for r in roots if (r / "assets").is_dir()))
+
+
+def _shown(path: Path, root: Path) -> str:
+    """Return `path` relative to the project's folder when inside it (as the référent types it), else as is."""
+    try:
+        return str(path.resolve().relative_to(root.resolve()))
+    except ValueError:
+        return str(path)

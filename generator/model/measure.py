@@ -1,0 +1,557 @@
+"""A case as it stood on a given day: the facts known then, in the state they had.
+
+An official document is a dated record: the SPSLH files it as the case stood on the
+document's date (DOMAIN.md, « Documents are records »). The case files hold the case
+as it is now; `as_of(case, day)` derives from them the case as of `day`:
+
+- a dated fact after `day` is not known yet: a visit, a concertation, a review, a
+  diagnostic request, a DPE, a notified ANAH category, a reported change, the exit,
+  the contract (before its signature), a sending date;
+- a state is derived from its dates, not from the current `statut`: an aid paid on
+  10 August is « accordée » on 6 February if granted before, « demandée » if only
+  requested, « à solliciter » if not requested yet; a works item finished in June is
+  « en cours », « devis reçu » or « à chiffrer » before;
+- a state the files assert without its date (an aid « versée » with no payment date)
+  cannot be placed in time: it is kept and marked undated (`_non_date`), so the
+  document says « date non renseignée » instead of presenting it as current.
+
+Rules, due dates and indicators read the same module for the states they need.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from ..reading.cases import Case
+from ..reading.config import Programme
+from ..reading.loader import Document
+from .timeline import parse
+
+UNDATED = "_non_date"  # marks a state the files give without the date that would place it in time
+
+
+def reference_date(dates: dict[str, Any]) -> date | None:
+    """Return the date a household's situation is described at: the referral, else the spotting, else the start."""
+    return parse(dates.get("saisine")) or parse(dates.get("reperage")) or parse(dates.get("debut"))
+
+
+def works_planned(postes: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Return the works items planned at the referral (« prévu à la saisine »)."""
+    return [p for p in postes if p.get("prevu_a_la_saisine")]
+
+
+def works_done(postes: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Return the works items done (statut « réalisé »; on a case as of a date, done by then)."""
+    return [p for p in postes if p.get("statut") == "realise"]
+
+
+def visits(case: Case, first: date | None = None, last: date | None = None) -> list[tuple[date, str | None]]:
+    """Return (date, place) of each dated visit, in order, from `first` to `last` included when given."""
+    found = [(parse(v.get("date")), v.get("lieu")) for v in case.get("suivi").get("visites", [])]
+    return sorted(((day, place) for day, place in found if day is not None
+                   and (first is None or first <= day) and (last is None or day <= last)),
+                  key=lambda visit: visit[0])
+
+
+def _known(value: Any, day: date) -> bool:
+    """True when the date `value` is on or before `day`."""
+    when = parse(value)
+    return when is not None and when <= day
+
+
+def _later(value: Any, day: date) -> bool:
+    when = parse(value)
+    return when is not None and when > day
+
+
+def _drop_later(item: dict[str, Any], day: date, keys: tuple[str, ...]) -> dict[str, Any]:
+    return {k: v for k, v in item.items() if not (k in keys and _later(v, day))}
+
+
+def item_as_of(item: dict[str, Any], day: date) -> dict[str, Any]:
+    """Return a document's own element (a review, a diagnostic request) without its dates after `day`.
+
+    A decision taken after `day` (a diagnostic granted two weeks after the request) goes with its date.
+    """
+    if _later(item.get("date_decision"), day):
+        item = {k: v for k, v in item.items() if k != "decision"}
+    return {k: v for k, v in item.items() if not (isinstance(v, str) and k.startswith("date") and _later(v, day))}
+
+
+# ---------------------------------------------------------------- states
+
+
+_AID_STEPS = ("date_demande", "date_accord", "date_refus", "date_annulation")
+
+
+def payment_dates(aid: dict[str, Any]) -> list[Any]:
+    """Return the dates of an aid's payments: each of « versements », else the single « date_versement »."""
+    listed = [v.get("date") for v in aid.get("versements") or [] if isinstance(v, dict)]
+    return listed or ([aid["date_versement"]] if aid.get("date_versement") else [])
+
+
+def _any_later(item: dict[str, Any], keys: tuple[str, ...], day: date, extra: tuple[Any, ...] = ()) -> bool:
+    return any(_later(item.get(k), day) for k in keys) or any(_later(d, day) for d in extra)
+
+
+def aid_state(aid: dict[str, Any], day: date) -> tuple[str, bool]:
+    """Return (statut, undated) of a financing aid as of `day`.
+
+    Each step has its date (request, grant, payments, refusal, cancellation); the
+    statut the files give is reached on its own date, and before it the aid was at
+    the last step dated on or before `day`. A statut given without its date is kept,
+    marked undated, unless a later-dated step shows it came after `day`.
+    """
+    status = aid.get("statut", "a_solliciter")
+    if status == "a_solliciter":
+        return status, False
+    if _later(aid.get("date_demande"), day):
+        return "a_solliciter", False  # requested later: at `day`, at most an aid to request
+    paid = payment_dates(aid)
+    later = _any_later(aid, _AID_STEPS, day, tuple(paid))
+    ended = {"refusee": "date_refus", "annulee": "date_annulation"}.get(status)
+    if ended is not None:
+        if _known(aid.get(ended), day):
+            return status, False
+        if aid.get(ended) is None and not later:
+            return status, True  # refused or cancelled on a day the files do not say
+    if status in ("versee", "annulee") and any(_known(d, day) for d in paid):
+        return "versee", False
+    if status in ("versee", "accordee", "annulee") and _known(aid.get("date_accord"), day):
+        return "accordee", False
+    if status in ("versee", "accordee") and not later:
+        return status, True  # granted or paid, on a day the files do not say
+    return "demandee", aid.get("date_demande") is None
+
+
+def aid_amount(aid: dict[str, Any]) -> float | None:
+    """Return what an aid brings at its (already dated) statut: granted amount, else amount asked, else estimate."""
+    if aid.get("statut") in ("accordee", "versee") and aid.get("montant_accorde") is not None:
+        return aid["montant_accorde"]
+    if aid.get("statut") == "a_solliciter" and aid.get("montant_estime") is not None:
+        return aid["montant_estime"]
+    return aid.get("montant")
+
+
+def aid_paid(aid: dict[str, Any]) -> float:
+    """Return the amount paid of an aid already restated at a date (payments after it are dropped)."""
+    listed = [v.get("montant") or 0 for v in aid.get("versements") or [] if isinstance(v, dict)]
+    if listed:
+        return sum(listed)
+    return (aid_amount(aid) or 0) if aid.get("statut") == "versee" else 0
+
+
+def loan_state(loan: dict[str, Any], day: date) -> tuple[str, bool]:
+    """Return (statut, undated) of a loan as of `day`, from its dates as for an aid."""
+    status = loan.get("statut", "envisage")
+    if status == "envisage":
+        return status, False
+    if _later(loan.get("date_demande"), day):
+        return "envisage", False
+    own = {"demande": "date_demande", "accorde": "date_accord", "refuse": "date_refus"}[status]
+    if _known(loan.get(own), day):
+        return status, False
+    if loan.get(own) is None and not _any_later(loan, ("date_demande", "date_accord", "date_refus"), day):
+        return status, True  # the files give no date for this step
+    if _known(loan.get("date_demande"), day):
+        return "demande", False
+    return "envisage", False
+
+
+_WORK_STEPS = (("devis_recu", "date_devis"), ("commande", "date_commande"), ("en_cours", "date_debut"),
+               ("realise", "date_fin"))
+_WORK_RANK = {"a_chiffrer": 0, "devis_recu": 1, "commande": 2, "en_cours": 3, "realise": 4}
+
+
+def quote_dates(poste: dict[str, Any]) -> list[Any]:
+    """Return the dates of a poste's quotes: each of « devis », and the older « date_devis »."""
+    return [d.get("date") for d in poste.get("devis") or [] if isinstance(d, dict)] + \
+        ([poste["date_devis"]] if poste.get("date_devis") else [])
+
+
+def _step_dates(poste: dict[str, Any]) -> dict[str, list[Any]]:
+    dates = {state: [poste.get(key)] if poste.get(key) else [] for state, key in _WORK_STEPS}
+    dates["devis_recu"] = quote_dates(poste)
+    return dates
+
+
+def work_state(poste: dict[str, Any], day: date) -> tuple[str, bool]:
+    """Return (statut, undated) of a works item as of `day`.
+
+    The furthest step dated on or before `day` (quote, order, start, end) gives the
+    state, never beyond the statut the files give; an abandonment is dated by
+    « date_abandon ». A statut given without its date is kept, marked undated,
+    unless a later-dated step shows it came after `day`.
+    """
+    status = poste.get("statut", "a_chiffrer")
+    if status == "a_chiffrer":
+        return status, False
+    steps = _step_dates(poste)
+    reached = max((_WORK_RANK[state] for state, dates in steps.items() if any(_known(d, day) for d in dates)),
+                  default=0)
+    later = any(_later(d, day) for dates in steps.values() for d in dates) or _later(poste.get("date_abandon"), day)
+    if status == "abandonne":
+        if _known(poste.get("date_abandon"), day):
+            return status, False
+        if poste.get("date_abandon") is None and not later:
+            return status, True  # abandoned on a day the files do not say
+        return next(s for s, r in _WORK_RANK.items() if r == reached), False
+    ceiling = _WORK_RANK[status]
+    if any(_known(d, day) for d in steps.get(status, [])):
+        return status, False
+    if not steps.get(status) and not later and reached <= ceiling:
+        return status, reached < ceiling  # this step has no date: as the files say, marked undated when it matters
+    return next(s for s, r in _WORK_RANK.items() if r == min(reached, ceiling)), False
+
+
+def in_project(poste: dict[str, Any], day: date) -> bool:
+    """True when the poste was part of the project on `day` (added later: not yet)."""
+    if _later(poste.get("date_ajout"), day):
+        return False
+    if poste.get("prevu_a_la_saisine") or _known(poste.get("date_ajout"), day):
+        return True
+    dated = [d for dates in _step_dates(poste).values() for d in dates] + [poste.get("date_abandon")]
+    return not any(parse(d) for d in dated) or any(_known(d, day) for d in dated)
+
+
+def chosen_quote(poste: dict[str, Any]) -> dict[str, Any] | None:
+    """Return the quote the household chose (« retenu »), else the only quote, else None."""
+    quotes = [q for q in poste.get("devis") or [] if isinstance(q, dict)]
+    chosen = [q for q in quotes if q.get("retenu")]
+    return chosen[-1] if chosen else (quotes[0] if len(quotes) == 1 else None)
+
+
+def work_amount(poste: dict[str, Any]) -> float | None:
+    """Return a poste's cost as known at its (already dated) statut: invoiced, else chosen quote, else estimate."""
+    if poste.get("statut") in ("realise", "abandonne") and poste.get("montant_realise") is not None:
+        return poste["montant_realise"]
+    quote = chosen_quote(poste)
+    if quote is not None and quote.get("montant_ttc") is not None:
+        return quote["montant_ttc"]
+    return poste.get("montant_prevu")
+
+
+def validation_date(mesure: dict[str, Any]) -> date | None:
+    """Return the day the committee decided: « validation.date », else the older « dates.validation »."""
+    decision = mesure.get("validation")
+    if isinstance(decision, dict) and parse(decision.get("date")):
+        return parse(decision.get("date"))
+    return parse((mesure.get("dates") or {}).get("validation"))
+
+
+def measure_state(mesure: dict[str, Any], sortie: dict[str, Any], day: date) -> str:
+    """Return the measure's statut as of `day`, from its dates."""
+    status = mesure.get("statut", "reperage")
+    dates = mesure.get("dates", {})
+    if status in ("terminee", "rompue") and _known(sortie.get("date"), day):
+        return status
+    decided = validation_date(mesure)
+    if status == "refusee" and not (decided and decided > day):
+        return status
+    if _known(dates.get("debut"), day):
+        return "en_cours"
+    if decided and decided <= day and validated(mesure) is not False:
+        return "validee"
+    if _known(dates.get("saisine"), day):
+        return "saisine_envoyee"
+    return "reperage"
+
+
+# ---------------------------------------------------------------- the financing plan
+
+
+@dataclass(frozen=True)
+class Plan:
+    """A case's financing plan, computed from its postes and aids (never typed), on a case as of a date.
+
+    The cost is the total of the postes in the project and not abandoned (invoiced amount
+    once done, else the chosen quote, else the estimate); the household's share is that cost
+    less the aids neither refused nor cancelled; what loans granted do not cover is still
+    to finance. The plan always adds up: cost = aids + share.
+    """
+
+    cost: float | None  # None when a poste of the project has no amount yet
+    priced: float  # total of the postes whose amount is known
+    unpriced: tuple[str, ...]  # intitulés of the postes without any amount
+    aids: float
+    loans_granted: float
+    loans_pending: float  # envisaged or requested
+    abandoned: bool = False  # every poste abandoned: the aids never requested finance nothing
+
+    @property
+    def share(self) -> float | None:
+        """The household's share (« reste à charge »): cost less aids, None while the cost is unknown."""
+        return None if self.cost is None else round(self.cost - self.aids, 2)
+
+    @property
+    def to_finance(self) -> float | None:
+        """What the household's share still lacks once the loans granted are counted (negative: more than needed)."""
+        return None if self.share is None else round(self.share - self.loans_granted, 2)
+
+
+_NOT_FINANCING = ("refusee", "annulee")
+
+
+def financing_plan(case: Case) -> Plan:
+    """Return the financing plan of `case` (a case as of a date: its postes and aids in their state then)."""
+    every = case.get("travaux").get("postes", [])
+    postes = [p for p in every if p.get("statut") != "abandonne"]
+    # Works abandoned mid-way still cost what was done and invoiced before (their « montant_realise »).
+    invoiced = [p for p in every if p.get("statut") == "abandonne" and p.get("montant_realise") is not None]
+    amounts = [(p.get("intitule", ""), work_amount(p)) for p in postes] + \
+        [(p.get("intitule", ""), p["montant_realise"]) for p in invoiced]
+    unpriced = tuple(name for name, amount in amounts if amount is None)
+    priced = sum(amount for _, amount in amounts if amount is not None)
+    financing = case.get("financement")
+    # An aid never requested belongs to a project: once every poste is abandoned it finances nothing.
+    dropped = ("a_solliciter", *_NOT_FINANCING) if every and not postes else _NOT_FINANCING
+    aids = sum(aid_amount(a) or 0 for a in financing.get("aides", []) if a.get("statut") not in dropped)
+    loans = financing.get("prets", [])
+    return Plan(cost=None if unpriced else round(priced, 2), priced=round(priced, 2), unpriced=unpriced,
+                aids=round(aids, 2), abandoned=bool(every) and not postes,
+                loans_granted=sum(p.get("montant") or 0 for p in loans if p.get("statut") == "accorde"),
+                loans_pending=sum(p.get("montant") or 0 for p in loans if p.get("statut") in ("envisage", "demande")))
+
+
+def validated(mesure: dict[str, Any]) -> bool | None:
+    """Return whether the committee validated the measure: True, False (refused or postponed), None when not recorded.
+
+    A file written before « validation » existed counts as validated when it gives a
+    validation date and the measure was not refused.
+    """
+    decision = mesure.get("validation") if isinstance(mesure.get("validation"), dict) else None
+    if decision is not None:
+        return decision.get("decision") == "validee"
+    if mesure.get("statut") == "refusee":
+        return False
+    return True if parse((mesure.get("dates") or {}).get("validation")) else None
+
+
+# ---------------------------------------------------------------- the case as of a day
+
+
+def as_of(case: Case, day: date) -> Case:
+    """Return `case` as it stood on `day` (see the module's docstring)."""
+    documents = {}
+    for name, document in case.documents.items():
+        data = document.data
+        if isinstance(data, dict):
+            data = _FILES.get(name, lambda d, c, x: d)(data, case, day)
+        documents[name] = Document(document.path, data, document.text)
+    return Case(case.id, case.folder, documents, case.problems)
+
+
+def _mesure(data: dict[str, Any], case: Case, day: date) -> dict[str, Any]:
+    if not data:
+        return data
+    dates = dict(data.get("dates") or {})
+    started = _known(dates.get("debut"), day)
+    dates = {k: v for k, v in dates.items() if k == "fin_prevue" and started or not _later(v, day)}
+    if not started:
+        dates.pop("fin_prevue", None)  # planned from the start, which had not come yet
+    result = {**data, "dates": dates, "statut": measure_state(data, case.get("sortie"), day)}
+    if isinstance(data.get("partenaires"), list):
+        # A partner mobilised after `day` was not a partner yet; one whose part ended after `day` still was.
+        result["partenaires"] = [_drop_later(p, day, ("jusqu_au",)) for p in data["partenaires"]
+                                 if not (isinstance(p, dict) and _later(p.get("depuis"), day))]
+    if isinstance(data.get("validation"), dict) and _later(data["validation"].get("date"), day):
+        result.pop("validation")  # the committee had not decided yet
+    return result
+
+
+def _menage(data: dict[str, Any], case: Case, day: date) -> dict[str, Any]:
+    # An ANAH category notified after `day` was not known yet.
+    if isinstance(data.get("categorie_anah"), dict) and _later(data["categorie_anah"].get("date"), day):
+        return {k: v for k, v in data.items() if k != "categorie_anah"}
+    return data
+
+
+def _logement(data: dict[str, Any], case: Case, day: date) -> dict[str, Any]:
+    return {k: v for k, v in data.items()
+            if not (k in ("dpe_avant", "dpe_apres") and isinstance(v, dict) and _later(v.get("date"), day))}
+
+
+_POSTE_DATES = ("date_devis", "date_commande", "date_debut", "date_fin", "date_abandon")
+
+
+def _poste(poste: dict[str, Any], day: date) -> dict[str, Any]:
+    state, undated = work_state(poste, day)
+    kept = _drop_later(poste, day, _POSTE_DATES)
+    if isinstance(poste.get("devis"), list):
+        kept["devis"] = [q for q in poste["devis"] if not (isinstance(q, dict) and _later(q.get("date"), day))]
+    if state not in ("realise", "abandonne"):
+        kept.pop("montant_realise", None)  # invoiced at the end, or for what was done before an abandonment
+    if state != "abandonne":
+        kept.pop("motif_abandon", None)
+    if state == "a_chiffrer":
+        kept.pop("entreprise", None)  # chosen with a quote, which came later
+        kept.pop("motif_choix", None)
+    if state in ("a_chiffrer", "devis_recu") and kept.get("devis"):
+        # Not ordered yet: a quote may be preferred, but none is chosen for good.
+        kept["devis"] = [{k: v for k, v in q.items() if k != "retenu"} if isinstance(q, dict) else q
+                         for q in kept["devis"]]
+    return {**kept, "statut": state, **({UNDATED: True} if undated else {})}
+
+
+def _travaux(data: dict[str, Any], case: Case, day: date) -> dict[str, Any]:
+    postes = [_poste(p, day) for p in data.get("postes", []) if not isinstance(p, dict) or in_project(p, day)]
+    result = {**data, "postes": postes} if "postes" in data else dict(data)
+    if isinstance(data.get("reception"), dict) and _later(data["reception"].get("date"), day):
+        result.pop("reception")
+    return result
+
+
+def _aid(aid: dict[str, Any], day: date) -> dict[str, Any]:
+    state, undated = aid_state(aid, day)
+    kept = _drop_later(aid, day, (*_AID_STEPS, "date_versement"))
+    if isinstance(aid.get("versements"), list):
+        kept["versements"] = [v for v in aid["versements"] if not (isinstance(v, dict) and _later(v.get("date"), day))]
+    if state not in ("accordee", "versee", "annulee"):
+        kept.pop("montant_accorde", None)
+    for key, kept_in in (("motif_refus", "refusee"), ("motif_annulation", "annulee")):
+        if state != kept_in:
+            kept.pop(key, None)
+    return {**kept, "statut": state, **({UNDATED: True} if undated else {})}
+
+
+def _loan(loan: dict[str, Any], day: date) -> dict[str, Any]:
+    state, undated = loan_state(loan, day)
+    kept = _drop_later(loan, day, ("date_demande", "date_accord", "date_refus"))
+    if state != "refuse":
+        kept.pop("motif_refus", None)
+    return {**kept, "statut": state, **({UNDATED: True} if undated else {})}
+
+
+def _financement(data: dict[str, Any], case: Case, day: date) -> dict[str, Any]:
+    result = {**data}
+    if "aides" in data:
+        result["aides"] = [_aid(a, day) for a in data["aides"]]
+    if "prets" in data:
+        # A loan asked for after `day` was not part of the plan yet (loans close the plan late, once aids are known).
+        result["prets"] = [_loan(p, day) for p in data["prets"]
+                           if not (isinstance(p, dict) and _later(p.get("date_demande"), day))]
+    if isinstance(data.get("avance_audit"), dict) and _later(data["avance_audit"].get("date"), day):
+        result.pop("avance_audit")
+    return result
+
+
+def _contrat(data: dict[str, Any], case: Case, day: date) -> dict[str, Any]:
+    if _later(data.get("date_signature"), day):
+        return {}  # not signed yet: its objectives and steps were not agreed
+    return _drop_later(data, day, ("date_envoi_spslh",))
+
+
+def _suivi(data: dict[str, Any], case: Case, day: date) -> dict[str, Any]:
+    result = dict(data)
+    for key, field in (("visites", "date"), ("concertations", "date")):
+        if key in data:
+            result[key] = [item for item in data[key] if not _later(item.get(field), day)]
+    if "signalements" in data:
+        result["signalements"] = [_drop_later(s, day, ("date_signalement",)) for s in data["signalements"]
+                                  if not _later(s.get("date_changement"), day)]
+    return result
+
+
+def _diagnostics(data: dict[str, Any], case: Case, day: date) -> dict[str, Any]:
+    if "demandes" not in data:
+        return data
+    demandes = []
+    for request in data["demandes"]:
+        if _later(request.get("date_demande"), day):
+            continue
+        if _later(request.get("date_decision"), day):
+            request = {k: v for k, v in request.items() if k not in ("decision", "date_decision")}
+        demandes.append(request)
+    return {**data, "demandes": demandes}
+
+
+def _bilans(data: dict[str, Any], case: Case, day: date) -> dict[str, Any]:
+    if "bilans" not in data:
+        return data
+    return {**data, "bilans": [_drop_later(b, day, ("date_envoi_spslh",)) for b in data["bilans"]
+                               if not _later(b.get("date"), day)]}
+
+
+def _sortie(data: dict[str, Any], case: Case, day: date) -> dict[str, Any]:
+    if _later(data.get("date"), day):
+        return {}
+    return _drop_later(data, day, ("date_signalement_spslh",))
+
+
+# ---------------------------------------------------------------- sendings
+
+
+@dataclass(frozen=True)
+class Sending:
+    """One document sent: when, to whom, and where the case files record it (to locate messages)."""
+
+    document: str  # output name, as in out/<case>/: contrat, bilan-intermediaire-3-mois…
+    day: date
+    recipients: tuple[str, ...]
+    file: str  # case file recording it
+    where: tuple  # path inside that file
+    correction: bool = False
+
+
+# Before envois.yaml, each document's own file held its sending date (to the SPSLH): still read.
+def _review_document(echeance: str) -> str:
+    return "bilan-final" if echeance == "final" else "bilan-intermediaire-" + echeance.replace("_", "-")
+
+
+def form_of(document: str) -> str:
+    """Return the form id of a document name (« bilan-intermediaire-3-mois » → « bilan-intermediaire »)."""
+    for prefix in ("bilan-intermediaire", "demande-diagnostic", "signalement-changement"):
+        if document.startswith(prefix + "-"):
+            return prefix
+    return document
+
+
+def recipients_of(document: str, programme: Programme) -> tuple[str, ...]:
+    """Return who receives `document` under the programme (astre.yaml, programme.destinataires)."""
+    return programme.recipients.get(form_of(document), ("spslh",))
+
+
+def sendings(case: Case, programme: Programme) -> dict[str, list[Sending]]:
+    """Return every recorded sending, by document, oldest first.
+
+    envois.yaml is the register; the older fields (contrat.date_envoi_spslh,
+    bilans[].date_envoi_spslh, sortie.date_signalement_spslh, suivi.signalements[].date_signalement)
+    still count, as a sending to the programme's recipients of that document.
+    """
+    found: dict[str, dict[date, Sending]] = defaultdict(dict)
+
+    def add(sending: Sending) -> None:
+        same = found[sending.document].get(sending.day)
+        if same is not None:  # one sending recorded in both places: one sending
+            sending = Sending(sending.document, sending.day, tuple(dict.fromkeys(same.recipients + sending.recipients)),
+                              same.file, same.where, same.correction or sending.correction)
+        found[sending.document][sending.day] = sending
+
+    def legacy(document: str, value: Any, file: str, where: tuple) -> None:
+        day = parse(value)
+        if day is not None:
+            add(Sending(document, day, recipients_of(document, programme), file, where))
+
+    legacy("contrat", case.get("contrat").get("date_envoi_spslh"), "contrat", ("date_envoi_spslh",))
+    for index, review in enumerate(case.get("bilans").get("bilans", [])):
+        if isinstance(review.get("echeance"), str):
+            legacy(_review_document(review["echeance"]), review.get("date_envoi_spslh"), "bilans",
+                   ("bilans", index, "date_envoi_spslh"))
+    legacy("signalement-sortie", case.get("sortie").get("date_signalement_spslh"), "sortie",
+           ("date_signalement_spslh",))
+    for index, change in enumerate(case.get("suivi").get("signalements", [])):
+        legacy(f"signalement-changement-{index + 1}", change.get("date_signalement"), "suivi",
+               ("signalements", index, "date_signalement"))
+    for index, entry in enumerate(case.get("envois").get("envois", [])):
+        day = parse(entry.get("date"))
+        if day is not None and isinstance(entry.get("document"), str):
+            add(Sending(entry["document"], day, tuple(entry.get("destinataires") or ()), "envois", ("envois", index),
+                        bool(entry.get("correction"))))
+    return {name: sorted(days.values(), key=lambda s: s.day) for name, days in found.items()}
+
+
+_FILES = {"mesure": _mesure, "menage": _menage, "logement": _logement, "travaux": _travaux, "financement": _financement,
+          "contrat": _contrat, "suivi": _suivi, "diagnostics": _diagnostics, "bilans": _bilans, "sortie": _sortie}

@@ -1,0 +1,197 @@
+"""What a measure owes to the programme's service: one list, for running and closed measures.
+
+The contract, the reviews (interim and final), the exit report and each change of
+situation: each is owed on a day (the start plus `delai_envoi_contrat_mois`, a review's
+month, the exit, the change), may be sent up to a last day (that day plus the tolerance of
+`astre.yaml`: `delai_bilan_jours`, `delai_signalement_jours`), and is done on its first
+sending (generator.model.measure.sendings). `astre check`, `astre status` and its calendar, the
+annual report's timeliness table and the funding statement all read this list: none of
+them derives an obligation on its own.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
+
+from ..reading.cases import Case
+from ..reading.config import Programme
+from .deadlines import (
+    CLOSED,
+    RUNNING,
+    DueItem,
+    contract_due,
+    end_of_measure,
+    final_review_due,
+    french_date,
+    last_day,
+    planned_end,
+    recipients_label,
+    review_due,
+    review_key,
+    visits_by_month,
+)
+from .measure import sendings, validated
+from .timeline import month_of_measure, parse
+
+# The kinds of document owed, as the report and the funding statement name them.
+KIND_LABELS = {"contrat": "Contrats", "bilan-intermediaire": "Bilans intermédiaires", "bilan-final": "Bilans finaux",
+               "signalement-sortie": "Signalements de sortie ou de rupture",
+               "signalement-changement": "Signalements de changement de situation"}
+
+
+@dataclass(frozen=True)
+class Obligation:
+    """One document owed to the service: when, until when, and when it was sent."""
+
+    key: str  # stable: contrat, bilan-3, bilan-final, sortie, signalement-2 (the calendar's UID)
+    form: str  # the form of the document: contrat, bilan-intermediaire, bilan-final, signalement-…
+    document: str  # its name in out/ and envois.yaml: bilan-intermediaire-3-mois…
+    owed: date  # the day it is owed
+    due: date  # the last day to send it on time (owed + the programme's tolerance)
+    done: date | None  # its first sending
+    written: bool  # the case files hold it (a review written, a contract with its file)
+    where: tuple[str, tuple]  # (case file, path) where a problem about it is located
+
+    def state(self, today: date) -> str:
+        """Return « a_temps », « en_retard » (sent late), « non_envoye » (last day passed) or « a_envoyer »."""
+        if self.done is not None:
+            return "en_retard" if self.done > self.due else "a_temps"
+        return "non_envoye" if today > self.due else "a_envoyer"
+
+
+def obligations(case: Case, programme: Programme) -> list[Obligation]:
+    """Return every document the measure owes to the service, by the day it is owed.
+
+    Owed by a measure that has run (started, statut en cours, terminée or rompue) and was
+    not refused by the committee; an interim review is no longer owed once the measure ended
+    before its month, nor when it is noted « non nécessaire ».
+    """
+    mesure = case.get("mesure")
+    start = parse(mesure.get("dates", {}).get("debut"))
+    found: list[Obligation] = []
+    sent = sendings(case, programme)
+
+    def add(key: str, form: str, document: str, owed: date, tolerance: int, written: bool,
+            where: tuple[str, tuple]) -> None:
+        first = sent.get(document, [])
+        found.append(Obligation(key, form, document, owed, owed + timedelta(days=tolerance),
+                                first[0].day if first else None, written, where))
+
+    if start is not None and mesure.get("statut") in RUNNING and validated(mesure) is not False:
+        _contract(case, programme, start, add)
+        _reviews(case, programme, start, add)
+    _reports(case, programme, add)
+    return sorted(found, key=lambda o: (o.owed, o.key))
+
+
+def _contract(case: Case, programme: Programme, start: date, add: Any) -> None:
+    contract = case.get("contrat")
+    add("contrat", "contrat", "contrat", contract_due(start, programme), 0, bool(contract),
+        ("contrat", ()) if contract else ("mesure", ("dates", "debut")))
+
+
+def _reviews(case: Case, programme: Programme, start: date, add: Any) -> None:
+    written = {b.get("echeance"): b for b in case.get("bilans").get("bilans", [])}
+    where = ("bilans", ("bilans",)) if case.get("bilans") else ("mesure", ("dates", "debut"))
+    exit_day = end_of_measure(case)
+    grace = programme.review_grace_days
+    for month in programme.review_months:
+        owed = review_due(start, month)
+        review = written.get(review_key(month))
+        if (exit_day and exit_day <= owed) or (review or {}).get("non_necessaire"):
+            continue  # no longer owed once the measure ended; « si nécessaire »
+        add(f"bilan-{month}", "bilan-intermediaire", f"bilan-intermediaire-{month}-mois", owed, grace,
+            review is not None, where)
+    add("bilan-final", "bilan-final", "bilan-final", final_review_due(case, start, programme), grace,
+        "final" in written, where)
+
+
+def _reports(case: Case, programme: Programme, add: Any) -> None:
+    delay = programme.report_delay_days
+    exit_day = parse(case.get("sortie").get("date"))
+    if exit_day:
+        add("sortie", "signalement-sortie", "signalement-sortie", exit_day, delay, True, ("sortie", ("date",)))
+    for index, change in enumerate(case.get("suivi").get("signalements", [])):
+        day = parse(change.get("date_changement"))
+        if day:
+            add(f"signalement-{index + 1}", "signalement-changement", f"signalement-changement-{index + 1}", day,
+                delay, True, ("suivi", ("signalements", index)))
+
+
+# ---------------------------------------------------------------- the to-do list of `astre status`
+
+_SIGNALEMENT = {"situation_menage": "situation du ménage", "projet_travaux": "projet de travaux",
+                "financement": "financement", "autre": "autre"}
+
+
+def due_items(case: Case, programme: Programme, today: date) -> list[DueItem]:
+    """Return what is still to do on a valid case, past or future, by due date.
+
+    The documents owed and not sent (running or closed measure alike), then, while the
+    measure runs, the current month's visits, the diagnostic requests to chase and the end.
+    """
+    mesure = case.get("mesure")
+    status = mesure.get("statut")
+    start = parse(mesure.get("dates", {}).get("debut"))
+    items: list[DueItem] = []
+
+    def add(due: date, key: str, action: str, detail: str = "") -> None:
+        items.append(DueItem(case.id, str(mesure.get("referent", "")), due, key, action, detail))
+
+    for owed in obligations(case, programme):
+        if owed.done is None:
+            _to_send(case, programme, owed, add)
+    if status not in CLOSED:
+        _diagnostics(case, programme, add)
+        if start is not None and status == "en_cours":
+            _visits(case, programme, start, today, add)
+            _end(case, programme, start, add)
+    return sorted(items, key=lambda i: (i.due, i.key))
+
+
+def _to_send(case: Case, programme: Programme, owed: Obligation, add: Any) -> None:
+    service = programme.service_short
+    if owed.form == "contrat":
+        add(owed.due, "contrat", f"Envoyer le contrat signé au {service}" if case.get("contrat").get("date_signature")
+            else f"Faire signer le contrat et l'envoyer au {service}")
+    elif owed.form.startswith("bilan"):
+        month = owed.key.removeprefix("bilan-")
+        name = "le bilan final" if month == "final" else f"le bilan à {month} mois"
+        if not owed.written:
+            add(owed.owed, owed.key, f"Rédiger {name}")
+        else:
+            add(owed.owed, f"{owed.key}-envoi",
+                f"Envoyer {name} ({recipients_label(owed.document, programme)})")
+    elif owed.form == "signalement-sortie":
+        add(owed.due, "sortie", f"Signaler au {service} la sortie du {french_date(owed.owed)}")
+    else:
+        index = int(owed.key.removeprefix("signalement-")) - 1
+        nature = _SIGNALEMENT.get(case.get("suivi").get("signalements", [])[index].get("nature"), "autre")
+        add(owed.due, owed.key, f"Signaler au {service} le changement du {french_date(owed.owed)} ({nature})")
+
+
+def _visits(case: Case, programme: Programme, start: date, today: date, add: Any) -> None:
+    month = month_of_measure(start, today)
+    exit_day = end_of_measure(case)
+    if not 1 <= month <= programme.months or (exit_day and exit_day < today):
+        return
+    number, first, last, total, home = visits_by_month(case, start, month)[-1]
+    if total >= programme.visits_per_month and home >= programme.home_visits_per_month:
+        return
+    add(last, f"visites-mois-{number}", f"Visites du mois {number} de la mesure",
+        f"{total}/{programme.visits_per_month} dont {home} à domicile")
+
+
+def _diagnostics(case: Case, programme: Programme, add: Any) -> None:
+    for index, request in enumerate(case.get("diagnostics").get("demandes", [])):
+        day = parse(request.get("date_demande"))
+        if day and request.get("decision", "en_attente") == "en_attente":
+            add(day + timedelta(days=programme.diagnostic_reminder_days), f"diagnostic-{index + 1}",
+                f"Diagnostic {request.get('type', '')} demandé le {french_date(day)} sans réponse : relancer")
+
+
+def _end(case: Case, programme: Programme, start: date, add: Any) -> None:
+    end = planned_end(case.get("mesure").get("dates", {}), programme) or last_day(start, programme)
+    add(end, "fin-mesure", f"Fin des {programme.months} mois de mesure : préparer la sortie")

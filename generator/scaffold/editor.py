@@ -1,0 +1,106 @@
+"""The editor's copy of the schemas, inside the structure's repository, in French.
+
+VS Code's YAML extension (yaml-language-server) reads the `# yaml-language-server:
+$schema=…` line at the top of each case file. That line must resolve in every clone
+of the structure's repository, on every machine, and after every upgrade of astre:
+so it points to `.astre/schemas/`, a copy that `astre init` writes, `astre upgrade`
+refreshes, and the structure versions with its cases (relative paths only).
+
+The copy is the schemas in force (the structure's overrides included), plus what
+only an editor reads: the French label of each coded value in completion
+(`markdownEnumDescriptions`, from forms/libelles.yaml) and a French message for a
+value of the wrong form (`patternErrorMessage`) instead of the raw regular expression.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from pathlib import Path
+from typing import Any
+
+from ..reading import resources
+from ..reading.config import Config
+from ..reading.validate import schema, schema_files
+
+EDITOR_DIR = Path(".astre") / "schemas"
+# The date pattern of schemas/commun.schema.json, said in French.
+DATE_MESSAGE = "Date au format AAAA-MM-JJ (années 1900 à 2099), par exemple 2026-03-12."
+
+
+def schemas_dir(config: Config) -> Path:
+    """Return where `$schema` lines point: the repository's editor copy, else the schemas in force."""
+    copy_dir = config.root / EDITOR_DIR
+    if copy_dir.is_dir():
+        return copy_dir
+    in_force = resources.current().dirs("schemas")[0]
+    if in_force.is_relative_to(config.root):
+        return in_force  # the toolkit's own clone: its schemas/ folder is in the repository
+    write_schemas(config.root)  # never a path into the installed package: it differs on every machine
+    return copy_dir
+
+
+def editor_schemas() -> dict[str, str]:
+    """Return {file name: JSON text} of every schema as the editor should read it."""
+    from ..model.wording import labels
+
+    families = labels()
+    return {f"{name}.schema.json": json.dumps(_annotate(copy.deepcopy(schema(name)), families),
+                                              ensure_ascii=False, indent=2) + "\n"
+            for name in schema_files()}
+
+
+def write_schemas(root: Path) -> list[Path]:
+    """Write the editor copy under `root`; return the files that changed (none when up to date)."""
+    from ..documents.writer import write_atomic
+
+    folder = root / EDITOR_DIR
+    folder.mkdir(parents=True, exist_ok=True)
+    wanted = editor_schemas()
+    changed = []
+    for name, text in wanted.items():
+        path = folder / name
+        data = text.encode("utf-8")
+        if not path.is_file() or path.read_bytes() != data:
+            write_atomic(path, data)
+            changed.append(path)
+    for stale in folder.glob("*.schema.json"):
+        if stale.name not in wanted:
+            stale.unlink()
+            changed.append(stale)
+    return changed
+
+
+def _annotate(node: Any, families: dict[str, dict[str, str]], key: str = "") -> Any:
+    """Add the editor-only keywords to every schema node below `node`."""
+    if isinstance(node, list):
+        return [_annotate(item, families, key) for item in node]
+    if not isinstance(node, dict):
+        return node
+    enum = node.get("enum")
+    if isinstance(enum, list) and enum and all(isinstance(v, str) for v in enum):
+        family = _family(key, enum, families)
+        if family is not None:
+            node["markdownEnumDescriptions"] = [families[family].get(v, v) for v in enum]
+    if "pattern" in node and "patternErrorMessage" not in node:
+        node["patternErrorMessage"] = (DATE_MESSAGE if node.get("format") == "date"
+                                       else f"Forme attendue : {node.get('description', node.get('title', ''))}")
+    for name, value in node.items():
+        if name == "properties" and isinstance(value, dict):
+            for prop, sub in value.items():
+                _annotate(sub, families, prop)
+        elif name == "$defs" and isinstance(value, dict):
+            for prop, sub in value.items():
+                _annotate(sub, families, prop)
+        elif isinstance(value, (dict, list)) and name not in ("enum", "markdownEnumDescriptions", "required"):
+            _annotate(value, families, key)
+    return node
+
+
+def _family(key: str, values: list[str], families: dict[str, dict[str, str]]) -> str | None:
+    """Return the labels family of an enum: the one named like its field, else the one with all its values."""
+    if key in families and set(values) <= set(families[key]):
+        return key
+    fitting = [name for name, labels in families.items() if set(values) <= set(labels)]
+    # The smallest family that has every value is the closest list (statut_mesure, not a catch-all).
+    return min(fitting, key=lambda name: (len(families[name]), name)) if fitting else None

@@ -1,0 +1,169 @@
+"""`astre init` and `astre upgrade`: a structure's own repository, as MkDocs has `mkdocs new`.
+
+A structure's repository holds its configuration (astre.yaml) and its content (cases/),
+plus what makes it work day to day: a Makefile that installs the pinned version of
+astre, pre-commit and VS Code settings, the editor's copy of the schemas, a short
+README. Nothing of the toolkit's own examples or configuration is in it, so an upgrade
+can never conflict with the structure's files. The scaffold ships as package data
+(generator/data/structure/).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from dataclasses import dataclass, field
+from importlib import metadata
+from importlib import resources as importlib_resources
+from pathlib import Path
+from urllib.parse import unquote, urlparse
+
+from .. import __version__
+from ..documents.writer import write_atomic
+from ..errors import UsageError
+from ..reading.config import SCAFFOLD_NAME
+
+# What `astre init` writes, from generator/data/structure/ (name there -> name in the repository).
+SCAFFOLD = {
+    "astre.yaml": "astre.yaml",
+    "Makefile": "Makefile",
+    "gitignore": ".gitignore",
+    "pre-commit-config.yaml": ".pre-commit-config.yaml",
+    "README.md": "README.md",
+    ".vscode/settings.json": ".vscode/settings.json",
+    ".vscode/extensions.json": ".vscode/extensions.json",
+}
+EXAMPLE = "lefebvre-2026"  # the example case copied by `astre init --exemple`
+_MODELINE = re.compile(r"^# yaml-language-server: \$schema=\S*?([\w.-]+\.schema\.json)$", re.MULTILINE)
+_REV = re.compile(r"^(\s*rev:\s*)v?[\w.+-]+(\s*)$", re.MULTILINE)
+
+
+@dataclass
+class Created:
+    """What `astre init` did: files written, and files it left as they were."""
+
+    root: Path
+    written: list[Path] = field(default_factory=list)
+    kept: list[Path] = field(default_factory=list)
+
+
+def installed_source() -> tuple[str | None, str | None]:
+    """Return (pip source, git repository) of the running astre, from pip's record of its install.
+
+    pip writes direct_url.json (PEP 610) for an install from a git URL, a folder or a wheel
+    file: the structure's Makefile installs the same way, at its pinned version.
+    """
+    try:
+        text = metadata.distribution("astre").read_text("direct_url.json")
+    except metadata.PackageNotFoundError:
+        return None, None
+    if not text:
+        return None, None
+    record = json.loads(text)
+    url = record.get("url", "")
+    if "vcs_info" in record:
+        return f"git+{url}@v$(ASTRE_VERSION)", url
+    if url.startswith("file://"):
+        path = Path(unquote(urlparse(url).path))
+        if path.suffix == ".whl":
+            return str(path).replace(__version__, "$(ASTRE_VERSION)"), None
+        if (path / ".git").exists():
+            return f"git+file://{path}@v$(ASTRE_VERSION)", str(path)
+    return None, None
+
+
+def init(target: Path, *, name: str | None = None, depot: str | None = None, source: str | None = None,
+         example: bool = False, existing: bool = False, version: str | None = None) -> Created:
+    """Create a structure's repository in `target`; never overwrite a file."""
+    if version is not None and version.removeprefix("v") != __version__:
+        known = "" if re.fullmatch(r"v?\d+\.\d+\.\d+", version) else " (une version s'écrit 0.2.0)"
+        raise UsageError(f"version « {version} » inconnue de cet astre{known} : astre {__version__} crée un dépôt "
+                         f"en version {__version__} ; pour une autre version, installez-la puis relancez "
+                         "« astre init »")
+    if target.exists() and not target.is_dir():
+        raise UsageError(f"{target} est un fichier : indiquez un dossier (nouveau ou vide)")
+    if target.is_dir() and any(target.iterdir()) and not existing:
+        raise UsageError(f"{target} n'est pas vide : choisissez un dossier vide, ou ajoutez "
+                         "« --dossier-existant » pour compléter ce dossier (aucun fichier existant n'est remplacé)")
+    found_source, found_depot = installed_source()
+    source = source or found_source
+    depot = depot or found_depot
+    if source is None:
+        raise UsageError("impossible de savoir d'où astre a été installé : indiquez-le avec « --source » "
+                         "(dépôt git « git+https://…/astre.git@v$(ASTRE_VERSION) » ou fichier .whl)")
+    values = {"@@VERSION@@": __version__, "@@SOURCE@@": source, "@@NOM@@": name or SCAFFOLD_NAME,
+              "@@DEPOT@@": depot or "À_COMPLÉTER (adresse du dépôt git d'astre)",
+              "@@DEPOT_LIEN@@": depot or "https://pypi.org/project/astre/"}
+    created = Created(target)
+    target.mkdir(parents=True, exist_ok=True)
+    scaffold = Path(str(importlib_resources.files("generator.data"))) / "structure"
+    for source_name, name_in_repo in SCAFFOLD.items():
+        text = (scaffold / source_name).read_text(encoding="utf-8")
+        for token, value in values.items():
+            text = text.replace(token, value)
+        _create(created, target / name_in_repo, text.encode("utf-8"))
+    cases = target / "cases"
+    cases.mkdir(exist_ok=True)
+    if example:
+        _copy_example(created, cases)
+    else:
+        _create(created, cases / ".gitkeep", b"")
+    from ..reading import resources
+
+    resources.activate(target)  # its astre.yaml may not be valid yet: its override folders are enough
+    upgrade(target, created=created)
+    return created
+
+
+def _create(created: Created, path: Path, data: bytes) -> None:
+    if path.exists() or path.is_symlink():
+        created.kept.append(path)
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    write_atomic(path, data)
+    created.written.append(path)
+
+
+def _copy_example(created: Created, cases: Path) -> None:
+    from ..reading.resources import example_cases
+
+    examples = example_cases() / EXAMPLE
+    for source in sorted((p for p in examples.iterdir() if p.name.endswith(".yaml")), key=lambda p: p.name):
+        text = source.read_text(encoding="utf-8")
+        text = _MODELINE.sub(lambda m: f"# yaml-language-server: $schema=../../.astre/schemas/{m.group(1)}", text)
+        _create(created, cases / EXAMPLE / source.name, text.encode("utf-8"))
+
+
+def upgrade(root: Path, *, expected: str | None = None, created: Created | None = None) -> list[Path]:
+    """Bring a structure's repository to the running version: editor schemas, pre-commit `rev`.
+
+    Returns the files changed. `expected` is the version the Makefile pins: a mismatch means
+    the installation failed silently, and is said.
+    """
+    from .editor import write_schemas
+
+    if expected is not None and expected != __version__:
+        raise UsageError(f"le Makefile demande astre {expected} mais astre {__version__} est installé : "
+                         "supprimez le dossier .venv puis relancez « make docs »")
+    changed = write_schemas(root)  # the schemas in force: resources of the structure at `root`
+    hooks = root / ".pre-commit-config.yaml"
+    if hooks.is_file():
+        text = hooks.read_text(encoding="utf-8")
+        # Only the astre hook's block: the line « rev: » that follows « - id: astre-check »'s repo.
+        blocks = re.split(r"(?m)^(?=\s*- repo:)", text)
+        for index, block in enumerate(blocks):
+            if "id: astre-check" in block:
+                blocks[index] = _REV.sub(lambda m: f"{m.group(1)}v{__version__}{m.group(2)}", block, count=1)
+        new = "".join(blocks)
+        if new != text:
+            write_atomic(hooks, new.encode("utf-8"))
+            changed.append(hooks)
+    if created is not None:
+        created.written.extend(p for p in changed if p not in created.written)
+    return changed
+
+
+def relative(paths: list[Path], root: Path) -> list[str]:
+    """Return `paths` as shown to the user, relative to `root`."""
+    return sorted(os.path.relpath(p, root) for p in paths)
