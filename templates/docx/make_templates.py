@@ -9,6 +9,7 @@ Values come from the render context (generator/documents/context.py), already fo
 from __future__ import annotations
 
 import re
+import sys
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -22,6 +23,7 @@ from docx.shared import Mm, Pt, RGBColor
 from generator.documents.writer import docx_bytes
 
 HERE = Path(__file__).resolve().parent
+OUTPUT = HERE  # `make_templates.py <dossier>` writes there instead (a test compares with the committed files)
 FONT = "Liberation Sans"
 BLUE = RGBColor(0x1F, 0x4E, 0x79)
 LANG = "fr-FR"
@@ -284,7 +286,7 @@ class Builder:
         core = self.doc.core_properties
         core.created = core.modified = core.last_printed = datetime(2026, 1, 1, tzinfo=timezone.utc)
         core.revision = 1
-        (HERE / name).write_bytes(docx_bytes(self.doc))
+        (OUTPUT / name).write_bytes(docx_bytes(self.doc))
 
 
 def fiche_saisine() -> None:
@@ -491,7 +493,9 @@ def signalement_changement() -> None:
 
 
 if __name__ == "__main__":
+    if len(sys.argv) > 1:
+        OUTPUT = Path(sys.argv[1])
     for make in (fiche_saisine, contrat, bilan_intermediaire, bilan_final, demande_diagnostic, signalement_sortie,
                  signalement_changement):
         make()
-    print(f"Modèles écrits dans {HERE}")
+    print(f"Modèles écrits dans {OUTPUT}")
