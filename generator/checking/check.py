@@ -18,6 +18,7 @@ from ..model.rules import check_rules
 from ..model.wording import plural
 from ..reading.cases import CASE_ID, Case, find_case_folders, load_case
 from ..reading.config import Config, config_digest
+from ..reading.loader import read_at_most
 
 if TYPE_CHECKING:
     from ..documents.archive import Verdicts
@@ -154,18 +155,12 @@ def _read_cache(path: Path) -> bytes:
     try:
         if not stat.S_ISREG(os.fstat(fd).st_mode):
             raise OSError(f"{path} : pas un fichier ordinaire")
-        chunks, size = [], 0
-        while size <= VERDICTS_MAX_BYTES:  # bounded even if the file grows while being read
-            chunk = os.read(fd, VERDICTS_MAX_BYTES + 1 - size)
-            if not chunk:
-                break
-            chunks.append(chunk)
-            size += len(chunk)
+        raw = read_at_most(fd, VERDICTS_MAX_BYTES)
     finally:
         os.close(fd)
-    if size > VERDICTS_MAX_BYTES:
+    if len(raw) > VERDICTS_MAX_BYTES:
         raise OSError(f"{path} : trop gros")
-    return b"".join(chunks)
+    return raw
 
 
 def _save_verdicts(config: Config, verdicts: Verdicts, *, whole: bool) -> None:

@@ -248,17 +248,23 @@ def _read_regular(path: Path) -> bytes:
         _refuse_special(path, info)
         if info.st_size > MAX_BYTES:
             raise _too_big(path, info.st_size)
-        chunks, size = [], 0
-        while size <= MAX_BYTES:  # bounded even if the file grows while being read
-            chunk = os.read(fd, MAX_BYTES + 1 - size)
-            if not chunk:
-                break
-            chunks.append(chunk)
-            size += len(chunk)
+        raw = read_at_most(fd, MAX_BYTES)
     finally:
         os.close(fd)
-    if size > MAX_BYTES:
-        raise _too_big(path, size)
+    if len(raw) > MAX_BYTES:
+        raise _too_big(path, len(raw))
+    return raw
+
+
+def read_at_most(fd: int, limit: int) -> bytes:
+    """Return at most `limit` + 1 bytes of an open file: bounded even if the file grows while being read."""
+    chunks, size = [], 0
+    while size <= limit:
+        chunk = os.read(fd, limit + 1 - size)
+        if not chunk:
+            break
+        chunks.append(chunk)
+        size += len(chunk)
     return b"".join(chunks)
 
 
