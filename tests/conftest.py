@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -26,3 +27,20 @@ def project(tmp_path: Path) -> Path:
     shutil.copytree(ROOT / "cases", tmp_path / "cases", ignore=shutil.ignore_patterns("envoyes"))
     (tmp_path / ".astre-salt").write_text("0123456789abcdef" * 4 + "\n")  # what `astre secret` would write
     return tmp_path
+
+
+def every_document(project: Path, today: date):
+    """Yield (case id, document name, render values, document date) of every document the project's cases make."""
+    from generator.checking.check import check_case
+    from generator.documents.forms import check_form, load_forms
+    from generator.documents.values import document_values
+    from generator.reading.config import load_config
+
+    config = load_config(project / "astre.yaml")
+    for folder in sorted(p for p in (project / "cases").iterdir() if p.is_dir() and not p.name.startswith("_")):
+        case = check_case(folder, config, today)
+        for form in load_forms(config):
+            view = case.restricted(form.files)
+            if not check_form(view, form):
+                for name, values, when, _ in document_values(view, form, config):
+                    yield folder.name, name, values, when

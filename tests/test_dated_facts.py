@@ -19,11 +19,12 @@ from click.testing import CliRunner
 
 from generator.checking.check import check_case
 from generator.cli import cli
-from generator.documents.forms import check_form, load_form, load_forms
+from generator.documents.forms import check_form, load_form
 from generator.documents.values import document_values
 from generator.model.measure import aid_state, as_of, financing_plan, loan_state, work_state
 from generator.reading.cases import load_case
 from generator.reading.config import load_config
+from tests.conftest import every_document
 
 ROOT = Path(__file__).resolve().parent.parent
 REALISTIC = Path(__file__).resolve().parent / "realistic"
@@ -55,14 +56,7 @@ def _one_case(tmp_path: Path, case: Path) -> Path:
 
 
 def _documents(project: Path):
-    config = load_config(project / "astre.yaml")
-    for folder in sorted(p for p in (project / "cases").iterdir() if p.is_dir()):
-        case = check_case(folder, config, TODAY)
-        for form in load_forms(config):
-            view = case.restricted(form.files)
-            if not check_form(view, form):
-                for name, values, when, _ in document_values(view, form, config):
-                    yield folder.name, name, values, when
+    return every_document(project, TODAY)
 
 
 def test_every_plan_printed_adds_up(project: Path) -> None:

@@ -9,12 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from generator.checking.check import check_case
-from generator.documents.forms import check_form, load_forms
-from generator.documents.values import document_values
 from generator.model.measure import aid_state, as_of, work_state
 from generator.reading.cases import load_case
-from generator.reading.config import load_config
+from tests.conftest import every_document
 
 ROOT = Path(__file__).resolve().parent.parent
 TODAY = date(2026, 11, 22)
@@ -42,14 +39,7 @@ def _dates(node, path: str = ""):
 
 
 def _documents():
-    config = load_config(ROOT / "astre.yaml")
-    for folder in sorted(p for p in (ROOT / "cases").iterdir() if p.is_dir() and not p.name.startswith("_")):
-        case = check_case(folder, config, TODAY)
-        for form in load_forms(config):
-            view = case.restricted(form.files)
-            if not check_form(view, form):
-                for name, values, when, _ in document_values(view, form, config):
-                    yield folder.name, name, values, when
+    return every_document(ROOT, TODAY)
 
 
 def test_no_document_shows_a_fact_dated_after_it() -> None:

@@ -22,7 +22,6 @@ from ..model.measure import (
     Plan,
     aid_amount,
     aid_paid,
-    chosen_quote,
     financing_plan,
     payment_dates,
     reference_date,
@@ -135,11 +134,8 @@ SEED_REVIEW_RECIPIENTS = ("structure_origine", "slisl", "spslh")
 
 def _recipients_phrase(codes: tuple[str, ...], case: Case, config: Config) -> str:
     """Return « la structure à l'origine de la demande (CCAS de Bapaume), le SLISL de la MDS Arrageois et le SPSLH »."""
-    mesure = case.get("mesure")
-    origin = (mesure.get("origine") or {}).get("structure")
-    mds = (mesure.get("territoire") or {}).get("mds")
-    names = {"spslh": f"le {config.programme.service_short}",
-             "slisl": f"le SLISL de la MDS {mds}" if mds else "le SLISL de la MDS du ménage",
+    origin = (case.get("mesure").get("origine") or {}).get("structure")
+    names = {"spslh": f"le {config.programme.service_short}", "slisl": "le " + recipient_names(case, config)["slisl"],
              "structure_origine": "la structure à l'origine de la demande" + (f" ({origin})" if origin else ""),
              "menage": "le ménage"}
     shown = [names[code] for code in codes]
@@ -204,7 +200,6 @@ def _mesure(m: dict[str, Any], programme: Programme) -> dict[str, Any]:
         "mar": optional(m.get("mon_accompagnateur_renov")),
         "partenaires": [{"nom": text(p.get("nom")), "type": label("partenaire", p.get("type")),
                          "role": optional(p.get("role")), "periode": _period(p)} for p in m.get("partenaires", [])],
-        "validation": _validation(m.get("validation")),
         "projet": {"objectifs": [str(o) for o in (m.get("projet_intervention") or {}).get("objectifs", [])],
                    "etapes": [str(e) for e in (m.get("projet_intervention") or {}).get("etapes", [])]},
     }
@@ -218,14 +213,6 @@ def _period(partner: dict[str, Any]) -> str:
     if until:
         return f"jusqu'au {day(until)}"
     return f"depuis le {day(since)}" if since else f"depuis : {MISSING_DATE}"
-
-
-def _validation(decision: Any) -> dict[str, str] | None:
-    """Return the committee's decision as shown (None while it is not recorded at the document's date)."""
-    if not isinstance(decision, dict):
-        return None
-    return {"date": day(decision.get("date")), "decision": label("decision_validation", decision.get("decision")),
-            "reference": optional(decision.get("reference_spslh")), "motif": optional(decision.get("motif"))}
 
 
 def _menage(case: Case, reference: date | None) -> dict[str, Any]:
@@ -330,21 +317,12 @@ def _indignity(insalubrite: dict[str, Any]) -> str:
 
 
 def _poste(p: dict[str, Any]) -> dict[str, Any]:
-    quote = chosen_quote(p)
-    abandoned = p.get("statut") == "abandonne" and (p.get("date_abandon") or p.get("motif_abandon"))
-    status = state("statut_travaux", p)
-    if abandoned:
-        status += (f" le {day(p['date_abandon'])}" if p.get("date_abandon") else "") + \
-            (f" ({str(p['motif_abandon']).strip()})" if p.get("motif_abandon") else "")
     return {"intitule": p["intitule"], "type": label("type_travaux", p.get("type")),
             "prevu_a_la_saisine": yes_no(p.get("prevu_a_la_saisine")),
-            "montant_prevu": money(p.get("montant_prevu")), "statut": status,
+            "montant_prevu": money(p.get("montant_prevu")), "statut": _dated_state("statut_travaux", p),
             # The amount the plan counts for this poste at the document's date (measure.work_amount).
             "montant_retenu": "—" if p.get("statut") == "abandonne" and p.get("montant_realise") is None
             else money(work_amount(p)),
-            "devis": (f"{quote['entreprise']['nom']}, {day(quote.get('date'))}, {money(quote.get('montant_ttc'))}"
-                      if quote and isinstance(quote.get("entreprise"), dict) else ""),
-            "nombre_devis": len(p.get("devis") or []),
             # A poste not done has no realised amount to fill in: a dash, not « non renseigné ».
             "montant_realise": ("—" if p.get("montant_realise") is None and p.get("statut") != "realise"
                                 else money(p.get("montant_realise")))}
@@ -384,9 +362,12 @@ def _unfinished(postes: list[dict[str, Any]]) -> str:
     return "travaux non commencés"
 
 
+# The date and the reason that go with a statut (aids, loans, works items): « refusée le 17 avril 2026 (motif) ».
 _STEP_DATES = {"demandee": "date_demande", "accordee": "date_accord", "refusee": "date_refus",
                "annulee": "date_annulation", "demande": "date_demande", "accorde": "date_accord",
-               "refuse": "date_refus"}
+               "refuse": "date_refus", "abandonne": "date_abandon"}
+_STEP_REASONS = {"refusee": "motif_refus", "refuse": "motif_refus", "annulee": "motif_annulation",
+                 "abandonne": "motif_abandon"}
 
 
 def _dated_state(family: str, item: dict[str, Any]) -> str:
@@ -404,8 +385,8 @@ def _dated_state(family: str, item: dict[str, Any]) -> str:
         when = dated[0] if dated else None
     if when is not None:
         shown += f" le {day(when)}"
-    reason = item.get("motif_refus") or item.get("motif_annulation")
-    return f"{shown} ({str(reason).strip()})" if reason and status in ("refusee", "annulee", "refuse") else shown
+    reason = item.get(_STEP_REASONS.get(str(status), ""))
+    return f"{shown} ({str(reason).strip()})" if reason else shown
 
 
 def _plan_rows(plan: Plan) -> list[dict[str, str]]:

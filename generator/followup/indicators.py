@@ -15,7 +15,7 @@ from datetime import date
 from typing import Any
 
 from ..model.deadlines import RUNNING, planned_end, visits_by_month
-from ..model.measure import aid_amount, as_of, financing_plan, validated, works_done, works_planned
+from ..model.measure import aid_amount, as_of, committee_decision, financing_plan, works_done, works_planned
 from ..model.rules import (
     end_of_measure,
     household_category,
@@ -215,15 +215,6 @@ def _statut(recorded: str | None, dated: str | None) -> str:
     if recorded in _PROGRESS and dated in _PROGRESS and _PROGRESS.index(dated) > _PROGRESS.index(recorded):
         return recorded
     return dated or MISSING
-
-
-def committee_decision(mesure: dict[str, Any]) -> str | None:
-    """The committee's decision; for a file older than « validation », « validee » when measure.validated says so."""
-    recorded = mesure.get("validation")
-    if isinstance(recorded, dict) and isinstance(recorded.get("decision"), str):
-        return str(recorded["decision"])
-    state = validated(mesure)
-    return None if state is None else ("validee" if state else "refusee")
 
 
 def _visits_by_month(case: Case, programme: Programme) -> list[tuple[int, date, date, int, int, bool]]:

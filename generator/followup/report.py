@@ -17,7 +17,7 @@ from datetime import date
 from typing import Any
 
 from ..checking.check import check_case
-from ..model.measure import as_of, sendings
+from ..model.measure import as_of, committee_decision, review_document, sendings
 from ..model.obligations import KIND_LABELS, Obligation, obligations
 from ..model.timeline import parse
 from ..model.wording import counted, plural
@@ -33,7 +33,6 @@ from .indicators import (
     Facts,
     Indicator,
     Period,
-    committee_decision,
     facts,
     indicators,
     qualitative,
@@ -186,8 +185,7 @@ def _as_sent(case: Case, programme: Programme, on: date) -> Case:
 
     section, keys = SENT_TEXTS["bilans"]
     if case.get("bilans").get("bilans"):
-        reviews = [texts(r, kept("bilan-final" if r.get("echeance") == "final" else
-                                 "bilan-intermediaire-" + str(r.get("echeance", "")).replace("_", "-"), section), keys)
+        reviews = [texts(r, kept(review_document(str(r.get("echeance", ""))), section), keys)
                    if isinstance(r, dict) else r for r in case.get("bilans")["bilans"]]
         replace("bilans", {**case.get("bilans"), "bilans": reviews})
     section, keys = SENT_TEXTS["sortie"]

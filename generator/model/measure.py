@@ -164,6 +164,7 @@ def loan_state(loan: dict[str, Any], day: date) -> tuple[str, bool]:
 _WORK_STEPS = (("devis_recu", "date_devis"), ("commande", "date_commande"), ("en_cours", "date_debut"),
                ("realise", "date_fin"))
 _WORK_RANK = {"a_chiffrer": 0, "devis_recu": 1, "commande": 2, "en_cours": 3, "realise": 4}
+_BY_RANK = list(_WORK_RANK)
 
 
 def quote_dates(poste: dict[str, Any]) -> list[Any]:
@@ -198,13 +199,13 @@ def work_state(poste: dict[str, Any], day: date) -> tuple[str, bool]:
             return status, False
         if poste.get("date_abandon") is None and not later:
             return status, True  # abandoned on a day the files do not say
-        return next(s for s, r in _WORK_RANK.items() if r == reached), False
+        return _BY_RANK[reached], False
     ceiling = _WORK_RANK[status]
     if any(_known(d, day) for d in steps.get(status, [])):
         return status, False
     if not steps.get(status) and not later and reached <= ceiling:
         return status, reached < ceiling  # this step has no date: as the files say, marked undated when it matters
-    return next(s for s, r in _WORK_RANK.items() if r == min(reached, ceiling)), False
+    return _BY_RANK[min(reached, ceiling)], False
 
 
 def in_project(poste: dict[str, Any], day: date) -> bool:
@@ -316,18 +317,24 @@ def financing_plan(case: Case) -> Plan:
                 loans_pending=sum(p.get("montant") or 0 for p in loans if p.get("statut") in ("envisage", "demande")))
 
 
-def validated(mesure: dict[str, Any]) -> bool | None:
-    """Return whether the committee validated the measure: True, False (refused or postponed), None when not recorded.
+def committee_decision(mesure: dict[str, Any]) -> str | None:
+    """Return the committee's decision (validee, refusee, ajournee), None when not recorded.
 
-    A file written before « validation » existed counts as validated when it gives a
-    validation date and the measure was not refused.
+    A file written before « validation » existed gives « validee » with a validation date and
+    a measure not refused, « refusee » for a refused measure.
     """
-    decision = mesure.get("validation") if isinstance(mesure.get("validation"), dict) else None
-    if decision is not None:
-        return decision.get("decision") == "validee"
+    recorded = mesure.get("validation")
+    if isinstance(recorded, dict) and isinstance(recorded.get("decision"), str):
+        return str(recorded["decision"])
     if mesure.get("statut") == "refusee":
-        return False
-    return True if parse((mesure.get("dates") or {}).get("validation")) else None
+        return "refusee"
+    return "validee" if parse((mesure.get("dates") or {}).get("validation")) else None
+
+
+def validated(mesure: dict[str, Any]) -> bool | None:
+    """Return whether the committee validated the measure: True, False (refused or postponed), None if not recorded."""
+    decision = committee_decision(mesure)
+    return None if decision is None else decision == "validee"
 
 
 # ---------------------------------------------------------------- the case as of a day
@@ -497,7 +504,8 @@ class Sending:
 
 
 # Before envois.yaml, each document's own file held its sending date (to the SPSLH): still read.
-def _review_document(echeance: str) -> str:
+def review_document(echeance: str) -> str:
+    """Return the output name of a review (« 3_mois » → « bilan-intermediaire-3-mois », « final » → « bilan-final »)."""
     return "bilan-final" if echeance == "final" else "bilan-intermediaire-" + echeance.replace("_", "-")
 
 
@@ -538,7 +546,7 @@ def sendings(case: Case, programme: Programme) -> dict[str, list[Sending]]:
     legacy("contrat", case.get("contrat").get("date_envoi_spslh"), "contrat", ("date_envoi_spslh",))
     for index, review in enumerate(case.get("bilans").get("bilans", [])):
         if isinstance(review.get("echeance"), str):
-            legacy(_review_document(review["echeance"]), review.get("date_envoi_spslh"), "bilans",
+            legacy(review_document(review["echeance"]), review.get("date_envoi_spslh"), "bilans",
                    ("bilans", index, "date_envoi_spslh"))
     legacy("signalement-sortie", case.get("sortie").get("date_signalement_spslh"), "sortie",
            ("date_signalement_spslh",))

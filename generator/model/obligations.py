@@ -32,7 +32,7 @@ from .deadlines import (
     review_key,
     visits_by_month,
 )
-from .measure import sendings, validated
+from .measure import review_document, sendings, validated
 from .timeline import month_of_measure, parse
 
 # The kinds of document owed, as the report and the funding statement name them.
@@ -102,7 +102,7 @@ def _reviews(case: Case, programme: Programme, start: date, add: Any) -> None:
         review = written.get(review_key(month))
         if (exit_day and exit_day <= owed) or (review or {}).get("non_necessaire"):
             continue  # no longer owed once the measure ended; « si nécessaire »
-        add(f"bilan-{month}", "bilan-intermediaire", f"bilan-intermediaire-{month}-mois", owed, grace,
+        add(f"bilan-{month}", "bilan-intermediaire", review_document(review_key(month)), owed, grace,
             review is not None, where)
     add("bilan-final", "bilan-final", "bilan-final", final_review_due(case, start, programme), grace,
         "final" in written, where)
