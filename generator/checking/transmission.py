@@ -16,10 +16,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..errors import Problem, RenderError
-from ..model.deadlines import french_date
 from ..model.measure import Sending, recipients_of, sendings
 from ..model.obligations import obligations
-from ..model.wording import plural
+from ..model.wording import plural, short_day
 from ..reading.cases import Case
 from ..reading.config import Config
 
@@ -93,12 +92,12 @@ def problems(case: Case, config: Config, today: date, verdicts: Verdicts | None 
     for document in documents.values():
         for sending in document.sent:
             if sending.day < document.day:
-                add(sending, f"{document.name} envoyé le {french_date(sending.day)}, avant sa date "
-                    f"({french_date(document.day)})", "corrigez la date d'envoi ou la date du document",
+                add(sending, f"{document.name} envoyé le {short_day(sending.day)}, avant sa date "
+                    f"({short_day(document.day)})", "corrigez la date d'envoi ou la date du document",
                     severity="erreur")
             missing = [r for r in recipients_of(document.name, config.programme) if r not in sending.recipients]
             if missing and sending.file == "envois":
-                add(sending, f"{document.name} envoyé le {french_date(sending.day)} sans : {', '.join(missing)}",
+                add(sending, f"{document.name} envoyé le {short_day(sending.day)} sans : {', '.join(missing)}",
                     "le programme prévoit ces destinataires (programme.destinataires dans astre.yaml) : envoyez-le "
                     "aussi, puis ajoutez-les à « destinataires »")
     sent = sendings(case, config.programme)
@@ -106,8 +105,8 @@ def problems(case: Case, config: Config, today: date, verdicts: Verdicts | None 
         if owed.state(today) == "en_retard":
             first = sent[owed.document][0]
             late = (first.day - owed.due).days
-            add(first, f"{owed.document} envoyé le {french_date(first.day)}, {late} jour{plural(late)} après la "
-                f"limite du {french_date(owed.due)}", "un envoi en retard est signalé dans l'état de financement ; "
+            add(first, f"{owed.document} envoyé le {short_day(first.day)}, {late} jour{plural(late)} après la "
+                f"limite du {short_day(owed.due)}", "un envoi en retard est signalé dans l'état de financement ; "
                 f"expliquez-le au {config.programme.service_short} si besoin")
     return out
 

@@ -26,6 +26,7 @@ from typing import Any
 
 from ..errors import Problem
 from ..model.measure import Sending
+from ..model.wording import short_day
 from ..reading.cases import Case
 
 FOLDER = "envoyes"
@@ -69,7 +70,7 @@ def keep(folder: Path, document: str, sent: list[Sending], docx: bytes, pdf: byt
     base = stem(folder, document, sent[-1])
     record = base.with_suffix(".json")
     if record.name in known and not record.exists():
-        return Kept(docx, pdf, warning=f"{document} : la copie envoyée le {sent[-1].day.strftime('%d/%m/%Y')} a "
+        return Kept(docx, pdf, warning=f"{document} : la copie envoyée le {short_day(sent[-1].day)} a "
                     f"été supprimée ({FOLDER}/{record.name}) ; restaurez-la depuis l'historique (git checkout)")
     if not record.exists() and not base.with_suffix(".pdf").exists():
         (folder / FOLDER).mkdir(exist_ok=True)
@@ -182,7 +183,7 @@ def problems(folder: Path, sent: dict[str, list[Sending]], locate: Any, read: di
                 verdicts.remember(intact, [])
             if problem is not None:
                 path, line, column = locate(sending.file, sending.where)
-                found.append(Problem(path, line, column, f"{document} envoyé le {sending.day.strftime('%d/%m/%Y')} "
+                found.append(Problem(path, line, column, f"{document} envoyé le {short_day(sending.day)} "
                                      f": {problem}", f"restaurez-le depuis l'historique (git checkout -- "
                                      f"{base.parent.name}/{base.name}.*) ; pour corriger un document, "
                                      "envoyez une nouvelle version (nouvel envoi dans envois.yaml)", code="envoi"))
@@ -283,7 +284,7 @@ def changed_values(before: Any, after: Any, path: str = "") -> list[str]:
 
 def changed_message(document: str, sending: Sending, changed: list[str]) -> str:
     """Return the French warning for a sent document whose data or layout changed since."""
-    when = sending.day.strftime("%d/%m/%Y")
+    when = short_day(sending.day)
     if not changed:
         return (f"{document} : envoyé le {when}, gardé tel quel ; le modèle ou la mise en page a changé depuis "
                 "(les valeurs sont les mêmes)")

@@ -15,8 +15,7 @@ from typing import Any
 
 from babel.numbers import format_decimal
 
-from ..model import bareme
-from ..model.deadlines import planned_end
+from ..model.deadlines import planned_end, review_key
 from ..model.measure import (
     UNDATED,
     Plan,
@@ -24,6 +23,7 @@ from ..model.measure import (
     aid_paid,
     financing_plan,
     payment_dates,
+    recipient_name,
     reference_date,
     visits,
     work_amount,
@@ -34,7 +34,6 @@ from ..model.rules import (
     household_category,
     notified_category,
     persons_text,
-    review_key,
     variation_rate,
     works_finished,
 )
@@ -116,17 +115,6 @@ def case_context(case: Case, config: Config) -> dict[str, Any]:
     }
 
 
-def recipient_names(case: Case, config: Config) -> dict[str, str]:
-    """Return the name of each recipient code of programme.destinataires, for this case (the SLISL of its MDS)."""
-    mesure = case.get("mesure")
-    mds = (mesure.get("territoire") or {}).get("mds")
-    return {"spslh": config.programme.service,
-            "slisl": f"SLISL de la MDS {mds}" if mds else "SLISL de la MDS du ménage",
-            "structure_origine": ((mesure.get("origine") or {}).get("structure")
-                                  or "structure à l'origine de la demande"),
-            "menage": case.get("menage").get("designation") or "le ménage"}
-
-
 # Without programme.destinataires for the reviews, the seed's wording: « Un bilan écrit intermédiaire …
 # devra être partagé avec la structure à l'initiative de la demande, le SLISL et le SPSLH ».
 SEED_REVIEW_RECIPIENTS = ("structure_origine", "slisl", "spslh")
@@ -134,11 +122,7 @@ SEED_REVIEW_RECIPIENTS = ("structure_origine", "slisl", "spslh")
 
 def _recipients_phrase(codes: tuple[str, ...], case: Case, config: Config) -> str:
     """Return « la structure à l'origine de la demande (CCAS de Bapaume), le SLISL de la MDS Arrageois et le SPSLH »."""
-    origin = (case.get("mesure").get("origine") or {}).get("structure")
-    names = {"spslh": f"le {config.programme.service_short}", "slisl": "le " + recipient_names(case, config)["slisl"],
-             "structure_origine": "la structure à l'origine de la demande" + (f" ({origin})" if origin else ""),
-             "menage": "le ménage"}
-    shown = [names[code] for code in codes]
+    shown = [recipient_name(code, config.programme, case, in_sentence=True) for code in codes]
     return shown[0] if len(shown) == 1 else ", ".join(shown[:-1]) + " et " + shown[-1]
 
 
@@ -272,11 +256,11 @@ def _category(case: Case) -> str:
     """Return the ANAH category shown: the notified one with its date and source, else the computed one."""
     notified = notified_category(case)
     if notified is not None:
-        return (f"ménage {bareme.LABELS.get(notified['categorie'], notified['categorie'])} (source : "
+        return (f"ménage {label('categorie_anah', notified['categorie'])} (source : "
                 f"{str(notified.get('source', MISSING)).strip()} ; date : {day(notified.get('date'))})")
     category, year = household_category(case)
     if category is not None:
-        return f"ménage {bareme.LABELS[category]} (calculée avec le barème ANAH {year})"
+        return f"ménage {label('categorie_anah', category)} (calculée avec le barème ANAH {year})"
     if year is None:
         return "non renseignée (ni notification ANAH ni date de saisine)"
     return f"non renseignée (ni notification ANAH ni barème pour {year})"

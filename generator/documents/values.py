@@ -9,10 +9,10 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from ..model.measure import as_of, item_as_of, recipients_of
+from ..model.measure import as_of, item_as_of, recipient_name, recipients_of
 from ..model.wording import day
 from ..reading.config import Config
-from .context import ITEM_BUILDERS, case_context, recipient_names, text
+from .context import ITEM_BUILDERS, case_context, text
 from .forms import Form
 
 
@@ -51,8 +51,7 @@ def document_values(case: Any, form: Form, config: Config,
 
 def recipients_text(case: Any, form_id: str, config: Config) -> str:
     """Return who receives this document, named (programme.destinataires; the SLISL of the case's MDS)."""
-    names = recipient_names(case, config)
-    return ", ".join(names[r] for r in recipients_of(form_id, config.programme))
+    return ", ".join(recipient_name(r, config.programme, case) for r in recipients_of(form_id, config.programme))
 
 
 def _french(when: date) -> str:

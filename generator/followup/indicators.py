@@ -14,10 +14,9 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from ..model.deadlines import RUNNING, planned_end, visits_by_month
+from ..model.deadlines import RUNNING, end_of_measure, planned_end, visits_by_month
 from ..model.measure import aid_amount, as_of, committee_decision, financing_plan, works_done, works_planned
 from ..model.rules import (
-    end_of_measure,
     household_category,
     notified_category,
     variation_rate,

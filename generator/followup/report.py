@@ -18,7 +18,7 @@ from typing import Any
 
 from ..checking.check import check_case
 from ..model.measure import as_of, committee_decision, review_document, sendings
-from ..model.obligations import KIND_LABELS, Obligation, obligations
+from ..model.obligations import Obligation, obligations
 from ..model.timeline import parse
 from ..model.wording import counted, plural
 from ..reading.cases import Case, find_case_folders
@@ -26,7 +26,6 @@ from ..reading.config import Config, Programme, check_letterhead
 from ..reading.loader import Document
 from .funding import UNBILLABLE, FundingStatement, statement
 from .indicators import (
-    ABANDONED_PROJECT,
     MISSING,
     RUPTURES,
     Distribution,
@@ -41,29 +40,6 @@ from .quotes import THEMES, Quote, case_quotes, case_secrets, screen
 
 # The report's themes of quotes: the quotes module's, and the normal ends apart from the ruptures.
 QUOTE_THEMES = (*THEMES, "fins")
-
-# Labels of the values the report computes itself (the case values' labels are in forms/libelles.yaml).
-REPORT_LABELS: dict[str, dict[str, str]] = {
-    "tranche_age": {"moins_40": "moins de 40 ans", "40_59": "40 à 59 ans", "60_74": "60 à 74 ans",
-                    "75_plus": "75 ans et plus"},
-    "categorie_anah": {"tres_modeste": "très modeste", "modeste": "modeste",
-                       "superieur": "au-dessus des plafonds ANAH", "intermediaire": "revenus intermédiaires",
-                       "superieure": "revenus supérieurs"},
-    "tranche_revenus": {"moins_10000": "moins de 10 000 €", "10000_14999": "10 000 à 14 999 €",
-                        "15000_19999": "15 000 à 19 999 €", "20000_24999": "20 000 à 24 999 €",
-                        "25000_plus": "25 000 € et plus"},
-    "participant": {"departement": "services du Département (MDS, SLISL)", "habitat_technique": "habitat et technique",
-                    "social": "social", "financeur": "financeur", "juridique": "juridique", "sante": "santé",
-                    "energie": "énergie", "collectivite": "collectivité", "autre": "autres (entreprises…)"},
-    "diagnostic": {"simple_accordee": "simple, accordé", "complet_accordee": "complet, accordé",
-                   "simple_refusee": "simple, refusé", "complet_refusee": "complet, refusé",
-                   "simple_en_attente": "simple, en attente", "complet_en_attente": "complet, en attente"},
-}
-# Values the report adds to a family of forms/libelles.yaml.
-EXTRA_LABELS: dict[str, dict[str, str]] = {
-    "statut_aide": {ABANDONED_PROJECT: "projet de travaux abandonné (non comptée)"},
-}
-
 
 @dataclass
 class Inputs:
@@ -251,10 +227,6 @@ def _label(family: str | None, value: str) -> str:
 
     if value == MISSING:
         return MISSING_TEXT
-    if value in EXTRA_LABELS.get(family or "", {}):
-        return EXTRA_LABELS[family or ""][value]
-    if family in REPORT_LABELS:
-        return REPORT_LABELS[family].get(value, value)
     return label(family, value) if family else value
 
 
@@ -488,7 +460,7 @@ def funding_context(config: Config, fund: FundingStatement, today: date, inputs:
         "non_facturables": [{"identifiant": names[case_id], "motif": f"non facturable : {reason}"}
                             for case_id, reason in sorted(fund.unbillable + inputs.unvalidated)],
         "visites": _visits_below(fund, names),
-        "diagnostics": [{"identifiant": names[case_id], "type": _label("diagnostic", kind), "date": day(when),
+        "diagnostics": [{"identifiant": names[case_id], "type": _label("reponse_diagnostic", kind), "date": day(when),
                          "montant": money(amount)} for case_id, kind, when, amount in fund.diagnostics],
         "totaux": {"mois": str(fund.months), "tarif": money(fund.tarif_mensuel), "mesures": money(fund.measures_total)},
         "recapitulatif": _summary(fund),
@@ -524,9 +496,10 @@ def _timeliness(inputs: Inputs, period: Period, today: date, names: dict[str, st
     The balance depends on it. Judged on `today`, the statement's date: a document whose last
     day to send is after it and not sent yet is « en attente ».
     """
-    from ..model.wording import day
+    from ..model.wording import day, labels
 
-    counts = {form: dict.fromkeys(STATES, 0) for form in KIND_LABELS}
+    # In the order of forms/libelles.yaml « documents_dus »; a structure's own form comes after them.
+    counts = {form: dict.fromkeys(STATES, 0) for form in labels().get("documents_dus", {})}
     listed = []
     for case_id, owed in sorted(inputs.obligations.items()):
         # A document counts in the period it is owed in, even when its tolerance ends after it; one not owed
@@ -534,7 +507,7 @@ def _timeliness(inputs: Inputs, period: Period, today: date, names: dict[str, st
         for document in (o for o in owed if o.owed in period and o.owed <= today):
             state = document.state(today)
             state = "en_attente" if state == "a_envoyer" else state
-            counts[document.form][state] += 1
+            counts.setdefault(document.form, dict.fromkeys(STATES, 0))[state] += 1
             if state == "a_temps":
                 continue
             sent = document.done
@@ -543,7 +516,7 @@ def _timeliness(inputs: Inputs, period: Period, today: date, names: dict[str, st
                            "echeance": day(document.due), "envoi": day(sent) if sent else "non envoyé",
                            "retard": "en attente" if state == "en_attente" else
                            f"{days} j" if sent else f"{days} j à ce jour"})
-    rows = [{"type": KIND_LABELS[form], "a_temps": str(c["a_temps"]), "en_retard": str(c["en_retard"]),
+    rows = [{"type": _label("documents_dus", form), "a_temps": str(c["a_temps"]), "en_retard": str(c["en_retard"]),
              "manquants": str(c["non_envoye"]), "en_attente": str(c["en_attente"])}
             for form, c in counts.items() if any(c.values())]
     late, missing, waiting = (sum(c[state] for c in counts.values()) for state in STATES[1:])

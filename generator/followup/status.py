@@ -18,7 +18,7 @@ from typing import Any
 from ..checking.check import check_case
 from ..model.deadlines import DueItem, is_shown
 from ..model.obligations import due_items
-from ..model.rules import french_date
+from ..model.wording import short_day
 from ..reading.cases import find_case_folders
 from ..reading.config import DEFAULT_HORIZON_DAYS, Config
 
@@ -75,7 +75,7 @@ def collect(config: Config, paths: list[Path], today: date) -> StatusResult:
 
 def _sent(case: Any, config: Config, today: date) -> list[SentItem]:
     from ..checking.transmission import transmissions
-    from ..model.deadlines import recipients_label
+    from ..model.measure import recipients_label
 
     referent = str(case.get("mesure").get("referent", ""))
     found = []
@@ -100,7 +100,7 @@ def _rows(result: StatusResult) -> list[tuple[str, str, str, str, str]]:
     rows = [("—", case_id, referent, INVALID_ACTION, "à corriger") for case_id, referent in result.invalid]
     for item in result.shown:
         action = f"{item.action} : {item.detail}" if item.detail else item.action
-        rows.append((french_date(item.due), item.case_id, item.referent, action, state(item, result.today)))
+        rows.append((short_day(item.due), item.case_id, item.referent, action, state(item, result.today)))
     return rows
 
 
@@ -109,11 +109,11 @@ def format_text(result: StatusResult) -> str:
     header = ("Échéance", "Dossier", "Référent", "Action", "État")
     rows = _rows(result)
     late = sum(1 for i in result.shown if i.due < result.today)
-    summary = (f"Au {french_date(result.today)} : {len(result.shown)} échéance(s) à {result.horizon_days} jours, "
+    summary = (f"Au {short_day(result.today)} : {len(result.shown)} échéance(s) à {result.horizon_days} jours, "
                f"dont {late} en retard")
     if result.invalid:
         summary += f" ; {len(result.invalid)} dossier(s) invalide(s)"
-    sent = [f"  {french_date(s.day)}  {s.case_id}  {s.document} → {s.recipients}"
+    sent = [f"  {short_day(s.day)}  {s.case_id}  {s.document} → {s.recipients}"
             + ("  (en retard)" if s.late else "") for s in result.sent]
     sent_block = ["", f"Envoyés ces {SENT_SHOWN_DAYS} derniers jours :", *sent] if sent else []
     if not rows:
@@ -177,7 +177,7 @@ def to_ics(result: StatusResult) -> str:
                   f"DTSTART;VALUE=DATE:{item.due.strftime('%Y%m%d')}",
                   f"DTEND;VALUE=DATE:{end.strftime('%Y%m%d')}",
                   f"SUMMARY:{_escape(f'{item.case_id} : {item.action}')}",
-                  f"DESCRIPTION:{_escape(f'Dossier ASTRE {item.case_id}. Échéance : {french_date(item.due)}.')}",
+                  f"DESCRIPTION:{_escape(f'Dossier ASTRE {item.case_id}. Échéance : {short_day(item.due)}.')}",
                   "TRANSP:TRANSPARENT",
                   "END:VEVENT"]
     lines.append("END:VCALENDAR")

@@ -17,11 +17,6 @@ from ..reading import resources
 from ..reading.loader import Document, load
 
 BAREME_NAME = "plafonds_anah.yaml"
-LABELS = {"tres_modeste": "très modeste", "modeste": "modeste", "superieur": "au-dessus des plafonds ANAH",
-          # Categories only a notification states (the barèmes hold the two lower ceilings).
-          "intermediaire": "aux revenus intermédiaires", "superieure": "aux revenus supérieurs"}
-
-
 def baremes() -> dict[int, dict[str, Any]]:
     """Return the barèmes by year: the toolkit's, then the structure's (which win per year)."""
     files = [folder / BAREME_NAME for folder in reversed(resources.current().dirs("baremes"))]

@@ -15,7 +15,6 @@ from typing import Any
 from ..reading.cases import Case
 from ..reading.config import Programme
 from .timeline import add_months, month_windows, parse
-from .wording import label
 
 CLOSED = ("terminee", "rompue", "refusee")
 # Statuses of a measure that has actually run: only these owe a contract, visits and reviews.
@@ -41,11 +40,6 @@ class DueItem:
 def review_key(month: int) -> str:
     """Return the `echeance` value of the review due at `month`."""
     return f"{month}_mois"
-
-
-def french_date(day: date) -> str:
-    """Short French date for messages (12/03/2026)."""
-    return day.strftime("%d/%m/%Y")
 
 
 def end_of_measure(case: Case) -> date | None:
@@ -91,14 +85,6 @@ def review_due(start: date, month: int) -> date:
 def final_review_due(case: Case, start: date, programme: Programme) -> date:
     """Return the due date of the final review: the exit, or the planned end of the measure."""
     return end_of_measure(case) or add_months(start, programme.months)
-
-
-def recipients_label(document: str, programme: Programme, recipients: tuple[str, ...] | None = None) -> str:
-    """Return the short French names of who receives `document` (forms/libelles.yaml, « destinataire »)."""
-    from .measure import recipients_of
-
-    return ", ".join(programme.service_short if r == "spslh" else label("destinataire", r)
-                     for r in (recipients or recipients_of(document, programme)))
 
 
 def is_shown(item: DueItem, today: date, horizon_days: int) -> bool:

@@ -29,6 +29,7 @@ from ..reading.cases import Case
 from ..reading.config import Programme
 from ..reading.loader import Document
 from .timeline import parse
+from .wording import label
 
 UNDATED = "_non_date"  # marks a state the files give without the date that would place it in time
 
@@ -520,6 +521,37 @@ def form_of(document: str) -> str:
 def recipients_of(document: str, programme: Programme) -> tuple[str, ...]:
     """Return who receives `document` under the programme (astre.yaml, programme.destinataires)."""
     return programme.recipients.get(form_of(document), ("spslh",))
+
+
+def recipient_name(code: str, programme: Programme, case: Case | None = None, *, in_sentence: bool = False) -> str:
+    """Return the name of a recipient code of programme.destinataires: the one place recipients are named.
+
+    Without a case, the short name of lists and messages (« SPSLH », « SLISL », forms/libelles.yaml
+    « destinataire »); with a case, the name its documents print (« SLISL de la MDS Arrageois »), or,
+    `in_sentence`, as a sentence of the contract says it (« le SLISL de la MDS Arrageois »).
+    """
+    if case is None:
+        return programme.service_short if code == "spslh" else label("destinataire", code)
+    mesure = case.get("mesure")
+    mds = (mesure.get("territoire") or {}).get("mds")
+    origin = (mesure.get("origine") or {}).get("structure")
+    if code == "spslh":
+        return f"le {programme.service_short}" if in_sentence else programme.service
+    if code == "slisl":
+        name = f"SLISL de la MDS {mds}" if mds else "SLISL de la MDS du ménage"
+        return f"le {name}" if in_sentence else name
+    if code == "structure_origine":
+        if in_sentence:
+            return "la structure à l'origine de la demande" + (f" ({origin})" if origin else "")
+        return origin or "structure à l'origine de la demande"
+    if code == "menage":
+        return "le ménage" if in_sentence else case.get("menage").get("designation") or "le ménage"
+    return label("destinataire", code)
+
+
+def recipients_label(document: str, programme: Programme, recipients: tuple[str, ...] | None = None) -> str:
+    """Return the short names of who receives `document` (its recorded `recipients`, else the programme's)."""
+    return ", ".join(recipient_name(r, programme) for r in (recipients or recipients_of(document, programme)))
 
 
 def sendings(case: Case, programme: Programme) -> dict[str, list[Sending]]:

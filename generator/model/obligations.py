@@ -24,21 +24,15 @@ from .deadlines import (
     contract_due,
     end_of_measure,
     final_review_due,
-    french_date,
     last_day,
     planned_end,
-    recipients_label,
     review_due,
     review_key,
     visits_by_month,
 )
-from .measure import review_document, sendings, validated
+from .measure import recipients_label, review_document, sendings, validated
 from .timeline import month_of_measure, parse
-
-# The kinds of document owed, as the report and the funding statement name them.
-KIND_LABELS = {"contrat": "Contrats", "bilan-intermediaire": "Bilans intermédiaires", "bilan-final": "Bilans finaux",
-               "signalement-sortie": "Signalements de sortie ou de rupture",
-               "signalement-changement": "Signalements de changement de situation"}
+from .wording import label, short_day
 
 
 @dataclass(frozen=True)
@@ -122,10 +116,6 @@ def _reports(case: Case, programme: Programme, add: Any) -> None:
 
 # ---------------------------------------------------------------- the to-do list of `astre status`
 
-_SIGNALEMENT = {"situation_menage": "situation du ménage", "projet_travaux": "projet de travaux",
-                "financement": "financement", "autre": "autre"}
-
-
 def due_items(case: Case, programme: Programme, today: date) -> list[DueItem]:
     """Return what is still to do on a valid case, past or future, by due date.
 
@@ -165,11 +155,11 @@ def _to_send(case: Case, programme: Programme, owed: Obligation, add: Any) -> No
             add(owed.owed, f"{owed.key}-envoi",
                 f"Envoyer {name} ({recipients_label(owed.document, programme)})")
     elif owed.form == "signalement-sortie":
-        add(owed.due, "sortie", f"Signaler au {service} la sortie du {french_date(owed.owed)}")
+        add(owed.due, "sortie", f"Signaler au {service} la sortie du {short_day(owed.owed)}")
     else:
         index = int(owed.key.removeprefix("signalement-")) - 1
-        nature = _SIGNALEMENT.get(case.get("suivi").get("signalements", [])[index].get("nature"), "autre")
-        add(owed.due, owed.key, f"Signaler au {service} le changement du {french_date(owed.owed)} ({nature})")
+        nature = label("signalement", case.get("suivi").get("signalements", [])[index].get("nature") or "autre")
+        add(owed.due, owed.key, f"Signaler au {service} le changement du {short_day(owed.owed)} ({nature})")
 
 
 def _visits(case: Case, programme: Programme, start: date, today: date, add: Any) -> None:
@@ -189,7 +179,7 @@ def _diagnostics(case: Case, programme: Programme, add: Any) -> None:
         day = parse(request.get("date_demande"))
         if day and request.get("decision", "en_attente") == "en_attente":
             add(day + timedelta(days=programme.diagnostic_reminder_days), f"diagnostic-{index + 1}",
-                f"Diagnostic {request.get('type', '')} demandé le {french_date(day)} sans réponse : relancer")
+                f"Diagnostic {request.get('type', '')} demandé le {short_day(day)} sans réponse : relancer")
 
 
 def _end(case: Case, programme: Programme, start: date, add: Any) -> None:

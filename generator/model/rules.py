@@ -18,7 +18,6 @@ from . import bareme
 from .deadlines import (
     RUNNING,
     end_of_measure,
-    french_date,
     last_day,
     review_key,
     visits_by_month,
@@ -26,10 +25,7 @@ from .deadlines import (
 from .measure import financing_plan, reference_date, sendings, validated, validation_date, works_done, works_planned
 from .obligations import obligations
 from .timeline import parse
-from .wording import counted, money
-
-__all__ = ["check_rules", "end_of_measure", "french_date", "household_category",
-           "notified_category", "persons_text", "review_key", "visits_by_month"]
+from .wording import counted, label, money, short_day
 
 
 def check_rules(case: Case, programme: Programme, today: date) -> list[Problem]:
@@ -82,7 +78,7 @@ def _future_dates(case: Case, today: date, add: Any) -> None:
     def test(name: str, where: tuple, value: Any) -> None:
         day = parse(value)
         if day is not None and day > today:
-            add(name, where, f"{field_path(where)} : date dans le futur ({french_date(day)})",
+            add(name, where, f"{field_path(where)} : date dans le futur ({short_day(day)})",
                 "cette date enregistre un fait déjà réalisé : corrigez-la ou retirez-la en attendant",
                 severity="erreur", code="date")
 
@@ -106,24 +102,24 @@ def _date_order(case: Case, programme: Programme, add: Any) -> None:
     known = [(k, day) for k in chain if (day := parse(dates.get(k))) is not None]
     for (k1, d1), (k2, d2) in zip(known, known[1:], strict=False):
         if d2 < d1:
-            add("mesure", ("dates", k2), f"dates.{k2} ({french_date(d2)}) avant dates.{k1} ({french_date(d1)})",
+            add("mesure", ("dates", k2), f"dates.{k2} ({short_day(d2)}) avant dates.{k1} ({short_day(d1)})",
                 "l'ordre attendu est repérage, saisine, validation, début : corrigez l'une des deux dates",
                 severity="erreur", code="date")
     start, end = parse(dates.get("debut")), parse(dates.get("fin_prevue"))
     if start and end:
         if end <= start:
-            add("mesure", ("dates", "fin_prevue"), f"dates.fin_prevue ({french_date(end)}) n'est pas après le début "
-                f"({french_date(start)})", "corrigez la date de fin prévue", severity="erreur", code="date")
+            add("mesure", ("dates", "fin_prevue"), f"dates.fin_prevue ({short_day(end)}) n'est pas après le début "
+                f"({short_day(start)})", "corrigez la date de fin prévue", severity="erreur", code="date")
         else:
             expected = last_day(start, programme)
             if end != expected:
-                add("mesure", ("dates", "fin_prevue"), f"dates.fin_prevue ({french_date(end)}) ne correspond pas "
+                add("mesure", ("dates", "fin_prevue"), f"dates.fin_prevue ({short_day(end)}) ne correspond pas "
                     f"à la durée du programme ({programme.months} mois)",
-                    f"la fin prévue est le {french_date(expected)}")
+                    f"la fin prévue est le {short_day(expected)}")
     exit_day = end_of_measure(case)
     if start and exit_day and exit_day < start:
-        add("sortie", ("date",), f"date de sortie ({french_date(exit_day)}) avant le début de la mesure "
-            f"({french_date(start)})", "corrigez la date de sortie", severity="erreur", code="date")
+        add("sortie", ("date",), f"date de sortie ({short_day(exit_day)}) avant le début de la mesure "
+            f"({short_day(start)})", "corrigez la date de sortie", severity="erreur", code="date")
     contract = case.get("contrat")
     signed, sent = parse(contract.get("date_signature")), parse(contract.get("date_envoi_spslh"))
     if contract and not signed and "contrat" in sendings(case, programme):
@@ -136,11 +132,11 @@ def _date_order(case: Case, programme: Programme, add: Any) -> None:
     for index, visit in enumerate(case.get("suivi").get("visites", [])):
         day = parse(visit.get("date"))
         if day and start and day < start - timedelta(days=90):
-            add("suivi", ("visites", index, "date"), f"visite du {french_date(day)} bien avant le début de la mesure",
+            add("suivi", ("visites", index, "date"), f"visite du {short_day(day)} bien avant le début de la mesure",
                 "vérifiez l'année de cette date")
         if day and exit_day and day > exit_day:
             add("suivi", ("visites", index, "date"),
-                f"visite du {french_date(day)} après la sortie ({french_date(exit_day)})",
+                f"visite du {short_day(day)} après la sortie ({short_day(exit_day)})",
                 "vérifiez la date de la visite ou de la sortie", severity="erreur", code="date")
 
 
@@ -246,7 +242,7 @@ def _visits(case: Case, programme: Programme, start: date, today: date, add: Any
             missing.append(f"{home} à domicile sur {programme.home_visits_per_month} minimum")
         if missing:
             add("suivi" if case.get("suivi") else "mesure", ("visites",) if case.get("suivi") else ("dates", "debut"),
-                f"mois {number} de la mesure (du {french_date(first)} au {french_date(last)}) : " + ", ".join(missing),
+                f"mois {number} de la mesure (du {short_day(first)} au {short_day(last)}) : " + ", ".join(missing),
                 "ajoutez les visites oubliées dans suivi.yaml, ou expliquez l'écart dans le prochain bilan")
 
 
@@ -364,8 +360,8 @@ def _validation(case: Case, add: Any) -> None:
                 code="validation")
         legacy, decided = parse(mesure.get("dates", {}).get("validation")), parse(recorded.get("date"))
         if legacy and decided and legacy != decided:
-            add("mesure", ("dates", "validation"), f"deux dates de validation différentes ({french_date(legacy)} et "
-                f"{french_date(decided)})", "gardez seulement « validation.date »",
+            add("mesure", ("dates", "validation"), f"deux dates de validation différentes ({short_day(legacy)} et "
+                f"{short_day(decided)})", "gardez seulement « validation.date »",
                 severity="erreur", code="validation")
     occupation = case.get("logement").get("statut_occupation")
     if case.get("logement") and occupation is None:
@@ -409,13 +405,14 @@ def _income(case: Case, add: Any) -> None:
         stated = notified["categorie"]
         if category is not None and stated not in _AGREES[category]:
             add("menage", ("categorie_anah", "categorie"),
-                f"catégorie ANAH notifiée « {bareme.LABELS.get(stated, stated)} » différente de la catégorie "
-                f"calculée avec le barème {year} (« {bareme.LABELS[category]} », RFR et {persons_text(persons)})",
+                f"catégorie ANAH notifiée « {label('categorie_anah', stated)} » différente de la catégorie "
+                f"calculée avec le barème {year} (« {label('categorie_anah', category)} », "
+                f"RFR et {persons_text(persons)})",
                 "vérifiez la notification, le RFR (revenu_fiscal_reference) et la composition du ménage",
                 code="bareme")
         elif category is None and stated != "tres_modeste":
             add("menage", ("categorie_anah", "categorie"),
-                f"ménage {bareme.LABELS.get(stated, stated)} selon {notified.get('source', 'la notification')}",
+                f"ménage {label('categorie_anah', stated)} selon {notified.get('source', 'la notification')}",
                 "vérifiez la catégorie notifiée ; le public ASTRE est très modeste", code="bareme")
         return
     if year is None:
@@ -430,7 +427,8 @@ def _income(case: Case, add: Any) -> None:
         limit = bareme.ceiling(bareme.baremes()[year], "tres_modestes", persons)
         add("menage", ("revenu_fiscal_reference", "montant"),
             f"revenus au-dessus du plafond « très modestes » {year} ({limit} € pour {persons_text(persons)}) : "
-            f"ménage {bareme.LABELS[category]}", "vérifiez le RFR et la composition ; le public ASTRE est très modeste",
+            f"ménage {label('categorie_anah', category)}",
+            "vérifiez le RFR et la composition ; le public ASTRE est très modeste",
             code="bareme")
 
 
@@ -447,19 +445,19 @@ def _owed(case: Case, programme: Programme, today: date, add: Any) -> None:
         if owed.state(today) != "non_envoye" and not unwritten:
             continue
         if owed.form == "contrat":
-            add(*owed.where, f"contrat non envoyé au {service} (à envoyer au plus tard le {french_date(owed.due)})",
+            add(*owed.where, f"contrat non envoyé au {service} (à envoyer au plus tard le {short_day(owed.due)})",
                 "envoyez le contrat signé et notez l'envoi dans envois.yaml")
         elif owed.form.startswith("bilan") and not owed.written:
             month = owed.key.removeprefix("bilan-")
             name, key = ("bilan final", "final") if month == "final" else (f"bilan à {month} mois", f"{month}_mois")
-            add(*owed.where, f"{name} manquant (dû le {french_date(owed.owed)})",
+            add(*owed.where, f"{name} manquant (dû le {short_day(owed.owed)})",
                 f"rédigez-le dans bilans.yaml avec « echeance: {key} »")
         elif owed.form.startswith("bilan"):
-            add(*owed.where, f"{owed.document} rédigé mais non envoyé (limite : {french_date(owed.due)})",
+            add(*owed.where, f"{owed.document} rédigé mais non envoyé (limite : {short_day(owed.due)})",
                 "envoyez-le puis notez l'envoi dans envois.yaml", code="envoi")
         elif owed.form == "signalement-sortie":
-            add(*owed.where, f"sortie du {french_date(owed.owed)} non signalée au {service}",
+            add(*owed.where, f"sortie du {short_day(owed.owed)} non signalée au {service}",
                 "envoyez le signalement et notez l'envoi dans envois.yaml (document « signalement-sortie »)")
         else:
-            add(*owed.where, f"changement du {french_date(owed.owed)} non signalé au {service}",
+            add(*owed.where, f"changement du {short_day(owed.owed)} non signalé au {service}",
                 f"signalez-le sans délai et notez l'envoi dans envois.yaml (document « {owed.document} »)")

@@ -95,6 +95,11 @@ def _day(parsed: date) -> str:
     return format_date(parsed, "d'er' MMMM y" if parsed.day == 1 else "d MMMM y", locale=LOCALE)
 
 
+def short_day(value: date) -> str:
+    """Return the short French date of messages and file names' words: « 12/03/2026 »."""
+    return value.strftime("%d/%m/%Y")
+
+
 def percent(rate: float | None) -> str:
     """Return a signed rate « +12,5 % », or the placeholder."""
     if rate is None:
