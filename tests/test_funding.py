@@ -21,7 +21,7 @@ def funding(project: Path, period: Period = PROGRAMME_PERIOD, on: date = date(20
     config = load_config(project / "astre.yaml")
     all_facts = [facts(check_case(f, config, on), config.programme, min(period.end, on))
                  for f in sorted(config.cases_dir.iterdir())]
-    return statement(all_facts, config.programme, period, on, config.data.get("financement_recu"))
+    return statement(all_facts, config.programme, period, on, config.funding_received)
 
 
 ADVANCE = """

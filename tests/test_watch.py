@@ -368,7 +368,7 @@ def test_config_change_reloads_it_and_rebuilds_everything(project: Path, start) 
     ids, forms, used = build.calls[-1]
     assert forms is None and len(ids) == len(list((project / "cases").iterdir()))
     assert used.structure["nom"].startswith("Association Renommée")
-    assert h.watcher.config.structure["nom"].startswith("Association Renommée")
+    assert h.watcher.config.structure.name.startswith("Association Renommée")
 
 
 def test_yml_file_is_said_ignored_and_rebuilds_nothing(project: Path, start) -> None:

@@ -138,15 +138,15 @@ def _reviews_shared(case: Case, config: Config) -> dict[str, Any]:
 
 def _structure(config: Config) -> dict[str, Any]:
     s = config.structure
-    logo = config.root / s["logo"] if s.get("logo") else None
+    logo = config.root / s.logo if s.logo else None
     return {
-        "nom": s["nom"],
+        "nom": s.name,
         # Absolute path of the logo, or "" when absent: documents are then made without it.
         "logo": str(logo.resolve()) if logo is not None and logo.is_file() else "",
-        "adresse": list(s["adresse"]),
-        "telephone": optional(s.get("telephone")),
-        "courriel": optional(s.get("courriel")),
-        "ville_signature": optional(s.get("ville_signature")) or MISSING,
+        "adresse": list(s.address),
+        "telephone": optional(s.phone),
+        "courriel": optional(s.email),
+        "ville_signature": optional(s.signing_town) or MISSING,
     }
 
 

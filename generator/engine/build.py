@@ -372,7 +372,7 @@ def _render_form(case: Any, form: Form, config: Config, contexts: dict[tuple[tup
     from ..model.measure import as_of, sendings
 
     templates = form_templates(form, config)
-    author = config.structure["nom"]
+    author = config.structure.name
     sent = sendings(case, config.programme)
     outputs = []
     for name, values, when, title in document_values(case, form, config, contexts):

@@ -81,7 +81,7 @@ class Layout:
             return tuple(dict.fromkeys([*([override.resolve()] if override else []), *found.dirs(kind)]))
 
         # The structure's logo is in every document, wherever it lies (often outside templates/).
-        logo = config.structure.get("logo") if isinstance(config.data.get("structure"), dict) else None
+        logo = config.structure.logo
         return cls(config.path.resolve(), config.cases_dir.resolve(), config.output_dir.resolve(),
                    folders("forms"), folders("templates"), (*folders("schemas"), *folders("baremes")),
                    (config.root / logo).resolve() if isinstance(logo, str) and logo else None)

@@ -141,7 +141,7 @@ def shared_inputs(config: Config) -> list[Path]:
         if assets.is_dir():
             paths += sorted(p for p in assets.rglob("*") if p.is_file()
                             and not any(part.startswith(".") for part in p.relative_to(assets).parts))
-    logo = config.structure.get("logo")
+    logo = config.structure.logo
     if logo:
         paths.append(config.root / logo)
     return paths

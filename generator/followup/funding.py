@@ -31,10 +31,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
 
-from ..model.timeline import add_months, parse
-from ..reading.config import Programme
+from ..model.timeline import add_months
+from ..reading.config import FundingReceived, Programme
 from .indicators import Facts, Period
 
 
@@ -141,21 +140,21 @@ class FundingStatement:
 
 
 def statement(all_facts: list[Facts], programme: Programme, period: Period, on: date,
-              received: dict[str, Any] | None = None) -> FundingStatement:
+              received: FundingReceived | None = None) -> FundingStatement:
     """Compute the funding statement of the period, as known on day `on`.
 
     `received` is astre.yaml's `financement_recu` (what the funder actually paid).
     """
     tarif = float(programme.monthly_rate)
-    advance = (received or {}).get("avance") or {}
+    received = received or FundingReceived()
     result = FundingStatement(period, on, tarif,
                               annual_amount=float(programme.measures * programme.months * tarif),
                               advance_rate=float(programme.advance_percentage),
                               programme_period=period == Period(programme.start, programme.end),
                               planned=programme.measures,
                               months_per_measure=int(programme.months),
-                              advance_received=float(advance["montant"]) if "montant" in advance else None,
-                              advance_date=parse(advance.get("date")), advance_piece=advance.get("piece", ""),
+                              advance_received=received.advance, advance_date=received.advance_date,
+                              advance_piece=received.advance_evidence,
                               visits_quota=(programme.visits_per_month, programme.home_visits_per_month))
     amounts = programme.diagnostic_amounts
     for f in sorted(all_facts, key=lambda f: f.id):

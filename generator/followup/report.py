@@ -608,7 +608,7 @@ def _summary(fund: FundingStatement) -> list[dict[str, Any]]:
 
 def funding_statement(config: Config, inputs: Inputs, period: Period, today: date) -> FundingStatement:
     """The one computation behind `astre financement` and the statement of `astre report`."""
-    return statement(inputs.facts, config.programme, period, today, config.data.get("financement_recu"))
+    return statement(inputs.facts, config.programme, period, today, config.funding_received)
 
 
 # ---------------------------------------------------------------- rendering
@@ -625,7 +625,7 @@ def _pdf(template: str, context: dict[str, Any], today: date, config: Config) ->
     return render_pdf(template_path("report", template, config), (*reports, *roots), stylesheets,
                       tuple(root / "assets" for root in roots if (root / "assets").is_dir()), context, today,
                       context["document"]["titre"],
-                      config.structure["nom"])
+                      config.structure.name)
 
 
 def _write(config: Config, files: dict[str, bytes]) -> None:
@@ -648,7 +648,7 @@ def build_report(config: Config, period: Period, today: date) -> tuple[list[str]
     label = period_label(period)
     report = report_context(config, inputs, period, today, keys)
     funding = funding_context(config, funding_statement(config, inputs, period, today), today, inputs)
-    table = rows(inputs.facts, period, config.structure["nom"], salt(config.root))
+    table = rows(inputs.facts, period, config.structure.name, salt(config.root))
     files = {
         f"rapport-activite-{label}.pdf": _pdf("rapport.html", report, today, config),
         f"rapport-activite-{label}.docx": report_docx(report, today),
@@ -656,7 +656,7 @@ def build_report(config: Config, period: Period, today: date) -> tuple[list[str]
         f"etat-financement-{label}.docx": funding_docx(funding, today),
         f"export-mesures-{label}.csv": to_csv(table),
         f"export-mesures-{label}.xlsx": to_xlsx(table, period.end.year, report["document"]["titre"],
-                                                config.structure["nom"]),
+                                                config.structure.name),
     }
     _write(config, files)
     return list(files), inputs

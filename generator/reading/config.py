@@ -79,6 +79,46 @@ class Programme:
         )
 
 
+@dataclass(frozen=True)
+class Structure:
+    """The association carrying the measures (astre.yaml, `structure`): its letterhead."""
+
+    name: str
+    address: tuple[str, ...]
+    phone: str | None
+    email: str | None
+    signing_town: str | None  # « Fait à … »
+    logo: str | None  # path of the logo image, from the structure's folder
+
+    @classmethod
+    def from_data(cls, s: dict[str, Any]) -> Structure:
+        """Return the structure of a validated `structure` section."""
+        def text(key: str) -> str | None:
+            value = s.get(key)
+            return None if value is None else str(value)
+
+        return cls(name=str(s.get("nom", "")), address=tuple(str(line) for line in s.get("adresse") or ()),
+                   phone=text("telephone"), email=text("courriel"), signing_town=text("ville_signature"),
+                   logo=text("logo") or None)
+
+
+@dataclass(frozen=True)
+class FundingReceived:
+    """What the funder actually paid (astre.yaml, `financement_recu`): facts, with their evidence."""
+
+    advance: float | None = None  # the advance received, in euros
+    advance_date: date | None = None
+    advance_evidence: str = ""  # « avis de virement du … »
+
+    @classmethod
+    def from_data(cls, received: dict[str, Any] | None) -> FundingReceived:
+        """Return the funding received of a validated `financement_recu` section (absent: nothing recorded)."""
+        advance = (received or {}).get("avance") or {}
+        return cls(advance=float(advance["montant"]) if "montant" in advance else None,
+                   advance_date=date.fromisoformat(advance["date"]) if advance.get("date") else None,
+                   advance_evidence=str(advance.get("piece", "")))
+
+
 def short_name(service: str) -> str:
     """Return the short name of a service written « SPSLH (Service des Politiques …) »: its first part."""
     return service.split(" (", 1)[0].strip() or service
@@ -91,10 +131,14 @@ class Config:
     path: Path
     data: dict[str, Any]  # the raw validated file (the build's configuration digest hashes it)
     programme: Programme = field(init=False)
+    structure: Structure = field(init=False)
+    funding_received: FundingReceived = field(init=False)
 
     def __post_init__(self) -> None:
-        """Type the programme's rules once, from the validated file."""
+        """Type the sections once, from the validated file."""
         self.programme = Programme.from_data(self.data["programme"])
+        self.structure = Structure.from_data(self.data["structure"])
+        self.funding_received = FundingReceived.from_data(self.data.get("financement_recu"))
 
     @property
     def root(self) -> Path:
@@ -116,11 +160,6 @@ class Config:
         """The structure's own templates folder, if configured."""
         value = self.data.get("templates_dir")
         return self.root / value if value else None
-
-    @property
-    def structure(self) -> dict[str, Any]:
-        """Identity of the association carrying the measures."""
-        return self.data["structure"]
 
     def period(self) -> tuple[date, date]:
         """Return the programme's operation period."""
@@ -189,24 +228,24 @@ def letterhead_problems(config: Config) -> list[Problem]:
     """
     structure = config.structure
     found: list[tuple[tuple, str | None, str, str]] = []  # (where, key, message, hint)
-    nom = str(structure.get("nom", ""))
+    nom = structure.name
     if nom.strip() == SCAFFOLD_NAME or _to_fill(nom):
         found.append((("structure", "nom"), None, f"structure.nom « {nom} » est le modèle d'astre init, pas le nom "
                       "de votre structure", "écrivez le nom de l'association tel qu'il doit figurer en tête des "
                       "documents, par exemple « nom: Association Habitat Solidaire »"))
     address = "écrivez l'adresse postale de la structure, une ligne « - » par ligne d'adresse"
-    if not structure.get("adresse"):
+    if not structure.address:
         found.append((("structure", "adresse"), None, "structure.adresse est vide : l'en-tête des documents "
                       "n'aurait pas d'adresse", address))
-    for index, line in enumerate(structure.get("adresse") or []):
-        if _to_fill(str(line)):
-            found.append((("structure", "adresse", index), None, f"structure.adresse « {line} » est à compléter",
+    for index, part in enumerate(structure.address):
+        if _to_fill(part):
+            found.append((("structure", "adresse", index), None, f"structure.adresse « {part} » est à compléter",
                           f"{address}, par exemple « - 12 rue des Tisserands » puis « - 62200 Boulogne-sur-Mer »"))
-    town = structure.get("ville_signature")
+    town = structure.signing_town
     example = "par exemple « ville_signature: Arras »"
     if town is None or not str(town).strip():
         # A blank « ville_signature: » is shown where it is written, a missing one at « structure: ».
-        at: tuple[tuple, str] = ((("structure",), "ville_signature") if "ville_signature" in structure
+        at: tuple[tuple, str] = ((("structure",), "ville_signature") if "ville_signature" in config.data["structure"]
                                  else ((), "structure"))
         found.append((*at, "structure.ville_signature manque : les documents diraient « Fait à non "
                       "renseigné »", f"ajoutez sous « structure: » la ville où les documents sont signés, {example}"))
@@ -254,7 +293,7 @@ def check_logo(config: Config) -> None:
     configuration was loaded, under the watcher). A missing file is allowed: documents
     are then made without a logo.
     """
-    logo = config.structure.get("logo")
+    logo = config.structure.logo
     if not logo:
         return
     reason = _logo_refusal(config.root / logo)
