@@ -83,10 +83,10 @@ def median_time(fn, repeat: int) -> float:
 def example_documents() -> list[tuple[object, dict, date, str]]:
     """Every document of the example cases: (templates, values, date, title), as `astre build` renders them."""
     from generator.checking.check import check_case
-    from generator.documents.forms import load_forms
     from generator.documents.values import document_values
     from generator.engine.build import _init_worker, _ready, form_templates
     from generator.reading.config import load_config
+    from generator.reading.forms import load_forms
 
     config = load_config(ROOT / "astre.yaml")
     _init_worker(config)
@@ -94,7 +94,7 @@ def example_documents() -> list[tuple[object, dict, date, str]]:
     for folder in sorted((ROOT / "cases").iterdir()):
         case = check_case(folder, config, TODAY)
         contexts: dict = {}
-        for form in load_forms(config, None):
+        for form in load_forms():
             if _ready(case, form):
                 templates = form_templates(form, config)
                 documents += [(templates, values, when, title)

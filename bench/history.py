@@ -75,16 +75,16 @@ def _sent_records(config: object, folder: Path) -> list[tuple[Path, str]]:
     """Return each kept record of a case with the fingerprint of its document's data today."""
     from generator.checking.transmission import transmissions
     from generator.documents.archive import fingerprint, stem
-    from generator.documents.forms import load_form
     from generator.model.measure import as_of
     from generator.reading.cases import load_case
+    from generator.reading.forms import load_form
 
     case = load_case(folder)
     found = []
     for document in transmissions(case, config):  # type: ignore[arg-type]
         if document.sent:
             record = stem(folder, document.name, document.sent[-1]).with_suffix(".json")
-            form = load_form(document.form, config)  # type: ignore[arg-type]
+            form = load_form(document.form)
             if record.exists():
                 found.append((record, fingerprint(as_of(case.restricted(form.files), document.day))))
     return found

@@ -204,7 +204,7 @@ def check(ctx: click.Context, paths: tuple[Path, ...], fmt: str, strict: bool, f
         from .documents.forms import readiness_problems
 
         for case in result.cases:
-            case.problems.extend(readiness_problems(case, form_id, config, today))
+            case.problems.extend(readiness_problems(case, form_id))
     click.echo(format_json(result, config.root) if fmt == "json" else format_text(result, config.root))
     sys.exit(1 if result.errors or (strict and result.warnings) else 0)
 

@@ -32,14 +32,15 @@ def project(tmp_path: Path) -> Path:
 def every_document(project: Path, today: date):
     """Yield (case id, document name, render values, document date) of every document the project's cases make."""
     from generator.checking.check import check_case
-    from generator.documents.forms import check_form, load_forms
+    from generator.documents.forms import check_form
     from generator.documents.values import document_values
     from generator.reading.config import load_config
+    from generator.reading.forms import load_forms
 
     config = load_config(project / "astre.yaml")
     for folder in sorted(p for p in (project / "cases").iterdir() if p.is_dir() and not p.name.startswith("_")):
         case = check_case(folder, config, today)
-        for form in load_forms(config):
+        for form in load_forms():
             view = case.restricted(form.files)
             if not check_form(view, form):
                 for name, values, when, _ in document_values(view, form, config):

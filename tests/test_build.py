@@ -11,11 +11,11 @@ import pytest
 from click.testing import CliRunner
 
 from generator.cli import cli
-from generator.documents.forms import load_form
 from generator.documents.writer import LOCK_NAME
 from generator.engine.build import MANIFEST_NAME, build
 from generator.errors import FormError
 from generator.reading.config import load_config
+from generator.reading.forms import load_form
 
 TODAY = date(2026, 11, 22)
 ROOT = Path(__file__).resolve().parent.parent
@@ -140,10 +140,11 @@ def test_bad_form_file_is_a_french_form_error(project: Path) -> None:
     (project / "forms").mkdir()
     (project / "forms" / "courrier.yaml").write_text("titre: Courrier\nmodeles: {docx: courrier.docx}\n",
                                                      encoding="utf-8")
+    load_config(project / "astre.yaml")  # activates the structure's forms folder
     with pytest.raises(FormError, match="définition de document invalide"):
-        load_form("courrier", load_config(project / "astre.yaml"))
+        load_form("courrier")
     with pytest.raises(FormError, match="document inconnu « ../x »"):
-        load_form("../x", load_config(project / "astre.yaml"))
+        load_form("../x")
 
 
 def test_fetcher_serves_only_our_assets() -> None:

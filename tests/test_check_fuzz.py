@@ -14,9 +14,10 @@ import pytest
 
 from generator.checking.check import check_case
 from generator.documents.context import case_context
-from generator.documents.forms import check_form, load_forms
+from generator.documents.forms import check_form
 from generator.model.obligations import due_items
 from generator.reading.config import load_config
+from generator.reading.forms import load_forms
 
 TOKENS = ["", "-", ":", " ", "\n", '"', "'", "[", "]", "{", "}", "#", "&a", "*a", "!!str", "null", "~", "true", "0",
           "-1", "1e309", "2026-02-30", "9999-12-31", "1900-01-01", "final", "12_mois", "\t", "  ", "é", "€", "|", ">"]
@@ -46,7 +47,7 @@ def damage(text: str, rng: random.Random) -> str:
 def test_damaged_cases_never_crash(project: Path, seed: int) -> None:
     rng = random.Random(seed)
     config = load_config(project / "astre.yaml")
-    forms = load_forms(config)
+    forms = load_forms()
     originals = {p: p.read_text(encoding="utf-8") for p in sorted((project / "cases").rglob("*.yaml"))}
     today = date(2026, 11, 22)
     valid = 0

@@ -19,11 +19,12 @@ from click.testing import CliRunner
 
 from generator.checking.check import check_case
 from generator.cli import cli
-from generator.documents.forms import check_form, load_form
+from generator.documents.forms import check_form
 from generator.documents.values import document_values
 from generator.model.measure import aid_state, as_of, financing_plan, loan_state, work_state
 from generator.reading.cases import load_case
 from generator.reading.config import load_config
+from generator.reading.forms import load_form
 from tests.conftest import every_document
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -191,7 +192,7 @@ def test_validation_is_a_fact(project: Path, tmp_path: Path, monkeypatch: pytest
     messages = [p.message for p in case.problems]
     assert "mesure non validée par le comité mais commencée (date de début renseignée)" in messages
     assert "mesure refusee sans motif" in messages
-    contract = check_form(case.restricted(load_form("contrat", config).files), load_form("contrat", config))
+    contract = check_form(case.restricted(load_form("contrat").files), load_form("contrat"))
     assert any("pas de contrat" in p.message for p in contract)
     # No decision recorded at all on a running measure: an error, and the hint says what to add.
     no_decision = re.sub(r"validation:\n(  .*\n)+", "", text)
@@ -215,7 +216,7 @@ def test_old_files_stay_valid_and_say_what_is_undated(tmp_path: Path) -> None:
     assert (1, "« cout_total » n'est plus utilisé") in found and (4, "« reste_a_charge » n'est plus utilisé") in found
     assert (3, "aide « FSL » refusée sans « date_refus »") in found
     review = next(v for n, v, _, _ in ((n, v, w, t) for n, v, w, t in document_values(
-        case.restricted(load_form("bilan-intermediaire", config).files), load_form("bilan-intermediaire", config),
+        case.restricted(load_form("bilan-intermediaire").files), load_form("bilan-intermediaire"),
         config)))
     assert review["financement"]["aides"][0]["statut"] == "refusée (date non renseignée)"
 
@@ -254,7 +255,7 @@ def test_a_sent_contract_needs_its_signing_date(tmp_path: Path) -> None:
     contract.write_text(contract.read_text(encoding="utf-8").replace('date_signature: "2026-01-20"\n', ""),
                         encoding="utf-8")
     config = load_config(root / "astre.yaml")
-    form = load_form("contrat", config)
+    form = load_form("contrat")
     unsent = check_case(root / "cases" / "martin-2026", config, TODAY)
     assert not [p for p in unsent.problems if "signature" in p.message]
     values = document_values(unsent.restricted(form.files), form, config)[0][1]

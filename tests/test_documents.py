@@ -19,10 +19,11 @@ import yaml
 from docx import Document
 
 from generator.checking.check import check_case
-from generator.documents.forms import check_form, load_forms
+from generator.documents.forms import check_form
 from generator.documents.values import document_values
 from generator.engine.build import build
 from generator.reading.config import load_config
+from generator.reading.forms import load_forms
 
 ROOT = Path(__file__).resolve().parent.parent
 TODAY = date(2026, 11, 22)
@@ -88,7 +89,7 @@ def _expected(root: Path) -> dict[Path, dict]:
     expected = {}
     for folder in sorted((root / "cases").iterdir()):
         case = check_case(folder, config, TODAY)
-        for form in load_forms(config):
+        for form in load_forms():
             view = case.restricted(form.files)
             if check_form(view, form):
                 continue

@@ -68,4 +68,4 @@ def test_a_refused_measure_owes_nothing(project: Path) -> None:
     path.write_text(path.read_text(encoding="utf-8").replace("  decision: validee\n", "  decision: refusee\n"),
                     encoding="utf-8")
     case = check_case(project / "cases" / "lefebvre-2026", config, TODAY)
-    assert [o.key for o in obligations(case, config.programme) if o.form in ("contrat", "bilan-final")] == []
+    assert [o.key for o in obligations(case, config.programme) if o.role in ("contrat", "bilan_final")] == []

@@ -91,10 +91,10 @@ def test_review_not_needed_has_its_reason_and_no_document(project: Path) -> None
     edit(case / "bilans.yaml", "    non_necessaire: true\n",
          "    non_necessaire: true\n    motif_non_necessaire: Bilan fait avec le comité du 12 mai.\n")
     assert not [line for line in problems(project, "dumont-2025") if "6_mois" in line or "6-mois" in line]
-    from generator.documents.forms import load_form
+    from generator.reading.forms import load_form
 
     config = load_config(project / "astre.yaml")
-    names = [name for name, _ in load_form("bilan-intermediaire", config).documents(
+    names = [name for name, _ in load_form("bilan-intermediaire").documents(
         check_case(case, config, TODAY))]
     assert names == ["bilan-intermediaire-3-mois", "bilan-intermediaire-9-mois"]
 

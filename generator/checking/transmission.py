@@ -11,16 +11,17 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, field
 from datetime import date
-from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ..documents.forms import document_date
 from ..errors import Problem, RenderError
 from ..model.measure import Sending, recipients_of, sendings
 from ..model.obligations import obligations
 from ..model.wording import plural, short_day
 from ..reading.cases import Case
 from ..reading.config import Config
+from ..reading.forms import load_form, load_forms
 
 if TYPE_CHECKING:
     from ..documents.archive import Verdicts
@@ -44,27 +45,16 @@ class Transmission:
         return "non_envoye" if self.due is not None and today > self.due else "a_envoyer"
 
 
-@cache
-def _forms(dirs: tuple[Path, ...], stamp: tuple[tuple[Path, int, int], ...]) -> list[Any]:
-    """Every form of the forms folders in force, loaded once per process and version (not once per case)."""
-    from ..documents.forms import load_forms
-
-    return load_forms(None)
-
-
 def transmissions(case: Case, config: Config) -> list[Transmission]:
     """Return every document the case's data defines (dated), with its sendings."""
-    from ..reading import resources
-
     sent = sendings(case, config.programme)
     due = {owed.document: owed.due for owed in obligations(case, config.programme)}
     found = []
-    in_force = resources.current()
-    for form in _forms(in_force.dirs("forms"), in_force.stamp("forms", "*.yaml")):
+    for form in load_forms():
         view = case.restricted(form.files)
         for name, item in form.documents(view):
             try:
-                day = form.document_date(view, item)
+                day = document_date(form, view, item)
             except RenderError:
                 continue  # not dated yet: not a document yet
             found.append(Transmission(name, form.id, form.title, day, due.get(name), sent.get(name, [])))
@@ -133,7 +123,6 @@ def _changed_since_sent(case: Case, config: Config, documents: dict[str, Transmi
                         read: dict[Path, Any] | None = None, verdicts: Verdicts | None = None) -> list[Problem]:
     """Warn, located at the sending, when the data a sent document shows changed since it was sent."""
     from ..documents.archive import changed_message, fingerprint, record_of, stem
-    from ..documents.forms import load_form
     from ..model.measure import as_of
 
     out: list[Problem] = []
@@ -145,7 +134,7 @@ def _changed_since_sent(case: Case, config: Config, documents: dict[str, Transmi
         if not document.sent:
             continue
         sending = document.sent[-1]
-        form = load_form(document.form, config)
+        form = load_form(document.form)
         view = case.restricted(form.files)
         # Same kept files (by their stat) and same case files (by their text) as an earlier check: its verdict.
         seal = None if verdicts is None else verdicts.seal(stem(case.folder, document.name, sending))

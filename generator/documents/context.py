@@ -41,6 +41,7 @@ from ..model.timeline import add_months, age, month_of_measure, month_windows, p
 from ..model.wording import LOCALE, MISSING, MISSING_DATE, MISSING_F, counted, day, label, labels, money, percent
 from ..reading.cases import Case
 from ..reading.config import Config, Programme
+from ..reading.forms import owed_form
 
 
 def state(family: str, item: dict[str, Any]) -> str:
@@ -129,8 +130,8 @@ def _recipients_phrase(codes: tuple[str, ...], case: Case, config: Config) -> st
 def _reviews_shared(case: Case, config: Config) -> dict[str, Any]:
     """Who the reviews are shared with (programme.destinataires, else the seed), as the contract tells the household."""
     recipients = config.programme.recipients
-    interim = _recipients_phrase(recipients.get("bilan-intermediaire", SEED_REVIEW_RECIPIENTS), case, config)
-    final = _recipients_phrase(recipients.get("bilan-final", SEED_REVIEW_RECIPIENTS), case, config)
+    interim, final = (_recipients_phrase(recipients.get(owed_form(role).id, SEED_REVIEW_RECIPIENTS), case, config)
+                      for role in ("bilan_intermediaire", "bilan_final"))
     # One sentence when both go to the same recipients, two otherwise.
     return {"destinataires": interim if interim == final else "",
             "destinataires_intermediaires": interim, "destinataires_final": final}

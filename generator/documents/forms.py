@@ -1,165 +1,34 @@
-"""Form definitions (forms/<id>.yaml): what a document needs, and how it is drawn.
+"""What a document needs and where its templates are: readiness of a case for a form, templates look-up.
 
-A form declares its templates, its output name, how it repeats (one document
-per review, per diagnostic request…) and its readiness rules as Cerberus
-schemas applied to the case data `{file name: data}`. Adding a document is
-a form file plus two templates: no Python.
+The forms themselves are read by generator.reading.forms; here, their Cerberus readiness
+rules are applied to the case data `{file name: data}`, a document's date is found, and
+its templates are looked up (the structure's own first).
 """
 
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass, field
 from datetime import date
-from functools import cache
 from pathlib import Path
 from typing import Any
 
-from ..errors import FormError, Problem, RenderError, UnknownFormError, YamlError
-from ..model.wording import LABELS_NAME
+from ..errors import FormError, Problem, RenderError
+from ..model.timeline import parse
 from ..reading import resources
-from ..reading.cases import CASE_FILES, Case
+from ..reading.cases import Case
 from ..reading.config import Config
-from ..reading.loader import load
-
-# The shape of a form file itself, checked with Cerberus too.
-_FORM_SCHEMA: dict[str, Any] = {
-    "titre": {"type": "string", "required": True, "empty": False},
-    "description": {"type": "string"},
-    "modeles": {"type": "dict", "required": True, "schema": {
-        "docx": {"type": "string", "required": True, "regex": r"[\w.-]+\.docx"},
-        "html": {"type": "string", "required": True, "regex": r"[\w.-]+\.html"}}},
-    "sortie": {"type": "string", "regex": r"[a-z0-9][a-z0-9-]*"},
-    "date_document": {"type": "list", "required": True, "minlength": 1, "schema": {"type": "string"}},
-    "repetition": {"type": "dict", "schema": {
-        "liste": {"type": "string", "required": True, "regex": r"\w+\.\w+"},
-        "nom": {"type": "string", "required": True, "regex": r"[a-z_]+"},
-        "filtre": {"type": "dict", "valuesrules": {"type": "list"}},
-        "exclure": {"type": "dict", "valuesrules": {"type": "list"}},
-        "suffixe": {"type": "string"},
-        "absent": {"type": "string", "required": True},
-        "conseil": {"type": "string"}}},
-    "exigences": {"type": "dict", "required": True},
-    "exigences_element": {"type": "dict"},
-    # The case files the document shows: only their changes rebuild it.
-    "fichiers": {"type": "list", "minlength": 1, "schema": {"type": "string", "allowed": list(CASE_FILES)}},
-}
+from ..reading.forms import Form, load_form
 
 
-@dataclass(frozen=True)
-class Form:
-    """One document type, loaded from forms/<id>.yaml."""
-
-    id: str
-    path: Path
-    title: str
-    docx: str
-    html: str
-    output: str
-    date_paths: tuple[str, ...]
-    requirements: dict[str, Any]
-    item_requirements: dict[str, Any] | None = None
-    repeat: dict[str, Any] | None = field(default=None)
-    files: tuple[str, ...] = tuple(CASE_FILES)
-
-    def document_date(self, case: Case, item: dict[str, Any] | None) -> date:
-        """Return the date of the document made from `item` (its `date_document` paths, first found)."""
-        from ..model.timeline import parse
-
-        for dotted in self.date_paths:
-            head, *rest = dotted.split(".")
-            value: Any = item if head == "element" else case.get(head)
-            for step in rest:
-                value = value.get(step) if isinstance(value, dict) else None
-            if parse(value):
-                return parse(value)  # type: ignore[return-value]
-        raise RenderError(f"{self.title} : aucune date de document (cherchée dans {', '.join(self.date_paths)})")
-
-    def documents(self, case: Case) -> list[tuple[str, dict[str, Any] | None]]:
-        """Return (document name, element) of each document of this form in `case` (as in out/<case>/)."""
-        return [(self.output + (f"-{suffix}" if suffix else ""), item) for suffix, item in self.items(case)]
-
-    def items(self, case: Case) -> list[tuple[str, dict[str, Any] | None]]:
-        """Return (output suffix, element) for each document of this form in `case`."""
-        if self.repeat is None:
-            return [("", None)]
-        name, key = self.repeat["liste"].split(".", 1)
-        listing = case.get(name).get(key) or []
-        wanted = self.repeat.get("filtre") or {}
-        unwanted = self.repeat.get("exclure") or {}
-        suffix = self.repeat.get("suffixe")
-        found: list[tuple[str, dict[str, Any] | None]] = []
-        for number, item in enumerate(listing, start=1):
-            if not isinstance(item, dict) or any(item.get(k) not in v for k, v in wanted.items()) \
-                    or any(item.get(k) in v for k, v in unwanted.items()):
-                continue
-            raw = number if suffix == "numero" else item.get(suffix) if suffix else None
-            found.append((slug(str(raw)) if raw is not None else "", item | {"_index": number - 1}))
-        # Without a suffix there is a single document: the first matching element.
-        return found if suffix else found[:1]
-
-
-def slug(value: str) -> str:
-    """Return a safe file-name part: « 3_mois » → « 3-mois »."""
-    return re.sub(r"[^a-z0-9]+", "-", value.lower()).strip("-")[:40] or "x"
-
-
-def forms_dirs(config: Config | None = None) -> list[Path]:
-    """Return the folders searched for forms: the structure's own first, then the toolkit's."""
-    return list(resources.current().dirs("forms"))
-
-
-def form_ids(config: Config | None = None) -> list[str]:
-    """Return every known form id, sorted."""
-    ids = {p.stem for d in forms_dirs(config) for p in d.glob("*.yaml") if p.name != LABELS_NAME}
-    return sorted(ids)
-
-
-def form_path(form_id: str, config: Config | None = None) -> Path:
-    """Return the file of a form, or raise UnknownFormError listing the known forms."""
-    if re.fullmatch(r"[a-z0-9][a-z0-9-]*", form_id):
-        for folder in forms_dirs(config):
-            path = folder / f"{form_id}.yaml"
-            if path.is_file():
-                return path
-    raise UnknownFormError(f"document inconnu « {form_id} » ; documents disponibles : {', '.join(form_ids(config))}")
-
-
-def load_form(form_id: str, config: Config | None = None) -> Form:
-    """Load and check one form file; raise FormError (French) when it is invalid."""
-    # Keyed by the forms' stamp: a form edited while watching is read again.
-    return _load_form(form_path(form_id, config), resources.current().stamp("forms", "*.yaml"))
-
-
-@cache
-def _load_form(path: Path, stamp: tuple[tuple[Path, int, int], ...]) -> Form:
-    from cerberus import SchemaError, Validator
-
-    try:
-        data = load(path).data
-    except YamlError as e:
-        raise FormError(f"définition de document illisible : {e}") from None
-    checker = Validator(_FORM_SCHEMA)
-    if not isinstance(data, dict) or not checker.validate(data):
-        details = "; ".join(f"{k} : {v}" for k, v in (checker.errors.items() if isinstance(data, dict) else []))
-        details = details or "une suite de champs est attendue"
-        raise FormError(f"{path} : définition de document invalide ({details})")
-    for key in ("exigences", "exigences_element"):
-        if data.get(key) is not None:
-            try:
-                Validator(data[key], allow_unknown=True)
-            except SchemaError as e:
-                raise FormError(f"{path} : règles « {key} » invalides pour Cerberus ({e})") from None
-    return Form(id=path.stem, path=path, title=data["titre"], docx=data["modeles"]["docx"],
-                html=data["modeles"]["html"],
-                output=data.get("sortie", path.stem), date_paths=tuple(data["date_document"]),
-                requirements=data["exigences"], item_requirements=data.get("exigences_element"),
-                repeat=data.get("repetition"), files=tuple(data.get("fichiers") or CASE_FILES))
-
-
-def load_forms(config: Config | None, only: list[str] | None = None) -> list[Form]:
-    """Load every form (or only the ids in `only`)."""
-    return [load_form(form_id, config) for form_id in (only or form_ids(config))]
+def document_date(form: Form, case: Case, item: dict[str, Any] | None) -> date:
+    """Return the date of the document of `form` made from `item` (its `date_document` paths, first found)."""
+    for dotted in form.date_paths:
+        head, *rest = dotted.split(".")
+        value: Any = item if head == "element" else case.get(head)
+        for step in rest:
+            value = value.get(step) if isinstance(value, dict) else None
+        if parse(value):
+            return parse(value)  # type: ignore[return-value]
+    raise RenderError(f"{form.title} : aucune date de document (cherchée dans {', '.join(form.date_paths)})")
 
 
 def template_path(kind: str, name: str, config: Config | None) -> Path:
@@ -182,9 +51,9 @@ def case_data(case: Case) -> dict[str, Any]:
     return {name: case.get(name) for name in case.documents}
 
 
-def readiness_problems(case: Case, form_id: str, config: Config, today: date | None = None) -> list[Problem]:
+def readiness_problems(case: Case, form_id: str) -> list[Problem]:
     """Return, in French, what `case` still lacks to produce the document `form_id`."""
-    form = load_form(form_id, config)
+    form = load_form(form_id)
     return check_form(case, form)
 
 

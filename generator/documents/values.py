@@ -12,8 +12,9 @@ from typing import Any
 from ..model.measure import as_of, item_as_of, recipient_name, recipients_of
 from ..model.wording import day
 from ..reading.config import Config
+from ..reading.forms import Form
 from .context import ITEM_BUILDERS, case_context, text
-from .forms import Form
+from .forms import document_date
 
 
 def document_values(case: Any, form: Form, config: Config,
@@ -31,7 +32,7 @@ def document_values(case: Any, form: Form, config: Config,
         name = form.output + (f"-{suffix}" if suffix else "")
         if only is not None and name != only:
             continue
-        when = form.document_date(case, item)
+        when = document_date(form, case, item)
         dated = as_of(case, when)
         key = (form.files, when)
         if key not in contexts:

@@ -17,12 +17,13 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ..documents.forms import Form, load_forms, template_path, template_roots
+from ..documents.forms import template_path, template_roots
 from ..documents.writer import SCRATCH_NAME, disk_error, output_lock, remove_leftovers, safe_target, write_atomic
 from ..errors import AstreError
 from ..model.wording import counted, plural
 from ..reading.cases import CASE_FILES, find_case_folders
 from ..reading.config import Config, check_letterhead, check_logo
+from ..reading.forms import Form, load_forms
 from .definitions import Definitions
 from .manifest import MANIFEST_NAME as MANIFEST_NAME  # named from here by callers of the build
 from .manifest import Manifest, OutOfDate, recorded_cases
@@ -339,7 +340,7 @@ def build_case(folder: Path, form_ids: list[str], today: date, known: frozenset[
                                         max(0, len(errors) - LISTED_PROBLEMS)))
         return outcome
     contexts: dict[tuple[tuple[str, ...], date], dict[str, Any]] = {}
-    for form in load_forms(config, form_ids):
+    for form in load_forms(form_ids):
         # The form sees only the files it declares, so its document cannot silently depend on others.
         view = case.restricted(form.files)
         try:

@@ -14,11 +14,11 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
 
-from ..documents.forms import Form, load_forms
 from ..errors import AstreError
-from ..model.wording import LABELS_NAME
 from ..reading import resources
 from ..reading.config import Config
+from ..reading.forms import Form, load_forms
+from ..reading.resources import LABELS_NAME
 
 
 @dataclass(frozen=True)
@@ -63,7 +63,7 @@ class Definitions:
     def forms(self, only: list[str] | None = None) -> list[Form]:
         """Return the forms (every one, or only the ids in `only`); FormError when one is invalid."""
         self.activate()
-        return load_forms(self.config, only)
+        return load_forms(only)
 
     @cached_property
     def form_sources(self) -> FormSources:

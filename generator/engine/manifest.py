@@ -17,12 +17,13 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from .. import __version__
-from ..documents.forms import Form, template_path, template_roots
+from ..documents.forms import template_path, template_roots
 from ..documents.writer import safe_target, write_atomic
 from ..errors import RenderError
 from ..model.wording import labels_path
 from ..reading.cases import CASE_FILES
 from ..reading.config import Config, config_digest
+from ..reading.forms import Form
 
 MANIFEST_NAME = ".astre-manifest.json"
 MANIFEST_FORMAT = 2

@@ -23,6 +23,7 @@ from ..model.timeline import parse
 from ..model.wording import counted, plural
 from ..reading.cases import Case, find_case_folders
 from ..reading.config import Config, Programme, check_letterhead
+from ..reading.forms import owed_form
 from ..reading.loader import Document
 from .funding import UNBILLABLE, FundingStatement, statement
 from .indicators import (
@@ -166,10 +167,12 @@ def _as_sent(case: Case, programme: Programme, on: date) -> Case:
         replace("bilans", {**case.get("bilans"), "bilans": reviews})
     section, keys = SENT_TEXTS["sortie"]
     if case.get("sortie"):
-        replace("sortie", texts(case.get("sortie"), kept("signalement-sortie", section), keys))
+        replace("sortie", texts(case.get("sortie"), kept(owed_form("signalement_sortie").document_name(), section),
+                                keys))
     section, keys = SENT_TEXTS["suivi"]
     if case.get("suivi").get("signalements"):
-        changes = [texts(c, kept(f"signalement-changement-{index + 1}", section), keys) if isinstance(c, dict) else c
+        change = owed_form("signalement_changement")
+        changes = [texts(c, kept(change.document_name(c, index + 1), section), keys) if isinstance(c, dict) else c
                    for index, c in enumerate(case.get("suivi")["signalements"])]
         replace("suivi", {**case.get("suivi"), "signalements": changes})
     return Case(case.id, case.folder, documents, case.problems)

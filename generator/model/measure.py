@@ -27,6 +27,7 @@ from typing import Any
 
 from ..reading.cases import Case
 from ..reading.config import Programme
+from ..reading.forms import Form, form_of, owed_form
 from ..reading.loader import Document
 from .timeline import parse
 from .wording import label
@@ -506,21 +507,19 @@ class Sending:
 
 # Before envois.yaml, each document's own file held its sending date (to the SPSLH): still read.
 def review_document(echeance: str) -> str:
-    """Return the output name of a review (« 3_mois » → « bilan-intermediaire-3-mois », « final » → « bilan-final »)."""
-    return "bilan-final" if echeance == "final" else "bilan-intermediaire-" + echeance.replace("_", "-")
+    """Return the name of the review document of `echeance` (« 3_mois » → « bilan-intermediaire-3-mois »)."""
+    return review_form(echeance).document_name({"echeance": echeance})
 
 
-def form_of(document: str) -> str:
-    """Return the form id of a document name (« bilan-intermediaire-3-mois » → « bilan-intermediaire »)."""
-    for prefix in ("bilan-intermediaire", "demande-diagnostic", "signalement-changement"):
-        if document.startswith(prefix + "-"):
-            return prefix
-    return document
+def review_form(echeance: str) -> Form:
+    """Return the form of the review of `echeance`: the final review's, or the interim reviews'."""
+    return owed_form("bilan_final" if echeance == "final" else "bilan_intermediaire")
 
 
 def recipients_of(document: str, programme: Programme) -> tuple[str, ...]:
-    """Return who receives `document` under the programme (astre.yaml, programme.destinataires)."""
-    return programme.recipients.get(form_of(document), ("spslh",))
+    """Return who receives `document` under the programme (astre.yaml, programme.destinataires, by form)."""
+    form = form_of(document)
+    return programme.recipients.get(form.id if form is not None else document, ("spslh",))
 
 
 def recipient_name(code: str, programme: Programme, case: Case | None = None, *, in_sentence: bool = False) -> str:
@@ -575,15 +574,17 @@ def sendings(case: Case, programme: Programme) -> dict[str, list[Sending]]:
         if day is not None:
             add(Sending(document, day, recipients_of(document, programme), file, where))
 
-    legacy("contrat", case.get("contrat").get("date_envoi_spslh"), "contrat", ("date_envoi_spslh",))
+    legacy(owed_form("contrat").document_name(), case.get("contrat").get("date_envoi_spslh"), "contrat",
+           ("date_envoi_spslh",))
     for index, review in enumerate(case.get("bilans").get("bilans", [])):
         if isinstance(review.get("echeance"), str):
             legacy(review_document(review["echeance"]), review.get("date_envoi_spslh"), "bilans",
                    ("bilans", index, "date_envoi_spslh"))
-    legacy("signalement-sortie", case.get("sortie").get("date_signalement_spslh"), "sortie",
+    legacy(owed_form("signalement_sortie").document_name(), case.get("sortie").get("date_signalement_spslh"), "sortie",
            ("date_signalement_spslh",))
     for index, change in enumerate(case.get("suivi").get("signalements", [])):
-        legacy(f"signalement-changement-{index + 1}", change.get("date_signalement"), "suivi",
+        legacy(owed_form("signalement_changement").document_name(number=index + 1), change.get("date_signalement"),
+               "suivi",
                ("signalements", index, "date_signalement"))
     for index, entry in enumerate(case.get("envois").get("envois", [])):
         day = parse(entry.get("date"))

@@ -17,6 +17,7 @@ from typing import Any
 
 from ..reading.cases import Case
 from ..reading.config import Programme
+from ..reading.forms import owed_form
 from .deadlines import (
     CLOSED,
     RUNNING,
@@ -30,9 +31,12 @@ from .deadlines import (
     review_key,
     visits_by_month,
 )
-from .measure import recipients_label, review_document, sendings, validated
+from .measure import recipients_label, sendings, validated
 from .timeline import month_of_measure, parse
 from .wording import label, short_day
+
+# The documents owed per review (the interim ones, the final one).
+REVIEWS = ("bilan_intermediaire", "bilan_final")
 
 
 @dataclass(frozen=True)
@@ -40,7 +44,8 @@ class Obligation:
     """One document owed to the service: when, until when, and when it was sent."""
 
     key: str  # stable: contrat, bilan-3, bilan-final, sortie, signalement-2 (the calendar's UID)
-    form: str  # the form of the document: contrat, bilan-intermediaire, bilan-final, signalement-…
+    role: str  # what it is (reading.forms.OBLIGATION_ROLES): contrat, bilan_intermediaire, bilan_final…
+    form: str  # the id of the form that makes it (the one declaring that `obligation`)
     document: str  # its name in out/ and envois.yaml: bilan-intermediaire-3-mois…
     owed: date  # the day it is owed
     due: date  # the last day to send it on time (owed + the programme's tolerance)
@@ -67,10 +72,12 @@ def obligations(case: Case, programme: Programme) -> list[Obligation]:
     found: list[Obligation] = []
     sent = sendings(case, programme)
 
-    def add(key: str, form: str, document: str, owed: date, tolerance: int, written: bool,
-            where: tuple[str, tuple]) -> None:
+    def add(key: str, role: str, item: dict[str, Any] | None, number: int | None, owed: date, tolerance: int,
+            written: bool, where: tuple[str, tuple]) -> None:
+        form = owed_form(role)
+        document = form.document_name(item, number)
         first = sent.get(document, [])
-        found.append(Obligation(key, form, document, owed, owed + timedelta(days=tolerance),
+        found.append(Obligation(key, role, form.id, document, owed, owed + timedelta(days=tolerance),
                                 first[0].day if first else None, written, where))
 
     if start is not None and mesure.get("statut") in RUNNING and validated(mesure) is not False:
@@ -82,7 +89,7 @@ def obligations(case: Case, programme: Programme) -> list[Obligation]:
 
 def _contract(case: Case, programme: Programme, start: date, add: Any) -> None:
     contract = case.get("contrat")
-    add("contrat", "contrat", "contrat", contract_due(start, programme), 0, bool(contract),
+    add("contrat", "contrat", None, None, contract_due(start, programme), 0, bool(contract),
         ("contrat", ()) if contract else ("mesure", ("dates", "debut")))
 
 
@@ -96,9 +103,9 @@ def _reviews(case: Case, programme: Programme, start: date, add: Any) -> None:
         review = written.get(review_key(month))
         if (exit_day and exit_day <= owed) or (review or {}).get("non_necessaire"):
             continue  # no longer owed once the measure ended; « si nécessaire »
-        add(f"bilan-{month}", "bilan-intermediaire", review_document(review_key(month)), owed, grace,
+        add(f"bilan-{month}", "bilan_intermediaire", {"echeance": review_key(month)}, None, owed, grace,
             review is not None, where)
-    add("bilan-final", "bilan-final", "bilan-final", final_review_due(case, start, programme), grace,
+    add("bilan-final", "bilan_final", {"echeance": "final"}, None, final_review_due(case, start, programme), grace,
         "final" in written, where)
 
 
@@ -106,12 +113,12 @@ def _reports(case: Case, programme: Programme, add: Any) -> None:
     delay = programme.report_delay_days
     exit_day = parse(case.get("sortie").get("date"))
     if exit_day:
-        add("sortie", "signalement-sortie", "signalement-sortie", exit_day, delay, True, ("sortie", ("date",)))
+        add("sortie", "signalement_sortie", None, None, exit_day, delay, True, ("sortie", ("date",)))
     for index, change in enumerate(case.get("suivi").get("signalements", [])):
         day = parse(change.get("date_changement"))
         if day:
-            add(f"signalement-{index + 1}", "signalement-changement", f"signalement-changement-{index + 1}", day,
-                delay, True, ("suivi", ("signalements", index)))
+            add(f"signalement-{index + 1}", "signalement_changement", change, index + 1, day, delay, True,
+                ("suivi", ("signalements", index)))
 
 
 # ---------------------------------------------------------------- the to-do list of `astre status`
@@ -143,10 +150,10 @@ def due_items(case: Case, programme: Programme, today: date) -> list[DueItem]:
 
 def _to_send(case: Case, programme: Programme, owed: Obligation, add: Any) -> None:
     service = programme.service_short
-    if owed.form == "contrat":
+    if owed.role == "contrat":
         add(owed.due, "contrat", f"Envoyer le contrat signé au {service}" if case.get("contrat").get("date_signature")
             else f"Faire signer le contrat et l'envoyer au {service}")
-    elif owed.form.startswith("bilan"):
+    elif owed.role in REVIEWS:
         month = owed.key.removeprefix("bilan-")
         name = "le bilan final" if month == "final" else f"le bilan à {month} mois"
         if not owed.written:
@@ -154,7 +161,7 @@ def _to_send(case: Case, programme: Programme, owed: Obligation, add: Any) -> No
         else:
             add(owed.owed, f"{owed.key}-envoi",
                 f"Envoyer {name} ({recipients_label(owed.document, programme)})")
-    elif owed.form == "signalement-sortie":
+    elif owed.role == "signalement_sortie":
         add(owed.due, "sortie", f"Signaler au {service} la sortie du {short_day(owed.owed)}")
     else:
         index = int(owed.key.removeprefix("signalement-")) - 1

@@ -13,6 +13,7 @@ from typing import Any
 from ..errors import Problem
 from ..reading.cases import Case
 from ..reading.config import Programme
+from ..reading.forms import owed_form
 from ..reading.validate import field_path
 from . import bareme
 from .deadlines import (
@@ -23,7 +24,7 @@ from .deadlines import (
     visits_by_month,
 )
 from .measure import financing_plan, reference_date, sendings, validated, validation_date, works_done, works_planned
-from .obligations import obligations
+from .obligations import REVIEWS, obligations
 from .timeline import parse
 from .wording import counted, label, money, short_day
 
@@ -122,7 +123,7 @@ def _date_order(case: Case, programme: Programme, add: Any) -> None:
             f"({short_day(start)})", "corrigez la date de sortie", severity="erreur", code="date")
     contract = case.get("contrat")
     signed, sent = parse(contract.get("date_signature")), parse(contract.get("date_envoi_spslh"))
-    if contract and not signed and "contrat" in sendings(case, programme):
+    if contract and not signed and owed_form("contrat").document_name() in sendings(case, programme):
         add("contrat", (), "contrat envoyé sans date de signature",
             "ajoutez « date_signature: AAAA-MM-JJ » : le contrat envoyé doit dire quand il a été signé",
             severity="erreur", code="date")
@@ -441,23 +442,23 @@ def _owed(case: Case, programme: Programme, today: date, add: Any) -> None:
     """What the measure owes the service and has not sent by its last day (generator.model.obligations)."""
     service = programme.service_short
     for owed in obligations(case, programme):
-        unwritten = owed.form.startswith("bilan") and not owed.written and today > owed.due
+        unwritten = owed.role in REVIEWS and not owed.written and today > owed.due
         if owed.state(today) != "non_envoye" and not unwritten:
             continue
-        if owed.form == "contrat":
+        if owed.role == "contrat":
             add(*owed.where, f"contrat non envoyé au {service} (à envoyer au plus tard le {short_day(owed.due)})",
                 "envoyez le contrat signé et notez l'envoi dans envois.yaml")
-        elif owed.form.startswith("bilan") and not owed.written:
+        elif owed.role in REVIEWS and not owed.written:
             month = owed.key.removeprefix("bilan-")
             name, key = ("bilan final", "final") if month == "final" else (f"bilan à {month} mois", f"{month}_mois")
             add(*owed.where, f"{name} manquant (dû le {short_day(owed.owed)})",
                 f"rédigez-le dans bilans.yaml avec « echeance: {key} »")
-        elif owed.form.startswith("bilan"):
+        elif owed.role in REVIEWS:
             add(*owed.where, f"{owed.document} rédigé mais non envoyé (limite : {short_day(owed.due)})",
                 "envoyez-le puis notez l'envoi dans envois.yaml", code="envoi")
-        elif owed.form == "signalement-sortie":
+        elif owed.role == "signalement_sortie":
             add(*owed.where, f"sortie du {short_day(owed.owed)} non signalée au {service}",
-                "envoyez le signalement et notez l'envoi dans envois.yaml (document « signalement-sortie »)")
+                f"envoyez le signalement et notez l'envoi dans envois.yaml (document « {owed.document} »)")
         else:
             add(*owed.where, f"changement du {short_day(owed.owed)} non signalé au {service}",
                 f"signalez-le sans délai et notez l'envoi dans envois.yaml (document « {owed.document} »)")

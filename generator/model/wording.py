@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import FormError
+from ..reading.resources import LABELS_NAME
 from .timeline import parse
 
 # Babel, the YAML loader and the resources are imported by the functions that need them:
@@ -23,7 +24,6 @@ MISSING = "non renseigné"
 # The placeholder agrees with its label: « Mobilité non renseignée », « Étiquette énergie non renseignée ».
 MISSING_F = "non renseignée"
 MISSING_DATE = "date non renseignée"
-LABELS_NAME = "libelles.yaml"  # in forms/: the French names of coded values
 
 
 def labels() -> dict[str, dict[str, str]]:

@@ -29,6 +29,8 @@ from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import Any
 
+LABELS_NAME = "libelles.yaml"  # in forms/: the French names of coded values, not a form
+
 # kind -> (package holding the default, folder of the override in a structure's repository)
 KINDS = {
     "schemas": ("generator.defaults.schemas", "schemas"),
