@@ -180,7 +180,9 @@ def owed_form(role: str) -> Form:
     found = [form for form in load_forms() if form.role == role]
     if len(found) != 1:
         declared = ", ".join(f"forms/{f.id}.yaml" for f in found) or "aucun formulaire"
-        raise FormError(f"« obligation: {role} » doit être déclarée par un seul formulaire ({declared})")
+        raise FormError(f"« obligation: {role} » doit être déclarée par un seul formulaire ({declared}) : "
+                        f"ajoutez la ligne « obligation: {role} » au formulaire de ce document dans le dossier forms/ "
+                        "de la structure (comme dans le formulaire d'astre), et retirez-la des autres")
     return found[0]
 
 
