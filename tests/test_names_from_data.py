@@ -7,7 +7,6 @@ funding statement.
 
 from __future__ import annotations
 
-import shutil
 from datetime import date
 from pathlib import Path
 
@@ -111,7 +110,8 @@ def test_a_notified_anah_category_is_worded_by_the_labels_file(project: Path) ->
     assert old in labels
     (project / "forms").mkdir()
     (project / "forms" / "libelles.yaml").write_text(
-        labels.replace(old, old.replace("  modeste: modeste\n", "  modeste: modeste (profil bleu)\n")), encoding="utf-8")
+        labels.replace(old, old.replace("  modeste: modeste\n", "  modeste: modeste (profil bleu)\n")),
+        encoding="utf-8")
     # dumont-2025's RFR makes it « très modeste » by the barème; a notification says otherwise
     menage = project / "cases" / "dumont-2025" / "menage.yaml"
     menage.write_text(menage.read_text(encoding="utf-8") + 'categorie_anah:\n  categorie: modeste\n'
