@@ -367,7 +367,7 @@ def test_config_change_reloads_it_and_rebuilds_everything(project: Path, start) 
     h.next()
     ids, forms, used = build.calls[-1]
     assert forms is None and len(ids) == len(list((project / "cases").iterdir()))
-    assert used.structure["nom"].startswith("Association Renommée")
+    assert used.structure.name.startswith("Association Renommée")
     assert h.watcher.config.structure.name.startswith("Association Renommée")
 
 
