@@ -603,7 +603,7 @@ def test_real_invalid_config_pauses_builds_until_fixed(project: Path, start, mon
     config.write_text(good.replace("Association Habitat Solidaire", "Association Renommée"), encoding="utf-8")
     rebuild = h.next(timeout=60)
     assert rebuild.ok, rebuild.lines
-    assert calls and calls[-1].structure["nom"].startswith("Association Renommée")
+    assert calls and calls[-1].structure.name.startswith("Association Renommée")
     assert contract.stat().st_mtime_ns > built
     text = "\n".join(h.lines)
     assert "Traceback" not in text and "signalez" not in text
