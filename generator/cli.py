@@ -173,7 +173,8 @@ DATE_OPTION = click.option("--date", "today", callback=_date, metavar="AAAA-MM-J
 @click.option("--strict", is_flag=True, help="Traiter les avertissements comme des erreurs.")
 @click.option("--for", "form_id", metavar="DOCUMENT", help="Lister ce qui manque pour produire ce document.")
 @click.option("--pre-commit", "hook", is_flag=True,
-              help="Mode pre-commit : ne garder, parmi les fichiers donnés, que ceux des dossiers (cases_dir).")
+              help="Mode pre-commit : ne garder, parmi les fichiers donnés, que ceux des dossiers (cases_dir) ; "
+                   "un brouillon passe (ce qui n'est pas encore rempli ne bloque pas), une erreur non.")
 @DATE_OPTION
 @click.pass_context
 def check(ctx: click.Context, paths: tuple[Path, ...], fmt: str, strict: bool, form_id: str | None,
@@ -185,7 +186,8 @@ def check(ctx: click.Context, paths: tuple[Path, ...], fmt: str, strict: bool, f
 
     try:
         config = _config(ctx)
-        check_letterhead(config)  # every document prints it: a case is not « en ordre » without it
+        if not hook:  # a commit holds no document: the letterhead may be filled in later
+            check_letterhead(config)  # every document prints it: a case is not « en ordre » without it
     except ConfigError as error:
         if fmt == "json":
             import json
@@ -199,7 +201,7 @@ def check(ctx: click.Context, paths: tuple[Path, ...], fmt: str, strict: bool, f
         paths = tuple(p for p in paths if p.is_file() and p.resolve().is_relative_to(cases))
         if not paths:
             sys.exit(0)
-    result = run_check(config, list(paths), today, keep_documents=bool(form_id))
+    result = run_check(config, list(paths), today, keep_documents=bool(form_id), draft=hook)
     if form_id:
         from .documents.forms import readiness_problems
 

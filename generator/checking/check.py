@@ -15,10 +15,11 @@ from typing import TYPE_CHECKING, Any
 from ..documents import glyphs
 from ..errors import Problem
 from ..model.rules import check_rules
-from ..model.wording import plural
+from ..model.wording import counted, plural
 from ..reading.cases import CASE_ID, Case, find_case_folders, load_case
 from ..reading.config import Config, config_digest
 from ..reading.loader import read_at_most
+from ..reading.validate import INCOMPLETE
 
 if TYPE_CHECKING:
     from ..documents.archive import Verdicts
@@ -41,14 +42,32 @@ class CheckResult:
         return sum(p.severity == "erreur" for p in self.problems)
 
     @property
+    def pending(self) -> int:
+        """Draft mode: number of « not filled in yet » problems set aside (they block no commit)."""
+        return sum(case.pending for case in self.cases)
+
+    @property
     def warnings(self) -> int:
         """Number of warnings."""
         return sum(p.severity == "avertissement" for p in self.problems)
 
 
-def check_case(folder: Path, config: Config, today: date, verdicts: Verdicts | None = None) -> Case:
-    """Load one case and add its rule problems when its files are valid (`verdicts`: see archive.Verdicts)."""
+def check_case(folder: Path, config: Config, today: date, verdicts: Verdicts | None = None, *,
+               draft: bool = False) -> Case:
+    """Load one case and add its rule problems when its files are valid (`verdicts`: see archive.Verdicts).
+
+    In `draft` mode (the commit hook), what is not filled in yet is set aside (counted in `case.pending`):
+    only what is written wrong remains, and a case still being filled is not judged by the
+    programme's rules, which need it whole.
+    """
     case = load_case(folder)
+    if draft:
+        pending = [p for p in case.problems if p.code == INCOMPLETE]
+        case.problems = [p for p in case.problems if p.code != INCOMPLETE]
+        case.pending = len(pending)
+        if pending:
+            case.problems.extend(glyphs.problems(case))
+            return case
     if not CASE_ID.fullmatch(folder.name):
         case.problems.insert(0, Problem(folder, None, None, f"nom de dossier invalide « {folder.name} »",
                                         "renommez le dossier : minuscules, chiffres et tirets, "
@@ -67,18 +86,19 @@ PARALLEL_FROM = 200
 
 
 def check(config: Config, paths: list[Path], today: date, *, keep_documents: bool = False,
-          jobs: int | None = None) -> CheckResult:
+          jobs: int | None = None, draft: bool = False) -> CheckResult:
     """Check the cases named by `paths` (default: the whole cases folder).
 
     Many cases are checked in `jobs` worker processes (default: one per CPU);
     those come back with their problems only, unless `keep_documents` is set.
     The order of the cases, hence of the report, is the same either way.
+    `draft`: see check_case (the commit hook's few staged cases are checked in this process).
     """
     folders = find_case_folders(paths, config.cases_dir)
     workers = jobs if jobs is not None else _cpus()
     verdicts = _read_verdicts(config)
-    if keep_documents or workers < 2 or len(folders) < PARALLEL_FROM:
-        result = CheckResult([check_case(folder, config, today, verdicts) for folder in folders])
+    if keep_documents or draft or workers < 2 or len(folders) < PARALLEL_FROM:
+        result = CheckResult([check_case(folder, config, today, verdicts, draft=draft) for folder in folders])
     else:
         from concurrent.futures import ProcessPoolExecutor
 
@@ -210,7 +230,11 @@ def format_text(result: CheckResult, root: Path) -> str:
     n = len(result.cases)
     summary = (f"{n} dossier{plural(n)} vérifié{plural(n)} : {result.errors} erreur{plural(result.errors)}, "
                f"{result.warnings} avertissement{plural(result.warnings)}")
-    lines.append(summary if lines else summary + " — tout est en ordre")
+    if result.pending:
+        n = result.pending
+        summary += (f" ; {counted(n, 'élément')} encore à remplir, non bloquant{plural(n)} pour un commit "
+                    f"(« astre check » {'les' if n > 1 else 'le'} liste)")
+    lines.append(summary if lines or result.pending else summary + " — tout est en ordre")
     return "\n".join(lines)
 
 

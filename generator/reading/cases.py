@@ -10,6 +10,7 @@ from typing import Any
 
 from ..errors import Problem, UsageError, YamlError
 from .loader import Document, load
+from .validate import INCOMPLETE
 
 # File name (without .yaml) -> required? Optional files may be absent or empty.
 CASE_FILES: dict[str, bool] = {
@@ -27,6 +28,8 @@ class Case:
     folder: Path
     documents: dict[str, Document] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)
+    # Draft mode of `astre check` (the commit hook): « not filled in yet » problems set aside.
+    pending: int = 0
 
     def get(self, name: str) -> dict[str, Any]:
         """Return the data of one case file, or {} when absent or empty."""
@@ -87,8 +90,10 @@ def load_case(folder: Path) -> Case:
             continue
         if doc.data is None:
             if required:
-                case.problems.append(Problem(path, 1, 1, "fichier vide", "complétez les champs obligatoires "
-                                             "(voir « astre new » pour un modèle commenté)", code="fichier"))
+                case.problems.append(Problem(path, 1, 1, "fichier vide",
+                                             "retirez le « # » devant les champs marqués « obligatoire » et "
+                                             "remplissez-les (« astre new » écrit un modèle commenté)",
+                                             code=INCOMPLETE))
             continue
         if not isinstance(doc.data, dict):
             line, column = doc.locate(())
