@@ -69,10 +69,15 @@ def toolkit_repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A git repository of the toolkit as committed, tagged v<version> (what pre-commit clones)."""
     repo = tmp_path_factory.mktemp("toolkit") / "astre"
     _run(["git", "clone", "-q", str(ROOT), str(repo)], cwd=repo.parent)
-    tags = _run(["git", "tag", "--list", f"v{__version__}"], cwd=repo).stdout.split()
-    if not tags:
-        _run(["git", "-c", "user.name=astre", "-c", "user.email=astre@example.invalid", "tag", f"v{__version__}"],
-             cwd=repo)
+    # The files as they are in this checkout (what the tests test), committed in the clone.
+    for name in _run(["git", "ls-files", "-z"], cwd=ROOT).stdout.split("\0"):
+        if name and (ROOT / name).is_file():
+            shutil.copy2(ROOT / name, repo / name)
+    who = ["-c", "user.name=astre", "-c", "user.email=astre@example.invalid"]
+    _run(["git", "add", "-A"], cwd=repo)
+    if _run(["git", "status", "--porcelain"], cwd=repo).stdout.strip():
+        _run(["git", *who, "commit", "-q", "-m", "Copie de travail"], cwd=repo)
+    _run(["git", *who, "tag", "-f", f"v{__version__}"], cwd=repo)
     return repo
 
 
@@ -203,8 +208,7 @@ def test_pre_commit_hook_from_the_toolkit_repository(toolkit_repo: Path, tmp_pat
     structure = tmp_path / "asso"
     done = CliRunner().invoke(cli, ["init", str(structure), "--exemple", "--depot", str(toolkit_repo),
                                     "--source", "x.whl"])
-    assert done.exit_code == 0, done.output
-    _fill_letterhead(structure)
+    assert done.exit_code == 0, done.output  # the letterhead is left to fill: documents need it, commits do not
     config = (structure / ".pre-commit-config.yaml").read_text(encoding="utf-8")
     assert f"repo: {toolkit_repo}" in config and f"rev: v{__version__}" in config
     env = {**os.environ, "PRE_COMMIT_HOME": str(tmp_path / "pre-commit-home"), "GIT_AUTHOR_NAME": "Référente",
@@ -215,6 +219,18 @@ def test_pre_commit_hook_from_the_toolkit_repository(toolkit_repo: Path, tmp_pat
     _run([pre_commit, "install"], cwd=structure, env=env)
     _run(["git", "add", "-A"], cwd=structure, env=env)
     _run(["git", "commit", "-q", "-m", "Dépôt de la structure"], cwd=structure, env=env)  # installs the hook
+
+    # A draft: a case just made, then partly filled in, is committed.
+    done = CliRunner().invoke(cli, ["-f", str(structure / "astre.yaml"), "new", "martin-2026"])
+    assert done.exit_code == 0, done.output
+    _run(["git", "add", "-A"], cwd=structure, env=env)
+    _run(["git", "commit", "-q", "-m", "Nouveau dossier"], cwd=structure, env=env)
+    draft = structure / "cases" / "martin-2026" / "menage.yaml"
+    draft.write_text(draft.read_text(encoding="utf-8").replace("# designation:", "designation: Mme Martin"),
+                     encoding="utf-8")
+    _run(["git", "add", "-A"], cwd=structure, env=env)
+    _run(["git", "commit", "-q", "-m", "Ménage commencé"], cwd=structure, env=env)
+    assert "Ménage commencé" in _run(["git", "log", "--oneline"], cwd=structure, env=env).stdout
 
     menage = structure / "cases" / "lefebvre-2026" / "menage.yaml"
     menage.write_text(menage.read_text(encoding="utf-8").replace('"1948-03-09"', '"1948-13-09"'), encoding="utf-8")
@@ -227,6 +243,17 @@ def test_pre_commit_hook_from_the_toolkit_repository(toolkit_repo: Path, tmp_pat
     assert message in output and "Traceback" not in output
     log = _run(["git", "log", "--oneline"], cwd=structure, env=env).stdout
     assert "Date corrigée" not in log
+    # A draft written wrong is refused too: a value outside the list.
+    _run(["git", "checkout", "-q", "--", "."], cwd=structure, env=env)
+    draft.write_text(draft.read_text(encoding="utf-8").replace("designation: Mme Martin",
+                                                               "designation: Mme Martin\nmembres:\n  - lien: fille"),
+                     encoding="utf-8")
+    _run(["git", "add", "-A"], cwd=structure, env=env)
+    refused = _run(["git", "commit", "-m", "Membre"], cwd=structure, env=env, check=False)
+    output = refused.stdout + refused.stderr
+    assert refused.returncode != 0, output
+    assert "cases/martin-2026/menage.yaml:8:11: erreur : membres[1].lien : valeur « fille » non prévue" in output
+    assert "champ obligatoire manquant" not in output, output
 
 
 def test_editor_validates_and_completes_in_french_after_a_clone_elsewhere(tmp_path: Path) -> None:
