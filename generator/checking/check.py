@@ -61,6 +61,7 @@ def check_case(folder: Path, config: Config, today: date, verdicts: Verdicts | N
     programme's rules, which need it whole.
     """
     case = load_case(folder)
+    case.problems.extend(schema_line_problems(case, config))
     if draft:
         pending = [p for p in case.problems if p.code == INCOMPLETE]
         case.problems = [p for p in case.problems if p.code != INCOMPLETE]
@@ -79,6 +80,44 @@ def check_case(folder: Path, config: Config, today: date, verdicts: Verdicts | N
         case.problems.extend(check_rules(case, config.programme, today))
         case.problems.extend(transmission.problems(case, config, today, verdicts))
     return case
+
+
+def schema_line_problems(case: Case, config: Config) -> list[Problem]:
+    """Warn about a `$schema` line that leads the editor nowhere, or to another file's schema.
+
+    The editor then shows « Impossible de charger le schéma » on the whole file (the mapping of
+    .vscode/settings.json does not apply to a file that names its schema), or checks it against
+    the wrong file's rules, while astre checks it right: said here, with the line to write.
+    """
+    problems = []
+    for name, (line, target) in case.schema_lines.items():
+        wanted = f"{name}.schema.json"
+        path = case.folder / f"{name}.yaml"
+        local = "://" not in target and not Path(target).is_absolute()
+        resolved = (case.folder / target) if local else None
+        if resolved is not None and resolved.name == wanted and resolved.is_file():
+            continue
+        fix = _schema_line_fix(case.folder, config, wanted)
+        if resolved is not None and resolved.name != wanted and resolved.name.endswith(".schema.json"):
+            message = f"la ligne « $schema » désigne le schéma d'un autre fichier ({resolved.name})"
+        elif not local:
+            message = f"la ligne « $schema » désigne « {target} », hors du dépôt : l'éditeur ne le trouve pas ailleurs"
+        else:
+            message = f"la ligne « $schema » ne mène à aucun schéma (« {target} » introuvable)"
+        problems.append(Problem(path, line, 1, message + " : l'éditeur ne vérifie pas ce fichier comme astre",
+                                fix, severity="avertissement", code="editeur"))
+    return problems
+
+
+def _schema_line_fix(folder: Path, config: Config, wanted: str) -> str:
+    """Return how to fix a `$schema` line: the line that resolves, relative to the case folder."""
+    from ..reading.resources import EDITOR_DIR
+
+    copy = config.root / EDITOR_DIR / wanted
+    if copy.is_file():
+        target = Path(os.path.relpath(copy, folder)).as_posix()
+        return f"remplacez-la par « # yaml-language-server: $schema={target} »"
+    return "supprimez cette ligne : VS Code trouve le schéma par .vscode/settings.json (« astre upgrade » l'écrit)"
 
 
 # Below this many cases, starting worker processes costs more than it saves.

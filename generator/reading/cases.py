@@ -18,6 +18,8 @@ CASE_FILES: dict[str, bool] = {
     "suivi": False, "contrat": False, "diagnostics": False, "bilans": False, "sortie": False, "envois": False,
 }
 CASE_ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
+# The line that tells the editor (yaml-language-server) which schema checks a file.
+SCHEMA_LINE = re.compile(r"^#\s*yaml-language-server:\s*\$schema=(\S+)", re.MULTILINE)
 
 
 @dataclass
@@ -30,6 +32,8 @@ class Case:
     problems: list[Problem] = field(default_factory=list)
     # Draft mode of `astre check` (the commit hook): « not filled in yet » problems set aside.
     pending: int = 0
+    # {file name: (line, target)} of each file's `# yaml-language-server: $schema=target` line.
+    schema_lines: dict[str, tuple[int, str]] = field(default_factory=dict)
 
     def get(self, name: str) -> dict[str, Any]:
         """Return the data of one case file, or {} when absent or empty."""
@@ -88,6 +92,9 @@ def load_case(folder: Path) -> Case:
         except YamlError as e:
             case.problems.append(e.problem)
             continue
+        found = SCHEMA_LINE.search(doc.text)
+        if found is not None:
+            case.schema_lines[name] = (doc.text.count("\n", 0, found.start()) + 1, found.group(1))
         if doc.data is None:
             if required:
                 case.problems.append(Problem(path, 1, 1, "fichier vide",

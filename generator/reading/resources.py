@@ -29,6 +29,10 @@ from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import Any
 
+# The editor's copy of the schemas in a structure's repository (written by scaffold.editor): the
+# `$schema` line of each case file points there, relatively, so that it resolves in any clone.
+EDITOR_DIR = Path(".astre") / "schemas"
+
 # kind -> (package holding the default, folder of the override in a structure's repository)
 KINDS = {
     "schemas": ("generator.defaults.schemas", "schemas"),
