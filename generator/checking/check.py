@@ -89,6 +89,9 @@ def schema_line_problems(case: Case, config: Config) -> list[Problem]:
     .vscode/settings.json does not apply to a file that names its schema), or checks it against
     the wrong file's rules, while astre checks it right: said here, with the line to write.
     """
+    schemas = _editor_schemas(config)
+    if schemas is None:
+        return []  # no schema in the repository for the editor: `astre upgrade` writes them, not the case files
     problems = []
     for name, (line, target) in case.schema_lines.items():
         wanted = f"{name}.schema.json"
@@ -97,7 +100,8 @@ def schema_line_problems(case: Case, config: Config) -> list[Problem]:
         resolved = (case.folder / target) if local else None
         if resolved is not None and resolved.name == wanted and resolved.is_file():
             continue
-        fix = _schema_line_fix(case.folder, config, wanted)
+        fix = (f"remplacez-la par « # yaml-language-server: $schema="
+               f"{Path(os.path.relpath(schemas / wanted, case.folder)).as_posix()} »")
         if resolved is not None and resolved.name != wanted and resolved.name.endswith(".schema.json"):
             message = f"la ligne « $schema » désigne le schéma d'un autre fichier ({resolved.name})"
         elif not local:
@@ -109,15 +113,15 @@ def schema_line_problems(case: Case, config: Config) -> list[Problem]:
     return problems
 
 
-def _schema_line_fix(folder: Path, config: Config, wanted: str) -> str:
-    """Return how to fix a `$schema` line: the line that resolves, relative to the case folder."""
-    from ..reading.resources import EDITOR_DIR
+def _editor_schemas(config: Config) -> Path | None:
+    """Return the schemas `$schema` lines should lead to: the editor's copy, or the toolkit's own schemas/."""
+    from ..reading import resources
 
-    copy = config.root / EDITOR_DIR / wanted
-    if copy.is_file():
-        target = Path(os.path.relpath(copy, folder)).as_posix()
-        return f"remplacez-la par « # yaml-language-server: $schema={target} »"
-    return "supprimez cette ligne : VS Code trouve le schéma par .vscode/settings.json (« astre upgrade » l'écrit)"
+    copy = config.root / resources.EDITOR_DIR
+    if copy.is_dir():
+        return copy
+    in_force = resources.current().dirs("schemas")[0]
+    return in_force if in_force.is_relative_to(config.root) else None
 
 
 # Below this many cases, starting worker processes costs more than it saves.
