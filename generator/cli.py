@@ -14,6 +14,7 @@ from typing import Any
 import click
 
 from . import __version__
+from .commands import command
 from .errors import AstreError, ConfigError
 from .model.wording import counted, plural
 
@@ -216,12 +217,15 @@ def check(ctx: click.Context, paths: tuple[Path, ...], fmt: str, strict: bool, f
 @click.pass_context
 def new(ctx: click.Context, case_id: str) -> None:
     """Créer un nouveau dossier IDENTIFIANT avec des fichiers commentés à remplir."""
+    from .checking.check import relative
     from .scaffold.editor import schemas_dir
     from .scaffold.scaffold import new_case
 
     config = _config(ctx)
     target = new_case(config.cases_dir, case_id, lambda: schemas_dir(config))
-    click.echo(f"Dossier créé : {target}\nRemplissez les fichiers puis lancez « astre check {target} ».")
+    shown = relative(target, config.root)
+    click.echo(f"Dossier créé : {shown}\nRetirez le « # » des champs que vous connaissez, remplissez-les, puis "
+               f"lancez « {command('check', shown)} ».")
 
 
 @cli.command()
@@ -369,7 +373,7 @@ def _written_and_excluded(ctx: click.Context, config: Any, written: list[str],
     for name in written:
         click.echo(f"Écrit : {config.output_dir / name}")
     for case_id, reason in invalid:
-        click.echo(f"Dossier exclu : {case_id} ({reason}) — lancez « astre check {case_id} »", err=True)
+        click.echo(f"Dossier exclu : {case_id} ({reason}) — lancez « {command('check', case_id)} »", err=True)
     if invalid:
         click.echo(f"astre : {counted(len(invalid), 'dossier')} exclu{plural(len(invalid))} : les documents "
                    "sont écrits mais incomplets ; corrigez puis relancez", err=True)

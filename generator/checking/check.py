@@ -12,6 +12,7 @@ from itertools import repeat
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ..commands import command
 from ..documents import glyphs
 from ..errors import Problem
 from ..model.rules import check_rules
@@ -276,7 +277,7 @@ def format_text(result: CheckResult, root: Path) -> str:
     if result.pending:
         n = result.pending
         summary += (f" ; {counted(n, 'élément')} encore à remplir, non bloquant{plural(n)} pour un commit "
-                    f"(« astre check » {'les' if n > 1 else 'le'} liste)")
+                    f"(« {command('check')} » {'les' if n > 1 else 'le'} liste)")
     lines.append(summary if lines or result.pending else summary + " — tout est en ordre")
     return "\n".join(lines)
 

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ..commands import command
 from ..errors import Problem, UsageError, YamlError
 from .loader import Document, load
 from .validate import INCOMPLETE
@@ -84,8 +85,9 @@ def load_case(folder: Path) -> Case:
         if path.name not in present:
             if required:
                 case.problems.append(Problem(path, 1, 1, "fichier obligatoire manquant",
-                                             f"recréez-le à partir d'un dossier neuf (« astre new ») ou copiez "
-                                             f"{name}.yaml d'un autre dossier et adaptez-le", code="fichier"))
+                                             "recréez-le à partir d'un dossier neuf "
+                                             f"(« {command('new', '<identifiant>')} ») ou copiez {name}.yaml "
+                                             "d'un autre dossier et adaptez-le", code="fichier"))
             continue
         try:
             doc = load(path)
@@ -99,7 +101,7 @@ def load_case(folder: Path) -> Case:
             if required:
                 case.problems.append(Problem(path, 1, 1, "fichier vide",
                                              "retirez le « # » devant les champs marqués « obligatoire » et "
-                                             "remplissez-les (« astre new » écrit un modèle commenté)",
+                                             "remplissez-les",
                                              code=INCOMPLETE))
             continue
         if not isinstance(doc.data, dict):
