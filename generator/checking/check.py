@@ -64,18 +64,14 @@ def check_case(folder: Path, config: Config, today: date, verdicts: Verdicts | N
     case = load_case(folder)
     case.problems.extend(schema_line_problems(case, config))
     if draft:
-        pending = [p for p in case.problems if p.code == INCOMPLETE]
+        case.pending = sum(p.code == INCOMPLETE for p in case.problems)
         case.problems = [p for p in case.problems if p.code != INCOMPLETE]
-        case.pending = len(pending)
-        if pending:
-            case.problems.extend(glyphs.problems(case))
-            return case
     if not CASE_ID.fullmatch(folder.name):
         case.problems.insert(0, Problem(folder, None, None, f"nom de dossier invalide « {folder.name} »",
                                         "renommez le dossier : minuscules, chiffres et tirets, "
                                         "par exemple « dupont-2026 »", code="identifiant"))
     case.problems.extend(glyphs.problems(case))
-    if case.valid:
+    if case.valid and not case.pending:
         from . import transmission
 
         case.problems.extend(check_rules(case, config.programme, today))
