@@ -8,6 +8,7 @@ import os
 import stat
 from dataclasses import dataclass, field
 from datetime import date
+from functools import lru_cache
 from itertools import repeat
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -86,39 +87,58 @@ def schema_line_problems(case: Case, config: Config) -> list[Problem]:
     .vscode/settings.json does not apply to a file that names its schema), or checks it against
     the wrong file's rules, while astre checks it right: said here, with the line to write.
     """
-    schemas = _editor_schemas(config)
-    if schemas is None:
+    if not case.schema_lines:
+        return []
+    found = _editor_schemas(config)
+    if found is None:
         return []  # no schema in the repository for the editor: `astre upgrade` writes them, not the case files
+    schemas, present = found
+    folder = os.path.abspath(case.folder)
     problems = []
     for name, (line, target) in case.schema_lines.items():
         wanted = f"{name}.schema.json"
-        path = case.folder / f"{name}.yaml"
-        local = "://" not in target and not Path(target).is_absolute()
-        resolved = (case.folder / target) if local else None
-        if resolved is not None and resolved.name == wanted and resolved.is_file():
-            continue
-        fix = (f"remplacez-la par « # yaml-language-server: $schema="
-               f"{Path(os.path.relpath(schemas / wanted, case.folder)).as_posix()} »")
-        if resolved is not None and resolved.name != wanted and resolved.name.endswith(".schema.json"):
-            message = f"la ligne « $schema » désigne le schéma d'un autre fichier ({resolved.name})"
+        local = "://" not in target and not os.path.isabs(target)
+        resolved = os.path.normpath(os.path.join(folder, target)) if local else ""
+        if os.path.basename(resolved) == wanted and (
+                (os.path.dirname(resolved) == schemas and wanted in present) or os.path.isfile(resolved)):
+            continue  # paths only compared: no file system access for the usual line
+        if local and os.path.basename(resolved) != wanted and resolved.endswith(".schema.json"):
+            message = f"la ligne « $schema » désigne le schéma d'un autre fichier ({os.path.basename(resolved)})"
         elif not local:
             message = f"la ligne « $schema » désigne « {target} », hors du dépôt : l'éditeur ne le trouve pas ailleurs"
         else:
             message = f"la ligne « $schema » ne mène à aucun schéma (« {target} » introuvable)"
-        problems.append(Problem(path, line, 1, message + " : l'éditeur ne vérifie pas ce fichier comme astre",
-                                fix, severity="avertissement", code="editeur"))
+        fix = Path(os.path.relpath(os.path.join(schemas, wanted), folder)).as_posix()
+        problems.append(Problem(case.folder / f"{name}.yaml", line, 1,
+                                message + " : l'éditeur ne vérifie pas ce fichier comme astre",
+                                f"remplacez-la par « # yaml-language-server: $schema={fix} »",
+                                severity="avertissement", code="editeur"))
     return problems
 
 
-def _editor_schemas(config: Config) -> Path | None:
-    """Return the schemas `$schema` lines should lead to: the editor's copy, or the toolkit's own schemas/."""
+def _editor_schemas(config: Config) -> tuple[str, frozenset[str]] | None:
+    """Return (folder, its file names) of the schemas `$schema` lines should lead to, or None.
+
+    The editor's copy (.astre/schemas/), else the toolkit's own schemas/ in its own repository.
+    """
     from ..reading import resources
 
-    copy = config.root / resources.EDITOR_DIR
-    if copy.is_dir():
-        return copy
-    in_force = resources.current().dirs("schemas")[0]
-    return in_force if in_force.is_relative_to(config.root) else None
+    folder = config.root / resources.EDITOR_DIR
+    if not folder.is_dir():
+        folder = resources.current().dirs("schemas")[0]
+        if not folder.is_relative_to(config.root):
+            return None
+    path = os.path.normpath(folder.absolute())
+    try:
+        return path, _listing(path, os.stat(path).st_mtime_ns)
+    except OSError:
+        return None
+
+
+@lru_cache(maxsize=4)
+def _listing(folder: str, mtime_ns: int) -> frozenset[str]:
+    """Return the names in `folder` (read again when it changes: `mtime_ns` is part of the key)."""
+    return frozenset(os.listdir(folder))
 
 
 # Below this many cases, starting worker processes costs more than it saves.
