@@ -14,6 +14,7 @@ from typing import Any
 import click
 
 from . import __version__
+from .commands import command
 from .errors import AstreError, ConfigError
 from .model.wording import counted, plural
 
@@ -173,7 +174,8 @@ DATE_OPTION = click.option("--date", "today", callback=_date, metavar="AAAA-MM-J
 @click.option("--strict", is_flag=True, help="Traiter les avertissements comme des erreurs.")
 @click.option("--for", "form_id", metavar="DOCUMENT", help="Lister ce qui manque pour produire ce document.")
 @click.option("--pre-commit", "hook", is_flag=True,
-              help="Mode pre-commit : ne garder, parmi les fichiers donnés, que ceux des dossiers (cases_dir).")
+              help="Mode pre-commit : ne garder, parmi les fichiers donnés, que ceux des dossiers (cases_dir) ; "
+                   "un brouillon passe (ce qui n'est pas encore rempli ne bloque pas), une erreur non.")
 @DATE_OPTION
 @click.pass_context
 def check(ctx: click.Context, paths: tuple[Path, ...], fmt: str, strict: bool, form_id: str | None,
@@ -185,7 +187,8 @@ def check(ctx: click.Context, paths: tuple[Path, ...], fmt: str, strict: bool, f
 
     try:
         config = _config(ctx)
-        check_letterhead(config)  # every document prints it: a case is not « en ordre » without it
+        if not hook:  # a commit holds no document: the letterhead may be filled in later
+            check_letterhead(config)  # every document prints it: a case is not « en ordre » without it
     except ConfigError as error:
         if fmt == "json":
             import json
@@ -199,7 +202,7 @@ def check(ctx: click.Context, paths: tuple[Path, ...], fmt: str, strict: bool, f
         paths = tuple(p for p in paths if p.is_file() and p.resolve().is_relative_to(cases))
         if not paths:
             sys.exit(0)
-    result = run_check(config, list(paths), today, keep_documents=bool(form_id))
+    result = run_check(config, list(paths), today, keep_documents=bool(form_id), draft=hook)
     if form_id:
         from .documents.forms import readiness_problems
 
@@ -214,12 +217,15 @@ def check(ctx: click.Context, paths: tuple[Path, ...], fmt: str, strict: bool, f
 @click.pass_context
 def new(ctx: click.Context, case_id: str) -> None:
     """Créer un nouveau dossier IDENTIFIANT avec des fichiers commentés à remplir."""
+    from .checking.check import relative
     from .scaffold.editor import schemas_dir
     from .scaffold.scaffold import new_case
 
     config = _config(ctx)
     target = new_case(config.cases_dir, case_id, lambda: schemas_dir(config))
-    click.echo(f"Dossier créé : {target}\nRemplissez les fichiers puis lancez « astre check {target} ».")
+    shown = relative(target, config.root)
+    click.echo(f"Dossier créé : {shown}\nRetirez le « # » des champs que vous connaissez, remplissez-les, puis "
+               f"lancez « {command('check', shown)} ».")
 
 
 @cli.command()
@@ -367,7 +373,7 @@ def _written_and_excluded(ctx: click.Context, config: Any, written: list[str],
     for name in written:
         click.echo(f"Écrit : {config.output_dir / name}")
     for case_id, reason in invalid:
-        click.echo(f"Dossier exclu : {case_id} ({reason}) — lancez « astre check {case_id} »", err=True)
+        click.echo(f"Dossier exclu : {case_id} ({reason}) — lancez « {command('check', case_id)} »", err=True)
     if invalid:
         click.echo(f"astre : {counted(len(invalid), 'dossier')} exclu{plural(len(invalid))} : les documents "
                    "sont écrits mais incomplets ; corrigez puis relancez", err=True)

@@ -230,7 +230,7 @@ def test_failures_are_structured_and_summarised_as_before() -> None:
         "dumont-2025 : dossier invalide, aucun document produit : cases/dumont-2025/menage.yaml:3:1: erreur : a ; "
         "cases/dumont-2025/mesure.yaml:1: erreur : b (et 2 autre(s) : lancez « astre check »)",
         "lefebvre-2026 (contrat) : modèle invalide", "ligne 2",
-        "0 fichier construit, 0 document à jour, 2 en échec"]
+        "0 document construit, 0 document à jour, 2 en échec"]
     assert invalid.lines() == [
         "dossier invalide, aucun document produit", "cases/dumont-2025/menage.yaml:3:1: erreur : a",
         "cases/dumont-2025/mesure.yaml:1: erreur : b (et 2 autre(s) : lancez « astre check »)"]

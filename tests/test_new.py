@@ -35,8 +35,8 @@ def test_new_case_files(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
         first = path.read_text(encoding="utf-8").splitlines()[0]
         assert first.startswith("# yaml-language-server: $schema=")
         assert first.endswith(f"schemas/{name}.schema.json")
-        load(path)  # valid YAML, even if blank
-    assert load(folder / "mesure.yaml").data["identifiant"] == "martin-2026"
+        assert load(path).data is None  # only comments: a new case holds nothing that is not known yet
+    assert "\n# identifiant: martin-2026\n" in (folder / "mesure.yaml").read_text(encoding="utf-8")
     assert not list((project / "cases").glob(".new-*"))  # no staging folder left behind
 
 
@@ -54,8 +54,43 @@ def test_new_case_is_reported_as_to_fill(project: Path, monkeypatch: pytest.Monk
     run(project, monkeypatch, "new", "martin-2026")
     code, output = run(project, monkeypatch, "check", "cases/martin-2026")
     assert code == 1
-    assert "cases/martin-2026/menage.yaml:1:1: erreur : fichier vide" not in output  # commented, not empty
-    assert "cases/martin-2026/mesure.yaml:" in output and ": erreur : " in output
+    assert "cases/martin-2026/mesure.yaml:1:1: erreur : fichier vide — retirez le « # » devant les champs marqués " \
+        "« obligatoire »" in output
+    assert output.count(": erreur : ") == 3, output  # mesure, menage, logement: one line each, not 21
+
+
+def test_new_case_commits_as_a_draft(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The commit hook lets a case being filled in pass; what is written wrong is refused, in French, located."""
+    run(project, monkeypatch, "new", "martin-2026")
+    folder = project / "cases/martin-2026"
+    files = [str(p) for p in sorted(folder.glob("*.yaml"))]
+    code, output = run(project, monkeypatch, "check", "--pre-commit", *files)
+    assert code == 0, output
+    assert "3 éléments encore à remplir, non bloquants pour un commit" in output
+    # Started: a few fields of the household, others not yet (the address, the members, the income).
+    menage = folder / "menage.yaml"
+    menage.write_text(menage.read_text(encoding="utf-8").replace("# designation:", "designation: Mme Martin")
+                      .replace("# telephone:", 'telephone: "0612345678"'), encoding="utf-8")
+    code, output = run(project, monkeypatch, "check", "--pre-commit", *files)
+    assert code == 0, output
+    code, output = run(project, monkeypatch, "check", "cases/martin-2026")
+    assert code == 1 and "menage.yaml:6:1: erreur : adresse : champ obligatoire manquant (Adresse)" in output
+    # Written wrong: a number for a text, a date that does not exist, a value outside the list.
+    text = menage.read_text(encoding="utf-8").replace('"0612345678"', "0612345678")
+    menage.write_text(text, encoding="utf-8")
+    logement = folder / "logement.yaml"
+    logement.write_text(logement.read_text(encoding="utf-8").replace("# type:", "type: chateau", 1), encoding="utf-8")
+    mesure = folder / "mesure.yaml"
+    mesure.write_text(mesure.read_text(encoding="utf-8").replace("# dates:", "dates:")
+                      .replace("  # reperage:", '  reperage: "2026-02-30"'), encoding="utf-8")
+    code, output = run(project, monkeypatch, "check", "--pre-commit", *files)
+    assert code == 1, output
+    found = [line.split(" — ")[0] for line in output.splitlines() if ": erreur : " in line]
+    assert found == ["cases/martin-2026/mesure.yaml:14:13: erreur : dates.reperage : date invalide « 2026-02-30 »",
+                     "cases/martin-2026/menage.yaml:16:12: erreur : telephone : un texte attendu, trouvé "
+                     "« 612345678 »",
+                     "cases/martin-2026/logement.yaml:6:7: erreur : type : valeur « chateau » non prévue"], output
+    assert "champ obligatoire manquant" not in output and "fichier vide" not in output
 
 
 def test_filling_the_blanks_of_a_new_case_makes_it_valid(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -71,10 +106,16 @@ def test_filling_the_blanks_of_a_new_case_makes_it_valid(project: Path, monkeypa
                    "date_naissance:": '"1950-01-01"', "annee_revenus:": "2025", "montant:": "12000"},
         "logement": {"type:": "maison_individuelle", "classe:": "G", "energie:": "fioul"},
     }
+    blanks["mesure"].update({"identifiant: martin-2026": "", "origine:": "", "territoire:": ""})
+    blanks["menage"].update({"adresse:": "", "membres:": "", "revenu_fiscal_reference:": ""})
+    blanks["logement"].update({"dpe_avant:": "", "chauffage:": ""})
     for name, values in blanks.items():
         path = folder / f"{name}.yaml"
         lines = path.read_text(encoding="utf-8").splitlines()
-        filled = [line + " " + values[line.strip()] if line.strip() in values else line for line in lines]
+        # What a référent does: remove the « # » of a field marked « obligatoire » and write its value.
+        filled = [(line.replace("# ", "", 1) + " " + values[line.strip()[2:]]).rstrip()
+                  if line.strip()[2:] in values and "(obligatoire)" in previous else line
+                  for previous, line in zip(["", *lines], lines, strict=False)]
         assert len([a for a, b in zip(lines, filled, strict=True) if a != b]) >= len(values)
         path.write_text("\n".join(filled) + "\n", encoding="utf-8")
     code, output = run(project, monkeypatch, "check", "--date", "2026-11-22", "cases/martin-2026")

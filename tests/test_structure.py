@@ -6,6 +6,7 @@ throw-away git repository, and drive the real yaml-language-server: a few minute
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -18,6 +19,7 @@ from click.testing import CliRunner
 
 from generator import __version__
 from generator.cli import cli
+from generator.reading.cases import CASE_FILES
 
 ROOT = Path(__file__).resolve().parent.parent
 EDITOR = Path(__file__).resolve().parent / "editor"
@@ -69,10 +71,15 @@ def toolkit_repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A git repository of the toolkit as committed, tagged v<version> (what pre-commit clones)."""
     repo = tmp_path_factory.mktemp("toolkit") / "astre"
     _run(["git", "clone", "-q", str(ROOT), str(repo)], cwd=repo.parent)
-    tags = _run(["git", "tag", "--list", f"v{__version__}"], cwd=repo).stdout.split()
-    if not tags:
-        _run(["git", "-c", "user.name=astre", "-c", "user.email=astre@example.invalid", "tag", f"v{__version__}"],
-             cwd=repo)
+    # The files as they are in this checkout (what the tests test), committed in the clone.
+    for name in _run(["git", "ls-files", "-z"], cwd=ROOT).stdout.split("\0"):
+        if name and (ROOT / name).is_file():
+            shutil.copy2(ROOT / name, repo / name)
+    who = ["-c", "user.name=astre", "-c", "user.email=astre@example.invalid"]
+    _run(["git", "add", "-A"], cwd=repo)
+    if _run(["git", "status", "--porcelain"], cwd=repo).stdout.strip():
+        _run(["git", *who, "commit", "-q", "-m", "Copie de travail"], cwd=repo)
+    _run(["git", *who, "tag", "-f", f"v{__version__}"], cwd=repo)
     return repo
 
 
@@ -203,8 +210,7 @@ def test_pre_commit_hook_from_the_toolkit_repository(toolkit_repo: Path, tmp_pat
     structure = tmp_path / "asso"
     done = CliRunner().invoke(cli, ["init", str(structure), "--exemple", "--depot", str(toolkit_repo),
                                     "--source", "x.whl"])
-    assert done.exit_code == 0, done.output
-    _fill_letterhead(structure)
+    assert done.exit_code == 0, done.output  # the letterhead is left to fill: documents need it, commits do not
     config = (structure / ".pre-commit-config.yaml").read_text(encoding="utf-8")
     assert f"repo: {toolkit_repo}" in config and f"rev: v{__version__}" in config
     env = {**os.environ, "PRE_COMMIT_HOME": str(tmp_path / "pre-commit-home"), "GIT_AUTHOR_NAME": "Référente",
@@ -215,6 +221,18 @@ def test_pre_commit_hook_from_the_toolkit_repository(toolkit_repo: Path, tmp_pat
     _run([pre_commit, "install"], cwd=structure, env=env)
     _run(["git", "add", "-A"], cwd=structure, env=env)
     _run(["git", "commit", "-q", "-m", "Dépôt de la structure"], cwd=structure, env=env)  # installs the hook
+
+    # A draft: a case just made, then partly filled in, is committed.
+    done = CliRunner().invoke(cli, ["-f", str(structure / "astre.yaml"), "new", "martin-2026"])
+    assert done.exit_code == 0, done.output
+    _run(["git", "add", "-A"], cwd=structure, env=env)
+    _run(["git", "commit", "-q", "-m", "Nouveau dossier"], cwd=structure, env=env)
+    draft = structure / "cases" / "martin-2026" / "menage.yaml"
+    draft.write_text(draft.read_text(encoding="utf-8").replace("# designation:", "designation: Mme Martin"),
+                     encoding="utf-8")
+    _run(["git", "add", "-A"], cwd=structure, env=env)
+    _run(["git", "commit", "-q", "-m", "Ménage commencé"], cwd=structure, env=env)
+    assert "Ménage commencé" in _run(["git", "log", "--oneline"], cwd=structure, env=env).stdout
 
     menage = structure / "cases" / "lefebvre-2026" / "menage.yaml"
     menage.write_text(menage.read_text(encoding="utf-8").replace('"1948-03-09"', '"1948-13-09"'), encoding="utf-8")
@@ -227,6 +245,17 @@ def test_pre_commit_hook_from_the_toolkit_repository(toolkit_repo: Path, tmp_pat
     assert message in output and "Traceback" not in output
     log = _run(["git", "log", "--oneline"], cwd=structure, env=env).stdout
     assert "Date corrigée" not in log
+    # A draft written wrong is refused too: a value outside the list.
+    _run(["git", "checkout", "-q", "--", "."], cwd=structure, env=env)
+    draft.write_text(draft.read_text(encoding="utf-8").replace("designation: Mme Martin",
+                                                               "designation: Mme Martin\nmembres:\n  - lien: fille"),
+                     encoding="utf-8")
+    _run(["git", "add", "-A"], cwd=structure, env=env)
+    refused = _run(["git", "commit", "-m", "Membre"], cwd=structure, env=env, check=False)
+    output = refused.stdout + refused.stderr
+    assert refused.returncode != 0, output
+    assert "cases/martin-2026/menage.yaml:8:11: erreur : membres[1].lien : valeur « fille » non prévue" in output
+    assert "champ obligatoire manquant" not in output, output
 
 
 def test_editor_validates_and_completes_in_french_after_a_clone_elsewhere(tmp_path: Path) -> None:
@@ -275,6 +304,95 @@ def test_editor_validates_and_completes_in_french_after_a_clone_elsewhere(tmp_pa
         assert labels.get("saisine_envoyee") == "saisine envoyée", labels
     finally:
         server.close()
+
+
+def _language_server() -> type:
+    _need("node")
+    if not (EDITOR / "node_modules").is_dir():
+        if REQUIRED:
+            pytest.fail("tests/editor/node_modules absent (npm ci, lancé par « make test »)")
+        pytest.skip("yaml-language-server non installé (npm ci --prefix tests/editor)")
+    sys.path.insert(0, str(EDITOR))
+    from lsp import YamlLanguageServer
+
+    return YamlLanguageServer
+
+
+def test_editor_says_what_astre_check_says_in_french(tmp_path: Path) -> None:
+    """A new case opens without error; a started one is told, in French, what is wrong or missing."""
+    server_class = _language_server()
+    structure = tmp_path / "asso"
+    assert CliRunner().invoke(cli, ["init", str(structure), "--exemple", "--source", "x.whl"]).exit_code == 0
+    done = CliRunner().invoke(cli, ["-f", str(structure / "astre.yaml"), "new", "martin-2026"])
+    assert done.exit_code == 0, done.output
+    server = server_class(structure)
+    try:
+        new = structure / "cases" / "martin-2026"
+        for path in sorted(new.glob("*.yaml")):
+            assert server.open(path) == [], path.name  # untouched: nothing to say
+        menage = new / "menage.yaml"
+        started = menage.read_text(encoding="utf-8").replace("# designation:", "designation: Mme Martin")
+        said = [d["message"] for d in server.open(menage, started)]
+        assert said == ["adresse : champ obligatoire manquant (Adresse) — ajoutez la ligne « adresse: … »",
+                        "membres : champ obligatoire manquant (Membres) — ajoutez la ligne « membres: … »",
+                        "revenu_fiscal_reference : champ obligatoire manquant (Revenu fiscal de référence) — ajoutez "
+                        "la ligne « revenu_fiscal_reference: … »"], said
+        example = structure / "cases" / "lefebvre-2026" / "menage.yaml"
+        wrong = (example.read_text(encoding="utf-8").replace('telephone: "0612345678"', "telephone: 0612345678")
+                 .replace("lien: demandeur", "lien: fille").replace("  rue:", "  rue_:"))
+        said = {d["range"]["start"]["line"] + 1: d["message"] for d in server.open(example, wrong)}
+        assert said[7].startswith("telephone : un texte attendu — mettez-le entre guillemets"), said
+        assert said[11] == ("lien : valeur non prévue — valeurs possibles : demandeur, conjoint, enfant, parent, "
+                            "autre"), said
+        assert said[3] == "rue : champ obligatoire manquant (Rue) — ajoutez la ligne « rue: … » dans « adresse »"
+        assert said[4].startswith("adresse : champ inconnu ou rubrique mal écrite — champs possibles ici : rue, "
+                                  "code_postal, commune"), said
+        for message in said.values():  # nothing of the server's own English
+            assert not any(word in message for word in ("Incorrect type", "Value is not accepted", "Missing property",
+                                                        "is not allowed")), message
+    finally:
+        server.close()
+
+
+def test_editor_finds_the_schema_of_a_copied_case(tmp_path: Path) -> None:
+    """A case copied from elsewhere: without `$schema` line, .vscode/settings.json maps it; a line that leads
+    nowhere is said by `astre check`, with the line to write, and the editor then checks the file."""
+    server_class = _language_server()
+    structure = tmp_path / "asso"
+    assert CliRunner().invoke(cli, ["init", str(structure), "--exemple", "--source", "x.whl", "--nom", "Asso"]
+                              ).exit_code == 0
+    _fill_letterhead(structure)
+    example = structure / "cases" / "lefebvre-2026"
+    copied = structure / "cases" / "copie-2026"
+    shutil.copytree(example, copied)
+    for path in copied.glob("*.yaml"):  # written in another repository, whose schemas were elsewhere
+        text = path.read_text(encoding="utf-8").replace("$schema=../../.astre/", "$schema=../../../autre-depot/")
+        path.write_text(text.replace("identifiant: lefebvre-2026", "identifiant: copie-2026"), encoding="utf-8")
+    menage = copied / "menage.yaml"
+    wrong = menage.read_text(encoding="utf-8").replace('telephone: "0612345678"', "telephone: 0612345678")
+    done = CliRunner().invoke(cli, ["-f", str(structure / "astre.yaml"), "check", "--date", "2026-11-22",
+                                    str(copied)])
+    line = ("cases/copie-2026/menage.yaml:1:1: avertissement : la ligne « $schema » ne mène à aucun schéma "
+            "(« ../../../autre-depot/schemas/menage.schema.json » introuvable) : l'éditeur ne vérifie pas ce "
+            "fichier comme astre — remplacez-la par « # yaml-language-server: "
+            "$schema=../../.astre/schemas/menage.schema.json »")
+    assert line in done.output.replace(str(structure) + "/", ""), done.output
+    server = server_class(structure)
+    try:
+        said = [d["message"] for d in server.open(menage, wrong)]
+        assert len(said) == 1 and "autre-depot" in said[0], said  # « Impossible de charger le schéma … »
+        fixed = wrong.replace("$schema=../../../autre-depot/", "$schema=../../.astre/")
+        said = [d["message"] for d in server.open(menage, fixed)]
+        assert len(said) == 1 and said[0].startswith("telephone : un texte attendu"), said
+        without = "\n".join(row for row in wrong.splitlines() if "$schema=" not in row) + "\n"
+        said = [d["message"] for d in server.open(menage, without)]  # found by .vscode/settings.json
+        assert len(said) == 1 and said[0].startswith("telephone : un texte attendu"), said
+    finally:
+        server.close()
+    settings = json.loads((structure / ".vscode" / "settings.json").read_text(encoding="utf-8"))["yaml.schemas"]
+    assert {f"cases/*/{name}.yaml" for name in CASE_FILES} | {"astre.yaml"} == \
+        {glob for globs in settings.values() for glob in globs}
+    assert all((structure / schema).is_file() for schema in settings)
 
 
 def test_upgrade_refreshes_the_editor_schemas_and_the_hook_version(tmp_path: Path, monkeypatch) -> None:

@@ -8,17 +8,20 @@ import os
 import stat
 from dataclasses import dataclass, field
 from datetime import date
+from functools import lru_cache
 from itertools import repeat
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ..commands import command
 from ..documents import glyphs
 from ..errors import Problem
 from ..model.rules import check_rules
-from ..model.wording import plural
+from ..model.wording import counted, plural
 from ..reading.cases import CASE_ID, Case, find_case_folders, load_case
 from ..reading.config import Config, config_digest
 from ..reading.loader import read_at_most
+from ..reading.validate import INCOMPLETE
 
 if TYPE_CHECKING:
     from ..documents.archive import Verdicts
@@ -41,20 +44,35 @@ class CheckResult:
         return sum(p.severity == "erreur" for p in self.problems)
 
     @property
+    def pending(self) -> int:
+        """Draft mode: number of « not filled in yet » problems set aside (they block no commit)."""
+        return sum(case.pending for case in self.cases)
+
+    @property
     def warnings(self) -> int:
         """Number of warnings."""
         return sum(p.severity == "avertissement" for p in self.problems)
 
 
-def check_case(folder: Path, config: Config, today: date, verdicts: Verdicts | None = None) -> Case:
-    """Load one case and add its rule problems when its files are valid (`verdicts`: see archive.Verdicts)."""
+def check_case(folder: Path, config: Config, today: date, verdicts: Verdicts | None = None, *,
+               draft: bool = False) -> Case:
+    """Load one case and add its rule problems when its files are valid (`verdicts`: see archive.Verdicts).
+
+    In `draft` mode (the commit hook), what is not filled in yet is set aside (counted in `case.pending`):
+    only what is written wrong remains, and a case still being filled is not judged by the
+    programme's rules, which need it whole.
+    """
     case = load_case(folder)
+    case.problems.extend(schema_line_problems(case, config))
+    if draft:
+        case.pending = sum(p.code == INCOMPLETE for p in case.problems)
+        case.problems = [p for p in case.problems if p.code != INCOMPLETE]
     if not CASE_ID.fullmatch(folder.name):
         case.problems.insert(0, Problem(folder, None, None, f"nom de dossier invalide « {folder.name} »",
                                         "renommez le dossier : minuscules, chiffres et tirets, "
                                         "par exemple « dupont-2026 »", code="identifiant"))
     case.problems.extend(glyphs.problems(case))
-    if case.valid:
+    if case.valid and not case.pending:
         from . import transmission
 
         case.problems.extend(check_rules(case, config.programme, today))
@@ -62,23 +80,85 @@ def check_case(folder: Path, config: Config, today: date, verdicts: Verdicts | N
     return case
 
 
+def schema_line_problems(case: Case, config: Config) -> list[Problem]:
+    """Warn about a `$schema` line that leads the editor nowhere, or to another file's schema.
+
+    The editor then shows « Impossible de charger le schéma » on the whole file (the mapping of
+    .vscode/settings.json does not apply to a file that names its schema), or checks it against
+    the wrong file's rules, while astre checks it right: said here, with the line to write.
+    """
+    if not case.schema_lines:
+        return []
+    found = _editor_schemas(config)
+    if found is None:
+        return []  # no schema in the repository for the editor: `astre upgrade` writes them, not the case files
+    schemas, present = found
+    folder = os.path.abspath(case.folder)
+    problems = []
+    for name, (line, target) in case.schema_lines.items():
+        wanted = f"{name}.schema.json"
+        local = "://" not in target and not os.path.isabs(target)
+        resolved = os.path.normpath(os.path.join(folder, target)) if local else ""
+        if os.path.basename(resolved) == wanted and (
+                (os.path.dirname(resolved) == schemas and wanted in present) or os.path.isfile(resolved)):
+            continue  # paths only compared: no file system access for the usual line
+        if local and os.path.basename(resolved) != wanted and resolved.endswith(".schema.json"):
+            message = f"la ligne « $schema » désigne le schéma d'un autre fichier ({os.path.basename(resolved)})"
+        elif not local:
+            message = f"la ligne « $schema » désigne « {target} », hors du dépôt : l'éditeur ne le trouve pas ailleurs"
+        else:
+            message = f"la ligne « $schema » ne mène à aucun schéma (« {target} » introuvable)"
+        fix = Path(os.path.relpath(os.path.join(schemas, wanted), folder)).as_posix()
+        problems.append(Problem(case.folder / f"{name}.yaml", line, 1,
+                                message + " : l'éditeur ne vérifie pas ce fichier comme astre",
+                                f"remplacez-la par « # yaml-language-server: $schema={fix} »",
+                                severity="avertissement", code="editeur"))
+    return problems
+
+
+def _editor_schemas(config: Config) -> tuple[str, frozenset[str]] | None:
+    """Return (folder, its file names) of the schemas `$schema` lines should lead to, or None.
+
+    The editor's copy (.astre/schemas/), else the toolkit's own schemas/ in its own repository.
+    """
+    from ..reading import resources
+
+    folder = config.root / resources.EDITOR_DIR
+    if not folder.is_dir():
+        folder = resources.current().dirs("schemas")[0]
+        if not folder.is_relative_to(config.root):
+            return None
+    path = os.path.normpath(folder.absolute())
+    try:
+        return path, _listing(path, os.stat(path).st_mtime_ns)
+    except OSError:
+        return None
+
+
+@lru_cache(maxsize=4)
+def _listing(folder: str, mtime_ns: int) -> frozenset[str]:
+    """Return the names in `folder` (read again when it changes: `mtime_ns` is part of the key)."""
+    return frozenset(os.listdir(folder))
+
+
 # Below this many cases, starting worker processes costs more than it saves.
 PARALLEL_FROM = 200
 
 
 def check(config: Config, paths: list[Path], today: date, *, keep_documents: bool = False,
-          jobs: int | None = None) -> CheckResult:
+          jobs: int | None = None, draft: bool = False) -> CheckResult:
     """Check the cases named by `paths` (default: the whole cases folder).
 
     Many cases are checked in `jobs` worker processes (default: one per CPU);
     those come back with their problems only, unless `keep_documents` is set.
     The order of the cases, hence of the report, is the same either way.
+    `draft`: see check_case (the commit hook's few staged cases are checked in this process).
     """
     folders = find_case_folders(paths, config.cases_dir)
     workers = jobs if jobs is not None else _cpus()
     verdicts = _read_verdicts(config)
-    if keep_documents or workers < 2 or len(folders) < PARALLEL_FROM:
-        result = CheckResult([check_case(folder, config, today, verdicts) for folder in folders])
+    if keep_documents or draft or workers < 2 or len(folders) < PARALLEL_FROM:
+        result = CheckResult([check_case(folder, config, today, verdicts, draft=draft) for folder in folders])
     else:
         from concurrent.futures import ProcessPoolExecutor
 
@@ -210,7 +290,11 @@ def format_text(result: CheckResult, root: Path) -> str:
     n = len(result.cases)
     summary = (f"{n} dossier{plural(n)} vérifié{plural(n)} : {result.errors} erreur{plural(result.errors)}, "
                f"{result.warnings} avertissement{plural(result.warnings)}")
-    lines.append(summary if lines else summary + " — tout est en ordre")
+    if result.pending:
+        n = result.pending
+        summary += (f" ; {counted(n, 'élément')} encore à remplir, non bloquant{plural(n)} pour un commit "
+                    f"(« {command('check')} » {'les' if n > 1 else 'le'} liste)")
+    lines.append(summary if lines or result.pending else summary + " — tout est en ordre")
     return "\n".join(lines)
 
 

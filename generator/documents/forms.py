@@ -11,6 +11,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from ..commands import command
 from ..errors import FormError, Problem, RenderError
 from ..model.timeline import parse
 from ..reading import resources
@@ -132,12 +133,29 @@ def _problem(case: Case, schema: dict[str, Any], error: Any, prefix: str,
         message = _MESSAGES.get(error.rule, "« {field} » ne convient pas pour ce document").format(
             field=f"{name}.yaml : {shown}", constraint=constraint)
     hint = meta.get("conseil")
+    if name not in case.documents and not where:
+        return _unread_file(case, name, prefix, hint)
     if error.rule == "required" or name not in case.documents:
-        if name not in case.documents and not where:
-            hint = hint or f"créez {name}.yaml (modèle : « astre new »)"
         path, line, column = case.locate(name, where[:-1]) if where else case.locate(name)
     else:
         path, line, column = case.locate(name, where)
-    return Problem(path, line, column, prefix + message, hint or "complétez le dossier puis relancez « astre build »",
-                   code="document")
+    return Problem(path, line, column, prefix + message,
+                   hint or f"complétez le dossier puis relancez « {command('build')} »", code="document")
+
+
+def _unread_file(case: Case, name: str, prefix: str, hint: str | None) -> Problem:
+    """Return why a document lacks a whole case file: it does not load (said where), is still empty, or is absent."""
+    path = case.folder / f"{name}.yaml"
+    broken = next((p for p in case.problems if p.path == path and p.severity == "erreur"
+                   and p.code in ("yaml", "fichier")), None)
+    if broken is not None:
+        return Problem(path, broken.line, broken.column,
+                       f"{prefix}{name}.yaml ne se lit pas ({broken.message}) : ce document ne peut pas être vérifié",
+                       "corrigez d'abord cette erreur (ligne et colonne indiquées), puis relancez", code="document")
+    if path.is_file():
+        return Problem(path, 1, 1, f"{prefix}{name}.yaml est encore vide",
+                       hint or "retirez le « # » devant les champs marqués « obligatoire » et remplissez-les",
+                       code="document")
+    return Problem(path, None, None, f"{prefix}{name}.yaml manquant",
+                   hint or f"créez {name}.yaml (modèle : « {command('new', '<identifiant>')} »)", code="document")
 

@@ -17,6 +17,7 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ..commands import command
 from ..documents.forms import template_path, template_roots
 from ..documents.writer import SCRATCH_NAME, disk_error, output_lock, remove_leftovers, safe_target, write_atomic
 from ..errors import AstreError
@@ -65,7 +66,7 @@ class Failure:
         return [self.message, *self.problems[:-1], self.problems[-1] + self._more()]
 
     def _more(self) -> str:
-        return f" (et {self.unlisted} autre(s) : lancez « astre check »)" if self.unlisted else ""
+        return f" (et {self.unlisted} autre(s) : lancez « {command('check')} »)" if self.unlisted else ""
 
 
 KEPT_SHOWN = 10  # kept copies listed one by one after a build; more are counted
@@ -82,6 +83,8 @@ class BuildSummary:
     warnings: list[tuple[str, str]] = field(default_factory=list)
     # Copies of sent documents this build kept (cases/<id>/envoyes/…--date.json): to commit.
     kept: list[Path] = field(default_factory=list)
+    # Where the documents are, as the référent names it: the output folder relative to the repository.
+    output: str | None = None
 
     @property
     def ok(self) -> bool:
@@ -97,8 +100,11 @@ class BuildSummary:
         """Return the French summary, one line per failure."""
         lines = [f"{who} : {why}" for who, why in self.failed]
         lines += [f"{who} : avertissement : {why}" for who, why in self.warnings]
-        n, u, f = len(self.built), self.up_to_date, len(self.failures)
-        lines.append(f"{counted(n, 'fichier')} construit{plural(n)}, {counted(u, 'document')} à jour, {f} en échec")
+        # One unit: a document is its DOCX and its PDF (`built` holds both files).
+        n, u, f = len({path.with_suffix("") for path in self.built}), self.up_to_date, len(self.failures)
+        where = f" — documents (PDF et DOCX) dans {self.output}" if self.output and (n or u) else ""
+        lines.append(f"{counted(n, 'document')} construit{plural(n)}, {counted(u, 'document')} à jour, "
+                     f"{f} en échec{where}")
         if self.kept:
             folders = sorted({str(path.parent) for path in self.kept})
             s = plural(len(self.kept))
@@ -164,7 +170,7 @@ def _build(definitions: Definitions, paths: list[Path] | None, *, forms: list[st
     selected = definitions.forms(forms)
     manifest = Manifest(config, selected, force=force)
     todo, up_to_date = manifest.out_of_date(find_case_folders(list(paths or []), config.cases_dir))
-    summary = BuildSummary(up_to_date=up_to_date)
+    summary = BuildSummary(up_to_date=up_to_date, output=_shown(config.output_dir, config.root) + "/")
     for outcome, keys in _run(config, todo, today, jobs, progress):
         summary.built += [config.output_dir / rel for rel in outcome.built]
         summary.failures += outcome.failures

@@ -269,7 +269,9 @@ def describe(layout: Layout, paths: list[Path], poll_interval: float | None) -> 
     cases = show(layout.cases_dir)
     if paths:
         cases += f" (seulement {', '.join(sorted({(p if p.is_dir() else p.parent).name for p in paths}))})"
-    folders = [cases] + [show(f) for f in layout.folders()[1:] if f.is_dir()]
+    # Only the repository's own folders: astre's defaults (forms, templates, schemas) are watched too, but
+    # they lie in the installation (a site-packages path nobody there knows nor edits).
+    folders = [cases] + [show(f) for f in layout.folders()[1:] if f.is_dir() and inside(f, root)]
     mode = "notifications du système" if poll_interval is None else f"scrutation toutes les {seconds(poll_interval)}"
     return (f"Surveillance de {', '.join(folders)} et {layout.config_path.name} ({mode}), "
             f"dans {root}.\nÀ chaque enregistrement, les documents concernés sont regénérés dans "

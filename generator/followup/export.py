@@ -27,6 +27,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from ..commands import command
 from ..errors import UsageError
 from .indicators import Facts, Period
 
@@ -62,7 +63,7 @@ def salt(root: Path) -> bytes:
     except (FileNotFoundError, UnicodeDecodeError):
         value = ""
     if len(value) < 32:
-        raise UsageError(f"{path} : secret de pseudonymisation absent ou trop court — lancez « astre secret » "
+        raise UsageError(f"{path} : secret de pseudonymisation absent ou trop court — lancez « {command('secret')} » "
                          "une fois, puis versionnez ce fichier avec les dossiers (ne l'envoyez jamais au Département)")
     return value.encode("ascii")
 

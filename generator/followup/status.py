@@ -16,13 +16,13 @@ from pathlib import Path
 from typing import Any
 
 from ..checking.check import check_case
+from ..commands import command
 from ..model.deadlines import DueItem, is_shown
 from ..model.obligations import due_items
 from ..model.wording import short_day
 from ..reading.cases import find_case_folders
 from ..reading.config import DEFAULT_HORIZON_DAYS, Config
 
-INVALID_ACTION = "dossier invalide : lancez « astre check »"
 CALENDAR_EXAMPLE = "echeances.ics"
 
 
@@ -97,7 +97,8 @@ def state(item: DueItem, today: date) -> str:
 
 
 def _rows(result: StatusResult) -> list[tuple[str, str, str, str, str]]:
-    rows = [("—", case_id, referent, INVALID_ACTION, "à corriger") for case_id, referent in result.invalid]
+    invalid = f"dossier invalide : lancez « {command('check')} »"
+    rows = [("—", case_id, referent, invalid, "à corriger") for case_id, referent in result.invalid]
     for item in result.shown:
         action = f"{item.action} : {item.detail}" if item.detail else item.action
         rows.append((short_day(item.due), item.case_id, item.referent, action, state(item, result.today)))

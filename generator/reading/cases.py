@@ -8,8 +8,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ..commands import command
 from ..errors import Problem, UsageError, YamlError
 from .loader import Document, load
+from .validate import INCOMPLETE
 
 # File name (without .yaml) -> required? Optional files may be absent or empty.
 CASE_FILES: dict[str, bool] = {
@@ -17,6 +19,8 @@ CASE_FILES: dict[str, bool] = {
     "suivi": False, "contrat": False, "diagnostics": False, "bilans": False, "sortie": False, "envois": False,
 }
 CASE_ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
+# The line that tells the editor (yaml-language-server) which schema checks a file.
+SCHEMA_LINE = re.compile(r"^#\s*yaml-language-server:\s*\$schema=(\S+)", re.MULTILINE)
 
 
 @dataclass
@@ -27,6 +31,10 @@ class Case:
     folder: Path
     documents: dict[str, Document] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)
+    # Draft mode of `astre check` (the commit hook): « not filled in yet » problems set aside.
+    pending: int = 0
+    # {file name: (line, target)} of each file's `# yaml-language-server: $schema=target` line.
+    schema_lines: dict[str, tuple[int, str]] = field(default_factory=dict)
 
     def get(self, name: str) -> dict[str, Any]:
         """Return the data of one case file, or {} when absent or empty."""
@@ -77,18 +85,24 @@ def load_case(folder: Path) -> Case:
         if path.name not in present:
             if required:
                 case.problems.append(Problem(path, 1, 1, "fichier obligatoire manquant",
-                                             f"recréez-le à partir d'un dossier neuf (« astre new ») ou copiez "
-                                             f"{name}.yaml d'un autre dossier et adaptez-le", code="fichier"))
+                                             "recréez-le à partir d'un dossier neuf "
+                                             f"(« {command('new', '<identifiant>')} ») ou copiez {name}.yaml "
+                                             "d'un autre dossier et adaptez-le", code="fichier"))
             continue
         try:
             doc = load(path)
         except YamlError as e:
             case.problems.append(e.problem)
             continue
+        found = SCHEMA_LINE.search(doc.text)
+        if found is not None:
+            case.schema_lines[name] = (doc.text.count("\n", 0, found.start()) + 1, found.group(1))
         if doc.data is None:
             if required:
-                case.problems.append(Problem(path, 1, 1, "fichier vide", "complétez les champs obligatoires "
-                                             "(voir « astre new » pour un modèle commenté)", code="fichier"))
+                case.problems.append(Problem(path, 1, 1, "fichier vide",
+                                             "retirez le « # » devant les champs marqués « obligatoire » et "
+                                             "remplissez-les",
+                                             code=INCOMPLETE))
             continue
         if not isinstance(doc.data, dict):
             line, column = doc.locate(())

@@ -16,6 +16,7 @@ from typing import Any
 
 import yaml
 
+from ..commands import command
 from ..errors import Problem, YamlError
 
 try:  # libyaml is much faster; the pure-Python parser is the fallback.
@@ -203,7 +204,7 @@ def read_text(path: Path) -> str:
         raw = _read_regular(path)
     except FileNotFoundError:
         raise _fail(path, 1, 1, "fichier introuvable",
-                    "vérifiez le nom du fichier ou recréez-le avec « astre new »") from None
+                    f"vérifiez le nom du fichier ou recréez-le avec « {command('new', '<identifiant>')} »") from None
     except PermissionError:
         raise _fail(path, 1, 1, "lecture interdite (droits insuffisants)",
                     "demandez à votre administrateur de vous donner les droits de lecture sur ce fichier") from None
@@ -453,6 +454,19 @@ def _syntax_error(path: Path, text: str, e: yaml.MarkedYAMLError) -> YamlError:
             or "quoted scalar" in (e.context or "")):
         return _fail(path, line, column, "guillemets non refermés ou mal formés",
                      "refermez les guillemets ; pour un « \" » dans le texte, utilisez des guillemets simples '…'")
+    before = source_line[: (column or 1) - 1].rstrip()
+    if (("expected <block end>" in problem or "did not find expected key" in problem)
+            and before.endswith(("]", "}")) and before.lstrip()[:1] not in ("]", "}")):
+        # `objectifs: [a, b] [c]`: a second value after a closed list, on the same line; not an indentation.
+        if before.endswith("]"):
+            return _fail(path, line, column, "deux valeurs à la suite sur la même ligne : une liste « […] » est "
+                         "déjà refermée avant celle-ci",
+                         "un champ n'a qu'une valeur : réunissez les éléments dans une seule liste « [a, b, c] », "
+                         "ou écrivez chaque élément sur sa propre ligne, précédé de « - »")
+        return _fail(path, line, column, "deux valeurs à la suite sur la même ligne : une rubrique « {…} » est "
+                     "déjà refermée avant celle-ci",
+                     "un champ n'a qu'une valeur : réunissez les champs dans une seule rubrique « {a: 1, b: 2} », "
+                     "ou écrivez chaque champ sur sa propre ligne, indenté de deux espaces")
     if "did not find expected" in problem or "expected <block end>" in problem:
         return _fail(path, line, column, "indentation incohérente",
                      "alignez ce champ avec ses voisins (même nombre d'espaces en début de ligne)")

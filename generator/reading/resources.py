@@ -30,6 +30,9 @@ from pathlib import Path
 from typing import Any
 
 LABELS_NAME = "libelles.yaml"  # in forms/: the French names of coded values, not a form
+# The editor's copy of the schemas in a structure's repository (written by scaffold.editor): the
+# `$schema` line of each case file points there, relatively, so that it resolves in any clone.
+EDITOR_DIR = Path(".astre") / "schemas"
 
 # kind -> (package holding the default, folder of the override in a structure's repository)
 KINDS = {

@@ -26,6 +26,11 @@ _TYPES = {"string": "un texte", "number": "un nombre", "integer": "un nombre ent
 
 Stamp = tuple[tuple[Path, int, int], ...]
 
+# The code of a problem that says something is not filled in yet (a missing required field, a blank
+# value, an empty list or file), as opposed to something written wrong: a draft may be committed
+# with the first, never with the second (checking.check, draft mode of the commit hook).
+INCOMPLETE = "incomplet"
+
 
 def _schemas_in_force() -> tuple[tuple[Path, ...], Stamp]:
     """Return the schema folders in force and their files' stamp (edited schemas are read again)."""
@@ -262,9 +267,10 @@ def _translate(doc: Document, error: Any) -> list[Problem]:
     if value is None and kind != "type" and kind != "required":
         return []  # the type error already says the field is empty
 
-    def problem(message: str, hint: str | None = None, at: tuple[int | None, int | None] | None = None) -> Problem:
+    def problem(message: str, hint: str | None = None, at: tuple[int | None, int | None] | None = None,
+                code: str = "schema") -> Problem:
         ln, col = at or (line, column)
-        return Problem(doc.path, ln, col, message, hint)
+        return Problem(doc.path, ln, col, message, hint, code=code)
 
     if kind == "additionalProperties":
         allowed = list(error.schema.get("properties", {}))
@@ -292,9 +298,10 @@ def _translate(doc: Document, error: Any) -> list[Problem]:
         title = error.schema.get("properties", {}).get(missing, {}).get("title", missing)
         return [problem(f"{field_path(where + (missing,))} : champ obligatoire manquant ({title})",
                         f"ajoutez la ligne « {missing}: … » dans « {field} »" if where
-                        else f"ajoutez la ligne « {missing}: … »")]
+                        else f"ajoutez la ligne « {missing}: … »", code=INCOMPLETE)]
     if kind == "type":
-        return [problem(*_type_message(field, error.validator_value, value, error.schema, doc.source(where)))]
+        return [problem(*_type_message(field, error.validator_value, value, error.schema, doc.source(where)),
+                        code=INCOMPLETE if value is None else "schema")]
     if kind == "enum":
         allowed = [str(v) for v in error.validator_value]
         close = difflib.get_close_matches(str(value), allowed, n=1, cutoff=0.5)
@@ -317,12 +324,13 @@ def _translate(doc: Document, error: Any) -> list[Problem]:
         return [problem(f"{field} : {_show(value)} est trop grand (maximum {error.validator_value})",
                         "corrigez la valeur")]
     if kind == "minLength":
-        return [problem(f"{field} : texte vide", "complétez ce champ ou supprimez la ligne")]
+        return [problem(f"{field} : texte vide", "complétez ce champ ou supprimez la ligne", code=INCOMPLETE)]
     if kind == "maxLength":
         return [problem(f"{field} : texte trop long ({len(value)} caractères, maximum {error.validator_value})",
                         "raccourcissez le texte")]
     if kind == "minItems":
-        return [problem(f"{field} : liste vide", f"ajoutez au moins {error.validator_value} élément(s) « - … »")]
+        return [problem(f"{field} : liste vide", f"ajoutez au moins {error.validator_value} élément(s) « - … »",
+                        code=INCOMPLETE)]
     if kind == "uniqueItems":
         return [problem(f"{field} : la liste contient des doublons", "supprimez les éléments répétés")]
     return [problem(f"{field} : valeur refusée ({error.message})", "corrigez la valeur")]

@@ -8,8 +8,14 @@ refreshes, and the structure versions with its cases (relative paths only).
 
 The copy is the schemas in force (the structure's overrides included), plus what
 only an editor reads: the French label of each coded value in completion
-(`markdownEnumDescriptions`, from forms/libelles.yaml) and a French message for a
-value of the wrong form (`patternErrorMessage`) instead of the raw regular expression.
+(`markdownEnumDescriptions`, from forms/libelles.yaml), a French message for a
+value of the wrong form (`patternErrorMessage`) instead of the raw regular expression,
+and French messages worded like `astre check`'s (`errorMessage`) for a value of the
+wrong type or outside its list, an unknown field and a missing required one.
+
+yaml-language-server shows a node's `errorMessage` for every error of that node, and has
+no field name to put in it: so each message names its field and says everything the node
+demands, and each required field is demanded by its own `allOf` part, with its own message.
 """
 
 from __future__ import annotations
@@ -23,7 +29,7 @@ from ..reading import resources
 from ..reading.config import Config
 from ..reading.validate import schema, schema_files
 
-EDITOR_DIR = Path(".astre") / "schemas"
+EDITOR_DIR = resources.EDITOR_DIR
 # The date pattern of schemas/commun.schema.json, said in French.
 DATE_MESSAGE = "Date au format AAAA-MM-JJ (années 1900 à 2099), par exemple 2026-03-12."
 
@@ -71,12 +77,17 @@ def write_schemas(root: Path) -> list[Path]:
     return changed
 
 
-def _annotate(node: Any, families: dict[str, dict[str, str]], key: str = "") -> Any:
-    """Add the editor-only keywords to every schema node below `node`."""
+def _annotate(node: Any, families: dict[str, dict[str, str]], key: str = "", field: str = "") -> Any:
+    """Add the editor-only keywords to every schema node below `node` (`field`: its name in a case file)."""
     if isinstance(node, list):
-        return [_annotate(item, families, key) for item in node]
+        return [_annotate(item, families, key, field) for item in node]
     if not isinstance(node, dict):
         return node
+    message = _error_message(node, field)
+    if message is not None and "errorMessage" not in node:
+        node["errorMessage"] = message
+        if field and node.get("format") == "date":  # the date's own message, naming the field
+            node["patternErrorMessage"] = message
     enum = node.get("enum")
     if isinstance(enum, list) and enum and all(isinstance(v, str) for v in enum):
         family = _family(key, enum, families)
@@ -88,13 +99,78 @@ def _annotate(node: Any, families: dict[str, dict[str, str]], key: str = "") -> 
     for name, value in node.items():
         if name == "properties" and isinstance(value, dict):
             for prop, sub in value.items():
-                _annotate(sub, families, prop)
+                # The shared definition copied in: the editor prefers its messages, which cannot name the field.
+                value[prop] = _annotate(copy.deepcopy(_shape(sub)) if isinstance(sub, dict) else sub,
+                                        families, prop, prop)
         elif name == "$defs" and isinstance(value, dict):
             for prop, sub in value.items():
                 _annotate(sub, families, prop)
+        elif name == "items":
+            _annotate(value, families, key, f"élément de {field}" if field else "")
         elif isinstance(value, (dict, list)) and name not in ("enum", "markdownEnumDescriptions", "required"):
-            _annotate(value, families, key)
+            _annotate(value, families, key, field)
+    required = node.get("required")
+    if isinstance(required, list) and required and isinstance(node.get("properties"), dict):
+        # One part per required field: its message can name it (the node's own errorMessage cannot).
+        del node["required"]
+        node.setdefault("allOf", []).extend(
+            {"required": [name], "errorMessage": _missing_message(name, node["properties"].get(name), field)}
+            for name in required)
     return node
+
+
+def _shape(node: dict[str, Any]) -> dict[str, Any]:
+    """Return the node with its `$ref` target's keywords under its own (what the editor validates)."""
+    from ..reading.validate import resolved
+
+    return resolved(node)
+
+
+def _error_message(node: dict[str, Any], field: str) -> str | None:
+    """Return the French message of every error of a node that has a type, as `astre check` words it."""
+    shape = _shape(node)
+    kind = shape.get("type")
+    if not isinstance(kind, str):
+        return None
+    name = f"{field} : " if field else ""
+    enum = shape.get("enum")
+    if isinstance(enum, list) and enum:
+        return f"{name}valeur non prévue — valeurs possibles : " + ", ".join(str(v) for v in enum)
+    if kind == "string" and shape.get("format") == "date":
+        return f"{name}date invalide — écrivez une date qui existe au format AAAA-MM-JJ, par exemple 2026-03-12"
+    if kind == "string":
+        length = ""
+        if shape.get("minLength"):
+            length = f" (non vide, {shape['maxLength']} caractères au plus)" if "maxLength" in shape else " (non vide)"
+        elif "maxLength" in shape:
+            length = f" ({shape['maxLength']} caractères au plus)"
+        return (f"{name}un texte attendu{length} — mettez-le entre guillemets s'il commence par un chiffre ou "
+                "« + », ou s'il contient « : »")
+    if kind in ("number", "integer"):
+        bounds = [f"au moins {shape['minimum']}" if "minimum" in shape else "",
+                  f"au plus {shape['maximum']}" if "maximum" in shape else ""]
+        within = f" ({', '.join(b for b in bounds if b)})" if any(bounds) else ""
+        if kind == "integer":
+            return f"{name}un nombre entier attendu{within} — écrivez seulement des chiffres, par exemple 2026"
+        return (f"{name}un nombre attendu{within} — écrivez seulement des chiffres, point décimal, sans espace "
+                "ni « € », par exemple 2640 ou 2640.50")
+    if kind == "boolean":
+        return f"{name}true ou false attendu — écrivez true (oui) ou false (non)"
+    if kind == "array":
+        least = f" (au moins {shape['minItems']} élément)" if shape.get("minItems") else ""
+        return f"{name}une liste attendue{least} — écrivez chaque élément sur sa ligne, précédé de « - »"
+    if kind == "object":
+        fields = ", ".join(shape.get("properties", {}))
+        return (f"{name}champ inconnu ou rubrique mal écrite — champs possibles ici : {fields} ; écrivez-les "
+                "en dessous, indentés de deux espaces" if fields else None)
+    return None
+
+
+def _missing_message(name: str, prop: Any, field: str) -> str:
+    """Return the message of a missing required field, as `astre check` words it."""
+    title = _shape(prop).get("title", name) if isinstance(prop, dict) else name
+    where = f" dans « {field} »" if field else ""
+    return f"{name} : champ obligatoire manquant ({title}) — ajoutez la ligne « {name}: … »{where}"
 
 
 def _family(key: str, values: list[str], families: dict[str, dict[str, str]]) -> str | None:

@@ -1,4 +1,10 @@
-"""`astre new`: create a case folder of commented files, generated from the schemas."""
+"""`astre new`: create a case folder of commented files, generated from the schemas.
+
+Every field is commented out, required ones included: a new case holds only what is known
+(nothing yet), so neither the editor nor the commit hook reports an error until the référent
+starts filling it in; then each file says what it still lacks. The comment of a required
+field says « obligatoire ».
+"""
 
 from __future__ import annotations
 
@@ -16,39 +22,39 @@ from ..reading.validate import resolved
 from ..reading.validate import schema as load_schema
 
 
-def _comment(prop: dict[str, Any]) -> str:
-    text = f"{prop.get('title', '')} : {prop.get('description', '')}".strip(" :")
+def _comment(prop: dict[str, Any], required: bool) -> str:
+    text = f"{prop.get('title', '')}{' (obligatoire)' if required else ''} : {prop.get('description', '')}".strip(" :")
     if "enum" in prop:
         text += " Valeurs : " + ", ".join(str(v) for v in prop["enum"]) + "."
     return text
 
 
-def _lines(node: dict[str, Any], indent: int, active: bool) -> list[str]:
+def _lines(node: dict[str, Any], indent: int, file_required: bool) -> list[str]:
+    """Return the commented lines of a node's fields; « obligatoire » only where a filled file needs the field."""
     lines: list[str] = []
     required = set(node.get("required", []))
     for key, raw in node.get("properties", {}).items():
         prop = resolved(raw)
-        on = active and key in required
-        pad, mark = " " * indent, "" if on else "# "
-        lines.append(f"{pad}# {_comment(prop)}")
+        needed = file_required and key in required
+        pad = " " * indent
+        lines.append(f"{pad}# {_comment(prop, needed)}")
         kind = prop.get("type")
         if kind == "object":
-            lines.append(f"{pad}{mark}{key}:")
-            lines.extend(_lines(prop, indent + 2, on))
+            lines.append(f"{pad}# {key}:")
+            lines.extend(_lines(prop, indent + 2, needed))
         elif kind == "array":
             item = resolved(prop["items"])
-            lines.append(f"{pad}{mark}{key}:" + ("" if item.get("type") == "object" else " []"))
+            lines.append(f"{pad}# {key}:" + ("" if item.get("type") == "object" else " []"))
             if item.get("type") == "object":
-                # One example element: blank and active in a required list (so `astre check` asks for it),
-                # commented otherwise. Its first field carries the « - » that starts the element.
-                sub = _lines(item, indent + 4, on)
+                # One example element; its first field carries the « - » that starts the element.
+                sub = _lines(item, indent + 4, needed)
                 first_key = next(iter(item["properties"]))
-                first = next(i for i, line in enumerate(sub) if line.strip() in (f"{first_key}:", f"# {first_key}:"))
+                first = sub.index(f"{' ' * (indent + 4)}# {first_key}:")
                 sub[first - 1] = f"{pad}  {sub[first - 1].strip()}"
-                sub[first] = f"{pad}  {'' if on else '# '}- {first_key}:"
+                sub[first] = f"{pad}  # - {first_key}:"
                 lines.extend(sub)
         else:
-            lines.append(f"{pad}{mark}{key}:")
+            lines.append(f"{pad}# {key}:")
     return lines
 
 
@@ -59,7 +65,7 @@ def skeleton(name: str, case_folder: Path, schemas_dir: Path) -> str:
             f"# {load_schema(name)['title']} — {load_schema(name)['description']}",
             "# Les lignes qui commencent par « # » sont des commentaires : retirez le « # » pour remplir un champ.",
             ""]
-    # Optional files stay fully commented: an empty file counts as « not yet filled ».
+    # Only comments: an empty file counts as « not yet filled » (see checking.check, draft mode).
     return "\n".join(head + _lines(load_schema(name), 0, CASE_FILES[name])) + "\n"
 
 
@@ -87,7 +93,7 @@ def new_case(cases_dir: Path, case_id: str, schemas_dir: Callable[[], Path]) -> 
         for name in CASE_FILES:
             text = skeleton(name, target, schemas)
             if name == "mesure":
-                text = text.replace("\nidentifiant:", f"\nidentifiant: {case_id}", 1)
+                text = text.replace("\n# identifiant:", f"\n# identifiant: {case_id}", 1)
             (staging / f"{name}.yaml").write_text(text, encoding="utf-8")
         os.rename(staging, target)  # atomic: a half-created case never appears (nor replaces anything)
     except BaseException as e:

@@ -16,10 +16,22 @@ from typing import Any
 SERVER = Path(__file__).parent / "node_modules" / "yaml-language-server" / "bin" / "yaml-language-server"
 
 
+def _yaml_settings(workspace: Path) -> dict[str, Any]:
+    """Return the `yaml` settings VS Code sends: its defaults here, then the workspace's `.vscode/settings.json`."""
+    settings: dict[str, Any] = {"validate": True, "completion": True, "hover": True, "schemaStore": {"enable": False}}
+    path = workspace / ".vscode" / "settings.json"
+    if path.is_file():
+        for key, value in json.loads(path.read_text(encoding="utf-8")).items():
+            if key.startswith("yaml."):
+                settings[key.removeprefix("yaml.")] = value
+    return settings
+
+
 class YamlLanguageServer:
     """One yaml-language-server process, opened on a workspace folder."""
 
     def __init__(self, workspace: Path, locale: str = "fr") -> None:
+        self.settings = _yaml_settings(workspace)
         self.process = subprocess.Popen(["node", str(SERVER), "--stdio"], stdin=subprocess.PIPE,
                                         stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
         self.next_id = 0
@@ -34,8 +46,7 @@ class YamlLanguageServer:
                                         "documentationFormat": ["markdown", "plaintext"]}}}},
                                     "workspaceFolders": [{"uri": workspace.as_uri(), "name": "depot"}]})
         self.notify("initialized", {})
-        self.notify("workspace/didChangeConfiguration", {"settings": {"yaml": {
-            "validate": True, "completion": True, "hover": True, "schemaStore": {"enable": False}}}})
+        self.notify("workspace/didChangeConfiguration", {"settings": {"yaml": self.settings}})
 
     # ------------------------------------------------------------ protocol
 
@@ -65,9 +76,11 @@ class YamlLanguageServer:
                 elif message.get("method") == "textDocument/publishDiagnostics":
                     params = message["params"]
                     self.diagnostics[params["uri"]] = params["diagnostics"]
-                elif "id" in message:  # a request from the server (configuration, …): answer empty
-                    result: Any = [{"validate": True, "completion": True}] if message["method"] == \
-                        "workspace/configuration" else None
+                elif "id" in message:  # a request from the server (configuration, …): what VS Code answers
+                    result: Any = None
+                    if message["method"] == "workspace/configuration":
+                        result = [self.settings if item.get("section") == "yaml" else {}
+                                  for item in message["params"]["items"]]
                     self._send({"jsonrpc": "2.0", "id": message["id"], "result": result})
                 self.lock.notify_all()
 
