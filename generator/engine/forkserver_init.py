@@ -9,8 +9,13 @@ from __future__ import annotations
 
 import os
 
+from ..errors import PdfLibraryError
 from .build import die_with_parent
 
-die_with_parent()
+die_with_parent(watchdog=False)
+try:
+    from ..documents import render_pdf  # noqa: F401  (preloaded: each worker starts with it imported)
+except PdfLibraryError:
+    pass  # Pango missing: the workers say it, in French (build._init_pool_worker)
 # The workers are forks of this process: they read this to check it was still there when they started.
 SERVER_PID = os.getpid()
