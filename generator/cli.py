@@ -244,6 +244,8 @@ def init(folder: Path, name: str | None, example: bool, depot: str | None, sourc
         click.echo(f"Créé : {path}")
     for path in relative(created.kept, folder):
         click.echo(f"Gardé tel quel (existe déjà) : {path}")
+    for warning in created.warnings:
+        click.echo(f"Attention : {warning}", err=True)
     click.echo(f"Dépôt prêt dans {folder}. Complétez astre.yaml (nom, adresse), puis : cd {folder} && make docs")
 
 
