@@ -234,3 +234,79 @@ def test_build_shows_click_progress_bar_on_a_terminal_only(project: Path) -> Non
     piped = _astre(project, "build", "--force", "--date", TODAY)
     assert piped.returncode == 0 and b"Construction des documents" not in piped.stdout + piped.stderr
     assert b"2/2" not in piped.stderr and b"\r" not in piped.stderr
+
+
+# ---------------------------------------------------------------- a Python that does not fit; make on each system
+
+PY310 = """#!/bin/sh
+# A Python 3.10 as far as a version check goes (`-c CODE` only): what Debian 11 or Ubuntu 22.04 have first.
+shift
+exec {python} -c "import sys; sys.version_info = (3, 10, 12, 'final', 0); sys.version = '3.10.12'; \\
+exec(sys.argv[1])" "$@"
+"""
+
+
+@pytest.fixture
+def py310(tmp_path: Path) -> Path:
+    shim = tmp_path / "bin" / "python3.10"
+    shim.parent.mkdir()
+    shim.write_text(PY310.format(python=sys.executable), encoding="utf-8")
+    shim.chmod(0o755)
+    return shim
+
+
+@pytest.fixture
+def structure(tmp_path: Path) -> Path:
+    from click.testing import CliRunner
+
+    from generator.cli import cli
+
+    root = tmp_path / "asso"
+    done = CliRunner().invoke(cli, ["init", str(root), "--source", "x.whl", "--depot",
+                                    "https://example.invalid/astre.git"], catch_exceptions=False)
+    assert done.exit_code == 0, done.output
+    return root
+
+
+def _make(folder: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(["make", *args], cwd=folder, capture_output=True, text=True, timeout=120)
+
+
+def test_structure_says_a_wrong_python_before_installing(structure: Path, py310: Path) -> None:
+    done = _make(structure, "check", f"PYTHON={py310}")
+    assert done.returncode != 0
+    assert f"astre demande Python 3.11 ou plus ; « {py310} » est Python 3.10.12." in done.stderr
+    assert "make docs PYTHON=python3.11" in done.stderr and "pip" not in done.stderr + done.stdout
+    assert not (structure / ".venv").exists()
+
+
+def test_structure_rebuilds_a_venv_made_with_a_wrong_python(structure: Path, py310: Path) -> None:
+    (structure / ".venv" / "bin").mkdir(parents=True)
+    shutil.copy(py310, structure / ".venv" / "bin" / "python")
+    (structure / ".venv" / ".astre-0.4.0").touch()  # « installed »: without the check, it would be kept
+    done = _make(structure, "python", f"PYTHON={sys.executable}")
+    assert done.returncode == 0, done.stderr
+    assert "Le dossier .venv a été créé avec un Python trop ancien ou qui n'existe plus : il est refait." in done.stderr
+    assert not (structure / ".venv").exists()
+
+
+def test_toolkit_says_a_wrong_python_before_installing(tmp_path: Path, py310: Path) -> None:
+    venv = tmp_path / "v"
+    done = _make(ROOT, "venv", f"PYTHON={py310}", f"VENV={venv}")
+    assert done.returncode != 0 and "astre demande Python 3.11 ou plus" in done.stderr, done.stderr
+    assert "make venv PYTHON=python3.11" in done.stderr and not venv.exists()
+
+
+def test_structure_makefile_calls_astre_and_probes_pango_for_pdfs_only(structure: Path) -> None:
+    """Every target is one astre command (the same command works without make); no Pango probe for check."""
+    for target, command in (("check", ".venv/bin/astre check"), ("status", ".venv/bin/astre status"),
+                            ("calendrier", ".venv/bin/astre status --ics echeances.ics"),
+                            ("rapport-periode", ".venv/bin/astre report"), ("docs", ".venv/bin/astre build")):
+        planned = _make(structure, "-n", target, f"PYTHON={sys.executable}")
+        assert planned.returncode == 0, planned.stderr
+        assert planned.stdout.rstrip().endswith(command), (target, planned.stdout)
+        assert ("ldconfig" in planned.stdout) == (target in ("docs", "rapport-periode")), target
+    windows = _make(structure, "-n", "check", "OS=Windows_NT", f"PYTHON={sys.executable}")
+    assert windows.stdout.rstrip().endswith(".venv/Scripts/astre check")
+    shown = _make(structure, "help").stdout
+    assert "calendrier" in shown and "rapport-periode" in shown

@@ -7,9 +7,10 @@ MDS territory and the commune's INSEE code (public geography), dates are months.
 The pseudonym is HMAC-SHA256(case id) keyed with a secret salt kept in
 `.astre-salt` at the root of the structure's repository, created once, with the
 repository, by `astre init` (or `astre secret` for an older repository; never by a
-build: astre writes nothing else outside the output folder). It must be committed with the cases: every colleague then gets the same
-pseudonym for the same measure, year after year, while the Département, which
-never sees the salt, cannot recompute it from a case id.
+build: astre writes nothing else outside the output folder). It must be committed
+with the cases: every colleague then gets the same pseudonym for the same measure,
+year after year, while the Département, which never sees the salt, cannot
+recompute it from a case id.
 
 CSV: UTF-8 with BOM, `;` separator, French decimal comma (what Excel in French
 opens directly); amounts in euros without thousands separator.
