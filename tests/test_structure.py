@@ -146,6 +146,7 @@ def test_wheel_ships_the_defaults_and_a_structure_builds_with_it(wheel: Path, tm
     # and the export's pseudonyms are the same (the secret made by `astre init` is committed).
     git = {**os.environ, "GIT_AUTHOR_NAME": "R", "GIT_AUTHOR_EMAIL": "r@example.invalid", "GIT_COMMITTER_NAME": "R",
            "GIT_COMMITTER_EMAIL": "r@example.invalid"}
+    shutil.rmtree(structure / "cases" / "martin-2026")  # the case just made by `astre new` is not filled in
     _run(["git", "init", "-q", "-b", "main"], cwd=structure, env=git)
     _run(["git", "add", "-A"], cwd=structure, env=git)
     _run(["git", "commit", "-q", "-m", "Dépôt ASTRE"], cwd=structure, env=git)
