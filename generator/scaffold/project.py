@@ -143,25 +143,27 @@ def _shared_source(source: str | None, depot: str | None) -> tuple[str, str, lis
     computer. What the person gives explicitly is kept, with a warning when it is local.
     """
     found_source, found_depot = installed_source()
-    warnings = []
+    warnings, refused = [], []
     if source is None:
         if found_source is not None and _is_local(found_source):
             where = found_source.replace("$(ASTRE_VERSION)", __version__).removeprefix("git+")
-            raise UsageError(f"astre a été installé depuis {where}, un chemin de cet ordinateur : le Makefile de la "
-                             f"structure ne pourrait pas l'installer chez un collègue ; {_SOURCE_ADVICE}")
-        if found_source is None:
-            raise UsageError(f"impossible de savoir d'où astre a été installé ; {_SOURCE_ADVICE}")
+            refused.append(f"astre a été installé depuis {where}, un chemin de cet ordinateur : le Makefile de la "
+                           f"structure ne pourrait pas l'installer chez un collègue ; {_SOURCE_ADVICE}")
+        elif found_source is None:
+            refused.append(f"impossible de savoir d'où astre a été installé ; {_SOURCE_ADVICE}")
         source = found_source
     elif _is_local(source):
         warnings.append(f"la source « {source} » est un chemin de cet ordinateur : un collègue ne pourra pas "
                         f"installer astre depuis là ; {_SOURCE_ADVICE}")
     if depot is None:
         if found_depot is None or not _is_url(found_depot):
-            raise UsageError(f"l'adresse du dépôt git d'astre est inconnue ou locale ; {_DEPOT_ADVICE}")
+            refused.append(f"l'adresse du dépôt git d'astre est inconnue ou locale ; {_DEPOT_ADVICE}")
         depot = found_depot
     elif not _is_url(depot):
         warnings.append(f"le dépôt « {depot} » n'est pas une adresse https ou ssh : le contrôle pre-commit "
                         f"échouera chez un collègue qui n'y a pas accès ; {_DEPOT_ADVICE}")
+    if refused or source is None or depot is None:
+        raise UsageError("\n".join(refused))
     return source, depot, warnings
 
 
