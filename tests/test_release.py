@@ -85,3 +85,18 @@ def test_wheel_and_sdist_install_in_a_new_venv_and_work(tmp_path: Path) -> None:
         work.mkdir()
         release_check.check(artifact, "https://example.invalid/astre.git", work)
         assert (work / "dossiers-astre" / ".astre-salt").is_file()
+    # As the README installs it: a tool (uv tool install; pipx alike), here from the local wheel.
+    uv = {"UV_TOOL_DIR": str(tmp_path / "uv-tools"), "UV_TOOL_BIN_DIR": str(tmp_path / "uv-bin"),
+          "UV_PYTHON": sys.executable}
+    done = subprocess.run([str(Path(sys.executable).with_name("uv")), "tool", "install", str(wheel)],
+                          env={**os.environ, **uv}, capture_output=True, text=True, timeout=900)
+    assert done.returncode == 0, done.stderr
+    astre = str(tmp_path / "uv-bin" / "astre")
+    assert _run([astre, "--version"], cwd=tmp_path).stdout.strip() == f"astre {__version__}"
+    refused = _run([astre, "init", "dossiers-astre", "--nom", "Association Essai"], cwd=tmp_path, check=False)
+    assert refused.returncode == 2 and f"astre a été installé depuis {wheel}, un chemin de cet ordinateur" \
+        in refused.stderr, refused.stderr
+    _run([astre, "init", "dossiers-astre", "--nom", "Association Essai", "--source",
+          "git+https://example.invalid/astre.git@v$(ASTRE_VERSION)", "--depot", "https://example.invalid/astre.git"],
+         cwd=tmp_path)
+    assert (tmp_path / "dossiers-astre" / "Makefile").is_file()
