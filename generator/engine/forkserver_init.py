@@ -1,8 +1,10 @@
 """Imported by the build's fork server only (build._pool_context preloads it): the server ends with astre.
 
 The fork server is started by the process running the build; Linux kills it when that
-process ends (even killed), and its workers then die with it (build._init_pool_worker).
-Never import this module elsewhere: the process importing it would die with its parent.
+process ends (even killed), and on every POSIX system it also stops by itself then; its
+workers die with it (build._init_pool_worker: prctl on Linux, a watchdog thread elsewhere).
+It preloads the PDF renderer, if Pango is there. Never import this module elsewhere: the
+process importing it would die with its parent.
 """
 
 from __future__ import annotations
