@@ -7,7 +7,11 @@ SHELL := bash
 MAKEFLAGS += --no-print-directory
 
 VENV   ?= .venv
+ifeq ($(OS),Windows_NT)
+PY     := $(VENV)/Scripts/python
+else
 PY     := $(VENV)/bin/python
+endif
 STAMP  := $(VENV)/.installed
 PYTHON ?= python3
 
@@ -64,7 +68,7 @@ done; \
 DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends -o Dpkg::Use-Pty=0 $$pkgs
 endef
 
-.PHONY: sysdeps-node lock reference help venv sysdeps sysdeps-test docs check test watch status report financement new bench lint clean distclean
+.PHONY: python release sysdeps-node lock reference help venv sysdeps sysdeps-test docs check test watch status report financement new bench lint clean distclean
 
 help: ## Afficher cette aide
 	@echo "Usage : make <cible> [VARIABLE=valeur]"
@@ -76,12 +80,28 @@ help: ## Afficher cette aide
 
 # ---------------------------------------------------------------- environment
 
-venv: $(STAMP) ## Créer l'environnement Python (.venv) et installer astre
+venv: python $(STAMP) ## Créer l'environnement Python (.venv) et installer astre
 
 # Exact versions with hashes (requirements-dev.lock: the runtime lock plus the test and
 # lint tools), then astre itself without resolving anything more.
 PIP := $(PY) -m pip install --disable-pip-version-check --progress-bar off -q
-$(STAMP): pyproject.toml requirements-dev.lock generator/data/requirements.lock generator/data/pip.lock
+# A Python older than 3.11 is said in French before anything is installed; a .venv made
+# with one (or with a Python since removed) is rebuilt, not kept.
+PY_OK    := import sys; sys.exit(sys.version_info < (3, 11))
+PY_FOUND := import sys; print(sys.version.split()[0])
+python:
+	@if ! command -v $(PYTHON) >/dev/null 2>&1; then \
+	  echo "Python introuvable (« $(PYTHON) »). Installez Python 3.11 ou plus, ou choisissez-le : make $(or $(MAKECMDGOALS),venv) PYTHON=python3.11" >&2; \
+	  exit 1; fi
+	@if ! $(PYTHON) -c '$(PY_OK)'; then \
+	  echo "astre demande Python 3.11 ou plus ; « $(PYTHON) » est Python $$($(PYTHON) -c '$(PY_FOUND)')." >&2; \
+	  echo "Choisissez un autre Python, par exemple : make $(or $(MAKECMDGOALS),venv) PYTHON=python3.11 (ou python3.12, python3.13)" >&2; \
+	  exit 1; fi
+	@if [ -d $(VENV) ] && ! $(PY) -c '$(PY_OK)' 2>/dev/null; then \
+	  echo "Le dossier $(VENV) a été créé avec un Python trop ancien ou qui n'existe plus : il est refait." >&2; \
+	  rm -rf $(VENV); fi
+
+$(STAMP): pyproject.toml requirements-dev.lock generator/data/requirements.lock generator/data/pip.lock | python
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PIP) --require-hashes -r generator/data/pip.lock
 	$(PIP) --require-hashes -r requirements-dev.lock
@@ -104,10 +124,10 @@ sysdeps-test: ## Installer les paquets système nécessaires aux tests (LibreOff
 
 # ---------------------------------------------------------------- usage
 
-docs: sysdeps $(STAMP) ## Construire tous les documents des dossiers
+docs: python sysdeps $(STAMP) ## Construire tous les documents des dossiers
 	$(PY) -m generator build
 
-check: $(STAMP) ## Vérifier les dossiers
+check: python $(STAMP) ## Vérifier les dossiers
 	$(PY) -m generator check
 
 watch: sysdeps $(STAMP) ## Regénérer les documents à chaque modification (WATCH_ARGS=--polling sur un partage réseau)
@@ -142,7 +162,7 @@ $(EDITOR_TESTS): tests/editor/package-lock.json
 sysdeps-node:
 	@$(call install_debs,nodejs npm)
 
-test: sysdeps sysdeps-test $(STAMP) $(EDITOR_TESTS) ## Lancer les tests
+test: python sysdeps sysdeps-test $(STAMP) $(EDITOR_TESTS) ## Lancer les tests
 	@if [ ! -d tests ] && [ "$(ALLOW_NO_TESTS)" = 1 ]; then \
 	  echo "Pas de dossier tests/ (ALLOW_NO_TESTS=1) : aucun test lancé."; exit 0; \
 	fi; \
@@ -154,6 +174,24 @@ test: sysdeps sysdeps-test $(STAMP) $(EDITOR_TESTS) ## Lancer les tests
 
 bench: sysdeps $(STAMP) ## Mesurer les performances de génération
 	$(PY) bench/run.py
+
+# The release: the version of pyproject.toml, tagged once, from a clean tree; its wheel and
+# sdist built with the pinned `build` (no isolation: the locked setuptools), then each one
+# installed in a new .venv and tried (astre --version, astre init, astre check). The tag is
+# made only when both work; push it with « git push origin v<version> ».
+VERSION = $(shell $(PY) -c 'import generator; print(generator.__version__)')
+RELEASE_DEPOT ?= $(shell git remote get-url origin 2>/dev/null)
+release: python $(STAMP) ## Publier la version : étiquette v<version>, wheel et sdist construits et essayés
+	@if [ -n "$$(git status --porcelain)" ]; then \
+	  echo "Des modifications ne sont pas commitées (git status) : commitez-les avant de publier." >&2; exit 1; fi
+	@if git rev-parse -q --verify "refs/tags/v$(VERSION)" >/dev/null; then \
+	  echo "L'étiquette v$(VERSION) existe déjà : changez « version » dans pyproject.toml avant de publier." >&2; exit 1; fi
+	rm -rf dist/ build/
+	$(PY) -m build --no-isolation --outdir dist .
+	$(PY) tests/release_check.py --depot "$(or $(RELEASE_DEPOT),https://example.invalid/astre.git)" \
+	  dist/astre-$(VERSION)-py3-none-any.whl dist/astre-$(VERSION).tar.gz
+	git tag -a "v$(VERSION)" -m "astre $(VERSION)"
+	@echo "Étiquette v$(VERSION) créée ; publiez-la : git push origin v$(VERSION)"
 
 reference: $(STAMP) ## Regénérer la référence des fichiers de dossier dans README.md (depuis schemas/)
 	$(PY) -m generator.scaffold.docgen

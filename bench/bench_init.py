@@ -24,7 +24,8 @@ def main() -> None:
         for index in range(args.repeat):
             target = Path(tmp) / f"asso-{index}"
             started = time.perf_counter()
-            subprocess.run([str(astre), "init", str(target), "--exemple", "--source", "astre.whl"], check=True,
+            subprocess.run([str(astre), "init", str(target), "--exemple", "--source", "astre.whl",
+                            "--depot", "https://example.invalid/astre.git"], check=True,
                            capture_output=True)
             times.append(time.perf_counter() - started)
     print(f"astre init --exemple (whole command, {args.repeat} runs): median {statistics.median(times):.3f} s, "

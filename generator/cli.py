@@ -250,6 +250,8 @@ def init(folder: Path, name: str | None, example: bool, depot: str | None, sourc
         click.echo(f"Créé : {path}")
     for path in relative(created.kept, folder):
         click.echo(f"Gardé tel quel (existe déjà) : {path}")
+    for warning in created.warnings:
+        click.echo(f"Attention : {warning}", err=True)
     click.echo(f"Dépôt prêt dans {folder}. Complétez astre.yaml (nom, adresse), puis : cd {folder} && make docs")
 
 
@@ -323,9 +325,27 @@ def build(ctx: click.Context, paths: tuple[Path, ...], force: bool, forms: tuple
     from .engine.build import build as run_build
 
     summary = run_build(_config(ctx), list(paths) or None, forms=list(forms) or None, force=force, jobs=jobs,
-                        today=today, progress=True)
+                        today=today, progress=_ProgressBar() if sys.stderr.isatty() else None)
     click.echo(summary.format(), err=not summary.ok)
     sys.exit(0 if summary.ok else 1)
+
+
+class _ProgressBar:
+    """click's progress bar over the cases being built, on a terminal only (a pipe or a log gets none)."""
+
+    def __init__(self) -> None:
+        self._bar: Any = None
+
+    def __call__(self, done: int, total: int, case_id: str) -> None:
+        """Move the bar to `done` of `total` cases, naming the case just built."""
+        if self._bar is None:
+            self._bar = click.progressbar(length=total, label="Construction des documents", file=sys.stderr,
+                                          show_pos=True, show_eta=False, item_show_func=lambda case: case)
+            self._bar.__enter__()
+        if done:
+            self._bar.update(1, case_id)
+        if done == total:
+            self._bar.__exit__(None, None, None)
 
 
 def _period(config: Any, year: int | None, start: date | None, end: date | None) -> Any:
@@ -407,6 +427,41 @@ def secret(ctx: click.Context, renew: bool) -> None:
                "ne l'envoyez jamais au Département.")
 
 
+# What a console that cannot show a character gets instead (then the letter without its accent, then « ? »).
+_CONSOLE_FALLBACKS = {"→": "->", "«": '"', "»": '"', "’": "'", "—": "-", "–": "-", "…": "...", "€": "EUR",
+                      "\u202f": " ", "\xa0": " "}
+
+
+def _console_fallback(error: UnicodeError) -> tuple[str, int]:
+    """Codec error handler: an ASCII stand-in for each character the console's encoding lacks."""
+    if not isinstance(error, UnicodeEncodeError):
+        raise error
+    import unicodedata
+
+    def stand_in(char: str) -> str:
+        plain = unicodedata.normalize("NFKD", char).encode("ascii", "ignore").decode("ascii")
+        return _CONSOLE_FALLBACKS.get(char) or plain or "?"
+
+    return "".join(map(stand_in, error.object[error.start:error.end])), error.end
+
+
+def safe_console() -> None:
+    """Never fail on a character the console cannot show (a cp1252 pipe on Windows: « → », U+202F).
+
+    Python writes to a Windows console in UTF-16, but to a pipe (pre-commit, a redirection)
+    in the system's encoding; a character it lacks would end the command with a traceback.
+    """
+    import codecs
+
+    codecs.register_error("astre-console", _console_fallback)
+    for stream in (sys.stdout, sys.stderr):
+        reconfigure = getattr(stream, "reconfigure", None)
+        encoding = getattr(stream, "encoding", None) or "ascii"
+        if reconfigure is not None and codecs.lookup(encoding).name != "utf-8":
+            reconfigure(errors="astre-console")
+
+
 def main() -> None:
     """Entry point of the `astre` console script."""
+    safe_console()
     cli(prog_name="astre")

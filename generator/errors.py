@@ -95,3 +95,7 @@ class OutputError(AstreError):
 
 class BuildLockedError(AstreError):
     """Raised when another astre process is already writing into the same output folder."""
+
+
+class PdfLibraryError(AstreError):
+    """Raised when WeasyPrint cannot load Pango (a system library), by the commands that draw PDFs only."""

@@ -305,7 +305,8 @@ def test_letterhead_and_signing_town_are_checked_before_any_document(project: Pa
 
 def test_the_scaffold_letterhead_must_be_filled_in(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     structure = tmp_path / "asso"
-    assert CliRunner().invoke(cli, ["init", str(structure), "--source", "x.whl"]).exit_code == 0
+    assert CliRunner().invoke(cli, ["init", str(structure), "--source", "x.whl",
+                                    "--depot", "https://example.invalid/astre.git"]).exit_code == 0
     code, output = run(structure, monkeypatch, "check")
     assert code == 2, output
     lines = [line for line in output.splitlines() if "astre.yaml:" in line]

@@ -167,14 +167,32 @@ def test_ics_outside_the_output_folder_is_refused(project: Path, tmp_path: Path)
 def test_ics_escapes_and_folds() -> None:
     from datetime import date
 
-    from generator.followup.status import StatusResult, _escape, to_ics
+    from generator.followup.status import StatusResult, to_ics
     from generator.model.deadlines import DueItem
 
-    assert _escape("a,b;c\\d\ne") == "a\\,b\\;c\\\\d\\ne"
     item = DueItem("x-1", "R", date(2026, 1, 2), "k", "Relancer, puis noter; " + "é" * 80)
     text = to_ics(StatusResult(date(2026, 1, 1), [item]))
     assert all(len(line.encode()) <= 75 for line in text.split("\r\n"))
     assert "Relancer\\, puis noter\\;" in text
+
+
+def test_ics_reads_back_with_icalendar_each_event_with_a_reminder(project: Path) -> None:
+    """What Outlook or Thunderbird import: one all-day event per due date, reminded a week before."""
+    from datetime import date, timedelta
+
+    from icalendar import Calendar
+
+    run(project, "status", "--date", "2026-11-22", "--ics", "echeances.ics")
+    calendar = Calendar.from_ical((project / "out" / "echeances.ics").read_bytes())
+    events = {str(e["uid"]): e for e in calendar.walk("VEVENT")}
+    assert len(events) == 5
+    review = events["lefebvre-2026-bilan-6@astre"]
+    assert review.decoded("dtstart") == date(2027, 2, 15) and review.decoded("dtend") == date(2027, 2, 16)
+    assert str(review["summary"]) == "lefebvre-2026 : Rédiger le bilan à 6 mois"
+    for event in events.values():
+        [alarm] = event.walk("VALARM")
+        assert str(alarm["action"]) == "DISPLAY" and alarm.decoded("trigger") == timedelta(days=-7)
+        assert str(event["summary"]) in str(alarm["description"])
 
 
 def test_status_does_not_import_renderers(project: Path) -> None:

@@ -24,6 +24,8 @@ from generator.reading.cases import CASE_FILES
 ROOT = Path(__file__).resolve().parent.parent
 EDITOR = Path(__file__).resolve().parent / "editor"
 REQUIRED = os.environ.get("CI") == "true"  # CI has every tool: a missing one fails there, never skips
+# Where a colleague installs astre from, and its repository for pre-commit: what `astre init` records.
+SHARED = ["--source", "x.whl", "--depot", "https://example.invalid/astre.git"]
 
 
 def _need(tool: str) -> None:
@@ -107,12 +109,26 @@ def test_wheel_ships_the_defaults_and_a_structure_builds_with_it(wheel: Path, tm
     assert _run([astre, "--version"], cwd=tmp_path).stdout.strip() == f"astre {__version__}"
 
     structure = tmp_path / "asso"
-    started = _run([astre, "init", str(structure), "--exemple", "--nom", "Association Essai Arras"], cwd=tmp_path)
+    # Installed from a wheel on this computer: a colleague could not install from that path, so init refuses.
+    refused = _run([astre, "init", str(structure), "--exemple"], cwd=tmp_path, check=False)
+    assert refused.returncode == 2 and "Traceback" not in refused.stderr, refused.stderr
+    assert f"astre a été installé depuis {wheel}, un chemin de cet ordinateur" in refused.stderr
+    assert "indiquez avec « --source » une source que chacun peut joindre" in refused.stderr
+    assert not structure.exists()
+    # The wheel kept in the structure's repository: every clone has it, at the same relative path.
+    (structure / "outils").mkdir(parents=True)
+    shutil.copy(wheel, structure / "outils" / wheel.name)
+    started = _run([astre, "init", str(structure), "--exemple", "--nom", "Association Essai Arras",
+                    "--dossier-existant", "--source", f"outils/{wheel.name}",
+                    "--depot", "https://example.invalid/astre.git"], cwd=tmp_path)
     assert "Créé : astre.yaml" in started.stdout and "Créé : Makefile" in started.stdout
+    assert "Créé : .astre-salt" in started.stdout and "Attention" not in started.stderr
     _fill_letterhead(structure)
     assert not (structure / "templates").exists() and not (structure / "schemas").exists()
     makefile = (structure / "Makefile").read_text(encoding="utf-8")
-    assert f"ASTRE_VERSION := {__version__}" in makefile and "astre-$(ASTRE_VERSION)-py3-none-any.whl" in makefile
+    assert f"ASTRE_VERSION := {__version__}" in makefile and f"ASTRE_SOURCE := outils/{wheel.name}" in makefile
+    hooks = (structure / ".pre-commit-config.yaml").read_text(encoding="utf-8")
+    assert "repo: https://example.invalid/astre.git" in hooks and "À_COMPLÉTER" not in hooks
 
     # `make docs` in the structure: its own .venv, the pinned wheel, the lock, then the documents.
     _run(["make", "docs"], cwd=structure)
@@ -123,8 +139,9 @@ def test_wheel_ships_the_defaults_and_a_structure_builds_with_it(wheel: Path, tm
     assert "Association Essai Arras" in text  # the structure's astre.yaml, not the toolkit's
     own = str(structure / ".venv" / "bin" / "astre")
     # Every command runs in a folder that holds only the structure's files (no traceback, French output).
+    # (`astre secret` refuses: `astre init` made the secret, and replacing it would change every pseudonym.)
     for args, code in ((["check"], 0), (["status", "--date", "2026-11-22"], 0), (["new", "martin-2026"], 0),
-                       (["secret"], 0), (["report", "--year", "2026", "--date", "2026-12-01"], None),
+                       (["secret"], 2), (["report", "--year", "2026", "--date", "2026-12-01"], None),
                        (["financement", "--date", "2026-12-01"], None)):
         done = _run([own, *args], cwd=structure, check=False)
         assert "Traceback" not in done.stderr, (args, done.stderr)
@@ -132,21 +149,41 @@ def test_wheel_ships_the_defaults_and_a_structure_builds_with_it(wheel: Path, tm
             assert done.returncode == code, (args, done.stdout, done.stderr)
     assert list((structure / "out").glob("rapport-activite-*.pdf"))
 
+    # A second référent clones the repository elsewhere: `make docs` installs and builds the same bytes,
+    # and the export's pseudonyms are the same (the secret made by `astre init` is committed).
+    git = {**os.environ, "GIT_AUTHOR_NAME": "R", "GIT_AUTHOR_EMAIL": "r@example.invalid", "GIT_COMMITTER_NAME": "R",
+           "GIT_COMMITTER_EMAIL": "r@example.invalid"}
+    shutil.rmtree(structure / "cases" / "martin-2026")  # the case just made by `astre new` is not filled in
+    _run(["git", "init", "-q", "-b", "main"], cwd=structure, env=git)
+    _run(["git", "add", "-A"], cwd=structure, env=git)
+    _run(["git", "commit", "-q", "-m", "Dépôt ASTRE"], cwd=structure, env=git)
+    assert ".astre-salt" in _run(["git", "ls-files"], cwd=structure).stdout.split()
+    clone = tmp_path / "autre-poste" / "dossiers"
+    _run(["git", "clone", "-q", str(structure), str(clone)], cwd=tmp_path, env=git)
+    _run(["make", "docs"], cwd=clone)
+    for name in ("fiche-saisine.pdf", "contrat.pdf", "contrat.docx"):
+        assert (clone / "out" / "lefebvre-2026" / name).read_bytes() == (out / name).read_bytes(), name
+    for root in (structure, clone):
+        _run([str(root / ".venv" / "bin" / "astre"), "report", "--year", "2026", "--date", "2026-12-01"], cwd=root,
+             check=False)
+    [export] = (structure / "out").glob("*.csv")
+    assert (clone / "out" / export.name).read_bytes() == export.read_bytes()
+
 
 def test_init_refuses_what_it_cannot_do_and_never_overwrites(tmp_path: Path) -> None:
     runner = CliRunner()
     (tmp_path / "plein").mkdir()
     (tmp_path / "plein" / "astre.yaml").write_text("# le mien\n", encoding="utf-8")
-    done = runner.invoke(cli, ["init", str(tmp_path / "plein"), "--source", "x.whl"])
+    done = runner.invoke(cli, ["init", str(tmp_path / "plein"), *SHARED])
     assert done.exit_code == 2 and "n'est pas vide" in done.output and "--dossier-existant" in done.output
-    done = runner.invoke(cli, ["init", str(tmp_path / "plein"), "--source", "x.whl", "--dossier-existant"])
+    done = runner.invoke(cli, ["init", str(tmp_path / "plein"), *SHARED, "--dossier-existant"])
     assert done.exit_code == 0, done.output
     assert "Gardé tel quel (existe déjà) : astre.yaml" in done.output
     assert (tmp_path / "plein" / "astre.yaml").read_text(encoding="utf-8") == "# le mien\n"
     (tmp_path / "fichier").write_text("x", encoding="utf-8")
-    done = runner.invoke(cli, ["init", str(tmp_path / "fichier"), "--source", "x.whl"])
+    done = runner.invoke(cli, ["init", str(tmp_path / "fichier"), *SHARED])
     assert done.exit_code == 2 and "est un fichier" in done.output
-    done = runner.invoke(cli, ["init", str(tmp_path / "neuf"), "--version-astre", "9.9.9", "--source", "x.whl"])
+    done = runner.invoke(cli, ["init", str(tmp_path / "neuf"), "--version-astre", "9.9.9", *SHARED])
     assert done.exit_code == 2 and "version « 9.9.9 » inconnue" in done.output
     assert not (tmp_path / "neuf").exists()
 
@@ -154,7 +191,7 @@ def test_init_refuses_what_it_cannot_do_and_never_overwrites(tmp_path: Path) -> 
 def test_structure_overrides_win_and_broken_ones_are_located(tmp_path: Path, monkeypatch) -> None:
     """Barème, labels and templates of the structure replace astre's; a broken override is said, located."""
     runner = CliRunner()
-    assert runner.invoke(cli, ["init", str(tmp_path), "--exemple", "--source", "x.whl",
+    assert runner.invoke(cli, ["init", str(tmp_path), "--exemple", *SHARED,
                                "--dossier-existant", "--nom", "Association Essai"]).exit_code == 0
     _fill_letterhead(tmp_path)
     monkeypatch.chdir(tmp_path)
@@ -269,7 +306,7 @@ def test_editor_validates_and_completes_in_french_after_a_clone_elsewhere(tmp_pa
     from lsp import YamlLanguageServer
 
     made = tmp_path / "ici" / "asso"
-    done = CliRunner().invoke(cli, ["init", str(made), "--exemple", "--source", "x.whl", "--nom", "Asso"])
+    done = CliRunner().invoke(cli, ["init", str(made), "--exemple", *SHARED, "--nom", "Asso"])
     assert done.exit_code == 0
     _fill_letterhead(made)
     clone = tmp_path / "ailleurs" / "autre-poste" / "asso"

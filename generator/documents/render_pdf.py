@@ -9,11 +9,15 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
-from weasyprint import CSS, HTML
-from weasyprint.text.fonts import FontConfiguration
-from weasyprint.urls import URLFetcher, URLFetcherResponse
-
+from .pango import missing_pango
 from .templating import make_environment, rendering
+
+try:
+    from weasyprint import CSS, HTML
+    from weasyprint.text.fonts import FontConfiguration
+    from weasyprint.urls import URLFetcher, URLFetcherResponse
+except OSError as e:  # WeasyPrint loads Pango when imported: a missing library is said in French
+    raise missing_pango() from e
 
 PDF_VARIANT = "pdf/a-3b"
 # fontTools stamps the fonts it rewrites (the emoji font, stripped of its bitmaps) with

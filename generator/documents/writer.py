@@ -130,7 +130,14 @@ def write_atomic(target: Path, data: bytes) -> None:
                 os.chmod(temp, 0o666 & ~_UMASK)
         finally:
             os.close(fd)
-        os.replace(temp, target)
+        try:
+            os.replace(temp, target)
+        except PermissionError as e:
+            if not target.is_file():
+                raise
+            # Windows refuses to replace a file another program holds open (Acrobat, Word).
+            raise OutputError(f"impossible de remplacer {shown_path(target)} : le fichier est peut-être ouvert "
+                              "dans un autre programme (lecteur PDF, Word) ; fermez-le puis relancez") from e
     except BaseException as e:  # KeyboardInterrupt included: never leave the temporary file behind
         try:
             os.unlink(temp)
@@ -154,29 +161,29 @@ def output_lock(output_dir: Path) -> Iterator[None]:
     """Hold the lock of `output_dir` (created if needed): one writing process at a time.
 
     Taken by every command writing there (build, and so the watcher; report; status --ics).
-    flock is released by the system when the holder ends, even killed: a crash never
+    filelock takes the system's lock on every platform (flock on Linux and macOS, msvcrt
+    on Windows), released by the system when the holder ends, even killed: a crash never
     leaves the folder locked.
     """
-    try:
-        import fcntl
-    except ImportError:  # pragma: no cover - Windows: no lock
-        yield
-        return
+    import filelock
+
     where = shown_path(output_dir) + os.sep
     try:
         output_dir.mkdir(parents=True, exist_ok=True)
-        fd = os.open(output_dir / LOCK_NAME, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC, 0o666)
+    except OSError as e:
+        raise OutputError(f"impossible d'écrire dans {where} : {os_reason(e)}") from None
+    lock = filelock.FileLock(output_dir / LOCK_NAME, timeout=0)
+    try:
+        lock.acquire()
+    except filelock.Timeout:
+        raise BuildLockedError(f"une autre construction est en cours dans {where} : "
+                               "attendez qu'elle se termine") from None
     except OSError as e:
         raise OutputError(f"impossible d'écrire dans {where} : {os_reason(e)}") from None
     try:
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            raise BuildLockedError(f"une autre construction est en cours dans {where} : "
-                                   "attendez qu'elle se termine") from None
         yield
     finally:
-        os.close(fd)  # releases the lock
+        lock.release()
 
 
 def remove_leftovers(output_dir: Path) -> None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import shutil
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -32,6 +33,8 @@ from .manifest import Manifest, OutOfDate, recorded_cases
 if TYPE_CHECKING:
     from multiprocessing.context import BaseContext
 
+# Told after each case built: (cases done, cases to build, id of the case just built); (0, n, "") first.
+Progress = Callable[[int, int, str], None]
 LISTED_PROBLEMS = 3  # an invalid case's problems named in the summary; `astre check` lists them all
 
 
@@ -135,13 +138,13 @@ class CaseOutcome:
 
 def build(config: Config, paths: list[Path] | None = None, *, definitions: Definitions | None = None,
           forms: list[str] | None = None, force: bool = False, jobs: int | None = None, today: date | None = None,
-          progress: bool = False) -> BuildSummary:
+          progress: Progress | None = None) -> BuildSummary:
     """Build the documents of the cases in `paths` (all cases by default) that are out of date.
 
     `definitions`: the forms and templates to build with (the watcher keeps them between
     builds); those `load_config` activated for `config` by default. One build at a time per
     output folder (BuildLockedError for the second one); the leftovers of an interrupted
-    build are removed first.
+    build are removed first. `progress` is told of each case built (the command line's bar).
     """
     if definitions is None or definitions.config is not config:
         definitions = Definitions.of(config)
@@ -164,7 +167,7 @@ def case_output_folders(config: Config) -> set[str]:
 
 
 def _build(definitions: Definitions, paths: list[Path] | None, *, forms: list[str] | None, force: bool,
-           jobs: int | None, today: date, progress: bool) -> BuildSummary:
+           jobs: int | None, today: date, progress: Progress | None) -> BuildSummary:
     """Load the forms, find what is out of date, render it, record it."""
     config = definitions.config
     selected = definitions.forms(forms)
@@ -187,7 +190,7 @@ def _build(definitions: Definitions, paths: list[Path] | None, *, forms: list[st
 
 def _run(config: Config, todo: list[OutOfDate], today: date,
          jobs: int | None,
-         progress: bool) -> Any:
+         progress: Progress | None) -> Any:
     """Yield (outcome, keys) per case, in parallel when there are several cases and cores.
 
     Workers get the loaded `config` (pickled), never re-read astre.yaml: they build
@@ -196,17 +199,15 @@ def _run(config: Config, todo: list[OutOfDate], today: date,
     if not todo:
         return
     jobs = max(1, min(jobs or os.cpu_count() or 1, len(todo)))
-    show = progress and sys.stderr.isatty()
     done = 0
+    if progress is not None:
+        progress(0, len(todo), "")
 
     def tick(case_id: str) -> None:
         nonlocal done
         done += 1
-        if show:
-            sys.stderr.write(f"\r\033[K[{done}/{len(todo)}] {case_id}")
-            if done == len(todo):
-                sys.stderr.write("\n")
-            sys.stderr.flush()
+        if progress is not None:
+            progress(done, len(todo), case_id)
 
     if jobs == 1:  # one case (the watcher's usual save): no pool, no process start-up
         _init_worker(config)
@@ -270,7 +271,9 @@ def _start_pool_early(jobs: int | None) -> None:
 
 _WORKER: dict[str, Any] = {}
 _DOCUMENTS = f"{__name__.split('.')[0]}.documents"  # the renderers' stage, named without importing it
-RENDERERS = [__name__, f"{_DOCUMENTS}.render_docx", f"{_DOCUMENTS}.render_pdf"]
+# The PDF renderer is preloaded by forkserver_init: without Pango its import fails, and the
+# fork server must still start (each worker then says what is missing).
+RENDERERS = [__name__, f"{_DOCUMENTS}.render_docx"]
 
 
 def _pool_context() -> BaseContext:
@@ -291,23 +294,49 @@ def _pool_context() -> BaseContext:
     return context
 
 
-def die_with_parent() -> None:
-    """Have Linux kill this process when its parent ends (prctl PR_SET_PDEATHSIG); a no-op elsewhere.
+def die_with_parent(*, watchdog: bool = True) -> None:
+    """End this process when its parent ends, on every system.
 
     A killed `astre build` (SIGKILL, closed terminal) must not leave its fork server
-    and workers running (~280 MB) nor writing into the output folder.
+    and workers running (~280 MB) nor writing into the output folder. On Linux the
+    system kills us at once (prctl PR_SET_PDEATHSIG). Everywhere (Windows and macOS
+    start workers with `spawn`), a watchdog thread waits for the parent to end, then
+    ends this process. The fork server takes no thread (`watchdog=False`: it forks its
+    workers, and forking a process that runs threads can deadlock the child); on every
+    POSIX system it ends by itself when astre ends (end of file on its `alive` pipe).
     """
-    if not sys.platform.startswith("linux"):
-        return
-    import ctypes
-    import signal
+    if sys.platform.startswith("linux"):
+        import ctypes
+        import signal
 
-    pr_set_pdeathsig = 1
-    ctypes.CDLL(None, use_errno=True).prctl(pr_set_pdeathsig, signal.SIGKILL, 0, 0, 0)
+        pr_set_pdeathsig = 1
+        ctypes.CDLL(None, use_errno=True).prctl(pr_set_pdeathsig, signal.SIGKILL, 0, 0, 0)
+    if watchdog:
+        _start_watchdog()
+
+
+def _start_watchdog() -> None:
+    """Start a daemon thread that ends this process as soon as its parent has ended."""
+    import multiprocessing
+    import threading
+    import time
+
+    parent = multiprocessing.parent_process()  # a worker's: its sentinel is ready once the parent ended
+    first = os.getppid()
+
+    def wait_for_parent() -> None:
+        if parent is not None:
+            parent.join()
+        else:  # not started by multiprocessing: the parent pid changes when the parent ends (POSIX)
+            while os.getppid() == first:
+                time.sleep(0.5)
+        os._exit(1)
+
+    threading.Thread(target=wait_for_parent, name="astre-fin-avec-parent", daemon=True).start()
 
 
 def _init_pool_worker(config: Config, scratch: str) -> None:
-    """Initialise a pool worker: dies with the fork server, temporary files in `scratch`, then `_init_worker`."""
+    """Initialise a pool worker: dies with its parent, temporary files in `scratch`, then `_init_worker`."""
     import tempfile
 
     die_with_parent()
@@ -315,7 +344,10 @@ def _init_pool_worker(config: Config, scratch: str) -> None:
     if server is not None and os.getppid() != server.SERVER_PID:  # it ended before prctl: nobody would stop us
         os._exit(1)
     tempfile.tempdir = scratch  # this process only builds, then ends with the pool
-    _init_worker(config)
+    try:
+        _init_worker(config)
+    except AstreError as e:  # Pango missing: said by the first case's result, not as a broken pool
+        _WORKER["error"] = e
 
 
 def _init_worker(config: Config) -> None:
@@ -336,6 +368,8 @@ def build_case(folder: Path, form_ids: list[str], today: date, known: frozenset[
     """
     from ..checking.check import check_case
 
+    if "error" in _WORKER:
+        raise _WORKER["error"]
     config: Config = _WORKER["config"]
     outcome = CaseOutcome(folder.name)
     case = check_case(folder, config, today)

@@ -5,11 +5,12 @@ Ages are brackets, income is the ANAH category and a bracket, the place is the
 MDS territory and the commune's INSEE code (public geography), dates are months.
 
 The pseudonym is HMAC-SHA256(case id) keyed with a secret salt kept in
-`.astre-salt` at the root of the structure's repository, created once by
-`astre secret` (never implicitly: astre writes nothing outside the output
-folder). It must be committed with the cases: every colleague then gets the same
-pseudonym for the same measure, year after year, while the Département, which
-never sees the salt, cannot recompute it from a case id.
+`.astre-salt` at the root of the structure's repository, created once, with the
+repository, by `astre init` (or `astre secret` for an older repository; never by a
+build: astre writes nothing else outside the output folder). It must be committed
+with the cases: every colleague then gets the same pseudonym for the same measure,
+year after year, while the Département, which never sees the salt, cannot
+recompute it from a case id.
 
 CSV: UTF-8 with BOM, `;` separator, French decimal comma (what Excel in French
 opens directly); amounts in euros without thousands separator.
@@ -76,8 +77,13 @@ def create_salt(root: Path, renew: bool = False) -> Path:
     if path.exists() and not renew:
         raise UsageError(f"{path} existe déjà : le remplacer changerait tous les pseudonymes des exports "
                          "(ajoutez --renouveler si c'est voulu)")
-    write_atomic(path, (secrets.token_hex(32) + "\n").encode("ascii"))
+    write_atomic(path, new_salt())
     return path
+
+
+def new_salt() -> bytes:
+    """Return the content of a new `.astre-salt`: 32 random bytes, in hexadecimal."""
+    return (secrets.token_hex(32) + "\n").encode("ascii")
 
 
 def pseudonym(case_id: str, key: bytes) -> str:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -141,48 +141,41 @@ def format_json(result: StatusResult) -> str:
 # ---------------------------------------------------------------- iCalendar (RFC 5545)
 
 PRODID = "-//astre//Echeancier ASTRE//FR"
-
-
-def _escape(value: str) -> str:
-    """Escape a TEXT value (RFC 5545 § 3.3.11)."""
-    return (value.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,")
-            .replace("\r\n", "\\n").replace("\n", "\\n"))
-
-
-def _fold(line: str) -> str:
-    """Fold a content line at 75 octets, never inside a UTF-8 character (§ 3.1)."""
-    out: list[str] = []
-    current, size = "", 0
-    for char in line:
-        width = len(char.encode("utf-8"))
-        limit = 75 if not out else 74  # continuation lines start with one space
-        if size + width > limit:
-            out.append(current)
-            current, size = "", 0
-        current += char
-        size += width
-    out.append(current)
-    return "\r\n ".join(out)
+# Each event reminds its date this many days before (a VALARM): time to prepare a review or a visit.
+REMINDER_DAYS = 7
 
 
 def to_ics(result: StatusResult) -> str:
-    """Return every pending due date (not only the next 30 days) as an iCalendar file."""
-    stamp = result.today.strftime("%Y%m%dT000000Z")  # deterministic: two runs give the same bytes
-    lines = ["BEGIN:VCALENDAR", "VERSION:2.0", f"PRODID:{PRODID}", "CALSCALE:GREGORIAN", "METHOD:PUBLISH",
-             "X-WR-CALNAME:Échéances ASTRE"]
+    """Return every pending due date (not only the next 30 days) as an iCalendar file, each with a reminder.
+
+    Written by icalendar (escaping, folding at 75 octets, CRLF); deterministic: two runs
+    on the same date give the same bytes (stable UIDs, DTSTAMP at that date).
+    """
+    from icalendar import Alarm, Calendar, Event
+
+    stamp = datetime(result.today.year, result.today.month, result.today.day, tzinfo=UTC)
+    calendar = Calendar()
+    calendar.add("version", "2.0")
+    calendar.add("prodid", PRODID)
+    calendar.add("calscale", "GREGORIAN")
+    calendar.add("method", "PUBLISH")
+    calendar.add("x-wr-calname", "Échéances ASTRE")
     for item in result.items:
-        end = date.fromordinal(item.due.toordinal() + 1)
-        lines += ["BEGIN:VEVENT",
-                  f"UID:{item.case_id}-{item.key}@astre",
-                  f"DTSTAMP:{stamp}",
-                  f"DTSTART;VALUE=DATE:{item.due.strftime('%Y%m%d')}",
-                  f"DTEND;VALUE=DATE:{end.strftime('%Y%m%d')}",
-                  f"SUMMARY:{_escape(f'{item.case_id} : {item.action}')}",
-                  f"DESCRIPTION:{_escape(f'Dossier ASTRE {item.case_id}. Échéance : {short_day(item.due)}.')}",
-                  "TRANSP:TRANSPARENT",
-                  "END:VEVENT"]
-    lines.append("END:VCALENDAR")
-    return "".join(_fold(line) + "\r\n" for line in lines)
+        event = Event()
+        event.add("uid", f"{item.case_id}-{item.key}@astre")
+        event.add("dtstamp", stamp)
+        event.add("dtstart", item.due)
+        event.add("dtend", item.due + timedelta(days=1))
+        event.add("summary", f"{item.case_id} : {item.action}")
+        event.add("description", f"Dossier ASTRE {item.case_id}. Échéance : {short_day(item.due)}.")
+        event.add("transp", "TRANSPARENT")
+        alarm = Alarm()
+        alarm.add("action", "DISPLAY")
+        alarm.add("description", f"Dans {REMINDER_DAYS} jours : {item.case_id} : {item.action}")
+        alarm.add("trigger", timedelta(days=-REMINDER_DAYS))
+        event.add_component(alarm)
+        calendar.add_component(event)
+    return calendar.to_ical().decode("utf-8")
 
 
 def calendar_target(config: Config, name: str) -> Path:

@@ -16,7 +16,7 @@ import re
 from dataclasses import dataclass, field
 from importlib import metadata
 from importlib import resources as importlib_resources
-from pathlib import Path
+from pathlib import Path, PureWindowsPath
 from urllib.parse import unquote, urlparse
 
 from .. import __version__
@@ -46,6 +46,7 @@ class Created:
     root: Path
     written: list[Path] = field(default_factory=list)
     kept: list[Path] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
 
 
 def installed_source() -> tuple[str | None, str | None]:
@@ -86,16 +87,10 @@ def init(target: Path, *, name: str | None = None, depot: str | None = None, sou
     if target.is_dir() and any(target.iterdir()) and not existing:
         raise UsageError(f"{target} n'est pas vide : choisissez un dossier vide, ou ajoutez "
                          "« --dossier-existant » pour compléter ce dossier (aucun fichier existant n'est remplacé)")
-    found_source, found_depot = installed_source()
-    source = source or found_source
-    depot = depot or found_depot
-    if source is None:
-        raise UsageError("impossible de savoir d'où astre a été installé : indiquez-le avec « --source » "
-                         "(dépôt git « git+https://…/astre.git@v$(ASTRE_VERSION) » ou fichier .whl)")
+    source, depot, warnings = _shared_source(source, depot)
     values = {"@@VERSION@@": __version__, "@@SOURCE@@": source, "@@NOM@@": name or SCAFFOLD_NAME,
-              "@@DEPOT@@": depot or "À_COMPLÉTER (adresse du dépôt git d'astre)",
-              "@@DEPOT_LIEN@@": depot or "https://pypi.org/project/astre/"}
-    created = Created(target)
+              "@@DEPOT@@": depot, "@@DEPOT_LIEN@@": depot}
+    created = Created(target, warnings=warnings)
     target.mkdir(parents=True, exist_ok=True)
     scaffold = Path(str(importlib_resources.files("generator.data"))) / "structure"
     for source_name, name_in_repo in SCAFFOLD.items():
@@ -103,6 +98,10 @@ def init(target: Path, *, name: str | None = None, depot: str | None = None, sou
         for token, value in values.items():
             text = text.replace(token, value)
         _create(created, target / name_in_repo, text.encode("utf-8"))
+    # One secret for the whole structure, committed: every référent's export gives the same pseudonyms.
+    from ..followup.export import SALT_FILE, new_salt
+
+    _create(created, target / SALT_FILE, new_salt())
     cases = target / "cases"
     cases.mkdir(exist_ok=True)
     if example:
@@ -114,6 +113,58 @@ def init(target: Path, *, name: str | None = None, depot: str | None = None, sou
     resources.activate(target)  # its astre.yaml may not be valid yet: its override folders are enough
     upgrade(target, created=created)
     return created
+
+
+def _is_local(location: str) -> bool:
+    """Return True when `location` names a place on this computer: an absolute path or a file: URL."""
+    plain = location.removeprefix("git+")
+    return (plain.startswith(("file:", "~")) or Path(plain).is_absolute()
+            or PureWindowsPath(plain).is_absolute() or bool(PureWindowsPath(plain).drive))
+
+
+def _is_url(location: str) -> bool:
+    """Return True for a git repository a colleague can clone: https, ssh or git URL."""
+    return bool(re.match(r"(git\+)?(https?|ssh|git)://|[\w.-]+@[\w.-]+:", location))
+
+
+_SOURCE_ADVICE = ("indiquez avec « --source » une source que chacun peut joindre : le dépôt git d'astre "
+                  "(« git+https://…/astre.git@v$(ASTRE_VERSION) ») ou un fichier .whl rangé dans le dépôt de la "
+                  f"structure (chemin relatif, par exemple « outils/astre-{__version__}-py3-none-any.whl »)")
+_DEPOT_ADVICE = ("indiquez avec « --depot » l'adresse du dépôt git d'astre que chacun peut joindre "
+                 f"(https://… ou ssh) : le contrôle pre-commit de la structure s'installe depuis là, à l'étiquette "
+                 f"v{__version__}")
+
+
+def _shared_source(source: str | None, depot: str | None) -> tuple[str, str, list[str]]:
+    """Return the (source, depot) to record, each one a colleague who clones the repository can reach.
+
+    What astre finds of its own installation is refused when it lies on this computer (a wheel
+    in Downloads, a local clone): the Makefile and pre-commit would fail on a colleague's
+    computer. What the person gives explicitly is kept, with a warning when it is local.
+    """
+    found_source, found_depot = installed_source()
+    warnings, refused = [], []
+    if source is None:
+        if found_source is not None and _is_local(found_source):
+            where = found_source.replace("$(ASTRE_VERSION)", __version__).removeprefix("git+")
+            refused.append(f"astre a été installé depuis {where}, un chemin de cet ordinateur : le Makefile de la "
+                           f"structure ne pourrait pas l'installer chez un collègue ; {_SOURCE_ADVICE}")
+        elif found_source is None:
+            refused.append(f"impossible de savoir d'où astre a été installé ; {_SOURCE_ADVICE}")
+        source = found_source
+    elif _is_local(source):
+        warnings.append(f"la source « {source} » est un chemin de cet ordinateur : un collègue ne pourra pas "
+                        f"installer astre depuis là ; {_SOURCE_ADVICE}")
+    if depot is None:
+        if found_depot is None or not _is_url(found_depot):
+            refused.append(f"l'adresse du dépôt git d'astre est inconnue ou locale ; {_DEPOT_ADVICE}")
+        depot = found_depot
+    elif not _is_url(depot):
+        warnings.append(f"le dépôt « {depot} » n'est pas une adresse https ou ssh : le contrôle pre-commit "
+                        f"échouera chez un collègue qui n'y a pas accès ; {_DEPOT_ADVICE}")
+    if refused or source is None or depot is None:
+        raise UsageError("\n".join(refused))
+    return source, depot, warnings
 
 
 def _create(created: Created, path: Path, data: bytes) -> None:
