@@ -16,6 +16,9 @@ from generator.engine.build import BuildSummary
 from generator.engine.changes import Layout, describe
 from generator.reading.config import load_config
 
+# Where a colleague installs astre from (init refuses a source only this computer reaches).
+SHARED_SOURCE = ["--source", "x.whl", "--depot", "https://example.invalid/astre.git"]
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -45,7 +48,7 @@ def test_the_structure_makefile_tells_astre_it_runs_under_make(tmp_path: Path) -
     if shutil.which("make") is None:
         pytest.skip("make introuvable")
     structure = tmp_path / "asso"
-    assert CliRunner().invoke(cli, ["init", str(structure), "--source", "x.whl"]).exit_code == 0
+    assert CliRunner().invoke(cli, ["init", str(structure), *SHARED_SOURCE]).exit_code == 0
     astre = Path(sys.executable).with_name("astre")
     done = subprocess.run(["make", "new", "ID=martin-2026", f"ASTRE={astre}", "STAMP=astre.yaml"], cwd=structure,
                           capture_output=True, text=True, timeout=120, stdin=subprocess.DEVNULL)

@@ -19,9 +19,7 @@ import pytest
 
 from generator.documents import writer
 from generator.documents.pango import missing_pango
-from generator.documents.writer import output_lock
 from generator.engine.build import build
-from generator.errors import BuildLockedError
 from generator.reading.config import load_config
 
 TODAY = "2026-11-22"
@@ -66,17 +64,37 @@ def test_check_pre_commit_in_cp1252_says_the_amounts(project: Path) -> None:
 
 # ---------------------------------------------------------------- no fcntl (Windows)
 
-def test_output_lock_holds_without_fcntl(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Without fcntl (Windows) a second writer is still refused: the lock never silently vanishes."""
-    monkeypatch.setitem(sys.modules, "fcntl", None)  # `import fcntl` now fails, as on Windows
-    for name in [n for n in sys.modules if n == "filelock" or n.startswith("filelock.")]:
-        monkeypatch.delitem(sys.modules, name)  # filelock chooses its lock again, without fcntl
-    out = tmp_path / "out"
-    with pytest.warns(UserWarning, match="soft file lock"), output_lock(out):
-        with pytest.raises(BuildLockedError, match="une autre construction est en cours"), output_lock(out):
-            pass
-    with output_lock(out):  # released: the next build takes it
-        pass
+NO_FCNTL = """
+import sys, warnings
+sys.modules["fcntl"] = None  # `import fcntl` now fails, as on Windows: filelock chooses its lock without it
+from pathlib import Path
+from generator.documents.writer import output_lock
+from generator.errors import BuildLockedError
+out = Path(sys.argv[1])
+with warnings.catch_warnings(record=True) as seen:
+    warnings.simplefilter("always")
+    with output_lock(out):
+        try:
+            with output_lock(out):
+                print("second writer let in")
+        except BuildLockedError as e:
+            print("refused:", e)
+print("warned:", any("soft file lock" in str(w.message) for w in seen))
+with output_lock(out):  # released: the next build takes it
+    print("taken again")
+"""
+
+
+def test_output_lock_holds_without_fcntl(tmp_path: Path) -> None:
+    """Without fcntl (Windows) a second writer is still refused: the lock never silently vanishes.
+
+    In a process of its own: filelock chooses its kind of lock when imported.
+    """
+    done = subprocess.run([sys.executable, "-c", NO_FCNTL, str(tmp_path / "out")], capture_output=True, text=True,
+                          timeout=60, cwd=ROOT)
+    assert done.returncode == 0, done.stderr
+    assert "refused: une autre construction est en cours" in done.stdout, done.stdout
+    assert "warned: True" in done.stdout and "taken again" in done.stdout and "let in" not in done.stdout
 
 
 # ---------------------------------------------------------------- workers started with spawn

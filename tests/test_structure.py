@@ -246,7 +246,7 @@ def test_pre_commit_hook_from_the_toolkit_repository(toolkit_repo: Path, tmp_pat
     _need("git")
     structure = tmp_path / "asso"
     done = CliRunner().invoke(cli, ["init", str(structure), "--exemple", "--depot", str(toolkit_repo),
-                                    "--source", "x.whl"])
+                                    "--source", "x.whl", "--depot", "https://example.invalid/astre.git"])
     assert done.exit_code == 0, done.output  # the letterhead is left to fill: documents need it, commits do not
     config = (structure / ".pre-commit-config.yaml").read_text(encoding="utf-8")
     assert f"repo: {toolkit_repo}" in config and f"rev: v{__version__}" in config
@@ -359,7 +359,7 @@ def test_editor_says_what_astre_check_says_in_french(tmp_path: Path) -> None:
     """A new case opens without error; a started one is told, in French, what is wrong or missing."""
     server_class = _language_server()
     structure = tmp_path / "asso"
-    assert CliRunner().invoke(cli, ["init", str(structure), "--exemple", "--source", "x.whl"]).exit_code == 0
+    assert CliRunner().invoke(cli, ["init", str(structure), "--exemple", *SHARED]).exit_code == 0
     done = CliRunner().invoke(cli, ["-f", str(structure / "astre.yaml"), "new", "martin-2026"])
     assert done.exit_code == 0, done.output
     server = server_class(structure)
@@ -396,7 +396,7 @@ def test_editor_finds_the_schema_of_a_copied_case(tmp_path: Path) -> None:
     nowhere is said by `astre check`, with the line to write, and the editor then checks the file."""
     server_class = _language_server()
     structure = tmp_path / "asso"
-    assert CliRunner().invoke(cli, ["init", str(structure), "--exemple", "--source", "x.whl", "--nom", "Asso"]
+    assert CliRunner().invoke(cli, ["init", str(structure), "--exemple", *SHARED, "--nom", "Asso"]
                               ).exit_code == 0
     _fill_letterhead(structure)
     example = structure / "cases" / "lefebvre-2026"
