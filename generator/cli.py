@@ -401,6 +401,19 @@ def secret(ctx: click.Context, renew: bool) -> None:
                "ne l'envoyez jamais au Département.")
 
 
+@cli.command()
+@click.option("--port", type=click.IntRange(0, 65535), default=8765, show_default=True, metavar="N",
+              help="Port local (0 : un port libre au hasard).")
+@click.option("--no-browser", "--sans-navigateur", "no_browser", is_flag=True,
+              help="Ne pas ouvrir le navigateur (l'adresse à ouvrir est affichée).")
+@click.pass_context
+def serve(ctx: click.Context, port: int, no_browser: bool) -> None:
+    """Ouvrir l'espace de travail dans le navigateur : dossiers, formulaires, documents, historique."""
+    from .serve.app import serve as run_serve
+
+    run_serve(_config(ctx), port, browser=not no_browser, echo=click.echo)
+
+
 def main() -> None:
     """Entry point of the `astre` console script."""
     cli(prog_name="astre")

@@ -1,0 +1,257 @@
+"""Saving a case file from a form: only the changed values change, written atomically, checked first.
+
+ruamel.yaml's round-trip mode keeps what the référent typed around the values the form
+changed: comments, key order, quoting, flow lists (`[spslh]`) and the `$schema` line.
+The new text is parsed again by astre's own loader and validated with its schema before
+it replaces the old file (temporary file in the same folder, fsync, rename): a value
+that would not load, or would be refused, is never written.
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import io
+import os
+import re
+import tempfile
+from dataclasses import dataclass, field, replace
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import yaml as pyyaml
+from ruamel.yaml import YAML
+from ruamel.yaml.comments import CommentedMap, CommentedSeq
+from ruamel.yaml.scalarstring import DoubleQuotedScalarString, LiteralScalarString
+
+from ..errors import Problem, SaveConflictError, YamlError
+from ..reading.loader import load_text, read_text
+from ..reading.validate import validate
+
+# Messages of `astre check` that only say a value is still missing: a draft may be saved with them.
+INCOMPLETE = ("champ obligatoire manquant", "champ vide,", "liste vide", "texte vide")
+
+
+def digest(text: str) -> str:
+    """Return the fingerprint of a file's text that a form carries to detect a change on disk."""
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]
+
+
+def is_blocking(problem: Problem) -> bool:
+    """True when a problem is a wrong value (not a value still missing): such a file is not written."""
+    return problem.severity == "erreur" and not any(mark in problem.message for mark in INCOMPLETE)
+
+
+def _yaml(text: str) -> YAML:
+    rt = YAML(typ="rt")
+    rt.preserve_quotes = True
+    rt.width = 4096  # never fold a long text onto several lines
+    # The files astre new writes and the examples indent lists under their key (« - » two spaces in).
+    flush = re.search(r"^[^\s#][^\n]*:[ \t]*\n-[ \t]", text, re.MULTILINE) is not None
+    rt.indent(mapping=2, sequence=2 if flush else 4, offset=0 if flush else 2)
+    return rt
+
+
+def _same(old: Any, new: Any) -> bool:
+    if isinstance(old, date) and isinstance(new, str):
+        return old.isoformat() == new
+    if isinstance(old, bool) != isinstance(new, bool) or isinstance(old, str) != isinstance(new, str):
+        return False  # "62270" is not 62270, true is not 1
+    return bool(_plain(old) == _plain(new))
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, str):
+        return str(value)
+    return value
+
+
+def _scalar(value: Any) -> Any:
+    """Return `value` as a careful référent would type it: quoted when plain YAML would read something else."""
+    if not isinstance(value, str):
+        return value
+    if "\n" in value:
+        return LiteralScalarString(value if value.endswith("\n") else value + "\n")
+    try:
+        plain = pyyaml.safe_load(value) if value.strip() == value and value else None
+    except pyyaml.YAMLError:
+        plain = None
+    if plain == value and isinstance(plain, str) and not value.startswith(("'", '"')) and ": " not in value \
+            and " #" not in value:
+        return value
+    return DoubleQuotedScalarString(value)
+
+
+def _new(value: Any) -> Any:
+    if isinstance(value, dict):
+        mapping = CommentedMap()
+        for key, item in value.items():
+            mapping[key] = _new(item)
+        return mapping
+    if isinstance(value, list):
+        seq = CommentedSeq([_new(item) for item in value])
+        if all(isinstance(item, (str, int, float)) and "\n" not in str(item) for item in value):
+            seq.fa.set_flow_style()  # « destinataires: [spslh, slisl] », as the examples write short lists
+        return seq
+    return _scalar(value)
+
+
+def merge(old: Any, new: Any) -> Any:
+    """Return `old` (ruamel round-trip data) changed in place to hold `new` (plain data), touching only differences."""
+    if isinstance(old, dict) and isinstance(new, dict):
+        for key in [k for k in old if k not in new]:
+            if old[key] is not None:  # a blank line of a new case's model stays until filled
+                del old[key]
+        for key, value in new.items():
+            if key in old and _same(old[key], value):
+                continue
+            old[key] = merge(old[key], value) if key in old else _new(value)
+        return old
+    if isinstance(old, list) and isinstance(new, list):
+        for index, value in enumerate(new):
+            if index < len(old):
+                if not _same(old[index], value):
+                    old[index] = merge(old[index], value)
+            else:
+                old.append(_new(value))
+        del old[len(new):]
+        return old
+    return _new(new)
+
+
+@dataclass
+class Saved:
+    """What a save did: the new text (None when refused) and the problems found in it."""
+
+    text: str | None
+    problems: list[Problem] = field(default_factory=list)
+    changed: bool = False
+
+
+def render(path: Path, text: str, new: dict[str, Any]) -> str:
+    """Return the text of `path` (currently `text`) holding `new`, changed only where values differ."""
+    rt = _yaml(text)
+    data = rt.load(text) if text.strip() else None
+    if not isinstance(data, dict):  # a commented-out optional file: its comments stay above the values
+        head = text.rstrip("\n") + "\n" if text.strip() else ""
+        if not new:
+            return text
+        out = io.StringIO()
+        rt.dump(_new(new), out)
+        return head + out.getvalue()
+    base = io.StringIO()
+    rt.dump(data, base)
+    merge(data, new)
+    out = io.StringIO()
+    rt.dump(data, out)
+    target = out.getvalue()
+    kept = keep_layout(text, base.getvalue(), target)
+    if kept is not None and _loads_same(path, kept, target):
+        return kept
+    return target
+
+
+def keep_layout(original: str, base: str, target: str) -> str | None:
+    """Apply to `original` the changes from `base` to `target` (ruamel's output before and after the edit).
+
+    ruamel re-emits some layouts its own way (a flow list `{…}` spread over several lines
+    is joined): the référent's layout is kept wherever the edit did not touch it. None when
+    an edit falls inside such a re-emitted part (the caller then writes ruamel's text).
+    """
+    o, b, t = (s.splitlines(keepends=True) for s in (original, base, target))
+    to_original: dict[int, int] = {}
+    for tag, i1, i2, j1, _ in difflib.SequenceMatcher(None, b, o, autojunk=False).get_opcodes():
+        if tag == "equal":
+            to_original.update({i1 + k: j1 + k for k in range(i2 - i1)})
+    edits: list[tuple[int, int, list[str]]] = []
+    for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(None, b, t, autojunk=False).get_opcodes():
+        if tag == "equal":
+            continue
+        if i1 == i2:  # an insertion: after the line before it, else before the line after it
+            if i1 - 1 in to_original:
+                at = to_original[i1 - 1] + 1
+            elif i1 in to_original or i1 == len(b):
+                at = to_original.get(i1, len(o))
+            else:
+                return None
+            edits.append((at, at, t[j1:j2]))
+            continue
+        mapped = [to_original.get(i) for i in range(i1, i2)]
+        if None in mapped or mapped != list(range(mapped[0] or 0, (mapped[0] or 0) + len(mapped))):
+            return None
+        start = mapped[0] or 0
+        edits.append((start, start + len(mapped), t[j1:j2]))
+    for start, end, lines in sorted(edits, reverse=True):
+        o[start:end] = lines
+    return "".join(o)
+
+
+def _loads_same(path: Path, text: str, target: str) -> bool:
+    try:
+        return bool(load_text(path, text).data == load_text(path, target).data)
+    except YamlError:
+        return False
+
+
+def check_text(path: Path, text: str, schema_name: str) -> list[Problem]:
+    """Load `text` as astre would read `path`, and return its problems (a syntax error is one problem)."""
+    try:
+        doc = load_text(path, text)
+    except YamlError as e:
+        return [e.problem]
+    if doc.data is None:
+        return []
+    if not isinstance(doc.data, dict):
+        return [Problem(path, 1, 1, "le fichier doit être une suite de champs « nom: valeur »")]
+    return validate(doc, schema_name)
+
+
+def save(path: Path, expected_digest: str, new: dict[str, Any], schema_name: str) -> Saved:
+    """Write `new` into `path` if the file is still the one the form showed; never writes a refused value.
+
+    Raises SaveConflictError when the file changed on disk since the form was opened.
+    """
+    current = read_text(path) if path.exists() else ""
+    if digest(current) != expected_digest:
+        raise SaveConflictError(path, current)
+    text = render(path, current, new)
+    problems = check_text(path, text, schema_name)
+    if any(is_blocking(p) for p in problems):
+        return Saved(None, problems)
+    if text == current:
+        return Saved(text, problems)
+    write_checked(path, text, schema_name)
+    return Saved(text, problems, changed=True)
+
+
+def write_checked(path: Path, text: str, schema_name: str) -> None:
+    """Write `text` atomically into `path`, after astre's loader read back the very bytes written."""
+    fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(text.encode("utf-8"))
+            handle.flush()
+            os.fsync(handle.fileno())
+        written = read_text(Path(temp))
+        problems = [replace(p, path=path) for p in check_text(path, written, schema_name)]
+        if written != text or any(is_blocking(p) for p in problems):
+            raise YamlError(problems[0] if problems else Problem(path, None, None, "relecture différente"))
+        if path.exists():
+            os.chmod(temp, path.stat().st_mode & 0o777)
+        os.replace(temp, path)
+    except BaseException:
+        Path(temp).unlink(missing_ok=True)
+        raise
+
+
+def unified_diff(before: str, after: str, name: str) -> str:
+    """Return the difference between two versions of a file, as `git diff` shows it."""
+    return "".join(difflib.unified_diff(before.splitlines(keepends=True), after.splitlines(keepends=True),
+                                        f"{name} (avant)", f"{name} (maintenant)"))
