@@ -228,7 +228,7 @@ def create_app(config: Config, keys: Secrets | None = None, hosts: set[str] | No
         try:
             summary = workspace.build_document(config, folder, form_id, date.today())
         except AstreError as e:
-            return documents_page(case_id, 422, error=str(e))
+            return documents_page(case_id, 422, error=_said(e))
         if not summary.ok:
             return documents_page(case_id, 422, error="\n".join(line for f in summary.failures for line in f.lines()))
         states = {s.form_id: s for s in workspace.documents(workspace_case(folder), config)}
@@ -329,6 +329,11 @@ def create_app(config: Config, keys: Secrets | None = None, hosts: set[str] | No
     return Guard(app, work.keys, hosts or set())
 
 
+def _said(error: AstreError) -> str:
+    """Return an error's French message with its located problems, one per line."""
+    return "\n".join([str(error), *(p.format() for p in getattr(error, "problems", []))])
+
+
 def _q(text: str) -> str:
     from urllib.parse import quote
 
@@ -354,6 +359,7 @@ def serve(config: Config, port: int, *, browser: bool, echo: Any = print) -> Non
 
         raise UsageError(f"le port {port} est déjà pris ({e.strerror}) : relancez avec « --port » suivi d'un "
                          "autre numéro, par exemple --port 8766") from e
+    listener.listen(128)  # connections made before uvicorn starts wait in the backlog
     port = listener.getsockname()[1]
     keys = Secrets()
     app = create_app(config, keys, allowed_hosts(port))

@@ -77,7 +77,7 @@ def documents(case: Case, config: Config) -> list[DocumentState]:
     out = config.output_dir / case.id
     for form in load_forms(config):
         view = case.restricted(form.files)
-        missing = [p.message for p in check_form(view, form)] if case.valid else [
+        missing = [p.message.removeprefix(f"{form.title} : ") for p in check_form(view, form)] if case.valid else [
             "le dossier contient des erreurs : corrigez-les d'abord (voir les messages des fichiers)"]
         try:
             names = [form.output + (f"-{suffix}" if suffix else "") for suffix, _ in form.items(view)]
