@@ -20,7 +20,6 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-import yaml as pyyaml
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.scalarstring import DoubleQuotedScalarString, LiteralScalarString
@@ -79,14 +78,17 @@ def _scalar(value: Any) -> Any:
         return value
     if "\n" in value:
         return LiteralScalarString(value if value.endswith("\n") else value + "\n")
-    try:
-        plain = pyyaml.safe_load(value) if value.strip() == value and value else None
-    except pyyaml.YAMLError:
-        plain = None
-    if plain == value and isinstance(plain, str) and not value.startswith(("'", '"')) and ": " not in value \
-            and " #" not in value:
+    if value and value.strip() == value and not value[0].isdigit() and value[0] not in "+-." and _plain_ok(value):
         return value
     return DoubleQuotedScalarString(value)
+
+
+def _plain_ok(value: str) -> bool:
+    """True when astre's loader reads `value`, written without quotes, as this very text."""
+    try:
+        return bool(load_text(Path("valeur.yaml"), f"v: {value}\n").data == {"v": value})
+    except YamlError:
+        return False
 
 
 def _new(value: Any) -> Any:
@@ -103,11 +105,18 @@ def _new(value: Any) -> Any:
     return _scalar(value)
 
 
+def _blank(value: Any) -> bool:
+    """True for a value still to fill in a new case's model: empty, or a part whose fields are all empty."""
+    if isinstance(value, dict):
+        return all(_blank(v) for v in value.values())
+    return value is None or value == []
+
+
 def merge(old: Any, new: Any) -> Any:
     """Return `old` (ruamel round-trip data) changed in place to hold `new` (plain data), touching only differences."""
     if isinstance(old, dict) and isinstance(new, dict):
         for key in [k for k in old if k not in new]:
-            if old[key] is not None:  # a blank line of a new case's model stays until filled
+            if not _blank(old[key]):  # a blank line (`designation:`, `demandes: []`) stays until filled
                 del old[key]
         for key, value in new.items():
             if key in old and _same(old[key], value):
@@ -145,7 +154,9 @@ def render(path: Path, text: str, new: dict[str, Any]) -> str:
             return text
         out = io.StringIO()
         rt.dump(_new(new), out)
-        return head + out.getvalue()
+        lines = head.splitlines(keepends=True)
+        rest = _into_comments(lines, len(lines), out.getvalue().splitlines(keepends=True))
+        return "".join(lines + rest)
     base = io.StringIO()
     rt.dump(data, base)
     merge(data, new)
@@ -153,44 +164,98 @@ def render(path: Path, text: str, new: dict[str, Any]) -> str:
     rt.dump(data, out)
     target = out.getvalue()
     kept = keep_layout(text, base.getvalue(), target)
-    if kept is not None and _loads_same(path, kept, target):
+    if _loads_same(path, kept, target):
         return kept
     return target
 
 
-def keep_layout(original: str, base: str, target: str) -> str | None:
+def keep_layout(original: str, base: str, target: str) -> str:
     """Apply to `original` the changes from `base` to `target` (ruamel's output before and after the edit).
 
     ruamel re-emits some layouts its own way (a flow list `{…}` spread over several lines
-    is joined): the référent's layout is kept wherever the edit did not touch it. None when
-    an edit falls inside such a re-emitted part (the caller then writes ruamel's text).
+    is joined): the référent's layout is kept wherever the edit did not touch it; an edit
+    inside such a part rewrites that part only, as ruamel writes it.
     """
     o, b, t = (s.splitlines(keepends=True) for s in (original, base, target))
-    to_original: dict[int, int] = {}
-    for tag, i1, i2, j1, _ in difflib.SequenceMatcher(None, b, o, autojunk=False).get_opcodes():
-        if tag == "equal":
-            to_original.update({i1 + k: j1 + k for k in range(i2 - i1)})
-    edits: list[tuple[int, int, list[str]]] = []
-    for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(None, b, t, autojunk=False).get_opcodes():
-        if tag == "equal":
-            continue
-        if i1 == i2:  # an insertion: after the line before it, else before the line after it
-            if i1 - 1 in to_original:
-                at = to_original[i1 - 1] + 1
-            elif i1 in to_original or i1 == len(b):
-                at = to_original.get(i1, len(o))
-            else:
-                return None
-            edits.append((at, at, t[j1:j2]))
-            continue
-        mapped = [to_original.get(i) for i in range(i1, i2)]
-        if None in mapped or mapped != list(range(mapped[0] or 0, (mapped[0] or 0) + len(mapped))):
-            return None
-        start = mapped[0] or 0
-        edits.append((start, start + len(mapped), t[j1:j2]))
-    for start, end, lines in sorted(edits, reverse=True):
-        o[start:end] = lines
+    to_o = difflib.SequenceMatcher(None, b, o, autojunk=False).get_opcodes()
+    to_t = difflib.SequenceMatcher(None, b, t, autojunk=False).get_opcodes()
+    reformatted = [(i1, i2) for tag, i1, i2, _, _ in to_o if tag != "equal" and i1 < i2]
+    edits = []
+    for lo, hi in _merged([(i1, i2) for tag, i1, i2, _, _ in to_t if tag != "equal"], reformatted):
+        o_lo, o_hi = _index(to_o, lo, max), _index(to_o, hi, min)
+        edits.append((o_lo, max(o_lo, o_hi), t[_index(to_t, lo, min):_index(to_t, hi, max)]))
+    for o_lo, o_hi, lines in sorted(edits, reverse=True):
+        o[o_lo:o_hi] = _into_comments(o, o_lo, lines) if o_lo == o_hi else lines
     return "".join(o)
+
+
+_SCALAR_LINE = re.compile(r"^( *)([A-Za-z_]\w*): \S.*\n?$")
+
+
+def _into_comments(o: list[str], at: int, lines: list[str]) -> list[str]:
+    """Write each new `key: value` line in place of its commented model line (`# key:` from astre new), if any.
+
+    Changes `o` in place (same number of lines); returns the lines still to insert at `at`.
+    """
+    left = []
+    for line in lines:
+        found = _SCALAR_LINE.match(line)
+        spot = _commented(o, at, found.group(1), found.group(2)) if found else None
+        if spot is None:
+            left.append(line)
+        else:
+            o[spot] = line if line.endswith("\n") else line + "\n"
+    return left
+
+
+def _commented(o: list[str], at: int, indent: str, key: str) -> int | None:
+    """Return the line of `indent# key:` in the block around line `at` (same parent), if any."""
+    wanted = re.compile(rf"^{indent}# {key}:\s*$")
+
+    def inside(line: str) -> bool:
+        stripped = line.lstrip(" ")
+        return not stripped.strip() or stripped.startswith("#") or len(line) - len(stripped) >= len(indent)
+
+    for step in (-1, 1):
+        index = at - 1 if step < 0 else at
+        while 0 <= index < len(o) and (inside(o[index]) or not indent and not o[index].startswith(" ")):
+            if wanted.match(o[index]):
+                return index
+            if indent and not inside(o[index]):
+                break
+            index += step
+    return None
+
+
+def _merged(changes: list[tuple[int, int]], reformatted: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Return the changed ranges of base lines, widened to the whole of every re-emitted part they touch."""
+    merged = []
+    for lo, hi in changes:
+        grown = True
+        while grown:
+            grown = False
+            for c, d in reformatted:
+                touches = (lo < d and c < hi) if lo < hi else c < lo < d
+                if touches and (c < lo or d > hi):
+                    lo, hi, grown = min(lo, c), max(hi, d), True
+        if merged and lo < merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(hi, merged[-1][1]))
+        else:
+            merged.append((lo, hi))
+    return merged
+
+
+def _index(opcodes: list[tuple[str, int, int, int, int]], line: int, pick: Any) -> int:
+    """Return where base line boundary `line` falls in the other text (`pick`: min or max among candidates)."""
+    found = []
+    for _, i1, i2, j1, j2 in opcodes:
+        if line == i1:
+            found.append(j1)
+        if line == i2:
+            found.append(j2)
+        if i1 < line < i2:
+            found.append(j1 + line - i1 if j2 - j1 == i2 - i1 else j1 if pick is min else j2)
+    return int(pick(found))
 
 
 def _loads_same(path: Path, text: str, target: str) -> bool:
