@@ -15,6 +15,7 @@ import io
 import os
 import re
 import tempfile
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
@@ -229,7 +230,7 @@ def _commented(o: list[str], at: int, indent: str, key: str) -> int | None:
 
 def _merged(changes: list[tuple[int, int]], reformatted: list[tuple[int, int]]) -> list[tuple[int, int]]:
     """Return the changed ranges of base lines, widened to the whole of every re-emitted part they touch."""
-    merged = []
+    merged: list[tuple[int, int]] = []
     for lo, hi in changes:
         grown = True
         while grown:
@@ -245,7 +246,7 @@ def _merged(changes: list[tuple[int, int]], reformatted: list[tuple[int, int]]) 
     return merged
 
 
-def _index(opcodes: list[tuple[str, int, int, int, int]], line: int, pick: Any) -> int:
+def _index(opcodes: Sequence[tuple[str, int, int, int, int]], line: int, pick: Any) -> int:
     """Return where base line boundary `line` falls in the other text (`pick`: min or max among candidates)."""
     found = []
     for _, i1, i2, j1, j2 in opcodes:
