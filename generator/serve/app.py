@@ -233,7 +233,8 @@ def create_app(config: Config, keys: Secrets | None = None, hosts: set[str] | No
             return documents_page(case_id, 422, error="\n".join(line for f in summary.failures for line in f.lines()))
         states = {s.form_id: s for s in workspace.documents(workspace_case(folder), config)}
         first = states[form_id].outputs[:1]
-        target = f"/dossiers/{case_id}/documents" + (f"?apercu={first[0]}" if first else "")
+        said = "\n".join(why for _, why in summary.warnings)
+        target = f"/dossiers/{case_id}/documents?apercu={first[0] if first else ''}&message={_q(said)}"
         return RedirectResponse(target, status_code=303)
 
     def workspace_case(folder: Path) -> Any:
