@@ -168,3 +168,61 @@ def test_a_new_case_filled_through_the_form_gets_a_ready_fiche_saisine(server: S
     assert "M. Durand" in _served_pdf_text(page, server, tmp_path)
     check = subprocess.run(["git", "-C", str(server.root), "status", "--porcelain"], capture_output=True, text=True)
     assert "cases/durand-2026/" in check.stdout
+
+
+def _edit_designation(page, server: Server, value: str) -> None:
+    page.goto(server.base + "/dossiers/lefebvre-2026/menage")
+    page.get_by_label("Désignation").fill(value)
+    page.get_by_role("button", name="Enregistrer", exact=True).last.click()
+    page.get_by_text("Enregistré.").wait_for()
+
+
+def _commit(page, server: Server, author: str) -> None:
+    page.goto(server.base + "/dossiers/lefebvre-2026/historique")
+    page.get_by_label("Votre nom").fill(author)
+    page.get_by_role("button", name="Enregistrer dans l'historique").click()
+    page.locator("p.alert.ok", has_text="Enregistré dans l'historique").wait_for()
+
+
+def test_recording_in_the_history_commits_the_case_with_the_referent_s_name(server: Server, page) -> None:
+    _edit_designation(page, server, "Mme J. Lefebvre")
+    page.goto(server.base + "/dossiers/lefebvre-2026/historique")
+    assert "cases/lefebvre-2026/menage.yaml : modifié" in page.inner_text("main")
+    assert "+designation: Mme J. Lefebvre" in page.locator("pre.diff").text_content()
+    _commit(page, server, "Claire Martin")
+    assert git(server.root, "log", "-1", "--format=%an|%s") == "Claire Martin|Dossier lefebvre-2026 : mise à jour\n"
+    assert git(server.root, "status", "--porcelain") == ""
+    page.goto(server.base + "/dossiers/lefebvre-2026/historique")
+    assert page.get_by_label("Votre nom").count() == 0  # nothing left to record
+    assert "Rien de nouveau" in page.inner_text("main")
+
+
+def test_synchronising_into_a_conflict_stops_and_loses_nothing(server: Server, page, tmp_path: Path) -> None:
+    shared = tmp_path / "partage.git"
+    git(server.root, "clone", "-q", "--bare", str(server.root), str(shared))
+    git(server.root, "remote", "add", "origin", str(shared))
+    git(server.root, "fetch", "-q", "origin")
+    git(server.root, "branch", "-q", "--set-upstream-to=origin/main")
+    colleague = tmp_path / "collegue"
+    git(tmp_path, "clone", "-q", str(shared), str(colleague))
+    menage = colleague / CASE / "menage.yaml"
+    menage.write_text(menage.read_text().replace("designation: Mme Lefebvre", "designation: Mme Lefebvre (collègue)"))
+    git(colleague, "commit", "-qam", "Collègue")
+    git(colleague, "push", "-q")
+    _edit_designation(page, server, "Mme Lefebvre (moi)")
+    _commit(page, server, "Claire Martin")
+    mine = git(server.root, "rev-parse", "HEAD")
+    page.get_by_role("button", name="Synchroniser").click()
+    page.get_by_text("synchronisation arrêtée").wait_for()
+    assert "Rien n'est perdu" in page.inner_text("main")
+    assert git(server.root, "rev-parse", "HEAD") == mine
+    assert git(server.root, "status", "--porcelain") == ""  # no half-done rebase left
+    assert "designation: Mme Lefebvre (moi)" in (server.root / CASE / "menage.yaml").read_text()
+
+
+def test_a_bad_value_is_said_as_the_referent_types(server: Server, page) -> None:
+    page.goto(server.base + "/dossiers/lefebvre-2026/menage")
+    page.locator("[name='adresse.code_postal']").fill("6227")
+    page.locator("[name='adresse.code_postal']").blur()
+    page.locator("#f-adresse-code_postal-messages").get_by_text("valeur « 6227 » mal formée").wait_for()
+    assert page.locator("#f-adresse-code_postal").get_attribute("aria-invalid") == "true"
