@@ -190,8 +190,8 @@ def create_app(config: Config, keys: Secrets | None = None, hosts: set[str] | No
         fields = formschema.build(name, data)
         left = formschema.attach(fields, problems)
         found: dict[str, list[str]] = {}
-        for field_id, message in (m for f in fields for m in f.all_messages):
-            found.setdefault(field_id, []).append(message)
+        for one in fields:
+            found.update(one.messages_by_id())
         return JSONResponse({"champs": found, "autres": [p.message for p in left]})
 
     # ------------------------------------------------------------ documents
@@ -233,7 +233,9 @@ def create_app(config: Config, keys: Secrets | None = None, hosts: set[str] | No
             return documents_page(case_id, 422, error="\n".join(line for f in summary.failures for line in f.lines()))
         states = {s.form_id: s for s in workspace.documents(workspace_case(folder), config)}
         first = states[form_id].outputs[:1]
-        said = "\n".join(why for _, why in summary.warnings)
+        said = "\n".join([*(why for _, why in summary.warnings),
+                          *(f"Copie envoyée gardée telle qu'envoyée : {path}.pdf (à enregistrer dans l'historique)"
+                            for path in (p.with_suffix("") for p in summary.kept))])
         target = f"/dossiers/{case_id}/documents?apercu={first[0] if first else ''}&message={_q(said)}"
         return RedirectResponse(target, status_code=303)
 

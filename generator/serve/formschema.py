@@ -60,10 +60,17 @@ class Field:
             return any(child.filled for child in self.children)
         return self.value not in (None, "", [])
 
+    def messages_by_id(self) -> dict[str, list[str]]:
+        """Return {field id: messages} of this field and every field below that has some."""
+        found = {self.id: list(self.messages)} if self.messages else {}
+        for child in self.children:
+            found.update(child.messages_by_id())
+        return found
+
     @property
     def all_messages(self) -> list[tuple[str, str]]:
         """Return (field id, message) of this field and every field below, in form order."""
-        found = [(self.id, m) for m in self.messages]
+        found = [(self.id, f"{self.title} : {m}") for m in self.messages]
         for child in self.children:
             found += child.all_messages
         return found
