@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from concurrent.futures import ThreadPoolExecutor
 
 from generator.serve.security import COOKIE, CSP, Guard, Secrets
 
@@ -27,7 +28,9 @@ def _get(keys: Secrets, path: str = "/", query: str = "", host: str = "127.0.0.1
     async def send(message: dict) -> None:
         sent.append(message)
 
-    asyncio.run(Guard(_inner, keys, HOSTS)(scope, receive, send))
+    # In a thread of its own: Playwright's browser tests may hold this thread's event loop.
+    with ThreadPoolExecutor(1) as pool:
+        pool.submit(asyncio.run, Guard(_inner, keys, HOSTS)(scope, receive, send)).result()
     start = sent[0]
     headers_out = {k.decode(): v.decode() for k, v in start["headers"]}
     body = b"".join(m.get("body", b"") for m in sent[1:]).decode()

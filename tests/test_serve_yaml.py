@@ -148,3 +148,19 @@ def test_a_value_given_to_a_new_case_takes_the_place_of_its_commented_line(tmp_p
     before = travaux.read_text(encoding="utf-8")
     after = yamlsave.render(travaux, before, {"projet_de_vie": "Rester à domicile."})
     assert _changed_lines(before, after) == ["-# projet_de_vie:", "+projet_de_vie: Rester à domicile."]
+
+
+def test_a_list_given_to_a_new_optional_file_keeps_its_elements_whole(tmp_path: Path) -> None:
+    """The commented model of a list element (`#   - intitule:`) never receives an element's fields."""
+    from generator.reading.loader import load_text
+    from generator.scaffold.scaffold import skeleton
+
+    folder = tmp_path / "cases" / "durand-2026"
+    folder.mkdir(parents=True)
+    path = folder / "travaux.yaml"
+    path.write_text(skeleton("travaux", folder, ROOT / "schemas"), encoding="utf-8")
+    wanted = {"postes": [{"intitule": "Isolation des combles", "type": "energetique", "prevu_a_la_saisine": True,
+                          "statut": "a_chiffrer"}], "projet_de_vie": "Rester à domicile."}
+    after = yamlsave.render(path, path.read_text(encoding="utf-8"), wanted)
+    assert load_text(path, after).data == wanted
+    assert "\npostes:\n  - intitule: Isolation des combles\n    type: energetique\n" in after

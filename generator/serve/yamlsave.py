@@ -157,7 +157,8 @@ def render(path: Path, text: str, new: dict[str, Any]) -> str:
         rt.dump(_new(new), out)
         lines = head.splitlines(keepends=True)
         rest = _into_comments(lines, len(lines), out.getvalue().splitlines(keepends=True))
-        return "".join(lines + rest)
+        moved, plain = "".join(lines + rest), head + out.getvalue()
+        return moved if _loads_same(path, moved, plain) else plain
     base = io.StringIO()
     rt.dump(data, base)
     merge(data, new)
@@ -199,8 +200,12 @@ def _into_comments(o: list[str], at: int, lines: list[str]) -> list[str]:
     Changes `o` in place (same number of lines); returns the lines still to insert at `at`.
     """
     left = []
+    # Only the block's own fields: a field of a list element stays in its element.
+    depth = min((len(line) - len(line.lstrip(" ")) for line in lines if line.strip()), default=0)
     for line in lines:
         found = _SCALAR_LINE.match(line)
+        if found and len(found.group(1)) != depth:
+            found = None
         spot = _commented(o, at, found.group(1), found.group(2)) if found else None
         if spot is None:
             left.append(line)

@@ -125,7 +125,8 @@ def test_a_new_case_filled_through_the_form_gets_a_ready_fiche_saisine(server: S
 
     def save() -> None:
         page.get_by_role("button", name="Enregistrer", exact=True).last.click()
-        page.get_by_text("Enregistré.").wait_for()
+        page.wait_for_load_state()
+        assert page.get_by_text("Enregistré.").count() == 1, page.inner_text("main")[:3000]
 
     def fill(values: dict[str, str]) -> None:
         for name, value in values.items():
