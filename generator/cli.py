@@ -45,6 +45,12 @@ def _year(ctx: Any, param: Any, value: str | None) -> int | None:
     return year
 
 
+def _port(ctx: Any, param: Any, value: str) -> int:
+    if not value.strip().isdigit() or int(value) > 65535:
+        raise click.BadParameter(f"« {value} » n'est pas un numéro de port (un nombre de 0 à 65535, par exemple 8766)")
+    return int(value)
+
+
 def _fail(error: AstreError) -> None:
     click.echo(f"astre : {error}", err=True)
     for problem in getattr(error, "problems", []):
@@ -402,8 +408,8 @@ def secret(ctx: click.Context, renew: bool) -> None:
 
 
 @cli.command()
-@click.option("--port", type=click.IntRange(0, 65535), default=8765, show_default=True, metavar="N",
-              help="Port local (0 : un port libre au hasard).")
+@click.option("--port", callback=_port, default="8765", metavar="N",
+              help="Port local, 8765 par défaut (0 : un port libre au hasard).")
 @click.option("--no-browser", "--sans-navigateur", "no_browser", is_flag=True,
               help="Ne pas ouvrir le navigateur (l'adresse à ouvrir est affichée).")
 @click.pass_context

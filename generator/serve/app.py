@@ -120,7 +120,8 @@ def create_app(config: Config, keys: Secrets | None = None, hosts: set[str] | No
     # ------------------------------------------------------------ one case file as a form
 
     def file_page(case_id: str, name: str, *, data: Any = None, text: str | None = None, problems: list[Problem]
-                  | None = None, status: int = 200, notice: str = "", conflict: str = "", digest: str = "") -> Response:
+                  | None = None, status: int = 200, notice: str = "", conflict: str = "", digest: str = "",
+                  action: str = "") -> Response:
         from ..checking.check import check_case
 
         folder = work.case_folder(case_id)
@@ -139,6 +140,7 @@ def create_app(config: Config, keys: Secrets | None = None, hosts: set[str] | No
         left = formschema.attach(fields, by_file.get(name, []) if problems is None else problems)
         summary = [m for f in fields for m in f.all_messages]
         return page("dossier.html", status, case_id=case_id, name=name, fields=fields, left=left, summary=summary,
+                    focus=formschema.focus_after(fields, action),
                     digest=digest or work.remember(text), notice=notice, conflict=conflict, unreadable=unreadable,
                     counts={n: sum(p.severity == "erreur" for p in by_file.get(n, [])) for n in CASE_FILES},
                     documents=workspace.documents(case, config), present={n for n in CASE_FILES
@@ -164,7 +166,8 @@ def create_app(config: Config, keys: Secrets | None = None, hosts: set[str] | No
         digest = str(form.get("_digest", ""))
         action = str(form.get("_action", ""))
         if action:  # a list button: the form comes back with the item added, removed or moved, nothing written
-            return file_page(case_id, name, data=formschema.apply_action(data, action), problems=[], digest=digest)
+            return file_page(case_id, name, data=formschema.apply_action(data, action), problems=[], digest=digest,
+                             action=action)
         path = folder / f"{name}.yaml"
         try:
             saved = yamlsave.save(path, digest, formschema.prune(data), name)
@@ -265,7 +268,7 @@ def create_app(config: Config, keys: Secrets | None = None, hosts: set[str] | No
             kept = workspace.record_sending(config, folder, str(form.get("document", "")), str(form.get("date", "")),
                                             [str(v) for v in form.getlist("destinataires")], date.today())
         except AstreError as e:
-            return documents_page(case_id, 422, error=str(e))
+            return documents_page(case_id, 422, error=_said(e))
         message = "Envoi enregistré dans envois.yaml" + (f" ; copie gardée : {', '.join(kept)}" if kept else "")
         return RedirectResponse(f"/dossiers/{case_id}/documents?message={_q(message)}", status_code=303)
 
@@ -360,8 +363,8 @@ def serve(config: Config, port: int, *, browser: bool, echo: Any = print) -> Non
     except OSError as e:
         from ..errors import UsageError
 
-        raise UsageError(f"le port {port} est déjà pris ({e.strerror}) : relancez avec « --port » suivi d'un "
-                         "autre numéro, par exemple --port 8766") from e
+        raise UsageError(f"le port {port} est déjà pris (un autre « astre serve » ?) : relancez avec « --port » "
+                         "suivi d'un autre numéro, par exemple --port 8766") from e
     listener.listen(128)  # connections made before uvicorn starts wait in the backlog
     port = listener.getsockname()[1]
     keys = Secrets()

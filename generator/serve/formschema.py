@@ -163,6 +163,34 @@ def attach(fields: list[Field], problems: list[Problem]) -> list[Problem]:
     return left
 
 
+def focus_after(fields: list[Field], action: str) -> str:
+    """Return the id of the field to focus after a list button: the first field of the element added or moved."""
+    verb, _, where = action.partition(":")
+    if not verb:
+        return ""
+    steps = where.split(".")
+    if verb in ("monter", "descendre") and steps[-1].isdigit():
+        steps[-1] = str(int(steps[-1]) + (-1 if verb == "monter" else 1))
+    target = _find(fields, ".".join(steps[:-1]) if verb != "ajouter" else where)
+    if target is None or not target.children:
+        return ""
+    element = target.children[-1] if verb == "ajouter" else next(
+        (c for c in target.children if c.name == ".".join(steps)), None)
+    while element is not None and element.children:
+        element = element.children[0]
+    return element.id if element is not None else ""
+
+
+def _find(fields: list[Field], name: str) -> Field | None:
+    for one in fields:
+        if one.name == name:
+            return one
+        found = _find(one.children, name)
+        if found is not None:
+            return found
+    return None
+
+
 # ---------------------------------------------------------------- the submitted form back to data
 
 def parse(schema_name: str, form: Any) -> dict[str, Any]:
