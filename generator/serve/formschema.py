@@ -81,7 +81,8 @@ def help_text(description: str) -> str:
     text = description
     for advice in _YAML_ADVICE:
         text = advice.sub("", text)
-    return text.strip()
+    text = re.sub(r"^true si ", "Oui si ", text.strip())  # a yes/no field is a choice « Oui » / « Non » here
+    return text
 
 
 def _labels_for(key: str, values: list[Any]) -> list[tuple[str, str]]:

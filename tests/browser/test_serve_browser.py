@@ -102,7 +102,10 @@ def test_the_pdf_preview_shows_the_new_value(server: Server, page, tmp_path: Pat
     page.get_by_text("Enregistré.").wait_for()
     _build(page, server, "Fiche saisine")
     assert "Hesdin" in _served_pdf_text(page, server, tmp_path)
-    assert page.get_by_role("link", name="DOCX (Word)").count() >= 1
+    docx = page.locator("a", has_text="DOCX (Word)").first.get_attribute("href")
+    answer = page.request.get(server.base + docx)
+    assert answer.status == 200 and answer.body().startswith(b"PK")  # a Word file (a zip)
+    assert "attachment" in answer.headers["content-disposition"]
 
 
 def test_recording_a_sending_keeps_the_copy(server: Server, page) -> None:

@@ -32,6 +32,7 @@
       .catch(function () { /* the save will check anyway */ });
   }
   form.addEventListener("change", function () { clearTimeout(timer); timer = setTimeout(check, 150); });
+  form.addEventListener("input", function () { clearTimeout(timer); timer = setTimeout(check, 800); });
   var summary = document.getElementById("resume-erreurs");
   if (summary && location.hash === "") { summary.focus(); }
 })();
