@@ -164,3 +164,16 @@ def test_a_list_given_to_a_new_optional_file_keeps_its_elements_whole(tmp_path: 
     after = yamlsave.render(path, path.read_text(encoding="utf-8"), wanted)
     assert load_text(path, after).data == wanted
     assert "\npostes:\n  - intitule: Isolation des combles\n    type: energetique\n" in after
+
+
+def test_a_file_missing_from_a_case_is_created_from_astre_new_s_model(tmp_path: Path) -> None:
+    from generator.scaffold.scaffold import skeleton
+
+    folder = tmp_path / "cases" / "durand-2026"
+    folder.mkdir(parents=True)
+    path = folder / "sortie.yaml"
+    saved = yamlsave.save(path, yamlsave.digest(""), {"motif": "fin_de_mesure"}, "sortie",
+                          skeleton("sortie", folder, ROOT / "schemas"))
+    text = path.read_text(encoding="utf-8")
+    assert saved.changed and text.startswith("# yaml-language-server: $schema=")
+    assert "\nmotif: fin_de_mesure\n" in text and "# motif:" not in text

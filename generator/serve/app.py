@@ -28,6 +28,8 @@ from ..reading.cases import CASE_FILES, CASE_ID
 from ..reading.config import Config
 from ..reading.loader import load_text, read_text
 from ..reading.validate import schema as load_schema
+from ..scaffold.editor import schemas_dir
+from ..scaffold.scaffold import skeleton
 from . import formschema, gitops, workspace, yamlsave
 from .security import CSRF_FIELD, Guard, Secrets
 
@@ -105,7 +107,6 @@ def create_app(config: Config, keys: Secrets | None = None, hosts: set[str] | No
         return page("index.html", rows=rows, query=query, today=date.today(), error=None, new_id="")
 
     async def new(request: Request) -> Response:
-        from ..scaffold.editor import schemas_dir
         from ..scaffold.scaffold import new_case
 
         form = await posted(request)
@@ -169,8 +170,9 @@ def create_app(config: Config, keys: Secrets | None = None, hosts: set[str] | No
             return file_page(case_id, name, data=formschema.apply_action(data, action), problems=[], digest=digest,
                              action=action)
         path = folder / f"{name}.yaml"
+        blank = "" if path.exists() else skeleton(name, folder, schemas_dir(config))
         try:
-            saved = yamlsave.save(path, digest, formschema.prune(data), name)
+            saved = yamlsave.save(path, digest, formschema.prune(data), name, blank)
         except SaveConflictError as e:
             before = work.shown.get(digest)
             diff = yamlsave.unified_diff(before, e.current, path.name) if before is not None else ""

@@ -284,15 +284,16 @@ def check_text(path: Path, text: str, schema_name: str) -> list[Problem]:
     return validate(doc, schema_name)
 
 
-def save(path: Path, expected_digest: str, new: dict[str, Any], schema_name: str) -> Saved:
+def save(path: Path, expected_digest: str, new: dict[str, Any], schema_name: str, blank: str = "") -> Saved:
     """Write `new` into `path` if the file is still the one the form showed; never writes a refused value.
 
+    `blank`: the text a missing file starts from (`astre new`'s commented model, with its `$schema` line).
     Raises SaveConflictError when the file changed on disk since the form was opened.
     """
     current = read_text(path) if path.exists() else ""
     if digest(current) != expected_digest:
         raise SaveConflictError(path, current)
-    text = render(path, current, new)
+    text = render(path, current or blank, new)
     problems = check_text(path, text, schema_name)
     if any(is_blocking(p) for p in problems):
         return Saved(None, problems)
