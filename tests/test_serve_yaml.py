@@ -177,3 +177,11 @@ def test_a_file_missing_from_a_case_is_created_from_astre_new_s_model(tmp_path: 
     text = path.read_text(encoding="utf-8")
     assert saved.changed and text.startswith("# yaml-language-server: $schema=")
     assert "\nmotif: fin_de_mesure\n" in text and "# motif:" not in text
+
+
+def test_a_value_never_goes_into_the_commented_model_of_another_part(tmp_path: Path) -> None:
+    path = tmp_path / "menage.yaml"
+    text = "adresse:\n  rue: 1 rue Haute\n# Catégorie ANAH\n# categorie_anah:\n  # commune:\n"
+    after = yamlsave.render(path, text, {"adresse": {"rue": "1 rue Haute", "commune": "Arras"}})
+    assert after == ("adresse:\n  rue: 1 rue Haute\n  commune: Arras\n"
+                     "# Catégorie ANAH\n# categorie_anah:\n  # commune:\n")

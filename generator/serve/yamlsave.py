@@ -156,8 +156,8 @@ def render(path: Path, text: str, new: dict[str, Any]) -> str:
         out = io.StringIO()
         rt.dump(_new(new), out)
         lines = head.splitlines(keepends=True)
-        rest = _into_comments(lines, len(lines), out.getvalue().splitlines(keepends=True))
-        moved, plain = "".join(lines + rest), head + out.getvalue()
+        _into_comments(lines, len(lines), out.getvalue().splitlines(keepends=True))
+        moved, plain = "".join(lines), head + out.getvalue()
         return moved if _loads_same(path, moved, plain) else plain
     base = io.StringIO()
     rt.dump(data, base)
@@ -186,51 +186,66 @@ def keep_layout(original: str, base: str, target: str) -> str:
     for lo, hi in _merged([(i1, i2) for tag, i1, i2, _, _ in to_t if tag != "equal"], reformatted):
         o_lo, o_hi = _index(to_o, lo, max), _index(to_o, hi, min)
         edits.append((o_lo, max(o_lo, o_hi), t[_index(to_t, lo, min):_index(to_t, hi, max)]))
-    for o_lo, o_hi, lines in sorted(edits, reverse=True):
-        o[o_lo:o_hi] = _into_comments(o, o_lo, lines) if o_lo == o_hi else lines
+    ordered = sorted(edits)
+    for index in reversed(range(len(ordered))):
+        o_lo, o_hi, lines = ordered[index]
+        if o_lo == o_hi:
+            _into_comments(o, o_lo, lines, floor=ordered[index - 1][1] if index else 0)
+        else:
+            o[o_lo:o_hi] = lines
     return "".join(o)
 
 
+_COMMENTED_KEY = re.compile(r"#\s*(?:- )?[A-Za-z_]\w*:")
 _SCALAR_LINE = re.compile(r"^( *)([A-Za-z_]\w*): \S.*\n?$")
 
 
-def _into_comments(o: list[str], at: int, lines: list[str]) -> list[str]:
-    """Write each new `key: value` line in place of its commented model line (`# key:` from astre new), if any.
+def _into_comments(o: list[str], at: int, lines: list[str], floor: int = 0) -> None:
+    """Insert `lines` (fields ruamel added at line `at` of `o`) as a référent would have typed them.
 
-    Changes `o` in place (same number of lines); returns the lines still to insert at `at`.
+    Each `key: value` line of the part itself takes the place of its commented model line
+    (`# key:`, from astre new) in that part, if there is one; the others go at the end of
+    the part, before the comments that open the next one (never above line `floor`).
     """
-    left = []
-    # Only the block's own fields: a field of a list element stays in its element.
     depth = min((len(line) - len(line.lstrip(" ")) for line in lines if line.strip()), default=0)
-    for line in lines:
+    first, last = _part(o, at, depth)
+    left = []
+    for line in (line if line.endswith("\n") else line + "\n" for line in lines):
         found = _SCALAR_LINE.match(line)
-        if found and len(found.group(1)) != depth:
-            found = None
-        spot = _commented(o, at, found.group(1), found.group(2)) if found else None
+        spot = None
+        if found and len(found.group(1)) == depth:  # a field of a list element stays in its element
+            model = f"{' ' * depth}# {found.group(2)}:"
+            spot = next((i for i in range(first, last) if o[i].rstrip() == model), None)
         if spot is None:
             left.append(line)
         else:
-            o[spot] = line if line.endswith("\n") else line + "\n"
-    return left
+            o[spot] = line
+    where = max(floor, min(at, last))
+    o[where:where] = left
 
 
-def _commented(o: list[str], at: int, indent: str, key: str) -> int | None:
-    """Return the line of `indent# key:` in the block around line `at` (same parent), if any."""
-    wanted = re.compile(rf"^{indent}# {key}:\s*$")
+def _part(o: list[str], at: int, depth: int) -> tuple[int, int]:
+    """Return the lines [first, last) of the part that line `at` ends, without the comments that open the next."""
 
-    def inside(line: str) -> bool:
+    def indent(line: str) -> int:
+        return len(line) - len(line.lstrip(" "))
+
+    def outside(line: str) -> bool:
         stripped = line.lstrip(" ")
-        return not stripped.strip() or stripped.startswith("#") or len(line) - len(stripped) >= len(indent)
+        if not stripped.strip() or indent(line) >= depth:
+            return False
+        # A comment less indented belongs to the part, unless it is a commented key: another part begins.
+        return not stripped.startswith("#") or _COMMENTED_KEY.match(stripped) is not None
 
-    for step in (-1, 1):
-        index = at - 1 if step < 0 else at
-        while 0 <= index < len(o) and (inside(o[index]) or not indent and not o[index].startswith(" ")):
-            if wanted.match(o[index]):
-                return index
-            if indent and not inside(o[index]):
-                break
-            index += step
-    return None
+    parent = at - 1
+    while parent >= 0 and (o[parent].lstrip(" ").startswith("#") or not outside(o[parent])):
+        parent -= 1
+    last = parent + 1
+    while last < len(o) and not outside(o[last]):
+        last += 1
+    while last > parent + 1 and o[last - 1].lstrip(" ").startswith("#") and indent(o[last - 1]) < depth:
+        last -= 1
+    return parent + 1, last
 
 
 def _merged(changes: list[tuple[int, int]], reformatted: list[tuple[int, int]]) -> list[tuple[int, int]]:

@@ -149,7 +149,8 @@ def test_a_new_case_filled_through_the_form_gets_a_ready_fiche_saisine(server: S
     save()
     page.goto(server.base + "/dossiers/durand-2026/menage")
     add("membres")
-    assert page.evaluate("document.activeElement.name") == "membres.0.prenom"  # the keyboard is in the new element
+    # The keyboard is in the new element (autofocus is applied once the page is shown).
+    page.wait_for_function("document.activeElement && document.activeElement.name === 'membres.0.prenom'")
     fill({"designation": "M. Durand", "adresse.rue": "3 rue des Lilas", "adresse.code_postal": "62140",
           "adresse.commune": "Hesdin", "membres.0.prenom": "Paul", "membres.0.nom": "Durand",
           "membres.0.lien": "demandeur", "membres.0.date_naissance": "1950-02-03",
