@@ -125,15 +125,35 @@ def merge(old: Any, new: Any) -> Any:
             old[key] = merge(old[key], value) if key in old else _new(value)
         return old
     if isinstance(old, list) and isinstance(new, list):
-        for index, value in enumerate(new):
-            if index < len(old):
-                if not _same(old[index], value):
-                    old[index] = merge(old[index], value)
-            else:
-                old.append(_new(value))
-        del old[len(new):]
+        placed = _placed(old, new)
+        for index, node in enumerate(placed):
+            if index >= len(old):
+                old.append(node)
+            elif old[index] is not node:
+                old[index] = node
+        del old[len(placed):]
         return old
     return _new(new)
+
+
+def _placed(old: list[Any], new: list[Any]) -> list[Any]:
+    """Return the nodes of the list `new`: an element moved keeps its node (its layout, its comments)."""
+    unused = list(range(len(old)))
+    found: list[Any] = [None] * len(new)
+    for index, value in enumerate(new):  # unchanged elements, where they are or moved
+        for j in sorted(unused, key=lambda j: j != index):
+            if _same(old[j], value):
+                found[index] = old[j]
+                unused.remove(j)
+                break
+    for index, value in enumerate(new):  # changed elements: edited in place when their position is free
+        if found[index] is None:
+            if index in unused:
+                unused.remove(index)
+                found[index] = merge(old[index], value)
+            else:
+                found[index] = _new(value)
+    return found
 
 
 @dataclass

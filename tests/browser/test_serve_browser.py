@@ -6,6 +6,8 @@ import http.client
 import subprocess
 from pathlib import Path
 
+from playwright.sync_api import expect
+
 from .conftest import Server, git
 
 CASE = "cases/lefebvre-2026"
@@ -150,7 +152,7 @@ def test_a_new_case_filled_through_the_form_gets_a_ready_fiche_saisine(server: S
     page.goto(server.base + "/dossiers/durand-2026/menage")
     add("membres")
     # The keyboard is in the new element (autofocus is applied once the page is shown).
-    page.wait_for_function("document.activeElement && document.activeElement.name === 'membres.0.prenom'")
+    expect(page.locator("[name='membres.0.prenom']")).to_be_focused()
     fill({"designation": "M. Durand", "adresse.rue": "3 rue des Lilas", "adresse.code_postal": "62140",
           "adresse.commune": "Hesdin", "membres.0.prenom": "Paul", "membres.0.nom": "Durand",
           "membres.0.lien": "demandeur", "membres.0.date_naissance": "1950-02-03",
@@ -232,3 +234,21 @@ def test_a_bad_value_is_said_as_the_referent_types(server: Server, page) -> None
     page.locator("[name='adresse.code_postal']").blur()
     page.locator("#f-adresse-code_postal-messages").get_by_text("valeur « 6227 » mal formée").wait_for()
     assert page.locator("#f-adresse-code_postal").get_attribute("aria-invalid") == "true"
+
+
+def test_list_elements_are_moved_and_removed_with_the_keyboard_and_saved(server: Server, page) -> None:
+    page.goto(server.base + "/dossiers/lefebvre-2026/menage")
+    page.get_by_role("button", name="Monter « Charge 2 »").focus()
+    page.keyboard.press("Enter")
+    expect(page.locator("[name='charges.0.nature']")).to_have_value("eau")
+    page.get_by_role("button", name="Retirer « Charge 4 »").click()
+    expect(page.locator("[name='charges.3.nature']")).to_have_count(0)
+    page.get_by_role("button", name="Enregistrer", exact=True).last.click()
+    page.get_by_text("Enregistré.").wait_for()
+    text = (server.root / CASE / "menage.yaml").read_text()
+    charges = text.split("charges:\n", 1)[1].split("dettes:", 1)[0]
+    assert charges == ("  - nature: eau\n    montant_mensuel: 28\n"
+                       "  - nature: energie\n    libelle: fioul (lissé sur l'année)\n    montant_mensuel: 165\n"
+                       "  - nature: assurance\n    libelle: assurance habitation\n    montant_mensuel: 31.50\n")
+    diff = git(server.root, "diff", "--stat")
+    assert "menage.yaml" in diff and "1 file changed" in diff
