@@ -31,8 +31,9 @@ SYSDEPS      := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fontconfig
 # Tests: LibreOffice (DOCX -> PDF), poppler-utils (pdffonts, pdftotext...) and
 # fonts-liberation2 so LibreOffice finds Liberation Sans (the family shipped in
 # templates/assets/fonts) instead of falling back to DejaVu.
+# chromium: the browser tests of `astre serve` (Playwright drives Debian's browser, never its own download).
 # The LibreOffice writer package is resolved at install time (nogui if it exists).
-SYSDEPS_TEST := poppler-utils fonts-liberation2
+SYSDEPS_TEST := poppler-utils fonts-liberation2 chromium
 
 # install_debs(packages): no-op when every package is installed; otherwise
 # installs them as root, or prints the sudo command and fails.
@@ -68,7 +69,7 @@ done; \
 DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends -o Dpkg::Use-Pty=0 $$pkgs
 endef
 
-.PHONY: python release sysdeps-node lock reference help venv sysdeps sysdeps-test docs check test watch status report financement new bench lint clean distclean
+.PHONY: python release sysdeps-node lock reference help venv sysdeps sysdeps-test docs check test watch serve status report financement new bench lint clean distclean
 
 help: ## Afficher cette aide
 	@echo "Usage : make <cible> [VARIABLE=valeur]"
@@ -119,7 +120,7 @@ lock: $(STAMP) ## Passer aux dernières versions des bibliothèques (verrous ré
 sysdeps: ## Installer les paquets système nécessaires à la génération (pango, harfbuzz)
 	@$(call install_debs,$(SYSDEPS))
 
-sysdeps-test: ## Installer les paquets système nécessaires aux tests (LibreOffice, poppler)
+sysdeps-test: ## Installer les paquets système nécessaires aux tests (LibreOffice, poppler, chromium)
 	@$(call install_debs,libreoffice-writer-nogui $(SYSDEPS_TEST))
 
 # ---------------------------------------------------------------- usage
@@ -132,6 +133,9 @@ check: python $(STAMP) ## Vérifier les dossiers
 
 watch: sysdeps $(STAMP) ## Regénérer les documents à chaque modification (WATCH_ARGS=--polling sur un partage réseau)
 	$(PY) -m generator watch $(WATCH_ARGS)
+
+serve: sysdeps $(STAMP) ## Ouvrir l'espace de travail dans le navigateur (formulaires, documents, historique)
+	$(PY) -m generator serve
 
 status: $(STAMP) ## Afficher l'état des dossiers
 	$(PY) -m generator status

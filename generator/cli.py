@@ -46,6 +46,12 @@ def _year(ctx: Any, param: Any, value: str | None) -> int | None:
     return year
 
 
+def _port(ctx: Any, param: Any, value: str) -> int:
+    if not value.strip().isdigit() or int(value) > 65535:
+        raise click.BadParameter(f"« {value} » n'est pas un numéro de port (un nombre de 0 à 65535, par exemple 8766)")
+    return int(value)
+
+
 def _fail(error: AstreError) -> None:
     click.echo(f"astre : {error}", err=True)
     for problem in getattr(error, "problems", []):
@@ -459,6 +465,19 @@ def safe_console() -> None:
         encoding = getattr(stream, "encoding", None) or "ascii"
         if reconfigure is not None and codecs.lookup(encoding).name != "utf-8":
             reconfigure(errors="astre-console")
+
+
+@cli.command()
+@click.option("--port", callback=_port, default="8765", metavar="N",
+              help="Port local, 8765 par défaut (0 : un port libre au hasard).")
+@click.option("--no-browser", "--sans-navigateur", "no_browser", is_flag=True,
+              help="Ne pas ouvrir le navigateur (l'adresse à ouvrir est affichée).")
+@click.pass_context
+def serve(ctx: click.Context, port: int, no_browser: bool) -> None:
+    """Ouvrir l'espace de travail dans le navigateur : dossiers, formulaires, documents, historique."""
+    from .serve.app import serve as run_serve
+
+    run_serve(_config(ctx), port, browser=not no_browser, echo=click.echo)
 
 
 def main() -> None:

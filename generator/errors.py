@@ -99,3 +99,21 @@ class BuildLockedError(AstreError):
 
 class PdfLibraryError(AstreError):
     """Raised when WeasyPrint cannot load Pango (a system library), by the commands that draw PDFs only."""
+
+
+class SaveConflictError(AstreError):
+    """Raised by `astre serve` when a case file changed on disk since its form was opened; carries its text now."""
+
+    def __init__(self, path: Path, current: str) -> None:  # noqa: D107 - the class docstring says it
+        super().__init__(f"{path} a été modifié ailleurs (éditeur, git pull) depuis l'ouverture du formulaire : "
+                         "rien n'a été enregistré ; rechargez la page pour repartir de la version actuelle")
+        self.path = path
+        self.current = current
+
+
+class GitError(AstreError):
+    """Raised by `astre serve` when git refuses a commit or a synchronisation; the message says it in French."""
+
+
+class SendingError(AstreError):
+    """Raised by `astre serve` when a sending cannot be recorded (unknown document, no recipient, bad date)."""

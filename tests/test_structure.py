@@ -94,7 +94,8 @@ def test_wheel_ships_the_defaults_and_a_structure_builds_with_it(wheel: Path, tm
                    "generator/defaults/templates/docx/contrat.docx", "generator/defaults/templates/report/rapport.html",
                    "generator/defaults/templates/assets/fonts/LiberationSans-Regular.ttf",
                    "generator/data/plafonds_anah.yaml", "generator/data/requirements.lock",
-                   "generator/data/structure/Makefile", "generator/defaults/exemples/lefebvre-2026/menage.yaml"):
+                   "generator/data/structure/Makefile", "generator/defaults/exemples/lefebvre-2026/menage.yaml",
+                   "generator/serve/templates/dossier.html", "generator/serve/static/serve.js"):
         assert needed in names, needed
     env = venv.EnvBuilder(with_pip=True)
     env.create(tmp_path / "v")
@@ -148,6 +149,7 @@ def test_wheel_ships_the_defaults_and_a_structure_builds_with_it(wheel: Path, tm
         if code is not None:
             assert done.returncode == code, (args, done.stdout, done.stderr)
     assert list((structure / "out").glob("rapport-activite-*.pdf"))
+    _serve_answers(own, structure)
 
     # A second référent clones the repository elsewhere: `make docs` installs and builds the same bytes,
     # and the export's pseudonyms are the same (the secret made by `astre init` is committed).
@@ -168,6 +170,35 @@ def test_wheel_ships_the_defaults_and_a_structure_builds_with_it(wheel: Path, tm
              check=False)
     [export] = (structure / "out").glob("*.csv")
     assert (clone / "out" / export.name).read_bytes() == export.read_bytes()
+
+
+def _serve_answers(astre: str, structure: Path) -> None:
+    """`astre serve` of the installed wheel: its pages and script are in the wheel, the token lets in."""
+    import http.client
+    import re
+
+    server = subprocess.Popen([astre, "serve", "--no-browser", "--port", "0"], cwd=structure,
+                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        line = server.stdout.readline()
+        found = re.search(r"http://(127\.0\.0\.1):(\d+)(/\?token=\S+)", line)
+        assert found, line
+        answers = []
+        cookie = ""
+        for path in (found.group(3), "/", "/static/serve.js"):
+            connection = http.client.HTTPConnection(found.group(1), int(found.group(2)), timeout=30)
+            connection.request("GET", path, headers={"Cookie": cookie})
+            answer = connection.getresponse()
+            cookie = (answer.getheader("set-cookie") or cookie).split(";")[0]
+            answers.append((answer.status, answer.read().decode()))
+            connection.close()
+        assert [status for status, _ in answers] == [303, 200, 200]
+        assert "lefebvre-2026" in answers[1][1] and "addEventListener" in answers[2][1]
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+        server.stdout.close()
+
 
 
 def test_init_refuses_what_it_cannot_do_and_never_overwrites(tmp_path: Path) -> None:

@@ -286,7 +286,11 @@ def _too_big(path: Path, size: int) -> YamlError:
 
 def load(path: Path) -> Document:
     """Load one YAML file safely, or raise YamlError with a located French message."""
-    text = read_text(path)
+    return load_text(path, read_text(path))
+
+
+def load_text(path: Path, text: str) -> Document:
+    """Load YAML `text` as if read from `path` (`astre serve` checks a file before writing it)."""
     if "&" in text or "*" in text or len(_NESTING.findall(text)) > MAX_DEPTH or _DEEP_INDENT.search(text):
         _prescan(path, text)
     root = _compose(path, text)

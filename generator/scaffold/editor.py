@@ -180,3 +180,12 @@ def _family(key: str, values: list[str], families: dict[str, dict[str, str]]) ->
     fitting = [name for name, labels in families.items() if set(values) <= set(labels)]
     # The smallest family that has every value is the closest list (statut_mesure, not a catch-all).
     return min(fitting, key=lambda name: (len(families[name]), name)) if fitting else None
+
+
+def enum_labels(key: str, values: list[str]) -> list[str]:
+    """Return the French label of each coded value of the field `key` (the value itself when it has none)."""
+    from ..model.wording import labels
+
+    families = labels()
+    family = _family(key, values, families)
+    return [families[family].get(v, v) if family else v for v in values]
