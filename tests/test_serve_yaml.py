@@ -142,8 +142,8 @@ def test_a_value_given_to_a_new_case_takes_the_place_of_its_commented_line(tmp_p
     mesure = folder / "mesure.yaml"
     before = mesure.read_text(encoding="utf-8")
     after = yamlsave.render(mesure, before, {"referent": "Claire Martin", "dates": {"saisine": "2026-09-15"}})
-    assert _changed_lines(before, after) == ["-referent:", "+referent: Claire Martin", "-  # saisine:",
-                                             '+  saisine: "2026-09-15"']
+    assert _changed_lines(before, after) == ["-# referent:", "+referent: Claire Martin", "-# dates:", "+dates:",
+                                             "-  # saisine:", '+  saisine: "2026-09-15"']
     travaux = folder / "travaux.yaml"
     before = travaux.read_text(encoding="utf-8")
     after = yamlsave.render(travaux, before, {"projet_de_vie": "Rester à domicile."})

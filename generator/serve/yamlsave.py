@@ -218,37 +218,62 @@ def keep_layout(original: str, base: str, target: str) -> str:
 
 _COMMENTED_KEY = re.compile(r"#\s*(?:- )?[A-Za-z_]\w*:")
 _SCALAR_LINE = re.compile(r"^( *)([A-Za-z_]\w*): \S.*\n?$")
+_MAPPING_LINE = re.compile(r"^( *)([A-Za-z_]\w*):[ \t]*\n?$")
+
+
+def _indent(line: str) -> int:
+    return len(line) - len(line.lstrip(" "))
+
+
+def _blocks(lines: list[str], depth: int) -> list[tuple[str, list[str]]]:
+    """Split `lines` into (a line at `depth`, the more indented lines under it)."""
+    blocks: list[tuple[str, list[str]]] = []
+    for line in lines:
+        if blocks and (not line.strip() or _indent(line) > depth):
+            blocks[-1][1].append(line)
+        else:
+            blocks.append((line, []))
+    return blocks
 
 
 def _into_comments(o: list[str], at: int, lines: list[str], floor: int = 0) -> None:
     """Insert `lines` (fields ruamel added at line `at` of `o`) as a référent would have typed them.
 
-    Each `key: value` line of the part itself takes the place of its commented model line
-    (`# key:`, from astre new) in that part, if there is one; the others go at the end of
-    the part, before the comments that open the next one (never above line `floor`).
+    Each field of the part itself takes the place of its commented model line (`# key:`,
+    from astre new) in that part, if there is one: a value on its line (`saisine: …`), a
+    text with its lines, a part with its own fields (`dates:` then `saisine:` in place of
+    `  # saisine:` under `# dates:`); the others go at the end of the part, before the
+    comments that open the next one (never above line `floor`).
     """
-    depth = min((len(line) - len(line.lstrip(" ")) for line in lines if line.strip()), default=0)
-    first, last = _part(o, at, depth)
-    left = []
-    for line in (line if line.endswith("\n") else line + "\n" for line in lines):
-        found = _SCALAR_LINE.match(line)
+    lines = [line if line.endswith("\n") else line + "\n" for line in lines]
+    depth = min((_indent(line) for line in lines if line.strip()), default=0)
+    left: list[str] = []
+    for head, children in _blocks(lines, depth):
+        first, last = _part(o, at, depth)
+        scalar, mapping = _SCALAR_LINE.match(head), _MAPPING_LINE.match(head)
+        key = scalar or (mapping if children else None)
         spot = None
-        if found and len(found.group(1)) == depth:  # a field of a list element stays in its element
-            model = f"{' ' * depth}# {found.group(2)}:"
+        if key is not None and len(key.group(1)) == depth:  # a field of a list element stays in its element
+            model = f"{' ' * depth}# {key.group(2)}:"
             spot = next((i for i in range(first, last) if o[i].rstrip() == model), None)
         if spot is None:
-            left.append(line)
+            left += [head, *children]
+            continue
+        size = len(o)
+        if scalar is not None:
+            o[spot:spot + 1] = [head, *children]
         else:
-            o[spot] = line
+            o[spot] = head
+            _into_comments(o, spot + 1, children)
+        at += len(o) - size  # lines added above `at`, inside its part
+    first, last = _part(o, at, depth)
     where = max(floor, min(at, last))
     o[where:where] = left
 
 
 def _part(o: list[str], at: int, depth: int) -> tuple[int, int]:
     """Return the lines [first, last) of the part that line `at` ends, without the comments that open the next."""
-
-    def indent(line: str) -> int:
-        return len(line) - len(line.lstrip(" "))
+    indent = _indent
 
     def outside(line: str) -> bool:
         stripped = line.lstrip(" ")
