@@ -103,7 +103,8 @@ def main() -> None:
     runs = parser.parse_args().runs
     with tempfile.TemporaryDirectory(prefix="astre-bench-serve-") as work:
         root = Path(work) / "structure"
-        subprocess.run([sys.executable, "-m", "generator", "init", "--exemple", "--nom", "Bench", str(root)],
+        subprocess.run([sys.executable, "-m", "generator", "init", "--exemple", "--nom", "Bench",
+                        "--source", "x.whl", "--depot", "https://example.invalid/astre.git", str(root)],
                        check=True, capture_output=True, cwd=ROOT)
         config = root / "astre.yaml"
         config.write_text(config.read_text().replace('"Adresse de la structure (à compléter)"', "1 rue du Port")

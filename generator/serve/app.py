@@ -137,6 +137,9 @@ def create_app(config: Config, keys: Secrets | None = None, hosts: set[str] | No
                 data = load_text(path, text).data
             except YamlError as e:
                 unreadable, data = e.problem, None
+        if name == "mesure" and unreadable is None and not (data or {}).get("identifiant"):
+            # The case's identifier is its folder's name (astre new leaves it commented, like every field).
+            data = {"identifiant": case_id, **(data or {})}
         fields = formschema.build(name, data)
         left = formschema.attach(fields, by_file.get(name, []) if problems is None else problems)
         summary = [m for f in fields for m in f.all_messages]

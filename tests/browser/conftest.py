@@ -47,7 +47,8 @@ def git(root: Path, *args: str) -> str:
 def structure(tmp_path: Path) -> Path:
     """A structure's repository with the example case, committed."""
     root = tmp_path / "structure"
-    subprocess.run([sys.executable, "-m", "generator", "init", "--exemple", "--nom", "Association Test", str(root)],
+    subprocess.run([sys.executable, "-m", "generator", "init", "--exemple", "--nom", "Association Test",
+                    "--source", "x.whl", "--depot", "https://example.invalid/astre.git", str(root)],
                    check=True, capture_output=True)
     config = root / "astre.yaml"  # the letterhead every document prints, as a structure fills it in
     config.write_text(config.read_text().replace('"Adresse de la structure (à compléter)"', "3 rue du Port")
