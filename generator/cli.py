@@ -401,6 +401,30 @@ def secret(ctx: click.Context, renew: bool) -> None:
                "ne l'envoyez jamais au Département.")
 
 
+@cli.command()
+@click.option("--document", "documents", multiple=True, metavar="DOCUMENT",
+              help="Seulement ce document (répétable), par exemple « contrat ».")
+@click.pass_context
+def modeles(ctx: click.Context, documents: tuple[str, ...]) -> None:
+    """Écrire les modèles Word et HTML d'astre dans templates/ pour les retoucher (sans rien écraser)."""
+    from .documents.forms import load_forms
+    from .documents.layout import write_defaults
+    from .followup.report import FUNDING, REPORT
+    from .reading import resources
+
+    config = _config(ctx)
+    names = [(f.layout, f.docx, f.html, "") for f in load_forms(config, list(documents) or None)]
+    if not documents:
+        names += [(*REPORT, "report"), (*FUNDING, "report")]
+    target = resources.current().override_dir("templates") or config.root / "templates"
+    written = write_defaults(target, names)
+    for path in written:
+        click.echo(f"Écrit : {path}")
+    click.echo(f"{len(written)} modèle(s) écrit(s) dans {target} ; un fichier déjà là n'est jamais remplacé. "
+               "Ces fichiers remplacent désormais la mise en page d'astre (forms/mises-en-page/) pour ces "
+               "documents : supprimez-les pour y revenir.")
+
+
 def main() -> None:
     """Entry point of the `astre` console script."""
     cli(prog_name="astre")

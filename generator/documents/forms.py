@@ -30,6 +30,8 @@ _FORM_SCHEMA: dict[str, Any] = {
         "docx": {"type": "string", "required": True, "regex": r"[\w.-]+\.docx"},
         "html": {"type": "string", "required": True, "regex": r"[\w.-]+\.html"}}},
     "sortie": {"type": "string", "regex": r"[a-z0-9][a-z0-9-]*"},
+    # forms/mises-en-page/<nom>.yaml, drawn as both templates unless the structure has its own files.
+    "mise_en_page": {"type": "string", "regex": r"[a-z0-9][a-z0-9-]*"},
     "date_document": {"type": "list", "required": True, "minlength": 1, "schema": {"type": "string"}},
     "repetition": {"type": "dict", "schema": {
         "liste": {"type": "string", "required": True, "regex": r"\w+\.\w+"},
@@ -61,6 +63,7 @@ class Form:
     item_requirements: dict[str, Any] | None = None
     repeat: dict[str, Any] | None = field(default=None)
     files: tuple[str, ...] = tuple(CASE_FILES)
+    layout: str = ""
 
     def document_date(self, case: Case, item: dict[str, Any] | None) -> date:
         """Return the date of the document made from `item` (its `date_document` paths, first found)."""
@@ -154,7 +157,8 @@ def _load_form(path: Path, stamp: tuple[tuple[Path, int, int], ...]) -> Form:
                 html=data["modeles"]["html"],
                 output=data.get("sortie", path.stem), date_paths=tuple(data["date_document"]),
                 requirements=data["exigences"], item_requirements=data.get("exigences_element"),
-                repeat=data.get("repetition"), files=tuple(data.get("fichiers") or CASE_FILES))
+                repeat=data.get("repetition"), files=tuple(data.get("fichiers") or CASE_FILES),
+                layout=data.get("mise_en_page", path.stem))
 
 
 def load_forms(config: Config | None, only: list[str] | None = None) -> list[Form]:

@@ -9,8 +9,15 @@ from __future__ import annotations
 
 import os
 
+from ..documents.layout import warm
+from ..errors import AstreError
 from .build import die_with_parent
 
 die_with_parent()
+# The default layouts drawn once here: every worker, a fork of this process, inherits the drawings.
+try:
+    warm()
+except AstreError:  # a broken layout: the workers say so, on the documents drawn from it
+    pass
 # The workers are forks of this process: they read this to check it was still there when they started.
 SERVER_PID = os.getpid()
