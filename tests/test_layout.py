@@ -205,3 +205,19 @@ def test_a_structures_html_extending_base_html_still_works(lefebvre: Path) -> No
     assert build(load_config(lefebvre / "astre.yaml"), today=TODAY, jobs=1, forms=["fiche-saisine"]).failed == []
     text = _pdf_text(lefebvre / "out" / "lefebvre-2026" / "fiche-saisine.pdf")
     assert "Fiche maison" in text and "Plan de financement" in text and "Destinataires" in text
+
+
+def test_a_saved_layout_rebuilds_its_documents_while_watching(project: Path) -> None:
+    """`astre watch`: a layout saved in forms/mises-en-page/ rebuilds the documents drawn from it (a piece: all)."""
+    from generator.engine.changes import Change, Job, Layout, plan
+    from generator.engine.definitions import Definitions
+
+    config = load_config(project / "astre.yaml")
+    (project / "forms" / "mises-en-page").mkdir(parents=True)
+    watched = Layout.of(config)
+    saved = watched.classify(project / "forms" / "mises-en-page" / "contrat.yaml")
+    assert saved == Change("mise_en_page", "contrat")
+    sources = Definitions.load(config).form_sources
+    assert plan([saved], sources).jobs == (Job(True, ["contrat"]),)
+    piece = watched.classify(project / "forms" / "mises-en-page" / "_financement.yaml")
+    assert plan([piece], sources).jobs == (Job(True, None),)  # a shared piece: every document

@@ -10,7 +10,7 @@ fr-FR, A4, page N / M in the footer, reproducible bytes).
 
 Both are made in memory, once per process for a given layout text (a forkserver worker
 inherits the defaults made by its server: `warm`). A structure's own
-templates/docx/<x>.docx or templates/html/<x>.html still wins (see `form_sources`), and
+templates/docx/<x>.docx or templates/html/<x>.html still wins (see `sources`), and
 `astre modeles` writes these defaults into its templates/ folder to restyle them.
 """
 
@@ -130,7 +130,7 @@ def _validator() -> Any:
 
 def _french(error: Any) -> str:
     """Return a French reading of a jsonschema error."""
-    where = ".".join(str(p) for p in error.absolute_path)
+    where = ".".join(str(p) for p in error.absolute_path if not isinstance(p, int))  # line:column say which item
     at = f"« {where} » " if where else ""
     if error.validator == "additionalProperties":
         extra = re.findall(r"'([^']+)'", error.message)
