@@ -308,6 +308,8 @@ def _html_table(table: dict[str, Any], out: list[str]) -> None:
 
     css = f' class="{table["classe"]}"' if table.get("classe") else ""
     out.append(f"<table{css}>\n")
+    if table.get("largeurs"):
+        out.append("<colgroup>" + "".join(f'<col style="width: {w}%">' for w in table["largeurs"]) + "</colgroup>\n")
     if table.get("entete", True):
         out.append("  <thead><tr>" + "".join(cell("th", c["titre"], c) for c in columns) + "</tr></thead>\n")
     out.append("  <tbody>\n")
@@ -441,6 +443,7 @@ class _Word:
     def _tableau(self, value: dict[str, Any], block: dict[str, Any]) -> None:
         from docx.enum.table import WD_TABLE_ALIGNMENT
         from docx.enum.text import WD_ALIGN_PARAGRAPH
+        from docx.shared import Mm
 
         columns = value["colonnes"]
         totals = value.get("totaux", [])
@@ -465,10 +468,13 @@ class _Word:
             for cell, text in zip(row.cells, texts, strict=True):
                 _runs(cell.paragraphs[0], text, True)
             _cant_split(row, keep_with_next=index < len(totals) - 1)
+        widths = [Mm(174 * w / 100) for w in value.get("largeurs", [])]
         for row in table.rows:
-            for cell, column in zip(row.cells, columns, strict=True):
+            for index, (cell, column) in enumerate(zip(row.cells, columns, strict=True)):
                 if column.get("montant"):
                     cell.paragraphs[0].alignment = WD_ALIGN_PARAGRAPH.RIGHT
+                if widths:
+                    cell.width = widths[index]
         self.doc.add_paragraph()
 
     def _signatures(self, people: list[dict[str, Any]], block: dict[str, Any]) -> None:
