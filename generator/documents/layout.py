@@ -361,7 +361,10 @@ class _Word:
 
     # -- paragraphs
     def para(self, text: str, style: str | None = None, bold: bool = False) -> Any:
-        paragraph = self.doc.add_paragraph(style=style)
+        paragraph = self.doc.add_paragraph()
+        if style is not None:
+            # By id, in the XML: python-docx's look-up by name scans every style, and costs most of the drawing.
+            paragraph._p.get_or_add_pPr().style = _STYLE_IDS[style]
         _runs(paragraph, text, bold)
         return paragraph
 
@@ -421,7 +424,7 @@ class _Word:
     # -- tables
     def _grid(self, rows: int, cols: int) -> Any:
         table = self.doc.add_table(rows=rows, cols=cols)
-        table.style = "Table Grid"
+        table._tbl.tblPr.style = _STYLE_IDS["Table Grid"]
         return table
 
     def _champs(self, rows: list[dict[str, Any]], block: dict[str, Any]) -> None:
@@ -514,6 +517,10 @@ class _Word:
         _field(footer, "NUMPAGES")
         for run in footer.runs:
             run.font.size = Pt(8)
+
+
+_STYLE_IDS = {"Title": "Title", "Heading 1": "Heading1", "Heading 2": "Heading2", "List Bullet": "ListBullet",
+              "List Number": "ListNumber", "Table Grid": "TableGrid"}
 
 
 def _runs(paragraph: Any, text: str, bold: bool = False) -> None:
