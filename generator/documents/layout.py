@@ -717,8 +717,10 @@ def layout_names() -> list[str]:
 
 
 def warm() -> None:
-    """Draw every default layout now (the build's fork server: its workers inherit them)."""
-    for name in layout_names():
+    """Draw the layouts of astre's forms now (the build's fork server: its workers inherit the drawings)."""
+    from .forms import load_forms
+
+    for name in sorted({form.layout for form in load_forms(None)}):
         layout = load_layout(name)
         html_template(layout)
         docx_template(layout)
