@@ -221,3 +221,13 @@ def test_a_saved_layout_rebuilds_its_documents_while_watching(project: Path) -> 
     assert plan([saved], sources).jobs == (Job(True, ["contrat"]),)
     piece = watched.classify(project / "forms" / "mises-en-page" / "_financement.yaml")
     assert plan([piece], sources).jobs == (Job(True, None),)  # a shared piece: every document
+
+
+def test_a_new_document_without_templates_nor_layout_is_said(lefebvre: Path) -> None:
+    """A structure's new form with neither its own templates nor a layout: a French message naming both."""
+    (lefebvre / "forms").mkdir()
+    (lefebvre / "forms" / "courrier.yaml").write_text((ROOT / "forms" / "contrat.yaml").read_text(encoding="utf-8"),
+                                                      encoding="utf-8")
+    output = _run(lefebvre, "build", "--document", "courrier", "-j", "1", "--date", "2026-11-22")
+    assert "document sans modèles ni mise en page" in output, output
+    assert "forms/mises-en-page/courrier.yaml" in output and "templates/docx/contrat.docx" in output

@@ -3,7 +3,8 @@
 A form declares its templates, its output name, how it repeats (one document
 per review, per diagnostic request…) and its readiness rules as Cerberus
 schemas applied to the case data `{file name: data}`. Adding a document is
-a form file plus two templates: no Python.
+a form file plus its layout (forms/mises-en-page/, drawn as both templates by
+documents.layout): no Python.
 """
 
 from __future__ import annotations

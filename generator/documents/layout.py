@@ -31,6 +31,7 @@ from ..errors import FormError, YamlError
 from ..reading import resources
 from ..reading.loader import load
 
+FORMS = "forms"
 FOLDER = "mises-en-page"
 SCHEMA_NAME = "mise-en-page.schema.json"
 FONT = "Liberation Sans"
@@ -661,7 +662,7 @@ def sources(layout_name: str, docx_name: str, html_name: str, kind: str = "") ->
     found = resources.current()
     docx_file = found.find("templates", f"{kind or 'docx'}/{docx_name}")
     html_file = found.find("templates", f"{kind or 'html'}/{html_name}")
-    layout = load_layout(layout_name) if docx_file is None or html_file is None else None
+    layout = _needed(layout_name, docx_name, html_name, kind) if docx_file is None or html_file is None else None
     return Sources(docx=docx_file or (layout.path if layout else Path(docx_name)),
                    html=html_file or (layout.path if layout else Path(html_name)),
                    docx_bytes=docx_template(layout) if layout and docx_file is None else None,
@@ -675,8 +676,18 @@ def layout_inputs(layout_name: str, docx_name: str, html_name: str, kind: str = 
     files = [found.find("templates", f"{kind or 'docx'}/{docx_name}"),
              found.find("templates", f"{kind or 'html'}/{html_name}")]
     if None in files:
-        files += list(load_layout(layout_name).files)
+        files += list(_needed(layout_name, docx_name, html_name, kind).files)
     return [p for p in files if p is not None]
+
+
+def _needed(layout_name: str, docx_name: str, html_name: str, kind: str) -> Layout:
+    """Return the layout a document is drawn from, or say in French that it has neither templates nor layout."""
+    if layout_path(layout_name) is None:
+        raise FormError(f"document sans modèles ni mise en page : ni templates/{kind or 'docx'}/{docx_name} et "
+                        f"templates/{kind or 'html'}/{html_name}, ni {FORMS}/{FOLDER}/{layout_name}.yaml — "
+                        "écrivez sa mise en page (modèle : une de celles d'astre, « astre modeles » pour les "
+                        "modèles Word et HTML)")
+    return load_layout(layout_name)
 
 
 def html_pieces() -> tuple[tuple[str, str], ...]:
