@@ -199,12 +199,20 @@ def html_template(layout: Layout) -> str:
     """Return the Jinja HTML template of `layout` (self-contained: no include, no extends)."""
     key = ("html", layout.digest)
     if key not in _DRAWN:
+        _bound(_DRAWN)
         _DRAWN[key] = _html(layout.blocks)
     return str(_DRAWN[key])
 
 
 # Drawings kept per process, keyed by the layout's texts (an edited layout is a new key).
 _DRAWN: dict[tuple[str, str], str | bytes] = {}
+_PIECES: dict[str, tuple[tuple[str, str], ...]] = {}
+MAX_DRAWN = 256  # a long-lived process (the watcher) drawing edited layouts again and again: start over
+
+
+def _bound(kept: dict[Any, Any]) -> None:
+    if len(kept) >= MAX_DRAWN:
+        kept.clear()
 
 
 def _html(blocks: tuple[Any, ...]) -> str:
@@ -333,6 +341,7 @@ def docx_template(layout: Layout) -> bytes:
     """Return the docxtpl Word template of `layout` (the same bytes for the same layout)."""
     key = ("docx", layout.digest)
     if key not in _DRAWN:
+        _bound(_DRAWN)
         _DRAWN[key] = _Word().draw(layout.blocks)
     return _DRAWN[key]  # type: ignore[return-value]
 
@@ -346,7 +355,7 @@ class _Word:
         self.doc = _new_document()
 
     def draw(self, blocks: Any) -> bytes:
-        from ..documents.writer import docx_bytes
+        from .writer import docx_bytes
 
         self.blocks(blocks)
         core = self.doc.core_properties
@@ -700,8 +709,9 @@ def html_pieces() -> tuple[tuple[str, str], ...]:
     found = resources.current()
     names = sorted({p.stem for d in found.dirs("forms") if (d / FOLDER).is_dir()
                     for p in (d / FOLDER).glob("_*.yaml")})
-    key = ("pieces", "\0".join(load_layout(n).digest for n in names))
-    if key not in _DRAWN:
+    key = "\0".join(load_layout(n).digest for n in names)
+    if key not in _PIECES:
+        _bound(_PIECES)
         pieces = {f"{n}.html": _fragment(load_layout(n).blocks) for n in names}
         block = "{% block contenu %}{% endblock %}\n"
         pieces["base.html"] = _html(tuple(load_layout("_entete").blocks) + ({"texte": block},)).replace(
@@ -709,9 +719,8 @@ def html_pieces() -> tuple[tuple[str, str], ...]:
         pieces["_titre.html"] = pieces.pop("_titre-rapport.html", "")
         pieces["_page.html"] = pieces["base.html"].replace(pieces["_entete.html"], pieces["_titre.html"])
         pieces["_entete.html"] = pieces["html/_entete.html"] = _HTML_LETTERHEAD
-        _DRAWN[key] = "\0".join(f"{k}\0{v}" for k, v in sorted(pieces.items()))
-    flat = str(_DRAWN[key]).split("\0")
-    return tuple(zip(flat[::2], flat[1::2], strict=True))
+        _PIECES[key] = tuple(sorted(pieces.items()))
+    return _PIECES[key]
 
 
 def _fragment(blocks: tuple[Any, ...]) -> str:
