@@ -113,18 +113,18 @@ def bench_renderers(repeat: int, work: Path) -> None:
 
     def bare_docx() -> None:
         for templates, values, _, _ in documents:
-            tpl = DocxTemplate(str(templates.docx))
+            tpl = DocxTemplate(BytesIO(templates.docx_bytes) if templates.docx_bytes else str(templates.docx))
             tpl.render(dict(values, logo_image=""))
             tpl.save(BytesIO())
 
     def our_docx() -> None:
         for templates, values, when, title in documents:
-            render_docx(templates.docx, values, when, title, "astre")
+            render_docx(templates.docx, values, when, title, "astre", templates.docx_bytes)
 
     def our_pdf() -> None:
         for templates, values, when, title in documents:
             render_pdf(templates.html, templates.search, templates.stylesheet, templates.assets, values, when,
-                       title, "astre")
+                       title, "astre", templates.html_text)
 
     our_docx(), our_pdf(), bare_docx()  # warm-up (imports, font loading)
     t_bare, t_docx = median_time(bare_docx, repeat) / n, median_time(our_docx, repeat) / n
@@ -138,7 +138,8 @@ def bench_renderers(repeat: int, work: Path) -> None:
     files = work / "lo-in"
     files.mkdir()
     for i, (templates, values, when, title) in enumerate(documents):
-        (files / f"doc{i:02d}.docx").write_bytes(render_docx(templates.docx, values, when, title, "astre"))
+        (files / f"doc{i:02d}.docx").write_bytes(render_docx(templates.docx, values, when, title, "astre",
+                                                             templates.docx_bytes))
     lo_times = []
     for r in range(3):
         start = time.perf_counter()

@@ -480,6 +480,30 @@ def serve(ctx: click.Context, port: int, no_browser: bool) -> None:
     run_serve(_config(ctx), port, browser=not no_browser, echo=click.echo)
 
 
+@cli.command()
+@click.option("--document", "documents", multiple=True, metavar="DOCUMENT",
+              help="Seulement ce document (répétable), par exemple « contrat ».")
+@click.pass_context
+def modeles(ctx: click.Context, documents: tuple[str, ...]) -> None:
+    """Écrire les modèles Word et HTML d'astre dans templates/ pour les retoucher (sans rien écraser)."""
+    from .documents.layout import write_defaults
+    from .followup.report import FUNDING, REPORT
+    from .reading import resources
+    from .reading.forms import load_forms
+
+    config = _config(ctx)
+    names = [(f.layout, f.docx, f.html, "") for f in load_forms(list(documents) or None)]
+    if not documents:
+        names += [(*REPORT, "report"), (*FUNDING, "report")]
+    target = resources.current().override_dir("templates") or config.root / "templates"
+    written = write_defaults(target, names)
+    for path in written:
+        click.echo(f"Écrit : {path}")
+    click.echo(f"{len(written)} modèle(s) écrit(s) dans {target} ; un fichier déjà là n'est jamais remplacé. "
+               "Ces fichiers remplacent désormais la mise en page d'astre (forms/mises-en-page/) pour ces "
+               "documents : supprimez-les pour y revenir.")
+
+
 def main() -> None:
     """Entry point of the `astre` console script."""
     safe_console()

@@ -87,10 +87,14 @@ def test_invalid_case_fails_alone_with_located_reason(project: Path) -> None:
 
 
 def test_missing_template_field_is_a_french_error_naming_it(lefebvre: Path) -> None:
+    from generator.documents.layout import html_template, load_layout
+    from generator.reading import resources
+
+    resources.activate(None)
     override = lefebvre / "modeles"
     (override / "html").mkdir(parents=True)
-    (override / "html" / "contrat.html").write_text(
-        (ROOT / "templates" / "html" / "contrat.html").read_text(encoding="utf-8").replace(
+    (override / "html" / "contrat.html").write_text(  # astre's drawing of the contract, one field misspelt
+        html_template(load_layout("contrat")).replace(
             "{{ menage.designation }}", "{{ menage.surnom }}", 1), encoding="utf-8")
     config_file = lefebvre / "astre.yaml"
     config_file.write_text(config_file.read_text(encoding="utf-8") + "templates_dir: modeles\n", encoding="utf-8")

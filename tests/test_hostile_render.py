@@ -138,8 +138,12 @@ def _override(project: Path, relative: str, content: bytes) -> Path:
 
 
 def test_a_template_failing_while_rendering_fails_only_its_documents(lefebvre: Path) -> None:
-    default = (ROOT / "templates" / "html" / "contrat.html").read_text(encoding="utf-8")
-    opening = "{% block contenu %}\n"
+    from generator.documents.layout import html_template, load_layout
+    from generator.reading import resources
+
+    resources.activate(None)
+    default = html_template(load_layout("contrat"))  # astre's drawing of the contract, written as the structure's
+    opening = "<body>\n"
     broken = _override(lefebvre, "html/contrat.html", default.replace(opening, opening + "{{ 1 / 0 }}\n").encode())
     line = default[:default.index(opening)].count("\n") + 2
     summary = build(load_config(lefebvre / "astre.yaml"), forms=["contrat", "fiche-saisine"], today=TODAY, jobs=1)

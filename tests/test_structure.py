@@ -91,7 +91,9 @@ def test_wheel_ships_the_defaults_and_a_structure_builds_with_it(wheel: Path, tm
 
     names = set(zipfile.ZipFile(wheel).namelist())
     for needed in ("generator/defaults/schemas/menage.schema.json", "generator/defaults/forms/contrat.yaml",
-                   "generator/defaults/templates/docx/contrat.docx", "generator/defaults/templates/report/rapport.html",
+                   "generator/defaults/forms/mises-en-page/contrat.yaml",
+                   "generator/defaults/templates/report/rapport.css",
+                   "generator/defaults/forms/mises-en-page/mise-en-page.schema.json",
                    "generator/defaults/templates/assets/fonts/LiberationSans-Regular.ttf",
                    "generator/data/plafonds_anah.yaml", "generator/data/requirements.lock",
                    "generator/data/structure/Makefile", "generator/defaults/exemples/lefebvre-2026/menage.yaml",

@@ -75,9 +75,14 @@ def _paragraphs(value: Any) -> Any:
     return value
 
 
-def render_docx(template: Path, context: dict[str, Any], when: date, title: str, author: str) -> bytes:
-    """Return the bytes of the DOCX made from `template` and `context` (reproducible)."""
-    source = _template_bytes(template, template.stat().st_mtime_ns)
+def render_docx(template: Path, context: dict[str, Any], when: date, title: str, author: str,
+                source: bytes | None = None) -> bytes:
+    """Return the bytes of the DOCX made from `template` and `context` (reproducible).
+
+    `source`: the template's bytes when drawn from a layout (`template` is then the layout file, named in errors).
+    """
+    if source is None:
+        source = _template_bytes(template, template.stat().st_mtime_ns)
     doc = _Template(BytesIO(source))
     values = _paragraphs(context)
     logo = context["structure"].get("logo")

@@ -78,10 +78,17 @@ def _fetcher(folders: tuple[Path, ...], logo: str) -> AssetFetcher:
 
 
 def render_pdf(template: Path, search: tuple[Path, ...], stylesheet: Path | tuple[Path, ...], assets: tuple[Path, ...],
-               context: dict[str, Any], when: date, title: str, author: str) -> bytes:
-    """Return the PDF/A-3b bytes of an HTML template rendered with `context` (reproducible)."""
+               context: dict[str, Any], when: date, title: str, author: str, source: str | None = None) -> bytes:
+    """Return the PDF/A-3b bytes of an HTML template rendered with `context` (reproducible).
+
+    `source`: the template's text when drawn from a layout (`template` is then the layout file, named in errors).
+    """
     with rendering(template):
-        html = make_environment(*search, html=True).get_template(template.name).render(context)
+        # A structure's own HTML may extend or include astre's pieces (base.html…), drawn from the layouts.
+        pieces = () if source is not None else _pieces()
+        environment = make_environment(*search, html=True, pieces=pieces)
+        compiled = environment.from_string(source) if source is not None else environment.get_template(template.name)
+        html = compiled.render(context)
     fetcher = _fetcher(assets, context["structure"].get("logo") or "")
     sheets = stylesheet if isinstance(stylesheet, tuple) else (stylesheet,)
     css = [_stylesheet(path, path.stat().st_mtime_ns, fetcher) for path in sheets]
@@ -93,6 +100,12 @@ def render_pdf(template: Path, search: tuple[Path, ...], stylesheet: Path | tupl
     metadata.title, metadata.authors, metadata.lang = title, [author], "fr"
     metadata.generator = "astre"
     return document.write_pdf(pdf_variant=PDF_VARIANT, pdf_tags=False)
+
+
+def _pieces() -> tuple[tuple[str, str], ...]:
+    from .layout import html_pieces
+
+    return html_pieces()
 
 
 def warm_up(stylesheet: Path, assets: tuple[Path, ...]) -> None:

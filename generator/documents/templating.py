@@ -14,7 +14,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from jinja2 import FileSystemLoader, StrictUndefined, TemplateError, UndefinedError
+from jinja2 import ChoiceLoader, DictLoader, FileSystemLoader, StrictUndefined, TemplateError, UndefinedError
 from jinja2.sandbox import SandboxedEnvironment
 
 from ..errors import RenderError
@@ -76,12 +76,17 @@ class _Environment(SandboxedEnvironment):
 
 
 @cache
-def make_environment(*search: Path, html: bool = False) -> SandboxedEnvironment:
-    """Return the sandboxed environment (HTML templates are looked up in `search`, in order).
+def make_environment(*search: Path, html: bool = False,
+                     pieces: tuple[tuple[str, str], ...] = ()) -> SandboxedEnvironment:
+    """Return the sandboxed environment (HTML templates are looked up in `search`, in order, then in `pieces`).
 
     `html`: for the PDF, whose long runs without spaces get break opportunities (`breakable`).
+    `pieces`: (name, text) of templates drawn in memory, used when no file of that name is found.
     """
-    return _Environment(loader=FileSystemLoader([str(p) for p in search]) if search else None,
+    loader: Any = FileSystemLoader([str(p) for p in search]) if search else None
+    if pieces:
+        loader = ChoiceLoader([*([loader] if loader else []), DictLoader(dict(pieces))])
+    return _Environment(loader=loader,
                         autoescape=True, undefined=StrictUndefined,
                         finalize=_finalize_html if html else _finalize, keep_trailing_newline=True)
 

@@ -417,9 +417,9 @@ def _render_form(case: Any, form: Form, config: Config, contexts: dict[tuple[tup
     sent = sendings(case, config.programme)
     outputs = []
     for name, values, when, title in document_values(case, form, config, contexts):
-        docx = render_docx(templates.docx, values, when, title, author)
+        docx = render_docx(templates.docx, values, when, title, author, templates.docx_bytes)
         pdf = render_pdf(templates.html, templates.search, templates.stylesheet, templates.assets, values, when,
-                         title, author)
+                         title, author, templates.html_text)
         # A document already sent stays as sent (cases/<id>/envoyes/): out/ shows what the SPSLH has.
         kept = keep(case.folder, name, sent.get(name, []), docx, pdf, values, fingerprint(as_of(case, when)), known)
         if kept.warning:
@@ -443,15 +443,20 @@ class FormTemplates:
     search: tuple[Path, ...]
     stylesheet: Path
     assets: tuple[Path, ...]
+    docx_bytes: bytes | None = None  # drawn from the form's layout (docx is then the layout file)
+    html_text: str | None = None
 
 
 def form_templates(form: Form, config: Config) -> FormTemplates:
-    """Resolve the templates of `form`."""
+    """Resolve the templates of `form`: the structure's own files, else the drawings of its layout."""
+    from ..documents.layout import sources
+
     roots = template_roots(config)
-    return FormTemplates(template_path("docx", form.docx, config), template_path("html", form.html, config),
-                         tuple(r / "html" for r in roots if (r / "html").is_dir()),
+    found = sources(form.layout, form.docx, form.html)
+    return FormTemplates(found.docx, found.html, tuple(r / "html" for r in roots if (r / "html").is_dir()),
                          template_path("html", "astre.css", config),
-                         tuple(r / "assets" for r in roots if (r / "assets").is_dir()))
+                         tuple(r / "assets" for r in roots if (r / "assets").is_dir()),
+                         found.docx_bytes, found.html_text)
 
 
 def _shown(path: Path, root: Path) -> str:

@@ -28,13 +28,14 @@ TEMP_SUFFIXES = (".swp", ".swx", ".swo", ".swn", ".tmp", ".temp", ".bak", ".orig
 TEMP_PREFIXES = (".#", ".~lock.", "~$", ".goutputstream-", ".")
 CASE_SUFFIX = ".yaml"  # the only files the build reads (cases and forms); ".yml" ones are ignored
 UNREAD_SUFFIXES = (".yml",)  # said once on save (« fichier non reconnu »), never rebuilt for
+LAYOUTS = "mises-en-page"  # forms/mises-en-page/: the layouts (generator.documents.layout)
 LABELS = "libelles"  # forms/libelles.yaml: labels shared by every form, not a form
 CONFIG_KINDS = frozenset({"config", "schema", "layout"})  # astre.yaml is loaded again, everything rebuilt
-DEFINITION_KINDS = CONFIG_KINDS | {"form", "template", "logo"}  # the definitions are loaded again
+DEFINITION_KINDS = CONFIG_KINDS | {"form", "mise_en_page", "template", "logo"}  # the definitions are loaded again
 
 
 class Change(NamedTuple):
-    """One thing that changed: `kind` is config, schema, form, template, logo, case, layout or unread.
+    """One thing that changed: `kind` is config, schema, form, mise_en_page, template, logo, case, layout or unread.
 
     For a case, `name` is the case id and `file` the case file's stem ("" for the folder).
     For an unread file (a `.yml` the build ignores), `name` is its case id ("" outside
@@ -137,6 +138,9 @@ class Layout:
         for folder in self.forms_dirs:
             if inside(path, folder):
                 if path.parent != folder or is_directory:
+                    # forms/mises-en-page/<nom>.yaml: the layout of the documents drawn from it.
+                    if not is_directory and path.parent == folder / LAYOUTS and path.suffix == CASE_SUFFIX:
+                        return Change("mise_en_page", path.stem)
                     return None
                 if path.suffix in UNREAD_SUFFIXES:
                     return Change("unread", "", self._shown(path))
@@ -201,6 +205,11 @@ def touched_forms(changes: Iterable[Change], sources: FormSources) -> list[str] 
                 return None
             if change.name in sources.ids:  # a deleted form makes nothing
                 forms.add(change.name)
+        elif change.kind == "mise_en_page":
+            if change.name.startswith("_") or sources.unreadable:  # a shared piece: any layout may include it
+                return None
+            forms.update(form_id for form_id, data in sources.data.items()
+                         if ((data.get("mise_en_page") if isinstance(data, dict) else None) or form_id) == change.name)
         elif change.kind == "template":
             users = forms_using(sources, change.name)
             if users is None:

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import os
 
-from ..errors import PdfLibraryError
+from ..documents.layout import warm
+from ..errors import AstreError, PdfLibraryError
 from .build import die_with_parent
 
 die_with_parent(watchdog=False)
@@ -19,5 +20,10 @@ try:
     from ..documents import render_pdf  # noqa: F401  (preloaded: each worker starts with it imported)
 except PdfLibraryError:
     pass  # Pango missing: the workers say it, in French (build._init_pool_worker)
+# The default layouts drawn once here: every worker, a fork of this process, inherits the drawings.
+try:
+    warm()
+except AstreError:  # a broken layout: the workers say so, on the documents drawn from it
+    pass
 # The workers are forks of this process: they read this to check it was still there when they started.
 SERVER_PID = os.getpid()

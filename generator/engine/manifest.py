@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from .. import __version__
-from ..documents.forms import template_path, template_roots
+from ..documents.forms import template_roots
 from ..documents.writer import safe_target, write_atomic
 from ..errors import RenderError
 from ..model.wording import labels_path
@@ -149,8 +149,10 @@ def shared_inputs(config: Config) -> list[Path]:
 
 
 def form_inputs(form: Form, config: Config) -> list[Path]:
-    """Return the files a form's documents are drawn with: its definition and its two templates."""
-    return [form.path, template_path("docx", form.docx, config), template_path("html", form.html, config)]
+    """Return the files a form's documents are drawn with: its definition, its templates or its layout's files."""
+    from ..documents.layout import layout_inputs
+
+    return [form.path, *layout_inputs(form.layout, form.docx, form.html)]
 
 
 def doc_key(*parts: str) -> str:

@@ -3,7 +3,7 @@
 Stages: load and check every case (invalid ones are excluded and listed),
 derive each case's facts, aggregate the 13 indicators and the funding
 statement, build one French context per document, render it to PDF (HTML
-template, WeasyPrint) and DOCX (python-docx, same context), export the
+template, WeasyPrint) and DOCX (docxtpl), both drawn from one layout (documents.layout), export the
 pseudonymised CSV/XLSX, write everything atomically in the output folder.
 The report holds no personal data: counts and coded values only. Every value is
 that of the cases as of the period's end, and a quoted text is the one sent.
@@ -616,19 +616,35 @@ def funding_statement(config: Config, inputs: Inputs, period: Period, today: dat
 
 # ---------------------------------------------------------------- rendering
 
-def _pdf(template: str, context: dict[str, Any], today: date, config: Config) -> bytes:
+# Each document: (its layout, the names of a structure's own templates in templates/report/).
+REPORT = ("rapport-activite", "rapport.docx", "rapport.html")
+FUNDING = ("etat-financement", "financement.docx", "financement.html")
+
+
+def _pdf(document: tuple[str, str, str], context: dict[str, Any], today: date, config: Config) -> bytes:
     # The documents' stylesheet first (letterhead, tables), then what the report adds.
     # Each file from the structure's templates/ if it has its own, else from astre's.
     from ..documents.forms import template_path, template_roots
+    from ..documents.layout import sources
     from ..documents.render_pdf import render_pdf
 
     roots = template_roots(config)
     reports = tuple(root / "report" for root in roots if (root / "report").is_dir())
     stylesheets = (template_path("html", "astre.css", config), template_path("report", "rapport.css", config))
-    return render_pdf(template_path("report", template, config), (*reports, *roots), stylesheets,
+    found = sources(*document, kind="report")
+    return render_pdf(found.html, (*reports, *roots), stylesheets,
                       tuple(root / "assets" for root in roots if (root / "assets").is_dir()), context, today,
-                      context["document"]["titre"],
-                      config.structure.name)
+                      context["document"]["titre"], config.structure.name, found.html_text)
+
+
+def _docx(document: tuple[str, str, str], context: dict[str, Any], today: date, config: Config) -> bytes:
+    """Return the Word file of the report or the funding statement (same layout as its PDF)."""
+    from ..documents.layout import sources
+    from ..documents.render_docx import render_docx
+
+    found = sources(*document, kind="report")
+    return render_docx(found.docx, context, today, context["document"]["titre"], config.structure.name,
+                       found.docx_bytes)
 
 
 def _write(config: Config, files: dict[str, bytes]) -> None:
@@ -643,7 +659,6 @@ def _write(config: Config, files: dict[str, bytes]) -> None:
 def build_report(config: Config, period: Period, today: date) -> tuple[list[str], Inputs]:
     """Write the activity report, the funding statement and the export; return the files written."""
     from .export import rows, salt, to_csv, to_xlsx
-    from .render_report_docx import funding_docx, report_docx
 
     check_letterhead(config)
     inputs = load_inputs(config, today, period)
@@ -653,10 +668,10 @@ def build_report(config: Config, period: Period, today: date) -> tuple[list[str]
     funding = funding_context(config, funding_statement(config, inputs, period, today), today, inputs)
     table = rows(inputs.facts, period, config.structure.name, salt(config.root))
     files = {
-        f"rapport-activite-{label}.pdf": _pdf("rapport.html", report, today, config),
-        f"rapport-activite-{label}.docx": report_docx(report, today),
-        f"etat-financement-{label}.pdf": _pdf("financement.html", funding, today, config),
-        f"etat-financement-{label}.docx": funding_docx(funding, today),
+        f"rapport-activite-{label}.pdf": _pdf(REPORT, report, today, config),
+        f"rapport-activite-{label}.docx": _docx(REPORT, report, today, config),
+        f"etat-financement-{label}.pdf": _pdf(FUNDING, funding, today, config),
+        f"etat-financement-{label}.docx": _docx(FUNDING, funding, today, config),
         f"export-mesures-{label}.csv": to_csv(table),
         f"export-mesures-{label}.xlsx": to_xlsx(table, period.end.year, report["document"]["titre"],
                                                 config.structure.name),
@@ -667,13 +682,11 @@ def build_report(config: Config, period: Period, today: date) -> tuple[list[str]
 
 def build_funding(config: Config, period: Period, today: date) -> tuple[list[str], Inputs]:
     """Write only the funding statement (PDF and DOCX); return the files written and the inputs."""
-    from .render_report_docx import funding_docx
-
     check_letterhead(config)
     inputs = load_inputs(config, today, period)
     funding = funding_context(config, funding_statement(config, inputs, period, today), today, inputs)
     label = period_label(period)
-    files = {f"etat-financement-{label}.pdf": _pdf("financement.html", funding, today, config),
-             f"etat-financement-{label}.docx": funding_docx(funding, today)}
+    files = {f"etat-financement-{label}.pdf": _pdf(FUNDING, funding, today, config),
+             f"etat-financement-{label}.docx": _docx(FUNDING, funding, today, config)}
     _write(config, files)
     return list(files), inputs

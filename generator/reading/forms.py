@@ -3,8 +3,9 @@
 A form declares its templates, its output name, how it repeats (one document
 per review, per diagnostic request…), its readiness rules (Cerberus schemas, applied by
 generator.documents.forms) and, for the documents the measure owes to the programme's
-service, which one it is (`obligation`). Adding a document is a form file plus two
-templates: no Python. Every document name comes from here (`Form.document_name`).
+service, which one it is (`obligation`). Adding a document is a form file plus its
+layout (forms/mises-en-page/, drawn as both templates by documents.layout): no Python.
+Every document name comes from here (`Form.document_name`).
 """
 
 from __future__ import annotations
@@ -32,6 +33,8 @@ _FORM_SCHEMA: dict[str, Any] = {
         "docx": {"type": "string", "required": True, "regex": r"[\w.-]+\.docx"},
         "html": {"type": "string", "required": True, "regex": r"[\w.-]+\.html"}}},
     "sortie": {"type": "string", "regex": r"[a-z0-9][a-z0-9-]*"},
+    # forms/mises-en-page/<nom>.yaml, drawn as both templates unless the structure has its own files.
+    "mise_en_page": {"type": "string", "regex": r"[a-z0-9][a-z0-9-]*"},
     "date_document": {"type": "list", "required": True, "minlength": 1, "schema": {"type": "string"}},
     "repetition": {"type": "dict", "schema": {
         "liste": {"type": "string", "required": True, "regex": r"\w+\.\w+"},
@@ -67,6 +70,7 @@ class Form:
     repeat: dict[str, Any] | None = field(default=None)
     files: tuple[str, ...] = tuple(CASE_FILES)
     role: str | None = None  # its `obligation`, if the measure owes it to the programme's service
+    layout: str = ""  # its layout, forms/mises-en-page/<layout>.yaml
 
     def document_name(self, item: dict[str, Any] | None = None, number: int | None = None) -> str:
         """Return the name of the document made from `item`, the `number`-th element of its list.
@@ -157,7 +161,7 @@ def _load_form(path: Path, stamp: tuple[tuple[Path, int, int], ...]) -> Form:
                 output=data.get("sortie", path.stem), date_paths=tuple(data["date_document"]),
                 requirements=data["exigences"], item_requirements=data.get("exigences_element"),
                 repeat=data.get("repetition"), files=tuple(data.get("fichiers") or CASE_FILES),
-                role=data.get("obligation"))
+                role=data.get("obligation"), layout=data.get("mise_en_page", path.stem))
 
 
 def load_forms(only: list[str] | None = None) -> list[Form]:

@@ -11,7 +11,8 @@ place of its own repository (beside astre.yaml):
 
     schemas/menage.schema.json        a case file's schema
     forms/contrat.yaml                a document's form; forms/libelles.yaml: the labels
-    templates/docx/contrat.docx       a case document's Word template (html/ for the PDF)
+    forms/mises-en-page/contrat.yaml  a document's layout, drawn as both templates (documents.layout)
+    templates/docx/contrat.docx       a case document's own Word template (html/ for the PDF), over its layout
     templates/report/rapport.html     the annual report's templates
     templates/assets/…                fonts and images
     baremes/plafonds_anah.yaml        the ANAH ceilings (years added or replaced)
