@@ -279,7 +279,7 @@ def test_pre_commit_hook_from_the_toolkit_repository(toolkit_repo: Path, tmp_pat
     _need("git")
     structure = tmp_path / "asso"
     done = CliRunner().invoke(cli, ["init", str(structure), "--exemple", "--depot", str(toolkit_repo),
-                                    "--source", "x.whl", "--depot", "https://example.invalid/astre.git"])
+                                    "--source", "x.whl"])
     assert done.exit_code == 0, done.output  # the letterhead is left to fill: documents need it, commits do not
     config = (structure / ".pre-commit-config.yaml").read_text(encoding="utf-8")
     assert f"repo: {toolkit_repo}" in config and f"rev: v{__version__}" in config
