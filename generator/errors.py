@@ -95,3 +95,7 @@ class OutputError(AstreError):
 
 class BuildLockedError(AstreError):
     """Raised when another astre process is already writing into the same output folder."""
+
+
+class KeptCopyError(AstreError):
+    """Raised when a sent document's kept copy cannot be kept safely (envoyes/ a file, or a link out of its case)."""
