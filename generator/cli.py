@@ -403,4 +403,39 @@ def secret(ctx: click.Context, renew: bool) -> None:
 
 def main() -> None:
     """Entry point of the `astre` console script."""
-    cli(prog_name="astre")
+    try:
+        cli(prog_name="astre")
+    except OSError as error:
+        if error.errno not in _OUTPUT_ERRNOS:
+            raise
+        _output_failed(error)
+
+
+def _output_failed(error: OSError) -> None:
+    """Say in French that the terminal or file astre prints to refused the text (`check > /dev/full`)."""
+    import errno
+    import os
+
+    reason = {errno.ENOSPC: "disque plein", errno.EPIPE: "la commande qui lisait la sortie s'est arrêtée"
+              }.get(error.errno or 0, "erreur d'écriture")
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())  # nothing more to flush at exit into the failing output
+    except (OSError, ValueError):
+        pass
+    try:
+        sys.stderr.write(f"astre : impossible d'écrire le résultat ({reason}) — libérez de la place ou écrivez "
+                         "dans un autre fichier, puis relancez\n")
+    except OSError:
+        pass
+    sys.exit(1)
+
+
+def _errnos(*names: str) -> frozenset[int]:
+    import errno
+
+    return frozenset(getattr(errno, name) for name in names if hasattr(errno, name))
+
+
+# Errors of the output astre prints to (stdout): a full disk, a closed pipe, a quota.
+_OUTPUT_ERRNOS = _errnos("ENOSPC", "EPIPE", "EDQUOT", "EIO")

@@ -82,7 +82,8 @@ def keep(folder: Path, document: str, sent: list[Sending], docx: bytes, pdf: byt
                     f"{record.name}) ; astre ne la refait pas avec les données d'aujourd'hui : restaurez-la depuis "
                     "l'historique (git checkout)")
     if not os.path.lexists(record):
-        if any(os.path.lexists(base.with_suffix(f".{ext}")) and f"{base.name}.{ext}" in known for ext in ("docx", "pdf")):
+        if any(os.path.lexists(base.with_suffix(f".{ext}")) and f"{base.name}.{ext}" in known
+               for ext in ("docx", "pdf")):
             return Kept(docx, pdf, warning=f"{document} : {record.name} supprimé : la copie envoyée le {when} n'est "
                         "plus vérifiable ; restaurez-le depuis l'historique (git checkout)")
         # Never kept, or a build interrupted before the record (its seal) was written: keep it now.

@@ -190,6 +190,11 @@ def remove_leftovers(output_dir: Path) -> None:
         scratch.unlink()
     elif scratch.is_dir():
         shutil.rmtree(scratch, ignore_errors=True)
+    elif os.path.lexists(scratch):  # a plain file (or a pipe) where the build makes its scratch folder: ours by name
+        try:
+            scratch.unlink()
+        except OSError:
+            pass
     for folder, _, files in os.walk(output_dir):
         for name in files:
             if is_temporary(name):
