@@ -196,10 +196,13 @@ def _cpus() -> int:
 
 def relative(path: Path, root: Path) -> str:
     """Show paths relative to the project when possible (shorter, clickable in VS Code)."""
-    try:
-        return str(path.resolve().relative_to(root))
-    except ValueError:
-        return str(path)
+    # The path as written first: a link is named as such, not as the file it leads to.
+    for shown in (Path(os.path.abspath(path)), path.resolve()):
+        try:
+            return str(shown.relative_to(root))
+        except ValueError:
+            continue
+    return str(path)
 
 
 def format_text(result: CheckResult, root: Path) -> str:

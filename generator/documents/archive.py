@@ -274,8 +274,8 @@ def _orphan(record: Path, sent: dict[str, list[Sending]]) -> Problem:
     """A kept copy no sending of envois.yaml names any more: its date or document was changed after it was kept."""
     document, _, day = record.stem.rpartition("--")
     dates = ", ".join(s.day.strftime("%d/%m/%Y") for s in sent.get(document, [])) or "aucun"
-    return Problem(record, None, None, f"copie gardée d'un envoi que envois.yaml ne mentionne plus ({document} "
-                   f"envoyé le {day} ; envois de ce document dans envois.yaml : {dates}) : la date ou le document "
+    return Problem(record, None, None, f"copie gardée d'un envoi que le dossier ne mentionne plus ({document} "
+                   f"envoyé le {day} ; envois de ce document notés dans le dossier : {dates}) : la date ou le document "
                    "d'un envoi déjà gardé a été changé, ou les documents ont été renumérotés",
                    "remettez l'envoi tel qu'il a été fait (date et document) ; un envoi fait ne se modifie pas : "
                    "pour corriger, ajoutez un nouvel envoi (correction: true)", code="envoi")
