@@ -52,10 +52,11 @@ def _bounded() -> None:
     resource.setrlimit(resource.RLIMIT_AS, (MEMORY_LIMIT, MEMORY_LIMIT))
 
 
-def astre(repo: Path, *args: str, timeout: float = TIMEOUT, stdout: int | None = None) -> Run:
+def astre(repo: Path, *args: str, timeout: float = TIMEOUT, stdout: int | None = None,
+          env: dict[str, str] | None = None) -> Run:
     """Run `python -m generator ARGS` in `repo`, with the tree under test first on the path."""
     env = {**os.environ, "PYTHONPATH": str(TREE), "HOME": str(repo.parent / "home"), "LC_ALL": "C.UTF-8",
-           "PYTHONDONTWRITEBYTECODE": "1"}
+           "PYTHONDONTWRITEBYTECODE": "1", **(env or {})}
     (repo.parent / "home").mkdir(exist_ok=True)
     done = subprocess.run([str(PYTHON), "-m", "generator", *args], cwd=repo, env=env, timeout=timeout,
                           stdout=stdout if stdout is not None else subprocess.PIPE, stderr=subprocess.PIPE,

@@ -58,10 +58,3 @@ def test_build_never_reads_a_device_named_like_a_case_file_whole(repo: Path) -> 
     done = astre(repo, "build", "--date", TODAY)
     assert done.code == 1 and done.said_in_french(), done.text
     assert "suivi.yaml:1:1: erreur : ce n'est pas un fichier ordinaire" in done.text
-
-
-@pytest.mark.timeout(200)
-def test_watch_and_status_never_wait_on_a_pipe_case_file(repo: Path) -> None:
-    fifo(repo / "cases" / "lefebvre-2026" / "suivi.yaml")
-    done = astre(repo, "status", "--date", TODAY)
-    assert done.said_in_french(), done.text
