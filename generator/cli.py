@@ -256,10 +256,13 @@ def upgrade(ctx: click.Context, expected: str | None) -> None:
     from .scaffold.project import upgrade as run_upgrade
 
     root = _config(ctx).root
-    changed = run_upgrade(root, expected=expected)
+    notes: list[str] = []
+    changed = run_upgrade(root, expected=expected, notes=notes)
     for path in relative(changed, root):
         click.echo(f"Mis à jour : {path}")
-    if not changed:
+    for note in notes:
+        click.echo(f"Non mis à jour : {note}")
+    if not changed and not notes:
         click.echo(f"Dépôt à jour (astre {__version__}).")
 
 
