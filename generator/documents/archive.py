@@ -250,7 +250,8 @@ def problems(folder: Path, sent: dict[str, list[Sending]], locate: Any, read: di
             if not {f"{base.name}.json", f"{base.name}.pdf", f"{base.name}.docx"} & kept:
                 if kept:  # without any kept copy, the case was never built since its sendings were recorded
                     path, line, column = locate(sending.file, sending.where)
-                    found.append(_not_kept(document, sending, base, path, line, column, known))
+                    found.append(_not_kept(document, sending, base, path, line, column, known,
+                                           later=sending is not sendings[-1]))
                 continue
             if f"{base.name}.json" not in kept:
                 continue  # an interrupted copy (no record yet, its seal): the next build writes it again
@@ -282,13 +283,19 @@ def _orphan(record: Path, sent: dict[str, list[Sending]]) -> Problem:
 
 
 def _not_kept(document: str, sending: Sending, base: Path, path: Path, line: int | None, column: int | None,
-              known: frozenset[str] | None) -> Problem:
+              known: frozenset[str] | None, later: bool = False) -> Problem:
     """A recorded sending without its kept copy, in a case that has others.
 
     An error when a build had kept it (`known`: it was deleted since); else a warning saying
     what the next build does (the build itself refuses to remake a copy it had kept).
     """
     when = sending.day.strftime("%d/%m/%Y")
+    if later:  # only the last sending of a document is kept by a build: this one never will be
+        return Problem(path, line, column, f"{document} envoyé le {when} : envoi noté avant un envoi plus récent du "
+                       "même document, sans copie gardée ; astre ne la gardera jamais (il ne garde que le dernier "
+                       "envoi, et les données d'aujourd'hui ne sont pas celles de cette date)",
+                       "si cet envoi a bien eu lieu, gardez vous-même sa copie dans envoyes/ (restaurez-la depuis "
+                       "l'historique : git checkout) ; sinon corrigez sa date", code="envoi")
     if known is not None and f"{base.name}.json" in known:
         return Problem(path, line, column, f"{document} envoyé le {when} : copie gardée supprimée "
                        f"({FOLDER}/{base.name}.*) ; astre ne la refait pas avec les données d'aujourd'hui",

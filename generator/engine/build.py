@@ -374,6 +374,8 @@ def _render_form(case: Any, form: Form, config: Config, contexts: dict[tuple[tup
     from ..model.measure import as_of, sendings
 
     templates = form_templates(form, config)
+    for template in (templates.docx, templates.html, templates.stylesheet):
+        _refuse_special_template(template)
     author = config.structure["nom"]
     sent = sendings(case, config.programme)
     outputs = []
@@ -446,6 +448,20 @@ def render_bound(template: Path) -> Iterator[None]:
         if timed:
             signal.setitimer(signal.ITIMER_REAL, 0)
             signal.signal(signal.SIGALRM, previous)
+
+
+def _refuse_special_template(path: Path) -> None:
+    """Refuse a template that is a pipe, a device or far too big: reading it would hang or never end."""
+    import stat
+
+    try:
+        info = path.stat()
+    except OSError:
+        return  # missing: the renderer says so
+    if not stat.S_ISREG(info.st_mode) or info.st_size > RENDER_MAX_BYTES:
+        raise RenderError(f"modèle {path} : ce n'est pas un fichier ordinaire de taille raisonnable (tube, "
+                          "périphérique, fichier démesuré) — remplacez-le par le vrai modèle, ou supprimez-le pour "
+                          "revenir à celui d'astre")
 
 
 def _render_seconds() -> float:

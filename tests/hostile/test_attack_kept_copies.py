@@ -102,3 +102,30 @@ def test_a_deleted_kept_copy_is_not_said_to_be_in_order(repo: Path) -> None:
     assert done.said_in_french(), done.text
     assert "tout est en ordre" not in done.out
     assert "contrat envoyé le 27/03/2026 : pas de copie gardée" in done.out
+
+
+def test_inserting_a_change_that_renumbers_sent_documents_is_an_error(one: Path) -> None:
+    suivi = one / "cases" / "lefebvre-2026" / "suivi.yaml"
+    text = suivi.read_text()
+    first = '  - date_changement: "2026-10-03"\n'
+    assert first in text
+    suivi.write_text(text.replace(first, '  - date_changement: "2026-09-20"\n    nature: situation_menage\n'
+                                  "    description: Le petit-fils de Mme Lefebvre vient vivre avec elle.\n" + first))
+    done = astre(one, "check", "--date", TODAY)
+    assert done.said_in_french(), done.text
+    assert "signalement-changement-1--2026-10-07.json: erreur : copie gardée d'un envoi que le dossier ne " \
+           "mentionne plus" in done.out
+
+
+def test_a_correction_recorded_between_two_kept_sendings_is_said(one: Path) -> None:
+    envois = one / "cases" / "lefebvre-2026" / "envois.yaml"
+    text = envois.read_text()
+    later = ("  - document: fiche-saisine\n    date: \"2026-07-20\"\n    destinataires: [spslh]\n"
+             "    correction: true\n")
+    envois.write_text(text + later)
+    assert astre(one, "build", "--date", TODAY).said_in_french()
+    assert (one / "cases" / "lefebvre-2026" / "envoyes" / "fiche-saisine--2026-07-20.json").exists()
+    envois.write_text(text + later.replace("2026-07-20", "2026-07-10") + later)  # recorded afterwards, in between
+    done = astre(one, "check", "--date", TODAY)
+    assert done.code == 1 and done.said_in_french(), done.text
+    assert "fiche-saisine envoyé le 10/07/2026 : envoi noté avant un envoi plus récent" in done.out

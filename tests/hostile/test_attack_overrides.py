@@ -39,3 +39,4 @@ def test_a_schema_override_that_is_a_pipe_never_hangs(one: Path) -> None:
     done = astre(one, "check", "--date", TODAY)
     assert done.code in (1, 2) and done.said_in_french(), done.text
     assert "menage.schema.json" in done.text and "pas un fichier ordinaire" in done.text
+
