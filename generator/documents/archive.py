@@ -49,6 +49,12 @@ class Kept:
     kept: Path | None = None  # the record of a copy kept by this build (to be committed)
 
 
+def sent_stems(folder: Path, sent: dict[str, list[Sending]]) -> frozenset[str]:
+    """Return the names, without extension, of the kept copies of every sending of a case."""
+    return frozenset(stem(folder, document, sending).name
+                     for document, sendings in sent.items() for sending in sendings)
+
+
 def stem(folder: Path, document: str, sending: Sending) -> Path:
     """Return the path, without extension, of the kept copy of `document` sent on `sending.day`."""
     return folder / FOLDER / f"{document}--{sending.day.isoformat()}"
@@ -61,13 +67,15 @@ def fingerprint(dated: Case) -> str:
 
 
 def keep(folder: Path, document: str, sent: list[Sending], docx: bytes, pdf: bytes, values: dict[str, Any],
-         data: str = "", known: frozenset[str] = frozenset()) -> Kept:
+         data: str = "", known: frozenset[str] = frozenset(), every_sent: frozenset[str] | None = None) -> Kept:
     """Return what to write in out/ for `document`, keeping its sent version (see the module's docstring).
 
     `data` is the fingerprint of the case data the document shows: `astre check` compares it
     to tell, without drawing anything, that the data changed since the sending. `known`: the
     files of envoyes/ the previous build saw; a copy among them that is gone was deleted by
-    hand, and is never made again from today's data.
+    hand, and is never made again from today's data. `every_sent`: the stems of every sending
+    of the case (`sent_stems`); a kept copy none of them names blocks new copies of its
+    document and of its day (its sending was changed: renumbered, or its date edited).
     """
     if not sent:
         return Kept(docx, pdf)
@@ -86,6 +94,12 @@ def keep(folder: Path, document: str, sent: list[Sending], docx: bytes, pdf: byt
                for ext in ("docx", "pdf")):
             return Kept(docx, pdf, warning=f"{document} : {record.name} supprimé : la copie envoyée le {when} n'est "
                         "plus vérifiable ; restaurez-le depuis l'historique (git checkout)")
+        blocking = _orphans_blocking(folder, document, sent[-1], every_sent)
+        if blocking:
+            return Kept(docx, pdf, warning=f"{document} : envoyé le {when}, copie non gardée : {FOLDER}/{blocking} "
+                        "est la copie d'un envoi que le dossier ne mentionne plus (date ou document changé, documents "
+                        "renumérotés) ; astre ne garde pas à sa place les données d'aujourd'hui — remettez l'envoi "
+                        "tel qu'il a été fait, ou supprimez cette copie s'il n'a jamais eu lieu")
         # Never kept, or a build interrupted before the record (its seal) was written: keep it now.
         _write_copy(base, {"docx": docx, "pdf": pdf,
                            "json": _record(document, sent[-1], docx, pdf, values, data)})
@@ -100,6 +114,27 @@ def keep(folder: Path, document: str, sent: list[Sending], docx: bytes, pdf: byt
     old = record_of(folder, document, sent[-1]) or {}
     changed = changed_values(old.get("valeurs"), shown(values))
     return Kept(old_docx, old_pdf, warning=changed_message(document, sent[-1], changed))
+
+
+def _orphans_blocking(folder: Path, document: str, sending: Sending, every_sent: frozenset[str] | None) -> str | None:
+    """Return a kept record that no sending names any more, of `document` or of the sending's day, or None.
+
+    `every_sent`: the stems of all the case's sendings (None: not known, nothing blocks).
+    """
+    if every_sent is None:
+        return None
+    try:
+        names = os.listdir(folder / FOLDER)
+    except OSError:
+        return None
+    day = sending.day.isoformat()
+    for name in sorted(names):
+        if not name.endswith(".json") or name[: -len(".json")] in every_sent:
+            continue
+        kept_document, _, kept_day = name[: -len(".json")].rpartition("--")
+        if kept_document == document or kept_day == day:
+            return name
+    return None
 
 
 def folder_problem(folder: Path) -> str | None:
@@ -277,9 +312,11 @@ def _orphan(record: Path, sent: dict[str, list[Sending]]) -> Problem:
     dates = ", ".join(s.day.strftime("%d/%m/%Y") for s in sent.get(document, [])) or "aucun"
     return Problem(record, None, None, f"copie gardée d'un envoi que le dossier ne mentionne plus ({document} "
                    f"envoyé le {day} ; envois de ce document notés dans le dossier : {dates}) : la date ou le document "
-                   "d'un envoi déjà gardé a été changé, ou les documents ont été renumérotés",
+                   "d'un envoi déjà gardé a été changé, ou les documents ont été renumérotés ; tant que cette copie "
+                   "reste sans envoi, astre ne garde aucune nouvelle copie de ce document ni de ce jour",
                    "remettez l'envoi tel qu'il a été fait (date et document) ; un envoi fait ne se modifie pas : "
-                   "pour corriger, ajoutez un nouvel envoi (correction: true)", code="envoi")
+                   "pour corriger, ajoutez un nouvel envoi (correction: true) ; si l'envoi n'a jamais eu lieu, "
+                   "supprimez cette copie (git rm)", severity="avertissement", code="envoi")
 
 
 def _not_kept(document: str, sending: Sending, base: Path, path: Path, line: int | None, column: int | None,

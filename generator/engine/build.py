@@ -367,7 +367,7 @@ def _ready(case: Any, form: Form) -> bool:
 
 def _render_form(case: Any, form: Form, config: Config, contexts: dict[tuple[tuple[str, ...], date], dict[str, Any]],
                  outcome: CaseOutcome, known: frozenset[str] = frozenset()) -> list[str]:
-    from ..documents.archive import fingerprint, keep
+    from ..documents.archive import fingerprint, keep, sent_stems
     from ..documents.render_docx import render_docx
     from ..documents.render_pdf import render_pdf
     from ..documents.values import document_values
@@ -378,6 +378,7 @@ def _render_form(case: Any, form: Form, config: Config, contexts: dict[tuple[tup
         _refuse_special_template(template)
     author = config.structure["nom"]
     sent = sendings(case, config.programme)
+    every_sent = sent_stems(case.folder, sent)
     outputs = []
     for name, values, when, title in document_values(case, form, config, contexts):
         with render_bound(templates.docx):
@@ -391,7 +392,8 @@ def _render_form(case: Any, form: Form, config: Config, contexts: dict[tuple[tup
                                   f"{RENDER_MAX_BYTES // (1024 * 1024)} Mo) dessiné par le modèle {template} — "
                                   "vérifiez les boucles de ce modèle (un document ASTRE fait quelques pages)")
         # A document already sent stays as sent (cases/<id>/envoyes/): out/ shows what the SPSLH has.
-        kept = keep(case.folder, name, sent.get(name, []), docx, pdf, values, fingerprint(as_of(case, when)), known)
+        kept = keep(case.folder, name, sent.get(name, []), docx, pdf, values, fingerprint(as_of(case, when)), known,
+                    every_sent)
         if kept.warning:
             outcome.warnings.append((case.id, kept.warning))
         if kept.kept is not None:

@@ -27,7 +27,6 @@ from ..reading.loader import MAX_BYTES, read_bounded, read_json
 
 # The manifest of 1 000 cases is about 2 MB; anything much larger is not ours.
 MANIFEST_MAX_BYTES = 64 * 1024 * 1024
-MANIFEST_MAX_DEPTH = 8  # format 2 nests 5 levels deep
 # Inputs hashed for the manifest: case files are bounded by the loader (MAX_BYTES); templates,
 # fonts and images a little more (a font family is a few MB).
 INPUT_MAX_BYTES = 64 * 1024 * 1024
@@ -201,7 +200,7 @@ def read_manifest(path: Path) -> dict[str, Any]:
     left by another version, any shape other than the one written above counts as absent.
     """
     try:
-        data = read_json(path, MANIFEST_MAX_BYTES, max_depth=MANIFEST_MAX_DEPTH)
+        data = read_json(path, MANIFEST_MAX_BYTES, max_depth=None)  # its shape is checked level by level
     except YamlError as e:
         if os.path.lexists(path):
             _warn(f"{e} — il est ignoré : tous les documents sont reconstruits")

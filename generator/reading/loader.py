@@ -337,11 +337,13 @@ def refuse_outside(path: Path, folder: Path) -> None:
                     "remplacez le lien par une vraie copie du fichier, propre à ce dossier")
 
 
-def read_json(path: Path, limit: int, *, inside: Path | None = None, max_depth: int = MAX_DEPTH) -> Any:
+def read_json(path: Path, limit: int, *, inside: Path | None = None, max_depth: int | None = MAX_DEPTH) -> Any:
     """Return the parsed JSON of a file read by `read_bounded`; YamlError (French, located) when it is not JSON.
 
-    Deeper than `max_depth` is refused before parsing: json's recursion would raise
-    RecursionError (or crash) on 100 000 nested brackets.
+    100 000 nested brackets make json's decoder raise RecursionError: said as too deep.
+    `max_depth`: deeper data is refused too (code walking it recursively would fail);
+    None for a large file whose shape is checked level by level (the manifest): walking
+    it would cost more than parsing it.
     """
     raw = read_bounded(path, limit, inside=inside)
     try:
@@ -350,33 +352,34 @@ def read_json(path: Path, limit: int, *, inside: Path | None = None, max_depth: 
         line, column = _position(raw[: e.start].decode("utf-8", "replace"), e.start)
         raise _fail(path, line, column, "caractère illisible : le fichier n'est pas en UTF-8",
                     "restaurez-le depuis l'historique (git checkout) ou supprimez-le") from None
-    _refuse_deep_json(path, text, max_depth)
     try:
-        return json.loads(text)
+        data = json.loads(text)
     except json.JSONDecodeError as e:
         raise _fail(path, e.lineno, e.colno, "ce n'est pas du JSON valide",
                     "restaurez-le depuis l'historique (git checkout) ou supprimez-le") from None
-    except (ValueError, RecursionError) as e:
-        raise _fail(path, 1, 1, "JSON illisible", "restaurez-le depuis l'historique (git checkout)") from e
+    except RecursionError:
+        raise _too_deep(path, max_depth) from None
+    if max_depth is not None and _depth_over(data, max_depth):
+        raise _too_deep(path, max_depth)
+    return data
 
 
-_JSON_BRACKETS = re.compile(r'[\[\]{}]|"(?:[^"\\]|\\.)*"')
+def _too_deep(path: Path, max_depth: int | None) -> YamlError:
+    levels = f" (plus de {max_depth} niveaux)" if max_depth is not None else ""
+    return _fail(path, 1, 1, f"structure trop imbriquée{levels}",
+                 "ce fichier n'est pas celui qu'astre écrit : restaurez-le depuis l'historique ou supprimez-le")
 
 
-def _refuse_deep_json(path: Path, text: str, max_depth: int) -> None:
-    if text.count("[") + text.count("{") <= max_depth:
-        return
-    depth = 0
-    for match in _JSON_BRACKETS.finditer(text):
-        token = match.group()
-        if token in "[{":
-            depth += 1
+def _depth_over(data: Any, max_depth: int) -> bool:
+    """True when `data` nests lists and objects more than `max_depth` deep (walked without recursion)."""
+    stack = [(data, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if isinstance(node, (dict, list)):
             if depth > max_depth:
-                line, column = _position(text, match.start())
-                raise _fail(path, line, column, f"structure trop imbriquée (plus de {max_depth} niveaux)",
-                            "ce fichier n'est pas celui qu'astre écrit : restaurez-le ou supprimez-le")
-        elif token in "]}":
-            depth -= 1
+                return True
+            stack.extend((child, depth + 1) for child in (node.values() if isinstance(node, dict) else node))
+    return False
 
 
 def read_at_most(fd: int, limit: int) -> bytes:

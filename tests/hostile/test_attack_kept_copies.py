@@ -91,8 +91,13 @@ def test_changing_the_date_of_a_sending_already_kept_is_an_error(repo: Path) -> 
     assert 'date_envoi_spslh: "2026-03-27"' in text
     contrat.write_text(text.replace('date_envoi_spslh: "2026-03-27"', 'date_envoi_spslh: "2026-03-30"'))
     done = astre(repo, "check", "--date", TODAY)
-    assert done.code == 1 and done.said_in_french(), done.text
-    assert "contrat--2026-03-27.json: erreur : copie gardée d'un envoi que le dossier ne mentionne plus" in done.out
+    assert done.said_in_french(), done.text
+    assert ("contrat--2026-03-27.json: avertissement : copie gardée d'un envoi que le dossier ne mentionne plus"
+            in done.out) and "astre ne garde aucune nouvelle copie de ce document ni de ce jour" in done.out
+    built = astre(repo, "build", "--date", TODAY)
+    assert built.said_in_french(), built.text
+    assert "contrat : envoyé le 30/03/2026, copie non gardée" in built.text
+    assert not (repo / KEPT / "contrat--2026-03-30.json").exists()  # today's data never kept under the new date
 
 
 def test_a_deleted_kept_copy_is_not_said_to_be_in_order(repo: Path) -> None:
@@ -113,8 +118,12 @@ def test_inserting_a_change_that_renumbers_sent_documents_is_an_error(one: Path)
                                   "    description: Le petit-fils de Mme Lefebvre vient vivre avec elle.\n" + first))
     done = astre(one, "check", "--date", TODAY)
     assert done.said_in_french(), done.text
-    assert "signalement-changement-1--2026-10-07.json: erreur : copie gardée d'un envoi que le dossier ne " \
+    assert "signalement-changement-1--2026-10-07.json: avertissement : copie gardée d'un envoi que le dossier ne " \
            "mentionne plus" in done.out
+    built = astre(one, "build", "--date", TODAY)
+    assert built.said_in_french(), built.text
+    kept = one / "cases" / "lefebvre-2026" / "envoyes"
+    assert not list(kept.glob("signalement-changement-2--*"))  # no copy invented under a number never sent
 
 
 def test_a_correction_recorded_between_two_kept_sendings_is_said(one: Path) -> None:
