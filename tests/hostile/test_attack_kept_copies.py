@@ -138,3 +138,12 @@ def test_a_correction_recorded_between_two_kept_sendings_is_said(one: Path) -> N
     done = astre(one, "check", "--date", TODAY)
     assert done.code == 1 and done.said_in_french(), done.text
     assert "fiche-saisine envoyé le 10/07/2026 : envoi noté avant un envoi plus récent" in done.out
+
+
+def test_a_kept_copy_linked_to_another_households_copy_is_refused(repo: Path) -> None:
+    mine = repo / "cases" / "lefebvre-2026" / "envoyes" / "contrat--2026-09-05.pdf"
+    assert mine.exists()
+    link(mine, "../../caron-2026/envoyes/contrat--2026-03-27.pdf")
+    done = astre(repo, "check", "--date", TODAY)
+    assert done.code == 1 and done.said_in_french(), done.text
+    assert "contrat--2026-09-05.pdf illisible : lien vers un fichier hors de son dossier" in done.out

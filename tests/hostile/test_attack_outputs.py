@@ -50,3 +50,13 @@ def test_a_hostile_secret_never_hangs_the_statement(one: Path, kind: str) -> Non
     done = astre(one, "report", "--annee", "2026", "--date", TODAY)
     assert done.code in (1, 2) and done.said_in_french(), done.text
     assert ".astre-salt" in done.err
+
+
+def test_an_output_folder_inside_git_is_refused(one: Path) -> None:
+    config = one / "astre.yaml"
+    config.write_text(config.read_text().replace("\noutput_dir: out\n", "\noutput_dir: .git/documents\n"))
+    (one / ".git").mkdir()
+    done = astre(one, "build", "--date", TODAY)
+    assert done.code in (1, 2) and done.said_in_french(), done.text
+    assert "output_dir" in done.text and ".git" in done.text
+    assert not (one / ".git" / "documents").exists()
