@@ -85,7 +85,7 @@ def test_a_copy_interrupted_before_its_record_is_written_again_by_the_next_build
     assert astre(repo, "check", "--date", TODAY).code == 0
 
 
-def test_changing_the_date_of_a_sending_already_kept_is_an_error(repo: Path) -> None:
+def test_changing_the_date_of_a_sending_already_kept_is_said_and_never_kept_anew(repo: Path) -> None:
     contrat = repo / "cases" / "caron-2026" / "contrat.yaml"  # the contract's sending is recorded there
     text = contrat.read_text()
     assert 'date_envoi_spslh: "2026-03-27"' in text
@@ -109,7 +109,7 @@ def test_a_deleted_kept_copy_is_not_said_to_be_in_order(repo: Path) -> None:
     assert "contrat envoyé le 27/03/2026 : pas de copie gardée" in done.out
 
 
-def test_inserting_a_change_that_renumbers_sent_documents_is_an_error(one: Path) -> None:
+def test_inserting_a_change_that_renumbers_sent_documents_is_said_and_invents_no_copy(one: Path) -> None:
     suivi = one / "cases" / "lefebvre-2026" / "suivi.yaml"
     text = suivi.read_text()
     first = '  - date_changement: "2026-10-03"\n'
