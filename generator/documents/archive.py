@@ -90,10 +90,8 @@ def keep(folder: Path, document: str, sent: list[Sending], docx: bytes, pdf: byt
                     f"{record.name}) ; astre ne la refait pas avec les données d'aujourd'hui : restaurez-la depuis "
                     "l'historique (git checkout)")
     if not os.path.lexists(record):
-        if any(os.path.lexists(base.with_suffix(f".{ext}")) and f"{base.name}.{ext}" in known
-               for ext in ("docx", "pdf")):
-            return Kept(docx, pdf, warning=f"{document} : {record.name} supprimé : la copie envoyée le {when} n'est "
-                        "plus vérifiable ; restaurez-le depuis l'historique (git checkout)")
+        # The record (the seal) was never seen: a copy never kept, or one whose writing was cut (a
+        # full disk on the record, kill -9) even if the PDF and DOCX were seen: written again whole.
         blocking = _orphans_blocking(folder, document, sent[-1], every_sent)
         if blocking:
             return Kept(docx, pdf, warning=f"{document} : envoyé le {when}, copie non gardée : {FOLDER}/{blocking} "

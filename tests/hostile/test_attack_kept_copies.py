@@ -147,3 +147,19 @@ def test_a_kept_copy_linked_to_another_households_copy_is_refused(repo: Path) ->
     done = astre(repo, "check", "--date", TODAY)
     assert done.code == 1 and done.said_in_french(), done.text
     assert "contrat--2026-09-05.pdf illisible : lien vers un fichier hors de son dossier" in done.out
+
+
+def test_a_copy_cut_by_a_full_disk_on_its_record_is_written_again_not_blocked(one: Path) -> None:
+    kept = one / "cases" / "lefebvre-2026" / "envoyes"
+    assert astre(one, "build", "--date", TODAY).said_in_french()
+    # As a build that wrote the PDF and DOCX, then met a full disk on the record, leaves it.
+    (kept / "contrat--2026-09-05.json").unlink()
+    manifest = one / "out" / ".astre-manifest.json"
+    data = json.loads(manifest.read_text())
+    data["cases"]["lefebvre-2026"]["envoyes"].remove("contrat--2026-09-05.json")
+    del data["cases"]["lefebvre-2026"]["docs"]["contrat"]  # a failed document is not recorded as built
+    manifest.write_text(json.dumps(data))
+    done = astre(one, "build", "--date", TODAY)
+    assert done.said_in_french(), done.text
+    assert (kept / "contrat--2026-09-05.json").exists()
+    assert astre(one, "check", "--date", TODAY).code == 0
