@@ -135,6 +135,37 @@ def _orphans_blocking(folder: Path, document: str, sending: Sending, every_sent:
     return None
 
 
+_SEEN: dict[str, Any] = {}  # the manifest last read by `seen_by_build`, with its stat
+
+
+def seen_by_build(output_dir: Path, case_id: str) -> frozenset[str] | None:
+    """Return the files of a case's envoyes/ the last build saw (out/'s manifest), None when no build is known.
+
+    Read once per process while the manifest is unchanged (a check of 1 000 cases reads it once).
+    """
+    from .writer import MANIFEST_MAX_BYTES, MANIFEST_NAME
+
+    path = output_dir / MANIFEST_NAME
+    try:
+        info = os.stat(path)
+    except OSError:
+        return None
+    key = (str(path), info.st_mtime_ns, info.st_size, info.st_ino)
+    if _SEEN.get("key") != key:
+        try:
+            data = read_json(path, MANIFEST_MAX_BYTES, max_depth=None)
+        except YamlError:
+            data = None  # the build says it, and rebuilds
+        _SEEN.clear()
+        _SEEN.update(key=key, data=data)
+    cases = _SEEN["data"].get("cases") if isinstance(_SEEN["data"], dict) else None
+    record = cases.get(case_id) if isinstance(cases, dict) else None
+    listing = record.get("envoyes") if isinstance(record, dict) else None
+    if not isinstance(listing, list):
+        return None
+    return frozenset(name for name in listing if isinstance(name, str))
+
+
 def folder_problem(folder: Path) -> str | None:
     """Return what is wrong with a case's envoyes/ (a file, a dangling link, a link out of the case), or None."""
     kept = folder / FOLDER
@@ -281,7 +312,8 @@ def problems(folder: Path, sent: dict[str, list[Sending]], locate: Any, read: di
         for sending in sendings:
             base = stem(folder, document, sending)
             if not {f"{base.name}.json", f"{base.name}.pdf", f"{base.name}.docx"} & kept:
-                if kept:  # without any kept copy, the case was never built since its sendings were recorded
+                # Without any kept copy, and none known to the last build: never built since its sendings were recorded.
+                if kept or (known is not None and f"{base.name}.json" in known):
                     path, line, column = locate(sending.file, sending.where)
                     found.append(_not_kept(document, sending, base, path, line, column, known,
                                            later=sending is not sendings[-1]))

@@ -40,6 +40,9 @@ _TEMP_NAME = re.compile(r"\..+" + re.escape(TEMP_PREFIX) + r"[a-z0-9_]{8}" + re.
 LOCK_NAME = ".astre-build.lock"
 # Scratch folder of the build's workers (WeasyPrint's extracted fonts), removed after each build.
 SCRATCH_NAME = ".astre-tmp"
+# The build's manifest (generator.engine.manifest); `astre check` reads which kept copies the last build saw.
+MANIFEST_NAME = ".astre-manifest.json"
+MANIFEST_MAX_BYTES = 64 * 1024 * 1024  # the manifest of 1 000 cases is about 2 MB; much larger is not ours
 _REASONS = {errno.ENOSPC: "disque plein", errno.EDQUOT: "quota du disque atteint",
             errno.EACCES: "droits insuffisants", errno.EPERM: "droits insuffisants",
             errno.EROFS: "disque en lecture seule", errno.EISDIR: "un dossier porte déjà ce nom",

@@ -18,20 +18,17 @@ from typing import Any, NamedTuple
 
 from .. import __version__
 from ..documents.forms import Form, template_path, template_roots
-from ..documents.writer import safe_target, write_atomic
+from ..documents.writer import MANIFEST_MAX_BYTES, MANIFEST_NAME, safe_target, write_atomic
 from ..errors import RenderError, YamlError
 from ..model.wording import labels_path
 from ..reading.cases import CASE_FILES
 from ..reading.config import Config, config_digest
 from ..reading.loader import MAX_BYTES, read_bounded, read_json
 
-# The manifest of 1 000 cases is about 2 MB; anything much larger is not ours.
-MANIFEST_MAX_BYTES = 64 * 1024 * 1024
 # Inputs hashed for the manifest: case files are bounded by the loader (MAX_BYTES); templates,
 # fonts and images a little more (a font family is a few MB).
 INPUT_MAX_BYTES = 64 * 1024 * 1024
 
-MANIFEST_NAME = ".astre-manifest.json"
 MANIFEST_FORMAT = 2
 
 

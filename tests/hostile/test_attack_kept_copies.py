@@ -163,3 +163,16 @@ def test_a_copy_cut_by_a_full_disk_on_its_record_is_written_again_not_blocked(on
     assert done.said_in_french(), done.text
     assert (kept / "contrat--2026-09-05.json").exists()
     assert astre(one, "check", "--date", TODAY).code == 0
+
+
+def test_a_kept_copy_deleted_after_a_build_is_an_error_of_check_and_never_remade(one: Path) -> None:
+    assert astre(one, "build", "--date", TODAY).said_in_french()
+    kept = one / "cases" / "lefebvre-2026" / "envoyes"
+    for ext in ("json", "pdf", "docx"):
+        (kept / f"contrat--2026-09-05.{ext}").unlink()
+    done = astre(one, "check", "--date", TODAY)
+    assert done.code == 1 and done.said_in_french(), done.text
+    assert "contrat envoyé le 05/09/2026 : copie gardée supprimée" in done.out
+    built = astre(one, "build", "--date", TODAY)
+    assert built.said_in_french(), built.text
+    assert not (kept / "contrat--2026-09-05.json").exists()
