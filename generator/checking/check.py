@@ -197,12 +197,14 @@ def _cpus() -> int:
 def relative(path: Path, root: Path) -> str:
     """Show paths relative to the project when possible (shorter, clickable in VS Code)."""
     # The path as written first: a link is named as such, not as the file it leads to.
-    for shown in (Path(os.path.abspath(path)), path.resolve()):
-        try:
-            return str(shown.relative_to(root))
-        except ValueError:
-            continue
-    return str(path)
+    try:
+        return str(Path(os.path.abspath(path)).relative_to(root))
+    except ValueError:
+        pass
+    try:
+        return str(path.resolve().relative_to(root))
+    except (ValueError, OSError, RuntimeError):  # RuntimeError: a link loop (Python < 3.13)
+        return str(path)
 
 
 def format_text(result: CheckResult, root: Path) -> str:

@@ -211,8 +211,8 @@ def read_text(path: Path) -> str:
                     "demandez à votre administrateur de vous donner les droits de lecture sur ce fichier") from None
     except IsADirectoryError:
         raise _fail(path, 1, 1, "c'est un dossier, pas un fichier", "indiquez un fichier .yaml") from None
-    except OSError as e:  # disk or network-share failure: still a message, not a traceback
-        raise _fail(path, 1, 1, f"lecture impossible ({e.strerror or e})",
+    except OSError as e:  # disk or network-share failure, link loop: still a French message, not a traceback
+        raise _fail(path, 1, 1, f"lecture impossible ({_french_os_error(e)})",
                     "vérifiez que le disque ou le partage réseau est accessible, puis relancez") from None
     try:
         text = raw.decode("utf-8")

@@ -27,6 +27,9 @@ PYTHON = TREE / ".venv" / "bin" / "python" if (TREE / ".venv" / "bin" / "python"
 MEMORY_LIMIT = 1536 * 1024 * 1024  # address space of one astre process: far above a build of the examples
 TIMEOUT = 90  # seconds: a scenario's command that takes longer hangs
 TODAY = "2026-11-22"  # the date the examples are checked at
+# System messages that leak in English when astre does not word an error itself.
+ENGLISH = ("No such file", "File exists", "Too many levels", "Permission denied", "No space left", "Is a directory",
+           "Not a directory")
 
 
 @dataclass(frozen=True)
@@ -45,7 +48,7 @@ class Run:
     def said_in_french(self) -> bool:
         """True when the command ended on its own, without a traceback or an English system message."""
         return (self.code in (0, 1, 2) and "Traceback" not in self.text and "Errno" not in self.text
-                and "No such file" not in self.text and "File exists" not in self.text)
+                and not any(english in self.text for english in ENGLISH))
 
 
 def _bounded() -> None:

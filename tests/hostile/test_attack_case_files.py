@@ -58,3 +58,15 @@ def test_build_never_reads_a_device_named_like_a_case_file_whole(repo: Path) -> 
     done = astre(repo, "build", "--date", TODAY)
     assert done.code == 1 and done.said_in_french(), done.text
     assert "suivi.yaml:1:1: erreur : ce n'est pas un fichier ordinaire" in done.text
+
+
+def test_a_case_file_that_is_a_link_loop_is_said_in_french(repo: Path) -> None:
+    folder = repo / "cases" / "lefebvre-2026"
+    link(folder / "travaux.yaml", "boucle.yaml")
+    link(folder / "boucle.yaml", "travaux.yaml")
+    done = astre(repo, "check", "--date", TODAY)
+    assert done.code == 1 and done.said_in_french(), done.text
+    assert "travaux.yaml:1:1: erreur : lecture impossible (trop de liens symboliques)" in done.out
+    built = astre(repo, "build", "--date", TODAY)
+    assert built.code == 1 and built.said_in_french(), built.text
+    assert (repo / "out" / "caron-2026" / "contrat.pdf").exists()
