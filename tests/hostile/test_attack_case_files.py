@@ -70,3 +70,14 @@ def test_a_case_file_that_is_a_link_loop_is_said_in_french(repo: Path) -> None:
     built = astre(repo, "build", "--date", TODAY)
     assert built.code == 1 and built.said_in_french(), built.text
     assert (repo / "out" / "caron-2026" / "contrat.pdf").exists()
+
+
+def test_a_line_break_in_a_case_folder_name_never_splits_a_reported_line(one: Path) -> None:
+    odd = one / "cases" / "dupont\n2026"
+    odd.mkdir()
+    (odd / "mesure.yaml").write_text("identifiant: x\n")
+    done = astre(one, "check", "--date", TODAY)
+    assert done.said_in_french(), done.text
+    lines = done.out.splitlines()
+    assert all(line.startswith(("cases/", "/")) or "dossier" in line for line in lines), lines
+    assert any("cases/dupont\\n2026/menage.yaml:1:1: erreur : fichier obligatoire manquant" in line for line in lines)
