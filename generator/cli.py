@@ -270,10 +270,13 @@ def upgrade(ctx: click.Context, expected: str | None) -> None:
     from .scaffold.project import upgrade as run_upgrade
 
     root = _config(ctx).root
-    changed = run_upgrade(root, expected=expected)
+    notes: list[str] = []
+    changed = run_upgrade(root, expected=expected, notes=notes)
     for path in relative(changed, root):
         click.echo(f"Mis à jour : {path}")
-    if not changed:
+    for note in notes:
+        click.echo(f"Non mis à jour : {note}")
+    if not changed and not notes:
         click.echo(f"Dépôt à jour (astre {__version__}).")
 
 
@@ -507,4 +510,39 @@ def modeles(ctx: click.Context, documents: tuple[str, ...]) -> None:
 def main() -> None:
     """Entry point of the `astre` console script."""
     safe_console()
-    cli(prog_name="astre")
+    try:
+        cli(prog_name="astre")
+    except OSError as error:
+        if error.errno not in _OUTPUT_ERRNOS:
+            raise
+        _output_failed(error)
+
+
+def _output_failed(error: OSError) -> None:
+    """Say in French that the terminal or file astre prints to refused the text (`check > /dev/full`)."""
+    import errno
+    import os
+
+    reason = {errno.ENOSPC: "disque plein", errno.EPIPE: "la commande qui lisait la sortie s'est arrêtée"
+              }.get(error.errno or 0, "erreur d'écriture")
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())  # nothing more to flush at exit into the failing output
+    except (OSError, ValueError):
+        pass
+    try:
+        sys.stderr.write(f"astre : impossible d'écrire le résultat ({reason}) — libérez de la place ou écrivez "
+                         "dans un autre fichier, puis relancez\n")
+    except OSError:
+        pass
+    sys.exit(1)
+
+
+def _errnos(*names: str) -> frozenset[int]:
+    import errno
+
+    return frozenset(getattr(errno, name) for name in names if hasattr(errno, name))
+
+
+# Errors of the output astre prints to (stdout): a full disk, a closed pipe, a quota.
+_OUTPUT_ERRNOS = _errnos("ENOSPC", "EPIPE", "EDQUOT", "EIO")

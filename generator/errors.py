@@ -28,7 +28,7 @@ class Problem:
     @property
     def location(self) -> str:
         """Return `file:line:column`, with whatever parts are known."""
-        where = str(self.path)
+        where = _one_line(str(self.path))
         if self.line is not None:
             where += f":{self.line}"
             if self.column is not None:
@@ -40,7 +40,12 @@ class Problem:
         text = f"{self.location}: {self.severity} : {self.message}"
         if self.hint:
             text += f" — {self.hint}"
-        return text
+        return _one_line(text)
+
+
+def _one_line(text: str) -> str:
+    """Show line breaks (from a file or folder name) as a backslash and « n »: one problem, one line (pre-commit)."""
+    return text.replace("\r", "\\r").replace("\n", "\\n")
 
 
 class AstreError(Exception):
@@ -117,3 +122,7 @@ class GitError(AstreError):
 
 class SendingError(AstreError):
     """Raised by `astre serve` when a sending cannot be recorded (unknown document, no recipient, bad date)."""
+
+
+class KeptCopyError(AstreError):
+    """Raised when a sent document's kept copy cannot be kept safely (envoyes/ a file, or a link out of its case)."""

@@ -139,8 +139,11 @@ def test_a_kept_copy_edited_or_deleted_by_hand(project: Path) -> None:
                "l'envoi" in line and "git checkout" in line for line in lines)
     for path in (case / "envoyes").glob("contrat--2026-09-05.*"):
         path.unlink()
+    # The last build had kept it: an error of check, so the build makes nothing of this case until it is restored.
+    assert any("contrat.yaml:18:19: erreur : contrat envoyé le 05/09/2026 : copie gardée supprimée" in line
+               for line in problems(project, "lefebvre-2026"))
     summary = build(load_config(project / "astre.yaml"), forms=["contrat"], jobs=1, today=TODAY)
-    assert any("la copie envoyée le 05/09/2026 a été supprimée" in why for _, why in summary.warnings)
+    assert any("copie gardée supprimée" in why for _, why in summary.failed)
     assert not kept.exists()  # never made again from today's data
 
 
@@ -171,14 +174,14 @@ def test_a_second_check_reuses_its_comparisons_until_the_data_changes(project: P
 
     monkeypatch.setattr(generator.documents.values, "document_values", counted)
     hashed: list[str] = []
-    read_bytes = Path.read_bytes
+    read_bounded = generator.documents.archive.read_bounded
 
-    def read(path: Path) -> bytes:
+    def read(path: Path, *args: Any, **kwargs: Any) -> bytes:
         if path.suffix in (".pdf", ".docx"):
             hashed.append(path.name)
-        return read_bytes(path)
+        return read_bounded(path, *args, **kwargs)
 
-    monkeypatch.setattr(Path, "read_bytes", read)
+    monkeypatch.setattr(generator.documents.archive, "read_bounded", read)
 
     def lines() -> list[str]:
         return [p.format() for p in check(load_config(project / "astre.yaml"), [], TODAY, jobs=1).problems]

@@ -24,6 +24,7 @@ import pytest
 from watchdog.observers import Observer
 
 from generator.engine.changes import Change, Layout, is_editor_temp
+from generator.errors import BuildLockedError
 from generator.reading import resources
 from generator.reading.config import load_config
 from generator.watch.watch import Rebuild, Watcher
@@ -437,6 +438,24 @@ def test_build_crash_is_reported_and_watching_continues(project: Path, start) ->
     assert any("ZeroDivisionError" in line for line in h.lines)
     path.write_text(edited(path), encoding="utf-8")
     assert h.next().ok
+
+
+def test_a_build_refused_by_another_ones_lock_is_tried_again(project: Path, start) -> None:
+    calls: list[int] = []
+
+    def locked_once(*args: Any, **kwargs: Any) -> Summary:
+        calls.append(1)
+        if len(calls) == 1:
+            raise BuildLockedError("une autre construction est en cours dans out/ : attendez qu'elle se termine")
+        return Summary()
+
+    h = start(locked_once)
+    path = case_file(project)
+    path.write_text(edited(path), encoding="utf-8")
+    assert not h.next().ok
+    assert any("nouvel essai dans" in line for line in h.lines)
+    assert h.next().ok  # without any new save
+    assert len(calls) == 2
 
 
 # ---------------------------------------------------------------- polling, fall-back, stopping

@@ -276,9 +276,14 @@ def _cpus() -> int:
 
 def relative(path: Path, root: Path) -> str:
     """Show paths relative to the project when possible (shorter, clickable in VS Code)."""
+    # The path as written first: a link is named as such, not as the file it leads to.
+    try:
+        return str(Path(os.path.abspath(path)).relative_to(root))
+    except ValueError:
+        pass
     try:
         return str(path.resolve().relative_to(root))
-    except ValueError:
+    except (ValueError, OSError, RuntimeError):  # RuntimeError: a link loop (Python < 3.13)
         return str(path)
 
 

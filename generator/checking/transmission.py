@@ -73,11 +73,13 @@ def problems(case: Case, config: Config, today: date, verdicts: Verdicts | None 
         out.append(Problem(path, line, column, message, hint, severity=severity, code="envoi"))
 
     from ..documents.archive import problems as archive_problems
+    from ..documents.archive import seen_by_build
 
     documents = {t.name: t for t in transmissions(case, config)}
     _register(case, documents, out)
     read: dict[Path, Any] = {}  # the kept records, parsed once for both
-    out += archive_problems(case.folder, sendings(case, config.programme), case.locate, read, verdicts)
+    out += archive_problems(case.folder, sendings(case, config.programme), case.locate, read, verdicts,
+                            seen_by_build(config.output_dir, case.id))
     out += _changed_since_sent(case, config, documents, read, verdicts)
     for document in documents.values():
         for sending in document.sent:

@@ -40,16 +40,22 @@ _TEMP_NAME = re.compile(r"\..+" + re.escape(TEMP_PREFIX) + r"[a-z0-9_]{8}" + re.
 LOCK_NAME = ".astre-build.lock"
 # Scratch folder of the build's workers (WeasyPrint's extracted fonts), removed after each build.
 SCRATCH_NAME = ".astre-tmp"
+# The build's manifest (generator.engine.manifest); `astre check` reads which kept copies the last build saw.
+MANIFEST_NAME = ".astre-manifest.json"
+MANIFEST_MAX_BYTES = 64 * 1024 * 1024  # the manifest of 1 000 cases is about 2 MB; much larger is not ours
 _REASONS = {errno.ENOSPC: "disque plein", errno.EDQUOT: "quota du disque atteint",
             errno.EACCES: "droits insuffisants", errno.EPERM: "droits insuffisants",
             errno.EROFS: "disque en lecture seule", errno.EISDIR: "un dossier porte déjà ce nom",
-            errno.ENOTDIR: "un fichier porte le nom d'un dossier du chemin"}
+            errno.ENOTDIR: "un fichier porte le nom d'un dossier du chemin",
+            errno.ENOENT: "dossier introuvable ou impossible à créer ici", errno.EEXIST: "un fichier porte déjà ce nom",
+            errno.ELOOP: "trop de liens symboliques", errno.EIO: "erreur d'entrée-sortie du disque",
+            errno.ENAMETOOLONG: "nom trop long", errno.EXDEV: "déplacement impossible d'un disque à l'autre"}
 _DISK_ERRNOS = {errno.ENOSPC, errno.EDQUOT, errno.EACCES, errno.EPERM, errno.EROFS}
 
 
 def os_reason(error: OSError) -> str:
     """Return the French reason of a failed file operation (disque plein, droits insuffisants…)."""
-    return _REASONS.get(error.errno or 0, error.strerror or str(error))
+    return _REASONS.get(error.errno or 0, f"erreur système {error.errno}" if error.errno else "erreur système")
 
 
 def disk_error(error: OSError) -> OutputError | None:
@@ -197,6 +203,11 @@ def remove_leftovers(output_dir: Path) -> None:
         scratch.unlink()
     elif scratch.is_dir():
         shutil.rmtree(scratch, ignore_errors=True)
+    elif os.path.lexists(scratch):  # a plain file (or a pipe) where the build makes its scratch folder: ours by name
+        try:
+            scratch.unlink()
+        except OSError:
+            pass
     for folder, _, files in os.walk(output_dir):
         for name in files:
             if is_temporary(name):

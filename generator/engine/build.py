@@ -12,7 +12,8 @@ from __future__ import annotations
 import os
 import shutil
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -21,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 from ..commands import command
 from ..documents.forms import template_path, template_roots
 from ..documents.writer import SCRATCH_NAME, disk_error, output_lock, remove_leftovers, safe_target, write_atomic
-from ..errors import AstreError
+from ..errors import AstreError, RenderError
 from ..model.wording import counted, plural
 from ..reading.cases import CASE_FILES, find_case_folders
 from ..reading.config import Config, check_letterhead, check_logo
@@ -406,22 +407,33 @@ def _ready(case: Any, form: Form) -> bool:
 
 def _render_form(case: Any, form: Form, config: Config, contexts: dict[tuple[tuple[str, ...], date], dict[str, Any]],
                  outcome: CaseOutcome, known: frozenset[str] = frozenset()) -> list[str]:
-    from ..documents.archive import fingerprint, keep
+    from ..documents.archive import fingerprint, keep, sent_stems
     from ..documents.render_docx import render_docx
     from ..documents.render_pdf import render_pdf
     from ..documents.values import document_values
     from ..model.measure import as_of, sendings
 
     templates = form_templates(form, config)
+    for template in (templates.docx, templates.html, templates.stylesheet):
+        _refuse_special_template(template)
     author = config.structure.name
     sent = sendings(case, config.programme)
+    every_sent = sent_stems(case.folder, sent)
     outputs = []
     for name, values, when, title in document_values(case, form, config, contexts):
-        docx = render_docx(templates.docx, values, when, title, author, templates.docx_bytes)
-        pdf = render_pdf(templates.html, templates.search, templates.stylesheet, templates.assets, values, when,
-                         title, author, templates.html_text)
+        with render_bound(templates.docx):
+            docx = render_docx(templates.docx, values, when, title, author)
+        with render_bound(templates.html):
+            pdf = render_pdf(templates.html, templates.search, templates.stylesheet, templates.assets, values, when,
+                             title, author)
+        for template, data in ((templates.docx, docx), (templates.html, pdf)):
+            if len(data) > RENDER_MAX_BYTES:
+                raise RenderError(f"{name} : document trop gros ({len(data) // (1024 * 1024)} Mo, maximum "
+                                  f"{RENDER_MAX_BYTES // (1024 * 1024)} Mo) dessiné par le modèle {template} — "
+                                  "vérifiez les boucles de ce modèle (un document ASTRE fait quelques pages)")
         # A document already sent stays as sent (cases/<id>/envoyes/): out/ shows what the SPSLH has.
-        kept = keep(case.folder, name, sent.get(name, []), docx, pdf, values, fingerprint(as_of(case, when)), known)
+        kept = keep(case.folder, name, sent.get(name, []), docx, pdf, values, fingerprint(as_of(case, when)), known,
+                    every_sent)
         if kept.warning:
             outcome.warnings.append((case.id, kept.warning))
         if kept.kept is not None:
@@ -432,6 +444,74 @@ def _render_form(case: Any, form: Form, config: Config, contexts: dict[tuple[tup
             outcome.built.append(rel)
             outputs.append(rel)
     return outputs
+
+
+# Rendering one document (Jinja then Word or WeasyPrint) takes well under 5 s; a structure's
+# overridden template that loops for ever, or draws thousands of pages, is stopped here and
+# fails that document alone. ASTRE_LIMITE_RENDU (seconds) changes the limit on a very slow machine.
+RENDER_SECONDS = 120
+RENDER_MAX_BYTES = 50 * 1024 * 1024  # a PDF or DOCX of a few pages weighs well under 1 MB
+
+
+class _RenderTimeout(BaseException):
+    """Raised by the alarm inside a rendering that ran out of time (BaseException: no template code catches it)."""
+
+
+@contextmanager
+def render_bound(template: Path) -> Iterator[None]:
+    """Bound the rendering of one document in time and memory; fail it alone, naming `template`, in French.
+
+    The time limit uses the process's alarm, so only in the main thread (pool workers, the CLI);
+    a build run from another thread (the watcher's) is bounded in size only.
+    """
+    import signal
+    import threading
+
+    seconds = _render_seconds()
+    timed = hasattr(signal, "setitimer") and threading.current_thread() is threading.main_thread()
+
+    def expire(signum: int, frame: Any) -> None:
+        raise _RenderTimeout
+
+    previous = signal.signal(signal.SIGALRM, expire) if timed else None
+    if timed:
+        signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    except _RenderTimeout:
+        raise RenderError(f"rendu arrêté après {seconds:g} s avec le modèle {template} — ce modèle boucle ou "
+                          "dessine un document démesuré : corrigez-le (ou supprimez-le pour revenir à celui "
+                          "d'astre)") from None
+    except (MemoryError, RecursionError) as e:
+        raise RenderError(f"rendu impossible avec le modèle {template} : "
+                          f"{'mémoire épuisée' if isinstance(e, MemoryError) else 'récursion sans fin'} — "
+                          "corrigez ce modèle (ou supprimez-le pour revenir à celui d'astre)") from None
+    finally:
+        if timed:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+            signal.signal(signal.SIGALRM, previous)
+
+
+def _refuse_special_template(path: Path) -> None:
+    """Refuse a template that is a pipe, a device or far too big: reading it would hang or never end."""
+    import stat
+
+    try:
+        info = path.stat()
+    except OSError:
+        return  # missing: the renderer says so
+    if not stat.S_ISREG(info.st_mode) or info.st_size > RENDER_MAX_BYTES:
+        raise RenderError(f"modèle {path} : ce n'est pas un fichier ordinaire de taille raisonnable (tube, "
+                          "périphérique, fichier démesuré) — remplacez-le par le vrai modèle, ou supprimez-le pour "
+                          "revenir à celui d'astre")
+
+
+def _render_seconds() -> float:
+    try:
+        seconds = float(os.environ.get("ASTRE_LIMITE_RENDU", RENDER_SECONDS))
+    except ValueError:
+        return RENDER_SECONDS
+    return seconds if 0 < seconds < 86_400 else RENDER_SECONDS
 
 
 @dataclass

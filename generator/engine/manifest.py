@@ -18,14 +18,18 @@ from typing import Any, NamedTuple
 
 from .. import __version__
 from ..documents.forms import template_roots
-from ..documents.writer import safe_target, write_atomic
-from ..errors import RenderError
+from ..documents.writer import MANIFEST_MAX_BYTES, MANIFEST_NAME, safe_target, write_atomic
+from ..errors import RenderError, YamlError
 from ..model.wording import labels_path
 from ..reading.cases import CASE_FILES
 from ..reading.config import Config, config_digest
 from ..reading.forms import Form
+from ..reading.loader import MAX_BYTES, read_bounded, read_json
 
-MANIFEST_NAME = ".astre-manifest.json"
+# Inputs hashed for the manifest: case files are bounded by the loader (MAX_BYTES); templates,
+# fonts and images a little more (a font family is a few MB).
+INPUT_MAX_BYTES = 64 * 1024 * 1024
+
 MANIFEST_FORMAT = 2
 
 
@@ -106,23 +110,33 @@ def _stat(path: Path) -> list[int] | None:
     return [st.st_mtime_ns, st.st_size]
 
 
-def hash_files(paths: list[Path], extra: str, previous: dict[str, Any] | None) -> dict[str, Any]:
-    """Return {"stats", "extra", "hash"} for `paths`, reusing the previous hash when no stat changed."""
+def hash_files(paths: list[Path], extra: str, previous: dict[str, Any] | None, limit: int = INPUT_MAX_BYTES
+                ) -> dict[str, Any]:
+    """Return {"stats", "extra", "hash"} for `paths`, reusing the previous hash when no stat changed.
+
+    Each file is read by `read_bounded` (a pipe never hangs, `/dev/zero` is never read
+    whole); one that cannot be read is hashed as its error: the build then meets the same
+    file and says what is wrong with it, for its case only.
+    """
     stats = {str(p): _stat(p) for p in paths}
     if previous and previous.get("stats") == stats and previous.get("extra") == extra:
         return previous
     digest = hashlib.sha256(extra.encode())
     for p in paths:
-        digest.update(str(p).encode() + b"\0")
+        digest.update(str(p).encode("utf-8", "surrogateescape") + b"\0")
         if stats[str(p)] is not None:
-            digest.update(p.read_bytes())
+            try:
+                digest.update(read_bounded(p, limit))
+            except YamlError as e:
+                digest.update(b"\1" + str(e).encode("utf-8", "surrogateescape"))
+                stats[str(p)] = None  # never taken as unchanged: read again next time
         digest.update(b"\0")
     return {"stats": stats, "extra": extra, "hash": digest.hexdigest()}
 
 
 def case_file_hashes(folder: Path, previous: dict[str, Any]) -> dict[str, Any]:
     """Return {file name: {"stats", "hash"}} for every case file (absent ones included)."""
-    return {name: hash_files([folder / f"{name}.yaml"], "", previous.get(name)) for name in CASE_FILES}
+    return {name: hash_files([folder / f"{name}.yaml"], "", previous.get(name), MAX_BYTES) for name in CASE_FILES}
 
 
 def shared_inputs(config: Config) -> list[Path]:
@@ -186,10 +200,25 @@ def read_manifest(path: Path) -> dict[str, Any]:
     left by another version, any shape other than the one written above counts as absent.
     """
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+        data = read_json(path, MANIFEST_MAX_BYTES, max_depth=None)  # its shape is checked level by level
+    except YamlError as e:
+        if os.path.lexists(path):
+            _warn(f"{e} — il est ignoré : tous les documents sont reconstruits")
         return {}
-    return data if _well_formed(data) else {}
+    if _well_formed(data):
+        return data  # type: ignore[no-any-return]
+    if isinstance(data, dict) and data.get("format") != MANIFEST_FORMAT and isinstance(data.get("format"), int):
+        return {}  # written by another version of astre: rebuilt without a word
+    _warn(f"{path}: avertissement : ce n'est pas le manifeste écrit par astre — il est ignoré : "
+          "tous les documents sont reconstruits")
+    return {}
+
+
+def _warn(message: str) -> None:
+    """Say on stderr why the manifest is ignored (the build goes on: it only rebuilds more)."""
+    import sys
+
+    print(message, file=sys.stderr)
 
 
 def recorded_cases(output_dir: Path) -> set[str]:

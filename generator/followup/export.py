@@ -22,6 +22,7 @@ import csv
 import hashlib
 import hmac
 import io
+import os
 import secrets
 import zipfile
 from datetime import datetime
@@ -29,10 +30,12 @@ from pathlib import Path
 from typing import Any
 
 from ..commands import command
-from ..errors import UsageError
+from ..errors import UsageError, YamlError
+from ..reading.loader import read_bounded
 from .indicators import Facts, Period
 
 SALT_FILE = ".astre-salt"
+SALT_MAX_BYTES = 4096  # `astre secret` writes 65 bytes
 
 COLUMNS = [
     ("structure", "structure"), ("annee", "année"), ("periode", "période"),
@@ -60,8 +63,14 @@ def salt(root: Path) -> bytes:
     """Return the structure's secret salt; raise UsageError when `astre secret` was never run."""
     path = root / SALT_FILE
     try:
-        value = path.read_text(encoding="ascii").strip()
-    except (FileNotFoundError, UnicodeDecodeError):
+        value = read_bounded(path, SALT_MAX_BYTES, inside=root).decode("ascii").strip()
+    except UnicodeDecodeError:
+        value = ""
+    except YamlError as e:
+        if os.path.lexists(path):
+            raise UsageError(f"{e.problem.location}: secret de pseudonymisation illisible : {e.problem.message} — "
+                             "restaurez-le depuis l'historique (git checkout -- .astre-salt) ; s'il est perdu, "
+                             "« astre secret --renouveler » en crée un autre (les pseudonymes changent)") from None
         value = ""
     if len(value) < 32:
         raise UsageError(f"{path} : secret de pseudonymisation absent ou trop court — lancez « {command('secret')} » "

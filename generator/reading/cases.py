@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -10,7 +11,7 @@ from typing import Any
 
 from ..commands import command
 from ..errors import Problem, UsageError, YamlError
-from .loader import Document, load
+from .loader import Document, is_inside, load, refuse_outside
 from .validate import INCOMPLETE
 
 # File name (without .yaml) -> required? Optional files may be absent or empty.
@@ -74,6 +75,12 @@ def load_case(folder: Path) -> Case:
     from .validate import validate
 
     case = Case(folder.name, folder)
+    if not is_inside(folder, folder.parent) or folder.resolve().name != folder.name and folder.is_symlink():
+        case.problems.append(Problem(folder, None, None, "dossier lien vers un autre dossier (d'un autre ménage ou "
+                                     "hors du dépôt) : refusé, ses documents montreraient les données d'un autre "
+                                     "dossier", "remplacez le lien par un vrai dossier, propre à ce ménage",
+                                     code="fichier"))
+        return case
     try:
         present = {child.name for child in folder.iterdir()}  # one listing instead of ten stat calls
     except OSError as e:
@@ -90,7 +97,8 @@ def load_case(folder: Path) -> Case:
                                              "d'un autre dossier et adaptez-le", code="fichier"))
             continue
         try:
-            doc = load(path)
+            doc = load(path)  # first: a link to a pipe or a device is said as such
+            refuse_outside(path, folder)
         except YamlError as e:
             case.problems.append(e.problem)
             continue
@@ -164,6 +172,20 @@ def find_case_folders(paths: list[Path], cases_dir: Path) -> list[Path]:
             except OSError as e:
                 raise UsageError(f"{path} : dossier illisible ({e.strerror or e})") from None
             for child in children:
-                if child.is_dir() and not child.name.startswith((".", "_")):
+                if child.is_dir() and not child.name.startswith((".", "_")) and _utf8_name(child):
                     found[child] = None
     return list(found)
+
+
+def _utf8_name(folder: Path) -> bool:
+    """True when the folder's name is valid UTF-8; else say it is skipped (its documents could not be named)."""
+    try:
+        folder.name.encode("utf-8")
+    except UnicodeEncodeError:
+        import sys
+
+        shown = os.fsencode(folder).decode("utf-8", "backslashreplace")
+        print(f"{shown} : avertissement : nom de dossier illisible (pas en UTF-8), dossier ignoré — renommez-le "
+              "avec des lettres a-z, des chiffres et « - » (par exemple « dupont-2026 »)", file=sys.stderr)
+        return False
+    return True

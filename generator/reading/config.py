@@ -357,6 +357,9 @@ def _output_dir_problem(config: Config) -> str | None:
     output, cases = config.output_dir.resolve(), config.cases_dir.resolve()
     if output == config.root or output.is_relative_to(cases) or cases.is_relative_to(output):
         return "mélangerait les documents et les dossiers des ménages"
+    root = config.root.resolve()
+    if output.is_relative_to(root) and ".git" in output.relative_to(root).parts:
+        return "est dans le dossier .git du dépôt : astre y écrirait et y supprimerait des fichiers de l'historique"
     system = {Path(p).resolve() for p in SYSTEM_FOLDERS}
     system |= {Path.home().resolve(), Path(tempfile.gettempdir()).resolve()}
     if output in system or any(output.is_relative_to(Path(p).resolve()) for p in SYSTEM_TREES):

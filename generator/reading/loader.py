@@ -7,6 +7,8 @@ schema error can be located at `file:line:column` afterwards.
 
 from __future__ import annotations
 
+import errno
+import json
 import os
 import re
 import stat
@@ -210,8 +212,8 @@ def read_text(path: Path) -> str:
                     "demandez à votre administrateur de vous donner les droits de lecture sur ce fichier") from None
     except IsADirectoryError:
         raise _fail(path, 1, 1, "c'est un dossier, pas un fichier", "indiquez un fichier .yaml") from None
-    except OSError as e:  # disk or network-share failure: still a message, not a traceback
-        raise _fail(path, 1, 1, f"lecture impossible ({e.strerror or e})",
+    except OSError as e:  # disk or network-share failure, link loop: still a French message, not a traceback
+        raise _fail(path, 1, 1, f"lecture impossible ({_french_os_error(e)})",
                     "vérifiez que le disque ou le partage réseau est accessible, puis relancez") from None
     try:
         text = raw.decode("utf-8")
@@ -235,26 +237,150 @@ def read_text(path: Path) -> str:
 
 
 def _read_regular(path: Path) -> bytes:
-    """Return the bytes of a regular file (a link to one is fine), reading at most MAX_BYTES + 1.
+    """Return the bytes of a case file (see `read_bounded`), at most MAX_BYTES."""
+    return read_bounded(path, MAX_BYTES, hint=_CASE_FILE_HINT, raw_errors=True)
 
-    A pipe or a device named like a case file would block the read or never end
-    (`/dev/zero`): it is refused before being opened, and again on the opened
-    descriptor in case it was swapped in between. O_NONBLOCK: opening a pipe never waits.
+
+_CASE_FILE_HINT = ("supprimez-le et remplacez-le par un vrai fichier texte .yaml "
+                   "(copiez celui d'un autre dossier et adaptez-le)")
+
+
+_OTHER_FILE_HINT = "supprimez-le et remplacez-le par le vrai fichier (ou restaurez-le : git checkout)"
+
+
+def read_bounded(path: Path, limit: int, *, inside: Path | None = None, hint: str = _OTHER_FILE_HINT,
+                 raw_errors: bool = False) -> bytes:
+    """Return the bytes of a regular file astre did not just write itself, at most `limit` of them.
+
+    The one way to read a file of the user's folder (case files, kept copies and their records,
+    the manifest, the secret, overrides). A pipe or a device named like one of them would block
+    the read or never end (`/dev/zero`): it is refused before being opened, and again on the
+    opened descriptor in case it was swapped in between. O_NONBLOCK: opening a pipe never waits.
+    `inside`: the folder the file must resolve into (a link never carries another household's
+    file, nor one from outside the repository). Raises YamlError (French, located at 1:1);
+    FileNotFoundError, PermissionError and IsADirectoryError as such when `raw_errors`
+    (case files word them themselves), else as YamlError too.
     """
-    _refuse_special(path, path.stat())  # follows links: a link to a regular file is fine
-    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
-    fd = os.open(path, flags)
     try:
-        info = os.fstat(fd)
-        _refuse_special(path, info)
-        if info.st_size > MAX_BYTES:
-            raise _too_big(path, info.st_size)
-        raw = read_at_most(fd, MAX_BYTES)
-    finally:
-        os.close(fd)
-    if len(raw) > MAX_BYTES:
-        raise _too_big(path, len(raw))
+        if inside is not None:
+            refuse_outside(path, inside)
+        _special(path, path.stat(), hint)  # follows links: a link to a regular file is fine
+        flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0) | getattr(os, "O_CLOEXEC", 0)
+        fd = os.open(path, flags)
+        try:
+            info = os.fstat(fd)
+            _special(path, info, hint)
+            if info.st_size > limit:
+                raise _too_big(path, info.st_size, limit)
+            raw = read_at_most(fd, limit)
+        finally:
+            os.close(fd)
+    except (FileNotFoundError, PermissionError, IsADirectoryError) as e:
+        if raw_errors:
+            raise
+        raise _unreadable(path, e) from None
+    except OSError as e:
+        if raw_errors:
+            raise
+        raise _unreadable(path, e) from None
+    if len(raw) > limit:
+        raise _too_big(path, len(raw), limit)
     return raw
+
+
+def _special(path: Path, info: os.stat_result, hint: str | None) -> None:
+    """Refuse a directory, pipe or device (`_refuse_special`), with the hint that fits the file read."""
+    try:
+        _refuse_special(path, info)
+    except YamlError as e:
+        raise _fail(path, 1, 1, e.problem.message, hint or e.problem.hint or "") from None
+
+
+def _unreadable(path: Path, e: OSError) -> YamlError:
+    if isinstance(e, FileNotFoundError):
+        return _fail(path, 1, 1, "fichier introuvable (ou lien vers un fichier qui n'existe pas)",
+                     "restaurez-le depuis l'historique (git checkout) ou supprimez le lien")
+    if isinstance(e, PermissionError):
+        return _fail(path, 1, 1, "lecture interdite (droits insuffisants)",
+                     "demandez à votre administrateur de vous donner les droits de lecture sur ce fichier")
+    if isinstance(e, IsADirectoryError):
+        return _fail(path, 1, 1, "c'est un dossier, pas un fichier", "remplacez-le par le fichier attendu")
+    if e.errno == errno.ELOOP:
+        return _fail(path, 1, 1, "lien symbolique qui tourne en rond", "supprimez ce lien")
+    return _fail(path, 1, 1, f"lecture impossible ({_french_os_error(e)})",
+                 "vérifiez que le disque ou le partage réseau est accessible, puis relancez")
+
+
+def _french_os_error(e: OSError) -> str:
+    """Return a French wording of a system error (strerror is English on most systems)."""
+    words = {errno.ELOOP: "trop de liens symboliques", errno.ENOTDIR: "un élément du chemin n'est pas un dossier",
+             errno.EIO: "erreur d'entrée-sortie du disque", errno.ENOSPC: "disque plein",
+             errno.EROFS: "disque en lecture seule", errno.EEXIST: "le fichier existe déjà",
+             errno.ENAMETOOLONG: "nom trop long", errno.EACCES: "droits insuffisants",
+             errno.EPERM: "opération non permise", errno.ENOENT: "fichier introuvable"}
+    return words.get(e.errno or 0, f"erreur système {e.errno}" if e.errno else "erreur système")
+
+
+def is_inside(path: Path, folder: Path) -> bool:
+    """True when `path`, links followed, lies in `folder` (links followed too)."""
+    try:
+        path.resolve().relative_to(folder.resolve())
+    except (ValueError, OSError, RuntimeError):
+        return False
+    return True
+
+
+def refuse_outside(path: Path, folder: Path) -> None:
+    """Raise YamlError when `path` is a link that resolves outside `folder` (another household, another disk)."""
+    if not is_inside(path, folder):
+        raise _fail(path, 1, 1, f"lien vers un fichier hors de son dossier ({folder.name}) : refusé, il "
+                    "mélangerait les données d'un autre ménage ou d'un autre emplacement",
+                    "remplacez le lien par une vraie copie du fichier, propre à ce dossier")
+
+
+def read_json(path: Path, limit: int, *, inside: Path | None = None, max_depth: int | None = MAX_DEPTH) -> Any:
+    """Return the parsed JSON of a file read by `read_bounded`; YamlError (French, located) when it is not JSON.
+
+    100 000 nested brackets make json's decoder raise RecursionError: said as too deep.
+    `max_depth`: deeper data is refused too (code walking it recursively would fail);
+    None for a large file whose shape is checked level by level (the manifest): walking
+    it would cost more than parsing it.
+    """
+    raw = read_bounded(path, limit, inside=inside)
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as e:
+        line, column = _position(raw[: e.start].decode("utf-8", "replace"), e.start)
+        raise _fail(path, line, column, "caractère illisible : le fichier n'est pas en UTF-8",
+                    "restaurez-le depuis l'historique (git checkout) ou supprimez-le") from None
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as e:
+        raise _fail(path, e.lineno, e.colno, "ce n'est pas du JSON valide",
+                    "restaurez-le depuis l'historique (git checkout) ou supprimez-le") from None
+    except RecursionError:
+        raise _too_deep(path, max_depth) from None
+    if max_depth is not None and _depth_over(data, max_depth):
+        raise _too_deep(path, max_depth)
+    return data
+
+
+def _too_deep(path: Path, max_depth: int | None) -> YamlError:
+    levels = f" (plus de {max_depth} niveaux)" if max_depth is not None else ""
+    return _fail(path, 1, 1, f"structure trop imbriquée{levels}",
+                 "ce fichier n'est pas celui qu'astre écrit : restaurez-le depuis l'historique ou supprimez-le")
+
+
+def _depth_over(data: Any, max_depth: int) -> bool:
+    """True when `data` nests lists and objects more than `max_depth` deep (walked without recursion)."""
+    stack = [(data, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if isinstance(node, (dict, list)):
+            if depth > max_depth:
+                return True
+            stack.extend((child, depth + 1) for child in (node.values() if isinstance(node, dict) else node))
+    return False
 
 
 def read_at_most(fd: int, limit: int) -> bytes:
@@ -273,15 +399,16 @@ def _refuse_special(path: Path, info: os.stat_result) -> None:
     if stat.S_ISDIR(info.st_mode):
         raise IsADirectoryError(path)
     if not stat.S_ISREG(info.st_mode):
-        raise _fail(path, 1, 1, "ce n'est pas un fichier ordinaire (tube, périphérique…)",
-                    "supprimez-le et remplacez-le par un vrai fichier texte .yaml "
-                    "(copiez celui d'un autre dossier et adaptez-le)")
+        raise _fail(path, 1, 1, "ce n'est pas un fichier ordinaire (tube, périphérique…)", _CASE_FILE_HINT)
 
 
-def _too_big(path: Path, size: int) -> YamlError:
-    more = "plus de " if size == MAX_BYTES + 1 else ""
-    return _fail(path, 1, 1, f"fichier trop gros ({more}{size // 1024} Kio, maximum 1 024 Kio)",
-                 "un fichier de dossier ne contient que du texte : vérifiez qu'il ne s'agit pas d'un autre fichier")
+def _too_big(path: Path, size: int, limit: int = MAX_BYTES) -> YamlError:
+    more = "plus de " if size == limit + 1 else ""
+    maximum = f"{limit // 1024:,}".replace(",", " ")
+    hint = ("un fichier de dossier ne contient que du texte : vérifiez qu'il ne s'agit pas d'un autre fichier"
+            if limit == MAX_BYTES else "vérifiez qu'il ne s'agit pas d'un autre fichier ; sinon restaurez-le "
+            "depuis l'historique (git checkout) ou supprimez-le")
+    return _fail(path, 1, 1, f"fichier trop gros ({more}{size // 1024} Kio, maximum {maximum} Kio)", hint)
 
 
 def load(path: Path) -> Document:

@@ -7,7 +7,6 @@ Every error of every file is collected (not just the first), located at
 from __future__ import annotations
 
 import difflib
-import json
 import operator
 import re
 from collections.abc import Callable
@@ -15,9 +14,9 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from ..errors import ConfigError, Problem
+from ..errors import ConfigError, Problem, YamlError
 from . import resources
-from .loader import Document
+from .loader import Document, read_json
 
 _TYPES = {"string": "un texte", "number": "un nombre", "integer": "un nombre entier",
           "boolean": "true ou false", "array": "une liste (lignes « - »)", "object": "une rubrique (champs indentés)",
@@ -108,18 +107,45 @@ def schema_files() -> dict[str, Path]:
 def _raw_schemas_of(dirs: tuple[Path, ...], stamp: Stamp) -> dict[str, Any]:
     found = {}
     files = {p.name.removesuffix(".schema.json"): p for d in reversed(dirs) for p in sorted(d.glob("*.schema.json"))}
+    names = {f"{name}.schema.json" for name in files}
     for name, path in sorted(files.items()):
         try:
-            found[name] = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError) as e:
-            raise ConfigError(f"{path} : schéma illisible ({e}) — corrigez ou supprimez ce fichier de "
-                              "remplacement, le schéma d'astre s'applique alors") from e
-        except json.JSONDecodeError as e:
-            raise ConfigError(f"{path}:{e.lineno}:{e.colno}: schéma invalide : ce n'est pas du JSON ({e.msg}) — "
-                              "corrigez-le, ou supprimez-le pour revenir au schéma d'astre") from e
+            found[name] = read_json(path, SCHEMA_MAX_BYTES)
+        except YamlError as e:
+            raise ConfigError(f"{e.problem.location}: schéma invalide : {e.problem.message} — corrigez ou "
+                              "supprimez ce fichier de remplacement, le schéma d'astre s'applique alors") from e
         if not isinstance(found[name], dict):
             raise ConfigError(f"{path}:1:1: schéma invalide : un objet JSON « {{ … }} » est attendu")
+        if not isinstance(found[name].get("$schema"), str):
+            raise ConfigError(f"{path}:1:1: schéma invalide : « $schema » manquant — recopiez la première ligne "
+                              f"du schéma d'astre (\"$schema\": \"{_DRAFT}\"), ou supprimez ce fichier")
+        outside = _foreign_ref(found[name], names)
+        if outside is not None:
+            raise ConfigError(f"{path}:1:1: schéma invalide : référence « $ref » vers « {outside[:80]} », hors des "
+                              "schémas d'astre — astre ne va rien chercher ailleurs : recopiez la définition "
+                              "dans « $defs » et visez « #/$defs/… »")
     return found
+
+
+SCHEMA_MAX_BYTES = 4 * 1024 * 1024  # the largest schema astre ships is ~20 KB
+_DRAFT = "https://json-schema.org/draft/2020-12/schema"
+
+
+def _foreign_ref(node: Any, names: set[str]) -> str | None:
+    """Return the first `$ref` that names neither this schema (`#…`) nor another schema in force, or None."""
+    stack = [node]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, list):
+            stack.extend(item)
+        elif isinstance(item, dict):
+            ref = item.get("$ref")
+            if isinstance(ref, str) and not ref.startswith("#") and ref.partition("#")[0] not in names:
+                return ref
+            if "$ref" in item and not isinstance(ref, str):
+                return repr(ref)
+            stack.extend(item.values())
+    return None
 
 
 def validate(doc: Document, schema_name: str) -> list[Problem]:

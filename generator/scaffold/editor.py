@@ -22,9 +22,11 @@ from __future__ import annotations
 
 import copy
 import json
+import os
 from pathlib import Path
 from typing import Any
 
+from .. import __version__
 from ..reading import resources
 from ..reading.config import Config
 from ..reading.validate import schema, schema_files
@@ -56,25 +58,49 @@ def editor_schemas() -> dict[str, str]:
             for name in schema_files()}
 
 
-def write_schemas(root: Path) -> list[Path]:
-    """Write the editor copy under `root`; return the files that changed (none when up to date)."""
+def write_schemas(root: Path, notes: list[str] | None = None) -> list[Path]:
+    """Write the editor copy under `root`; return the files that changed (none when up to date).
+
+    The copy is astre's (`astre upgrade` refreshes it): a file of it that differs is replaced.
+    A schema astre does not know is the structure's: kept, and said in `notes`. Nothing is
+    written through a link leading out of the repository.
+    """
     from ..documents.writer import write_atomic
+    from ..errors import UsageError
+    from ..reading.loader import is_inside
 
     folder = root / EDITOR_DIR
+    for where in (root / EDITOR_DIR.parts[0], folder):
+        if os.path.lexists(where) and not is_inside(where, root):
+            raise UsageError(f"{where} est un lien hors du dépôt : astre n'écrit pas au travers ; remplacez-le "
+                             "par un vrai dossier")
+        if os.path.lexists(where) and not where.is_dir():
+            raise UsageError(f"{where} est un fichier, là où astre garde les schémas de l'éditeur : renommez-le "
+                             "ou supprimez-le, puis relancez")
     folder.mkdir(parents=True, exist_ok=True)
     wanted = editor_schemas()
     changed = []
     for name, text in wanted.items():
         path = folder / name
         data = text.encode("utf-8")
-        if not path.is_file() or path.read_bytes() != data:
+        if path.is_symlink() or not path.is_file() or _read(path) != data:
             write_atomic(path, data)
             changed.append(path)
-    for stale in folder.glob("*.schema.json"):
-        if stale.name not in wanted:
-            stale.unlink()
-            changed.append(stale)
+    for stale in sorted(folder.glob("*.schema.json")):
+        if stale.name not in wanted and notes is not None:
+            notes.append(f"{stale.relative_to(root)} : schéma inconnu d'astre {__version__}, gardé tel quel "
+                         "(supprimez-le s'il ne sert plus)")
     return changed
+
+
+def _read(path: Path) -> bytes | None:
+    from ..errors import YamlError
+    from ..reading.loader import read_bounded
+
+    try:
+        return read_bounded(path, 4 * 1024 * 1024)
+    except YamlError:
+        return None
 
 
 def _annotate(node: Any, families: dict[str, dict[str, str]], key: str = "", field: str = "") -> Any:

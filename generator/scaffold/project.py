@@ -20,9 +20,10 @@ from pathlib import Path, PureWindowsPath
 from urllib.parse import unquote, urlparse
 
 from .. import __version__
-from ..documents.writer import write_atomic
-from ..errors import UsageError
+from ..documents.writer import os_reason, write_atomic
+from ..errors import OutputError, UsageError, YamlError
 from ..reading.config import SCAFFOLD_NAME
+from ..reading.loader import is_inside, read_bounded
 
 # What `astre init` writes, from generator/data/structure/ (name there -> name in the repository).
 SCAFFOLD = {
@@ -36,7 +37,8 @@ SCAFFOLD = {
 }
 EXAMPLE = "lefebvre-2026"  # the example case copied by `astre init --exemple`
 _MODELINE = re.compile(r"^# yaml-language-server: \$schema=\S*?([\w.-]+\.schema\.json)$", re.MULTILINE)
-_REV = re.compile(r"^(\s*rev:\s*)v?[\w.+-]+(\s*)$", re.MULTILINE)
+_REV = re.compile(r"^([ \t]*rev:[ \t]*)v?[\w.+-]+([ \t]*\r?)$", re.MULTILINE)  # \r: CRLF files stay so
+HOOKS_MAX_BYTES = 1024 * 1024
 
 
 @dataclass
@@ -82,15 +84,32 @@ def init(target: Path, *, name: str | None = None, depot: str | None = None, sou
         raise UsageError(f"version « {version} » inconnue de cet astre{known} : astre {__version__} crée un dépôt "
                          f"en version {__version__} ; pour une autre version, installez-la puis relancez "
                          "« astre init »")
+    if target.is_symlink() and not target.exists():
+        raise UsageError(f"{target} est un lien vers un dossier qui n'existe pas : indiquez un vrai dossier "
+                         "(nouveau ou vide)")
     if target.exists() and not target.is_dir():
         raise UsageError(f"{target} est un fichier : indiquez un dossier (nouveau ou vide)")
     if target.is_dir() and any(target.iterdir()) and not existing:
         raise UsageError(f"{target} n'est pas vide : choisissez un dossier vide, ou ajoutez "
                          "« --dossier-existant » pour compléter ce dossier (aucun fichier existant n'est remplacé)")
     source, depot, warnings = _shared_source(source, depot)
-    values = {"@@VERSION@@": __version__, "@@SOURCE@@": source, "@@NOM@@": name or SCAFFOLD_NAME,
+    structure = name or SCAFFOLD_NAME
+    values = {"@@VERSION@@": __version__, "@@SOURCE@@": source,
+              # A JSON string is a YAML double-quoted scalar: « " » and « \\ » stay text, astre reads it back.
+              '"@@NOM@@"': json.dumps(structure, ensure_ascii=False),
+              "@@NOM@@": " ".join(structure.split()),  # the README's title: one line
               "@@DEPOT@@": depot, "@@DEPOT_LIEN@@": depot}
     created = Created(target, warnings=warnings)
+    try:
+        _fill(created, target, values, example)
+    except OSError as e:
+        raise OutputError(f"impossible de créer le dépôt dans {target} : {os_reason(e)}"
+                          + (f" ({e.filename})" if e.filename else "")) from None
+    return created
+
+
+def _fill(created: Created, target: Path, values: dict[str, str], example: bool) -> None:
+    """Create every missing file of the scaffold in `target`, keeping every existing one as it is."""
     target.mkdir(parents=True, exist_ok=True)
     scaffold = Path(str(importlib_resources.files("generator.data"))) / "structure"
     for source_name, name_in_repo in SCAFFOLD.items():
@@ -103,16 +122,16 @@ def init(target: Path, *, name: str | None = None, depot: str | None = None, sou
 
     _create(created, target / SALT_FILE, new_salt())
     cases = target / "cases"
-    cases.mkdir(exist_ok=True)
     if example:
         _copy_example(created, cases)
     else:
         _create(created, cases / ".gitkeep", b"")
     from ..reading import resources
+    from .editor import EDITOR_DIR, editor_schemas
 
     resources.activate(target)  # its astre.yaml may not be valid yet: its override folders are enough
-    upgrade(target, created=created)
-    return created
+    for file_name, text in editor_schemas().items():  # only the missing ones: `astre upgrade` refreshes them
+        _create(created, target / EDITOR_DIR / file_name, text.encode("utf-8"))
 
 
 def _is_local(location: str) -> bool:
@@ -168,9 +187,19 @@ def _shared_source(source: str | None, depot: str | None) -> tuple[str, str, lis
 
 
 def _create(created: Created, path: Path, data: bytes) -> None:
+    """Write `path` when nothing is there; else keep it. Never through a link out of the repository."""
+    root = created.root
     if path.exists() or path.is_symlink():
         created.kept.append(path)
         return
+    for folder in reversed(path.relative_to(root).parents):
+        where = root / folder
+        if where.is_symlink() and not is_inside(where, root):
+            raise UsageError(f"{where} est un lien vers un dossier hors du dépôt : astre n'écrit pas au travers ; "
+                             "remplacez-le par un vrai dossier, ou supprimez-le")
+        if os.path.lexists(where) and not where.is_dir():
+            raise UsageError(f"{where} est un fichier, là où astre crée un dossier : renommez-le ou supprimez-le, "
+                             "puis relancez")
     path.parent.mkdir(parents=True, exist_ok=True)
     write_atomic(path, data)
     created.written.append(path)
@@ -186,33 +215,59 @@ def _copy_example(created: Created, cases: Path) -> None:
         _create(created, cases / EXAMPLE / source.name, text.encode("utf-8"))
 
 
-def upgrade(root: Path, *, expected: str | None = None, created: Created | None = None) -> list[Path]:
+def upgrade(root: Path, *, expected: str | None = None, notes: list[str] | None = None) -> list[Path]:
     """Bring a structure's repository to the running version: editor schemas, pre-commit `rev`.
 
-    Returns the files changed. `expected` is the version the Makefile pins: a mismatch means
-    the installation failed silently, and is said.
+    Returns the files changed; `notes` receives, in French, what could not be updated (then
+    the repository is not said to be up to date). `expected` is the version the Makefile
+    pins: a mismatch means the installation failed silently, and is said.
     """
     from .editor import write_schemas
 
     if expected is not None and expected != __version__:
         raise UsageError(f"le Makefile demande astre {expected} mais astre {__version__} est installé : "
                          "supprimez le dossier .venv puis relancez « make docs »")
-    changed = write_schemas(root)  # the schemas in force: resources of the structure at `root`
-    hooks = root / ".pre-commit-config.yaml"
-    if hooks.is_file():
-        text = hooks.read_text(encoding="utf-8")
-        # Only the astre hook's block: the line « rev: » that follows « - id: astre-check »'s repo.
-        blocks = re.split(r"(?m)^(?=\s*- repo:)", text)
-        for index, block in enumerate(blocks):
-            if "id: astre-check" in block:
-                blocks[index] = _REV.sub(lambda m: f"{m.group(1)}v{__version__}{m.group(2)}", block, count=1)
-        new = "".join(blocks)
-        if new != text:
-            write_atomic(hooks, new.encode("utf-8"))
-            changed.append(hooks)
-    if created is not None:
-        created.written.extend(p for p in changed if p not in created.written)
+    notes = [] if notes is None else notes
+    try:
+        changed = write_schemas(root, notes)  # the schemas in force: resources of the structure at `root`
+        changed += _upgrade_hooks(root, notes)
+    except OSError as e:
+        raise OutputError(f"mise à jour impossible dans {root} : {os_reason(e)}"
+                          + (f" ({e.filename})" if e.filename else "")) from None
     return changed
+
+
+def _upgrade_hooks(root: Path, notes: list[str]) -> list[Path]:
+    """Set the astre hook's `rev` in .pre-commit-config.yaml, keeping its line ends and its link, if any."""
+    hooks = root / ".pre-commit-config.yaml"
+    if not os.path.lexists(hooks):
+        notes.append(f"{hooks.name} absent : version du crochet pre-commit non mise à jour")
+        return []
+    if not is_inside(hooks, root):
+        notes.append(f"{hooks.name} est un lien hors du dépôt : astre n'écrit pas au travers, mettez « rev: "
+                     f"v{__version__} » à la main")
+        return []
+    try:
+        text = read_bounded(hooks, HOOKS_MAX_BYTES).decode("utf-8")
+    except (YamlError, UnicodeDecodeError) as e:
+        notes.append(f"{hooks.name} illisible ({e.problem.message if isinstance(e, YamlError) else 'pas en UTF-8'}) :"
+                     " version du crochet pre-commit non mise à jour")
+        return []
+    # Only the astre hook's block: the line « rev: » that follows « - id: astre-check »'s repo.
+    blocks = re.split(r"(?m)^(?=\s*- repo:)", text)
+    found = False
+    for index, block in enumerate(blocks):
+        if "id: astre-check" in block and _REV.search(block):
+            found = True
+            blocks[index] = _REV.sub(lambda m: f"{m.group(1)}v{__version__}{m.group(2)}", block, count=1)
+    if not found:
+        notes.append(f"{hooks.name} : pas de crochet « astre-check » avec sa ligne « rev: » ; version non mise à jour")
+        return []
+    new = "".join(blocks)
+    if new == text:
+        return []
+    write_atomic(hooks.resolve(), new.encode("utf-8"))  # through a link inside the repository: the link stays
+    return [hooks]
 
 
 def relative(paths: list[Path], root: Path) -> list[str]:

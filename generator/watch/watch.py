@@ -36,7 +36,7 @@ from ..engine.changes import (
     seconds,
 )
 from ..engine.definitions import Definitions
-from ..errors import AstreError
+from ..errors import AstreError, BuildLockedError
 from ..reading.cases import find_case_folders
 from ..reading.config import Config, load_config
 from .observer import Observation
@@ -44,6 +44,7 @@ from .observer import Observation
 QUIET_DELAY = 0.1  # seconds without a new change before rebuilding (MkDocs waits 0.1 s)
 MAX_DELAY = 1.0  # rebuild anyway after this long, so a continuous stream of saves still rebuilds
 POLL_INTERVAL = 0.5  # seconds between two scans in polling mode (MkDocs polls every 0.5 s)
+LOCK_RETRY = 2.0  # seconds before building again changes another build's lock refused
 BuildFunction = Callable[..., Any]
 
 
@@ -109,6 +110,7 @@ class Watcher:
                                        factory=observer_factory, echo=echo)
         self._lock = threading.Lock()
         self._pending: set[Change] = set()
+        self._locked = False  # the last build was refused by another one's lock
         self._wake = threading.Event()
         self._stopping = False
         self._scope = {p.resolve() for p in self.paths}
@@ -203,8 +205,15 @@ class Watcher:
         result = Rebuild(changes, echo=self.echo)
         self._say_unread(result, changes)
         changes = {c for c in changes if c.kind != "unread"}
+        self._locked = False
         if changes or everything:
             self._run(result, changes, everything)
+        if self._locked and changes:  # refused by the lock: the same changes are built again a little later
+            with self._lock:
+                self._pending |= changes
+            retry = threading.Timer(LOCK_RETRY, self._wake.set)
+            retry.daemon = True
+            retry.start()
         result.duration = time.monotonic() - started
         self.rebuilds += 1
         if self.on_rebuild is not None:
@@ -282,6 +291,10 @@ class Watcher:
         started = time.monotonic()
         try:
             summary = self.build(self.config, folders, forms=forms, definitions=self.definitions)
+        except BuildLockedError as error:  # another build (make docs, a second watcher) holds out/: try again
+            result.fail(f"{error} — nouvel essai dans {LOCK_RETRY:g} s")
+            self._locked = True
+            return
         except AstreError as error:
             result.fail(f"erreur, documents précédents conservés — {error}",
                         [p.format() for p in getattr(error, "problems", [])])
