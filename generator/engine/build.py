@@ -422,10 +422,10 @@ def _render_form(case: Any, form: Form, config: Config, contexts: dict[tuple[tup
     outputs = []
     for name, values, when, title in document_values(case, form, config, contexts):
         with render_bound(templates.docx):
-            docx = render_docx(templates.docx, values, when, title, author)
+            docx = render_docx(templates.docx, values, when, title, author, templates.docx_bytes)
         with render_bound(templates.html):
             pdf = render_pdf(templates.html, templates.search, templates.stylesheet, templates.assets, values, when,
-                             title, author)
+                             title, author, templates.html_text)
         for template, data in ((templates.docx, docx), (templates.html, pdf)):
             if len(data) > RENDER_MAX_BYTES:
                 raise RenderError(f"{name} : document trop gros ({len(data) // (1024 * 1024)} Mo, maximum "

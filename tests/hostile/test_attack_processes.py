@@ -13,12 +13,22 @@ HUGE = "{% for i in range(100000) %}<p>{{ 'ligne sans fin ' * 100 }}</p>{% endfo
 
 
 def _override(repo: Path, name: str, body: str) -> None:
+    """Give the structure its own HTML template `name` (astre's own, as restyling starts), with `body`."""
     folder = repo / "templates" / "html"
-    folder.mkdir(parents=True, exist_ok=True)
-    original = (TREE / "templates" / "html" / name).read_text()
-    # The loop goes inside the template's content block, so that it really runs.
-    cut = original.index("{% block")
-    end = original.index("%}", cut) + 2
+    former = TREE / "templates" / "html" / name  # before the layouts (issue 20), astre shipped its HTML templates
+    if former.exists():
+        folder.mkdir(parents=True, exist_ok=True)
+        original = former.read_text()
+    else:  # now drawn from its layout: `astre modeles` writes that drawing in the structure's templates/
+        done = astre(repo, "modeles", "--document", name.removesuffix(".html"))
+        assert done.code == 0, done.text
+        original = (folder / name).read_text()
+    # The loop goes inside the template's content, so that it really runs.
+    if "{% block" in original:
+        cut = original.index("{% block")
+        end = original.index("%}", cut) + 2
+    else:
+        end = original.index("<body>") + len("<body>")
     (folder / name).write_text(original[:end] + body + original[end:])
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from conftest import astre, link
 
-SOURCE = ("--source", "astre-0.0.0-py3-none-any.whl")
+SOURCE = ("--source", "astre-0.0.0-py3-none-any.whl", "--depot", "https://example.invalid/astre.git")
 
 
 @pytest.fixture
