@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, field
 from datetime import date
+from functools import cache, partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -74,12 +75,14 @@ def problems(case: Case, config: Config, today: date, verdicts: Verdicts | None 
 
     from ..documents.archive import problems as archive_problems
     from ..documents.archive import seen_by_build
+    from ..documents.ledger import committed_sendings
 
     documents = {t.name: t for t in transmissions(case, config)}
     _register(case, documents, out)
     read: dict[Path, Any] = {}  # the kept records, parsed once for both
+    committed = cache(partial(committed_sendings, case, config.programme))  # asked only if a copy is missing
     out += archive_problems(case.folder, sendings(case, config.programme), case.locate, read, verdicts,
-                            seen_by_build(config.output_dir, case.id))
+                            seen_by_build(config.output_dir, case.id), committed)
     out += _changed_since_sent(case, config, documents, read, verdicts)
     for document in documents.values():
         for sending in document.sent:

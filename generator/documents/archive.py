@@ -68,7 +68,8 @@ def fingerprint(dated: Case) -> str:
 
 
 def keep(folder: Path, document: str, sent: list[Sending], docx: bytes, pdf: bytes, values: dict[str, Any],
-         data: str = "", known: frozenset[str] = frozenset(), every_sent: frozenset[str] | None = None) -> Kept:
+         data: str = "", known: frozenset[str] = frozenset(), every_sent: frozenset[str] | None = None,
+         committed: Callable[[], frozenset[str] | None] | None = None) -> Kept:
     """Return what to write in out/ for `document`, keeping its sent version (see the module's docstring).
 
     `data` is the fingerprint of the case data the document shows: `astre check` compares it
@@ -77,6 +78,8 @@ def keep(folder: Path, document: str, sent: list[Sending], docx: bytes, pdf: byt
     hand, and is never made again from today's data. `every_sent`: the stems of every sending
     of the case (`sent_stems`); a kept copy none of them names blocks new copies of its
     document and of its day (its sending was changed: renumbered, or its date edited).
+    `committed`: gives the sendings the structure's last commit records (documents.ledger); a
+    sending already committed whose copy is wholly missing is an old one, never kept from today.
     """
     if not sent:
         return Kept(docx, pdf)
@@ -99,6 +102,9 @@ def keep(folder: Path, document: str, sent: list[Sending], docx: bytes, pdf: byt
                         "est la copie d'un envoi que le dossier ne mentionne plus (date ou document changé, documents "
                         "renumérotés) ; astre ne garde pas à sa place les données d'aujourd'hui — remettez l'envoi "
                         "tel qu'il a été fait, ou supprimez cette copie s'il n'a jamais eu lieu")
+        partial = any(os.path.lexists(base.with_suffix(ext)) for ext in (".docx", ".pdf"))
+        if not partial and committed is not None and base.name in (committed() or ()):
+            return Kept(docx, pdf, warning=" — ".join(_committed_without_copy(document, sent[-1], base)))
         # Never kept, or a build interrupted before the record (its seal) was written: keep it now.
         _write_copy(base, {"docx": docx, "pdf": pdf,
                            "json": _record(document, sent[-1], docx, pdf, values, data)})
@@ -113,6 +119,15 @@ def keep(folder: Path, document: str, sent: list[Sending], docx: bytes, pdf: byt
     old = record_of(folder, document, sent[-1]) or {}
     changed = changed_values(old.get("valeurs"), shown(values))
     return Kept(old_docx, old_pdf, warning=changed_message(document, sent[-1], changed))
+
+
+def _committed_without_copy(document: str, sending: Sending, base: Path) -> tuple[str, str]:
+    """The message and the advice for a sending the repository's history records, whose copy is missing here."""
+    return (f"{document} envoyé le {short_day(sending.day)} : envoi déjà enregistré dans l'historique du dépôt, "
+            f"mais sa copie gardée ({FOLDER}/{base.name}.*) manque ; astre ne la refait pas avec les données "
+            "d'aujourd'hui",
+            f"restaurez-la depuis l'historique (git checkout -- {base.parent.name}/{base.name}.*, ou git pull si "
+            "un collègue l'a gardée et commitée) ; si cet envoi n'a jamais eu lieu, retirez-le du dossier")
 
 
 def _orphans_blocking(folder: Path, document: str, sending: Sending, every_sent: frozenset[str] | None) -> str | None:
@@ -291,11 +306,14 @@ def integrity(base: Path, read: dict[Path, Any] | None = None, hash_of: Callable
 
 
 def problems(folder: Path, sent: dict[str, list[Sending]], locate: Any, read: dict[Path, Any] | None = None,
-             verdicts: Verdicts | None = None, known: frozenset[str] | None = None) -> list[Problem]:
+             verdicts: Verdicts | None = None, known: frozenset[str] | None = None,
+             committed: Callable[[], frozenset[str] | None] | None = None) -> list[Problem]:
     """Return an error for each kept copy deleted or edited by hand, a warning for one not kept yet (astre check).
 
     `read`: see `integrity`; `verdicts`: a copy found intact by an earlier check, and unchanged since, is intact.
     `known`: the kept files the last build saw (out/'s manifest), None when there is no build yet.
+    `committed`: gives the sendings the repository's last commit records (documents.ledger): one of
+    them without any copy is an error, even in a fresh clone with no kept copy at all.
     """
     found: list[Problem] = []
     refusal = folder_problem(folder)
@@ -313,6 +331,11 @@ def problems(folder: Path, sent: dict[str, list[Sending]], locate: Any, read: di
         for sending in sendings:
             base = stem(folder, document, sending)
             if not {f"{base.name}.json", f"{base.name}.pdf", f"{base.name}.docx"} & kept:
+                if committed is not None and base.name in (committed() or ()):
+                    path, line, column = locate(sending.file, sending.where)
+                    message, hint = _committed_without_copy(document, sending, base)
+                    found.append(Problem(path, line, column, message, hint, code="envoi"))
+                    continue
                 # Without any kept copy, and none known to the last build: never built since its sendings were recorded.
                 if kept or (known is not None and f"{base.name}.json" in known):
                     path, line, column = locate(sending.file, sending.where)

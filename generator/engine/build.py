@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
+from functools import cache, partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -408,6 +409,7 @@ def _ready(case: Any, form: Form) -> bool:
 def _render_form(case: Any, form: Form, config: Config, contexts: dict[tuple[tuple[str, ...], date], dict[str, Any]],
                  outcome: CaseOutcome, known: frozenset[str] = frozenset()) -> list[str]:
     from ..documents.archive import fingerprint, keep, sent_stems
+    from ..documents.ledger import committed_sendings
     from ..documents.render_docx import render_docx
     from ..documents.render_pdf import render_pdf
     from ..documents.values import document_values
@@ -419,6 +421,7 @@ def _render_form(case: Any, form: Form, config: Config, contexts: dict[tuple[tup
     author = config.structure.name
     sent = sendings(case, config.programme)
     every_sent = sent_stems(case.folder, sent)
+    committed = cache(partial(committed_sendings, case, config.programme))  # asked only if a copy is missing
     outputs = []
     for name, values, when, title in document_values(case, form, config, contexts):
         with render_bound(templates.docx):
@@ -433,7 +436,7 @@ def _render_form(case: Any, form: Form, config: Config, contexts: dict[tuple[tup
                                   "vérifiez les boucles de ce modèle (un document ASTRE fait quelques pages)")
         # A document already sent stays as sent (cases/<id>/envoyes/): out/ shows what the SPSLH has.
         kept = keep(case.folder, name, sent.get(name, []), docx, pdf, values, fingerprint(as_of(case, when)), known,
-                    every_sent)
+                    every_sent, committed)
         if kept.warning:
             outcome.warnings.append((case.id, kept.warning))
         if kept.kept is not None:

@@ -213,6 +213,12 @@ def _copy_example(created: Created, cases: Path) -> None:
         text = source.read_text(encoding="utf-8")
         text = _MODELINE.sub(lambda m: f"# yaml-language-server: $schema=../../.astre/schemas/{m.group(1)}", text)
         _create(created, cases / EXAMPLE / source.name, text.encode("utf-8"))
+    # Its sendings come with their kept copies, as in a structure's repository: a sending recorded
+    # without its copy is never made again from today's data (documents.ledger).
+    kept = examples / "envoyes"
+    if kept.is_dir():
+        for source in sorted(kept.iterdir(), key=lambda p: p.name):
+            _create(created, cases / EXAMPLE / "envoyes" / source.name, source.read_bytes())
 
 
 def upgrade(root: Path, *, expected: str | None = None, notes: list[str] | None = None) -> list[Path]:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -176,3 +178,50 @@ def test_a_kept_copy_deleted_after_a_build_is_an_error_of_check_and_never_remade
     built = astre(one, "build", "--date", TODAY)
     assert built.said_in_french(), built.text
     assert not (kept / "contrat--2026-09-05.json").exists()
+
+
+def _git(repo: Path, *args: str) -> None:
+    env = {**os.environ, "GIT_AUTHOR_NAME": "R", "GIT_AUTHOR_EMAIL": "r@example.invalid", "GIT_COMMITTER_NAME": "R",
+           "GIT_COMMITTER_EMAIL": "r@example.invalid", "HOME": str(repo.parent)}
+    subprocess.run(["git", *args], cwd=repo, env=env, check=True, capture_output=True)
+
+
+def _committed_without_copies(repo: Path) -> None:
+    """The structure's repository as a colleague clones it when the sent copies were never committed."""
+    _git(repo, "init", "-q", "-b", "main")
+    _git(repo, "add", "-A", "--", ".", ":(exclude)cases/*/envoyes")
+    _git(repo, "commit", "-q", "-m", "Dossiers")
+    shutil.rmtree(repo / KEPT)
+
+
+def test_a_clone_without_the_committed_sendings_copies_is_said_and_never_kept_from_today(repo: Path) -> None:
+    """The issue's first case: a clone where the copies were never committed. check and build both say it."""
+    _committed_without_copies(repo)
+    done = astre(repo, "check", "--date", TODAY)
+    assert done.said_in_french() and done.code == 1, done.text
+    assert "tout est en ordre" not in done.out
+    assert ("contrat envoyé le 27/03/2026 : envoi déjà enregistré dans l'historique du dépôt, mais sa copie gardée "
+            "(envoyes/contrat--2026-03-27.*) manque") in done.out, done.out
+    built = astre(repo, "build", "--date", TODAY, "--jobs", "1")
+    assert built.said_in_french() and built.code == 1, built.text
+    assert "astre ne la refait pas avec les données d'aujourd'hui" in built.text
+    assert not (repo / KEPT).exists()  # today's data never kept as sent: the household waits for its copies
+    assert (repo / "out" / "lefebvre-2026" / "contrat.pdf").exists()  # the other household is built
+
+
+def test_a_sending_recorded_since_the_last_commit_is_kept_by_the_next_build(repo: Path) -> None:
+    """Recording a sending and building keeps its copy, as always: only a committed sending is an old one."""
+    _git(repo, "init", "-q", "-b", "main")
+    _git(repo, "add", "-A")
+    _git(repo, "commit", "-q", "-m", "Dossiers et copies envoyées")
+    for ext in ("json", "pdf", "docx"):
+        (repo / KEPT / f"contrat--2026-03-27.{ext}").unlink()
+    contrat = repo / "cases" / "caron-2026" / "contrat.yaml"
+    text = contrat.read_text(encoding="utf-8")
+    assert 'date_envoi_spslh: "2026-03-27"' in text
+    # Not committed: the sending is recorded now (here: its date corrected before anything was kept).
+    contrat.write_text(text.replace('date_envoi_spslh: "2026-03-27"', 'date_envoi_spslh: "2026-03-28"'),
+                       encoding="utf-8")
+    built = astre(repo, "build", "--date", TODAY, "--jobs", "1")
+    assert built.said_in_french(), built.text
+    assert (repo / KEPT / "contrat--2026-03-28.json").exists()
