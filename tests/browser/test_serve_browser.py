@@ -98,6 +98,14 @@ def _served_pdf_text(page, server: Server, tmp_path: Path) -> str:
 
 
 def test_the_pdf_preview_shows_the_new_value(server: Server, page, tmp_path: Path) -> None:
+    # The example's fiche saisine was sent (its copy is kept as sent): here it is not sent yet.
+    register = server.root / CASE / "envois.yaml"
+    sent = ("  - document: fiche-saisine\n    date: \"2026-07-02\"\n    destinataires: [spslh]\n"
+            "    note: Envoyée par courriel avec l'accord de Mme Lefebvre.\n")
+    assert sent in register.read_text(encoding="utf-8")
+    register.write_text(register.read_text(encoding="utf-8").replace(sent, ""), encoding="utf-8")
+    for copy in (server.root / CASE / "envoyes").glob("fiche-saisine--*"):
+        copy.unlink()
     page.goto(server.base + "/dossiers/lefebvre-2026/menage")
     page.get_by_label("Commune").first.fill("Hesdin")
     page.get_by_role("button", name="Enregistrer", exact=True).last.click()
