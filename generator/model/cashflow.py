@@ -25,7 +25,7 @@ from datetime import date
 from typing import Any
 
 from ..reading.cases import Case
-from .measure import AS_OF, aid_amount, chosen_quote, quote_dates, work_amount
+from .measure import AS_OF, aid_amount, as_of, chosen_quote, quote_dates, work_amount
 from .timeline import add_months, parse
 from .wording import money, short_day
 
@@ -271,7 +271,7 @@ def cash_problems(case: Case, today: date, add: Add) -> None:
                 severity="erreur", code="tresorerie")
     _mandate_problems(case, plan, add)
     _done_in_future(plan, today, add)
-    flow = cash_flow(case, today)
+    flow = cash_flow(as_of(case, today))  # the plan as it stands today: payments and funds known by then
     if flow is not None:
         for month, gap in flow.over:
             if month_start(today) <= month.first:  # a month past is history, shown in the plan, not a task
