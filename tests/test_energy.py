@@ -31,9 +31,8 @@ def edit(path: Path, old: str, new: str) -> None:
 
 def after_bills(project: Path, bills: str) -> None:
     text = (project / LOGEMENT).read_text(encoding="utf-8")
-    start = text.index("  factures_apres:\n")
-    end = text.index("insalubrite:")
-    (project / LOGEMENT).write_text(text[:start] + bills + text[end:], encoding="utf-8")
+    start = text.index("  factures_apres:\n")  # the last part of logement.yaml
+    (project / LOGEMENT).write_text(text[:start] + bills, encoding="utf-8")
 
 
 def flat(text: str) -> str:
