@@ -19,8 +19,10 @@ MONTHS = ["janvier", "février", "mars", "avril", "mai", "juin", "juillet", "ao�
           "novembre", "décembre"]
 FRENCH_DATE = re.compile(r"\b(1er|\d{1,2}) (" + "|".join(MONTHS) + r") (\d{4})\b")
 ISO_DATE = re.compile(r"\b(\d{4})-(\d{2})-(\d{2})\b")
-# Plans are dated after the document by nature: the measure's planned end, the contract's step deadlines.
-PLANS = re.compile(r"^\.mesure\.dates\.fin_prevue$|^\.contrat\.etapes\[\d+\]\.echeance$")
+# Plans are dated after the document by nature: the measure's planned end, the contract's step deadlines,
+# the cash plan's payments due and payments expected.
+PLANS = re.compile(r"^\.mesure\.dates\.fin_prevue$|^\.contrat\.etapes\[\d+\]\.echeance$"
+                   r"|^\.tresorerie\.paiements\[\d+\]\.echeance$|^\.tresorerie\.entrees\[\d+\]\.attendu$")
 
 
 def _dates(node, path: str = ""):

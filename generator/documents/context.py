@@ -15,7 +15,9 @@ from typing import Any
 
 from babel.numbers import format_decimal
 
+from ..model.cashflow import HOUSEHOLD, MANDATARY, CashFlow, Inflow, Payment, cash_flow
 from ..model.deadlines import planned_end, review_key
+from ..model.energy import YEAR, Bills, energy_budget
 from ..model.measure import (
     UNDATED,
     Plan,
@@ -113,6 +115,8 @@ def case_context(case: Case, config: Config) -> dict[str, Any]:
         "bilans": _reviews_shared(case, config),
         "diagnostics": [{"type": label("diagnostic", d.get("type")), "date_demande": day(d.get("date_demande"))}
                         for d in case.get("diagnostics").get("demandes", [])],
+        "tresorerie": _tresorerie(case),
+        "energie": _energie(case),
     }
 
 
@@ -595,3 +599,158 @@ def change_context(case: Case, config: Config, change: dict[str, Any]) -> dict[s
 
 ITEM_BUILDERS = {"bilan": review_context, "diagnostic": lambda case, config, item: diagnostic_context(config, item),
                  "changement": change_context}
+
+
+# ---------------------------------------------------------------- the site's cash flow (model/cashflow.py)
+
+
+def _month(first: date) -> str:
+    """Return « avril 2026 »."""
+    from babel.dates import format_date
+
+    return format_date(first, "LLLL y", locale=LOCALE)
+
+
+def _payment_state(payment: Payment, when: date) -> str:
+    if payment.paid_on is not None:
+        return f"payé le {day(payment.paid_on)}"
+    if payment.due < when:
+        return f"non payé, échéance dépassée (compté en {_month(when)})"
+    return "à payer"
+
+
+def _inflow_state(flow: Inflow, when: date) -> dict[str, str]:
+    """« reçu le … », else the day it is expected (a plan, after the document's date) and whether it is late."""
+    if flow.received:
+        return {"recu": f"reçu le {day(flow.day)}", "attendu": "", "retard": ""}
+    if flow.day is None:
+        return {"recu": "", "attendu": "", "retard": ""}
+    late = f"en retard, compté en {_month(when)}" if flow.day < when else ""
+    return {"recu": "", "attendu": day(flow.day), "retard": late}
+
+
+def _mandate(flow: CashFlow, mandate: dict[str, Any]) -> dict[str, Any]:
+    received = sum(amount for _, _, amount in flow.mandate_received)
+    paid = sum(p.amount for p in flow.mandate_paid)
+    return {
+        "date_signature": day(mandate["date_signature"]) if mandate.get("date_signature") else MISSING_DATE,
+        "fonds": [{"date": day(d), "aide": name, "montant": money(amount)}
+                  for d, name, amount in flow.mandate_received],
+        "reverses": [{"date": day(p.paid_on), "entreprise": p.company, "poste": p.poste,
+                      "etape": label("etape_paiement", p.stage), "montant": money(p.amount)}
+                     for p in flow.mandate_paid],
+        "total_recu": money(received), "total_reverse": money(paid), "solde": money(flow.mandate_balance),
+        "attendu": money(sum(f.amount for f in flow.inflows if f.to == MANDATARY and not f.received)),
+        "a_reverser": money(sum(p.amount for p in flow.payments if p.by == MANDATARY and p.paid_on is None)),
+    }
+
+
+def _tresorerie(case: Case) -> dict[str, Any] | None:
+    """The site's cash flow at the document's date: payments, aids and loans, months, months above capacity."""
+    flow = cash_flow(case)
+    if flow is None:
+        return None
+    when = flow.day
+    household = [p for p in flow.payments if p.by == HOUSEHOLD]
+    placed = [f for f in flow.inflows if f.to == HOUSEHOLD and f.day is not None]
+    unplaced = [f for f in flow.inflows if f.day is None]
+    plan: dict[str, Any] = case.get("financement")["tresorerie"]
+    pending = [p for p in case.get("financement").get("prets", []) if p.get("statut") in ("envisage", "demande")]
+    return {
+        "date": day(when),
+        "capacite": money(flow.capacity) if flow.capacity is not None else "non renseignée",
+        "paiements": [{"entreprise": p.company, "poste": p.poste, "etape": label("etape_paiement", p.stage),
+                       "echeance": day(p.due), "montant": money(p.amount), "etat": _payment_state(p, when),
+                       "regle_par": label("regle_par", p.by)}
+                      for p in sorted(flow.payments, key=lambda p: (p.due, p.index))],
+        "total_paiements": money(sum(p.amount for p in flow.payments)),
+        "total_menage": money(sum(p.amount for p in household)),
+        "total_mandataire": money(sum(p.amount for p in flow.payments if p.by == MANDATARY)),
+        "entrees": [{"source": f.source, "nature": label("nature_entree", f.kind),
+                     "beneficiaire": label("beneficiaire", f.to), "montant": money(f.amount),
+                     **_inflow_state(f, when)}
+                    for f in sorted(flow.inflows, key=lambda f: (f.day is None, f.day or when, f.source))],
+        "total_entrees_menage": money(sum(f.amount for f in placed)),
+        "non_placees": money(sum(f.amount for f in unplaced)) if unplaced else "",
+        "prets_en_attente": [f"{p.get('organisme', MISSING)} ({money(p.get('montant'))}, "
+                             f"{label('statut_pret', p['statut'])})" for p in pending],
+        "mois": [{"mois": _month(m.first), "paye": money(m.paid), "recu": money(m.received),
+                  "solde": money(m.balance), "avance": money(m.advanced),
+                  "depasse": any(m is o for o, _ in flow.over)} for m in flow.months],
+        "avance_finale": money(flow.months[-1].advanced if flow.months else 0),
+        "depassements": [{"mois": _month(m.first), "avance": money(m.advanced), "ecart": money(gap)}
+                         for m, gap in flow.over],
+        "mandat": _mandate(flow, plan["mandat"]) if flow.mandate else None,
+    }
+
+
+# ---------------------------------------------------------------- the energy budget (model/energy.py)
+
+
+def _kwh(value: float | None) -> str:
+    return f"{format_decimal(value, format='#,##0', locale=LOCALE)} kWh" if value is not None else ""
+
+
+def _period_words(first: Any, last: Any) -> str:
+    return f"du {day(first)} au {day(last)}"
+
+
+def _bills(listing: list[Any] | None, summed: Bills) -> dict[str, Any]:
+    rows = [{"periode": _period_words(b.get("du"), b.get("au")), "kwh": _kwh(b.get("kwh")) or "—",
+             "montant": money(b.get("montant")), "source": str(b.get("source", MISSING))}
+            for b in sorted((b for b in listing or [] if isinstance(b, dict)), key=lambda b: str(b.get("du")))]
+    yearly = summed.yearly
+    if not summed.count:
+        note = "Aucune facture enregistrée à cette date"
+    elif yearly is None:
+        note = (f"Les factures couvrent {counted(summed.days, 'jour')}, moins d'une année : "
+                "pas de coût annuel mesuré (le chauffage pèse surtout l'hiver)")
+    elif summed.days == YEAR:
+        note = "Les factures couvrent une année entière"
+    else:
+        note = f"Total ramené à une année : {money(summed.amount)} × 365 / {summed.days} jours"
+    return {"factures": rows, "total": money(summed.amount), "kwh": _kwh(summed.kwh), "jours": str(summed.days),
+            "annuel": money(yearly) if yearly is not None else "", "annuel_kwh": _kwh(summed.yearly_kwh),
+            "note": note}
+
+
+def _change(delta: float | None, base: float | None) -> str:
+    """« 2 030,00 € de moins par an (59,4 % de moins) »: the change in words, never a bare signed rate."""
+    if delta is None or not base:
+        return ""
+    if not delta:
+        return "aucun (même coût annuel)"
+    rate = format_decimal(round(abs(delta) / base * 100, 1), format="#,##0.0", locale=LOCALE)
+    more = "de plus" if delta > 0 else "de moins"
+    return f"{money(abs(delta))} {more} par an ({rate}\u202f% {more})"
+
+
+def _heating(heating: dict[str, Any]) -> str:
+    if not heating:
+        return ""
+    described = optional(heating.get("description")).rstrip(".")  # the sentence goes on: « (mis en service le …) »
+    return label("energie", heating.get("energie")) + (f" — {described}" if described else "")
+
+
+def _energie(case: Case) -> dict[str, Any] | None:
+    """The energy budget at the document's date: heating, bills before, forecast, bills after, the changes."""
+    budget = energy_budget(case)
+    logement = case.get("logement")
+    after_heating = logement.get("chauffage_apres") or {}
+    heating = {"chauffage_avant": _heating(logement.get("chauffage") or {}),
+               "chauffage_apres": _heating(after_heating),
+               "chauffage_apres_date": day(after_heating["date"]) if after_heating.get("date") else ""}
+    if budget is None:
+        return {**heating, "present": False} if after_heating else None
+    raw = logement["budget_energie"]
+    forecast = budget.forecast
+    return {
+        **heating, "present": True,
+        "avant": _bills(raw.get("factures_avant"), budget.before),
+        "apres": _bills(raw.get("factures_apres"), budget.after),
+        "prevision": {"date": day(forecast.get("date")), "montant": money(forecast.get("montant")),
+                      "kwh": _kwh(forecast.get("kwh")), "source": str(forecast.get("source", MISSING))}
+        if forecast else None,
+        "ecart_prevu": _change(budget.forecast_change, budget.before.yearly),
+        "ecart_mesure": _change(budget.measured_change, budget.before.yearly),
+    }

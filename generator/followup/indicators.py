@@ -15,6 +15,7 @@ from datetime import date
 from typing import Any
 
 from ..model.deadlines import RUNNING, end_of_measure, planned_end, visits_by_month
+from ..model.energy import LOW_LABELS, energy_budget
 from ..model.measure import aid_amount, as_of, committee_decision, financing_plan, works_done, works_planned
 from ..model.rules import (
     household_category,
@@ -98,6 +99,13 @@ class Facts:
     # True when the month ran whole: not cut by the exit).
     visites_mois: list[tuple[int, date, date, int, int, bool]] = field(default_factory=list)
     events: dict[str, list[Any]] = field(default_factory=dict)  # dated events, filtered by period later
+    # Energy budget (logement.yaml): DPE labels before and after; yearly costs measured before, forecast, measured
+    # after (model/energy.py: a measured yearly cost needs bills over a year); None when not recorded.
+    etiquette_avant: str | None = None
+    etiquette_apres: str | None = None
+    cout_avant: float | None = None
+    cout_prevu: float | None = None
+    cout_apres: float | None = None
 
     @property
     def ran(self) -> bool:
@@ -166,6 +174,8 @@ def facts(case: Case, programme: Programme, on: date | None = None) -> Facts:
     aides = [(a["type_financeur"], a["statut"], float(aid_amount(a) or 0)) for a in financement.get("aides", [])]
     suivi = case.get("suivi")
     postes = case.get("travaux").get("postes", [])
+    logement, budget = case.get("logement"), energy_budget(case)
+    forecast = (budget.forecast or {}).get("montant") if budget is not None else None
     return Facts(
         id=case.id, statut=_statut(recorded.get("mesure").get("statut"), mesure.get("statut")),
         reperage=parse(dates.get("reperage")), saisine=parse(dates.get("saisine")),
@@ -203,6 +213,11 @@ def facts(case: Case, programme: Programme, on: date | None = None) -> Facts:
             "signalements": [(parse(s.get("date_changement")), s.get("nature"), bool(s.get("date_signalement")))
                              for s in suivi.get("signalements", [])],
         },
+        etiquette_avant=(logement.get("dpe_avant") or {}).get("classe"),
+        etiquette_apres=(logement.get("dpe_apres") or {}).get("classe"),
+        cout_avant=budget.before.yearly if budget is not None else None,
+        cout_prevu=float(forecast) if forecast is not None else None,
+        cout_apres=budget.after.yearly if budget is not None else None,
     )
 
 
@@ -455,4 +470,29 @@ def qualitative(all_facts: list[Facts], period: Period) -> dict[str, Any]:
         "visites": len(visits),
         "visites_domicile": sum(1 for v in visits if v[1] == "domicile"),
         "visites_mar": sum(1 for v in visits if v[2]),
+    }
+
+
+def energy(all_facts: list[Facts], period: Period) -> dict[str, Any]:
+    """Return the energy aggregate of the measures active in the period, counted only where the facts are recorded.
+
+    Homes labelled F or G before works: how many have a label after works, and how many of those left F and G.
+    Yearly cost change (after less before): median over the households whose bills before cover a year, against
+    the forecast, and against bills after works covering a year.
+    """
+    active = [f for f in all_facts if f.active(period)]
+    low = [f for f in active if f.etiquette_avant in LOW_LABELS]
+    relabelled = [f for f in low if f.etiquette_apres is not None]
+    forecast = [f.cout_prevu - f.cout_avant for f in active if f.cout_avant is not None and f.cout_prevu is not None]
+    measured = [f.cout_apres - f.cout_avant for f in active if f.cout_avant is not None and f.cout_apres is not None]
+    return {
+        "actives": len(active),
+        "fg_avant": len(low),
+        "fg_avec_dpe_apres": len(relabelled),
+        "fg_sorties": sum(1 for f in relabelled if f.etiquette_apres not in LOW_LABELS),
+        "fg_sans_dpe_apres": len(low) - len(relabelled),
+        "sans_dpe_avant": sum(1 for f in active if f.etiquette_avant is None),
+        "prevu": {"menages": len(forecast), "mediane": statistics.median(forecast) if forecast else None},
+        "mesure": {"menages": len(measured), "mediane": statistics.median(measured) if measured else None},
+        "sans_factures_avant": sum(1 for f in active if f.cout_avant is None),
     }

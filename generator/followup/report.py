@@ -33,6 +33,7 @@ from .indicators import (
     Facts,
     Indicator,
     Period,
+    energy,
     facts,
     indicators,
     qualitative,
@@ -410,11 +411,35 @@ def report_context(config: Config, inputs: Inputs, period: Period, today: date, 
             "a_part": _works_under_way(ind),
             "tableaux": [_table(t) for t in ind.tables]} for ind in inds],
         "qualitatif": _sentences(qualitative(inputs.facts, period), config.programme.service_short),
+        "energie": _energy(energy(inputs.facts, period)),
         # Cases by SPSLH reference when recorded, else by pseudonym: the report holds no name.
         "transmission": _timeliness(inputs, period, today, {**keys, **inputs.references}, config.programme),
         "extraits": _quotes(inputs, period),
     })
     return context
+
+
+def _energy(counts: dict[str, Any]) -> dict[str, Any]:
+    """The energy aggregate (indicators.energy) as rows of the report: counts, then median yearly cost changes."""
+    from ..model.wording import money
+
+    def median(group: dict[str, Any]) -> str:
+        if group["mediane"] is None:
+            return "non calculable (aucun ménage)"
+        change = group["mediane"]
+        return f"{money(abs(change))} {'de plus' if change > 0 else 'de moins'} par an" if change else "aucune"
+
+    return {"chiffres": [
+        ("Logements étiquetés F ou G avant travaux", str(counts["fg_avant"])),
+        ("dont avec une étiquette après travaux", str(counts["fg_avec_dpe_apres"])),
+        ("dont sortis de F et G", str(counts["fg_sorties"])),
+        ("Étiquette après travaux non renseignée (F ou G avant)", str(counts["fg_sans_dpe_apres"])),
+        (f"Variation médiane du coût annuel, prévue ({counts['prevu']['menages']} ménage"
+         f"{plural(counts['prevu']['menages'])})", median(counts["prevu"])),
+        (f"Variation médiane du coût annuel, mesurée sur une année ({counts['mesure']['menages']} ménage"
+         f"{plural(counts['mesure']['menages'])})", median(counts["mesure"])),
+    ], "population": f"mesures actives sur la période ({counts['actives']})",
+        "sans_factures": counts["sans_factures_avant"], "sans_dpe": counts["sans_dpe_avant"]}
 
 
 def _quotes(inputs: Inputs, period: Period) -> dict[str, dict[str, Any]]:

@@ -33,6 +33,7 @@ from .timeline import parse
 from .wording import label
 
 UNDATED = "_non_date"  # marks a state the files give without the date that would place it in time
+AS_OF = "_au"  # the day a dated cash plan stands at (financement.tresorerie): what is due before it and unpaid is late
 
 
 def reference_date(dates: dict[str, Any]) -> date | None:
@@ -379,8 +380,22 @@ def _menage(data: dict[str, Any], case: Case, day: date) -> dict[str, Any]:
 
 
 def _logement(data: dict[str, Any], case: Case, day: date) -> dict[str, Any]:
-    return {k: v for k, v in data.items()
-            if not (k in ("dpe_avant", "dpe_apres") and isinstance(v, dict) and _later(v.get("date"), day))}
+    result = {k: v for k, v in data.items()
+              if not (k in ("dpe_avant", "dpe_apres", "chauffage_apres") and isinstance(v, dict)
+                      and _later(v.get("date"), day))}
+    if isinstance(data.get("budget_energie"), dict):
+        result["budget_energie"] = _energy_budget(data["budget_energie"], day)
+    return result
+
+
+def _energy_budget(budget: dict[str, Any], day: date) -> dict[str, Any]:
+    """The energy budget known on `day`: bills whose period ended by then, the forecast made by then."""
+    result = {k: v for k, v in budget.items() if not (k == "prevision" and isinstance(v, dict)
+                                                       and _later(v.get("date"), day))}
+    for key in ("factures_avant", "factures_apres"):
+        if isinstance(budget.get(key), list):
+            result[key] = [b for b in budget[key] if not (isinstance(b, dict) and _later(b.get("au"), day))]
+    return result
 
 
 _POSTE_DATES = ("date_devis", "date_commande", "date_debut", "date_fin", "date_abandon")
@@ -428,7 +443,7 @@ def _aid(aid: dict[str, Any], day: date) -> dict[str, Any]:
 
 def _loan(loan: dict[str, Any], day: date) -> dict[str, Any]:
     state, undated = loan_state(loan, day)
-    kept = _drop_later(loan, day, ("date_demande", "date_accord", "date_refus"))
+    kept = _drop_later(loan, day, ("date_demande", "date_accord", "date_refus", "date_deblocage"))
     if state != "refuse":
         kept.pop("motif_refus", None)
     return {**kept, "statut": state, **({UNDATED: True} if undated else {})}
@@ -444,6 +459,24 @@ def _financement(data: dict[str, Any], case: Case, day: date) -> dict[str, Any]:
                            if not (isinstance(p, dict) and _later(p.get("date_demande"), day))]
     if isinstance(data.get("avance_audit"), dict) and _later(data["avance_audit"].get("date"), day):
         result.pop("avance_audit")
+    if isinstance(data.get("tresorerie"), dict):
+        result["tresorerie"] = _cash_plan(data["tresorerie"], day)
+    return result
+
+
+def _cash_plan(plan: dict[str, Any], day: date) -> dict[str, Any]:
+    """The cash plan on `day`: payments not made yet lose their payment date, the mandate's later funds go."""
+    result = {**plan, AS_OF: day.isoformat()}
+    if isinstance(plan.get("paiements"), list):
+        result["paiements"] = [_drop_later(p, day, ("date_paiement",)) if isinstance(p, dict) else p
+                               for p in plan["paiements"]]
+    mandate = plan.get("mandat")
+    if isinstance(mandate, dict):
+        if _later(mandate.get("date_signature"), day):
+            result.pop("mandat")  # not signed yet: no mandate
+        elif isinstance(mandate.get("fonds_recus"), list):
+            result["mandat"] = {**mandate, "fonds_recus": [f for f in mandate["fonds_recus"]
+                                                           if not (isinstance(f, dict) and _later(f.get("date"), day))]}
     return result
 
 

@@ -16,6 +16,7 @@ from ..reading.config import Programme
 from ..reading.forms import owed_form
 from ..reading.validate import field_path
 from . import bareme
+from .cashflow import cash_problems
 from .deadlines import (
     RUNNING,
     end_of_measure,
@@ -23,6 +24,7 @@ from .deadlines import (
     review_key,
     visits_by_month,
 )
+from .energy import energy_problems
 from .measure import financing_plan, reference_date, sendings, validated, validation_date, works_done, works_planned
 from .obligations import REVIEWS, obligations
 from .timeline import parse
@@ -48,6 +50,8 @@ def check_rules(case: Case, programme: Programme, today: date) -> list[Problem]:
         _visits(case, programme, start, today, add)
         _reviews(case, programme, add)
     _financing(case, add)
+    cash_problems(case, today, add)
+    energy_problems(case, add)
     _validation(case, add)
     _income(case, add)
     _owed(case, programme, today, add)
@@ -69,7 +73,7 @@ _DONE_LISTS: list[tuple[str, str, tuple[str, ...]]] = [
     ("diagnostics", "demandes", ("date_demande", "date_decision")),
     ("financement", "aides", ("date_demande", "date_accord", "date_versement", "date_refus", "date_annulation")),
     ("travaux", "postes", ("date_devis", "date_ajout", "date_commande", "date_debut", "date_fin", "date_abandon")),
-    ("financement", "prets", ("date_demande", "date_accord", "date_refus")),
+    ("financement", "prets", ("date_demande", "date_accord", "date_refus", "date_deblocage")),
     ("mesure", "partenaires", ("depuis",)),
     ("envois", "envois", ("date",)),
 ]
