@@ -472,8 +472,10 @@ class _Word:
         row = table.add_row()
         for cell, column in zip(row.cells, columns, strict=True):
             _runs(cell.paragraphs[0], column["valeur"], bool(value.get("gras")))
-        # With totals, the rows keep with the next one: the totals never start a page alone.
-        _cant_split(row, keep_with_next=bool(totals))
+        # Each row stays whole, but the rows do not keep together: a long table starts where it is, it
+        # never leaves the rest of a page blank (docxtpl repeats this row: keeping it with the next one
+        # would glue the whole table into one block).
+        _cant_split(row)
         table.add_row().cells[0].text = "{%tr endfor %}"
         for index, total in enumerate(totals):
             row = table.add_row()
@@ -483,6 +485,10 @@ class _Word:
                 _runs(cell.paragraphs[0], text, True)
             _cant_split(row, keep_with_next=index < len(totals) - 1)
         widths = [Mm(174 * w / 100) for w in value.get("largeurs", [])]
+        if widths:  # the grid's widths (Word and LibreOffice lay out from them) and each cell's
+            table.autofit = False
+            for column_of_grid, width in zip(table.columns, widths, strict=True):
+                column_of_grid.width = width
         for row in table.rows:
             for index, (cell, column) in enumerate(zip(row.cells, columns, strict=True)):
                 if column.get("montant"):
