@@ -346,7 +346,7 @@ def _company(p: dict[str, Any]) -> str:
     company = quote.get("entreprise") if quote is not None else p.get("entreprise")
     if not isinstance(company, dict) or not company.get("nom"):
         return ""
-    rge = {True: " (RGE)", False: " (non RGE)"}.get(company.get("rge"), "")
+    rge = {True: " (RGE)", False: " (non RGE)", None: ""}[company.get("rge")]
     return f"{company['nom']}{rge}"
 
 

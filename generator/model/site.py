@@ -18,7 +18,7 @@ from babel.numbers import format_decimal
 
 from ..reading.cases import Case
 from ..reading.config import Programme
-from .measure import Plan, chosen_quote, financing_plan
+from .measure import Plan, aid_amount, chosen_quote, financing_plan
 from .timeline import parse
 from .wording import LOCALE, label, money, short_day
 
@@ -133,15 +133,17 @@ def _quotes(poste: dict[str, Any], index: int, received: date | None, add: Any) 
     competing = [q for q in quotes if not q.get("avenant")]
     chosen = [q for q in quotes if q.get("retenu")]
     if len(competing) > 1 and chosen and not poste.get("motif_choix"):
-        add("travaux", ("postes", index, "devis"), f"{_name(poste)} : {len(competing)} devis comparés, devis retenu "
+        add("travaux", ("postes", index), f"{_name(poste)} : {len(competing)} devis comparés, devis retenu "
             "sans « motif_choix »",
             "ajoutez « motif_choix » : pourquoi ce devis plutôt que les autres (prix, matériaux, délais, entreprise "
-            "RGE)", code="devis")
+            "RGE)", code="devis", key="devis")
     if len(competing) > 1 and not chosen and poste.get("statut") in ("commande", "en_cours", "realise"):
-        add("travaux", ("postes", index, "devis"), f"{_name(poste)} commandé, mais aucun de ses {len(competing)} "
-            "devis n'est noté « retenu »", "ajoutez « retenu: true » au devis signé, et « motif_choix »", code="devis")
+        add("travaux", ("postes", index), f"{_name(poste)} commandé, mais aucun de ses {len(competing)} "
+            "devis n'est noté « retenu »", "ajoutez « retenu: true » au devis signé, et « motif_choix »", code="devis",
+            key="devis")
     ordered, started = parse(poste.get("date_commande")), parse(poste.get("date_debut"))
-    dated = [(("devis", number, "date"), q.get("date"), bool(q.get("avenant"))) for number, q in enumerate(quotes)]
+    dated: list[tuple[tuple, Any, bool]] = [(("devis", number, "date"), q.get("date"), bool(q.get("avenant")))
+                                            for number, q in enumerate(quotes)]
     dated += [(("date_devis",), poste["date_devis"], False)] if poste.get("date_devis") else []
     for where, value, amendment in dated:
         when = parse(value)
@@ -174,6 +176,7 @@ def _rge(poste: dict[str, Any], index: int, programme: Programme, add: Any) -> N
         return
     quote = chosen_quote(poste)
     quotes = [q for q in poste.get("devis") or [] if isinstance(q, dict)]
+    where: tuple
     if quote is not None and isinstance(quote.get("entreprise"), dict):
         company, where = quote["entreprise"], ("postes", index, "devis", quotes.index(quote), "entreprise")
     elif isinstance(poste.get("entreprise"), dict):
@@ -262,17 +265,16 @@ def _share(case: Case, programme: Programme, add: Any) -> None:
         return
     assert share.target is not None
     pending = [a for a in financing.get("aides", []) if isinstance(a, dict) and a.get("statut") == "a_solliciter"]
+    hint = ("cherchez un autre financeur (caisse de retraite, CCAS, fondation) ou un prêt pour combler l'écart, ou "
+            "revoyez les postes avec l'opérateur technique")
     if pending:
-        named = ", ".join(f"{a.get('financeur')} (" + (f"{money(a['montant_estime'])} estimés, déjà comptés"
-                                                       if a.get("montant_estime") is not None
-                                                       else "montant non estimé") + ")" for a in pending)
-        hint = (f"aides encore à solliciter : {named} — sollicitez-les ; "
-                + ("une aide non estimée comble l'écart si elle apporte au moins " + money(share.gap) + " ; "
-                   if any(a.get("montant_estime") is None for a in pending) else "")
-                + "sinon cherchez un autre financeur (caisse de retraite, CCAS, fondation) ou un prêt")
+        # The plan already counts them (at their estimate): without them, the gap would be wider.
+        counted_in = sum(aid_amount(a) or 0 for a in pending)
+        named = ", ".join(f"{a.get('financeur')} ({money(aid_amount(a))})" for a in pending)
+        hint += (f" ; les aides encore à solliciter ({named}) sont déjà comptées dans ce reste à charge : "
+                 f"sollicitez-les, sans elles l'écart serait de {money(round(share.gap + counted_in, 2))}")
     else:
-        hint = ("aucune aide n'est encore à solliciter dans financement.yaml : cherchez un autre financeur (caisse "
-                "de retraite, CCAS, fondation) ou un prêt pour combler l'écart")
+        hint = "aucune aide n'est encore à solliciter dans financement.yaml : " + hint
     add("financement", ("aides",), f"reste à charge du ménage de {money(share.amount)} ({percentage(share.ratio)} "
         f"des travaux), au-dessus de la cible de {target_text(share.target)} "
         f"(programme.reste_a_charge_cible_pourcentage) : {money(share.gap)} de plus que la cible",
