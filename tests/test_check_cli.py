@@ -225,8 +225,9 @@ def test_report_year_is_a_french_usage_error(project: Path, monkeypatch: pytest.
 def test_unknown_document_is_a_usage_error(project: Path, monkeypatch: pytest.MonkeyPatch, args: list[str]) -> None:
     code, output = run(project, monkeypatch, *args)
     assert code == 2
-    assert "document inconnu « contrats » ; documents disponibles : bilan-final, bilan-intermediaire, contrat, " \
-           "demande-diagnostic, fiche-saisine, signalement-changement, signalement-sortie" in output
+    assert "document inconnu « contrats » ; documents disponibles : bilan-final, bilan-intermediaire, " \
+           "compte-rendu-reception, contrat, demande-diagnostic, fiche-saisine, signalement-changement, " \
+           "signalement-sortie" in output
 
 
 def test_text_with_a_colon_in_a_list_is_said_in_french(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:

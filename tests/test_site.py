@@ -23,14 +23,16 @@ from generator.reading.config import load_config
 ROOT = Path(__file__).resolve().parent.parent
 TODAY = date(2026, 11, 22)
 CASE = "dumont-2025"
+RUNNING = "lefebvre-2026"  # a measure under way: the share above its target is still something to act on
 
 
 @pytest.fixture
 def root(tmp_path: Path) -> Path:
-    """A project holding astre.yaml, the logo and a copy of dumont-2025 without its sent copies."""
+    """A project holding astre.yaml, the logo and copies of dumont-2025 and lefebvre-2026 without sent copies."""
     shutil.copy(ROOT / "astre.yaml", tmp_path / "astre.yaml")
     shutil.copytree(ROOT / "templates" / "assets", tmp_path / "templates" / "assets")
-    shutil.copytree(ROOT / "cases" / CASE, tmp_path / "cases" / CASE, ignore=shutil.ignore_patterns("envoyes"))
+    for case in (CASE, RUNNING):
+        shutil.copytree(ROOT / "cases" / case, tmp_path / "cases" / case, ignore=shutil.ignore_patterns("envoyes"))
     return tmp_path
 
 
@@ -51,9 +53,10 @@ def line_of(path: Path, text: str, nth: int | None = None) -> int:
     return found[nth or 0]
 
 
-def problems(root: Path) -> list[str]:
+def problems(root: Path, case: str = CASE) -> list[str]:
     config = load_config(root / "astre.yaml")
-    return [p.format() for p in check_case(root / "cases" / CASE, config, TODAY).problems]
+    return [p.format().replace("\u202f", " ").replace("\u00a0", " ")
+            for p in check_case(root / "cases" / case, config, TODAY).problems]
 
 
 def only(lines: list[str], text: str) -> str:
@@ -89,37 +92,51 @@ def built(root: Path, *forms: str) -> Path:
 # ---------------------------------------------------------------- the household's share
 
 
-def test_share_against_target_is_a_located_warning_with_the_gap(root: Path) -> None:
-    # Cost: 23 450 (walls, with the amendment) + 3 560 (attic) + 13 900 (heat pump) + 1 090 (grab bars) = 42 000;
-    # aids neither refused nor cancelled: 28 632 + 3 500 + 2 500 + 2 800 = 37 432; share 4 568 = 10,876… %;
-    # the 10 % target allows 4 200: 368 € over it.
-    line = only(problems(root), "reste à charge du ménage")
-    assert "financement.yaml:5:3: avertissement : reste à charge du ménage de 4 568,00 € (10,9 % des travaux), " \
-           "au-dessus de la cible de 10 % (programme.reste_a_charge_cible_pourcentage) : 368,00 € de plus que la " \
-           "cible" in line.replace("\u202f", " ").replace("\u00a0", " ")
-    assert "aucune aide n'est encore à solliciter" in line
+def refuse_carsat(root: Path) -> None:
+    edit(root / "cases" / RUNNING / "financement.yaml", """    statut: demandee
+    date_demande: "2026-11-20"
+  - financeur: Commune""", """    statut: refusee
+    date_demande: "2026-11-20"
+    date_refus: "2026-11-21"
+    motif_refus: hors critères
+  - financeur: Commune""")
 
 
-def test_share_warning_names_the_aids_still_to_request(root: Path) -> None:
-    edit(root / "cases" / CASE / "financement.yaml", "prets:", "  - {financeur: CCAS de Guînes, type_financeur: ccas, "
-         "statut: a_solliciter, montant: 200}\nprets:")
-    # The plan counts the aid to request: 4 568 − 200 = 4 368, 168 € over the 4 200 the target allows;
-    # without it, 368 €.
-    line = only(problems(root), "reste à charge du ménage").replace("\u202f", " ").replace("\u00a0", " ")
-    assert "reste à charge du ménage de 4 368,00 € (10,4 % des travaux)" in line
-    assert ": 168,00 € de plus que la cible" in line
-    assert "les aides encore à solliciter (CCAS de Guînes (200,00 €)) sont déjà comptées dans ce reste à charge : " \
-           "sollicitez-les, sans elles l'écart serait de 368,00 €" in line
+def test_share_above_target_is_a_located_warning_with_the_gap(root: Path) -> None:
+    refuse_carsat(root)
+    # Cost 34 700 (lefebvre's postes); aids 26 000 + 4 000 + 500 = 30 500 once the CARSAT's 3 500 is refused;
+    # share 4 200 = 12,10 % of 34 700; the 10 % target allows 3 470: 730 € over it. The FSL's 4 000, still to
+    # request, is counted in the plan: without it the gap would be 4 730 €.
+    path = root / "cases" / RUNNING / "financement.yaml"
+    line = only(problems(root, RUNNING), "reste à charge du ménage")
+    assert line.startswith(f"{path}:{line_of(path, 'financeur: ANAH')}:3: avertissement : reste à charge du "
+                           "ménage de 4 200,00 € (12,1 % des travaux), au-dessus de la cible de 10 % "
+                           "(programme.reste_a_charge_cible_pourcentage) : 730,00 € de plus que la cible")
+    assert "les aides encore à solliciter (Département du Pas-de-Calais – Fonds de travaux FSL (4 000,00 €)) sont " \
+           "déjà comptées dans ce reste à charge : sollicitez-les, sans elles l'écart serait de 4 730,00 €" in line
 
 
-def test_share_within_target_or_without_target(root: Path) -> None:
+def test_share_against_the_target_the_programme_sets(root: Path) -> None:
+    # lefebvre: 34 700 of works, 34 000 of aids: a share of 700 = 2,02 %, within 10 %…
+    assert not [x for x in problems(root, RUNNING) if "reste à charge du ménage" in x]
     config = root / "astre.yaml"
-    edit(config, "reste_a_charge_cible_pourcentage: 10\n", "reste_a_charge_cible_pourcentage: 11\n")
-    assert not [x for x in problems(root) if "reste à charge du ménage" in x]
-    edit(config, "reste_a_charge_cible_pourcentage: 11\n", "")
-    assert not [x for x in problems(root) if "reste à charge du ménage" in x]
+    edit(config, "reste_a_charge_cible_pourcentage: 10\n", "reste_a_charge_cible_pourcentage: 1.5\n")
+    # … above 1,5 % (520,50 €): 179,50 € over.
+    line = only(problems(root, RUNNING), "reste à charge du ménage")
+    assert "de 700,00 € (2,0 % des travaux), au-dessus de la cible de 1,5 % (programme." \
+           "reste_a_charge_cible_pourcentage) : 179,50 € de plus que la cible" in line
+    edit(config, "reste_a_charge_cible_pourcentage: 1.5\n", "")
+    assert not [x for x in problems(root, RUNNING) if "reste à charge du ménage" in x]
     text = pdf_text(built(root, "bilan-final") / "bilan-final.pdf")
-    assert "Reste à charge : 4 568,00 € (10,9 % des travaux)." in text
+    assert "Reste à charge : 4 568,00 € (10,9 % des travaux)." in text  # no target: no « cible »
+
+
+def test_an_ended_measure_is_not_warned_but_shows_its_share(root: Path) -> None:
+    # dumont ended on 30 October with a share of 10,9 %: nothing left to request, no warning…
+    assert not [x for x in problems(root) if "reste à charge du ménage" in x]
+    # … the documents show it against the target (below).
+    text = pdf_text(built(root, "signalement-sortie", "bilan-final") / "bilan-final.pdf")
+    assert "Reste à charge : 4 568,00 € (10,9 % des travaux ; cible : 10 %)." in text
 
 
 def test_share_in_the_documents_as_of_their_date(root: Path) -> None:

@@ -18,6 +18,7 @@ from babel.numbers import format_decimal
 
 from ..reading.cases import Case
 from ..reading.config import Programme
+from .deadlines import CLOSED
 from .measure import Plan, aid_amount, chosen_quote, financing_plan
 from .timeline import parse
 from .wording import LOCALE, label, money, short_day
@@ -258,8 +259,10 @@ def _reserves(travaux: dict[str, Any], postes: list[dict[str, Any]], received: d
 
 
 def _share(case: Case, programme: Programme, add: Any) -> None:
-    """The household's share above the programme's target: the gap, and the aids still to request."""
+    """The household's share above the programme's target, while the measure runs: the gap, the aids to request."""
     financing = case.get("financement")
+    if case.get("mesure").get("statut") in CLOSED or case.get("sortie"):
+        return  # the measure has ended: nothing is left to request (its documents still show the share)
     share = household_share(financing_plan(case), programme)
     if not financing or share is None or not share.gap:
         return
