@@ -139,6 +139,25 @@ def test_an_ended_measure_is_not_warned_but_shows_its_share(root: Path) -> None:
     assert "Reste à charge : 4 568,00 € (10,9 % des travaux ; cible : 10 %)." in text
 
 
+def test_share_figures_by_hand() -> None:
+    from dataclasses import replace
+
+    from generator.model.measure import Plan
+    from generator.model.site import household_share, share_text
+
+    programme = load_config(ROOT / "astre.yaml").programme  # target: 10 %
+    # 33 600 of works, 29 400 of aids: 4 200 = 12,5 %; the target allows 3 360, 840 € over it.
+    plan = Plan(cost=33600, priced=33600, unpriced=(), aids=29400, loans_granted=0, loans_pending=0)
+    share = household_share(plan, programme)
+    assert share is not None and share.gap == 840
+    assert share_text(share).replace("\u202f", " ").replace("\u00a0", " ") == \
+        "4 200,00 € (12,5 % des travaux ; cible : 10 %)"
+    # Aids above the cost: the plan says so on its own line; no negative percentage.
+    assert household_share(replace(plan, aids=34000), programme) is None
+    # A poste without any amount: the cost is incomplete, so is the share.
+    assert household_share(replace(plan, cost=None, unpriced=("Toiture",)), programme) is None
+
+
 def test_share_in_the_documents_as_of_their_date(root: Path) -> None:
     out = built(root, "bilan-final", "bilan-intermediaire")
     # Final review (30 October 2026): the plan above.

@@ -82,8 +82,11 @@ class Share:
 
 
 def household_share(plan: Plan, programme: Programme) -> Share | None:
-    """Return the share of `plan` against the programme's target, None while it cannot be computed."""
-    if plan.share is None or plan.cost is None or plan.cost <= 0 or plan.abandoned:
+    """Return the share of `plan` against the programme's target, None while it cannot be computed.
+
+    None too when the aids exceed the cost: the plan says so on its own line, a negative share has no percentage.
+    """
+    if plan.share is None or plan.cost is None or plan.cost <= 0 or plan.abandoned or plan.share < 0:
         return None
     return Share(plan.share, plan.cost, programme.share_target_percentage)
 
