@@ -226,8 +226,8 @@ def test_unknown_document_is_a_usage_error(project: Path, monkeypatch: pytest.Mo
     code, output = run(project, monkeypatch, *args)
     assert code == 2
     assert "document inconnu « contrats » ; documents disponibles : bilan-final, bilan-intermediaire, " \
-           "budget-energie, contrat, demande-diagnostic, fiche-saisine, signalement-changement, signalement-sortie, " \
-           "tresorerie-chantier" in output
+           "budget-energie, compte-rendu-reception, contrat, demande-diagnostic, fiche-saisine, " \
+           "signalement-changement, signalement-sortie, tresorerie-chantier" in output
 
 
 def test_text_with_a_colon_in_a_list_is_said_in_french(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:

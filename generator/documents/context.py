@@ -23,6 +23,7 @@ from ..model.measure import (
     Plan,
     aid_amount,
     aid_paid,
+    chosen_quote,
     financing_plan,
     payment_dates,
     recipient_name,
@@ -39,6 +40,7 @@ from ..model.rules import (
     variation_rate,
     works_finished,
 )
+from ..model.site import household_share, open_reserves, reserves, share_text, with_reserves
 from ..model.timeline import add_months, age, month_of_measure, month_windows, parse
 from ..model.wording import LOCALE, MISSING, MISSING_DATE, MISSING_F, counted, day, label, labels, money, percent
 from ..reading.cases import Case
@@ -109,7 +111,8 @@ def case_context(case: Case, config: Config) -> dict[str, Any]:
         "menage": _menage(case, reference),
         "logement": _logement(case.get("logement")),
         "travaux": _travaux(case.get("travaux"), plan),
-        "financement": _financement(case, plan),
+        "chantier": _chantier(case.get("travaux")),
+        "financement": {**_financement(case, plan), **_share(plan, config.programme)},
         "contrat": _contrat(case.get("contrat")),
         "sortie": _sortie(case.get("sortie")),
         "bilans": _reviews_shared(case, config),
@@ -339,6 +342,60 @@ def _travaux(t: dict[str, Any], plan: Plan) -> dict[str, Any]:
         "reception": day(reception.get("date")) if reception else "",
         "reserves": optional(reception.get("reserves")),
     }
+
+
+def _company(p: dict[str, Any]) -> str:
+    """Return the chosen company of a poste, « Thermi Nord (RGE) », or "" when none is chosen yet."""
+    quote = chosen_quote(p)
+    company = quote.get("entreprise") if quote is not None else p.get("entreprise")
+    if not isinstance(company, dict) or not company.get("nom"):
+        return ""
+    rge = {True: " (RGE)", False: " (non RGE)", None: ""}[company.get("rge")]
+    return f"{company['nom']}{rge}"
+
+
+def _reserve(r: dict[str, Any]) -> dict[str, str]:
+    """A reserve as a document lists it; `levee` is "" while it is open (the layout says « non levée au … »)."""
+    return {"description": text(r.get("description")), "poste": optional(r.get("poste")),
+            "entreprise": optional(r.get("entreprise")),
+            "levee": f"levée le {day(r['date_levee'])}" if parse(r.get("date_levee")) else ""}
+
+
+def _chantier(t: dict[str, Any]) -> dict[str, Any]:
+    """The site follow-up at the document's date: meetings, reception, reserves and their lifting, handovers."""
+    reception = t.get("reception") if isinstance(t.get("reception"), dict) else None
+    stated = with_reserves(t)
+    listed, still_open = reserves(t), open_reserves(t)
+    return {
+        "reunions": [{"date": day(m.get("date")), "participants": ", ".join(str(x) for x in m.get("participants", [])),
+                      "decisions": optional(m.get("decisions"))}
+                     for m in sorted((m for m in t.get("reunions_chantier") or [] if isinstance(m, dict)),
+                                     key=lambda m: str(m.get("date")))],
+        "reception": {
+            "date": day(reception.get("date")),
+            "avec_reserves": MISSING if stated is None else ("avec réserves" if stated else "sans réserves"),
+            "participants": ", ".join(str(x) for x in reception.get("participants", [])),
+            "postes": [{"intitule": p["intitule"], "entreprise": _company(p) or MISSING_F,
+                        "statut": _dated_state("statut_travaux", p)}
+                       for p in t.get("postes", []) if isinstance(p, dict) and p.get("statut") != "abandonne"],
+        } if reception else None,
+        "reserves": [_reserve(r) for r in listed],
+        "reserves_ouvertes": [_reserve(r) for r in still_open],
+        # « 2 réserves : 1 levée, 1 non levée » — the layout adds « au <date du document> ».
+        "bilan_reserves": (f"{counted(len(listed), 'réserve')} : {len(listed) - len(still_open)} levée"
+                           f"{'s' if len(listed) - len(still_open) > 1 else ''}, {len(still_open)} non levée"
+                           f"{'s' if len(still_open) > 1 else ''}") if listed else "",
+        "remises": [{"date": day(r.get("date")), "nature": label("remise", r.get("nature")),
+                     "precisions": optional(r.get("precisions"))}
+                    for r in sorted((r for r in t.get("remises") or [] if isinstance(r, dict)),
+                                    key=lambda r: str(r.get("date")))],
+    }
+
+
+def _share(plan: Plan, programme: Programme) -> dict[str, str]:
+    """The household's share in euros and in % of the works, against the programme's target (measure.financing_plan)."""
+    share = household_share(plan, programme)
+    return {"part_menage": share_text(share) if share is not None else ""}
 
 
 def _unfinished(postes: list[dict[str, Any]]) -> str:

@@ -425,6 +425,25 @@ def _travaux(data: dict[str, Any], case: Case, day: date) -> dict[str, Any]:
     result = {**data, "postes": postes} if "postes" in data else dict(data)
     if isinstance(data.get("reception"), dict) and _later(data["reception"].get("date"), day):
         result.pop("reception")
+    return _site_as_of(result, day)
+
+
+def _site_as_of(data: dict[str, Any], day: date) -> dict[str, Any]:
+    """Return the site follow-up of travaux.yaml as of `day`: meetings, reserves and handovers known then.
+
+    The reserves are made at the reception: before it, there are none; a reserve lifted
+    after `day` is still open on `day`.
+    """
+    result = dict(data)
+    for key in ("reunions_chantier", "remises"):
+        if isinstance(data.get(key), list):
+            result[key] = [item for item in data[key] if not (isinstance(item, dict) and _later(item.get("date"), day))]
+    if "reserves" in data:
+        if not isinstance(result.get("reception"), dict):
+            result.pop("reserves")
+        elif isinstance(data["reserves"], list):
+            result["reserves"] = [_drop_later(r, day, ("date_levee",)) if isinstance(r, dict) else r
+                                  for r in data["reserves"]]
     return result
 
 

@@ -27,6 +27,7 @@ from .deadlines import (
 from .energy import energy_problems
 from .measure import financing_plan, reference_date, sendings, validated, validation_date, works_done, works_planned
 from .obligations import REVIEWS, obligations
+from .site import check_site
 from .timeline import parse
 from .wording import counted, label, money, short_day
 
@@ -52,6 +53,7 @@ def check_rules(case: Case, programme: Programme, today: date) -> list[Problem]:
     _financing(case, add)
     cash_problems(case, today, add)
     energy_problems(case, add)
+    check_site(case, programme, add)
     _validation(case, add)
     _income(case, add)
     _owed(case, programme, today, add)
@@ -64,6 +66,7 @@ _DONE_DATES: list[tuple[str, tuple, str]] = [
     ("mesure", ("validation",), "date"),
     ("contrat", (), "date_signature"), ("contrat", (), "date_envoi_spslh"),
     ("sortie", (), "date"), ("sortie", (), "date_signalement_spslh"), ("travaux", ("reception",), "date"),
+    ("travaux", ("reception",), "date_compte_rendu"),
     ("logement", ("dpe_avant",), "date"), ("logement", ("dpe_apres",), "date"),
 ]
 _DONE_LISTS: list[tuple[str, str, tuple[str, ...]]] = [
@@ -76,6 +79,8 @@ _DONE_LISTS: list[tuple[str, str, tuple[str, ...]]] = [
     ("financement", "prets", ("date_demande", "date_accord", "date_refus", "date_deblocage")),
     ("mesure", "partenaires", ("depuis",)),
     ("envois", "envois", ("date",)),
+    ("travaux", "reunions_chantier", ("date",)), ("travaux", "reserves", ("date_levee",)),
+    ("travaux", "remises", ("date",)),
 ]
 
 

@@ -54,6 +54,10 @@ class Programme:
     advance_percentage: float
     diagnostic_reminder_days: int
     horizon_days: int
+    # Types of works postes the aids grant only to an RGE company (« types_travaux_rge »; none: not checked).
+    rge_work_types: tuple[str, ...] = ()
+    # The household's share aimed at, in % of the works (« reste_a_charge_cible_pourcentage »; None: no target).
+    share_target_percentage: float | None = None
 
     @classmethod
     def from_data(cls, p: dict[str, Any]) -> Programme:
@@ -76,6 +80,8 @@ class Programme:
             advance_percentage=p["avance_pourcentage"],
             diagnostic_reminder_days=p.get("delai_relance_diagnostic_jours", DEFAULT_DIAGNOSTIC_REMINDER_DAYS),
             horizon_days=p.get("horizon_echeances_jours", DEFAULT_HORIZON_DAYS),
+            rge_work_types=tuple(p.get("types_travaux_rge") or ()),
+            share_target_percentage=p.get("reste_a_charge_cible_pourcentage"),
         )
 
 
