@@ -4,4 +4,4 @@ The toolkit's defaults (schemas, forms, templates, barèmes) are package data, f
 through generator.reading.resources: an installed astre needs no clone of its repository.
 """
 
-__version__ = "0.4.0"
+__version__ = "0.5.0"

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 
+from generator import __version__
 from generator.documents import writer
 from generator.documents.pango import missing_pango
 from generator.engine.build import build
@@ -301,7 +302,7 @@ def test_structure_says_a_wrong_python_before_installing(structure: Path, py310:
 def test_structure_rebuilds_a_venv_made_with_a_wrong_python(structure: Path, py310: Path) -> None:
     (structure / ".venv" / "bin").mkdir(parents=True)
     shutil.copy(py310, structure / ".venv" / "bin" / "python")
-    (structure / ".venv" / ".astre-0.4.0").touch()  # « installed »: without the check, it would be kept
+    (structure / ".venv" / f".astre-{__version__}").touch()  # « installed »: without the check, it would be kept
     done = _make(structure, "python", f"PYTHON={sys.executable}")
     assert done.returncode == 0, done.stderr
     assert "Le dossier .venv a été créé avec un Python trop ancien ou qui n'existe plus : il est refait." in done.stderr
