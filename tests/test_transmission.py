@@ -260,3 +260,21 @@ def test_report_and_funding_statement_count_what_was_late_or_missing(project: Pa
     assert ["Contrats", "2", "1", "0", "0"] in cells
     assert any(row[1:] == ["contrat", "12 février 2026", "27 mars 2026", "43 j"] for row in cells)
     assert "caron" not in text.lower() and "ASTRE-2025-0203" in text  # cases by SPSLH reference
+
+
+def test_every_recorded_sending_is_kept_even_on_a_day_another_document_was_sent(project: Path) -> None:
+    """dumont-2025 sent its final review and its exit report on 4 November 2026, its 6-month review and its
+    second change report on 11 May: each document's copy is kept, although the form of one does not see the
+    file recording the other's sending (a copy of the same day is not a copy « no sending names »)."""
+    from generator.engine.build import build
+    from generator.model.measure import sendings
+
+    config = load_config(project / "astre.yaml")
+    summary = build(config, today=TODAY, jobs=1)
+    assert summary.failed == [], summary.failed
+    for folder in sorted((project / "cases").iterdir()):
+        case = check_case(folder, config, TODAY)
+        stems = {f"{document}--{s.day.isoformat()}" for document, found in sendings(case, config.programme).items()
+                 for s in found[-1:]}  # the last sending of each document is the one a build keeps
+        kept = {p.stem for p in (folder / "envoyes").glob("*.json")}
+        assert stems <= kept, (folder.name, sorted(stems - kept))

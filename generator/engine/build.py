@@ -24,6 +24,7 @@ from ..commands import command
 from ..documents.forms import template_path, template_roots
 from ..documents.writer import SCRATCH_NAME, disk_error, output_lock, remove_leftovers, safe_target, write_atomic
 from ..errors import AstreError, RenderError
+from ..model.measure import Sending, sendings
 from ..model.wording import counted, plural
 from ..reading.cases import CASE_FILES, find_case_folders
 from ..reading.config import Config, check_letterhead, check_logo
@@ -382,12 +383,15 @@ def build_case(folder: Path, form_ids: list[str], today: date, known: frozenset[
                                         max(0, len(errors) - LISTED_PROBLEMS)))
         return outcome
     contexts: dict[tuple[tuple[str, ...], date], dict[str, Any]] = {}
+    # Every sending of the case, whichever file records it (a form's view may not see them all: the
+    # kept copies of another document's sendings must not look like copies no sending names).
+    sent = sendings(case, config.programme)
     for form in load_forms(form_ids):
         # The form sees only the files it declares, so its document cannot silently depend on others.
         view = case.restricted(form.files)
         try:
             if _ready(view, form):
-                outcome.outputs[form.id] = _render_form(view, form, config, contexts, outcome, known)
+                outcome.outputs[form.id] = _render_form(view, form, config, contexts, outcome, known, sent)
             else:
                 outcome.outputs[form.id] = []
         except AstreError as e:
@@ -407,19 +411,20 @@ def _ready(case: Any, form: Form) -> bool:
 
 
 def _render_form(case: Any, form: Form, config: Config, contexts: dict[tuple[tuple[str, ...], date], dict[str, Any]],
-                 outcome: CaseOutcome, known: frozenset[str] = frozenset()) -> list[str]:
+                 outcome: CaseOutcome, known: frozenset[str] = frozenset(),
+                 sent: dict[str, list[Sending]] | None = None) -> list[str]:
     from ..documents.archive import fingerprint, keep, sent_stems
     from ..documents.ledger import committed_sendings
     from ..documents.render_docx import render_docx
     from ..documents.render_pdf import render_pdf
     from ..documents.values import document_values
-    from ..model.measure import as_of, sendings
+    from ..model.measure import as_of
 
     templates = form_templates(form, config)
     for template in (templates.docx, templates.html, templates.stylesheet):
         _refuse_special_template(template)
     author = config.structure.name
-    sent = sendings(case, config.programme)
+    sent = sendings(case, config.programme) if sent is None else sent
     every_sent = sent_stems(case.folder, sent)
     committed = cache(partial(committed_sendings, case, config.programme))  # asked only if a copy is missing
     outputs = []
