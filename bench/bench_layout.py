@@ -57,6 +57,8 @@ def main() -> None:
         for _ in range(args.repeat):
             for kept in project.glob("cases/*/envoyes"):
                 shutil.rmtree(kept)
+            # Its manifest remembers the copies kept by the previous run: gone, they would be deleted copies.
+            shutil.rmtree(project / "out", ignore_errors=True)
             before = resource.getrusage(resource.RUSAGE_CHILDREN)
             started = time.perf_counter()
             subprocess.run(command, cwd=project, capture_output=True, check=True)
