@@ -24,6 +24,7 @@ import argparse
 import html.parser
 import http.client
 import re
+import shutil
 import statistics
 import subprocess
 import sys
@@ -31,6 +32,9 @@ import tempfile
 import time
 from pathlib import Path
 from urllib.parse import parse_qs, urlencode, urlsplit
+
+sys.path.insert(0, str(Path(__file__).parent))
+from synth import make_cases  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 CASE = "lefebvre-2026"
@@ -100,7 +104,9 @@ def _ms(seconds: list[float]) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--runs", type=int, default=15)
-    runs = parser.parse_args().runs
+    parser.add_argument("--dossiers", type=int, default=100, help="dossiers synthétiques ajoutés (page d'accueil)")
+    args = parser.parse_args()
+    runs = args.runs
     with tempfile.TemporaryDirectory(prefix="astre-bench-serve-") as work:
         root = Path(work) / "structure"
         subprocess.run([sys.executable, "-m", "generator", "init", "--exemple", "--nom", "Bench",
@@ -111,6 +117,11 @@ def main() -> None:
                           .replace("# ville_signature:", "ville_signature:"))
         # The fiche saisine not sent yet: a sent document is kept as sent, its preview would not change.
         (root / "cases" / CASE / "envois.yaml").unlink()
+        for kept in (root / "cases" / CASE / "envoyes").glob("fiche-saisine--*"):
+            kept.unlink()
+        # The list of cases: as many as a structure follows (synthetic, valid).
+        for folder in (make_cases(Path(work) / "synth", args.dossiers) / "cases").iterdir():
+            shutil.move(str(folder), root / "cases" / folder.name)
         server = subprocess.Popen([sys.executable, "-m", "generator", "serve", "--no-browser", "--port", "0"],
                                   cwd=root, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
         try:
@@ -119,6 +130,15 @@ def main() -> None:
             assert found, line
             client = Client(found.group(1))
             client.request("GET", f"/?token={found.group(2)}")
+            started = time.perf_counter()
+            status, _, _ = client.request("GET", "/")
+            first_home = time.perf_counter() - started
+            home = []
+            for _ in range(runs):
+                started = time.perf_counter()
+                status, _, _ = client.request("GET", "/")
+                home.append(time.perf_counter() - started)
+                assert status == 200
             page = f"/dossiers/{CASE}/menage"
             pages = []
             client.request("GET", page)  # first load: imports, schema compilation
@@ -152,6 +172,8 @@ def main() -> None:
             server.terminate()
             server.wait(timeout=10)
             server.stdout.close()
+    print(f"liste des dossiers (GET /, {args.dossiers + 1} dossiers) : première visite {first_home * 1000:.0f} ms, "
+          f"puis {_ms(home)}")
     print(f"page d'un dossier (GET {page}) : {_ms(pages)}  [objectif < 300 ms]")
     print(f"enregistrement → aperçu PDF à jour (POST formulaire, POST construire, GET PDF) : {_ms(saves)}  "
           "[objectif < 1 s]")

@@ -215,12 +215,7 @@ def read_text(path: Path) -> str:
     except OSError as e:  # disk or network-share failure, link loop: still a French message, not a traceback
         raise _fail(path, 1, 1, f"lecture impossible ({_french_os_error(e)})",
                     "vérifiez que le disque ou le partage réseau est accessible, puis relancez") from None
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as e:
-        line, column = _position(raw[: e.start].decode("utf-8", "replace"), e.start)
-        raise _fail(path, line, column, "caractère illisible : le fichier n'est pas en UTF-8",
-                    "enregistrez le fichier en « UTF-8 » dans votre éditeur (Notepad++ : Encodage > UTF-8)") from None
+    text = _decoded(path, raw, "enregistrez le fichier en « UTF-8 » dans votre éditeur (Notepad++ : Encodage > UTF-8)")
     if text.startswith("\ufeff"):
         text = text[1:]  # Notepad's BOM is harmless
     bad = _HIDDEN.search(text)
@@ -338,6 +333,15 @@ def refuse_outside(path: Path, folder: Path) -> None:
                     "remplacez le lien par une vraie copie du fichier, propre à ce dossier")
 
 
+def _decoded(path: Path, raw: bytes, hint: str) -> str:
+    """Return `raw` as UTF-8 text, or raise the located French error with `hint` (how to repair that file)."""
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as e:
+        line, column = _position(raw[: e.start].decode("utf-8", "replace"), e.start)
+        raise _fail(path, line, column, "caractère illisible : le fichier n'est pas en UTF-8", hint) from None
+
+
 def read_json(path: Path, limit: int, *, inside: Path | None = None, max_depth: int | None = MAX_DEPTH) -> Any:
     """Return the parsed JSON of a file read by `read_bounded`; YamlError (French, located) when it is not JSON.
 
@@ -347,12 +351,7 @@ def read_json(path: Path, limit: int, *, inside: Path | None = None, max_depth: 
     it would cost more than parsing it.
     """
     raw = read_bounded(path, limit, inside=inside)
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as e:
-        line, column = _position(raw[: e.start].decode("utf-8", "replace"), e.start)
-        raise _fail(path, line, column, "caractère illisible : le fichier n'est pas en UTF-8",
-                    "restaurez-le depuis l'historique (git checkout) ou supprimez-le") from None
+    text = _decoded(path, raw, "restaurez-le depuis l'historique (git checkout) ou supprimez-le")
     try:
         data = json.loads(text)
     except json.JSONDecodeError as e:

@@ -9,6 +9,7 @@ that keeps the copy sent (documents.archive), as with the command line.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -35,26 +36,65 @@ class CaseRow:
     due: list[DueItem] = field(default_factory=list)
 
 
+# Each case's row, kept while its files, the output folder's manifest, the definitions and the day
+# are the same: the list is drawn at each visit, a case is checked again only once it changed.
+_ROWS: dict[Path, tuple[tuple[Any, ...], CaseRow]] = {}
+ROWS_KEPT = 5000
+
+
 def case_rows(config: Config, today: date, query: str = "") -> list[CaseRow]:
     """Return every case with its state and what is due or late, filtered by `query` (id, household, référent)."""
-    from ..model.wording import labels
-
-    status_labels = labels().get("statut_mesure", {})
     rows = []
     wanted = query.strip().lower()
     for folder in find_case_folders([], config.cases_dir):
-        case = check_case(folder, config, today)
-        mesure, menage = case.get("mesure"), case.get("menage")
-        row = CaseRow(case.id, str(menage.get("designation") or ""), str(mesure.get("referent") or ""),
-                      status_labels.get(str(mesure.get("statut")), str(mesure.get("statut") or "—")), case.valid,
-                      sum(p.severity == "erreur" for p in case.problems))
-        if case.valid:
-            row.due = [i for i in due_items(case, config.programme, today)
-                       if is_shown(i, today, config.programme.horizon_days)]
+        stamp = _stamp(folder, config, today)
+        kept = _ROWS.get(folder)
+        if kept is None or kept[0] != stamp:
+            if len(_ROWS) >= ROWS_KEPT:
+                _ROWS.clear()
+            kept = _ROWS[folder] = (stamp, _row(folder, config, today))
+        row = kept[1]
         if wanted and wanted not in " ".join((row.id, row.designation, row.referent)).lower():
             continue
         rows.append(row)
     return rows
+
+
+def _row(folder: Path, config: Config, today: date) -> CaseRow:
+    from ..model.wording import labels
+
+    status_labels = labels().get("statut_mesure", {})
+    case = check_case(folder, config, today)
+    mesure, menage = case.get("mesure"), case.get("menage")
+    row = CaseRow(case.id, str(menage.get("designation") or ""), str(mesure.get("referent") or ""),
+                  status_labels.get(str(mesure.get("statut")), str(mesure.get("statut") or "—")), case.valid,
+                  sum(p.severity == "erreur" for p in case.problems))
+    if case.valid:
+        row.due = [i for i in due_items(case, config.programme, today)
+                   if is_shown(i, today, config.programme.horizon_days)]
+    return row
+
+
+def _stamp(folder: Path, config: Config, today: date) -> tuple[Any, ...]:
+    """What a case's row depends on: its files and kept copies (stat), the manifest, the definitions, the day."""
+    from ..documents.writer import MANIFEST_NAME
+    from ..reading import resources
+
+    seen: list[tuple[str, str, int, int]] = []
+    for where in (folder, folder / "envoyes"):
+        try:
+            with os.scandir(where) as entries:
+                for entry in entries:
+                    info = entry.stat(follow_symlinks=False)
+                    seen.append((where.name, entry.name, info.st_mtime_ns, info.st_size))
+        except OSError:
+            continue
+    try:
+        manifest = (config.output_dir / MANIFEST_NAME).stat()
+        built: tuple[int, int] | None = (manifest.st_mtime_ns, manifest.st_size)
+    except OSError:
+        built = None
+    return (today, id(config), tuple(sorted(seen)), built, resources.current().stamp("forms", "*.yaml"))
 
 
 @dataclass
