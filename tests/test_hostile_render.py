@@ -76,8 +76,19 @@ def test_a_character_no_shipped_font_draws_is_a_located_warning(lefebvre: Path) 
     problems = [p for p in json.loads(result.output)["problemes"] if p["code"] == "caractere"]  # type: ignore[attr-defined]
     assert [(p["fichier"], p["ligne"], p["colonne"], p["gravite"], p["message"]) for p in problems] == [
         (f"cases/{CASE}/menage.yaml", 2, 14, "avertissement",
-         "caractère non imprimable dans les documents (U+16A0)")]
-    assert "« ᚠ »" in problems[0]["conseil"]
+         "caractère non imprimable dans les documents : « ᚠ » (U+16A0)")]
+    assert "transcription en lettres latines" in problems[0]["conseil"]
+
+
+def test_a_value_in_a_script_no_shipped_font_draws_is_one_warning_naming_its_characters(lefebvre: Path) -> None:
+    """Armenian and Georgian: one warning for the value, naming its first characters (not one per character)."""
+    _replace(lefebvre / "cases" / CASE / "menage.yaml", "designation: Mme Lefebvre",
+             'designation: "Mme Lefebvre Հայաստան ქართული"')
+    result = _run(lefebvre, "check", "--date", "2026-11-22", "--format", "json")
+    problems = [p for p in json.loads(result.output)["problemes"] if p["code"] == "caractere"]  # type: ignore[attr-defined]
+    assert len(problems) == 1, problems
+    assert problems[0]["message"].startswith("caractères non imprimables dans les documents : « Հ » (U+0540)")
+    assert problems[0]["message"].endswith("et 7 autre(s)")
 
 
 # ---------------------------------------------------------------- 2. an endless word

@@ -298,3 +298,30 @@ def test_multi_line_text_without_pipe(tmp_path: Path, text: str, where: str, key
 @pytest.mark.parametrize("text", ["objet: Visite : budget\n", "a: 1\nb 2\nc: 3\n", "montant: 12\nnote\nc: 3\n"])
 def test_other_syntax_errors_do_not_mention_the_pipe(tmp_path: Path, text: str) -> None:
     assert "« | »" not in error(tmp_path, text)
+
+
+def test_blank_text_and_invisible_letters_are_no_text(tmp_path: Path) -> None:
+    """Spaces, no-break spaces: blank (« texte vide » by the schema); Hangul fillers, tag and other format
+    characters: refused, located (issue 17, smaller points)."""
+    from generator.reading.loader import load
+
+    path = tmp_path / "menage.yaml"
+    for blank in ("   ", "\u00a0\u00a0", "\u2003\u202f"):
+        path.write_text(f'designation: "{blank}"\n', encoding="utf-8")
+        assert load(path).data == {"designation": ""}
+    for hidden, said in (("\u3164", "U+3164, remplissage hangeul"), ("M\u200cme", "U+200C"),
+                         ("A\U000e0041", "U+E0041")):
+        path.write_text(f'designation: "{hidden}"\n', encoding="utf-8")
+        with pytest.raises(YamlError, match=said.replace("+", r"\+")) as raised:
+            load(path)
+        assert raised.value.problem.line == 1
+
+
+def test_a_wrong_phone_number_or_birth_date_is_not_quoted_back(tmp_path: Path) -> None:
+    from generator.reading.loader import load
+    from generator.reading.validate import validate
+
+    path = tmp_path / "menage.yaml"
+    path.write_text('designation: M. A\ntelephone: "06 12 34 5X 78"\n', encoding="utf-8")
+    messages = " ".join(p.message for p in validate(load(path), "menage"))
+    assert "telephone" in messages and "mal formée" in messages and "5X" not in messages

@@ -106,8 +106,12 @@ def _code_points(ranges: str) -> tuple[tuple[int, int], ...]:
     return tuple(points)
 
 
+# A value in a script no shipped font draws lists its first characters only.
+LISTED_CHARACTERS = 6
+
+
 def problems(case: Case) -> list[Problem]:
-    """Return a located warning for each character of the case files that no shipped font draws."""
+    """Return a located warning for each value of the case files holding characters no shipped font draws."""
     found: list[Problem] = []
     for name, doc in case.documents.items():
         if doc.text.isascii():  # the usual file: nothing to look up
@@ -117,16 +121,19 @@ def problems(case: Case) -> list[Problem]:
             continue
         seen: set[str] = set()
         for where, value in _strings(doc.data, ()):
-            for char in dict.fromkeys(value):
-                if char in seen or char not in missing:
-                    continue
-                seen.add(char)
-                path, line, column = case.locate(name, where)
-                found.append(Problem(
-                    path, line, column, f"caractère non imprimable dans les documents (U+{ord(char):04X})",
-                    f"aucune police d'astre ne dessine « {char} » : le PDF montrerait un carré ou une autre "
-                    "police ; remplacez-le (par exemple par une transcription en lettres latines) "
-                    "ou vérifiez le PDF avant de l'envoyer", severity="avertissement", code="caractere"))
+            chars = [char for char in dict.fromkeys(value) if char in missing and char not in seen]
+            if not chars:
+                continue
+            seen.update(chars)
+            shown = ", ".join(f"« {char} » (U+{ord(char):04X})" for char in chars[:LISTED_CHARACTERS])
+            more = len(chars) - LISTED_CHARACTERS
+            path, line, column = case.locate(name, where)
+            found.append(Problem(
+                path, line, column, f"{'caractères non imprimables' if len(chars) > 1 else 'caractère non imprimable'}"
+                f" dans les documents : {shown}{f' et {more} autre(s)' if more > 0 else ''}",
+                "aucune police d'astre ne les dessine : le PDF montrerait des carrés ou la police de cet "
+                "ordinateur (une autre ailleurs) ; remplacez-les (par exemple par une transcription en lettres "
+                "latines) ou vérifiez le PDF avant de l'envoyer", severity="avertissement", code="caractere"))
     return found
 
 

@@ -71,8 +71,18 @@ _INVISIBLE = {
     "\u2068": "isolat de sens automatique",
     "\u2069": "fin d'isolat du sens d'écriture",
     "\ufeff": "indicateur d'ordre des octets au milieu du texte",
+    # Letters drawn as nothing: a name made of them looks filled in and prints blank.
+    "\u115f": "remplissage hangeul",
+    "\u1160": "remplissage hangeul",
+    "\u3164": "remplissage hangeul",
+    "\uffa0": "remplissage hangeul",
 }
-_HIDDEN = re.compile(f"[{_CONTROL}{''.join(_INVISIBLE)}]")
+# Every other invisible format character of Unicode (category Cf), U+200D aside: none has a place
+# in a case file, and tag characters (U+E0000…) can hide a whole text.
+_FORMAT = ("\u0600-\u0605\u06dd\u070f\u0890\u0891\u08e2\u180e\u200c\u2061-\u2064\u206a-\u206f"
+           "\ufff9-\ufffb\U000110bd\U000110cd\U00013430-\U0001343f\U0001bca0-\U0001bca3"
+           "\U0001d173-\U0001d17a\U000e0001\U000e0020-\U000e007f")
+_HIDDEN = re.compile(f"[{_CONTROL}{''.join(_INVISIBLE)}{_FORMAT}]")
 # Whitespace then « # » right after something on the same line: where a plain value may be cut.
 _COMMENT_AFTER = re.compile(r"(?<=\S)[ \t]+#")
 
@@ -224,6 +234,10 @@ def read_text(path: Path) -> str:
         char = bad.group()
         if char in _INVISIBLE:
             raise _fail(path, line, column, f"caractère invisible (U+{ord(char):04X}, {_INVISIBLE[char]})",
+                        "il vient souvent d'un copier-coller (PDF, site web, traitement de texte) : "
+                        "effacez le mot qui le contient et retapez-le au clavier")
+        if not re.fullmatch(f"[{_CONTROL}]", char):
+            raise _fail(path, line, column, f"caractère de mise en forme invisible (U+{ord(char):04X})",
                         "il vient souvent d'un copier-coller (PDF, site web, traitement de texte) : "
                         "effacez le mot qui le contient et retapez-le au clavier")
         raise _fail(path, line, column, f"caractère de contrôle invisible (code {ord(char):#04x})",
@@ -620,7 +634,8 @@ def _construct(path: Path, node: yaml.Node) -> Any:
     if isinstance(node, yaml.ScalarNode):
         tag = node.tag
         if tag == STR:
-            return node.value
+            # Only spaces (no-break ones included) is no text: blank, as an empty value (« texte vide »).
+            return node.value if node.value.strip() else ""
         if tag == INT:
             return int(node.value)
         if tag == FLOAT:

@@ -269,6 +269,11 @@ def field_path(path: tuple) -> str:
     return "".join(parts) or "(racine)"
 
 
+# Fields whose value a message never quotes (what is wrong is said, the value itself stays in the file).
+PERSONAL_FIELDS = frozenset({"telephone", "courriel", "date_naissance"})
+PERSONAL_MASK = "… (donnée personnelle, non recopiée ici)"
+
+
 def _show(value: Any) -> str:
     """Return a value as the référent wrote it in YAML (never Python's notation: {'a': 'b'}, ['a'])."""
     if value is None:
@@ -290,6 +295,11 @@ def _translate(doc: Document, error: Any) -> list[Problem]:
     kind = error.validator
     value = error.instance
     line, column = doc.locate(where)
+    # A wrong phone number or birth date is not written back in full: messages travel (logs, commit hooks).
+    personal = any(step in PERSONAL_FIELDS for step in where if isinstance(step, str))
+
+    def show(shown: Any) -> str:
+        return PERSONAL_MASK if personal else _show(shown)
     if value is None and kind != "type" and kind != "required":
         return []  # the type error already says the field is empty
 
@@ -332,22 +342,22 @@ def _translate(doc: Document, error: Any) -> list[Problem]:
         allowed = [str(v) for v in error.validator_value]
         close = difflib.get_close_matches(str(value), allowed, n=1, cutoff=0.5)
         hint = (f"vouliez-vous dire « {close[0]} » ? " if close else "") + "valeurs possibles : " + ", ".join(allowed)
-        return [problem(f"{field} : valeur « {_show(value)} » non prévue", hint)]
+        return [problem(f"{field} : valeur « {show(value)} » non prévue", hint)]
     if kind in ("format", "pattern") and error.schema.get("format") == "date":
-        return [problem(f"{field} : date invalide « {_show(value)} »",
+        return [problem(f"{field} : date invalide « {show(value)} »",
                         "écrivez une date qui existe au format AAAA-MM-JJ, par exemple 2026-03-12")]
     if kind == "pattern":
         examples = [str(v) for v in error.schema.get("examples", [])]
         close = difflib.get_close_matches(str(value), examples, n=1, cutoff=0.5)
         if close:
-            return [problem(f"{field} : valeur « {_show(value)} » non prévue", f"vouliez-vous dire « {close[0]} » ?")]
-        return [problem(f"{field} : valeur « {_show(value)} » mal formée",
+            return [problem(f"{field} : valeur « {show(value)} » non prévue", f"vouliez-vous dire « {close[0]} » ?")]
+        return [problem(f"{field} : valeur « {show(value)} » mal formée",
                         error.schema.get("description", "vérifiez le format attendu"))]
     if kind in ("minimum", "exclusiveMinimum"):
-        return [problem(f"{field} : {_show(value)} est trop petit (minimum {error.validator_value})",
+        return [problem(f"{field} : {show(value)} est trop petit (minimum {error.validator_value})",
                         "corrigez la valeur")]
     if kind in ("maximum", "exclusiveMaximum"):
-        return [problem(f"{field} : {_show(value)} est trop grand (maximum {error.validator_value})",
+        return [problem(f"{field} : {show(value)} est trop grand (maximum {error.validator_value})",
                         "corrigez la valeur")]
     if kind == "minLength":
         return [problem(f"{field} : texte vide", "complétez ce champ ou supprimez la ligne", code=INCOMPLETE)]
