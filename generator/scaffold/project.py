@@ -205,20 +205,23 @@ def _create(created: Created, path: Path, data: bytes) -> None:
     created.written.append(path)
 
 
+# The lines recording a sending in the older fields of a case's files (envois.yaml is not copied).
+_SENT = re.compile(r"^[ \t]*(?:date_envoi_spslh|date_signalement_spslh|date_signalement):.*\n", re.MULTILINE)
+
+
 def _copy_example(created: Created, cases: Path) -> None:
     from ..reading.resources import example_cases
 
     examples = example_cases() / EXAMPLE
     for source in sorted((p for p in examples.iterdir() if p.name.endswith(".yaml")), key=lambda p: p.name):
+        if source.stem == "envois":
+            continue
         text = source.read_text(encoding="utf-8")
         text = _MODELINE.sub(lambda m: f"# yaml-language-server: $schema=../../.astre/schemas/{m.group(1)}", text)
+        # Without its sendings: the toolkit's demo association sent them, the new structure has sent
+        # nothing (its first build would keep, as sent, documents with its own letterhead).
+        text = _SENT.sub("", text)
         _create(created, cases / EXAMPLE / source.name, text.encode("utf-8"))
-    # Its sendings come with their kept copies, as in a structure's repository: a sending recorded
-    # without its copy is never made again from today's data (documents.ledger).
-    kept = examples / "envoyes"
-    if kept.is_dir():
-        for source in sorted(kept.iterdir(), key=lambda p: p.name):
-            _create(created, cases / EXAMPLE / "envoyes" / source.name, source.read_bytes())
 
 
 def upgrade(root: Path, *, expected: str | None = None, notes: list[str] | None = None) -> list[Path]:
