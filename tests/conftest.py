@@ -29,6 +29,15 @@ def project(tmp_path: Path) -> Path:
     return tmp_path
 
 
+@pytest.fixture
+def lefebvre(project: Path) -> Path:
+    """A project holding only the example case lefebvre-2026 (fast to build)."""
+    for folder in (project / "cases").iterdir():
+        if folder.name != "lefebvre-2026":
+            shutil.rmtree(folder)
+    return project
+
+
 def every_document(project: Path, today: date):
     """Yield (case id, document name, render values, document date) of every document the project's cases make."""
     from generator.checking.check import check_case

@@ -21,14 +21,6 @@ TODAY = date(2026, 11, 22)
 ROOT = Path(__file__).resolve().parent.parent
 
 
-@pytest.fixture
-def lefebvre(project: Path) -> Path:
-    """A project holding only the example case lefebvre-2026 (fast to build)."""
-    for folder in (project / "cases").iterdir():
-        if folder.name != "lefebvre-2026":
-            subprocess.run(["rm", "-rf", str(folder)], check=True)
-    return project
-
 
 def test_second_build_does_nothing_and_imports_no_renderer(lefebvre: Path) -> None:
     first = build(load_config(lefebvre / "astre.yaml"), today=TODAY, jobs=1)

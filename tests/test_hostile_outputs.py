@@ -34,12 +34,6 @@ def _keep(project: Path, *cases: str) -> Path:
 
 
 @pytest.fixture
-def lefebvre(project: Path) -> Path:
-    """A project holding only lefebvre-2026 (fast to build)."""
-    return _keep(project, "lefebvre-2026")
-
-
-@pytest.fixture
 def two_cases(project: Path) -> Path:
     """A project holding lefebvre-2026 and dumont-2025 (enough for a pool of workers)."""
     return _keep(project, "lefebvre-2026", "dumont-2025")

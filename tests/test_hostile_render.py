@@ -21,14 +21,6 @@ CASE = "lefebvre-2026"
 ROOT = Path(__file__).resolve().parent.parent
 
 
-@pytest.fixture
-def lefebvre(project: Path) -> Path:
-    """A project holding only lefebvre-2026 (fast to build)."""
-    for folder in (project / "cases").iterdir():
-        if folder.name != CASE:
-            subprocess.run(["rm", "-rf", str(folder)], check=True)
-    return project
-
 
 def _run(project: Path, *args: str) -> object:
     return CliRunner().invoke(cli, ["-f", str(project / "astre.yaml"), *args], catch_exceptions=False)

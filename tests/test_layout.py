@@ -26,14 +26,6 @@ ROOT = Path(__file__).resolve().parent.parent
 LAYOUTS = ROOT / "forms" / "mises-en-page"
 
 
-@pytest.fixture
-def lefebvre(project: Path) -> Path:
-    """A project holding only the example case lefebvre-2026 (fast to build)."""
-    for folder in (project / "cases").iterdir():
-        if folder.name != "lefebvre-2026":
-            subprocess.run(["rm", "-rf", str(folder)], check=True)
-    return project
-
 
 def _unsent(project: Path) -> None:
     """Forget lefebvre-2026's sendings: a sent document stays as sent, and these tests change the drawings."""

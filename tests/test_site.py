@@ -14,7 +14,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from docx import Document
+from test_documents import docx_text
 
 from generator.checking.check import check_case
 from generator.engine.build import build
@@ -72,15 +72,6 @@ def pdf_text(path: Path) -> str:
         pytest.skip("pdftotext non installé")
     raw = subprocess.run([tool, str(path), "-"], check=True, capture_output=True, text=True).stdout
     return re.sub(r"[\s\u202f\u00a0]+", " ", raw)
-
-
-def docx_text(path: Path) -> str:
-    doc = Document(str(path))
-    parts = [p.text for p in doc.paragraphs]
-    for table in doc.tables:
-        for row in table.rows:
-            parts += [cell.text for cell in row.cells]
-    return re.sub(r"[\s\u202f\u00a0]+", " ", "\n".join(parts))
 
 
 def built(root: Path, *forms: str) -> Path:

@@ -422,16 +422,19 @@ def test_deleted_or_renamed_case_folder_is_reported(project: Path, start) -> Non
     assert "lefebvre-2027 : dossier" in "\n".join(rebuild.lines)
 
 
-def test_build_crash_is_reported_and_watching_continues(project: Path, start) -> None:
-    calls: list[int] = []
-
-    def broken(*args: Any, **kwargs: Any) -> Summary:
+def _failing_once(error: Exception, calls: list[int]) -> Any:
+    """A build that raises `error` the first time, then succeeds; `calls` counts them."""
+    def build(*args: Any, **kwargs: Any) -> Summary:
         calls.append(1)
         if len(calls) == 1:
-            raise ZeroDivisionError("bogue")
+            raise error
         return Summary()
 
-    h = start(broken)
+    return build
+
+
+def test_build_crash_is_reported_and_watching_continues(project: Path, start) -> None:
+    h = start(_failing_once(ZeroDivisionError("bogue"), []))
     path = case_file(project)
     path.write_text(edited(path), encoding="utf-8")
     assert not h.next().ok
@@ -442,14 +445,8 @@ def test_build_crash_is_reported_and_watching_continues(project: Path, start) ->
 
 def test_a_build_refused_by_another_ones_lock_is_tried_again(project: Path, start) -> None:
     calls: list[int] = []
-
-    def locked_once(*args: Any, **kwargs: Any) -> Summary:
-        calls.append(1)
-        if len(calls) == 1:
-            raise BuildLockedError("une autre construction est en cours dans out/ : attendez qu'elle se termine")
-        return Summary()
-
-    h = start(locked_once)
+    h = start(_failing_once(BuildLockedError("une autre construction est en cours dans out/ : attendez qu'elle se "
+                                             "termine"), calls))
     path = case_file(project)
     path.write_text(edited(path), encoding="utf-8")
     assert not h.next().ok

@@ -214,7 +214,7 @@ def _copy_example(created: Created, cases: Path) -> None:
 
     examples = example_cases() / EXAMPLE
     for source in sorted((p for p in examples.iterdir() if p.name.endswith(".yaml")), key=lambda p: p.name):
-        if source.stem == "envois":
+        if source.name == "envois.yaml":
             continue
         text = source.read_text(encoding="utf-8")
         text = _MODELINE.sub(lambda m: f"# yaml-language-server: $schema=../../.astre/schemas/{m.group(1)}", text)

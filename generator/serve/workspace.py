@@ -20,7 +20,7 @@ from ..errors import Problem
 from ..model.deadlines import DueItem, is_shown
 from ..model.obligations import due_items
 from ..reading.cases import Case, find_case_folders
-from ..reading.config import Config
+from ..reading.config import Config, config_digest
 
 
 @dataclass
@@ -44,10 +44,16 @@ ROWS_KEPT = 5000
 
 def case_rows(config: Config, today: date, query: str = "") -> list[CaseRow]:
     """Return every case with its state and what is due or late, filtered by `query` (id, household, référent)."""
+    from ..documents.writer import MANIFEST_NAME
+    from ..reading import resources
+
     rows = []
     wanted = query.strip().lower()
+    # What every row depends on besides its own files: the day, the configuration, the forms, the last build.
+    shared = (today, config_digest(config), resources.current().stamp("forms", "*.yaml"),
+              _file_stamp(config.output_dir / MANIFEST_NAME))
     for folder in find_case_folders([], config.cases_dir):
-        stamp = _stamp(folder, config, today)
+        stamp = (shared, _stamp(folder))
         kept = _ROWS.get(folder)
         if kept is None or kept[0] != stamp:
             if len(_ROWS) >= ROWS_KEPT:
@@ -75,11 +81,16 @@ def _row(folder: Path, config: Config, today: date) -> CaseRow:
     return row
 
 
-def _stamp(folder: Path, config: Config, today: date) -> tuple[Any, ...]:
-    """What a case's row depends on: its files and kept copies (stat), the manifest, the definitions, the day."""
-    from ..documents.writer import MANIFEST_NAME
-    from ..reading import resources
+def _file_stamp(path: Path) -> tuple[int, int] | None:
+    try:
+        info = path.stat()
+    except OSError:
+        return None
+    return info.st_mtime_ns, info.st_size
 
+
+def _stamp(folder: Path) -> tuple[tuple[str, str, int, int], ...]:
+    """A case's files and kept copies, as their stat says (a row is drawn again once one changed)."""
     seen: list[tuple[str, str, int, int]] = []
     for where in (folder, folder / "envoyes"):
         try:
@@ -89,12 +100,7 @@ def _stamp(folder: Path, config: Config, today: date) -> tuple[Any, ...]:
                     seen.append((where.name, entry.name, info.st_mtime_ns, info.st_size))
         except OSError:
             continue
-    try:
-        manifest = (config.output_dir / MANIFEST_NAME).stat()
-        built: tuple[int, int] | None = (manifest.st_mtime_ns, manifest.st_size)
-    except OSError:
-        built = None
-    return (today, id(config), tuple(sorted(seen)), built, resources.current().stamp("forms", "*.yaml"))
+    return tuple(sorted(seen))
 
 
 @dataclass
