@@ -6,8 +6,23 @@ exception is a bug and keeps its traceback.
 
 from __future__ import annotations
 
+import errno
 from dataclasses import dataclass
 from pathlib import Path
+
+# The French reason of a failed file operation: the system's own (strerror) is English on most systems.
+_OS_REASONS = {errno.ENOSPC: "disque plein", errno.EDQUOT: "quota du disque atteint",
+               errno.EACCES: "droits insuffisants", errno.EPERM: "droits insuffisants",
+               errno.EROFS: "disque en lecture seule", errno.EISDIR: "un dossier porte déjà ce nom",
+               errno.ENOTDIR: "un élément du chemin n'est pas un dossier",
+               errno.ENOENT: "fichier ou dossier introuvable", errno.EEXIST: "un fichier porte déjà ce nom",
+               errno.ELOOP: "trop de liens symboliques", errno.EIO: "erreur d'entrée-sortie du disque",
+               errno.ENAMETOOLONG: "nom trop long", errno.EXDEV: "déplacement impossible d'un disque à l'autre"}
+
+
+def os_reason(error: OSError) -> str:
+    """Return the French reason of a failed file operation (« disque plein », « droits insuffisants »…)."""
+    return _OS_REASONS.get(error.errno or 0, f"erreur système {error.errno}" if error.errno else "erreur système")
 
 
 @dataclass(frozen=True)

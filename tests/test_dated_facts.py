@@ -191,7 +191,7 @@ def test_validation_is_a_fact(project: Path, tmp_path: Path, monkeypatch: pytest
     case = check_case(root / "cases" / "martin-2026", config, TODAY)
     messages = [p.message for p in case.problems]
     assert "mesure non validée par le comité mais commencée (date de début renseignée)" in messages
-    assert "mesure refusee sans motif" in messages
+    assert "mesure refusée sans motif" in messages
     contract = check_form(case.restricted(load_form("contrat").files), load_form("contrat"))
     assert any("pas de contrat" in p.message for p in contract)
     # No decision recorded at all on a running measure: an error, and the hint says what to add.

@@ -114,6 +114,7 @@ LOGOS = {
     "dossier.png": lambda p: p.mkdir(),
     "logo.svg": lambda p: p.write_text('<svg xmlns="http://www.w3.org/2000/svg" width="9" height="9"/>'),
     "immense.png": _huge_png,
+    "boucle.png": lambda p: p.symlink_to(p.name),  # a link to itself: the system's reason, said in French
 }
 
 
@@ -129,6 +130,7 @@ def test_a_bad_logo_is_a_located_french_error_of_check_and_build(lefebvre: Path,
     assert time.monotonic() - start < 5
     assert built.exit_code == 2 and "structure.logo" in built.output  # type: ignore[attr-defined]
     assert "Traceback" not in built.output and not (lefebvre / "out").exists()  # type: ignore[attr-defined]
+    assert "Too many" not in checked.output  # type: ignore[attr-defined]
 
 
 # ---------------------------------------------------------------- 4. a template that fails

@@ -134,6 +134,8 @@ def test_a_structures_own_word_file_still_wins(lefebvre: Path) -> None:
     ("- inclure: _entete\n- titre: [Étapes]\n", ":2:10:", "doit être un texte"),
     ("- inclure: _entete\n- si: contrat.objectifs\n  alors:\n    - titre: Buts\n      texte: x\n", ":4:7:",
      "un bloc a une seule sorte, celui-ci en a 2 (titre, texte)"),
+    ("- inclure: _entete\n- texte: \"\"\n", ":2:10:", "texte vide : écrivez le texte, ou retirez le bloc"),
+    ("- inclure: _entete\n- si: contrat.objectifs\n  sinon:\n    - texte: x\n", ":2:3:", "il manque « alors »"),
 ])
 def test_a_broken_layout_is_a_located_french_error(lefebvre: Path, broken: str, where: str, said: str) -> None:
     mine = lefebvre / "forms" / "mises-en-page" / "contrat.yaml"

@@ -30,12 +30,6 @@ def _override_form(project: Path, form: str, old: str, new: str) -> None:
     (project / "forms" / f"{form}.yaml").write_text(text.replace(old, new), encoding="utf-8")
 
 
-def _unsend_contract(project: Path) -> None:
-    path = project / "cases" / "caron-2026" / "contrat.yaml"
-    text = path.read_text(encoding="utf-8")
-    path.write_text(text.replace('date_envoi_spslh: "2026-03-27"\n', ""), encoding="utf-8")
-
-
 def test_a_renamed_review_output_is_the_name_of_the_obligation_and_of_its_sendings(project: Path) -> None:
     """The structure names its interim reviews « point-etape-… »: what is owed and sent follows the form."""
     _override_form(project, "bilan-intermediaire", "sortie: bilan-intermediaire\n", "sortie: point-etape\n")
@@ -56,10 +50,7 @@ def test_a_renamed_exit_report_is_named_so_by_check(project: Path) -> None:
     sortie = project / "cases" / "caron-2026" / "sortie.yaml"
     sortie.write_text("\n".join(line for line in sortie.read_text(encoding="utf-8").splitlines()
                                 if not line.startswith("date_signalement_spslh")) + "\n", encoding="utf-8")
-    envois = project / "cases" / "caron-2026" / "envois.yaml"
-    if envois.exists():
-        envois.write_text(envois.read_text(encoding="utf-8").replace("document: signalement-sortie",
-                                                                     "document: autre-chose"), encoding="utf-8")
+    assert not (project / "cases" / "caron-2026" / "envois.yaml").exists()  # its exit report: sortie.yaml only
     config = load_config(project / "astre.yaml")
     case = check_case(project / "cases" / "caron-2026", config, TODAY)
     said = [p for p in case.problems if "non signalée" in p.message]

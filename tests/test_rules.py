@@ -115,7 +115,7 @@ def test_income_above_very_modest_ceiling(project: Path) -> None:
     edit(menage, "montant: 25115", "montant: 25116")
     line = only(problems(project, "dumont-2025"), "plafond")
     assert "menage.yaml:24:12: avertissement : revenus au-dessus du plafond « très modestes » 2025 " \
-           "(25115 € pour 2 personnes) : ménage modeste" in line
+           "(25\u202f115,00\u00a0€ pour 2 personnes) : ménage modeste" in line
 
 
 def test_end_before_start(project: Path) -> None:

@@ -55,6 +55,14 @@ def test_without_the_token_or_the_cookie_the_request_is_refused() -> None:
         assert status == 403 and "Accès refusé" in body, (query, cookie)
 
 
+def test_a_token_or_cookie_with_non_ascii_characters_is_refused_not_a_crash() -> None:
+    keys = Secrets()
+    for query, cookie in (("token=%C3%A9", None), ("", f"{COOKIE}=é")):
+        status, _, body = _get(keys, query=query, cookie=cookie)
+        assert status == 403 and "Accès refusé" in body, (query, cookie)
+    assert keys.csrf_ok("é") is False and keys.csrf_ok(None) is False and keys.csrf_ok(object()) is False
+
+
 def test_a_foreign_host_is_refused_even_with_the_token_or_the_cookie() -> None:
     """DNS rebinding: a page of evil.example whose name now points to 127.0.0.1."""
     keys = Secrets()

@@ -112,6 +112,18 @@ def test_a_refused_value_is_never_written(tmp_path: Path) -> None:
     assert sorted(p.name for p in tmp_path.iterdir()) == ["menage.yaml"]  # no temporary file left
 
 
+def test_a_wrong_value_whose_text_reads_like_a_missing_one_is_never_written(tmp_path: Path) -> None:
+    """« liste vide » typed as a postcode is a wrong value, not a value still missing (its message quotes it)."""
+    path = tmp_path / "menage.yaml"
+    path.write_text((ROOT / "cases/lefebvre-2026/menage.yaml").read_text(encoding="utf-8"), encoding="utf-8")
+    before = path.read_text(encoding="utf-8")
+    data = load(path).data
+    data["adresse"]["code_postal"] = "liste vide"
+    saved = yamlsave.save(path, yamlsave.digest(before), data, "menage")
+    assert saved.text is None and path.read_text(encoding="utf-8") == before
+    assert [p.message for p in saved.problems] == ["adresse.code_postal : valeur « liste vide » mal formée"]
+
+
 def test_a_draft_with_missing_values_is_saved(tmp_path: Path) -> None:
     path = tmp_path / "menage.yaml"
     path.write_text("# Ménage\ndesignation:\n", encoding="utf-8")

@@ -11,14 +11,13 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, field
 from datetime import date
-from functools import cache, partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..documents.forms import document_date
 from ..errors import Problem, RenderError
 from ..model.measure import Sending, recipients_of, sendings
-from ..model.obligations import obligations
+from ..model.obligations import Obligation, obligations
 from ..model.wording import plural, short_day
 from ..reading.cases import Case
 from ..reading.config import Config
@@ -46,10 +45,12 @@ class Transmission:
         return "non_envoye" if self.due is not None and today > self.due else "a_envoyer"
 
 
-def transmissions(case: Case, config: Config) -> list[Transmission]:
-    """Return every document the case's data defines (dated), with its sendings."""
-    sent = sendings(case, config.programme)
-    due = {owed.document: owed.due for owed in obligations(case, config.programme)}
+def transmissions(case: Case, config: Config, sent: dict[str, list[Sending]] | None = None,
+                  owed: list[Obligation] | None = None) -> list[Transmission]:
+    """Return every document the case's data defines (dated), with its sendings (`sent`, `owed`: already known)."""
+    sent = sendings(case, config.programme) if sent is None else sent
+    owed = obligations(case, config.programme) if owed is None else owed
+    due = {o.document: o.due for o in owed}
     found = []
     for form in load_forms():
         view = case.restricted(form.files)
@@ -75,14 +76,15 @@ def problems(case: Case, config: Config, today: date, verdicts: Verdicts | None 
 
     from ..documents.archive import problems as archive_problems
     from ..documents.archive import seen_by_build
-    from ..documents.ledger import committed_sendings
+    from ..documents.ledger import case_sendings
 
-    documents = {t.name: t for t in transmissions(case, config)}
+    sent = case_sendings(case, config.programme)
+    owed = obligations(case, config.programme)
+    documents = {t.name: t for t in transmissions(case, config, sent.by_document, owed)}
     _register(case, documents, out)
     read: dict[Path, Any] = {}  # the kept records, parsed once for both
-    committed = cache(partial(committed_sendings, case, config.programme))  # asked only if a copy is missing
-    out += archive_problems(case.folder, sendings(case, config.programme), case.locate, read, verdicts,
-                            seen_by_build(config.output_dir, case.id), committed)
+    out += archive_problems(case.folder, sent.by_document, case.locate, read, verdicts,
+                            seen_by_build(config.output_dir, case.id), sent.committed)
     out += _changed_since_sent(case, config, documents, read, verdicts)
     for document in documents.values():
         for sending in document.sent:
@@ -95,13 +97,12 @@ def problems(case: Case, config: Config, today: date, verdicts: Verdicts | None 
                 add(sending, f"{document.name} envoyé le {short_day(sending.day)} sans : {', '.join(missing)}",
                     "le programme prévoit ces destinataires (programme.destinataires dans astre.yaml) : envoyez-le "
                     "aussi, puis ajoutez-les à « destinataires »")
-    sent = sendings(case, config.programme)
-    for owed in obligations(case, config.programme):
-        if owed.state(today) == "en_retard":
-            first = sent[owed.document][0]
-            late = (first.day - owed.due).days
-            add(first, f"{owed.document} envoyé le {short_day(first.day)}, {late} jour{plural(late)} après la "
-                f"limite du {short_day(owed.due)}", "un envoi en retard est signalé dans l'état de financement ; "
+    for due in owed:
+        if due.state(today) == "en_retard":
+            first = sent.by_document[due.document][0]
+            late = (first.day - due.due).days
+            add(first, f"{due.document} envoyé le {short_day(first.day)}, {late} jour{plural(late)} après la "
+                f"limite du {short_day(due.due)}", "un envoi en retard est signalé dans l'état de financement ; "
                 f"expliquez-le au {config.programme.service_short} si besoin")
     return out
 

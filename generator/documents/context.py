@@ -42,7 +42,19 @@ from ..model.rules import (
 )
 from ..model.site import household_share, open_reserves, reserves, share_text, with_reserves
 from ..model.timeline import add_months, age, month_of_measure, month_windows, parse
-from ..model.wording import LOCALE, MISSING, MISSING_DATE, MISSING_F, counted, day, label, labels, money, percent
+from ..model.wording import (
+    LOCALE,
+    MISSING,
+    MISSING_DATE,
+    MISSING_F,
+    counted,
+    day,
+    label,
+    labels,
+    money,
+    percent,
+    percentage,
+)
 from ..reading.cases import Case
 from ..reading.config import Config, Programme
 from ..reading.forms import owed_form
@@ -777,9 +789,8 @@ def _change(delta: float | None, base: float | None) -> str:
         return ""
     if not delta:
         return "aucun (même coût annuel)"
-    rate = format_decimal(round(abs(delta) / base * 100, 1), format="#,##0.0", locale=LOCALE)
     more = "de plus" if delta > 0 else "de moins"
-    return f"{money(abs(delta))} {more} par an ({rate}\u202f% {more})"
+    return f"{money(abs(delta))} {more} par an ({percentage(abs(delta) / base)} {more})"
 
 
 def _heating(heating: dict[str, Any]) -> str:

@@ -147,12 +147,19 @@ def _french(error: Any) -> str:
     if error.validator in ("minProperties", "maxProperties"):
         return f"{at}un bloc a exactement une sorte (par exemple « texte: … »)"
     if error.validator == "dependentRequired":
-        return f"{at}{error.message.replace(' is a dependency of ', ' est exigé avec ')}"
+        block = error.instance if isinstance(error.instance, dict) else {}
+        pairs = [(key, need) for key, needs in error.validator_value.items() if key in block
+                 for need in needs if need not in block]
+        return f"{at}" + " ; ".join(f"il manque « {need} » à côté de « {key} »" for key, need in pairs)
     if error.validator == "minItems":
         return f"{at}la liste est vide"
+    if error.validator == "minLength":
+        return f"{at}texte vide : écrivez le texte, ou retirez le bloc"
     if error.validator == "pattern":
         return f"{at}valeur mal formée ({error.instance!r})"
-    return f"{at}{error.message}"
+    if error.validator in ("enum", "const"):
+        return f"{at}valeur non prévue ({error.instance!r})"
+    return f"{at}ne convient pas à la mise en page (règle « {error.validator} » de {SCHEMA_NAME})"
 
 
 def _expand(blocks: list[Any], path: Path, files: list[Path], seen: tuple[Path, ...]) -> list[Any]:

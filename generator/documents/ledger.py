@@ -18,13 +18,17 @@ from __future__ import annotations
 
 import os
 import subprocess
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import cache, partial
 from pathlib import Path
 
 from ..errors import AstreError
-from ..model.measure import sendings
+from ..model.measure import Sending, sendings
 from ..reading.cases import Case
 from ..reading.config import Programme
 from ..reading.loader import load_text
+from .archive import sent_stems
 
 # The case files where sendings are recorded (envois.yaml, and the older dates of each document's file).
 SENDING_FILES = ("envois", "contrat", "bilans", "sortie", "suivi")
@@ -59,6 +63,19 @@ def committed_sendings(case: Case, programme: Programme) -> frozenset[str] | Non
             documents[name] = load_text(case.folder / f"{name}.yaml", shown.stdout.decode("utf-8", "replace"))
         except AstreError:
             continue  # the committed text does not load: it records no sending astre can read
-    committed = Case(case.id, case.folder, documents)
-    return frozenset(f"{document}--{sending.day.isoformat()}" for document, found in
-                     sendings(committed, programme).items() for sending in found)
+    return sent_stems(case.folder, sendings(Case(case.id, case.folder, documents), programme))
+
+
+@dataclass(frozen=True)
+class CaseSendings:
+    """Every sending of a case, whichever file records it, once per case: what keeping its copies needs."""
+
+    by_document: dict[str, list[Sending]]
+    stems: frozenset[str]  # the names of their kept copies (archive.sent_stems)
+    committed: Callable[[], frozenset[str] | None]  # the last commit's, asked only when a copy is missing
+
+
+def case_sendings(case: Case, programme: Programme) -> CaseSendings:
+    """Return the sendings of `case` (the whole case: a form's view may not see the file recording one)."""
+    found = sendings(case, programme)
+    return CaseSendings(found, sent_stems(case.folder, found), cache(partial(committed_sendings, case, programme)))

@@ -25,7 +25,7 @@ from io import BytesIO
 from pathlib import Path, PurePath
 from typing import Any
 
-from ..errors import BuildLockedError, OutputError, RenderError
+from ..errors import BuildLockedError, OutputError, RenderError, os_reason
 
 # Documents get the usual permissions (mkstemp creates 0600 files).
 _UMASK = os.umask(0)
@@ -43,19 +43,7 @@ SCRATCH_NAME = ".astre-tmp"
 # The build's manifest (generator.engine.manifest); `astre check` reads which kept copies the last build saw.
 MANIFEST_NAME = ".astre-manifest.json"
 MANIFEST_MAX_BYTES = 64 * 1024 * 1024  # the manifest of 1 000 cases is about 2 MB; much larger is not ours
-_REASONS = {errno.ENOSPC: "disque plein", errno.EDQUOT: "quota du disque atteint",
-            errno.EACCES: "droits insuffisants", errno.EPERM: "droits insuffisants",
-            errno.EROFS: "disque en lecture seule", errno.EISDIR: "un dossier porte déjà ce nom",
-            errno.ENOTDIR: "un fichier porte le nom d'un dossier du chemin",
-            errno.ENOENT: "dossier introuvable ou impossible à créer ici", errno.EEXIST: "un fichier porte déjà ce nom",
-            errno.ELOOP: "trop de liens symboliques", errno.EIO: "erreur d'entrée-sortie du disque",
-            errno.ENAMETOOLONG: "nom trop long", errno.EXDEV: "déplacement impossible d'un disque à l'autre"}
 _DISK_ERRNOS = {errno.ENOSPC, errno.EDQUOT, errno.EACCES, errno.EPERM, errno.EROFS}
-
-
-def os_reason(error: OSError) -> str:
-    """Return the French reason of a failed file operation (disque plein, droits insuffisants…)."""
-    return _REASONS.get(error.errno or 0, f"erreur système {error.errno}" if error.errno else "erreur système")
 
 
 def disk_error(error: OSError) -> OutputError | None:

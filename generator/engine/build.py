@@ -16,15 +16,14 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
-from functools import cache, partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..commands import command
 from ..documents.forms import template_path, template_roots
+from ..documents.ledger import CaseSendings, case_sendings
 from ..documents.writer import SCRATCH_NAME, disk_error, output_lock, remove_leftovers, safe_target, write_atomic
 from ..errors import AstreError, RenderError
-from ..model.measure import Sending, sendings
 from ..model.wording import counted, plural
 from ..reading.cases import CASE_FILES, find_case_folders
 from ..reading.config import Config, check_letterhead, check_logo
@@ -385,7 +384,7 @@ def build_case(folder: Path, form_ids: list[str], today: date, known: frozenset[
     contexts: dict[tuple[tuple[str, ...], date], dict[str, Any]] = {}
     # Every sending of the case, whichever file records it (a form's view may not see them all: the
     # kept copies of another document's sendings must not look like copies no sending names).
-    sent = sendings(case, config.programme)
+    sent = case_sendings(case, config.programme)
     for form in load_forms(form_ids):
         # The form sees only the files it declares, so its document cannot silently depend on others.
         view = case.restricted(form.files)
@@ -411,10 +410,8 @@ def _ready(case: Any, form: Form) -> bool:
 
 
 def _render_form(case: Any, form: Form, config: Config, contexts: dict[tuple[tuple[str, ...], date], dict[str, Any]],
-                 outcome: CaseOutcome, known: frozenset[str] = frozenset(),
-                 sent: dict[str, list[Sending]] | None = None) -> list[str]:
-    from ..documents.archive import fingerprint, keep, sent_stems
-    from ..documents.ledger import committed_sendings
+                 outcome: CaseOutcome, known: frozenset[str], sent: CaseSendings) -> list[str]:
+    from ..documents.archive import fingerprint, keep
     from ..documents.render_docx import render_docx
     from ..documents.render_pdf import render_pdf
     from ..documents.values import document_values
@@ -424,9 +421,6 @@ def _render_form(case: Any, form: Form, config: Config, contexts: dict[tuple[tup
     for template in (templates.docx, templates.html, templates.stylesheet):
         _refuse_special_template(template)
     author = config.structure.name
-    sent = sendings(case, config.programme) if sent is None else sent
-    every_sent = sent_stems(case.folder, sent)
-    committed = cache(partial(committed_sendings, case, config.programme))  # asked only if a copy is missing
     outputs = []
     for name, values, when, title in document_values(case, form, config, contexts):
         with render_bound(templates.docx):
@@ -440,8 +434,8 @@ def _render_form(case: Any, form: Form, config: Config, contexts: dict[tuple[tup
                                   f"{RENDER_MAX_BYTES // (1024 * 1024)} Mo) dessiné par le modèle {template} — "
                                   "vérifiez les boucles de ce modèle (un document ASTRE fait quelques pages)")
         # A document already sent stays as sent (cases/<id>/envoyes/): out/ shows what the SPSLH has.
-        kept = keep(case.folder, name, sent.get(name, []), docx, pdf, values, fingerprint(as_of(case, when)), known,
-                    every_sent, committed)
+        kept = keep(case.folder, name, sent.by_document.get(name, []), docx, pdf, values,
+                    fingerprint(as_of(case, when)), known, sent.stems, sent.committed)
         if kept.warning:
             outcome.warnings.append((case.id, kept.warning))
         if kept.kept is not None:

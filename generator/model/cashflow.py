@@ -218,16 +218,19 @@ def _months(payments: list[Payment], inflows: list[Inflow], day: date) -> list[M
     return months
 
 
-def cash_flow(case: Case, today: date | None = None) -> CashFlow | None:
+def cash_flow(case: Case) -> CashFlow | None:
     """Return the site's cash flow of `case` (a case as of a date), None when financement.yaml has no « tresorerie ».
 
-    The plan stands at the case's date (measure.as_of marks it), else at `today`, else at the plan's own date.
+    The plan stands at the case's date (measure.as_of marks it), else at the plan's own date: never at the day
+    astre runs, a document shows the case as it was at its own date.
     """
     financement = case.get("financement")
     plan = financement.get("tresorerie")
     if not isinstance(plan, dict):
         return None
-    day = parse(plan.get(AS_OF)) or today or parse(plan.get("date")) or date.today()
+    day = parse(plan.get(AS_OF)) or parse(plan.get("date"))
+    if day is None:
+        return None
     payments = _payments(case, plan)
     inflows = [flow for aid in financement.get("aides", []) if isinstance(aid, dict) for flow in _aid_inflows(aid)]
     inflows += [flow for loan in financement.get("prets", []) if isinstance(loan, dict) for flow in _loan_inflows(loan)]

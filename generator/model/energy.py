@@ -98,15 +98,6 @@ def energy_budget(case: Case) -> EnergyBudget | None:
                         before.get("classe"), after.get("classe"))
 
 
-def left_low_label(case: Case) -> bool | None:
-    """True when the home went from F or G to a better label, False when it stayed F or G; None if not recorded."""
-    logement = case.get("logement")
-    before, after = ((logement.get(k) or {}).get("classe") for k in ("dpe_avant", "dpe_apres"))
-    if before not in LOW_LABELS or after is None:
-        return None
-    return after not in LOW_LABELS
-
-
 Add = Callable[..., None]
 
 

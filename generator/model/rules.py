@@ -362,7 +362,8 @@ def _validation(case: Case, add: Any) -> None:
             "mesure n'est pas facturée", severity="erreur", code="validation")
     if recorded is not None:
         if recorded.get("decision") in ("refusee", "ajournee") and not recorded.get("motif"):
-            add("mesure", ("validation", "decision"), f"mesure {recorded['decision']} sans motif",
+            add("mesure", ("validation", "decision"),
+                f"mesure {label('decision_validation', recorded['decision'])} sans motif",
                 "ajoutez « motif » sous « validation » (ce que le comité a dit)", code="validation")
         if recorded.get("decision") == "validee" and not recorded.get("reference_spslh"):
             add("mesure", ("validation",), "référence de la mesure au Département manquante",
@@ -436,7 +437,7 @@ def _income(case: Case, add: Any) -> None:
     elif category != "tres_modeste":
         limit = bareme.ceiling(bareme.baremes()[year], "tres_modestes", persons)
         add("menage", ("revenu_fiscal_reference", "montant"),
-            f"revenus au-dessus du plafond « très modestes » {year} ({limit} € pour {persons_text(persons)}) : "
+            f"revenus au-dessus du plafond « très modestes » {year} ({money(limit)} pour {persons_text(persons)}) : "
             f"ménage {label('categorie_anah', category)}",
             "vérifiez le RFR et la composition ; le public ASTRE est très modeste",
             code="bareme")

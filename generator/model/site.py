@@ -14,14 +14,12 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from babel.numbers import format_decimal
-
 from ..reading.cases import Case
 from ..reading.config import Programme
 from .deadlines import CLOSED
 from .measure import Plan, aid_amount, chosen_quote, financing_plan
 from .timeline import parse
-from .wording import LOCALE, label, money, short_day
+from .wording import label, money, percentage, short_day
 
 # ---------------------------------------------------------------- the reception and its reserves
 
@@ -91,14 +89,9 @@ def household_share(plan: Plan, programme: Programme) -> Share | None:
     return Share(plan.share, plan.cost, programme.share_target_percentage)
 
 
-def percentage(value: float) -> str:
-    """Return « 12,5 % » (one decimal) for a fraction."""
-    return f"{format_decimal(round(value * 100, 1), format='#,##0.0', locale=LOCALE)}\u202f%"
-
-
 def target_text(target: float) -> str:
-    """Return « 10 % », « 12,5 % » for a target given in %."""
-    return f"{format_decimal(target, format='#,##0.##', locale=LOCALE)}\u202f%"
+    """Return « 10 % », « 12,5 % » for a target given in % (programme data)."""
+    return percentage(target / 100, "#,##0.##")
 
 
 def share_text(share: Share) -> str:

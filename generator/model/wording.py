@@ -104,10 +104,15 @@ def percent(rate: float | None) -> str:
     """Return a signed rate « +12,5 % », or the placeholder."""
     if rate is None:
         return MISSING
+    return ("+" if rate > 0 else "") + percentage(rate)
+
+
+def percentage(fraction: float, pattern: str = "#,##0.0") -> str:
+    """Return « 12,5 % » for a fraction (0.125), unsigned; `pattern` « #,##0.## » drops needless decimals."""
     from babel.numbers import format_decimal
 
-    sign = "+" if rate > 0 else ""
-    return f"{sign}{format_decimal(round(rate * 100, 1), format='#,##0.0', locale=LOCALE)}\u202f%"
+    value = round(fraction * 100, 2 if pattern.endswith("##") else 1)
+    return f"{format_decimal(value, format=pattern, locale=LOCALE)}\u202f%"
 
 
 

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from ..commands import command
-from ..errors import Problem, UsageError, YamlError
+from ..errors import Problem, UsageError, YamlError, os_reason
 from .loader import Document, is_inside, load, refuse_outside
 from .validate import INCOMPLETE
 
@@ -84,7 +84,7 @@ def load_case(folder: Path) -> Case:
     try:
         present = {child.name for child in folder.iterdir()}  # one listing instead of ten stat calls
     except OSError as e:
-        case.problems.append(Problem(folder, None, None, f"dossier illisible ({e.strerror or e})",
+        case.problems.append(Problem(folder, None, None, f"dossier illisible ({os_reason(e)})",
                                      "vérifiez les droits de lecture sur ce dossier", code="fichier"))
         return case
     for name, required in CASE_FILES.items():
@@ -170,7 +170,7 @@ def find_case_folders(paths: list[Path], cases_dir: Path) -> list[Path]:
             try:
                 children = sorted(path.iterdir())
             except OSError as e:
-                raise UsageError(f"{path} : dossier illisible ({e.strerror or e})") from None
+                raise UsageError(f"{path} : dossier illisible ({os_reason(e)})") from None
             for child in children:
                 if child.is_dir() and not child.name.startswith((".", "_")) and _utf8_name(child):
                     found[child] = None

@@ -11,7 +11,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from ..errors import ConfigError, Problem, YamlError
+from ..errors import ConfigError, Problem, YamlError, os_reason
 from .loader import load
 
 CONFIG_NAME = "astre.yaml"
@@ -323,7 +323,7 @@ def _logo_refusal(path: Path) -> str | None:
     except FileNotFoundError:
         return None
     except OSError as e:
-        return f"est illisible ({e.strerror or e})"
+        return f"est illisible ({os_reason(e)})"
     if not stat.S_ISREG(info.st_mode):
         return "n'est pas un fichier image (c'est un dossier ou un fichier spécial)"
     if info.st_size > LOGO_MAX_BYTES:

@@ -19,7 +19,7 @@ from typing import Any
 import yaml
 
 from ..commands import command
-from ..errors import Problem, YamlError
+from ..errors import Problem, YamlError, os_reason
 
 try:  # libyaml is much faster; the pure-Python parser is the fallback.
     from yaml.cyaml import CParser as _Parser  # type: ignore[attr-defined]
@@ -223,7 +223,7 @@ def read_text(path: Path) -> str:
     except IsADirectoryError:
         raise _fail(path, 1, 1, "c'est un dossier, pas un fichier", "indiquez un fichier .yaml") from None
     except OSError as e:  # disk or network-share failure, link loop: still a French message, not a traceback
-        raise _fail(path, 1, 1, f"lecture impossible ({_french_os_error(e)})",
+        raise _fail(path, 1, 1, f"lecture impossible ({os_reason(e)})",
                     "vérifiez que le disque ou le partage réseau est accessible, puis relancez") from None
     text = _decoded(path, raw, "enregistrez le fichier en « UTF-8 » dans votre éditeur (Notepad++ : Encodage > UTF-8)")
     if text.startswith("\ufeff"):
@@ -316,18 +316,8 @@ def _unreadable(path: Path, e: OSError) -> YamlError:
         return _fail(path, 1, 1, "c'est un dossier, pas un fichier", "remplacez-le par le fichier attendu")
     if e.errno == errno.ELOOP:
         return _fail(path, 1, 1, "lien symbolique qui tourne en rond", "supprimez ce lien")
-    return _fail(path, 1, 1, f"lecture impossible ({_french_os_error(e)})",
+    return _fail(path, 1, 1, f"lecture impossible ({os_reason(e)})",
                  "vérifiez que le disque ou le partage réseau est accessible, puis relancez")
-
-
-def _french_os_error(e: OSError) -> str:
-    """Return a French wording of a system error (strerror is English on most systems)."""
-    words = {errno.ELOOP: "trop de liens symboliques", errno.ENOTDIR: "un élément du chemin n'est pas un dossier",
-             errno.EIO: "erreur d'entrée-sortie du disque", errno.ENOSPC: "disque plein",
-             errno.EROFS: "disque en lecture seule", errno.EEXIST: "le fichier existe déjà",
-             errno.ENAMETOOLONG: "nom trop long", errno.EACCES: "droits insuffisants",
-             errno.EPERM: "opération non permise", errno.ENOENT: "fichier introuvable"}
-    return words.get(e.errno or 0, f"erreur système {e.errno}" if e.errno else "erreur système")
 
 
 def is_inside(path: Path, folder: Path) -> bool:

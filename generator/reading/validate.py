@@ -336,8 +336,8 @@ def _translate(doc: Document, error: Any) -> list[Problem]:
                         f"ajoutez la ligne « {missing}: … » dans « {field} »" if where
                         else f"ajoutez la ligne « {missing}: … »", code=INCOMPLETE)]
     if kind == "type":
-        return [problem(*_type_message(field, error.validator_value, value, error.schema, doc.source(where)),
-                        code=INCOMPLETE if value is None else "schema")]
+        return [problem(*_type_message(field, error.validator_value, value, error.schema, doc.source(where),
+                                       personal), code=INCOMPLETE if value is None else "schema")]
     if kind == "enum":
         allowed = [str(v) for v in error.validator_value]
         close = difflib.get_close_matches(str(value), allowed, n=1, cutoff=0.5)
@@ -388,7 +388,7 @@ def _text_above(text: str, line: int | None) -> tuple[str, int] | None:
 
 
 def _type_message(field: str, expected: Any, value: Any, schema: dict[str, Any],
-                  written: str | None = None) -> tuple[str, str]:
+                  written: str | None = None, personal: bool = False) -> tuple[str, str]:
     expected_name = _TYPES.get(expected, str(expected)) if isinstance(expected, str) else " ou ".join(
         _TYPES.get(t, t) for t in expected)
     # Agreement: « un nombre attendu », « une liste attendue ».
@@ -409,7 +409,7 @@ def _type_message(field: str, expected: Any, value: Any, schema: dict[str, Any],
         quoted = f'"{typed}"' if '"' not in typed else "'" + typed.replace("'", "''") + "'"
         return (f"{field} : un texte attendu, mais le « : » de « {_show(value)} » le fait lire comme un champ",
                 f"mettez le texte entre guillemets : {quoted}")
-    message = f"{field} : {expected_name}, trouvé « {_show(value)} »"
+    message = f"{field} : {expected_name}, trouvé « {PERSONAL_MASK if personal else _show(value)} »"
     if expected in ("number", "integer") and isinstance(value, str):
         cleaned = value.replace("\u202f", "").replace("\xa0", "").replace(" ", "").replace("€", "").replace(",", ".")
         try:
@@ -419,6 +419,8 @@ def _type_message(field: str, expected: Any, value: Any, schema: dict[str, Any],
         return message, f"écrivez {cleaned} : chiffres seuls, point décimal, sans espace ni « € »"
     if expected == "string" and isinstance(value, (int, float, bool)):
         # The text as typed: 0612345678 and +33… keep their leading 0 and +.
+        if personal:  # the value is not written back: say how, not what
+            return message, "ajoutez des guillemets autour de la valeur, par exemple \"0612345678\""
         return message, f"ajoutez des guillemets : \"{written or _show(value)}\""
     if expected == "boolean":
         return message, "écrivez true (oui) ou false (non)"

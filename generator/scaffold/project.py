@@ -20,8 +20,8 @@ from pathlib import Path, PureWindowsPath
 from urllib.parse import unquote, urlparse
 
 from .. import __version__
-from ..documents.writer import os_reason, write_atomic
-from ..errors import OutputError, UsageError, YamlError
+from ..documents.writer import write_atomic
+from ..errors import OutputError, UsageError, YamlError, os_reason
 from ..reading.config import SCAFFOLD_NAME
 from ..reading.loader import is_inside, read_bounded
 

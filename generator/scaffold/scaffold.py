@@ -15,8 +15,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from ..documents.writer import os_reason
-from ..errors import CaseExistsError, UsageError
+from ..errors import CaseExistsError, UsageError, os_reason
 from ..reading.cases import CASE_FILES, check_id
 from ..reading.validate import resolved
 from ..reading.validate import schema as load_schema

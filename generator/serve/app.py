@@ -95,7 +95,7 @@ def create_app(config: Config, keys: Secrets | None = None, hosts: set[str] | No
 
     async def posted(request: Request) -> Any:
         form = await request.form()
-        if not work.keys.csrf_ok(form.get(CSRF_FIELD)):  # type: ignore[arg-type]
+        if not work.keys.csrf_ok(form.get(CSRF_FIELD)):
             raise Refused("formulaire expiré ou venu d'ailleurs : rechargez la page", status=403)
         return form
 
@@ -333,10 +333,17 @@ def create_app(config: Config, keys: Secrets | None = None, hosts: set[str] | No
     ]
 
     def refused(request: Request, exc: Exception) -> Response:
-        status = exc.status if isinstance(exc, Refused) else 404
-        return page("erreur.html", status, message=str(exc) if isinstance(exc, Refused) else "page introuvable")
+        if isinstance(exc, Refused):
+            return page("erreur.html", exc.status, message=str(exc))
+        status = getattr(exc, "status_code", 500)
+        message = {404: "page introuvable", 405: "cette adresse ne s'ouvre pas ainsi : revenez à la liste des dossiers"
+                   }.get(status, "erreur inattendue d'astre : rien n'a été enregistré ; rechargez la page, et si "
+                         "elle revient, notez ce que vous faisiez et signalez-le")
+        return page("erreur.html", status, message=message)
 
-    app = Starlette(routes=routes, exception_handlers={Refused: refused, 404: refused})
+    # Every answer in French: astre's refusals, the pages that do not exist, a wrong method, an unexpected error.
+    app = Starlette(routes=routes, exception_handlers={Refused: refused, 404: refused, 405: refused,
+                                                        500: refused})
     return Guard(app, work.keys, hosts or set())
 
 

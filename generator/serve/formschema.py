@@ -285,7 +285,7 @@ def _container(data: Any, steps: list[Any], create: bool) -> Any:
 def prune(value: Any) -> Any:
     """Return `value` without the empty items a list button added and nobody filled."""
     if isinstance(value, dict):
-        return {k: prune(v) for k, v in value.items() if prune(v) not in ({}, [])}
+        return {k: kept for k, v in value.items() if (kept := prune(v)) not in ({}, [])}
     if isinstance(value, list):
-        return [prune(v) for v in value if prune(v) not in ({}, [], None)]
+        return [kept for v in value if (kept := prune(v)) not in ({}, [], None)]
     return value

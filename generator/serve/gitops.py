@@ -37,8 +37,15 @@ def _git(root: Path, *args: str, check: bool = True, env: dict[str, str] | None 
     except subprocess.TimeoutExpired as e:
         raise GitError("git ne répond pas (réseau ?) : rien n'a été perdu, réessayez plus tard") from e
     if check and done.returncode != 0:
-        raise GitError(f"git a refusé : {done.stderr.strip() or done.stdout.strip()}")
+        raise GitError(f"git a refusé l'opération ; rien n'a été perdu. Réessayez, ou montrez ce message à la personne "
+                       f"qui gère le dépôt ({_detail(done)})")
     return done
+
+
+def _detail(done: subprocess.CompletedProcess) -> str:
+    """Return git's own last line (in English: git speaks it under LC_ALL=C, which keeps its output parseable)."""
+    said = (done.stderr or done.stdout).strip().splitlines()
+    return f"détail technique de git, en anglais : {said[-1] if said else 'aucun'}"
 
 
 def is_repository(root: Path) -> bool:
@@ -103,16 +110,20 @@ def synchronise(root: Path) -> str:
         raise GitError("ce dépôt n'a pas de dépôt partagé (« remote ») : l'historique reste sur cet ordinateur")
     pulled = _git(root, "pull", "--rebase", "--autostash", check=False)
     if pulled.returncode != 0:
+        conflict = _rebasing(root) or "CONFLICT" in pulled.stdout + pulled.stderr
         if _rebasing(root):
             _git(root, "rebase", "--abort", check=False)
-        said = (pulled.stderr or pulled.stdout).strip().splitlines()
-        raise GitError("synchronisation arrêtée : un collègue a modifié les mêmes lignes que vous. Rien n'est perdu : "
-                       "vos enregistrements sont intacts sur cet ordinateur. Demandez à la personne qui gère le dépôt "
-                       f"de réunir les deux versions (détail de git : {said[-1] if said else '?'})")
+        if conflict:
+            raise GitError("synchronisation arrêtée : un collègue a modifié les mêmes lignes que vous. Rien n'est "
+                           "perdu : vos enregistrements sont intacts sur cet ordinateur. Demandez à la personne qui "
+                           f"gère le dépôt de réunir les deux versions ({_detail(pulled)})")
+        raise GitError("synchronisation impossible : le dépôt partagé n'a pas répondu ou a refusé (réseau, droits, "
+                       "branche non suivie) ; rien n'a changé sur cet ordinateur. Réessayez plus tard, ou montrez ce "
+                       f"message à la personne qui gère le dépôt ({_detail(pulled)})")
     pushed = _git(root, "push", check=False)
     if pushed.returncode != 0:
         raise GitError("les modifications des collègues sont récupérées, mais l'envoi des vôtres a échoué "
-                       f"(réseau, droits ?) : réessayez plus tard ({pushed.stderr.strip().splitlines()[-1:]})")
+                       f"(réseau, droits ?) : réessayez plus tard ({_detail(pushed)})")
     return "Synchronisé : modifications des collègues récupérées, les vôtres envoyées."
 
 

@@ -37,6 +37,14 @@ REFUSED = ("Accès refusé. Ouvrez l'adresse complète affichée par « astre se
            "(elle contient un jeton secret), ou relancez « make serve ».")
 
 
+def same_secret(given: object, expected: str) -> bool:
+    """Compare a submitted secret in constant time; anything but a text (an upload, nothing) is refused.
+
+    Compared as bytes: `hmac.compare_digest` refuses non-ASCII text with an exception (a 500), not a « no ».
+    """
+    return isinstance(given, str) and hmac.compare_digest(given.encode("utf-8"), expected.encode("utf-8"))
+
+
 @dataclass
 class Secrets:
     """The secrets of one run of the server: the token of the URL opened, and the session's."""
@@ -49,9 +57,9 @@ class Secrets:
         """Return the CSRF token that every form of this session carries."""
         return hmac.new(self.session.encode(), b"csrf", "sha256").hexdigest()
 
-    def csrf_ok(self, value: str | None) -> bool:
+    def csrf_ok(self, value: object) -> bool:
         """True when a submitted form carries this session's CSRF token."""
-        return value is not None and hmac.compare_digest(value, self.csrf)
+        return same_secret(value, self.csrf)
 
 
 def allowed_hosts(port: int) -> set[str]:
@@ -89,7 +97,7 @@ class Guard:
                                      status_code=403)
         query = dict(parse_qsl(scope.get("query_string", b"").decode("latin-1")))
         token = query.get("token")
-        if token is not None and hmac.compare_digest(token, self.keys.token):
+        if same_secret(token, self.keys.token):
             kept = {k: v for k, v in query.items() if k != "token"}
             url = URL(scope=scope).replace(query=urlencode(kept))
             response = RedirectResponse(url.path + (f"?{url.query}" if url.query else ""), status_code=303)
@@ -102,7 +110,7 @@ class Guard:
     def _has_session(self, cookie_header: str) -> bool:
         for part in cookie_header.split(";"):
             name, _, value = part.strip().partition("=")
-            if name == COOKIE and hmac.compare_digest(value, self.keys.session):
+            if name == COOKIE and same_secret(value, self.keys.session):
                 return True
         return False
 

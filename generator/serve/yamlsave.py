@@ -27,10 +27,7 @@ from ruamel.yaml.scalarstring import DoubleQuotedScalarString, LiteralScalarStri
 
 from ..errors import Problem, SaveConflictError, YamlError
 from ..reading.loader import load_text, read_text
-from ..reading.validate import validate
-
-# Messages of `astre check` that only say a value is still missing: a draft may be saved with them.
-INCOMPLETE = ("champ obligatoire manquant", "champ vide,", "liste vide", "texte vide")
+from ..reading.validate import INCOMPLETE, validate
 
 
 def digest(text: str) -> str:
@@ -40,7 +37,7 @@ def digest(text: str) -> str:
 
 def is_blocking(problem: Problem) -> bool:
     """True when a problem is a wrong value (not a value still missing): such a file is not written."""
-    return problem.severity == "erreur" and not any(mark in problem.message for mark in INCOMPLETE)
+    return problem.severity == "erreur" and problem.code != INCOMPLETE  # a draft may lack values, never hold wrong ones
 
 
 def _yaml(text: str) -> YAML:

@@ -30,6 +30,7 @@ from watchdog.observers.api import BaseObserver
 from watchdog.observers.polling import PollingObserver
 
 from ..engine.changes import Change, Layout, seconds
+from ..errors import os_reason
 
 # Only these events can mean "content changed": opening or reading a file (as the
 # build does with templates) must never wake the watcher.
@@ -93,7 +94,7 @@ class Observation:
                 _discard(observer)
                 self.polling = True
                 self.echo("Limite de surveillance du système atteinte (inotify : "
-                          f"{os.strerror(e.errno)}) : passage en mode scrutation, les fichiers sont relus "
+                          f"{os_reason(e)}) : passage en mode scrutation, les fichiers sont relus "
                           f"toutes les {seconds(self.poll_interval)}. Pour l'éviter, augmentez la limite "
                           "(« sudo sysctl fs.inotify.max_user_watches=524288 ») ou lancez « astre watch --polling ».")
         if self.polling:

@@ -72,7 +72,10 @@ def test_init_where_it_cannot_write_is_said_in_french(tmp_path: Path, where: str
         (tmp_path / "depot" / where).write_text("un fichier\n")
     done = astre(tmp_path, "init", target, "--dossier-existant", *SOURCE)
     assert done.code in (1, 2) and done.said_in_french(), done.text
-    assert "astre" in done.err
+    said = {"lien cassé": "est un lien vers un dossier qui n'existe pas",
+            "/proc": "impossible de créer le dépôt dans /proc/astre-depot"}.get(
+        where, f"depot/{where} est un fichier, là où astre crée un dossier")
+    assert said in done.err, done.err
 
 
 def test_upgrade_keeps_crlf_and_a_linked_hook_file(made: Path) -> None:
