@@ -126,12 +126,7 @@ def documents(case: Case, config: Config) -> list[DocumentState]:
         view = case.restricted(form.files)
         missing = [p.message.removeprefix(f"{form.title} : ") for p in check_form(view, form)] if case.valid else [
             "le dossier contient des erreurs : corrigez-les d'abord (voir les messages des fichiers)"]
-        try:
-            names = [form.output + (f"-{suffix}" if suffix else "") for suffix, _ in form.items(view)]
-        except Exception:  # noqa: BLE001 - a case still being written: no list of items yet
-            names = []
-        if not names and form.repeat is None:
-            names = [form.output]
+        names = [name for name, _ in form.documents(view)]
         found.append(DocumentState(form.id, form.title, case.valid and not missing, missing,
                                    [n for n in names if (out / f"{n}.pdf").is_file()], names))
     return found
@@ -169,7 +164,7 @@ def record_sending(config: Config, folder: Path, document: str, day: str, recipi
     from .yamlsave import check_text, is_blocking, render, write_checked
 
     case = load_case(folder)
-    form_id = next((f.id for f in load_forms() if document in _names(f, case)), None)
+    form_id = next((f.id for f in load_forms() if document in (name for name, _ in f.documents(case))), None)
     if form_id is None:
         raise SendingError(f"document « {document} » inconnu pour ce dossier : choisissez-en un de la liste")
     if not recipients:
@@ -190,9 +185,3 @@ def record_sending(config: Config, folder: Path, document: str, day: str, recipi
                            + " ; ".join(why for _, why in summary.failed))
     return [f"{p.with_suffix('')}.pdf" for p in summary.kept]
 
-
-def _names(form: Any, case: Case) -> list[str]:
-    try:
-        return [form.output + (f"-{suffix}" if suffix else "") for suffix, _ in form.items(case)]
-    except Exception:  # noqa: BLE001 - a case still being written
-        return [] if form.repeat is not None else [form.output]
