@@ -288,3 +288,16 @@ def test_an_abandoned_project_counts_no_aid_never_requested(project: Path) -> No
     review = _values(project, "caron-2026", "bilan-intermediaire-3-mois")  # 10 April: the project was alive
     assert _amount({r["libelle"].split(" (")[0]: r["montant"] for r in review["financement"]["equilibre"]}[
         "Total des aides"]) == 40600 + 5000 + 3500
+
+
+def test_a_works_total_with_a_missing_amount_is_said_incomplete_never_summed_as_zero(project: Path) -> None:
+    """dumont-2025's final review: one poste done without its invoiced amount → « incomplet (au moins …) »."""
+    travaux = project / "cases" / "dumont-2025" / "travaux.yaml"
+    text = travaux.read_text(encoding="utf-8")
+    assert "    montant_realise: 23450\n" in text
+    travaux.write_text(text.replace("    montant_realise: 23450\n", "", 1), encoding="utf-8")
+    [values] = [v for case, name, v, _ in every_document(project, date(2026, 11, 22))
+                if (case, name) == ("dumont-2025", "bilan-final")]
+    # 3 560 + 13 900 + 1 090 € known (by hand, from travaux.yaml), the insulation of the walls unknown
+    assert values["travaux"]["total_realise"] == "incomplet (au moins 18\u202f550,00\u00a0€)"
+    assert values["travaux"]["total_prevu_saisine"] == "34\u202f400,00\u00a0€"

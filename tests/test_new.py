@@ -88,7 +88,7 @@ def test_new_case_commits_as_a_draft(project: Path, monkeypatch: pytest.MonkeyPa
     found = [line.split(" — ")[0] for line in output.splitlines() if ": erreur : " in line]
     assert found == ["cases/martin-2026/mesure.yaml:14:13: erreur : dates.reperage : date invalide « 2026-02-30 »",
                      "cases/martin-2026/menage.yaml:16:12: erreur : telephone : un texte attendu, trouvé "
-                     "« 612345678 »",
+                     "« … (donnée personnelle, non recopiée ici) »",
                      "cases/martin-2026/logement.yaml:6:7: erreur : type : valeur « chateau » non prévue"], output
     assert "champ obligatoire manquant" not in output and "fichier vide" not in output
 

@@ -59,14 +59,17 @@ def _release(repo: Path) -> subprocess.CompletedProcess[str]:
 
 
 def test_release_refuses_a_dirty_tree(clone: Path) -> None:
+    tags = _run(["git", "tag", "--list"], cwd=clone).stdout  # those of the toolkit's clone (v<version> once released)
     (clone / "README.md").write_text("modifié\n", encoding="utf-8")
     done = _release(clone)
     assert done.returncode != 0 and "Des modifications ne sont pas commitées" in done.stderr, done.stderr
-    assert not _run(["git", "tag", "--list"], cwd=clone).stdout.strip()
+    assert _run(["git", "tag", "--list"], cwd=clone).stdout == tags  # no tag made
+    assert not (clone / "dist").exists()
 
 
 def test_release_refuses_an_existing_tag(clone: Path) -> None:
-    _run(["git", "tag", f"v{__version__}"], cwd=clone)
+    if not _run(["git", "tag", "--list", f"v{__version__}"], cwd=clone).stdout.strip():  # not released yet
+        _run(["git", "tag", f"v{__version__}"], cwd=clone)
     done = _release(clone)
     assert done.returncode != 0 and f"L'étiquette v{__version__} existe déjà" in done.stderr, done.stderr
     assert not (clone / "dist").exists()

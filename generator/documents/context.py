@@ -332,6 +332,13 @@ def _poste(p: dict[str, Any]) -> dict[str, Any]:
                                 else money(p.get("montant_realise")))}
 
 
+def _works_total(amounts: Any) -> str:
+    """Return the sum of works amounts; one missing makes it « incomplet (au moins …) », never a 0 € in the sum."""
+    found = list(amounts)
+    known = sum(a for a in found if a is not None)
+    return money(known) if None not in found else f"incomplet (au moins {money(known)})"
+
+
 def _travaux(t: dict[str, Any], plan: Plan) -> dict[str, Any]:
     postes = t.get("postes", [])
     at_referral, done = works_planned(postes), works_done(postes)
@@ -340,10 +347,10 @@ def _travaux(t: dict[str, Any], plan: Plan) -> dict[str, Any]:
     return {
         "postes": [_poste(p) for p in postes],
         "postes_saisine": [_poste(p) for p in at_referral],
-        "total_prevu_saisine": money(sum(p.get("montant_prevu") or 0 for p in at_referral)),
+        "total_prevu_saisine": _works_total(p.get("montant_prevu") for p in at_referral),
         # The postes' amounts counted by the plan at the document's date: the same total as the plan's cost.
         "total_retenu": money(plan.cost) if plan.cost is not None else f"incomplet (au moins {money(plan.priced)})",
-        "total_realise": money(sum(p.get("montant_realise") or 0 for p in done)),
+        "total_realise": _works_total(p.get("montant_realise") for p in done),
         # rules.variation_rate is the single truth (documents, report, export); None → « non renseigné ».
         # Only for finished works: a rate on works still under way would read as final. « non renseigné »
         # otherwise, as before (a copy sent earlier keeps its value); `taux_non_calcule` says why.
