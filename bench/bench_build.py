@@ -27,6 +27,8 @@ from datetime import date
 from io import BytesIO
 from pathlib import Path
 
+from generator.reading.resources import DEFAULTS
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
@@ -94,7 +96,7 @@ def example_documents() -> list[tuple[object, dict, date, str]]:
     for folder in sorted((ROOT / "cases").iterdir()):
         case = check_case(folder, config, TODAY)
         contexts: dict = {}
-        for form in load_forms():
+        for form in load_forms(config.resources):
             if _ready(case, form):
                 templates = form_templates(form, config)
                 documents += [(templates, values, when, title)
@@ -123,7 +125,7 @@ def bench_renderers(repeat: int, work: Path) -> None:
 
     def our_pdf() -> None:
         for templates, values, when, title in documents:
-            render_pdf(templates.html, templates.search, templates.stylesheet, templates.assets, values, when,
+            render_pdf(DEFAULTS, templates.html, templates.search, templates.stylesheet, templates.assets, values, when,
                        title, "astre", templates.html_text)
 
     our_docx(), our_pdf(), bare_docx()  # warm-up (imports, font loading)

@@ -29,8 +29,9 @@ DRAW = """
 import json, time
 import docx, jsonschema  # imported by every build anyway: not the drawing's cost
 from generator.documents import layout
-names = layout.layout_names()
-t0 = time.perf_counter(); found = [layout.load_layout(n) for n in names]
+from generator.reading.resources import DEFAULTS
+names = layout.layout_names(DEFAULTS)
+t0 = time.perf_counter(); found = [layout.load_layout(DEFAULTS, n) for n in names]
 t1 = time.perf_counter(); [layout.html_template(x) for x in found]
 t2 = time.perf_counter(); [layout.docx_template(x) for x in found]
 t3 = time.perf_counter()

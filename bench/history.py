@@ -79,12 +79,12 @@ def _sent_records(config: object, folder: Path) -> list[tuple[Path, str]]:
     from generator.reading.cases import load_case
     from generator.reading.forms import load_form
 
-    case = load_case(folder)
+    case = load_case(config.resources, folder)
     found = []
     for document in transmissions(case, config):  # type: ignore[arg-type]
         if document.sent:
             record = stem(folder, document.name, document.sent[-1]).with_suffix(".json")
-            form = load_form(document.form)
+            form = load_form(config.resources, document.form)
             if record.exists():
                 found.append((record, fingerprint(as_of(case.restricted(form.files), document.day))))
     return found

@@ -213,7 +213,7 @@ def check(ctx: click.Context, paths: tuple[Path, ...], fmt: str, strict: bool, f
         from .documents.forms import readiness_problems
 
         for case in result.cases:
-            case.problems.extend(readiness_problems(case, form_id))
+            case.problems.extend(readiness_problems(config.resources, case, form_id))
     click.echo(format_json(result, config.root) if fmt == "json" else format_text(result, config.root))
     sys.exit(1 if result.errors or (strict and result.warnings) else 0)
 
@@ -228,7 +228,7 @@ def new(ctx: click.Context, case_id: str) -> None:
     from .scaffold.scaffold import new_case
 
     config = _config(ctx)
-    target = new_case(config.cases_dir, case_id, lambda: schemas_dir(config))
+    target = new_case(config.resources, config.cases_dir, case_id, lambda: schemas_dir(config))
     shown = relative(target, config.root)
     click.echo(f"Dossier créé : {shown}\nRetirez le « # » des champs que vous connaissez, remplissez-les, puis "
                f"lancez « {command('check', shown)} ».")
@@ -491,15 +491,14 @@ def modeles(ctx: click.Context, documents: tuple[str, ...]) -> None:
     """Écrire les modèles Word et HTML d'astre dans templates/ pour les retoucher (sans rien écraser)."""
     from .documents.layout import write_defaults
     from .followup.report import FUNDING, REPORT
-    from .reading import resources
     from .reading.forms import load_forms
 
     config = _config(ctx)
-    names = [(f.layout, f.docx, f.html, "") for f in load_forms(list(documents) or None)]
+    names = [(f.layout, f.docx, f.html, "") for f in load_forms(config.resources, list(documents) or None)]
     if not documents:
         names += [(*REPORT, "report"), (*FUNDING, "report")]
-    target = resources.current().override_dir("templates") or config.root / "templates"
-    written = write_defaults(target, names)
+    target = config.resources.override_dir("templates") or config.root / "templates"
+    written = write_defaults(config.resources, target, names)
     for path in written:
         click.echo(f"Écrit : {path}")
     click.echo(f"{len(written)} modèle(s) écrit(s) dans {target} ; un fichier déjà là n'est jamais remplacé. "

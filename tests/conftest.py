@@ -49,7 +49,7 @@ def every_document(project: Path, today: date):
     config = load_config(project / "astre.yaml")
     for folder in sorted(p for p in (project / "cases").iterdir() if p.is_dir() and not p.name.startswith("_")):
         case = check_case(folder, config, today)
-        for form in load_forms():
+        for form in load_forms(config.resources):
             view = case.restricted(form.files)
             if not check_form(view, form):
                 for name, values, when, _ in document_values(view, form, config):

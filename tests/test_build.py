@@ -16,6 +16,7 @@ from generator.engine.build import MANIFEST_NAME, build
 from generator.errors import FormError
 from generator.reading.config import load_config
 from generator.reading.forms import load_form
+from generator.reading.resources import DEFAULTS
 
 TODAY = date(2026, 11, 22)
 ROOT = Path(__file__).resolve().parent.parent
@@ -81,13 +82,11 @@ def test_invalid_case_fails_alone_with_located_reason(project: Path) -> None:
 
 def test_missing_template_field_is_a_french_error_naming_it(lefebvre: Path) -> None:
     from generator.documents.layout import html_template, load_layout
-    from generator.reading import resources
 
-    resources.activate(None)
     override = lefebvre / "modeles"
     (override / "html").mkdir(parents=True)
     (override / "html" / "contrat.html").write_text(  # astre's drawing of the contract, one field misspelt
-        html_template(load_layout("contrat")).replace(
+        html_template(load_layout(DEFAULTS, "contrat")).replace(
             "{{ menage.designation }}", "{{ menage.surnom }}", 1), encoding="utf-8")
     config_file = lefebvre / "astre.yaml"
     config_file.write_text(config_file.read_text(encoding="utf-8") + "templates_dir: modeles\n", encoding="utf-8")
@@ -137,11 +136,11 @@ def test_bad_form_file_is_a_french_form_error(project: Path) -> None:
     (project / "forms").mkdir()
     (project / "forms" / "courrier.yaml").write_text("titre: Courrier\nmodeles: {docx: courrier.docx}\n",
                                                      encoding="utf-8")
-    load_config(project / "astre.yaml")  # activates the structure's forms folder
+    structure = load_config(project / "astre.yaml").resources  # the structure's forms folder first
     with pytest.raises(FormError, match="définition de document invalide"):
-        load_form("courrier")
+        load_form(structure, "courrier")
     with pytest.raises(FormError, match="document inconnu « ../x »"):
-        load_form("../x")
+        load_form(structure, "../x")
 
 
 def test_fetcher_serves_only_our_assets() -> None:

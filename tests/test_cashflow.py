@@ -14,6 +14,7 @@ from generator.model.cashflow import cash_flow
 from generator.model.measure import as_of
 from generator.reading.cases import load_case
 from generator.reading.config import load_config
+from generator.reading.resources import DEFAULTS
 
 TODAY = date(2026, 11, 22)
 FINANCEMENT = Path("cases") / "dumont-2025" / "financement.yaml"
@@ -39,7 +40,7 @@ def line_of(path: Path, text: str) -> int:
 
 
 def months(project: Path, day: date) -> list[tuple[str, float, float, float]]:
-    flow = cash_flow(as_of(load_case(project / "cases" / "dumont-2025"), day))
+    flow = cash_flow(as_of(load_case(DEFAULTS, project / "cases" / "dumont-2025"), day))
     assert flow is not None
     return [(m.first.strftime("%Y-%m"), m.paid, m.received, m.advanced) for m in flow.months]
 

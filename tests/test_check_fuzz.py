@@ -47,7 +47,7 @@ def damage(text: str, rng: random.Random) -> str:
 def test_damaged_cases_never_crash(project: Path, seed: int) -> None:
     rng = random.Random(seed)
     config = load_config(project / "astre.yaml")
-    forms = load_forms()
+    forms = load_forms(config.resources)
     originals = {p: p.read_text(encoding="utf-8") for p in sorted((project / "cases").rglob("*.yaml"))}
     today = date(2026, 11, 22)
     valid = 0
@@ -58,7 +58,7 @@ def test_damaged_cases_never_crash(project: Path, seed: int) -> None:
         assert all(p.message and p.path for p in case.problems)
         if case.valid:
             valid += 1
-            due_items(case, config.programme, today)
+            due_items(config.resources, case, config.programme, today)
             case_context(case, config)
             for form in forms:
                 check_form(case, form)

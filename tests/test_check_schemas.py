@@ -14,7 +14,8 @@ from jsonschema import Draft202012Validator
 from generator.reading import resources
 from generator.reading.cases import CASE_FILES
 from generator.reading.loader import load
-from generator.reading.validate import _fast_checks, _validators
+from generator.reading.resources import DEFAULTS
+from generator.reading.validate import _validators, fast_checks
 from generator.scaffold import docgen
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -71,7 +72,7 @@ def test_one_schema_per_case_file() -> None:
 
 
 def test_dates_use_format_checker() -> None:
-    validator = _validators()["bilans"]
+    validator = _validators(DEFAULTS)["bilans"]
     errors = list(validator.iter_errors({"bilans": [{"echeance": "final", "date": "2026-02-30"}]}))
     assert [e.validator for e in errors] == ["format"]
 
@@ -115,7 +116,7 @@ def mutations(value: Any) -> list[Any]:
 
 
 def test_fast_check_never_accepts_what_jsonschema_refuses() -> None:
-    fast, validators = _fast_checks(), _validators()
+    fast, validators = fast_checks(DEFAULTS), _validators(DEFAULTS)
     checked = accepted = 0
     for name, data in instances():
         for candidate in [data, *mutations(data)]:

@@ -25,6 +25,7 @@ from generator.model.measure import aid_state, as_of, financing_plan, loan_state
 from generator.reading.cases import load_case
 from generator.reading.config import load_config
 from generator.reading.forms import load_form
+from generator.reading.resources import DEFAULTS
 from tests.conftest import every_document
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -138,7 +139,7 @@ def test_realistic_case_rupture_refusals_micro_credit_and_abandoned_works(projec
     assert review["financement"]["prets"] == []  # the micro-credit was asked for in May
     works = {p["intitule"]: p["statut"] for p in review["travaux"]["postes"]}
     assert works == {"Réfection de la toiture avec isolation": "devis reçu", "Remplacement des fenêtres": "à chiffrer"}
-    case = load_case(project / "cases" / "martin-2026")
+    case = load_case(DEFAULTS, project / "cases" / "martin-2026")
     june = as_of(case, date(2026, 6, 15))
     plan = financing_plan(june)
     # Roof ordered at 19 250 (chosen quote), windows 7 000, shower 5 500 (added 20 May); ANAH granted 13 100.
@@ -192,7 +193,8 @@ def test_validation_is_a_fact(project: Path, tmp_path: Path, monkeypatch: pytest
     messages = [p.message for p in case.problems]
     assert "mesure non validée par le comité mais commencée (date de début renseignée)" in messages
     assert "mesure refusée sans motif" in messages
-    contract = check_form(case.restricted(load_form("contrat").files), load_form("contrat"))
+    contract_form = load_form(config.resources, "contrat")
+    contract = check_form(case.restricted(contract_form.files), contract_form)
     assert any("pas de contrat" in p.message for p in contract)
     # No decision recorded at all on a running measure: an error, and the hint says what to add.
     no_decision = re.sub(r"validation:\n(  .*\n)+", "", text)
@@ -215,9 +217,9 @@ def test_old_files_stay_valid_and_say_what_is_undated(tmp_path: Path) -> None:
     found = {(p.line, p.message.split(" :")[0]) for p in case.problems if p.path.name == "financement.yaml"}
     assert (1, "« cout_total » n'est plus utilisé") in found and (4, "« reste_a_charge » n'est plus utilisé") in found
     assert (3, "aide « FSL » refusée sans « date_refus »") in found
+    interim = load_form(config.resources, "bilan-intermediaire")
     review = next(v for n, v, _, _ in ((n, v, w, t) for n, v, w, t in document_values(
-        case.restricted(load_form("bilan-intermediaire").files), load_form("bilan-intermediaire"),
-        config)))
+        case.restricted(interim.files), interim, config)))
     assert review["financement"]["aides"][0]["statut"] == "refusée (date non renseignée)"
 
 
@@ -255,7 +257,7 @@ def test_a_sent_contract_needs_its_signing_date(tmp_path: Path) -> None:
     contract.write_text(contract.read_text(encoding="utf-8").replace('date_signature: "2026-01-20"\n', ""),
                         encoding="utf-8")
     config = load_config(root / "astre.yaml")
-    form = load_form("contrat")
+    form = load_form(config.resources, "contrat")
     unsent = check_case(root / "cases" / "martin-2026", config, TODAY)
     assert not [p for p in unsent.problems if "signature" in p.message]
     values = document_values(unsent.restricted(form.files), form, config)[0][1]

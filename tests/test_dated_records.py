@@ -11,6 +11,7 @@ import pytest
 
 from generator.model.measure import aid_state, as_of, work_state
 from generator.reading.cases import load_case
+from generator.reading.resources import DEFAULTS
 from tests.conftest import every_document
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -97,7 +98,7 @@ def test_work_state_from_its_dates(day: date, expected: tuple) -> None:
 
 def test_as_of_drops_later_visits_reviews_and_exit(tmp_path: Path) -> None:
     shutil.copytree(ROOT / "cases" / "caron-2026", tmp_path / "caron-2026")
-    case = load_case(tmp_path / "caron-2026")
+    case = load_case(DEFAULTS, tmp_path / "caron-2026")
     before = as_of(case, date(2026, 3, 1))
     assert before.get("sortie") == {}
     assert all(v["date"] <= "2026-03-01" for v in before.get("suivi").get("visites", []))

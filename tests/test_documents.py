@@ -24,6 +24,7 @@ from generator.documents.values import document_values
 from generator.engine.build import build
 from generator.reading.config import load_config
 from generator.reading.forms import load_forms
+from generator.reading.resources import DEFAULTS
 
 ROOT = Path(__file__).resolve().parent.parent
 TODAY = date(2026, 11, 22)
@@ -89,7 +90,7 @@ def _expected(root: Path) -> dict[Path, dict]:
     expected = {}
     for folder in sorted((root / "cases").iterdir()):
         case = check_case(folder, config, TODAY)
-        for form in load_forms():
+        for form in load_forms(config.resources):
             view = case.restricted(form.files)
             if check_form(view, form):
                 continue
@@ -562,7 +563,7 @@ def test_contract_without_programme_recipients_says_the_seeds(project: Path) -> 
     _replace(project / "astre.yaml", "    bilan-intermediaire: [spslh, slisl, structure_origine]\n", "")
     _replace(project / "astre.yaml", "    bilan-final: [spslh, slisl, structure_origine]\n", "")
     config = load_config(project / "astre.yaml")
-    shared = case_context(load_case(project / "cases" / "dumont-2025"), config)["bilans"]
+    shared = case_context(load_case(config.resources, project / "cases" / "dumont-2025"), config)["bilans"]
     assert shared["destinataires"] == ("la structure à l'origine de la demande (Citémétrie – animateur de l'OPAH "
                                        "du Calaisis), le SLISL de la MDS Calaisis et le SPSLH")
 
@@ -637,12 +638,10 @@ def test_each_partner_role_stays_beside_its_partner_whatever_wraps(placeholders:
 def test_every_label_and_value_pair_of_the_html_templates_is_one_row() -> None:
     # <dl> pairs are each wrapped in a <div> (one row, see astre.css): a bare <dt> lets its value drift.
     from generator.documents.layout import html_template, layout_names, load_layout
-    from generator.reading import resources
 
-    resources.activate(None)
     drawn = 0
-    for name in layout_names():  # the HTML templates are the layouts' drawings
-        html = re.sub(r"\{[{%].*?[%}]\}", "", html_template(load_layout(name)))
+    for name in layout_names(DEFAULTS):  # the HTML templates are the layouts' drawings
+        html = re.sub(r"\{[{%].*?[%}]\}", "", html_template(load_layout(DEFAULTS, name)))
         drawn += html.count("<dt>")
         assert html.count("<dt>") == len(re.findall(r"<div><dt>[^<]*</dt><dd>.*?</dd></div>", html)), name
     assert drawn > 20

@@ -79,7 +79,8 @@ def test_final_review_shows_the_measured_year(project: Path) -> None:
 def test_report_aggregate_recomputed_by_hand(project: Path) -> None:
     config = load_config(project / "astre.yaml")
     period = Period(date(2025, 11, 1), date(2026, 10, 31))
-    all_facts = [facts(load_case(project / "cases" / c), config.programme, period.end)
+    all_facts = [facts(config.resources, load_case(config.resources, project / "cases" / c), config.programme,
+                       period.end)
                  for c in ("caron-2026", "dumont-2025", "lefebvre-2026")]
     counts = energy(all_facts, period)
     # dumont F → C; caron G and lefebvre G, no label after works yet.
@@ -102,7 +103,8 @@ def test_report_median_of_measured_changes(project: Path) -> None:
 dpe_avant:""")
     config = load_config(project / "astre.yaml")
     period = Period(date(2025, 11, 1), date(2026, 10, 31))
-    all_facts = [facts(load_case(project / "cases" / c), config.programme, period.end)
+    all_facts = [facts(config.resources, load_case(config.resources, project / "cases" / c), config.programme,
+                       period.end)
                  for c in ("caron-2026", "dumont-2025")]
     assert energy(all_facts, period)["mesure"] == {"menages": 2, "mediane": -1160.0}
     result = CliRunner().invoke(cli, ["-f", str(project / "astre.yaml"), "report", "--date", TODAY.isoformat()],

@@ -19,7 +19,7 @@ PROGRAMME_PERIOD = Period(date(2025, 11, 1), date(2026, 10, 31))
 
 def funding(project: Path, period: Period = PROGRAMME_PERIOD, on: date = date(2026, 11, 22)):
     config = load_config(project / "astre.yaml")
-    all_facts = [facts(check_case(f, config, on), config.programme, min(period.end, on))
+    all_facts = [facts(config.resources, check_case(f, config, on), config.programme, min(period.end, on))
                  for f in sorted(config.cases_dir.iterdir())]
     return statement(all_facts, config.programme, period, on, config.funding_received)
 

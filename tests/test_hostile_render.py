@@ -15,6 +15,7 @@ from click.testing import CliRunner
 from generator.cli import cli
 from generator.engine.build import build
 from generator.reading.config import load_config
+from generator.reading.resources import DEFAULTS
 
 TODAY = date(2026, 11, 22)
 CASE = "lefebvre-2026"
@@ -144,10 +145,9 @@ def _override(project: Path, relative: str, content: bytes) -> Path:
 
 def test_a_template_failing_while_rendering_fails_only_its_documents(lefebvre: Path) -> None:
     from generator.documents.layout import html_template, load_layout
-    from generator.reading import resources
 
-    resources.activate(None)
-    default = html_template(load_layout("contrat"))  # astre's drawing of the contract, written as the structure's
+    # astre's drawing of the contract, written as the structure's
+    default = html_template(load_layout(DEFAULTS, "contrat"))
     opening = "<body>\n"
     broken = _override(lefebvre, "html/contrat.html", default.replace(opening, opening + "{{ 1 / 0 }}\n").encode())
     line = default[:default.index(opening)].count("\n") + 2

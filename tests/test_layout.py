@@ -17,9 +17,9 @@ from click.testing import CliRunner
 from generator.cli import cli
 from generator.documents.layout import docx_template, docx_text, html_template, layout_names, load_layout
 from generator.engine.build import build
-from generator.reading import resources
 from generator.reading.config import load_config
 from generator.reading.forms import load_forms
+from generator.reading.resources import DEFAULTS
 
 TODAY = date(2026, 11, 22)
 ROOT = Path(__file__).resolve().parent.parent
@@ -56,11 +56,10 @@ def _words(text: str) -> Counter[str]:
 
 def test_every_layout_draws_both_templates() -> None:
     """Each document of astre has a layout, and each layout gives a Word template and an HTML template."""
-    resources.activate(None)
-    forms = load_forms()
-    assert {f.layout for f in forms} | {"rapport-activite", "etat-financement"} == set(layout_names())
-    for name in layout_names():
-        layout = load_layout(name)
+    forms = load_forms(DEFAULTS)
+    assert {f.layout for f in forms} | {"rapport-activite", "etat-financement"} == set(layout_names(DEFAULTS))
+    for name in layout_names(DEFAULTS):
+        layout = load_layout(DEFAULTS, name)
         html = html_template(layout)
         with zipfile.ZipFile(BytesIO(docx_template(layout))) as archive:
             body = archive.read("word/document.xml").decode()
@@ -149,7 +148,8 @@ def test_a_broken_layout_is_a_located_french_error(lefebvre: Path, broken: str, 
 def test_word_files_are_byte_reproducible(lefebvre: Path, tmp_path: Path) -> None:
     """The same layout gives the same Word template in two processes, and the same documents twice."""
     code = ("import hashlib; from generator.documents.layout import docx_template, load_layout; "
-            "print(hashlib.sha256(docx_template(load_layout('fiche-saisine'))).hexdigest())")
+            "from generator.reading.resources import DEFAULTS; "
+            "print(hashlib.sha256(docx_template(load_layout(DEFAULTS, 'fiche-saisine'))).hexdigest())")
     runs = {subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
                            cwd=ROOT).stdout for _ in range(2)}
     assert len(runs) == 1

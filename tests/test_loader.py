@@ -13,6 +13,7 @@ import pytest
 from generator.errors import YamlError
 from generator.reading import loader
 from generator.reading.loader import MAX_BYTES, load
+from generator.reading.resources import DEFAULTS
 
 
 def write(tmp_path: Path, content: str | bytes, name: str = "f.yaml") -> Path:
@@ -323,11 +324,11 @@ def test_a_wrong_phone_number_or_birth_date_is_not_quoted_back(tmp_path: Path) -
 
     path = tmp_path / "menage.yaml"
     path.write_text('designation: M. A\ntelephone: "06 12 34 5X 78"\n', encoding="utf-8")
-    messages = " ".join(p.message for p in validate(load(path), "menage"))
+    messages = " ".join(p.message for p in validate(DEFAULTS, load(path), "menage"))
     assert "telephone" in messages and "mal formée" in messages and "5X" not in messages
     # unquoted, a phone number is a number: the type message does not quote it back either, nor its hint
     path.write_text('designation: M. A\ntelephone: 0612345678\n', encoding="utf-8")
-    said = [(p.message, p.hint) for p in validate(load(path), "menage") if p.message.startswith("telephone")]
+    said = [(p.message, p.hint) for p in validate(DEFAULTS, load(path), "menage") if p.message.startswith("telephone")]
     assert said == [("telephone : un texte attendu, trouvé « … (donnée personnelle, non recopiée ici) »",
                      'ajoutez des guillemets autour de la valeur, par exemple "0612345678"')], said
     assert "612345678" not in said[0][0]

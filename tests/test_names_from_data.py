@@ -35,13 +35,14 @@ def test_a_renamed_review_output_is_the_name_of_the_obligation_and_of_its_sendin
     _override_form(project, "bilan-intermediaire", "sortie: bilan-intermediaire\n", "sortie: point-etape\n")
     config = load_config(project / "astre.yaml")
     case = check_case(project / "cases" / "dumont-2025", config, TODAY)
-    names = {o.key: o.document for o in obligations(case, config.programme)}
+    names = {o.key: o.document for o in obligations(config.resources, case, config.programme)}
     assert names["bilan-3"] == "point-etape-3-mois"
     assert names["bilan-final"] == "bilan-final"
     # its recipients are still the interim reviews' (programme.destinataires, keyed by the form's id)
     from generator.model.measure import recipients_of
 
-    assert recipients_of("point-etape-3-mois", config.programme) == config.programme.recipients["bilan-intermediaire"]
+    assert recipients_of(config.resources, "point-etape-3-mois",
+                         config.programme) == config.programme.recipients["bilan-intermediaire"]
     assert config.programme.recipients["bilan-intermediaire"] != ("spslh",)
 
 
@@ -61,7 +62,7 @@ def test_a_form_that_loses_its_obligation_is_a_french_error_naming_the_fix(proje
     _override_form(project, "contrat", "obligation: contrat\n", "")
     config = load_config(project / "astre.yaml")
     with pytest.raises(FormError, match="« obligation: contrat » doit être déclarée par un seul formulaire"):
-        obligations(check_case(project / "cases" / "caron-2026", config, TODAY), config.programme)
+        obligations(config.resources, check_case(project / "cases" / "caron-2026", config, TODAY), config.programme)
     result = CliRunner().invoke(cli, ["-f", str(project / "astre.yaml"), "check", "--date", "2026-11-22"])
     assert result.exit_code != 0 and "obligation: contrat" in result.output + result.stderr
     assert "Traceback" not in result.output + result.stderr
@@ -82,7 +83,7 @@ def test_the_words_of_status_and_of_the_funding_statement_come_from_the_labels_f
     suivi.write_text(text.replace('    date_signalement: "2026-04-24"\n', ""), encoding="utf-8")
     config = load_config(project / "astre.yaml")
     case = check_case(project / "cases" / "caron-2026", config, TODAY)
-    actions = [i.action for i in due_items(case, config.programme, TODAY)]
+    actions = [i.action for i in due_items(config.resources, case, config.programme, TODAY)]
     assert "Signaler au SPSLH le changement du 22/04/2026 (situation familiale)" in actions, actions
     # the funding statement's table of the documents owed
     result = CliRunner().invoke(cli, ["-f", str(project / "astre.yaml"), "financement", "--date", "2026-11-22"],

@@ -35,14 +35,14 @@ def test_a_contract_never_sent_on_a_closed_measure_is_said_everywhere(project: P
     _unsend_contract(project)
     config = load_config(project / "astre.yaml")
     case = check_case(project / "cases" / "caron-2026", config, TODAY)
-    owed = {o.key: o for o in obligations(case, config.programme)}
+    owed = {o.key: o for o in obligations(config.resources, case, config.programme)}
     assert owed["contrat"].due == date(2026, 2, 12) and owed["contrat"].state(TODAY) == "non_envoye"
     # check says it, located in contrat.yaml
     said = [p for p in case.problems if p.message.startswith("contrat non envoyé")]
     assert [(p.path.name, p.message) for p in said] == [
         ("contrat.yaml", "contrat non envoyé au SPSLH (à envoyer au plus tard le 12/02/2026)")]
     # status lists it, late, although the measure is closed
-    items = {i.key: i for i in due_items(case, config.programme, TODAY)}
+    items = {i.key: i for i in due_items(config.resources, case, config.programme, TODAY)}
     assert items["contrat"].due == date(2026, 2, 12)
     assert items["contrat"].action == "Envoyer le contrat signé au SPSLH"
 
@@ -52,9 +52,9 @@ def test_the_three_readers_agree_on_every_example(project: Path) -> None:
     config = load_config(project / "astre.yaml")
     for folder in sorted((project / "cases").iterdir()):
         case = check_case(folder, config, TODAY)
-        owed = obligations(case, config.programme)
+        owed = obligations(config.resources, case, config.programme)
         missing = {o.key for o in owed if o.state(TODAY) == "non_envoye"}
-        listed = {i.key.removesuffix("-envoi") for i in due_items(case, config.programme, TODAY)
+        listed = {i.key.removesuffix("-envoi") for i in due_items(config.resources, case, config.programme, TODAY)
                   if i.due <= TODAY and not i.key.startswith(("visites", "diagnostic", "fin-mesure"))}
         assert missing <= listed, folder.name
         late = [p for p in case.problems if "non envoyé" in p.message or "manquant" in p.message
@@ -68,4 +68,5 @@ def test_a_refused_measure_owes_nothing(project: Path) -> None:
     path.write_text(path.read_text(encoding="utf-8").replace("  decision: validee\n", "  decision: refusee\n"),
                     encoding="utf-8")
     case = check_case(project / "cases" / "lefebvre-2026", config, TODAY)
-    assert [o.key for o in obligations(case, config.programme) if o.role in ("contrat", "bilan_final")] == []
+    owed = obligations(config.resources, case, config.programme)
+    assert [o.key for o in owed if o.role in ("contrat", "bilan_final")] == []

@@ -39,7 +39,7 @@ def edit(path: Path, old: str, new: str) -> None:
 def project_facts(project: Path, period: Period = YEAR_2026) -> list:
     """Every case's facts as `astre report` reads them: as of the period's end, or today if earlier."""
     config = load_config(project / "astre.yaml")
-    return [facts(check_case(folder, config, TODAY), config.programme, min(period.end, TODAY))
+    return [facts(config.resources, check_case(folder, config, TODAY), config.programme, min(period.end, TODAY))
             for folder in sorted(config.cases_dir.iterdir())]
 
 

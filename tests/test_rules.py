@@ -11,6 +11,7 @@ import pytest
 from generator.checking.check import check_case
 from generator.model import bareme
 from generator.reading.config import load_config
+from generator.reading.resources import DEFAULTS
 
 TODAY = date(2026, 11, 22)
 
@@ -189,20 +190,20 @@ def test_rules_skipped_on_invalid_case(project: Path) -> None:
     (6, 40388 + 5094, 51775 + 6525), (7, 40388 + 2 * 5094, 51775 + 2 * 6525),
 ])
 def test_barème_2025_boundaries(persons: int, very_modest: int, modest: int) -> None:
-    assert bareme.category(persons, very_modest, 2025) == "tres_modeste"  # exactly at the ceiling
-    assert bareme.category(persons, very_modest + 1, 2025) == "modeste"
-    assert bareme.category(persons, modest, 2025) == "modeste"
-    assert bareme.category(persons, modest + 1, 2025) == "superieur"
+    assert bareme.category(DEFAULTS, persons, very_modest, 2025) == "tres_modeste"  # exactly at the ceiling
+    assert bareme.category(DEFAULTS, persons, very_modest + 1, 2025) == "modeste"
+    assert bareme.category(DEFAULTS, persons, modest, 2025) == "modeste"
+    assert bareme.category(DEFAULTS, persons, modest + 1, 2025) == "superieur"
 
 
 def test_barème_unknown_year_and_empty_household() -> None:
-    assert bareme.category(2, 10000, 2019) is None
-    assert bareme.category(0, 10000, 2025) is None
+    assert bareme.category(DEFAULTS, 2, 10000, 2019) is None
+    assert bareme.category(DEFAULTS, 0, 10000, 2025) is None
 
 
 def test_barème_is_dated_and_sourced() -> None:
-    assert 2025 in bareme.baremes()
-    for year, table in bareme.baremes().items():
+    assert 2025 in bareme.baremes(DEFAULTS)
+    for year, table in bareme.baremes(DEFAULTS).items():
         assert table["annee"] == year and len(table["source"]) > 20
 
 

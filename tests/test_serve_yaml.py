@@ -11,6 +11,7 @@ import pytest
 from generator.errors import SaveConflictError
 from generator.reading.cases import CASE_FILES
 from generator.reading.loader import load
+from generator.reading.resources import DEFAULTS
 from generator.serve import formschema, yamlsave
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -34,11 +35,11 @@ def test_submitting_the_form_of_every_example_file_untouched_rewrites_nothing(pa
     """Form built from the schema, submitted untouched: the same file (nothing lost, no type changed)."""
     text = path.read_text(encoding="utf-8")
     data = load(path).data
-    fields = formschema.build(path.stem, data)
+    fields = formschema.build(DEFAULTS, path.stem, data)
     submitted = _Submitted()
     for one in fields:
         submitted.add(one)
-    assert yamlsave.render(path, text, formschema.prune(formschema.parse(path.stem, submitted))) == text
+    assert yamlsave.render(path, text, formschema.prune(formschema.parse(DEFAULTS, path.stem, submitted))) == text
 
 
 class _Submitted(dict):
@@ -105,7 +106,7 @@ def test_a_refused_value_is_never_written(tmp_path: Path) -> None:
     before = path.read_text(encoding="utf-8")
     data = load(path).data
     data["adresse"]["code_postal"] = "6227"
-    saved = yamlsave.save(path, yamlsave.digest(before), data, "menage")
+    saved = yamlsave.save(DEFAULTS, path, yamlsave.digest(before), data, "menage")
     assert saved.text is None
     assert [p.message for p in saved.problems] == ["adresse.code_postal : valeur « 6227 » mal formée"]
     assert path.read_text(encoding="utf-8") == before
@@ -119,7 +120,7 @@ def test_a_wrong_value_whose_text_reads_like_a_missing_one_is_never_written(tmp_
     before = path.read_text(encoding="utf-8")
     data = load(path).data
     data["adresse"]["code_postal"] = "liste vide"
-    saved = yamlsave.save(path, yamlsave.digest(before), data, "menage")
+    saved = yamlsave.save(DEFAULTS, path, yamlsave.digest(before), data, "menage")
     assert saved.text is None and path.read_text(encoding="utf-8") == before
     assert [p.message for p in saved.problems] == ["adresse.code_postal : valeur « liste vide » mal formée"]
 
@@ -127,7 +128,7 @@ def test_a_wrong_value_whose_text_reads_like_a_missing_one_is_never_written(tmp_
 def test_a_draft_with_missing_values_is_saved(tmp_path: Path) -> None:
     path = tmp_path / "menage.yaml"
     path.write_text("# Ménage\ndesignation:\n", encoding="utf-8")
-    saved = yamlsave.save(path, yamlsave.digest(path.read_text()), {"designation": "M. B"}, "menage")
+    saved = yamlsave.save(DEFAULTS, path, yamlsave.digest(path.read_text()), {"designation": "M. B"}, "menage")
     assert saved.changed
     assert path.read_text(encoding="utf-8") == "# Ménage\ndesignation: M. B\n"
     assert any("champ obligatoire manquant" in p.message for p in saved.problems)
@@ -139,7 +140,7 @@ def test_a_file_changed_on_disk_since_the_form_was_opened_is_not_overwritten(tmp
     shown = yamlsave.digest(path.read_text())
     path.write_text("designation: M. A (corrigé dans l'éditeur)\n", encoding="utf-8")
     with pytest.raises(SaveConflictError) as raised:
-        yamlsave.save(path, shown, {"designation": "M. C"}, "menage")
+        yamlsave.save(DEFAULTS, path, shown, {"designation": "M. C"}, "menage")
     assert raised.value.current == "designation: M. A (corrigé dans l'éditeur)\n"
     assert path.read_text(encoding="utf-8") == "designation: M. A (corrigé dans l'éditeur)\n"
 
@@ -151,7 +152,7 @@ def test_a_value_given_to_a_new_case_takes_the_place_of_its_commented_line(tmp_p
     folder = tmp_path / "cases" / "durand-2026"
     folder.mkdir(parents=True)
     for name in ("mesure", "travaux"):
-        (folder / f"{name}.yaml").write_text(skeleton(name, folder, ROOT / "schemas"), encoding="utf-8")
+        (folder / f"{name}.yaml").write_text(skeleton(DEFAULTS, name, folder, ROOT / "schemas"), encoding="utf-8")
     mesure = folder / "mesure.yaml"
     before = mesure.read_text(encoding="utf-8")
     after = yamlsave.render(mesure, before, {"referent": "Claire Martin", "dates": {"saisine": "2026-09-15"}})
@@ -171,7 +172,7 @@ def test_a_list_given_to_a_new_optional_file_keeps_its_elements_whole(tmp_path: 
     folder = tmp_path / "cases" / "durand-2026"
     folder.mkdir(parents=True)
     path = folder / "travaux.yaml"
-    path.write_text(skeleton("travaux", folder, ROOT / "schemas"), encoding="utf-8")
+    path.write_text(skeleton(DEFAULTS, "travaux", folder, ROOT / "schemas"), encoding="utf-8")
     wanted = {"postes": [{"intitule": "Isolation des combles", "type": "energetique", "prevu_a_la_saisine": True,
                           "statut": "a_chiffrer"}], "projet_de_vie": "Rester à domicile."}
     after = yamlsave.render(path, path.read_text(encoding="utf-8"), wanted)
@@ -185,8 +186,8 @@ def test_a_file_missing_from_a_case_is_created_from_astre_new_s_model(tmp_path: 
     folder = tmp_path / "cases" / "durand-2026"
     folder.mkdir(parents=True)
     path = folder / "sortie.yaml"
-    saved = yamlsave.save(path, yamlsave.digest(""), {"motif": "fin_de_mesure"}, "sortie",
-                          skeleton("sortie", folder, ROOT / "schemas"))
+    saved = yamlsave.save(DEFAULTS, path, yamlsave.digest(""), {"motif": "fin_de_mesure"}, "sortie",
+                          skeleton(DEFAULTS, "sortie", folder, ROOT / "schemas"))
     text = path.read_text(encoding="utf-8")
     assert saved.changed and text.startswith("# yaml-language-server: $schema=")
     assert "\nmotif: fin_de_mesure\n" in text and "# motif:" not in text

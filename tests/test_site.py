@@ -322,7 +322,7 @@ def test_reception_report_needs_a_reception(root: Path) -> None:
     from generator.documents.forms import check_form
     from generator.reading.forms import load_form
 
-    form = load_form("compte-rendu-reception")
+    form = load_form(config.resources, "compte-rendu-reception")
     found = check_form(check_case(root / "cases" / CASE, config, TODAY).restricted(form.files), form)
     assert [p.message for p in found] == ["Compte rendu de réception des travaux : travaux.yaml : réception des "
                                           "travaux non renseignée"]

@@ -94,7 +94,7 @@ def test_review_not_needed_has_its_reason_and_no_document(project: Path) -> None
     from generator.reading.forms import load_form
 
     config = load_config(project / "astre.yaml")
-    names = [name for name, _ in load_form("bilan-intermediaire").documents(
+    names = [name for name, _ in load_form(config.resources, "bilan-intermediaire").documents(
         check_case(case, config, TODAY))]
     assert names == ["bilan-intermediaire-3-mois", "bilan-intermediaire-9-mois"]
 
@@ -274,7 +274,8 @@ def test_every_recorded_sending_is_kept_even_on_a_day_another_document_was_sent(
     assert summary.failed == [], summary.failed
     for folder in sorted((project / "cases").iterdir()):
         case = check_case(folder, config, TODAY)
-        stems = {f"{document}--{s.day.isoformat()}" for document, found in sendings(case, config.programme).items()
+        recorded = sendings(config.resources, case, config.programme)
+        stems = {f"{document}--{s.day.isoformat()}" for document, found in recorded.items()
                  for s in found[-1:]}  # the last sending of each document is the one a build keeps
         kept = {p.stem for p in (folder / "envoyes").glob("*.json")}
         assert stems <= kept, (folder.name, sorted(stems - kept))

@@ -62,7 +62,7 @@ def check_case(folder: Path, config: Config, today: date, verdicts: Verdicts | N
     only what is written wrong remains, and a case still being filled is not judged by the
     programme's rules, which need it whole.
     """
-    case = load_case(folder)
+    case = load_case(config.resources, folder)
     case.problems.extend(schema_line_problems(case, config))
     if draft:
         case.pending = sum(p.code == INCOMPLETE for p in case.problems)
@@ -71,11 +71,11 @@ def check_case(folder: Path, config: Config, today: date, verdicts: Verdicts | N
         case.problems.insert(0, Problem(folder, None, None, f"nom de dossier invalide « {folder.name} »",
                                         "renommez le dossier : minuscules, chiffres et tirets, "
                                         "par exemple « dupont-2026 »", code="identifiant"))
-    case.problems.extend(glyphs.problems(case))
+    case.problems.extend(glyphs.problems(config.resources, case))
     if case.valid and not case.pending:
         from . import transmission
 
-        case.problems.extend(check_rules(case, config.programme, today))
+        case.problems.extend(check_rules(config.resources, case, config.programme, today))
         case.problems.extend(transmission.problems(case, config, today, verdicts))
     return case
 
@@ -125,7 +125,7 @@ def _editor_schemas(config: Config) -> tuple[str, frozenset[str]] | None:
 
     folder = config.root / resources.EDITOR_DIR
     if not folder.is_dir():
-        folder = resources.current().dirs("schemas")[0]
+        folder = config.resources.dirs("schemas")[0]
         if not folder.is_relative_to(config.root):
             return None
     path = os.path.normpath(folder.absolute())
@@ -162,9 +162,9 @@ def check(config: Config, paths: list[Path], today: date, *, keep_documents: boo
     else:
         from concurrent.futures import ProcessPoolExecutor
 
-        from ..reading.validate import _fast_checks
+        from ..reading.validate import fast_checks
 
-        _fast_checks()  # compiled once here, inherited by forked workers
+        fast_checks(config.resources)  # compiled once here, inherited by forked workers
         chunk = max(1, len(folders) // (workers * 4))
         with ProcessPoolExecutor(workers) as pool:
             found = list(pool.map(_problems_of, folders, repeat(config), repeat(today), repeat(verdicts),
@@ -195,12 +195,11 @@ VERDICTS_MAX_BYTES = 64 * 1024 * 1024
 def _drawing(config: Config) -> str:
     """Return a digest of what draws a document's values: astre's code and data, astre.yaml, forms and labels."""
     from .. import __version__
-    from ..reading import resources
 
     package = Path(__file__).resolve().parents[1]  # the whole package generator/
     code = [(str(p.relative_to(package)), p.stat().st_mtime_ns, p.stat().st_size)
             for p in sorted(package.rglob("*")) if p.suffix in (".py", ".yaml", ".json") and p.is_file()]
-    forms = [(str(p), mtime, size) for p, mtime, size in resources.current().stamp("forms", "*.yaml")]
+    forms = [(str(p), mtime, size) for p, mtime, size in config.resources.stamp("forms", "*.yaml")]
     text = json.dumps([__version__, config_digest(config), code, forms], ensure_ascii=False, default=str)
     return hashlib.sha256(text.encode()).hexdigest()
 

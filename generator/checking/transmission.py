@@ -48,11 +48,11 @@ class Transmission:
 def transmissions(case: Case, config: Config, sent: dict[str, list[Sending]] | None = None,
                   owed: list[Obligation] | None = None) -> list[Transmission]:
     """Return every document the case's data defines (dated), with its sendings (`sent`, `owed`: already known)."""
-    sent = sendings(case, config.programme) if sent is None else sent
-    owed = obligations(case, config.programme) if owed is None else owed
+    sent = sendings(config.resources, case, config.programme) if sent is None else sent
+    owed = obligations(config.resources, case, config.programme) if owed is None else owed
     due = {o.document: o.due for o in owed}
     found = []
-    for form in load_forms():
+    for form in load_forms(config.resources):
         view = case.restricted(form.files)
         for name, item in form.documents(view):
             try:
@@ -78,8 +78,8 @@ def problems(case: Case, config: Config, today: date, verdicts: Verdicts | None 
     from ..documents.archive import seen_by_build
     from ..documents.ledger import case_sendings
 
-    sent = case_sendings(case, config.programme)
-    owed = obligations(case, config.programme)
+    sent = case_sendings(config.resources, case, config.programme)
+    owed = obligations(config.resources, case, config.programme)
     documents = {t.name: t for t in transmissions(case, config, sent.by_document, owed)}
     _register(case, documents, out)
     read: dict[Path, Any] = {}  # the kept records, parsed once for both
@@ -92,7 +92,8 @@ def problems(case: Case, config: Config, today: date, verdicts: Verdicts | None 
                 add(sending, f"{document.name} envoyé le {short_day(sending.day)}, avant sa date "
                     f"({short_day(document.day)})", "corrigez la date d'envoi ou la date du document",
                     severity="erreur")
-            missing = [r for r in recipients_of(document.name, config.programme) if r not in sending.recipients]
+            owed_to = recipients_of(config.resources, document.name, config.programme)
+            missing = [r for r in owed_to if r not in sending.recipients]
             if missing and sending.file == "envois":
                 add(sending, f"{document.name} envoyé le {short_day(sending.day)} sans : {', '.join(missing)}",
                     "le programme prévoit ces destinataires (programme.destinataires dans astre.yaml) : envoyez-le "
@@ -140,7 +141,7 @@ def _changed_since_sent(case: Case, config: Config, documents: dict[str, Transmi
         if not document.sent:
             continue
         sending = document.sent[-1]
-        form = load_form(document.form)
+        form = load_form(config.resources, document.form)
         view = case.restricted(form.files)
         # Same kept files (by their stat) and same case files (by their text) as an earlier check: its verdict.
         seal = None if verdicts is None else verdicts.seal(stem(case.folder, document.name, sending))

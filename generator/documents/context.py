@@ -58,11 +58,12 @@ from ..model.wording import (
 from ..reading.cases import Case
 from ..reading.config import Config, Programme
 from ..reading.forms import owed_form
+from ..reading.resources import Resources
 
 
-def state(family: str, item: dict[str, Any]) -> str:
+def state(sources: Resources, family: str, item: dict[str, Any]) -> str:
     """Return the label of an item's statut, « (date non renseignée) » when the files do not date it."""
-    shown = label(family, item.get("statut"))
+    shown = label(sources, family, item.get("statut"))
     return f"{shown} (date non renseignée)" if item.get(UNDATED) else shown
 
 
@@ -113,25 +114,27 @@ def yes_no(value: Any) -> str:
 
 def case_context(case: Case, config: Config) -> dict[str, Any]:
     """Return the values shared by every document of a case."""
+    sources = config.resources
     mesure = case.get("mesure")
     reference = reference_date(mesure.get("dates", {}))
     plan = financing_plan(case)
     return {
         "structure": _structure(config),
         "programme": _programme(config),
-        "mesure": _mesure(mesure, config.programme),
-        "menage": _menage(case, reference),
-        "logement": _logement(case.get("logement")),
-        "travaux": _travaux(case.get("travaux"), plan),
-        "chantier": _chantier(case.get("travaux")),
-        "financement": {**_financement(case, plan), **_share(plan, config.programme)},
+        "mesure": _mesure(sources, mesure, config.programme),
+        "menage": _menage(sources, case, reference),
+        "logement": _logement(sources, case.get("logement")),
+        "travaux": _travaux(sources, case.get("travaux"), plan),
+        "chantier": _chantier(sources, case.get("travaux")),
+        "financement": {**_financement(sources, case, plan), **_share(plan, config.programme)},
         "contrat": _contrat(case.get("contrat")),
-        "sortie": _sortie(case.get("sortie")),
+        "sortie": _sortie(sources, case.get("sortie")),
         "bilans": _reviews_shared(case, config),
-        "diagnostics": [{"type": label("diagnostic", d.get("type")), "date_demande": day(d.get("date_demande"))}
+        "diagnostics": [{"type": label(sources, "diagnostic", d.get("type")),
+                         "date_demande": day(d.get("date_demande"))}
                         for d in case.get("diagnostics").get("demandes", [])],
-        "tresorerie": _tresorerie(case),
-        "energie": _energie(case),
+        "tresorerie": _tresorerie(sources, case),
+        "energie": _energie(sources, case),
     }
 
 
@@ -142,14 +145,16 @@ SEED_REVIEW_RECIPIENTS = ("structure_origine", "slisl", "spslh")
 
 def _recipients_phrase(codes: tuple[str, ...], case: Case, config: Config) -> str:
     """Return « la structure à l'origine de la demande (CCAS de Bapaume), le SLISL de la MDS Arrageois et le SPSLH »."""
-    shown = [recipient_name(code, config.programme, case, in_sentence=True) for code in codes]
+    shown = [recipient_name(config.resources, code, config.programme, case, in_sentence=True) for code in codes]
     return shown[0] if len(shown) == 1 else ", ".join(shown[:-1]) + " et " + shown[-1]
 
 
 def _reviews_shared(case: Case, config: Config) -> dict[str, Any]:
     """Who the reviews are shared with (programme.destinataires, else the seed), as the contract tells the household."""
+    sources = config.resources
     recipients = config.programme.recipients
-    interim, final = (_recipients_phrase(recipients.get(owed_form(role).id, SEED_REVIEW_RECIPIENTS), case, config)
+    interim, final = (_recipients_phrase(recipients.get(owed_form(sources, role).id, SEED_REVIEW_RECIPIENTS),
+                                         case, config)
                       for role in ("bilan_intermediaire", "bilan_final"))
     # One sentence when both go to the same recipients, two otherwise.
     return {"destinataires": interim if interim == final else "",
@@ -189,20 +194,20 @@ def _programme(config: Config) -> dict[str, Any]:
     }
 
 
-def _mesure(m: dict[str, Any], programme: Programme) -> dict[str, Any]:
+def _mesure(sources: Resources, m: dict[str, Any], programme: Programme) -> dict[str, Any]:
     dates, origine, territoire = m.get("dates", {}), m.get("origine", {}), m.get("territoire", {})
     return {
         "identifiant": m.get("identifiant", ""),
         "referent": text(m.get("referent")),
         "dates": {"reperage": day(dates.get("reperage")), "debut": day(dates.get("debut")),
                   "fin_prevue": day(planned_end(dates, programme))},
-        "origine": {"structure": text(origine.get("structure")), "type": label("origine", origine.get("type")),
+        "origine": {"structure": text(origine.get("structure")), "type": label(sources, "origine", origine.get("type")),
                     "contact": optional(origine.get("contact"))},
         "territoire": {"mds": text(territoire.get("mds")), "commune": text(territoire.get("commune")),
-                       "perimetre": label("perimetre", territoire.get("perimetre")),
+                       "perimetre": label(sources, "perimetre", territoire.get("perimetre")),
                        "nom_perimetre": optional(territoire.get("nom_perimetre"))},
         "mar": optional(m.get("mon_accompagnateur_renov")),
-        "partenaires": [{"nom": text(p.get("nom")), "type": label("partenaire", p.get("type")),
+        "partenaires": [{"nom": text(p.get("nom")), "type": label(sources, "partenaire", p.get("type")),
                          "role": optional(p.get("role")), "periode": _period(p)} for p in m.get("partenaires", [])],
         "projet": {"objectifs": [str(o) for o in (m.get("projet_intervention") or {}).get("objectifs", [])],
                    "etapes": [str(e) for e in (m.get("projet_intervention") or {}).get("etapes", [])]},
@@ -219,13 +224,13 @@ def _period(partner: dict[str, Any]) -> str:
     return f"depuis le {day(since)}" if since else f"depuis : {MISSING_DATE}"
 
 
-def _menage(case: Case, reference: date | None) -> dict[str, Any]:
+def _menage(sources: Resources, case: Case, reference: date | None) -> dict[str, Any]:
     m = case.get("menage")
     adresse = m.get("adresse", {})
     membres = []
     for p in m.get("membres", []):
         born = parse(p.get("date_naissance"))
-        membres.append({"prenom": p["prenom"], "nom": p["nom"], "lien": label("lien", p.get("lien")),
+        membres.append({"prenom": p["prenom"], "nom": p["nom"], "lien": label(sources, "lien", p.get("lien")),
                         "date_naissance": day(born),
                         "age": f"{age(born, reference)} ans" if born and reference else MISSING,
                         "situation": optional(p.get("situation"))})
@@ -239,19 +244,20 @@ def _menage(case: Case, reference: date | None) -> dict[str, Any]:
         "membres": membres,
         "nombre_personnes": len(membres),
         "composition": persons_text(len(membres)),  # « 1 personne », « 3 personnes »
-        "ressources": [{"nature": label("ressource", r.get("nature")), "beneficiaire": optional(r.get("beneficiaire")),
+        "ressources": [{"nature": label(sources, "ressource", r.get("nature")),
+                        "beneficiaire": optional(r.get("beneficiaire")),
                         "montant": money(r.get("montant_mensuel"))} for r in ressources],
         "total_ressources": _total(m.get("ressources"), "montant_mensuel"),
         "total_charges": _total(m.get("charges"), "montant_mensuel"),
         "total_dettes": _total(m.get("dettes"), "montant"),
         "rfr": {"annee": str(rfr.get("annee_revenus", MISSING)), "montant": money(rfr.get("montant"))},
-        "categorie": _category(case),
+        "categorie": _category(sources, case),
         "sante": optional(situation.get("sante")),
-        "mobilite": _feminine("mobilite", situation.get("mobilite")),
-        "protection_juridique": _feminine("protection_juridique", situation.get("protection_juridique")),
+        "mobilite": _feminine(sources, "mobilite", situation.get("mobilite")),
+        "protection_juridique": _feminine(sources, "protection_juridique", situation.get("protection_juridique")),
         "isolement": yes_no(situation.get("isolement")),
         "public_pdalhpd": yes_no(m.get("public_pdalhpd")),
-        "difficultes": [label("difficulte", d) for d in m.get("difficultes_saisine", [])],
+        "difficultes": [label(sources, "difficulte", d) for d in m.get("difficultes_saisine", [])],
         "difficultes_precisions": optional(m.get("difficultes_precisions")),
     }
 
@@ -267,31 +273,31 @@ def _total(items: list[dict[str, Any]] | None, amount: str) -> str:
     return money(sum(item.get(amount, 0) for item in items))
 
 
-def _feminine(family: str, value: Any) -> str:
+def _feminine(sources: Resources, family: str, value: Any) -> str:
     """Return the label of a value shown under a feminine label (« Mobilité »), « non renseignée » if absent."""
-    return MISSING_F if value is None else label(family, value)
+    return MISSING_F if value is None else label(sources, family, value)
 
 
-def _category(case: Case) -> str:
+def _category(sources: Resources, case: Case) -> str:
     """Return the ANAH category shown: the notified one with its date and source, else the computed one."""
     notified = notified_category(case)
     if notified is not None:
-        return (f"ménage {label('categorie_anah', notified['categorie'])} (source : "
+        return (f"ménage {label(sources, 'categorie_anah', notified['categorie'])} (source : "
                 f"{str(notified.get('source', MISSING)).strip()} ; date : {day(notified.get('date'))})")
-    category, year = household_category(case)
+    category, year = household_category(sources, case)
     if category is not None:
-        return f"ménage {label('categorie_anah', category)} (calculée avec le barème ANAH {year})"
+        return f"ménage {label(sources, 'categorie_anah', category)} (calculée avec le barème ANAH {year})"
     if year is None:
         return "non renseignée (ni notification ANAH ni date de saisine)"
     return f"non renseignée (ni notification ANAH ni barème pour {year})"
 
 
-def _logement(lg: dict[str, Any]) -> dict[str, Any]:
+def _logement(sources: Resources, lg: dict[str, Any]) -> dict[str, Any]:
     avant, apres = lg.get("dpe_avant", {}), lg.get("dpe_apres") or {}
     chauffage, insalubrite = lg.get("chauffage", {}), lg.get("insalubrite") or {}
     return {
-        "type": label("type_logement", lg.get("type")),
-        "statut_occupation": label("statut_occupation", lg["statut_occupation"]) if lg.get("statut_occupation")
+        "type": label(sources, "type_logement", lg.get("type")),
+        "statut_occupation": label(sources, "statut_occupation", lg["statut_occupation"]) if lg.get("statut_occupation")
         else MISSING,
         "annee_construction": str(lg.get("annee_construction", MISSING)),  # for structures' own templates
         # Words of a sentence (« maison, construit en 1958, 92 m² »): a missing value is named, not « non renseigné ».
@@ -303,27 +309,28 @@ def _logement(lg: dict[str, Any]) -> dict[str, Any]:
         "dpe_avant_date": day(avant.get("date")) if avant.get("date") else "",
         "dpe_apres": apres.get("classe", ""),
         "dpe_apres_date": day(apres.get("date")) if apres.get("date") else "",
-        "chauffage": label("energie", chauffage.get("energie")),
+        "chauffage": label(sources, "energie", chauffage.get("energie")),
         "chauffage_description": optional(chauffage.get("description")),
-        "insalubrite": label("insalubrite", insalubrite.get("nature")) if insalubrite else MISSING_F,  # « Indignité »
+        # « Indignité »
+        "insalubrite": label(sources, "insalubrite", insalubrite.get("nature")) if insalubrite else MISSING_F,
         "insalubrite_description": optional(insalubrite.get("description")),
         # « non-décence — description » when the files record an indignity, "" when none (« aucune ») or unknown.
-        "indignite": _indignity(insalubrite),
+        "indignite": _indignity(sources, insalubrite),
         "etat": text(lg.get("etat")),
     }
 
 
-def _indignity(insalubrite: dict[str, Any]) -> str:
+def _indignity(sources: Resources, insalubrite: dict[str, Any]) -> str:
     if insalubrite.get("nature") in (None, "aucune"):
         return ""
     described = optional(insalubrite.get("description"))
-    return label("insalubrite", insalubrite["nature"]) + (f" — {described}" if described else "")
+    return label(sources, "insalubrite", insalubrite["nature"]) + (f" — {described}" if described else "")
 
 
-def _poste(p: dict[str, Any]) -> dict[str, Any]:
-    return {"intitule": p["intitule"], "type": label("type_travaux", p.get("type")),
+def _poste(sources: Resources, p: dict[str, Any]) -> dict[str, Any]:
+    return {"intitule": p["intitule"], "type": label(sources, "type_travaux", p.get("type")),
             "prevu_a_la_saisine": yes_no(p.get("prevu_a_la_saisine")),
-            "montant_prevu": money(p.get("montant_prevu")), "statut": _dated_state("statut_travaux", p),
+            "montant_prevu": money(p.get("montant_prevu")), "statut": _dated_state(sources, "statut_travaux", p),
             # The amount the plan counts for this poste at the document's date (measure.work_amount).
             "montant_retenu": "—" if p.get("statut") == "abandonne" and p.get("montant_realise") is None
             else money(work_amount(p)),
@@ -339,14 +346,14 @@ def _works_total(amounts: Any) -> str:
     return money(known) if None not in found else f"incomplet (au moins {money(known)})"
 
 
-def _travaux(t: dict[str, Any], plan: Plan) -> dict[str, Any]:
+def _travaux(sources: Resources, t: dict[str, Any], plan: Plan) -> dict[str, Any]:
     postes = t.get("postes", [])
     at_referral, done = works_planned(postes), works_done(postes)
     finished = works_finished(postes)
     reception = t.get("reception") or {}
     return {
-        "postes": [_poste(p) for p in postes],
-        "postes_saisine": [_poste(p) for p in at_referral],
+        "postes": [_poste(sources, p) for p in postes],
+        "postes_saisine": [_poste(sources, p) for p in at_referral],
         "total_prevu_saisine": _works_total(p.get("montant_prevu") for p in at_referral),
         # The postes' amounts counted by the plan at the document's date: the same total as the plan's cost.
         "total_retenu": money(plan.cost) if plan.cost is not None else f"incomplet (au moins {money(plan.priced)})",
@@ -380,7 +387,7 @@ def _reserve(r: dict[str, Any]) -> dict[str, str]:
             "levee": f"levée le {day(r['date_levee'])}" if parse(r.get("date_levee")) else ""}
 
 
-def _chantier(t: dict[str, Any]) -> dict[str, Any]:
+def _chantier(sources: Resources, t: dict[str, Any]) -> dict[str, Any]:
     """The site follow-up at the document's date: meetings, reception, reserves and their lifting, handovers."""
     reception = t.get("reception") if isinstance(t.get("reception"), dict) else None
     stated = with_reserves(t)
@@ -395,7 +402,7 @@ def _chantier(t: dict[str, Any]) -> dict[str, Any]:
             "avec_reserves": MISSING if stated is None else ("avec réserves" if stated else "sans réserves"),
             "participants": ", ".join(str(x) for x in reception.get("participants", [])),
             "postes": [{"intitule": p["intitule"], "entreprise": _company(p) or MISSING_F,
-                        "statut": _dated_state("statut_travaux", p)}
+                        "statut": _dated_state(sources, "statut_travaux", p)}
                        for p in t.get("postes", []) if isinstance(p, dict) and p.get("statut") != "abandonne"],
         } if reception else None,
         "reserves": [_reserve(r) for r in listed],
@@ -404,7 +411,7 @@ def _chantier(t: dict[str, Any]) -> dict[str, Any]:
         "bilan_reserves": (f"{counted(len(listed), 'réserve')} : {len(listed) - len(still_open)} levée"
                            f"{'s' if len(listed) - len(still_open) > 1 else ''}, {len(still_open)} non levée"
                            f"{'s' if len(still_open) > 1 else ''}") if listed else "",
-        "remises": [{"date": day(r.get("date")), "nature": label("remise", r.get("nature")),
+        "remises": [{"date": day(r.get("date")), "nature": label(sources, "remise", r.get("nature")),
                      "precisions": optional(r.get("precisions"))}
                     for r in sorted((r for r in t.get("remises") or [] if isinstance(r, dict)),
                                     key=lambda r: str(r.get("date")))],
@@ -435,10 +442,10 @@ _STEP_REASONS = {"refusee": "motif_refus", "refuse": "motif_refus", "annulee": "
                  "abandonne": "motif_abandon"}
 
 
-def _dated_state(family: str, item: dict[str, Any]) -> str:
+def _dated_state(sources: Resources, family: str, item: dict[str, Any]) -> str:
     """Return « accordée le 2 mars 2026 », « refusée le … (motif) », « versée en partie : … », or the bare label."""
     status = item.get("statut")
-    shown = state(family, item)
+    shown = state(sources, family, item)
     when = parse(item.get(_STEP_DATES.get(str(status), ""), None))
     if status == "versee":
         dated = [d for d in map(parse, payment_dates(item)) if d is not None]
@@ -478,26 +485,26 @@ def _plan_rows(plan: Plan) -> list[dict[str, str]]:
     return rows
 
 
-def _financement(case: Case, plan: Plan) -> dict[str, Any]:
+def _financement(sources: Resources, case: Case, plan: Plan) -> dict[str, Any]:
     f = case.get("financement")
     aides, prets = f.get("aides", []), f.get("prets", [])
     avance = f.get("avance_audit") or {}
     return {
         "present": bool(f),
-        "aides": [{"financeur": a["financeur"], "type": label("type_financeur", a.get("type_financeur")),
+        "aides": [{"financeur": a["financeur"], "type": label(sources, "type_financeur", a.get("type_financeur")),
                    "montant": money(aid_amount(a)),
                    "statut": "non sollicitée (projet abandonné, non comptée)"
-                   if plan.abandoned and a.get("statut") == "a_solliciter" else _dated_state("statut_aide", a)}
+                   if plan.abandoned and a.get("statut") == "a_solliciter" else _dated_state(sources, "statut_aide", a)}
                   for a in aides],
         # The plan is computed at the document's date (measure.financing_plan): it always adds up.
         "total_aides": money(plan.aids),
         "cout_total": money(plan.cost) if plan.cost is not None else "incomplet",
         "reste_a_charge": money(plan.share) if plan.share is not None else "non calculable",
         "equilibre": _plan_rows(plan),
-        "prets": [{"organisme": p["organisme"], "nature": label("pret", p.get("nature")),
+        "prets": [{"organisme": p["organisme"], "nature": label(sources, "pret", p.get("nature")),
                    "montant": money(p.get("montant")),
                    "mensualite": money(p.get("mensualite")) if p.get("mensualite") is not None else "",
-                   "statut": _dated_state("statut_pret", p)} for p in prets],
+                   "statut": _dated_state(sources, "statut_pret", p)} for p in prets],
         "avance_audit": ({"montant": money(avance.get("montant")), "financeur": avance.get("financeur", MISSING),
                           "date": day(avance.get("date")) if avance.get("date") else ""} if avance else None),
     }
@@ -517,11 +524,11 @@ def _contrat(c: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _sortie(s: dict[str, Any]) -> dict[str, Any] | None:
+def _sortie(sources: Resources, s: dict[str, Any]) -> dict[str, Any] | None:
     if not s:
         return None
-    return {"date": day(s.get("date")), "type": label("type_sortie", s.get("type")),
-            "motif": label("motif_sortie", s.get("motif")), "explication": text(s.get("explication")),
+    return {"date": day(s.get("date")), "type": label(sources, "type_sortie", s.get("type")),
+            "motif": label(sources, "motif_sortie", s.get("motif")), "explication": text(s.get("explication")),
             "date_signalement": day(s.get("date_signalement_spslh"))}
 
 
@@ -554,11 +561,12 @@ def _months_between(config: Config, start: date, first: date, last: date, visits
 
 
 def _changes_between(case: Case, config: Config, first: date, last: date) -> list[dict[str, Any]]:
+    sources = config.resources
     rows = []
     for s in case.get("suivi").get("signalements", []):
         when = parse(s.get("date_changement"))
         if when and first <= when <= last:
-            rows.append({"date": day(when), "nature": label("signalement", s.get("nature")),
+            rows.append({"date": day(when), "nature": label(sources, "signalement", s.get("nature")),
                          "description": text(s.get("description")), "date_signalement": day(s.get("date_signalement")),
                          # As of the review's date the change may not have been reported yet.
                          "signale": (f"signalé le {day(s.get('date_signalement'))}" if s.get("date_signalement")
@@ -574,7 +582,7 @@ def _concertations_between(case: Case, first: date, last: date) -> list[dict[str
              "objet": text(c.get("objet"))} for when, c in sorted(held, key=lambda pair: pair[0])]
 
 
-def _diagnostics_between(case: Case, first: date, last: date) -> list[dict[str, Any]]:
+def _diagnostics_between(sources: Resources, case: Case, first: date, last: date) -> list[dict[str, Any]]:
     """The diagnostic requests sent from `first` to `last` included, with the answer known on the case's date."""
     sent = [(when, d) for d in case.get("diagnostics").get("demandes", [])
             if (when := parse(d.get("date_demande"))) is not None and first <= when <= last]
@@ -584,8 +592,10 @@ def _diagnostics_between(case: Case, first: date, last: date) -> list[dict[str, 
         if decision not in ("accordee", "refusee"):
             answer = "réponse en attente"
         else:
-            answer = label("decision", decision) + (f" le {day(decided)}" if decided else " (date non renseignée)")
-        rows.append({"type": label("diagnostic", request.get("type")), "date_demande": day(when), "reponse": answer})
+            answer = (label(sources, "decision", decision)
+                      + (f" le {day(decided)}" if decided else " (date non renseignée)"))
+        rows.append({"type": label(sources, "diagnostic", request.get("type")), "date_demande": day(when),
+                     "reponse": answer})
     return rows
 
 
@@ -610,6 +620,7 @@ def review_period(case: Case, config: Config, review: dict[str, Any]) -> tuple[d
 
 def review_context(case: Case, config: Config, review: dict[str, Any]) -> dict[str, Any]:
     """Return the values of one review (bilan): its texts, its period's visits, changes, concertations, diagnostics."""
+    sources = config.resources
     start = parse(case.get("mesure").get("dates", {}).get("debut"))
     when = parse(review.get("date"))
     echeance = review.get("echeance")
@@ -621,7 +632,7 @@ def review_context(case: Case, config: Config, review: dict[str, Any]) -> dict[s
     poursuite = review.get("poursuite")
     return {
         # « 4_mois » when a Département reviews at other months than the labels list.
-        "echeance": label("echeance", echeance) if echeance in labels().get("echeance", {})
+        "echeance": label(sources, "echeance", echeance) if echeance in labels(sources).get("echeance", {})
         else str(echeance).replace("_", " "),
         "date": day(when),
         "date_envoi_spslh": day(review.get("date_envoi_spslh")) if review.get("date_envoi_spslh") else "",
@@ -637,7 +648,7 @@ def review_context(case: Case, config: Config, review: dict[str, Any]) -> dict[s
         # The final review « indiquera la nécessité, ou non, de poursuivre » (after the measure).
         "poursuite_necessaire": MISSING if poursuite is None else (
             "oui, un accompagnement doit se poursuivre" if poursuite else "non, pas de poursuite nécessaire"),
-        "satisfaction": label("satisfaction", review.get("satisfaction")),
+        "satisfaction": label(sources, "satisfaction", review.get("satisfaction")),
         "satisfaction_commentaire": optional(review.get("satisfaction_commentaire")),
         "conclusion": text(review.get("conclusion")),
         "final": final,
@@ -647,29 +658,32 @@ def review_context(case: Case, config: Config, review: dict[str, Any]) -> dict[s
         "nombre_domicile": sum(home for _, home in visits),
         "signalements": _changes_between(case, config, first, last),
         "concertations": _concertations_between(case, first, last),
-        "diagnostics": _diagnostics_between(case, first, last),
+        "diagnostics": _diagnostics_between(sources, case, first, last),
     }
 
 
 def diagnostic_context(config: Config, request: dict[str, Any]) -> dict[str, Any]:
     """Return the values of one diagnostic request."""
+    sources = config.resources
     kind = request.get("type")
     return {
-        "type": label("diagnostic", kind),
+        "type": label(sources, "diagnostic", kind),
         "montant_maximum": money(config.programme.diagnostic_amounts.get(str(kind))),
         "date_demande": day(request.get("date_demande")),
         "justification": text(request.get("justification")),
         "questions_sociales": optional(request.get("questions_sociales")),
         "questions_juridiques": optional(request.get("questions_juridiques")),
         "questions_techniques": optional(request.get("questions_techniques")),
-        "decision": label("decision", request.get("decision")) if request.get("decision") else "",
+        "decision": label(sources, "decision", request.get("decision")) if request.get("decision") else "",
         "date_decision": day(request.get("date_decision")) if request.get("date_decision") else "",
     }
 
 
 def change_context(case: Case, config: Config, change: dict[str, Any]) -> dict[str, Any]:
     """Return the values of one change of situation (suivi.signalements)."""
-    return {"date_changement": day(change.get("date_changement")), "nature": label("signalement", change.get("nature")),
+    sources = config.resources
+    return {"date_changement": day(change.get("date_changement")),
+            "nature": label(sources, "signalement", change.get("nature")),
             "description": text(change.get("description"))}
 
 
@@ -705,7 +719,7 @@ def _inflow_state(flow: Inflow, when: date) -> dict[str, str]:
     return {"recu": "", "attendu": day(flow.day), "retard": late}
 
 
-def _mandate(flow: CashFlow, mandate: dict[str, Any]) -> dict[str, Any]:
+def _mandate(sources: Resources, flow: CashFlow, mandate: dict[str, Any]) -> dict[str, Any]:
     received = sum(amount for _, _, amount in flow.mandate_received)
     paid = sum(p.amount for p in flow.mandate_paid)
     return {
@@ -713,7 +727,7 @@ def _mandate(flow: CashFlow, mandate: dict[str, Any]) -> dict[str, Any]:
         "fonds": [{"date": day(d), "aide": name, "montant": money(amount)}
                   for d, name, amount in flow.mandate_received],
         "reverses": [{"date": day(p.paid_on), "entreprise": p.company, "poste": p.poste,
-                      "etape": label("etape_paiement", p.stage), "montant": money(p.amount)}
+                      "etape": label(sources, "etape_paiement", p.stage), "montant": money(p.amount)}
                      for p in flow.mandate_paid],
         "total_recu": money(received), "total_reverse": money(paid), "solde": money(flow.mandate_balance),
         "attendu": money(sum(f.amount for f in flow.inflows if f.to == MANDATARY and not f.received)),
@@ -721,7 +735,7 @@ def _mandate(flow: CashFlow, mandate: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _tresorerie(case: Case) -> dict[str, Any] | None:
+def _tresorerie(sources: Resources, case: Case) -> dict[str, Any] | None:
     """The site's cash flow at the document's date: payments, aids and loans, months, months above capacity."""
     flow = cash_flow(case)
     if flow is None:
@@ -735,28 +749,28 @@ def _tresorerie(case: Case) -> dict[str, Any] | None:
     return {
         "date": day(when),
         "capacite": money(flow.capacity) if flow.capacity is not None else "non renseignée",
-        "paiements": [{"entreprise": p.company, "poste": p.poste, "etape": label("etape_paiement", p.stage),
+        "paiements": [{"entreprise": p.company, "poste": p.poste, "etape": label(sources, "etape_paiement", p.stage),
                        "echeance": day(p.due), "montant": money(p.amount), "etat": _payment_state(p, when),
-                       "regle_par": label("regle_par", p.by)}
+                       "regle_par": label(sources, "regle_par", p.by)}
                       for p in sorted(flow.payments, key=lambda p: (p.due, p.index))],
         "total_paiements": money(sum(p.amount for p in flow.payments)),
         "total_menage": money(sum(p.amount for p in household)),
         "total_mandataire": money(sum(p.amount for p in flow.payments if p.by == MANDATARY)),
-        "entrees": [{"source": f.source, "nature": label("nature_entree", f.kind),
-                     "beneficiaire": label("beneficiaire", f.to), "montant": money(f.amount),
+        "entrees": [{"source": f.source, "nature": label(sources, "nature_entree", f.kind),
+                     "beneficiaire": label(sources, "beneficiaire", f.to), "montant": money(f.amount),
                      **_inflow_state(f, when)}
                     for f in sorted(flow.inflows, key=lambda f: (f.day is None, f.day or when, f.source))],
         "total_entrees_menage": money(sum(f.amount for f in placed)),
         "non_placees": money(sum(f.amount for f in unplaced)) if unplaced else "",
         "prets_en_attente": [f"{p.get('organisme', MISSING)} ({money(p.get('montant'))}, "
-                             f"{label('statut_pret', p['statut'])})" for p in pending],
+                             f"{label(sources, 'statut_pret', p['statut'])})" for p in pending],
         "mois": [{"mois": _month(m.first), "paye": money(m.paid), "recu": money(m.received),
                   "solde": money(m.balance), "avance": money(m.advanced),
                   "depasse": any(m is o for o, _ in flow.over)} for m in flow.months],
         "avance_finale": money(flow.months[-1].advanced if flow.months else 0),
         "depassements": [{"mois": _month(m.first), "avance": money(m.advanced), "ecart": money(gap)}
                          for m, gap in flow.over],
-        "mandat": _mandate(flow, plan["mandat"]) if flow.mandate else None,
+        "mandat": _mandate(sources, flow, plan["mandat"]) if flow.mandate else None,
     }
 
 
@@ -800,20 +814,20 @@ def _change(delta: float | None, base: float | None) -> str:
     return f"{money(abs(delta))} {more} par an ({percentage(abs(delta) / base)} {more})"
 
 
-def _heating(heating: dict[str, Any]) -> str:
+def _heating(sources: Resources, heating: dict[str, Any]) -> str:
     if not heating:
         return ""
     described = optional(heating.get("description")).rstrip(".")  # the sentence goes on: « (mis en service le …) »
-    return label("energie", heating.get("energie")) + (f" — {described}" if described else "")
+    return label(sources, "energie", heating.get("energie")) + (f" — {described}" if described else "")
 
 
-def _energie(case: Case) -> dict[str, Any] | None:
+def _energie(sources: Resources, case: Case) -> dict[str, Any] | None:
     """The energy budget at the document's date: heating, bills before, forecast, bills after, the changes."""
     budget = energy_budget(case)
     logement = case.get("logement")
     after_heating = logement.get("chauffage_apres") or {}
-    heating = {"chauffage_avant": _heating(logement.get("chauffage") or {}),
-               "chauffage_apres": _heating(after_heating),
+    heating = {"chauffage_avant": _heating(sources, logement.get("chauffage") or {}),
+               "chauffage_apres": _heating(sources, after_heating),
                "chauffage_apres_date": day(after_heating["date"]) if after_heating.get("date") else ""}
     if budget is None:
         return {**heating, "present": False} if after_heating else None

@@ -14,10 +14,10 @@ from typing import Any
 from ..commands import command
 from ..errors import FormError, Problem, RenderError
 from ..model.timeline import parse
-from ..reading import resources
 from ..reading.cases import Case
 from ..reading.config import Config
 from ..reading.forms import Form, load_form
+from ..reading.resources import Resources
 
 
 def document_date(form: Form, case: Case, item: dict[str, Any] | None) -> date:
@@ -32,7 +32,7 @@ def document_date(form: Form, case: Case, item: dict[str, Any] | None) -> date:
     raise RenderError(f"{form.title} : aucune date de document (cherchée dans {', '.join(form.date_paths)})")
 
 
-def template_path(kind: str, name: str, config: Config | None) -> Path:
+def template_path(kind: str, name: str, config: Config) -> Path:
     """Return a template, from the structure's override folder first, then the toolkit's."""
     for root in template_roots(config):
         path = root / kind / name
@@ -42,9 +42,9 @@ def template_path(kind: str, name: str, config: Config | None) -> Path:
                     f"{', '.join(str(r / kind) for r in template_roots(config))})")
 
 
-def template_roots(config: Config | None = None) -> list[Path]:
+def template_roots(config: Config) -> list[Path]:
     """Return the template folders, in lookup order (the structure's own first)."""
-    return list(resources.current().dirs("templates"))
+    return list(config.resources.dirs("templates"))
 
 
 def case_data(case: Case) -> dict[str, Any]:
@@ -52,9 +52,9 @@ def case_data(case: Case) -> dict[str, Any]:
     return {name: case.get(name) for name in case.documents}
 
 
-def readiness_problems(case: Case, form_id: str) -> list[Problem]:
+def readiness_problems(sources: Resources, case: Case, form_id: str) -> list[Problem]:
     """Return, in French, what `case` still lacks to produce the document `form_id`."""
-    form = load_form(form_id)
+    form = load_form(sources, form_id)
     return check_form(case, form)
 
 

@@ -19,8 +19,8 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import Problem
-from ..reading import resources
 from ..reading.cases import Case
+from ..reading.resources import Resources
 
 STYLESHEET = "html/astre.css"
 _FONT_FACE = re.compile(r"@font-face\s*\{([^}]*)\}")
@@ -37,13 +37,13 @@ def _silent(char: str) -> bool:
             or "\ufe00" <= char <= "\ufe0f" or "\U000e0100" <= char <= "\U000e01ef")
 
 
-def undrawn(chars: set[str]) -> set[str]:
-    """Return those of `chars` that no shipped font draws in the PDF (the active structure's fonts).
+def undrawn(sources: Resources, chars: set[str]) -> set[str]:
+    """Return those of `chars` that no shipped font draws in the PDF (the structure's fonts, then astre's).
 
     The faces are looked at in the style sheet's order and only until every character is
     found: French text needs only Liberation Sans, whose character map is read in milliseconds.
     """
-    faces = _faces()
+    faces = _faces(sources)
     known = _DRAWN.setdefault(faces, {})  # a character's answer, once per process and style sheet
     left = {c for c in chars if c not in known and not _silent(c)}
     asked = set(left)
@@ -61,9 +61,9 @@ def undrawn(chars: set[str]) -> set[str]:
 _DRAWN: dict[Any, dict[str, bool]] = {}
 
 
-def _faces() -> tuple[tuple[Path, tuple[tuple[int, int], ...] | None], ...]:
+def _faces(sources: Resources) -> tuple[tuple[Path, tuple[tuple[int, int], ...] | None], ...]:
     """Return (font file, unicode-range or None) of each @font-face of astre.css, in order."""
-    folders = resources.current().dirs("templates")
+    folders = sources.dirs("templates")
     sheet = next((folder / STYLESHEET for folder in folders if (folder / STYLESHEET).is_file()), None)
     if sheet is None:  # pragma: no cover - the toolkit always ships it
         return ()
@@ -110,13 +110,13 @@ def _code_points(ranges: str) -> tuple[tuple[int, int], ...]:
 LISTED_CHARACTERS = 6
 
 
-def problems(case: Case) -> list[Problem]:
+def problems(sources: Resources, case: Case) -> list[Problem]:
     """Return a located warning for each value of the case files holding characters no shipped font draws."""
     found: list[Problem] = []
     for name, doc in case.documents.items():
         if doc.text.isascii():  # the usual file: nothing to look up
             continue
-        missing = undrawn(set(doc.text))  # comments included: the values are searched below only when needed
+        missing = undrawn(sources, set(doc.text))  # comments included: the values are searched below only when needed
         if not missing:
             continue
         seen: set[str] = set()

@@ -31,6 +31,7 @@ from ..errors import FormError, YamlError
 from ..reading import resources
 from ..reading.forms import load_forms
 from ..reading.loader import load
+from ..reading.resources import Resources
 
 FORMS = "forms"
 FOLDER = "mises-en-page"
@@ -57,35 +58,35 @@ class Layout:
 
 # ---------------------------------------------------------------- reading
 
-def layout_path(name: str) -> Path | None:
+def layout_path(sources: Resources, name: str) -> Path | None:
     """Return the layout file `name` (the structure's forms/mises-en-page/ first), or None."""
-    return resources.current().find("forms", f"{FOLDER}/{name}.yaml")
+    return sources.find("forms", f"{FOLDER}/{name}.yaml")
 
 
-def load_layout(name: str) -> Layout:
+def load_layout(sources: Resources, name: str) -> Layout:
     """Return the layout `name` with its included pieces; raise FormError (French, located) when broken."""
-    path = layout_path(name)
+    path = layout_path(sources, name)
     if path is None:
         raise FormError(f"mise en page introuvable : {FOLDER}/{name}.yaml (cherchée dans "
-                        f"{', '.join(str(d / FOLDER) for d in resources.current().dirs('forms'))})")
-    stamp = resources.current().stamp("forms", f"{FOLDER}/*.yaml")
-    return _load_layout(name, path, stamp)
+                        f"{', '.join(str(d / FOLDER) for d in sources.dirs('forms'))})")
+    stamp = sources.stamp("forms", f"{FOLDER}/*.yaml")
+    return _load_layout(sources, name, path, stamp)
 
 
 @cache
-def _load_layout(name: str, path: Path, stamp: tuple[tuple[Path, int, int], ...]) -> Layout:
+def _load_layout(sources: Resources, name: str, path: Path, stamp: tuple[tuple[Path, int, int], ...]) -> Layout:
     files: list[Path] = []
-    blocks = _expand(_read_blocks(path), path, files, (path,))
+    blocks = _expand(sources, _read_blocks(sources, path), path, files, (path,))
     digest = hashlib.sha256(b"".join(p.read_bytes() + b"\0" for p in files)).hexdigest()
     return Layout(name, path, tuple(blocks), tuple(files), digest)
 
 
-def _read_blocks(path: Path) -> list[Any]:
+def _read_blocks(sources: Resources, path: Path) -> list[Any]:
     try:
         document = load(path)
     except YamlError as e:
         raise FormError(f"mise en page illisible : {e}") from None
-    errors = list(_validator().iter_errors(document.data))
+    errors = list(_validator(sources).iter_errors(document.data))
     if errors:
         error = max(errors, key=lambda e: len(e.absolute_path))  # the deepest: the block at fault
         line, column = document.locate(tuple(error.absolute_path))
@@ -122,10 +123,10 @@ def _at(data: Any, where: tuple[Any, ...]) -> Any:
 
 
 @cache
-def _validator() -> Any:
+def _validator(sources: Resources) -> Any:
     from jsonschema import Draft202012Validator
 
-    path = resources.current().find("forms", f"{FOLDER}/{SCHEMA_NAME}") or (
+    path = sources.find("forms", f"{FOLDER}/{SCHEMA_NAME}") or (
         resources.default_dir("forms") / FOLDER / SCHEMA_NAME)
     return Draft202012Validator(json.loads(path.read_text(encoding="utf-8")))
 
@@ -162,29 +163,30 @@ def _french(error: Any) -> str:
     return f"{at}ne convient pas à la mise en page (règle « {error.validator} » de {SCHEMA_NAME})"
 
 
-def _expand(blocks: list[Any], path: Path, files: list[Path], seen: tuple[Path, ...]) -> list[Any]:
+def _expand(sources: Resources, blocks: list[Any], path: Path, files: list[Path], seen: tuple[Path, ...]) -> list[Any]:
     """Return `blocks` with each `inclure` replaced by the blocks of its piece (recursively)."""
     if path not in files:
         files.append(path)
     out: list[Any] = []
     for block in blocks:
         if "inclure" in block:
-            piece = layout_path(block["inclure"])
+            piece = layout_path(sources, block["inclure"])
             if piece is None:
                 raise FormError(f"{path} : morceau inclus introuvable : {FOLDER}/{block['inclure']}.yaml")
             if piece in seen:
                 raise FormError(f"{path} : « inclure: {block['inclure']} » s'inclut lui-même")
-            out.extend(_expand(_read_blocks(piece), piece, files, (*seen, piece)))
+            out.extend(_expand(sources, _read_blocks(sources, piece), piece, files, (*seen, piece)))
         elif "si" in block:
             new = dict(block)
-            new["alors"] = _expand(block["alors"], path, files, seen)
-            new["sinon-si"] = [dict(b, alors=_expand(b["alors"], path, files, seen)) for b in block.get("sinon-si", [])]
+            new["alors"] = _expand(sources, block["alors"], path, files, seen)
+            new["sinon-si"] = [dict(b, alors=_expand(sources, b["alors"], path, files, seen))
+                               for b in block.get("sinon-si", [])]
             if "sinon" in block:
-                new["sinon"] = _expand(block["sinon"], path, files, seen)
+                new["sinon"] = _expand(sources, block["sinon"], path, files, seen)
             out.append(new)
         elif "pour" in block or "ensemble" in block:
             key = "blocs" if "pour" in block else "ensemble"
-            out.append(dict(block, **{key: _expand(block[key], path, files, seen)}))
+            out.append(dict(block, **{key: _expand(sources, block[key], path, files, seen)}))
         else:
             out.append(block)
     return out
@@ -676,16 +678,17 @@ class Sources:
     inputs: tuple[Path, ...] = ()
 
 
-def sources(layout_name: str, docx_name: str, html_name: str, kind: str = "") -> Sources:
+def templates_of(sources: Resources, layout_name: str, docx_name: str, html_name: str, kind: str = "") -> Sources:
     """Return the templates of a document: a hand-made file of the templates folders wins over the layout.
 
     `kind`: the templates sub-folder of the hand-made files (docx/ and html/ for case documents,
     report/ for the report and the funding statement).
     """
-    found = resources.current()
+    found = sources
     docx_file = found.find("templates", f"{kind or 'docx'}/{docx_name}")
     html_file = found.find("templates", f"{kind or 'html'}/{html_name}")
-    layout = _needed(layout_name, docx_name, html_name, kind) if docx_file is None or html_file is None else None
+    layout = _needed(sources, layout_name, docx_name, html_name,
+                     kind) if docx_file is None or html_file is None else None
     return Sources(docx=docx_file or (layout.path if layout else Path(docx_name)),
                    html=html_file or (layout.path if layout else Path(html_name)),
                    docx_bytes=docx_template(layout) if layout and docx_file is None else None,
@@ -693,42 +696,40 @@ def sources(layout_name: str, docx_name: str, html_name: str, kind: str = "") ->
                    inputs=tuple(p for p in (docx_file, html_file) if p) + (layout.files if layout else ()))
 
 
-def layout_inputs(layout_name: str, docx_name: str, html_name: str, kind: str = "") -> list[Path]:
+def layout_inputs(sources: Resources, layout_name: str, docx_name: str, html_name: str, kind: str = "") -> list[Path]:
     """Return the files a document's templates are made from (for the build's fingerprint)."""
-    found = resources.current()
-    files = [found.find("templates", f"{kind or 'docx'}/{docx_name}"),
-             found.find("templates", f"{kind or 'html'}/{html_name}")]
+    files = [sources.find("templates", f"{kind or 'docx'}/{docx_name}"),
+             sources.find("templates", f"{kind or 'html'}/{html_name}")]
     if None in files:
-        files += list(_needed(layout_name, docx_name, html_name, kind).files)
+        files += list(_needed(sources, layout_name, docx_name, html_name, kind).files)
     return [p for p in files if p is not None]
 
 
-def _needed(layout_name: str, docx_name: str, html_name: str, kind: str) -> Layout:
+def _needed(sources: Resources, layout_name: str, docx_name: str, html_name: str, kind: str) -> Layout:
     """Return the layout a document is drawn from, or say in French that it has neither templates nor layout."""
-    if layout_path(layout_name) is None:
+    if layout_path(sources, layout_name) is None:
         raise FormError(f"document sans modèles ni mise en page : ni templates/{kind or 'docx'}/{docx_name} et "
                         f"templates/{kind or 'html'}/{html_name}, ni {FORMS}/{FOLDER}/{layout_name}.yaml — "
                         "écrivez sa mise en page (modèle : une de celles d'astre, « astre modeles » pour les "
                         "modèles Word et HTML)")
-    return load_layout(layout_name)
+    return load_layout(sources, layout_name)
 
 
-def html_pieces() -> tuple[tuple[str, str], ...]:
+def html_pieces(sources: Resources) -> tuple[tuple[str, str], ...]:
     """Return the HTML pieces a structure's own HTML template may extend or include, drawn from the layouts.
 
     Before layouts, astre shipped them as files: `base.html` (letterhead and `{% block contenu %}`),
     `_entete.html`, `_financement.html`, `_bilan.html`, and the report's `_page.html`, `_titre.html`,
     `_transmission.html`. A template written for them keeps working.
     """
-    found = resources.current()
-    names = sorted({p.stem for d in found.dirs("forms") if (d / FOLDER).is_dir()
+    names = sorted({p.stem for d in sources.dirs("forms") if (d / FOLDER).is_dir()
                     for p in (d / FOLDER).glob("_*.yaml")})
-    key = "\0".join(load_layout(n).digest for n in names)
+    key = "\0".join(load_layout(sources, n).digest for n in names)
     if key not in _PIECES:
         _bound(_PIECES)
-        pieces = {f"{n}.html": _fragment(load_layout(n).blocks) for n in names}
+        pieces = {f"{n}.html": _fragment(load_layout(sources, n).blocks) for n in names}
         block = "{% block contenu %}{% endblock %}\n"
-        pieces["base.html"] = _html(tuple(load_layout("_entete").blocks) + ({"texte": block},)).replace(
+        pieces["base.html"] = _html(tuple(load_layout(sources, "_entete").blocks) + ({"texte": block},)).replace(
             f'<p class="texte">{block}</p>\n', block)
         pieces["_titre.html"] = pieces.pop("_titre-rapport.html", "")
         pieces["_page.html"] = pieces["base.html"].replace(pieces["_entete.html"], pieces["_titre.html"])
@@ -743,29 +744,29 @@ def _fragment(blocks: tuple[Any, ...]) -> str:
     return "".join(out)
 
 
-def layout_names() -> list[str]:
+def layout_names(sources: Resources) -> list[str]:
     """Return the layouts of whole documents (not the shared pieces, whose name starts with « _ »)."""
-    names = {p.stem for d in resources.current().dirs("forms") if (d / FOLDER).is_dir()
+    names = {p.stem for d in sources.dirs("forms") if (d / FOLDER).is_dir()
              for p in (d / FOLDER).glob("*.yaml") if not p.name.startswith("_")}
     return sorted(names)
 
 
-def warm() -> None:
-    """Draw the layouts of astre's forms now (the build's fork server: its workers inherit the drawings)."""
-    for name in sorted({form.layout for form in load_forms()}):
-        layout = load_layout(name)
+def warm(sources: Resources) -> None:
+    """Draw the layouts of the forms now (the build's fork server: its workers inherit the drawings)."""
+    for name in sorted({form.layout for form in load_forms(sources)}):
+        layout = load_layout(sources, name)
         html_template(layout)
         docx_template(layout)
 
 
-def write_defaults(target: Path, names: list[tuple[str, str, str, str]]) -> list[Path]:
+def write_defaults(sources: Resources, target: Path, names: list[tuple[str, str, str, str]]) -> list[Path]:
     """Write the drawings of the layouts into `target` (templates/), never over an existing file.
 
     `names`: (layout, docx file, html file, sub-folder or "") of each document. Returns the files written.
     """
     written = []
     for layout_name, docx_name, html_name, kind in names:
-        layout = load_layout(layout_name)
+        layout = load_layout(sources, layout_name)
         for folder, name, data in ((kind or "docx", docx_name, docx_template(layout)),
                                    (kind or "html", html_name, html_template(layout).encode())):
             path = target / folder / name

@@ -28,6 +28,7 @@ from ..model.measure import Sending, sendings
 from ..reading.cases import Case
 from ..reading.config import Programme
 from ..reading.loader import load_text
+from ..reading.resources import Resources
 from .archive import sent_stems
 
 # The case files where sendings are recorded (envois.yaml, and the older dates of each document's file).
@@ -45,7 +46,7 @@ def _git(folder: Path, *args: str) -> subprocess.CompletedProcess[bytes] | None:
         return None
 
 
-def committed_sendings(case: Case, programme: Programme) -> frozenset[str] | None:
+def committed_sendings(sources: Resources, case: Case, programme: Programme) -> frozenset[str] | None:
     """Return the stems (« contrat--2026-03-27 ») of the sendings the last commit records for `case`.
 
     None when the case folder is in no Git repository, or the repository has no commit yet:
@@ -63,7 +64,7 @@ def committed_sendings(case: Case, programme: Programme) -> frozenset[str] | Non
             documents[name] = load_text(case.folder / f"{name}.yaml", shown.stdout.decode("utf-8", "replace"))
         except AstreError:
             continue  # the committed text does not load: it records no sending astre can read
-    return sent_stems(case.folder, sendings(Case(case.id, case.folder, documents), programme))
+    return sent_stems(case.folder, sendings(sources, Case(case.id, case.folder, documents), programme))
 
 
 @dataclass(frozen=True)
@@ -75,7 +76,8 @@ class CaseSendings:
     committed: Callable[[], frozenset[str] | None]  # the last commit's, asked only when a copy is missing
 
 
-def case_sendings(case: Case, programme: Programme) -> CaseSendings:
+def case_sendings(sources: Resources, case: Case, programme: Programme) -> CaseSendings:
     """Return the sendings of `case` (the whole case: a form's view may not see the file recording one)."""
-    found = sendings(case, programme)
-    return CaseSendings(found, sent_stems(case.folder, found), cache(partial(committed_sendings, case, programme)))
+    found = sendings(sources, case, programme)
+    return CaseSendings(found, sent_stems(case.folder, found),
+                        cache(partial(committed_sendings, sources, case, programme)))

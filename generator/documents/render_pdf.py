@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
+from ..reading.resources import Resources
 from .pango import missing_pango
 from .templating import make_environment, rendering
 
@@ -77,15 +78,16 @@ def _fetcher(folders: tuple[Path, ...], logo: str) -> AssetFetcher:
     return AssetFetcher(folders, {"logo.png": Path(logo)} if logo else {})
 
 
-def render_pdf(template: Path, search: tuple[Path, ...], stylesheet: Path | tuple[Path, ...], assets: tuple[Path, ...],
-               context: dict[str, Any], when: date, title: str, author: str, source: str | None = None) -> bytes:
+def render_pdf(sources: Resources, template: Path, search: tuple[Path, ...], stylesheet: Path | tuple[Path, ...],
+               assets: tuple[Path, ...], context: dict[str, Any], when: date, title: str, author: str,
+               source: str | None = None) -> bytes:
     """Return the PDF/A-3b bytes of an HTML template rendered with `context` (reproducible).
 
     `source`: the template's text when drawn from a layout (`template` is then the layout file, named in errors).
     """
     with rendering(template):
         # A structure's own HTML may extend or include astre's pieces (base.html…), drawn from the layouts.
-        pieces = () if source is not None else _pieces()
+        pieces = () if source is not None else _pieces(sources)
         environment = make_environment(*search, html=True, pieces=pieces)
         compiled = environment.from_string(source) if source is not None else environment.get_template(template.name)
         html = compiled.render(context)
@@ -102,10 +104,10 @@ def render_pdf(template: Path, search: tuple[Path, ...], stylesheet: Path | tupl
     return document.write_pdf(pdf_variant=PDF_VARIANT, pdf_tags=False)
 
 
-def _pieces() -> tuple[tuple[str, str], ...]:
+def _pieces(sources: Resources) -> tuple[tuple[str, str], ...]:
     from .layout import html_pieces
 
-    return html_pieces()
+    return html_pieces(sources)
 
 
 def warm_up(stylesheet: Path, assets: tuple[Path, ...]) -> None:

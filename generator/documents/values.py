@@ -52,7 +52,9 @@ def document_values(case: Any, form: Form, config: Config,
 
 def recipients_text(case: Any, form_id: str, config: Config) -> str:
     """Return who receives this document, named (programme.destinataires; the SLISL of the case's MDS)."""
-    return ", ".join(recipient_name(r, config.programme, case) for r in recipients_of(form_id, config.programme))
+    sources = config.resources
+    return ", ".join(recipient_name(sources, r, config.programme, case)
+                     for r in recipients_of(sources, form_id, config.programme))
 
 
 def _french(when: date) -> str:

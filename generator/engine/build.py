@@ -144,13 +144,12 @@ def build(config: Config, paths: list[Path] | None = None, *, definitions: Defin
     """Build the documents of the cases in `paths` (all cases by default) that are out of date.
 
     `definitions`: the forms and templates to build with (the watcher keeps them between
-    builds); those `load_config` activated for `config` by default. One build at a time per
+    builds); `config`'s own by default. One build at a time per
     output folder (BuildLockedError for the second one); the leftovers of an interrupted
     build are removed first. `progress` is told of each case built (the command line's bar).
     """
     if definitions is None or definitions.config is not config:
-        definitions = Definitions.of(config)
-    definitions.activate()
+        definitions = Definitions(config)
     check_logo(config)
     check_letterhead(config)
     if force and paths is None:  # every case will be rebuilt: the pool's fork server starts while we hash
@@ -355,11 +354,10 @@ def _init_pool_worker(config: Config, scratch: str) -> None:
 def _init_worker(config: Config) -> None:
     """Keep the configuration to build with, and import the renderers (once per process).
 
-    A pool worker starts with astre's defaults only: the structure's overrides are activated here.
+    The configuration carries its resources (the structure's definitions): nothing to activate.
     """
     from ..documents import render_docx, render_pdf  # noqa: F401  (heavy imports: a no-op after the first)
 
-    Definitions.of(config).activate()
     _WORKER["config"] = config
 
 
@@ -384,8 +382,8 @@ def build_case(folder: Path, form_ids: list[str], today: date, known: frozenset[
     contexts: dict[tuple[tuple[str, ...], date], dict[str, Any]] = {}
     # Every sending of the case, whichever file records it (a form's view may not see them all: the
     # kept copies of another document's sendings must not look like copies no sending names).
-    sent = case_sendings(case, config.programme)
-    for form in load_forms(form_ids):
+    sent = case_sendings(config.resources, case, config.programme)
+    for form in load_forms(config.resources, form_ids):
         # The form sees only the files it declares, so its document cannot silently depend on others.
         view = case.restricted(form.files)
         try:
@@ -426,7 +424,8 @@ def _render_form(case: Any, form: Form, config: Config, contexts: dict[tuple[tup
         with render_bound(templates.docx):
             docx = render_docx(templates.docx, values, when, title, author, templates.docx_bytes)
         with render_bound(templates.html):
-            pdf = render_pdf(templates.html, templates.search, templates.stylesheet, templates.assets, values, when,
+            pdf = render_pdf(config.resources, templates.html, templates.search, templates.stylesheet,
+                             templates.assets, values, when,
                              title, author, templates.html_text)
         for template, data in ((templates.docx, docx), (templates.html, pdf)):
             if len(data) > RENDER_MAX_BYTES:
@@ -531,10 +530,10 @@ class FormTemplates:
 
 def form_templates(form: Form, config: Config) -> FormTemplates:
     """Resolve the templates of `form`: the structure's own files, else the drawings of its layout."""
-    from ..documents.layout import sources
+    from ..documents.layout import templates_of
 
     roots = template_roots(config)
-    found = sources(form.layout, form.docx, form.html)
+    found = templates_of(config.resources, form.layout, form.docx, form.html)
     return FormTemplates(found.docx, found.html, tuple(r / "html" for r in roots if (r / "html").is_dir()),
                          template_path("html", "astre.css", config),
                          tuple(r / "assets" for r in roots if (r / "assets").is_dir()),

@@ -12,7 +12,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from ..model.wording import counted, plural
-from ..reading import resources
 from ..reading.config import Config
 
 if TYPE_CHECKING:
@@ -75,7 +74,7 @@ class Layout:
         """Return the layout of a project: its config's folders plus the toolkit's own."""
         # Same lookup as generator.reading.resources: the structure's own folders (watched even before
         # they exist, to notice them appear), then the toolkit's.
-        found = resources.Resources(config.root.resolve(), config.templates_override)
+        found = config.resources
 
         def folders(kind: str) -> tuple[Path, ...]:
             override = found.override_dir(kind)

@@ -2,10 +2,10 @@
 
 astre.yaml (loaded and checked), the resource folders in force (the structure's
 overrides, then the toolkit's: forms, labels, templates, schemas, barèmes) and the
-forms read from them. `astre build` loads them once. The watcher loads them again
-after a change of any of them and hands the new object to the next build: what is
-read from the files is keyed by their stamp (generator.reading.resources), so nothing needs
-clearing.
+forms read from them. `astre build` loads them once and hands them down: nothing is read
+from a process-wide « active » structure. The watcher loads them again after a change of any
+of them and hands the new object to the next build: what is read from the files is keyed by
+their stamp (generator.reading.resources), so nothing needs clearing.
 """
 
 from __future__ import annotations
@@ -15,10 +15,9 @@ from functools import cached_property
 from typing import Any
 
 from ..errors import AstreError
-from ..reading import resources
 from ..reading.config import Config
 from ..reading.forms import Form, load_forms
-from ..reading.resources import LABELS_NAME
+from ..reading.resources import LABELS_NAME, Resources
 
 
 @dataclass(frozen=True)
@@ -38,32 +37,21 @@ class FormSources:
 class Definitions:
     """The configuration of a structure and the resources in force for it, loaded at one moment."""
 
-    config: Config
-    resources: resources.Resources
+    config: Config  # its `resources`: where the forms, labels, templates, schemas and barèmes are read
 
     @classmethod
     def load(cls, config: Config) -> Definitions:
-        """Return the definitions of `config`'s structure as the disk holds them now."""
-        return cls(config, resources.activate(config.root, config.templates_override))
+        """Return the definitions of `config`'s structure as the disk holds them now (read afresh)."""
+        return cls(Config(config.path, config.data))
 
-    @classmethod
-    def of(cls, config: Config) -> Definitions:
-        """Return the definitions `load_config` activated for `config` (loaded again for another structure)."""
-        found = resources.current()
-        override = config.templates_override
-        if found.root == config.root.resolve() and found.templates_dir == (override and override.resolve()):
-            return cls(config, found)
-        return cls.load(config)
-
-    def activate(self) -> None:
-        """Make these definitions the ones every reader of resources sees (they may have been replaced)."""
-        if resources.current() is not self.resources:
-            resources.use(self.resources)
+    @property
+    def resources(self) -> Resources:
+        """The resource folders in force for this structure, the structure's own first."""
+        return self.config.resources
 
     def forms(self, only: list[str] | None = None) -> list[Form]:
         """Return the forms (every one, or only the ids in `only`); FormError when one is invalid."""
-        self.activate()
-        return load_forms(only)
+        return load_forms(self.resources, only)
 
     @cached_property
     def form_sources(self) -> FormSources:

@@ -13,6 +13,7 @@ import os
 
 from ..documents.layout import warm
 from ..errors import AstreError, PdfLibraryError
+from ..reading.resources import DEFAULTS
 from .build import die_with_parent
 
 die_with_parent(watchdog=False)
@@ -22,7 +23,7 @@ except PdfLibraryError:
     pass  # Pango missing: the workers say it, in French (build._init_pool_worker)
 # The default layouts drawn once here: every worker, a fork of this process, inherits the drawings.
 try:
-    warm()
+    warm(DEFAULTS)
 except AstreError:  # a broken layout: the workers say so, on the documents drawn from it
     pass
 # The workers are forks of this process: they read this to check it was still there when they started.

@@ -145,7 +145,7 @@ def shared_inputs(config: Config) -> list[Path]:
     The configuration itself is hashed from the loaded object (`config_digest`), not the
     file: the documents are made from that object, even if astre.yaml changed since.
     """
-    paths = [labels_path()]
+    paths = [labels_path(config.resources)]
     for root in template_roots(config):
         folder = root / "html"
         if folder.is_dir():
@@ -166,7 +166,7 @@ def form_inputs(form: Form, config: Config) -> list[Path]:
     """Return the files a form's documents are drawn with: its definition, its templates or its layout's files."""
     from ..documents.layout import layout_inputs
 
-    return [form.path, *layout_inputs(form.layout, form.docx, form.html)]
+    return [form.path, *layout_inputs(config.resources, form.layout, form.docx, form.html)]
 
 
 def doc_key(*parts: str) -> str:

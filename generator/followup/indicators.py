@@ -26,6 +26,7 @@ from ..model.rules import (
 from ..model.timeline import age, month_of_measure, parse
 from ..reading.cases import Case
 from ..reading.config import Programme
+from ..reading.resources import Resources
 
 MISSING = "non_renseigne"
 AGE_BRACKETS = [(0, 39, "moins_40"), (40, 59, "40_59"), (60, 74, "60_74"), (75, 200, "75_plus")]
@@ -147,7 +148,7 @@ def _bracket(value: float | None, brackets: list[tuple[int, int, str]]) -> str:
     return next((code for low, high, code in brackets if low <= value <= high), MISSING)
 
 
-def facts(case: Case, programme: Programme, on: date | None = None) -> Facts:
+def facts(sources: Resources, case: Case, programme: Programme, on: date | None = None) -> Facts:
     """Derive the report values of one valid case, as it stood on day `on` (today's files when None).
 
     A report for a past period reads the case as of the period's end: a state reached
@@ -165,7 +166,7 @@ def facts(case: Case, programme: Programme, on: date | None = None) -> Facts:
     birth = parse(demandeur.get("date_naissance")) if demandeur else None
     notified = notified_category(case)
     # The category the ANAH notified is the household's; the barème's is only an estimate.
-    category = notified["categorie"] if notified is not None else household_category(case)[0]
+    category = notified["categorie"] if notified is not None else household_category(sources, case)[0]
     income = menage.get("revenu_fiscal_reference", {}).get("montant")
     exit_data = case.get("sortie")
     finals = [b for b in case.get("bilans").get("bilans", []) if b.get("echeance") == "final"]

@@ -25,6 +25,7 @@ from ..reading.cases import Case, find_case_folders
 from ..reading.config import Config, Programme, check_letterhead
 from ..reading.forms import owed_form
 from ..reading.loader import Document
+from ..reading.resources import Resources
 from .funding import UNBILLABLE, FundingStatement, statement
 from .indicators import (
     MISSING,
@@ -64,6 +65,7 @@ def load_inputs(config: Config, today: date, period: Period | None = None) -> In
     earlier): a report for a past period gives what it gave on its last day.
     """
     on = min(period.end, today) if period is not None else today
+    sources = config.resources
     inputs = Inputs()
     for folder in find_case_folders([], config.cases_dir):
         case = check_case(folder, config, today)
@@ -72,9 +74,9 @@ def load_inputs(config: Config, today: date, period: Period | None = None) -> In
         if reference:
             inputs.references[case.id] = reference
         if case.valid:
-            inputs.facts.append(facts(case, config.programme, on))
-            inputs.quotes += report_quotes(case, config.programme, on)
-            inputs.obligations[case.id] = obligations(case, config.programme)
+            inputs.facts.append(facts(sources, case, config.programme, on))
+            inputs.quotes += report_quotes(sources, case, config.programme, on)
+            inputs.obligations[case.id] = obligations(sources, case, config.programme)
         else:
             first = next(p for p in case.problems if p.severity == "erreur")
             inputs.invalid.append((case.id, first.message))
@@ -112,12 +114,12 @@ SENT_TEXTS = {"bilans": ("bilan", ("difficultes", "motifs_echec")), "sortie": ("
               "suivi": ("changement", ("description",))}
 
 
-def report_quotes(case: Case, programme: Programme, on: date) -> list[Quote]:
+def report_quotes(sources: Resources, case: Case, programme: Programme, on: date) -> list[Quote]:
     """The case's quotable texts as of `on`, each as the sent document shows it; a normal end's apart (« fins »).
 
     The exit's explanation of a measure that ended normally is not a rupture of the path.
     """
-    dated = as_of(_as_sent(case, programme, on), on)
+    dated = as_of(_as_sent(sources, case, programme, on), on)
     quotes = case_quotes(dated)
     exit_data = dated.get("sortie")
     explanation = exit_data.get("explication")
@@ -129,14 +131,14 @@ def report_quotes(case: Case, programme: Programme, on: date) -> list[Quote]:
             for q in quotes]
 
 
-def _as_sent(case: Case, programme: Programme, on: date) -> Case:
+def _as_sent(sources: Resources, case: Case, programme: Programme, on: date) -> Case:
     """Return `case` with each free text the report quotes as its document was sent (kept copy), else as it is.
 
     The copy is that of the last sending on or before `on`, else the first one after.
     """
     from ..documents.archive import record_of
 
-    sent = sendings(case, programme)
+    sent = sendings(sources, case, programme)
 
     def kept(document: str, section: str) -> dict[str, Any] | None:
         found = sent.get(document, [])
@@ -163,16 +165,16 @@ def _as_sent(case: Case, programme: Programme, on: date) -> Case:
 
     section, keys = SENT_TEXTS["bilans"]
     if case.get("bilans").get("bilans"):
-        reviews = [texts(r, kept(review_document(str(r.get("echeance", ""))), section), keys)
+        reviews = [texts(r, kept(review_document(sources, str(r.get("echeance", ""))), section), keys)
                    if isinstance(r, dict) else r for r in case.get("bilans")["bilans"]]
         replace("bilans", {**case.get("bilans"), "bilans": reviews})
     section, keys = SENT_TEXTS["sortie"]
     if case.get("sortie"):
-        replace("sortie", texts(case.get("sortie"), kept(owed_form("signalement_sortie").document_name(), section),
-                                keys))
+        exit_report = owed_form(sources, "signalement_sortie").document_name()
+        replace("sortie", texts(case.get("sortie"), kept(exit_report, section), keys))
     section, keys = SENT_TEXTS["suivi"]
     if case.get("suivi").get("signalements"):
-        change = owed_form("signalement_changement")
+        change = owed_form(sources, "signalement_changement")
         changes = [texts(c, kept(change.document_name(c, index + 1), section), keys) if isinstance(c, dict) else c
                    for index, c in enumerate(case.get("suivi")["signalements"])]
         replace("suivi", {**case.get("suivi"), "signalements": changes})
@@ -225,13 +227,13 @@ def exclusions(inputs: Inputs, keys: dict[str, str]) -> dict[str, Any]:
 
 # ---------------------------------------------------------------- French contexts
 
-def _label(family: str | None, value: str) -> str:
+def _label(sources: Resources, family: str | None, value: str) -> str:
     from ..model.wording import MISSING as MISSING_TEXT
     from ..model.wording import label
 
     if value == MISSING:
         return MISSING_TEXT
-    return label(family, value) if family else value
+    return label(sources, family, value) if family else value
 
 
 def _number(value: float | None, digits: int = 1) -> str:
@@ -257,10 +259,10 @@ def _chart(rows: list[dict[str, Any]]) -> dict[str, Any]:
 MULTIPLE_ROWS = "% des dossiers ; un dossier peut figurer dans plusieurs lignes"
 
 
-def _table(dist: Distribution) -> dict[str, Any]:
+def _table(sources: Resources, dist: Distribution) -> dict[str, Any]:
     """One table: rows, shares and total; shares of cases when a case may be in several rows."""
     total = sum(dist.counts.values()) if dist.cases is None else dist.cases
-    rows = [{"libelle": _label(dist.family, code), "nombre": n,
+    rows = [{"libelle": _label(sources, dist.family, code), "nombre": n,
              "part": _number(100 * n / total if total else None) + " %"} for code, n in dist.counts.items()]
     return {"titre": dist.title, "unite": dist.unit, "lignes": rows, "total": total, "graphique": _chart(rows),
             "part_titre": "part" if dist.cases is None else "% des dossiers",
@@ -327,10 +329,11 @@ def _works_under_way(ind: Indicator) -> dict[str, Any] | None:
             "chiffres": rows}
 
 
-def _funders(ind: Indicator) -> list[dict[str, str]]:
+def _funders(sources: Resources, ind: Indicator) -> list[dict[str, str]]:
     from ..model.wording import money
 
-    return [{"type": _label("type_financeur", kind), "nombre": str(int(row["nombre"])), "total": money(row["total"]),
+    return [{"type": _label(sources, "type_financeur", kind), "nombre": str(int(row["nombre"])),
+             "total": money(row["total"]),
              "obtenues": money(row["obtenues"]), "en_cours": money(row["en_cours"]),
              "refusees": money(row["refusees"])}
             for kind, row in ind.figures.get("par_type", {}).items()]
@@ -357,9 +360,9 @@ def _diagnostics(counts: dict[str, int]) -> str:
     return _and(parts)
 
 
-def _sentences(q: dict[str, Any], service: str) -> dict[str, list[str]]:
+def _sentences(sources: Resources, q: dict[str, Any], service: str) -> dict[str, list[str]]:
     def listing(counts: dict[str, int], family: str) -> str:
-        return _and([f"{_label(family, k)} ({n})" for k, n in counts.items()]) or "aucun"
+        return _and([f"{_label(sources, family, k)} ({n})" for k, n in counts.items()]) or "aucun"
 
     return {
         "difficultes": [
@@ -398,6 +401,7 @@ def _header(config: Config, period: Period, today: date, title: str) -> dict[str
 
 def report_context(config: Config, inputs: Inputs, period: Period, today: date, keys: dict[str, str]) -> dict[str, Any]:
     """Return every value the activity report shows, already in French."""
+    sources = config.resources
     inds = indicators(inputs.facts, period)
     context = _header(config, period, today, f"Rapport d'activité {period_title(period)}")
     scope = [f for f in inputs.facts if f.in_scope(period)]
@@ -407,13 +411,13 @@ def report_context(config: Config, inputs: Inputs, period: Period, today: date, 
         "indicateurs": [{
             "numero": ind.number, "titre": ind.title, "population": ind.population, "couverts": ind.covered,
             "non_renseigne": ind.missing, "non_renseigne_quoi": ind.missing_what, "chiffres": _figures(ind),
-            "financeurs": _funders(ind) if ind.number == 10 else [],
+            "financeurs": _funders(sources, ind) if ind.number == 10 else [],
             "a_part": _works_under_way(ind),
-            "tableaux": [_table(t) for t in ind.tables]} for ind in inds],
-        "qualitatif": _sentences(qualitative(inputs.facts, period), config.programme.service_short),
+            "tableaux": [_table(sources, t) for t in ind.tables]} for ind in inds],
+        "qualitatif": _sentences(sources, qualitative(inputs.facts, period), config.programme.service_short),
         "energie": _energy(energy(inputs.facts, period)),
         # Cases by SPSLH reference when recorded, else by pseudonym: the report holds no name.
-        "transmission": _timeliness(inputs, period, today, {**keys, **inputs.references}, config.programme),
+        "transmission": _timeliness(sources, inputs, period, today, {**keys, **inputs.references}, config.programme),
         "extraits": _quotes(inputs, period),
     })
     return context
@@ -474,6 +478,7 @@ def funding_context(config: Config, fund: FundingStatement, today: date, inputs:
 
     from ..model.wording import day, money
 
+    sources = config.resources
     names = measure_names(inputs)
     context = _header(config, fund.period, today, "État récapitulatif de financement")
     context.update({
@@ -488,12 +493,13 @@ def funding_context(config: Config, fund: FundingStatement, today: date, inputs:
         "non_facturables": [{"identifiant": names[case_id], "motif": f"non facturable : {reason}"}
                             for case_id, reason in sorted(fund.unbillable + inputs.unvalidated)],
         "visites": _visits_below(fund, names),
-        "diagnostics": [{"identifiant": names[case_id], "type": _label("reponse_diagnostic", kind), "date": day(when),
+        "diagnostics": [{"identifiant": names[case_id], "type": _label(sources, "reponse_diagnostic", kind),
+                         "date": day(when),
                          "montant": money(amount)} for case_id, kind, when, amount in fund.diagnostics],
         "totaux": {"mois": str(fund.months), "tarif": money(fund.tarif_mensuel), "mesures": money(fund.measures_total)},
         "recapitulatif": _summary(fund),
         "avance_notes": _advance_notes(fund) if fund.programme_period else [],
-        "transmission": _timeliness(inputs, fund.period, today, names, config.programme),
+        "transmission": _timeliness(sources, inputs, fund.period, today, names, config.programme),
     })
     return context
 
@@ -517,7 +523,7 @@ def _visits_below(fund: FundingStatement, names: dict[str, str]) -> dict[str, An
 STATES = ("a_temps", "en_retard", "non_envoye", "en_attente")
 
 
-def _timeliness(inputs: Inputs, period: Period, today: date, names: dict[str, str],
+def _timeliness(sources: Resources, inputs: Inputs, period: Period, today: date, names: dict[str, str],
                 programme: Programme) -> dict[str, Any]:
     """Documents owed to the programme's service in the period: on time, late, missing, or still within their delay.
 
@@ -527,7 +533,7 @@ def _timeliness(inputs: Inputs, period: Period, today: date, names: dict[str, st
     from ..model.wording import day, labels
 
     # In the order of forms/libelles.yaml « documents_dus »; a structure's own form comes after them.
-    counts = {form: dict.fromkeys(STATES, 0) for form in labels().get("documents_dus", {})}
+    counts = {form: dict.fromkeys(STATES, 0) for form in labels(sources).get("documents_dus", {})}
     listed = []
     for case_id, owed in sorted(inputs.obligations.items()):
         # A document counts in the period it is owed in, even when its tolerance ends after it; one not owed
@@ -544,7 +550,8 @@ def _timeliness(inputs: Inputs, period: Period, today: date, names: dict[str, st
                            "echeance": day(document.due), "envoi": day(sent) if sent else "non envoyé",
                            "retard": "en attente" if state == "en_attente" else
                            f"{days} j" if sent else f"{days} j à ce jour"})
-    rows = [{"type": _label("documents_dus", form), "a_temps": str(c["a_temps"]), "en_retard": str(c["en_retard"]),
+    rows = [{"type": _label(sources, "documents_dus", form), "a_temps": str(c["a_temps"]),
+             "en_retard": str(c["en_retard"]),
              "manquants": str(c["non_envoye"]), "en_attente": str(c["en_attente"])}
             for form, c in counts.items() if any(c.values())]
     late, missing, waiting = (sum(c[state] for c in counts.values()) for state in STATES[1:])
@@ -650,24 +657,24 @@ def _pdf(document: tuple[str, str, str], context: dict[str, Any], today: date, c
     # The documents' stylesheet first (letterhead, tables), then what the report adds.
     # Each file from the structure's templates/ if it has its own, else from astre's.
     from ..documents.forms import template_path, template_roots
-    from ..documents.layout import sources
+    from ..documents.layout import templates_of
     from ..documents.render_pdf import render_pdf
 
     roots = template_roots(config)
     reports = tuple(root / "report" for root in roots if (root / "report").is_dir())
     stylesheets = (template_path("html", "astre.css", config), template_path("report", "rapport.css", config))
-    found = sources(*document, kind="report")
-    return render_pdf(found.html, (*reports, *roots), stylesheets,
+    found = templates_of(config.resources, *document, kind="report")
+    return render_pdf(config.resources, found.html, (*reports, *roots), stylesheets,
                       tuple(root / "assets" for root in roots if (root / "assets").is_dir()), context, today,
                       context["document"]["titre"], config.structure.name, found.html_text)
 
 
 def _docx(document: tuple[str, str, str], context: dict[str, Any], today: date, config: Config) -> bytes:
     """Return the Word file of the report or the funding statement (same layout as its PDF)."""
-    from ..documents.layout import sources
+    from ..documents.layout import templates_of
     from ..documents.render_docx import render_docx
 
-    found = sources(*document, kind="report")
+    found = templates_of(config.resources, *document, kind="report")
     return render_docx(found.docx, context, today, context["document"]["titre"], config.structure.name,
                        found.docx_bytes)
 

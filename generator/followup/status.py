@@ -66,7 +66,7 @@ def collect(config: Config, paths: list[Path], today: date) -> StatusResult:
         if not case.valid:
             result.invalid.append((case.id, str(case.get("mesure").get("referent", ""))))
             continue
-        result.items.extend(due_items(case, config.programme, today))
+        result.items.extend(due_items(config.resources, case, config.programme, today))
         result.sent.extend(_sent(case, config, today))
     result.items.sort(key=lambda i: (i.due, i.case_id, i.key))
     result.sent.sort(key=lambda s: (s.day, s.case_id, s.document), reverse=True)
@@ -84,7 +84,8 @@ def _sent(case: Any, config: Config, today: date) -> list[SentItem]:
             if 0 <= (today - sending.day).days <= SENT_SHOWN_DAYS:
                 late = number == 0 and document.due is not None and sending.day > document.due
                 found.append(SentItem(sending.day, case.id, referent, document.name,
-                                      recipients_label(document.name, config.programme, sending.recipients), late))
+                                      recipients_label(config.resources, document.name, config.programme,
+                                                       sending.recipients), late))
     return found
 
 

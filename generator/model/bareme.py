@@ -13,34 +13,34 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import ConfigError, Problem, YamlError
-from ..reading import resources
 from ..reading.loader import Document, load
+from ..reading.resources import Resources
 
 BAREME_NAME = "plafonds_anah.yaml"
-def baremes() -> dict[int, dict[str, Any]]:
+def baremes(sources: Resources) -> dict[int, dict[str, Any]]:
     """Return the barèmes by year: the toolkit's, then the structure's (which win per year)."""
-    files = [folder / BAREME_NAME for folder in reversed(resources.current().dirs("baremes"))]
+    files = [folder / BAREME_NAME for folder in reversed(sources.dirs("baremes"))]
     # Keyed by each file's size and time: an edited barème is read again, even by a long-running process.
-    return _baremes(tuple((p, p.stat().st_mtime_ns, p.stat().st_size) for p in files if p.is_file()))
+    return _baremes(sources, tuple((p, p.stat().st_mtime_ns, p.stat().st_size) for p in files if p.is_file()))
 
 
 @cache
-def _baremes(files: tuple[tuple[Path, int, int], ...]) -> dict[int, dict[str, Any]]:
+def _baremes(sources: Resources, files: tuple[tuple[Path, int, int], ...]) -> dict[int, dict[str, Any]]:
     found: dict[int, dict[str, Any]] = {}
     for path, _, _ in files:
-        for table in _load(path):
+        for table in _load(sources, path):
             found[table["annee"]] = table
     return found
 
 
-def _load(path: Path) -> list[dict[str, Any]]:
+def _load(sources: Resources, path: Path) -> list[dict[str, Any]]:
     from ..reading.validate import validate
 
     try:
         document = load(path)
     except YamlError as e:
         raise ConfigError(f"{path} : barème illisible", [e.problem]) from e
-    problems = validate(document, "plafonds_anah") if isinstance(document.data, dict) else [
+    problems = validate(sources, document, "plafonds_anah") if isinstance(document.data, dict) else [
         Problem(path, 1, 1, "le barème doit être une suite de champs (« baremes: » puis une ligne « - » par année)",
                 "recopiez la forme du barème d'astre (voir le README, « Plafonds ANAH »)", code="bareme")]
     if not problems:
@@ -86,9 +86,9 @@ def ceiling(table: dict[str, Any], category: str, persons: int) -> int:
     return int(base[-1] + extra * (persons - len(base)))
 
 
-def category(persons: int, income: float, year: int) -> str | None:
+def category(sources: Resources, persons: int, income: float, year: int) -> str | None:
     """Return "tres_modeste", "modeste" or "superieur"; None when no barème covers `year`."""
-    table = baremes().get(year)
+    table = baremes(sources).get(year)
     if table is None or persons < 1:
         return None
     if income <= ceiling(table, "tres_modestes", persons):

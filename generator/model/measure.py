@@ -29,6 +29,7 @@ from ..reading.cases import Case
 from ..reading.config import Programme
 from ..reading.forms import Form, form_of, owed_form
 from ..reading.loader import Document
+from ..reading.resources import Resources
 from .timeline import parse
 from .wording import label
 
@@ -558,23 +559,24 @@ class Sending:
 
 
 # Before envois.yaml, each document's own file held its sending date (to the SPSLH): still read.
-def review_document(echeance: str) -> str:
+def review_document(sources: Resources, echeance: str) -> str:
     """Return the name of the review document of `echeance` (« 3_mois » → « bilan-intermediaire-3-mois »)."""
-    return review_form(echeance).document_name({"echeance": echeance})
+    return review_form(sources, echeance).document_name({"echeance": echeance})
 
 
-def review_form(echeance: str) -> Form:
+def review_form(sources: Resources, echeance: str) -> Form:
     """Return the form of the review of `echeance`: the final review's, or the interim reviews'."""
-    return owed_form("bilan_final" if echeance == "final" else "bilan_intermediaire")
+    return owed_form(sources, "bilan_final" if echeance == "final" else "bilan_intermediaire")
 
 
-def recipients_of(document: str, programme: Programme) -> tuple[str, ...]:
+def recipients_of(sources: Resources, document: str, programme: Programme) -> tuple[str, ...]:
     """Return who receives `document` under the programme (astre.yaml, programme.destinataires, by form)."""
-    form = form_of(document)
+    form = form_of(sources, document)
     return programme.recipients.get(form.id if form is not None else document, ("spslh",))
 
 
-def recipient_name(code: str, programme: Programme, case: Case | None = None, *, in_sentence: bool = False) -> str:
+def recipient_name(sources: Resources, code: str, programme: Programme, case: Case | None = None, *,
+                   in_sentence: bool = False) -> str:
     """Return the name of a recipient code of programme.destinataires: the one place recipients are named.
 
     Without a case, the short name of lists and messages (« SPSLH », « SLISL », forms/libelles.yaml
@@ -582,7 +584,7 @@ def recipient_name(code: str, programme: Programme, case: Case | None = None, *,
     `in_sentence`, as a sentence of the contract says it (« le SLISL de la MDS Arrageois »).
     """
     if case is None:
-        return programme.service_short if code == "spslh" else label("destinataire", code)
+        return programme.service_short if code == "spslh" else label(sources, "destinataire", code)
     mesure = case.get("mesure")
     mds = (mesure.get("territoire") or {}).get("mds")
     origin = (mesure.get("origine") or {}).get("structure")
@@ -597,15 +599,17 @@ def recipient_name(code: str, programme: Programme, case: Case | None = None, *,
         return origin or "structure à l'origine de la demande"
     if code == "menage":
         return "le ménage" if in_sentence else case.get("menage").get("designation") or "le ménage"
-    return label("destinataire", code)
+    return label(sources, "destinataire", code)
 
 
-def recipients_label(document: str, programme: Programme, recipients: tuple[str, ...] | None = None) -> str:
+def recipients_label(sources: Resources, document: str, programme: Programme,
+                     recipients: tuple[str, ...] | None = None) -> str:
     """Return the short names of who receives `document` (its recorded `recipients`, else the programme's)."""
-    return ", ".join(recipient_name(r, programme) for r in (recipients or recipients_of(document, programme)))
+    return ", ".join(recipient_name(sources, r, programme)
+                     for r in (recipients or recipients_of(sources, document, programme)))
 
 
-def sendings(case: Case, programme: Programme) -> dict[str, list[Sending]]:
+def sendings(sources: Resources, case: Case, programme: Programme) -> dict[str, list[Sending]]:
     """Return every recorded sending, by document, oldest first.
 
     envois.yaml is the register; the older fields (contrat.date_envoi_spslh,
@@ -624,18 +628,20 @@ def sendings(case: Case, programme: Programme) -> dict[str, list[Sending]]:
     def legacy(document: str, value: Any, file: str, where: tuple) -> None:
         day = parse(value)
         if day is not None:
-            add(Sending(document, day, recipients_of(document, programme), file, where))
+            add(Sending(document, day, recipients_of(sources, document, programme), file, where))
 
-    legacy(owed_form("contrat").document_name(), case.get("contrat").get("date_envoi_spslh"), "contrat",
+    legacy(owed_form(sources, "contrat").document_name(), case.get("contrat").get("date_envoi_spslh"), "contrat",
            ("date_envoi_spslh",))
     for index, review in enumerate(case.get("bilans").get("bilans", [])):
         if isinstance(review.get("echeance"), str):
-            legacy(review_document(review["echeance"]), review.get("date_envoi_spslh"), "bilans",
+            legacy(review_document(sources, review["echeance"]), review.get("date_envoi_spslh"), "bilans",
                    ("bilans", index, "date_envoi_spslh"))
-    legacy(owed_form("signalement_sortie").document_name(), case.get("sortie").get("date_signalement_spslh"), "sortie",
+    legacy(owed_form(sources, "signalement_sortie").document_name(),
+           case.get("sortie").get("date_signalement_spslh"), "sortie",
            ("date_signalement_spslh",))
     for index, change in enumerate(case.get("suivi").get("signalements", [])):
-        legacy(owed_form("signalement_changement").document_name(number=index + 1), change.get("date_signalement"),
+        legacy(owed_form(sources, "signalement_changement").document_name(number=index + 1),
+               change.get("date_signalement"),
                "suivi",
                ("signalements", index, "date_signalement"))
     for index, entry in enumerate(case.get("envois").get("envois", [])):

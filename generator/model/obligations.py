@@ -18,6 +18,7 @@ from typing import Any
 from ..reading.cases import Case
 from ..reading.config import Programme
 from ..reading.forms import owed_form
+from ..reading.resources import Resources
 from .deadlines import (
     CLOSED,
     RUNNING,
@@ -60,7 +61,7 @@ class Obligation:
         return "non_envoye" if today > self.due else "a_envoyer"
 
 
-def obligations(case: Case, programme: Programme) -> list[Obligation]:
+def obligations(sources: Resources, case: Case, programme: Programme) -> list[Obligation]:
     """Return every document the measure owes to the service, by the day it is owed.
 
     Owed by a measure that has run (started, statut en cours, terminée or rompue) and was
@@ -70,11 +71,11 @@ def obligations(case: Case, programme: Programme) -> list[Obligation]:
     mesure = case.get("mesure")
     start = parse(mesure.get("dates", {}).get("debut"))
     found: list[Obligation] = []
-    sent = sendings(case, programme)
+    sent = sendings(sources, case, programme)
 
     def add(key: str, role: str, item: dict[str, Any] | None, number: int | None, owed: date, tolerance: int,
             written: bool, where: tuple[str, tuple]) -> None:
-        form = owed_form(role)
+        form = owed_form(sources, role)
         document = form.document_name(item, number)
         first = sent.get(document, [])
         found.append(Obligation(key, role, form.id, document, owed, owed + timedelta(days=tolerance),
@@ -123,7 +124,7 @@ def _reports(case: Case, programme: Programme, add: Any) -> None:
 
 # ---------------------------------------------------------------- the to-do list of `astre status`
 
-def due_items(case: Case, programme: Programme, today: date) -> list[DueItem]:
+def due_items(sources: Resources, case: Case, programme: Programme, today: date) -> list[DueItem]:
     """Return what is still to do on a valid case, past or future, by due date.
 
     The documents owed and not sent (running or closed measure alike), then, while the
@@ -137,9 +138,9 @@ def due_items(case: Case, programme: Programme, today: date) -> list[DueItem]:
     def add(due: date, key: str, action: str, detail: str = "") -> None:
         items.append(DueItem(case.id, str(mesure.get("referent", "")), due, key, action, detail))
 
-    for owed in obligations(case, programme):
+    for owed in obligations(sources, case, programme):
         if owed.done is None:
-            _to_send(case, programme, owed, add)
+            _to_send(sources, case, programme, owed, add)
     if status not in CLOSED:
         _diagnostics(case, programme, add)
         if start is not None and status == "en_cours":
@@ -148,7 +149,7 @@ def due_items(case: Case, programme: Programme, today: date) -> list[DueItem]:
     return sorted(items, key=lambda i: (i.due, i.key))
 
 
-def _to_send(case: Case, programme: Programme, owed: Obligation, add: Any) -> None:
+def _to_send(sources: Resources, case: Case, programme: Programme, owed: Obligation, add: Any) -> None:
     service = programme.service_short
     if owed.role == "contrat":
         add(owed.due, "contrat", f"Envoyer le contrat signé au {service}" if case.get("contrat").get("date_signature")
@@ -160,12 +161,13 @@ def _to_send(case: Case, programme: Programme, owed: Obligation, add: Any) -> No
             add(owed.owed, owed.key, f"Rédiger {name}")
         else:
             add(owed.owed, f"{owed.key}-envoi",
-                f"Envoyer {name} ({recipients_label(owed.document, programme)})")
+                f"Envoyer {name} ({recipients_label(sources, owed.document, programme)})")
     elif owed.role == "signalement_sortie":
         add(owed.due, "sortie", f"Signaler au {service} la sortie du {short_day(owed.owed)}")
     else:
         index = int(owed.key.removeprefix("signalement-")) - 1
-        nature = label("signalement", case.get("suivi").get("signalements", [])[index].get("nature") or "autre")
+        nature = label(sources, "signalement", case.get("suivi").get("signalements",
+                                                                     [])[index].get("nature") or "autre")
         add(owed.due, owed.key, f"Signaler au {service} le changement du {short_day(owed.owed)} ({nature})")
 
 

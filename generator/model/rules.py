@@ -14,6 +14,7 @@ from ..errors import Problem
 from ..reading.cases import Case
 from ..reading.config import Programme
 from ..reading.forms import owed_form
+from ..reading.resources import Resources
 from ..reading.validate import field_path
 from . import bareme
 from .cashflow import cash_problems
@@ -32,7 +33,7 @@ from .timeline import parse
 from .wording import counted, label, money, short_day
 
 
-def check_rules(case: Case, programme: Programme, today: date) -> list[Problem]:
+def check_rules(sources: Resources, case: Case, programme: Programme, today: date) -> list[Problem]:
     """Return every rule problem of a schema-valid case."""
     problems: list[Problem] = []
 
@@ -42,7 +43,7 @@ def check_rules(case: Case, programme: Programme, today: date) -> list[Problem]:
         problems.append(Problem(path, line, column, message, hint, severity=severity, code=code))
 
     _future_dates(case, today, add)
-    _date_order(case, programme, add)
+    _date_order(sources, case, programme, add)
     _status(case, add)
     _exit_reason(case, add)
     _review_contents(case, programme, add)
@@ -53,10 +54,10 @@ def check_rules(case: Case, programme: Programme, today: date) -> list[Problem]:
     _financing(case, add)
     cash_problems(case, today, add)
     energy_problems(case, add)
-    check_site(case, programme, add)
-    _validation(case, add)
-    _income(case, add)
-    _owed(case, programme, today, add)
+    check_site(sources, case, programme, add)
+    _validation(sources, case, add)
+    _income(sources, case, add)
+    _owed(sources, case, programme, today, add)
     return problems
 
 
@@ -103,7 +104,7 @@ def _future_dates(case: Case, today: date, add: Any) -> None:
                 test(name, (listing, index, key), item.get(key))
 
 
-def _date_order(case: Case, programme: Programme, add: Any) -> None:
+def _date_order(sources: Resources, case: Case, programme: Programme, add: Any) -> None:
     dates = dict(case.get("mesure").get("dates", {}))
     decided = validation_date(case.get("mesure"))
     if decided is not None:
@@ -132,7 +133,7 @@ def _date_order(case: Case, programme: Programme, add: Any) -> None:
             f"({short_day(start)})", "corrigez la date de sortie", severity="erreur", code="date")
     contract = case.get("contrat")
     signed, sent = parse(contract.get("date_signature")), parse(contract.get("date_envoi_spslh"))
-    if contract and not signed and owed_form("contrat").document_name() in sendings(case, programme):
+    if contract and not signed and owed_form(sources, "contrat").document_name() in sendings(sources, case, programme):
         add("contrat", (), "contrat envoyé sans date de signature",
             "ajoutez « date_signature: AAAA-MM-JJ » : le contrat envoyé doit dire quand il a été signé",
             severity="erreur", code="date")
@@ -346,7 +347,7 @@ def _financing(case: Case, add: Any) -> None:
                 "antérieur le montrerait tel qu'il est aujourd'hui", code="date")
 
 
-def _validation(case: Case, add: Any) -> None:
+def _validation(sources: Resources, case: Case, add: Any) -> None:
     """The committee's decision and the household's eligibility, recorded as facts."""
     mesure = case.get("mesure")
     decision, status = validated(mesure), mesure.get("statut")
@@ -363,7 +364,7 @@ def _validation(case: Case, add: Any) -> None:
     if recorded is not None:
         if recorded.get("decision") in ("refusee", "ajournee") and not recorded.get("motif"):
             add("mesure", ("validation", "decision"),
-                f"mesure {label('decision_validation', recorded['decision'])} sans motif",
+                f"mesure {label(sources, 'decision_validation', recorded['decision'])} sans motif",
                 "ajoutez « motif » sous « validation » (ce que le comité a dit)", code="validation")
         if recorded.get("decision") == "validee" and not recorded.get("reference_spslh"):
             add("mesure", ("validation",), "référence de la mesure au Département manquante",
@@ -387,7 +388,7 @@ def _validation(case: Case, add: Any) -> None:
             "ajoutez « public_pdalhpd: true » (ou false) dans menage.yaml", code="eligibilite")
 
 
-def household_category(case: Case) -> tuple[str | None, int | None]:
+def household_category(sources: Resources, case: Case) -> tuple[str | None, int | None]:
     """Return (ANAH category or None, barème year) for the household."""
     menage, mesure = case.get("menage"), case.get("mesure")
     dates = mesure.get("dates", {})
@@ -395,7 +396,7 @@ def household_category(case: Case) -> tuple[str | None, int | None]:
     income = menage.get("revenu_fiscal_reference", {}).get("montant")
     if reference is None or income is None:
         return None, None
-    return bareme.category(len(menage.get("membres", [])), income, reference.year), reference.year
+    return bareme.category(sources, len(menage.get("membres", [])), income, reference.year), reference.year
 
 
 def notified_category(case: Case) -> dict[str, Any] | None:
@@ -408,22 +409,22 @@ def notified_category(case: Case) -> dict[str, Any] | None:
 _AGREES = {"tres_modeste": {"tres_modeste"}, "modeste": {"modeste"}, "superieur": {"intermediaire", "superieure"}}
 
 
-def _income(case: Case, add: Any) -> None:
-    category, year = household_category(case)
+def _income(sources: Resources, case: Case, add: Any) -> None:
+    category, year = household_category(sources, case)
     notified = notified_category(case)
     persons = len(case.get("menage").get("membres", []))
     if notified is not None:
         stated = notified["categorie"]
         if category is not None and stated not in _AGREES[category]:
             add("menage", ("categorie_anah", "categorie"),
-                f"catégorie ANAH notifiée « {label('categorie_anah', stated)} » différente de la catégorie "
-                f"calculée avec le barème {year} (« {label('categorie_anah', category)} », "
+                f"catégorie ANAH notifiée « {label(sources, 'categorie_anah', stated)} » différente de la catégorie "
+                f"calculée avec le barème {year} (« {label(sources, 'categorie_anah', category)} », "
                 f"RFR et {persons_text(persons)})",
                 "vérifiez la notification, le RFR (revenu_fiscal_reference) et la composition du ménage",
                 code="bareme")
         elif category is None and stated != "tres_modeste":
             add("menage", ("categorie_anah", "categorie"),
-                f"ménage {label('categorie_anah', stated)} selon {notified.get('source', 'la notification')}",
+                f"ménage {label(sources, 'categorie_anah', stated)} selon {notified.get('source', 'la notification')}",
                 "vérifiez la catégorie notifiée ; le public ASTRE est très modeste", code="bareme")
         return
     if year is None:
@@ -435,10 +436,10 @@ def _income(case: Case, add: Any) -> None:
             f"plafonds {year}, avec leur source, dans baremes/plafonds_anah.yaml de la structure "
             "(README, « Plafonds ANAH »)", code="bareme")
     elif category != "tres_modeste":
-        limit = bareme.ceiling(bareme.baremes()[year], "tres_modestes", persons)
+        limit = bareme.ceiling(bareme.baremes(sources)[year], "tres_modestes", persons)
         add("menage", ("revenu_fiscal_reference", "montant"),
             f"revenus au-dessus du plafond « très modestes » {year} ({money(limit)} pour {persons_text(persons)}) : "
-            f"ménage {label('categorie_anah', category)}",
+            f"ménage {label(sources, 'categorie_anah', category)}",
             "vérifiez le RFR et la composition ; le public ASTRE est très modeste",
             code="bareme")
 
@@ -448,10 +449,10 @@ def persons_text(count: int) -> str:
     return counted(count, "personne")
 
 
-def _owed(case: Case, programme: Programme, today: date, add: Any) -> None:
+def _owed(sources: Resources, case: Case, programme: Programme, today: date, add: Any) -> None:
     """What the measure owes the service and has not sent by its last day (generator.model.obligations)."""
     service = programme.service_short
-    for owed in obligations(case, programme):
+    for owed in obligations(sources, case, programme):
         unwritten = owed.role in REVIEWS and not owed.written and today > owed.due
         if owed.state(today) != "non_envoye" and not unwritten:
             continue

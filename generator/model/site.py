@@ -16,6 +16,7 @@ from typing import Any
 
 from ..reading.cases import Case
 from ..reading.config import Programme
+from ..reading.resources import Resources
 from .deadlines import CLOSED
 from .measure import Plan, aid_amount, chosen_quote, financing_plan
 from .timeline import parse
@@ -103,7 +104,7 @@ def share_text(share: Share) -> str:
 # ---------------------------------------------------------------- checks
 
 
-def check_site(case: Case, programme: Programme, add: Any) -> None:
+def check_site(sources: Resources, case: Case, programme: Programme, add: Any) -> None:
     """Report the problems of the quotes, the reception and its reserves, and the share above its target.
 
     `add(name, where, message, hint, severity=…, code=…, key=…)` locates and records one problem.
@@ -114,7 +115,7 @@ def check_site(case: Case, programme: Programme, add: Any) -> None:
     received = parse(reception.get("date")) if reception else None
     for index, poste in enumerate(postes):
         _quotes(poste, index, received, add)
-        _rge(poste, index, programme, add)
+        _rge(sources, poste, index, programme, add)
     _reception(travaux, postes, reception, received, add)
     _reserves(travaux, postes, received, add)
     _share(case, programme, add)
@@ -167,7 +168,7 @@ def _quotes(poste: dict[str, Any], index: int, received: date | None, add: Any) 
                 "ajoutez « avenant: true »", code="date")
 
 
-def _rge(poste: dict[str, Any], index: int, programme: Programme, add: Any) -> None:
+def _rge(sources: Resources, poste: dict[str, Any], index: int, programme: Programme, add: Any) -> None:
     """A poste of a type the aids require an RGE company for (programme.types_travaux_rge), done by one."""
     if poste.get("type") not in programme.rge_work_types or poste.get("statut") == "abandonne":
         return
@@ -180,7 +181,7 @@ def _rge(poste: dict[str, Any], index: int, programme: Programme, add: Any) -> N
         company, where = poste["entreprise"], ("postes", index, "entreprise")
     else:
         return  # no company chosen yet
-    kind = label("type_travaux", poste.get("type"))
+    kind = label(sources, "type_travaux", poste.get("type"))
     rule = "les aides (MaPrimeRénov', CEE…) exigent pour ces travaux une entreprise certifiée RGE " \
            "(astre.yaml, programme.types_travaux_rge)"
     if company.get("rge") is False:

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import FormError
-from ..reading.resources import LABELS_NAME
+from ..reading.resources import LABELS_NAME, Resources
 from .timeline import parse
 
 # Babel, the YAML loader and the resources are imported by the functions that need them:
@@ -26,19 +26,15 @@ MISSING_F = "non renseignée"
 MISSING_DATE = "date non renseignée"
 
 
-def labels() -> dict[str, dict[str, str]]:
+def labels(sources: Resources) -> dict[str, dict[str, str]]:
     """Return the French labels of coded values, by family (the structure's own file if it has one)."""
-    from ..reading import resources
-
     # Keyed by the labels files' stamp: labels edited while watching are read again.
-    return _labels(labels_path(), resources.current().stamp("forms", LABELS_NAME))
+    return _labels(labels_path(sources), sources.stamp("forms", LABELS_NAME))
 
 
-def labels_path() -> Path:
+def labels_path(sources: Resources) -> Path:
     """Return the labels file in force (French names of coded values)."""
-    from ..reading import resources
-
-    found = resources.current().find("forms", LABELS_NAME)
+    found = sources.find("forms", LABELS_NAME)
     if found is None:  # pragma: no cover - the toolkit always ships it
         raise FormError(f"{LABELS_NAME} introuvable")
     return found
@@ -51,11 +47,11 @@ def _labels(path: Path, stamp: tuple[tuple[Path, int, int], ...]) -> dict[str, d
     return load(path).data
 
 
-def label(family: str, value: Any) -> str:
+def label(sources: Resources, family: str, value: Any) -> str:
     """Return the French label of a coded value (the code itself if unknown)."""
     if value is None:
         return MISSING
-    return labels().get(family, {}).get(str(value), str(value))
+    return labels(sources).get(family, {}).get(str(value), str(value))
 
 
 def money(value: Any) -> str:

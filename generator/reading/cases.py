@@ -12,6 +12,7 @@ from typing import Any
 from ..commands import command
 from ..errors import Problem, UsageError, YamlError, os_reason
 from .loader import Document, is_inside, load, refuse_outside
+from .resources import Resources
 from .validate import INCOMPLETE
 
 # File name (without .yaml) -> required? Optional files may be absent or empty.
@@ -70,7 +71,7 @@ def check_id(case_id: str) -> str:
     return case_id
 
 
-def load_case(folder: Path) -> Case:
+def load_case(sources: Resources, folder: Path) -> Case:
     """Load and validate every file of one case folder; never raises on bad content."""
     from .validate import validate
 
@@ -121,7 +122,7 @@ def load_case(folder: Path) -> Case:
                                          code="fichier"))
             continue
         case.documents[name] = doc
-        case.problems.extend(validate(doc, name))
+        case.problems.extend(validate(sources, doc, name))
     case.problems.extend(_stray_files(folder, sorted(present)))
     mesure = case.get("mesure")
     if mesure.get("identifiant") not in (None, case.id) and isinstance(mesure.get("identifiant"), str):

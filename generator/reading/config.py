@@ -13,6 +13,7 @@ from typing import Any
 
 from ..errors import ConfigError, Problem, YamlError, os_reason
 from .loader import load
+from .resources import Resources
 
 CONFIG_NAME = "astre.yaml"
 
@@ -139,9 +140,13 @@ class Config:
     programme: Programme = field(init=False)
     structure: Structure = field(init=False)
     funding_received: FundingReceived = field(init=False)
+    # Where its definitions are read (its own schemas/, forms/, templates/, baremes/, then astre's):
+    # handed to every reader, a new one for each loading (what they read is kept for its life).
+    resources: Resources = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         """Type the sections once, from the validated file."""
+        self.resources = Resources.of(self.root, self.templates_override)
         self.programme = Programme.from_data(self.data["programme"])
         self.structure = Structure.from_data(self.data["structure"])
         self.funding_received = FundingReceived.from_data(self.data.get("financement_recu"))
@@ -191,18 +196,17 @@ def find_config(start: Path | None = None) -> Path:
 
 def load_config(path: Path | None = None) -> Config:
     """Load and validate astre.yaml; raise ConfigError listing every problem."""
-    from . import resources
     from .validate import validate
 
     path = path or find_config()
-    resources.activate(path.parent)  # a structure may override the schema of astre.yaml too
     try:
         document = load(path)
     except YamlError as e:
         raise ConfigError(f"{path} est illisible", [e.problem]) from None
     if not isinstance(document.data, dict):
         raise ConfigError(f"{path} : la configuration doit être une suite de champs « nom: valeur »")
-    problems = validate(document, "astre")
+    # A structure may override the schema of astre.yaml too.
+    problems = validate(Resources.of(path.parent), document, "astre")
     if problems:
         raise ConfigError(f"{path} contient des erreurs", problems)
     config = Config(path.resolve(), document.data)
@@ -212,7 +216,6 @@ def load_config(path: Path | None = None) -> Config:
         raise ConfigError(f"{path} contient des erreurs", [Problem(
             path, line, column, f"output_dir « {config.data.get('output_dir', 'out')} » {refused}",
             "choisissez un dossier à part, par exemple « output_dir: out »", code="config")])
-    resources.activate(config.root, config.templates_override)
     check_logo(config)
     return config
 

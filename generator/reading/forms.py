@@ -17,10 +17,9 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import FormError, UnknownFormError, YamlError
-from . import resources
 from .cases import CASE_FILES, Case
 from .loader import load
-from .resources import LABELS_NAME
+from .resources import LABELS_NAME, Resources
 
 # The documents a measure owes to the programme's service, by what they are (a form's `obligation`).
 OBLIGATION_ROLES = ("contrat", "bilan_intermediaire", "bilan_final", "signalement_sortie", "signalement_changement")
@@ -110,31 +109,26 @@ def slug(value: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", value.lower()).strip("-")[:40] or "x"
 
 
-def forms_dirs() -> list[Path]:
-    """Return the folders searched for forms: the structure's own first, then the toolkit's."""
-    return list(resources.current().dirs("forms"))
-
-
-def form_ids() -> list[str]:
+def form_ids(sources: Resources) -> list[str]:
     """Return every known form id, sorted."""
-    ids = {p.stem for d in forms_dirs() for p in d.glob("*.yaml") if p.name != LABELS_NAME}
+    ids = {p.stem for d in sources.dirs("forms") for p in d.glob("*.yaml") if p.name != LABELS_NAME}
     return sorted(ids)
 
 
-def form_path(form_id: str) -> Path:
+def form_path(sources: Resources, form_id: str) -> Path:
     """Return the file of a form, or raise UnknownFormError listing the known forms."""
     if re.fullmatch(r"[a-z0-9][a-z0-9-]*", form_id):
-        for folder in forms_dirs():
-            path = folder / f"{form_id}.yaml"
-            if path.is_file():
-                return path
-    raise UnknownFormError(f"document inconnu « {form_id} » ; documents disponibles : {', '.join(form_ids())}")
+        found = sources.find("forms", f"{form_id}.yaml")
+        if found is not None:
+            return found
+    raise UnknownFormError(f"document inconnu « {form_id} » ; documents disponibles : "
+                           f"{', '.join(form_ids(sources))}")
 
 
-def load_form(form_id: str) -> Form:
+def load_form(sources: Resources, form_id: str) -> Form:
     """Load and check one form file; raise FormError (French) when it is invalid."""
     # Keyed by the forms' stamp: a form edited while watching is read again.
-    return _load_form(form_path(form_id), resources.current().stamp("forms", "*.yaml"))
+    return _load_form(form_path(sources, form_id), sources.stamp("forms", "*.yaml"))
 
 
 @cache
@@ -164,24 +158,24 @@ def _load_form(path: Path, stamp: tuple[tuple[Path, int, int], ...]) -> Form:
                 role=data.get("obligation"), layout=data.get("mise_en_page", path.stem))
 
 
-def load_forms(only: list[str] | None = None) -> list[Form]:
+def load_forms(sources: Resources, only: list[str] | None = None) -> list[Form]:
     """Load every form (or only the ids in `only`)."""
     if only:
-        return [load_form(form_id) for form_id in only]
+        return [load_form(sources, form_id) for form_id in only]
     # Asked for each case and each document name: read once per version of the forms folders.
-    return list(_every_form(resources.current().stamp("forms", "*.yaml")))
+    return list(_every_form(sources, sources.stamp("forms", "*.yaml")))
 
 
 @cache
-def _every_form(stamp: tuple[tuple[Path, int, int], ...]) -> tuple[Form, ...]:
-    return tuple(load_form(form_id) for form_id in form_ids())
+def _every_form(sources: Resources, stamp: tuple[tuple[Path, int, int], ...]) -> tuple[Form, ...]:
+    return tuple(load_form(sources, form_id) for form_id in form_ids(sources))
 
 
 
 
-def owed_form(role: str) -> Form:
+def owed_form(sources: Resources, role: str) -> Form:
     """Return the form of the document the measure owes as `role` (its `obligation`: contrat, bilan_final…)."""
-    found = [form for form in load_forms() if form.role == role]
+    found = [form for form in load_forms(sources) if form.role == role]
     if len(found) != 1:
         declared = ", ".join(f"forms/{f.id}.yaml" for f in found) or "aucun formulaire"
         raise FormError(f"« obligation: {role} » doit être déclarée par un seul formulaire ({declared}) : "
@@ -190,9 +184,9 @@ def owed_form(role: str) -> Form:
     return found[0]
 
 
-def form_of(document: str) -> Form | None:
+def form_of(sources: Resources, document: str) -> Form | None:
     """Return the form that makes the document named `document` (« bilan-intermediaire-3-mois »), if any."""
-    forms = sorted(load_forms(), key=lambda f: len(f.output), reverse=True)  # the longest output name first
+    forms = sorted(load_forms(sources), key=lambda f: len(f.output), reverse=True)  # the longest output name first
     for form in forms:
         if document == form.output or (form.repeat is not None and document.startswith(form.output + "-")):
             return form

@@ -17,8 +17,8 @@ place of its own repository (beside astre.yaml):
     templates/assets/…                fonts and images
     baremes/plafonds_anah.yaml        the ANAH ceilings (years added or replaced)
 
-One process serves one structure at a time: `load_config` activates its folders, and
-every reader asks `current()`.
+`load_config` makes the structure's `Resources` (`Config.resources`); every reader is given
+it, never a process-wide « active » one: two structures can be served side by side.
 """
 
 from __future__ import annotations
@@ -73,8 +73,14 @@ class Resources:
     root: Path | None = None
     templates_dir: Path | None = None
     # Looked up on every label of every document: each answer is kept for the life of
-    # this object (activate() makes a new one when the configuration is reloaded).
+    # this object (a configuration loaded again makes a new one).
     _found: dict[tuple[str, str], Any] = field(default_factory=dict, compare=False, hash=False, repr=False)
+
+    @classmethod
+    def of(cls, root: Path | None, templates_dir: Path | None = None) -> Resources:
+        """Return the resources of the structure at `root` (None: the toolkit's defaults only)."""
+        return cls(root.resolve() if root is not None else None,
+                   templates_dir.resolve() if templates_dir is not None else None)
 
     def override_dir(self, kind: str) -> Path | None:
         """Return the structure's folder for `kind` (it may not exist)."""
@@ -129,24 +135,4 @@ class Resources:
         return dict(sorted(found.items()))
 
 
-_current = Resources()
-
-
-def activate(root: Path | None, templates_dir: Path | None = None) -> Resources:
-    """Make the structure at `root` the one whose overrides are read (None: defaults only)."""
-    global _current
-    _current = Resources(root.resolve() if root is not None else None,
-                         templates_dir.resolve() if templates_dir is not None else None)
-    return _current
-
-
-def current() -> Resources:
-    """Return the resources of the active structure."""
-    return _current
-
-
-def use(found: Resources) -> Resources:
-    """Make `found` the active resources again (a build given definitions loaded earlier)."""
-    global _current
-    _current = found
-    return found
+DEFAULTS = Resources()  # the toolkit's own definitions only (no structure: tests, a wheel's self-check)

@@ -15,8 +15,8 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import ConfigError, Problem, YamlError
-from . import resources
 from .loader import Document, read_json
+from .resources import Resources
 
 _TYPES = {"string": "un texte", "number": "un nombre", "integer": "un nombre entier",
           "boolean": "true ou false", "array": "une liste (lignes « - »)", "object": "une rubrique (champs indentés)",
@@ -31,14 +31,13 @@ Stamp = tuple[tuple[Path, int, int], ...]
 INCOMPLETE = "incomplet"
 
 
-def _schemas_in_force() -> tuple[tuple[Path, ...], Stamp]:
+def _schemas_in_force(sources: Resources) -> tuple[tuple[Path, ...], Stamp]:
     """Return the schema folders in force and their files' stamp (edited schemas are read again)."""
-    found = resources.current()
-    return found.dirs("schemas"), found.stamp("schemas", "*.schema.json")
+    return sources.dirs("schemas"), sources.stamp("schemas", "*.schema.json")
 
 
-def _validators() -> dict[str, Any]:
-    return _validators_of(*_schemas_in_force())
+def _validators(sources: Resources) -> dict[str, Any]:
+    return _validators_of(*_schemas_in_force(sources))
 
 
 @lru_cache(maxsize=2)
@@ -86,21 +85,20 @@ def _merged(target: dict[str, Any], node: dict[str, Any]) -> dict[str, Any]:
     return {**target, **{k: v for k, v in node.items() if k != "$ref"}}
 
 
-def resolved(prop: dict[str, Any]) -> dict[str, Any]:
+def resolved(sources: Resources, prop: dict[str, Any]) -> dict[str, Any]:
     """Return a schema property with its `$ref` to another schema's `$defs` replaced by the target (one level)."""
-    found = _ref_target(prop, lambda name: schema(name.removesuffix(".schema.json")))
+    found = _ref_target(prop, lambda name: schema(sources, name.removesuffix(".schema.json")))
     return prop if found is None else _merged(found, prop)
 
 
-def schema(name: str) -> dict:
+def schema(sources: Resources, name: str) -> dict:
     """Return the raw JSON Schema of one case file (or `astre`), `$ref`s included."""
-    return _raw_schemas_of(*_schemas_in_force())[name]
+    return _raw_schemas_of(*_schemas_in_force(sources))[name]
 
 
-def schema_files() -> dict[str, Path]:
+def schema_files(sources: Resources) -> dict[str, Path]:
     """Return {name: file} of the schemas in force (the structure's overrides first)."""
-    return {p.name.removesuffix(".schema.json"): p
-            for p in resources.current().files("schemas", "*.schema.json").values()}
+    return {p.name.removesuffix(".schema.json"): p for p in sources.files("schemas", "*.schema.json").values()}
 
 
 @lru_cache(maxsize=2)
@@ -148,11 +146,11 @@ def _foreign_ref(node: Any, names: set[str]) -> str | None:
     return None
 
 
-def validate(doc: Document, schema_name: str) -> list[Problem]:
-    """Return every schema problem of `doc`, located, best first."""
-    if _fast_checks()[schema_name](doc.data):
+def validate(sources: Resources, doc: Document, schema_name: str) -> list[Problem]:
+    """Return every schema problem of `doc` against the schema in force in `sources`, located, best first."""
+    if fast_checks(sources)[schema_name](doc.data):
         return []  # valid for sure: skip jsonschema, ten times slower
-    validator = _validators()[schema_name]
+    validator = _validators(sources)[schema_name]
     problems: list[Problem] = []
     for error in validator.iter_errors(doc.data):
         problems.extend(_translate(doc, error))
@@ -182,9 +180,9 @@ _PYTHON_TYPES: dict[str, Callable[[Any], bool]] = {
 }
 
 
-def _fast_checks() -> dict[str, Callable[[Any], bool]]:
+def fast_checks(sources: Resources) -> dict[str, Callable[[Any], bool]]:
     """Return the fast predicates of the schemas in force."""
-    return _fast_checks_of(*_schemas_in_force())
+    return _fast_checks_of(*_schemas_in_force(sources))
 
 
 @lru_cache(maxsize=2)
@@ -194,8 +192,9 @@ def _fast_checks_of(dirs: tuple[Path, ...], stamp: Stamp) -> dict[str, Callable[
     It may say False for a valid instance (jsonschema then decides and finds no
     error), never True for an invalid one: tests/test_check_schemas.py compares both.
     """
-    checker = _validators()["astre"].format_checker
-    return {name: _compile(validator.schema, checker) for name, validator in _validators().items()}
+    validators = _validators_of(dirs, stamp)
+    checker = validators["astre"].format_checker
+    return {name: _compile(validator.schema, checker) for name, validator in validators.items()}
 
 
 def _compile(node: Any, checker: Any) -> Callable[[Any], bool]:

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from ..reading.cases import CASE_FILES
+from ..reading.resources import DEFAULTS, Resources
 from ..reading.validate import resolved, schema
 
 START, END = "<!-- reference:start -->", "<!-- reference:end -->"
@@ -22,20 +23,20 @@ _TYPES = {"string": "texte", "number": "nombre", "integer": "nombre entier", "bo
           "array": "liste", "object": "rubrique", "null": "vide"}
 
 
-def _kind(prop: dict[str, Any]) -> str:
+def _kind(sources: Resources, prop: dict[str, Any]) -> str:
     if prop.get("format") == "date":
         return "date (AAAA-MM-JJ)"
     kind = prop.get("type", "")
     if kind == "array":
-        item = resolved(prop.get("items", {}))
-        return "liste de rubriques" if item.get("type") == "object" else f"liste de {_kind(item)}s"
+        item = resolved(sources, prop.get("items", {}))
+        return "liste de rubriques" if item.get("type") == "object" else f"liste de {_kind(sources, item)}s"
     if isinstance(kind, list):
         return " ou ".join(str(_TYPES.get(k, k)) for k in kind)
     return _TYPES.get(kind, kind)
 
 
-def _values(prop: dict[str, Any]) -> str:
-    target = resolved(prop.get("items", {})) if prop.get("type") == "array" else prop
+def _values(sources: Resources, prop: dict[str, Any]) -> str:
+    target = resolved(sources, prop.get("items", {})) if prop.get("type") == "array" else prop
     if "enum" in target or "examples" in target:  # examples: an open list (e.g. review months)
         return ", ".join(f"`{v}`" for v in target.get("enum", target.get("examples", [])))
     bounds = []
@@ -50,45 +51,45 @@ def _cell(text: str) -> str:
     return " ".join(str(text).split()).replace("|", "\\|")
 
 
-def _rows(node: dict[str, Any], prefix: str) -> list[str]:
+def _rows(sources: Resources, node: dict[str, Any], prefix: str) -> list[str]:
     rows = []
     required = set(node.get("required", []))
     for key, raw in node.get("properties", {}).items():
-        prop = resolved(raw)
+        prop = resolved(sources, raw)
         name = f"{prefix}{key}"
         description = prop.get("description", "")
         title = prop.get("title", "")
-        rows.append(f"| `{name}` | {_kind(prop)} | {'oui' if key in required else 'non'} | "
-                    f"**{_cell(title)}** — {_cell(description)} | {_values(prop)} |")
+        rows.append(f"| `{name}` | {_kind(sources, prop)} | {'oui' if key in required else 'non'} | "
+                    f"**{_cell(title)}** — {_cell(description)} | {_values(sources, prop)} |")
         if prop.get("type") == "object":
-            rows.extend(_rows(prop, f"{name}."))
-        elif prop.get("type") == "array" and resolved(prop.get("items", {})).get("type") == "object":
-            rows.extend(_rows(resolved(prop["items"]), f"{name}[]."))
+            rows.extend(_rows(sources, prop, f"{name}."))
+        elif prop.get("type") == "array" and resolved(sources, prop.get("items", {})).get("type") == "object":
+            rows.extend(_rows(sources, resolved(sources, prop["items"]), f"{name}[]."))
     return rows
 
 
-def render() -> str:
+def render(sources: Resources, ) -> str:
     """Return the Markdown reference of every case file, in the order of CASE_FILES."""
     parts = ["Généré à partir de `schemas/` par `make reference` : ne pas modifier à la main.",
              "Un champ d'une rubrique s'écrit indenté sous elle (`dates.debut` : `debut:` sous `dates:`) ; "
              "`[]` désigne chaque élément d'une liste.", ""]
     for name, required in CASE_FILES.items():
-        raw = schema(name)
+        raw = schema(sources, name)
         parts += [f"### `{name}.yaml` — {raw['title']}{'' if required else ' (facultatif)'}", "",
                   _cell(raw["description"]), "",
                   "| champ | type | obligatoire | description | valeurs possibles |",
-                  "| --- | --- | --- | --- | --- |", *_rows(raw, ""), ""]
+                  "| --- | --- | --- | --- | --- |", *_rows(sources, raw, ""), ""]
     return "\n".join(parts)
 
 
 def update(readme: Path = README, check_only: bool = False) -> bool:
-    """Rewrite the reference section of `readme`; return True if it was already up to date."""
+    """Rewrite the reference section of `readme` (astre's own schemas); return True if it was already up to date."""
     text = readme.read_text(encoding="utf-8")
     head, start, rest = text.partition(START)
     _, end, tail = rest.partition(END)
     if not start or not end:
         raise SystemExit(f"{readme} : marqueurs {START} / {END} introuvables")
-    fresh = f"{head}{START}\n{render()}\n{END}{tail}"
+    fresh = f"{head}{START}\n{render(DEFAULTS)}\n{END}{tail}"
     if fresh == text:
         return True
     if not check_only:

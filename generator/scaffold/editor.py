@@ -29,6 +29,7 @@ from typing import Any
 from .. import __version__
 from ..reading import resources
 from ..reading.config import Config
+from ..reading.resources import Resources
 from ..reading.validate import schema, schema_files
 
 EDITOR_DIR = resources.EDITOR_DIR
@@ -41,24 +42,24 @@ def schemas_dir(config: Config) -> Path:
     copy_dir = config.root / EDITOR_DIR
     if copy_dir.is_dir():
         return copy_dir
-    in_force = resources.current().dirs("schemas")[0]
+    in_force = config.resources.dirs("schemas")[0]
     if in_force.is_relative_to(config.root):
         return in_force  # the toolkit's own clone: its schemas/ folder is in the repository
-    write_schemas(config.root)  # never a path into the installed package: it differs on every machine
+    write_schemas(config.resources, config.root)  # never a path into the installed package: it differs on every machine
     return copy_dir
 
 
-def editor_schemas() -> dict[str, str]:
+def editor_schemas(sources: Resources) -> dict[str, str]:
     """Return {file name: JSON text} of every schema as the editor should read it."""
     from ..model.wording import labels
 
-    families = labels()
-    return {f"{name}.schema.json": json.dumps(_annotate(copy.deepcopy(schema(name)), families),
+    families = labels(sources)
+    return {f"{name}.schema.json": json.dumps(_annotate(sources, copy.deepcopy(schema(sources, name)), families),
                                               ensure_ascii=False, indent=2) + "\n"
-            for name in schema_files()}
+            for name in schema_files(sources)}
 
 
-def write_schemas(root: Path, notes: list[str] | None = None) -> list[Path]:
+def write_schemas(sources: Resources, root: Path, notes: list[str] | None = None) -> list[Path]:
     """Write the editor copy under `root`; return the files that changed (none when up to date).
 
     The copy is astre's (`astre upgrade` refreshes it): a file of it that differs is replaced.
@@ -78,7 +79,7 @@ def write_schemas(root: Path, notes: list[str] | None = None) -> list[Path]:
             raise UsageError(f"{where} est un fichier, là où astre garde les schémas de l'éditeur : renommez-le "
                              "ou supprimez-le, puis relancez")
     folder.mkdir(parents=True, exist_ok=True)
-    wanted = editor_schemas()
+    wanted = editor_schemas(sources)
     changed = []
     for name, text in wanted.items():
         path = folder / name
@@ -103,13 +104,14 @@ def _read(path: Path) -> bytes | None:
         return None
 
 
-def _annotate(node: Any, families: dict[str, dict[str, str]], key: str = "", field: str = "") -> Any:
+def _annotate(sources: Resources, node: Any, families: dict[str, dict[str, str]], key: str = "",
+              field: str = "") -> Any:
     """Add the editor-only keywords to every schema node below `node` (`field`: its name in a case file)."""
     if isinstance(node, list):
-        return [_annotate(item, families, key, field) for item in node]
+        return [_annotate(sources, item, families, key, field) for item in node]
     if not isinstance(node, dict):
         return node
-    message = _error_message(node, field)
+    message = _error_message(sources, node, field)
     if message is not None and "errorMessage" not in node:
         node["errorMessage"] = message
         if field and node.get("format") == "date":  # the date's own message, naming the field
@@ -126,35 +128,35 @@ def _annotate(node: Any, families: dict[str, dict[str, str]], key: str = "", fie
         if name == "properties" and isinstance(value, dict):
             for prop, sub in value.items():
                 # The shared definition copied in: the editor prefers its messages, which cannot name the field.
-                value[prop] = _annotate(copy.deepcopy(_shape(sub)) if isinstance(sub, dict) else sub,
+                value[prop] = _annotate(sources, copy.deepcopy(_shape(sources, sub)) if isinstance(sub, dict) else sub,
                                         families, prop, prop)
         elif name == "$defs" and isinstance(value, dict):
             for prop, sub in value.items():
                 _annotate(sub, families, prop)
         elif name == "items":
-            _annotate(value, families, key, f"élément de {field}" if field else "")
+            _annotate(sources, value, families, key, f"élément de {field}" if field else "")
         elif isinstance(value, (dict, list)) and name not in ("enum", "markdownEnumDescriptions", "required"):
-            _annotate(value, families, key, field)
+            _annotate(sources, value, families, key, field)
     required = node.get("required")
     if isinstance(required, list) and required and isinstance(node.get("properties"), dict):
         # One part per required field: its message can name it (the node's own errorMessage cannot).
         del node["required"]
         node.setdefault("allOf", []).extend(
-            {"required": [name], "errorMessage": _missing_message(name, node["properties"].get(name), field)}
+            {"required": [name], "errorMessage": _missing_message(sources, name, node["properties"].get(name), field)}
             for name in required)
     return node
 
 
-def _shape(node: dict[str, Any]) -> dict[str, Any]:
+def _shape(sources: Resources, node: dict[str, Any]) -> dict[str, Any]:
     """Return the node with its `$ref` target's keywords under its own (what the editor validates)."""
     from ..reading.validate import resolved
 
-    return resolved(node)
+    return resolved(sources, node)
 
 
-def _error_message(node: dict[str, Any], field: str) -> str | None:
+def _error_message(sources: Resources, node: dict[str, Any], field: str) -> str | None:
     """Return the French message of every error of a node that has a type, as `astre check` words it."""
-    shape = _shape(node)
+    shape = _shape(sources, node)
     kind = shape.get("type")
     if not isinstance(kind, str):
         return None
@@ -192,9 +194,9 @@ def _error_message(node: dict[str, Any], field: str) -> str | None:
     return None
 
 
-def _missing_message(name: str, prop: Any, field: str) -> str:
+def _missing_message(sources: Resources, name: str, prop: Any, field: str) -> str:
     """Return the message of a missing required field, as `astre check` words it."""
-    title = _shape(prop).get("title", name) if isinstance(prop, dict) else name
+    title = _shape(sources, prop).get("title", name) if isinstance(prop, dict) else name
     where = f" dans « {field} »" if field else ""
     return f"{name} : champ obligatoire manquant ({title}) — ajoutez la ligne « {name}: … »{where}"
 
@@ -208,10 +210,10 @@ def _family(key: str, values: list[str], families: dict[str, dict[str, str]]) ->
     return min(fitting, key=lambda name: (len(families[name]), name)) if fitting else None
 
 
-def enum_labels(key: str, values: list[str]) -> list[str]:
+def enum_labels(sources: Resources, key: str, values: list[str]) -> list[str]:
     """Return the French label of each coded value of the field `key` (the value itself when it has none)."""
     from ..model.wording import labels
 
-    families = labels()
+    families = labels(sources)
     family = _family(key, values, families)
     return [families[family].get(v, v) if family else v for v in values]

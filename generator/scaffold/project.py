@@ -126,11 +126,12 @@ def _fill(created: Created, target: Path, values: dict[str, str], example: bool)
         _copy_example(created, cases)
     else:
         _create(created, cases / ".gitkeep", b"")
-    from ..reading import resources
+    from ..reading.resources import Resources
     from .editor import EDITOR_DIR, editor_schemas
 
-    resources.activate(target)  # its astre.yaml may not be valid yet: its override folders are enough
-    for file_name, text in editor_schemas().items():  # only the missing ones: `astre upgrade` refreshes them
+    # Its astre.yaml may not be valid yet: its override folders are enough. Only the missing files are
+    # written: `astre upgrade` refreshes them.
+    for file_name, text in editor_schemas(Resources.of(target)).items():
         _create(created, target / EDITOR_DIR / file_name, text.encode("utf-8"))
 
 
@@ -231,6 +232,7 @@ def upgrade(root: Path, *, expected: str | None = None, notes: list[str] | None 
     the repository is not said to be up to date). `expected` is the version the Makefile
     pins: a mismatch means the installation failed silently, and is said.
     """
+    from ..reading.resources import Resources
     from .editor import write_schemas
 
     if expected is not None and expected != __version__:
@@ -238,7 +240,7 @@ def upgrade(root: Path, *, expected: str | None = None, notes: list[str] | None 
                          "supprimez le dossier .venv puis relancez « make docs »")
     notes = [] if notes is None else notes
     try:
-        changed = write_schemas(root, notes)  # the schemas in force: resources of the structure at `root`
+        changed = write_schemas(Resources.of(root), root, notes)  # the schemas in force at `root`
         changed += _upgrade_hooks(root, notes)
     except OSError as e:
         raise OutputError(f"mise à jour impossible dans {root} : {os_reason(e)}"

@@ -17,6 +17,7 @@ from typing import Any
 
 from ..errors import CaseExistsError, UsageError, os_reason
 from ..reading.cases import CASE_FILES, check_id
+from ..reading.resources import Resources
 from ..reading.validate import resolved
 from ..reading.validate import schema as load_schema
 
@@ -28,25 +29,25 @@ def _comment(prop: dict[str, Any], required: bool) -> str:
     return text
 
 
-def _lines(node: dict[str, Any], indent: int, file_required: bool) -> list[str]:
+def _lines(sources: Resources, node: dict[str, Any], indent: int, file_required: bool) -> list[str]:
     """Return the commented lines of a node's fields; « obligatoire » only where a filled file needs the field."""
     lines: list[str] = []
     required = set(node.get("required", []))
     for key, raw in node.get("properties", {}).items():
-        prop = resolved(raw)
+        prop = resolved(sources, raw)
         needed = file_required and key in required
         pad = " " * indent
         lines.append(f"{pad}# {_comment(prop, needed)}")
         kind = prop.get("type")
         if kind == "object":
             lines.append(f"{pad}# {key}:")
-            lines.extend(_lines(prop, indent + 2, needed))
+            lines.extend(_lines(sources, prop, indent + 2, needed))
         elif kind == "array":
-            item = resolved(prop["items"])
+            item = resolved(sources, prop["items"])
             lines.append(f"{pad}# {key}:" + ("" if item.get("type") == "object" else " []"))
             if item.get("type") == "object":
                 # One example element; its first field carries the « - » that starts the element.
-                sub = _lines(item, indent + 4, needed)
+                sub = _lines(sources, item, indent + 4, needed)
                 first_key = next(iter(item["properties"]))
                 first = sub.index(f"{' ' * (indent + 4)}# {first_key}:")
                 sub[first - 1] = f"{pad}  {sub[first - 1].strip()}"
@@ -57,18 +58,18 @@ def _lines(node: dict[str, Any], indent: int, file_required: bool) -> list[str]:
     return lines
 
 
-def skeleton(name: str, case_folder: Path, schemas_dir: Path) -> str:
+def skeleton(sources: Resources, name: str, case_folder: Path, schemas_dir: Path) -> str:
     """Return the commented blank content of one case file, its `$schema` line relative to `schemas_dir`."""
     schema_path = os.path.relpath(schemas_dir / f"{name}.schema.json", case_folder)
     head = [f"# yaml-language-server: $schema={Path(schema_path).as_posix()}",
-            f"# {load_schema(name)['title']} — {load_schema(name)['description']}",
+            f"# {load_schema(sources, name)['title']} — {load_schema(sources, name)['description']}",
             "# Les lignes qui commencent par « # » sont des commentaires : retirez le « # » pour remplir un champ.",
             ""]
     # Only comments: an empty file counts as « not yet filled » (see checking.check, draft mode).
-    return "\n".join(head + _lines(load_schema(name), 0, CASE_FILES[name])) + "\n"
+    return "\n".join(head + _lines(sources, load_schema(sources, name), 0, CASE_FILES[name])) + "\n"
 
 
-def new_case(cases_dir: Path, case_id: str, schemas_dir: Callable[[], Path]) -> Path:
+def new_case(sources: Resources, cases_dir: Path, case_id: str, schemas_dir: Callable[[], Path]) -> Path:
     """Create `cases_dir/<case_id>/` with one commented file per concern; refuse an existing id.
 
     `schemas_dir` is where the editor finds the schemas, inside the structure's repository
@@ -90,7 +91,7 @@ def new_case(cases_dir: Path, case_id: str, schemas_dir: Callable[[], Path]) -> 
         staging = Path(tempfile.mkdtemp(prefix=".new-", dir=cases_dir))
         schemas = schemas_dir()  # may write the editor copy: only once cases/ took the staging folder
         for name in CASE_FILES:
-            text = skeleton(name, target, schemas)
+            text = skeleton(sources, name, target, schemas)
             if name == "mesure":
                 text = text.replace("\n# identifiant:", f"\n# identifiant: {case_id}", 1)
             (staging / f"{name}.yaml").write_text(text, encoding="utf-8")

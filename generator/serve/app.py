@@ -86,7 +86,7 @@ def create_app(config: Config, keys: Secrets | None = None, hosts: set[str] | No
     work = Workspace(config, keys or Secrets())
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(HERE / "templates"), autoescape=True,
                              undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True)
-    env.globals["file_titles"] = {name: load_schema(name).get("title", name) for name in CASE_FILES}
+    env.globals["file_titles"] = {name: load_schema(config.resources, name).get("title", name) for name in CASE_FILES}
 
     def page(template: str, status: int = 200, **values: Any) -> HTMLResponse:
         html = env.get_template(template).render(csrf=work.keys.csrf, csrf_field=CSRF_FIELD,
@@ -112,7 +112,7 @@ def create_app(config: Config, keys: Secrets | None = None, hosts: set[str] | No
         form = await posted(request)
         case_id = str(form.get("identifiant", "")).strip()
         try:
-            new_case(config.cases_dir, case_id, lambda: schemas_dir(config))
+            new_case(config.resources, config.cases_dir, case_id, lambda: schemas_dir(config))
         except AstreError as e:
             rows = workspace.case_rows(config, date.today())
             return page("index.html", 422, rows=rows, query="", today=date.today(), error=str(e), new_id=case_id)
@@ -140,7 +140,7 @@ def create_app(config: Config, keys: Secrets | None = None, hosts: set[str] | No
         if name == "mesure" and unreadable is None and not (data or {}).get("identifiant"):
             # The case's identifier is its folder's name (astre new leaves it commented, like every field).
             data = {"identifiant": case_id, **(data or {})}
-        fields = formschema.build(name, data)
+        fields = formschema.build(config.resources, name, data)
         left = formschema.attach(fields, by_file.get(name, []) if problems is None else problems)
         summary = [m for f in fields for m in f.all_messages]
         return page("dossier.html", status, case_id=case_id, name=name, fields=fields, left=left, summary=summary,
@@ -149,7 +149,8 @@ def create_app(config: Config, keys: Secrets | None = None, hosts: set[str] | No
                     counts={n: sum(p.severity == "erreur" for p in by_file.get(n, [])) for n in CASE_FILES},
                     documents=workspace.documents(case, config), present={n for n in CASE_FILES
                                                                            if (folder / f"{n}.yaml").exists()},
-                    title=load_schema(name).get("title", name), description=load_schema(name).get("description", ""))
+                    title=load_schema(config.resources, name).get("title", name),
+                    description=load_schema(config.resources, name).get("description", ""))
 
     async def case_home(request: Request) -> Response:
         work.case_folder(request.path_params["case"])
@@ -166,16 +167,16 @@ def create_app(config: Config, keys: Secrets | None = None, hosts: set[str] | No
         case_id, name = request.path_params["case"], _file_name(request.path_params["name"])
         folder = work.case_folder(case_id)
         form = await posted(request)
-        data = formschema.parse(name, form)
+        data = formschema.parse(config.resources, name, form)
         digest = str(form.get("_digest", ""))
         action = str(form.get("_action", ""))
         if action:  # a list button: the form comes back with the item added, removed or moved, nothing written
             return file_page(case_id, name, data=formschema.apply_action(data, action), problems=[], digest=digest,
                              action=action)
         path = folder / f"{name}.yaml"
-        blank = "" if path.exists() else skeleton(name, folder, schemas_dir(config))
+        blank = "" if path.exists() else skeleton(config.resources, name, folder, schemas_dir(config))
         try:
-            saved = yamlsave.save(path, digest, formschema.prune(data), name, blank)
+            saved = yamlsave.save(config.resources, path, digest, formschema.prune(data), name, blank)
         except SaveConflictError as e:
             before = work.shown.get(digest)
             diff = yamlsave.unified_diff(before, e.current, path.name) if before is not None else ""
@@ -192,10 +193,10 @@ def create_app(config: Config, keys: Secrets | None = None, hosts: set[str] | No
         case_id, name = request.path_params["case"], _file_name(request.path_params["name"])
         path = work.case_folder(case_id) / f"{name}.yaml"
         form = await posted(request)
-        data = formschema.prune(formschema.parse(name, form))
+        data = formschema.prune(formschema.parse(config.resources, name, form))
         current = read_text(path) if path.exists() else ""
-        problems = yamlsave.check_text(path, yamlsave.render(path, current, data), name)
-        fields = formschema.build(name, data)
+        problems = yamlsave.check_text(config.resources, path, yamlsave.render(path, current, data), name)
+        fields = formschema.build(config.resources, name, data)
         left = formschema.attach(fields, problems)
         found: dict[str, list[str]] = {}
         for one in fields:
@@ -213,12 +214,14 @@ def create_app(config: Config, keys: Secrets | None = None, hosts: set[str] | No
         states = workspace.documents(case, config)
         out = config.output_dir / case_id
         stamp = {n: int((out / f"{n}.pdf").stat().st_mtime_ns) for s in states for n in s.outputs}
-        recipients = load_schema("envois")["properties"]["envois"]["items"]["properties"]["destinataires"]["items"]
+        envois = load_schema(config.resources, "envois")
+        recipients = envois["properties"]["envois"]["items"]["properties"]["destinataires"]["items"]
         from ..scaffold.editor import enum_labels
 
         return page("documents.html", status, case_id=case_id, states=states, notice=notice, error=error,
                     preview=preview if preview in stamp else "", stamp=stamp, today=date.today().isoformat(),
-                    recipients=list(zip(recipients["enum"], enum_labels("destinataires", recipients["enum"]),
+                    recipients=list(zip(recipients["enum"],
+                                        enum_labels(config.resources, "destinataires", recipients["enum"]),
                                         strict=True)))
 
     async def show_documents(request: Request) -> Response:
@@ -231,7 +234,7 @@ def create_app(config: Config, keys: Secrets | None = None, hosts: set[str] | No
         await posted(request)
         from ..reading.forms import form_ids
 
-        if form_id not in form_ids():
+        if form_id not in form_ids(config.resources):
             raise Refused(f"document « {form_id} » inconnu")
         try:
             summary = workspace.build_document(config, folder, form_id, date.today())

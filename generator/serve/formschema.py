@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..errors import Problem
+from ..reading.resources import Resources
 from ..reading.validate import field_path, resolved
 from ..reading.validate import schema as load_schema
 
@@ -85,50 +86,50 @@ def help_text(description: str) -> str:
     return text
 
 
-def _labels_for(key: str, values: list[Any]) -> list[tuple[str, str]]:
+def _labels_for(sources: Resources, key: str, values: list[Any]) -> list[tuple[str, str]]:
     from ..scaffold.editor import enum_labels
 
-    return list(zip((str(v) for v in values), enum_labels(key, [str(v) for v in values]), strict=True))
+    return list(zip((str(v) for v in values), enum_labels(sources, key, [str(v) for v in values]), strict=True))
 
 
 def _name(path: tuple) -> str:
     return ".".join(str(step) for step in path)
 
 
-def build(schema_name: str, data: Any) -> list[Field]:
+def build(sources: Resources, schema_name: str, data: Any) -> list[Field]:
     """Return the fields of the form of the case file `schema_name`, filled with `data`."""
-    root = load_schema(schema_name)
-    return _fields(root, data if isinstance(data, dict) else {}, ())
+    root = load_schema(sources, schema_name)
+    return _fields(sources, root, data if isinstance(data, dict) else {}, ())
 
 
-def _fields(node: dict[str, Any], data: dict[str, Any], path: tuple) -> list[Field]:
+def _fields(sources: Resources, node: dict[str, Any], data: dict[str, Any], path: tuple) -> list[Field]:
     required = set(node.get("required", []))
-    return [_field(resolved(raw), data.get(key), path + (key,), key, key in required)
+    return [_field(sources, resolved(sources, raw), data.get(key), path + (key,), key, key in required)
             for key, raw in node.get("properties", {}).items()]
 
 
-def _field(prop: dict[str, Any], value: Any, path: tuple, key: str, required: bool) -> Field:
+def _field(sources: Resources, prop: dict[str, Any], value: Any, path: tuple, key: str, required: bool) -> Field:
     kind = prop.get("type")
     made = Field(_name(path), key, prop.get("title", key), help_text(prop.get("description", "")), "text", value,
                  required, index=path[-1] if isinstance(path[-1], int) else None)
     if kind == "object":
         made.kind = "object"
-        made.children = _fields(prop, value if isinstance(value, dict) else {}, path)
+        made.children = _fields(sources, prop, value if isinstance(value, dict) else {}, path)
     elif kind == "array":
-        item = resolved(prop.get("items", {}))
+        item = resolved(sources, prop.get("items", {}))
         items = value if isinstance(value, list) else []
         if item.get("type") == "string" and "enum" in item:
             made.kind = "choices"
-            made.options = _labels_for(key, item["enum"])
+            made.options = _labels_for(sources, key, item["enum"])
             made.value = [str(v) for v in items]
         else:
             made.kind = "list"
-            made.children = [_field(item, element, path + (i,), key, True) for i, element in enumerate(items)]
+            made.children = [_field(sources, item, element, path + (i,), key, True) for i, element in enumerate(items)]
             for position, child in enumerate(made.children, 1):
                 child.title = f"{item.get('title', prop.get('title', key))} {position}"
     elif "enum" in prop:
         made.kind = "choice"
-        made.options = _labels_for(key, prop["enum"])
+        made.options = _labels_for(sources, key, prop["enum"])
     elif kind == "boolean":
         made.kind = "boolean"
     elif kind in ("integer", "number"):
@@ -194,24 +195,24 @@ def _find(fields: list[Field], name: str) -> Field | None:
 
 # ---------------------------------------------------------------- the submitted form back to data
 
-def parse(schema_name: str, form: Any) -> dict[str, Any]:
+def parse(sources: Resources, schema_name: str, form: Any) -> dict[str, Any]:
     """Return the data a submitted form holds (`form`: a multi-dict, as Starlette's)."""
-    value = _parse(load_schema(schema_name), form, ())
+    value = _parse(sources, load_schema(sources, schema_name), form, ())
     return value if isinstance(value, dict) else {}
 
 
-def _parse(prop: dict[str, Any], form: Any, path: tuple) -> Any:
+def _parse(sources: Resources, prop: dict[str, Any], form: Any, path: tuple) -> Any:
     name = _name(path)
     kind = prop.get("type")
     if kind == "object":
         found = {}
         for key, raw in prop.get("properties", {}).items():
-            value = _parse(resolved(raw), form, path + (key,))
+            value = _parse(sources, resolved(sources, raw), form, path + (key,))
             if value is not MISSING:
                 found[key] = value
         return found if found or not path else MISSING
     if kind == "array":
-        item = resolved(prop.get("items", {}))
+        item = resolved(sources, prop.get("items", {}))
         if item.get("type") == "string" and "enum" in item:
             chosen = [v for v in form.getlist(name) if v in item["enum"]]
             return chosen if chosen else MISSING
@@ -219,7 +220,7 @@ def _parse(prop: dict[str, Any], form: Any, path: tuple) -> Any:
             count = min(int(form.get(f"{name}.__n", "0")), 1000)
         except ValueError:
             count = 0
-        items = [_parse(item, form, path + (i,)) for i in range(count)]
+        items = [_parse(sources, item, form, path + (i,)) for i in range(count)]
         kept = [v for v in items if v is not MISSING]
         return kept if kept else MISSING
     raw = form.get(name)

@@ -45,12 +45,11 @@ ROWS_KEPT = 5000
 def case_rows(config: Config, today: date, query: str = "") -> list[CaseRow]:
     """Return every case with its state and what is due or late, filtered by `query` (id, household, référent)."""
     from ..documents.writer import MANIFEST_NAME
-    from ..reading import resources
 
     rows = []
     wanted = query.strip().lower()
     # What every row depends on besides its own files: the day, the configuration, the forms, the last build.
-    shared = (today, config_digest(config), resources.current().stamp("forms", "*.yaml"),
+    shared = (today, config_digest(config), config.resources.stamp("forms", "*.yaml"),
               _file_stamp(config.output_dir / MANIFEST_NAME))
     for folder in find_case_folders([], config.cases_dir):
         stamp = (shared, _stamp(folder))
@@ -69,14 +68,14 @@ def case_rows(config: Config, today: date, query: str = "") -> list[CaseRow]:
 def _row(folder: Path, config: Config, today: date) -> CaseRow:
     from ..model.wording import labels
 
-    status_labels = labels().get("statut_mesure", {})
+    status_labels = labels(config.resources).get("statut_mesure", {})
     case = check_case(folder, config, today)
     mesure, menage = case.get("mesure"), case.get("menage")
     row = CaseRow(case.id, str(menage.get("designation") or ""), str(mesure.get("referent") or ""),
                   status_labels.get(str(mesure.get("statut")), str(mesure.get("statut") or "—")), case.valid,
                   sum(p.severity == "erreur" for p in case.problems))
     if case.valid:
-        row.due = [i for i in due_items(case, config.programme, today)
+        row.due = [i for i in due_items(config.resources, case, config.programme, today)
                    if is_shown(i, today, config.programme.horizon_days)]
     return row
 
@@ -122,7 +121,7 @@ def documents(case: Case, config: Config) -> list[DocumentState]:
 
     found = []
     out = config.output_dir / case.id
-    for form in load_forms():
+    for form in load_forms(config.resources):
         view = case.restricted(form.files)
         missing = [p.message.removeprefix(f"{form.title} : ") for p in check_form(view, form)] if case.valid else [
             "le dossier contient des erreurs : corrigez-les d'abord (voir les messages des fichiers)"]
@@ -163,22 +162,23 @@ def record_sending(config: Config, folder: Path, document: str, day: str, recipi
     from ..scaffold.scaffold import skeleton
     from .yamlsave import check_text, is_blocking, render, write_checked
 
-    case = load_case(folder)
-    form_id = next((f.id for f in load_forms() if document in (name for name, _ in f.documents(case))), None)
+    case = load_case(config.resources, folder)
+    form_id = next((f.id for f in load_forms(config.resources) if document in (name for name,
+                                                                               _ in f.documents(case))), None)
     if form_id is None:
         raise SendingError(f"document « {document} » inconnu pour ce dossier : choisissez-en un de la liste")
     if not recipients:
         raise SendingError("cochez au moins un destinataire")
     path = folder / "envois.yaml"
-    current = read_text(path) if path.exists() else skeleton("envois", folder, schemas_dir(config))
+    current = read_text(path) if path.exists() else skeleton(config.resources, "envois", folder, schemas_dir(config))
     data = load_text(path, current).data
     new = dict(data) if isinstance(data, dict) else {}
     new["envois"] = [*(new.get("envois") or []), {"document": document, "date": day, "destinataires": recipients}]
     text = render(path, current, new)
-    problems = [p for p in check_text(path, text, "envois") if is_blocking(p)]
+    problems = [p for p in check_text(config.resources, path, text, "envois") if is_blocking(p)]
     if problems:
         raise SendingError("envoi non enregistré : " + " ; ".join(p.message for p in problems))
-    write_checked(path, text, "envois")
+    write_checked(config.resources, path, text, "envois")
     summary = build_document(config, folder, form_id, today)
     if not summary.ok:
         raise SendingError("envoi enregistré dans envois.yaml, mais le document n'a pas pu être construit : "

@@ -27,6 +27,7 @@ from ruamel.yaml.scalarstring import DoubleQuotedScalarString, LiteralScalarStri
 
 from ..errors import Problem, SaveConflictError, YamlError
 from ..reading.loader import load_text, read_text
+from ..reading.resources import Resources
 from ..reading.validate import INCOMPLETE, validate
 
 
@@ -328,7 +329,7 @@ def _loads_same(path: Path, text: str, target: str) -> bool:
         return False
 
 
-def check_text(path: Path, text: str, schema_name: str) -> list[Problem]:
+def check_text(sources: Resources, path: Path, text: str, schema_name: str) -> list[Problem]:
     """Load `text` as astre would read `path`, and return its problems (a syntax error is one problem)."""
     try:
         doc = load_text(path, text)
@@ -338,10 +339,11 @@ def check_text(path: Path, text: str, schema_name: str) -> list[Problem]:
         return []
     if not isinstance(doc.data, dict):
         return [Problem(path, 1, 1, "le fichier doit être une suite de champs « nom: valeur »")]
-    return validate(doc, schema_name)
+    return validate(sources, doc, schema_name)
 
 
-def save(path: Path, expected_digest: str, new: dict[str, Any], schema_name: str, blank: str = "") -> Saved:
+def save(sources: Resources, path: Path, expected_digest: str, new: dict[str, Any], schema_name: str,
+         blank: str = "") -> Saved:
     """Write `new` into `path` if the file is still the one the form showed; never writes a refused value.
 
     `blank`: the text a missing file starts from (`astre new`'s commented model, with its `$schema` line).
@@ -351,16 +353,16 @@ def save(path: Path, expected_digest: str, new: dict[str, Any], schema_name: str
     if digest(current) != expected_digest:
         raise SaveConflictError(path, current)
     text = render(path, current or blank, new)
-    problems = check_text(path, text, schema_name)
+    problems = check_text(sources, path, text, schema_name)
     if any(is_blocking(p) for p in problems):
         return Saved(None, problems)
     if text == current:
         return Saved(text, problems)
-    write_checked(path, text, schema_name)
+    write_checked(sources, path, text, schema_name)
     return Saved(text, problems, changed=True)
 
 
-def write_checked(path: Path, text: str, schema_name: str) -> None:
+def write_checked(sources: Resources, path: Path, text: str, schema_name: str) -> None:
     """Write `text` atomically into `path`, after astre's loader read back the very bytes written."""
     fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
@@ -369,7 +371,7 @@ def write_checked(path: Path, text: str, schema_name: str) -> None:
             handle.flush()
             os.fsync(handle.fileno())
         written = read_text(Path(temp))
-        problems = [replace(p, path=path) for p in check_text(path, written, schema_name)]
+        problems = [replace(p, path=path) for p in check_text(sources, path, written, schema_name)]
         if written != text or any(is_blocking(p) for p in problems):
             raise YamlError(problems[0] if problems else Problem(path, None, None, "relecture différente"))
         if path.exists():

@@ -98,7 +98,7 @@ class Watcher:
                  max_delay: float = MAX_DELAY, poll_interval: float = POLL_INTERVAL,
                  observer_factory: Callable[[], BaseObserver] | None = None) -> None:
         """Prepare a watcher of `config`'s project; `paths` restricts it to some cases."""
-        self.definitions = Definitions.of(config)
+        self.definitions = Definitions(config)
         self.paths = [Path(p) for p in paths]
         self.build = build or _real_build
         self.echo = echo
@@ -257,7 +257,7 @@ class Watcher:
         if not self.config_valid:
             result.say(f"{config.path.name} corrigé : tous les documents sont regénérés si besoin")
         self.config_valid = True
-        self.definitions = Definitions.of(config)
+        self.definitions = Definitions(config)
         layout, self.layout = self.layout, Layout.of(config)
         if (layout != self.layout or self.layout.watches() != self.observation.scheduled) \
                 and self.observation.running:  # a folder appeared, or the config moved one
