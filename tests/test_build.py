@@ -243,3 +243,40 @@ def test_every_worker_builds_with_the_structures_own_templates(project: Path) ->
     cases = sorted(p.name for p in (project / "cases").iterdir())
     assert [(f.case_id, f.form_id) for f in summary.failures] == [(case, "fiche-saisine") for case in cases]
     assert all("fiche-saisine.html, ligne 1 : modèle invalide" in f.message for f in summary.failures), summary.format()
+
+
+def test_two_structures_in_one_process_each_keep_their_own_definitions(tmp_path: Path) -> None:
+    """Definitions are passed with the config, never held globally: building structure A, then B,
+    then A again in one process prints each structure's own label, in the PDF and in the DOCX."""
+    import shutil
+    import zipfile
+
+    from generator.reading.resources import LABELS_NAME
+
+    default_labels = (ROOT / "forms" / LABELS_NAME).read_text(encoding="utf-8")
+    assert "mds_slisl: Maison du Département Solidarité (SLISL)" in default_labels
+    roots = {}
+    for name in ("A", "B"):
+        root = tmp_path / name
+        (root / "cases").mkdir(parents=True)
+        shutil.copy(ROOT / "astre.yaml", root / "astre.yaml")
+        shutil.copytree(ROOT / "cases" / "lefebvre-2026", root / "cases" / "lefebvre-2026",
+                        ignore=shutil.ignore_patterns("envoyes"))
+        (root / "forms").mkdir()
+        (root / "forms" / LABELS_NAME).write_text(default_labels.replace(
+            "mds_slisl: Maison du Département Solidarité (SLISL)", f"mds_slisl: Structure-{name}-du-Département"),
+            encoding="utf-8")
+        roots[name] = root
+    for name in ("A", "B", "A"):
+        config = load_config(roots[name] / "astre.yaml")
+        build(config, today=TODAY, jobs=1, force=True, forms=["fiche-saisine"])
+    for name, other in (("A", "B"), ("B", "A")):
+        out = roots[name] / "out" / "lefebvre-2026"
+        text = subprocess.run(["pdftotext", str(out / "fiche-saisine.pdf"), "-"], capture_output=True,
+                              text=True, check=True).stdout
+        with zipfile.ZipFile(out / "fiche-saisine.docx") as docx:
+            word = docx.read("word/document.xml").decode("utf-8")
+        for shown in (text, word):
+            assert f"Structure-{name}-du-Département" in shown
+            assert f"Structure-{other}-du-Département" not in shown
+            assert "Solidarité (SLISL)" not in " ".join(shown.split())
