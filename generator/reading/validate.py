@@ -190,7 +190,7 @@ def _fast_checks_of(dirs: tuple[Path, ...], stamp: Stamp) -> dict[str, Callable[
     """Return, per schema, a predicate that is True only for instances jsonschema accepts.
 
     It may say False for a valid instance (jsonschema then decides and finds no
-    error), never True for an invalid one: tests/test_check_schemas.py compares both.
+    error), never True for an invalid one: tests/reading/test_check_schemas.py compares both.
     """
     validators = _validators_of(dirs, stamp)
     checker = validators["astre"].format_checker

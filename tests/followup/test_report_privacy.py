@@ -12,7 +12,7 @@ from openpyxl import load_workbook
 from generator.cli import cli
 from generator.reading.loader import load
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 # Free-text or identifying fields, by file: (list key or None, field names).
 PERSONAL = {

@@ -18,8 +18,8 @@ from click.testing import CliRunner
 
 from generator.cli import cli
 
-HERE = Path(__file__).parent / "cases"
-ROOT = Path(__file__).resolve().parent.parent
+HERE = Path(__file__).resolve().parents[1] / "cases"
+ROOT = Path(__file__).resolve().parents[2]
 BASE = "lefebvre-2026"
 TODAY = "2026-11-22"
 # Content too big to keep in git: written by the test.

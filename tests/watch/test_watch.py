@@ -33,7 +33,7 @@ REAL_DEFAULTS = resources.default_dir
 
 pytestmark = pytest.mark.timeout(60)
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 CASE = "lefebvre-2026"
 WAIT = 5.0  # seconds: generous upper bound for an event to arrive (slow CI)
 SETTLE = 0.6  # seconds during which no further rebuild may happen

@@ -18,7 +18,7 @@ from generator.reading.resources import DEFAULTS
 from generator.reading.validate import _validators, fast_checks
 from generator.scaffold import docgen
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 SCHEMAS = sorted(resources.default_dir("schemas").glob("*.schema.json"))
 
 

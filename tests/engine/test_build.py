@@ -19,7 +19,7 @@ from generator.reading.forms import load_form
 from generator.reading.resources import DEFAULTS
 
 TODAY = date(2026, 11, 22)
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 

@@ -14,7 +14,7 @@ from generator.reading.loader import load
 from generator.reading.resources import DEFAULTS
 from generator.serve import formschema, yamlsave
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = sorted(p for p in (ROOT / "cases").glob("*/*.yaml") if p.stem in CASE_FILES)
 
 

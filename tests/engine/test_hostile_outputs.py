@@ -23,7 +23,7 @@ from generator.errors import BuildLockedError
 from generator.reading.config import load_config
 
 TODAY = date(2026, 11, 22)
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def _keep(project: Path, *cases: str) -> Path:

@@ -28,8 +28,8 @@ from generator.reading.forms import load_form
 from generator.reading.resources import DEFAULTS
 from tests.conftest import every_document
 
-ROOT = Path(__file__).resolve().parent.parent
-REALISTIC = Path(__file__).resolve().parent / "realistic"
+ROOT = Path(__file__).resolve().parents[2]
+REALISTIC = Path(__file__).resolve().parents[1] / "realistic"
 TODAY = date(2026, 11, 22)
 AMOUNT = re.compile(r"^(?:au moins )?(-?[\d\u202f\u00a0 ]+,\d\d)\u00a0€$")
 

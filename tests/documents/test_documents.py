@@ -26,7 +26,7 @@ from generator.reading.config import load_config
 from generator.reading.forms import load_forms
 from generator.reading.resources import DEFAULTS
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 TODAY = date(2026, 11, 22)
 HOSTILE = ["{{ 7*7 }}", "{% raw %}", "<b>&amp;</b>", "A & B < C", "</w:t></w:r>INJECTED",
            '<img src="file:///etc/passwd">', "Maison 🏠 chauffée 🔥"]

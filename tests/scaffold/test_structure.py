@@ -21,8 +21,8 @@ from generator import __version__
 from generator.cli import cli
 from generator.reading.cases import CASE_FILES
 
-ROOT = Path(__file__).resolve().parent.parent
-EDITOR = Path(__file__).resolve().parent / "editor"
+ROOT = Path(__file__).resolve().parents[2]
+EDITOR = Path(__file__).resolve().parents[1] / "editor"
 REQUIRED = os.environ.get("CI") == "true"  # CI has every tool: a missing one fails there, never skips
 # Where a colleague installs astre from, and its repository for pre-commit: what `astre init` records.
 SHARED = ["--source", "x.whl", "--depot", "https://example.invalid/astre.git"]

@@ -14,7 +14,7 @@ from generator.reading.cases import load_case
 from generator.reading.resources import DEFAULTS
 from tests.conftest import every_document
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 TODAY = date(2026, 11, 22)
 MONTHS = ["janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre",
           "novembre", "décembre"]

@@ -14,6 +14,7 @@ from generator.reading.config import load_config
 from generator.reading.resources import DEFAULTS
 
 TODAY = date(2026, 11, 22)
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def edit(path: Path, old: str, new: str) -> None:
@@ -272,7 +273,7 @@ def test_every_exit_type_and_reason_of_the_schema_is_judged() -> None:
 
     from generator.model.rules import EXIT_REASONS
 
-    schema = json.loads((Path(__file__).parent.parent / "schemas/sortie.schema.json").read_text(encoding="utf-8"))
+    schema = json.loads((ROOT / "schemas/sortie.schema.json").read_text(encoding="utf-8"))
     assert set(EXIT_REASONS) == set(schema["properties"]["type"]["enum"])
     assert set().union(*EXIT_REASONS.values()) == set(schema["properties"]["motif"]["enum"])
 

@@ -17,7 +17,7 @@ from generator.checking.check import check, format_text
 from generator.cli import cli
 from generator.reading.config import load_config
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 TODAY = "2026-11-22"
 
 

@@ -12,7 +12,7 @@ from generator.checking.check import check_case
 from generator.model.obligations import due_items, obligations
 from generator.reading.config import load_config
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 TODAY = date(2026, 11, 22)
 
 

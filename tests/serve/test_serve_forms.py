@@ -10,7 +10,7 @@ import pytest
 from generator.reading.resources import DEFAULTS, Resources
 from generator.serve import formschema
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ from click.testing import CliRunner
 
 from generator.cli import cli
 
-GOLDEN = Path(__file__).parent / "golden"
+GOLDEN = Path(__file__).resolve().parents[1] / "golden"
 
 
 def run(project: Path, *args: str) -> str:

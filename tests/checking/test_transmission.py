@@ -11,13 +11,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from test_rules import edit
-from test_rules import problems as rule_problems
 
 from generator.checking.check import check, check_case
 from generator.engine.build import build
 from generator.followup.status import collect, format_text
 from generator.reading.config import load_config
+from tests.model.test_rules import edit
+from tests.model.test_rules import problems as rule_problems
 
 TODAY = date(2026, 11, 22)
 
@@ -149,7 +149,7 @@ def test_a_kept_copy_edited_or_deleted_by_hand(project: Path) -> None:
 
 def test_a_kept_record_replaced_by_other_json_is_said_not_a_crash(project: Path) -> None:
     case = project / "cases" / "lefebvre-2026"
-    shutil.copytree(Path(__file__).parent.parent / "cases" / "lefebvre-2026" / "envoyes", case / "envoyes")
+    shutil.copytree(Path(__file__).resolve().parents[2] / "cases" / "lefebvre-2026" / "envoyes", case / "envoyes")
     assert not [line for line in problems(project, "lefebvre-2026") if "envoyé le 05/09/2026" in line]
     (case / "envoyes" / "contrat--2026-09-05.json").write_text("[]\n", encoding="utf-8")
     assert any("contrat.yaml:18:19: erreur : contrat envoyé le 05/09/2026 : contrat--2026-09-05.json modifié : ce "
@@ -161,7 +161,7 @@ def test_a_second_check_reuses_its_comparisons_until_the_data_changes(project: P
     import generator.documents.values
 
     case = project / "cases" / "dumont-2025"
-    shutil.copytree(Path(__file__).parent.parent / "cases" / "dumont-2025" / "envoyes", case / "envoyes")
+    shutil.copytree(Path(__file__).resolve().parents[2] / "cases" / "dumont-2025" / "envoyes", case / "envoyes")
     an_hour_ago = time.time() - 3600
     for path in (case / "envoyes").iterdir():
         os.utime(path, (an_hour_ago, an_hour_ago))  # kept long ago, as in a clone
@@ -203,7 +203,7 @@ def test_a_second_check_reuses_its_comparisons_until_the_data_changes(project: P
     hashed.clear()
     assert any("contrat--2025-11-20.pdf modifié depuis l'envoi" in line for line in lines())
     assert hashed == ["contrat--2025-11-20.pdf"]
-    shutil.copy(Path(__file__).parent.parent / "cases" / "dumont-2025" / "envoyes" / pdf.name, pdf)
+    shutil.copy(Path(__file__).resolve().parents[2] / "cases" / "dumont-2025" / "envoyes" / pdf.name, pdf)
     edit(case / "bilans.yaml", "Avance de trésorerie en attendant", "Avance de trésorerie lourde en attendant")
     third = lines()
     assert sorted(drawn) == ["bilan-final", "bilan-intermediaire-9-mois"]

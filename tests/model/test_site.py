@@ -14,13 +14,13 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from test_documents import docx_text
 
 from generator.checking.check import check_case
 from generator.engine.build import build
 from generator.reading.config import load_config
+from tests.documents.test_documents import docx_text
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 TODAY = date(2026, 11, 22)
 CASE = "dumont-2025"
 RUNNING = "lefebvre-2026"  # a measure under way: the share above its target is still something to act on
