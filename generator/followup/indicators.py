@@ -193,7 +193,7 @@ def facts(sources: Resources, case: Case, programme: Programme, on: date | None 
         avance_audit=financement.get("avance_audit", {}).get("montant"),
         avance_audit_date=parse(financement.get("avance_audit", {}).get("date")),
         financement=bool(financement), aides=aides,
-        projet_abandonne=bool(postes) and all(p.get("statut") == "abandonne" for p in postes),
+        projet_abandonne=plan.abandoned,
         aides_total=plan.aids if financement else 0.0,
         aides_obtenues=sum(m for _, s, m in aides if s in OBTAINED),
         reste_a_charge=plan.share if financement else None,
