@@ -142,7 +142,8 @@ def test_payment_and_quote_dated_in_the_future(project: Path) -> None:
     """An aid's payment (« versements ») and a quote (« devis ») record what happened: never after today."""
     edit(project / "cases/dumont-2025/financement.yaml", '{date: "2026-08-10", montant: 20042}',
          '{date: "2026-12-10", montant: 20042}')
-    edit(project / "cases/dumont-2025/travaux.yaml", '{date: "2026-05-07", entreprise:', '{date: "2026-12-07", entreprise:')
+    edit(project / "cases/dumont-2025/travaux.yaml", '{date: "2026-05-07", entreprise:',
+         '{date: "2026-12-07", entreprise:')
     found = problems(project, "dumont-2025")
     assert "financement.yaml:10:63: erreur : aides[1].versements[2].date : date dans le futur (10/12/2026)" \
         in only(found, "versements[2].date")
