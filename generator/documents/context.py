@@ -23,6 +23,7 @@ from ..model.measure import (
     HOUSEHOLD,
     LOAN_DATES,
     MANDATARY,
+    PENDING_LOANS,
     UNDATED,
     WORK_DATES,
     Plan,
@@ -752,7 +753,7 @@ def _tresorerie(sources: Resources, case: Case) -> dict[str, Any] | None:
     unplaced = [f for f in flow.inflows if f.day is None and not f.received]
     undated = [f for f in flow.inflows if f.day is None and f.received]  # paid on a day the files do not say
     plan: dict[str, Any] = case.get("financement")["tresorerie"]
-    pending = [p for p in case.get("financement").get("prets", []) if p.get("statut") in ("envisage", "demande")]
+    pending = [p for p in case.get("financement").get("prets", []) if p.get("statut") in PENDING_LOANS]
     return {
         "date": day(when),
         "capacite": money(flow.capacity) if flow.capacity is not None else "non renseignée",

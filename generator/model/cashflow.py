@@ -28,6 +28,7 @@ from typing import Any
 from ..reading.cases import Case
 from .measure import (
     AS_OF,
+    ENDED_AIDS,
     HOUSEHOLD,
     MANDATARY,
     aid_amount,
@@ -40,8 +41,6 @@ from .measure import (
 )
 from .timeline import add_months, parse
 from .wording import money, short_day
-
-_ENDED = ("refusee", "annulee")
 
 
 @dataclass(frozen=True)
@@ -160,7 +159,7 @@ def _aid_inflows(aid: dict[str, Any]) -> list[Inflow]:
     source, to = str(aid.get("financeur", "")), aid.get("beneficiaire") or HOUSEHOLD
     received = aid_payments(aid)
     flows = [Inflow(source, "aide", p.to, p.amount, p.day, True) for p in received]
-    if aid.get("statut") in _ENDED:
+    if aid.get("statut") in ENDED_AIDS:
         return flows
     covered = sum(p.amount for p in received)  # received amounts settle the earliest forecasts first
     still = round(float(aid_amount(aid) or 0) - covered, 2)

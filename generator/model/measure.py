@@ -113,6 +113,8 @@ def item_as_of(item: dict[str, Any], day: date) -> dict[str, Any]:
 AID_DATES = {"demandee": "date_demande", "accordee": "date_accord", "versee": "date_versement",
              "refusee": "date_refus", "annulee": "date_annulation"}
 LOAN_DATES = {"demande": "date_demande", "accorde": "date_accord", "refuse": "date_refus"}
+ENDED_AIDS = ("refusee", "annulee")  # an aid refused or cancelled finances nothing (and expects no payment)
+PENDING_LOANS = ("envisage", "demande")  # a loan not granted yet: shown, never counted
 # A works item goes through these steps in order, and may be abandoned at any of them (« abandonne »).
 WORK_STEPS = ("a_chiffrer", "devis_recu", "commande", "en_cours", "realise")
 WORK_DATES = {"devis_recu": "date_devis", "commande": "date_commande", "en_cours": "date_debut", "realise": "date_fin",
@@ -168,7 +170,7 @@ def aid_state(aid: dict[str, Any], day: date) -> tuple[str, bool]:
         return "a_solliciter", False  # requested later: at `day`, at most an aid to request
     paid = [p.day for p in aid_payments(aid)]
     later = _any_later(aid, AID_DATES.values(), day) or any(d is not None and d > day for d in paid)
-    if status in ("refusee", "annulee"):
+    if status in ENDED_AIDS:
         ended = AID_DATES[status]
         if _known(aid.get(ended), day):
             return status, False
@@ -360,9 +362,6 @@ class Plan:
         return None if self.share is None else round(self.share - self.loans_granted, 2)
 
 
-_NOT_FINANCING = ("refusee", "annulee")
-
-
 def financing_plan(case: Case) -> Plan:
     """Return the financing plan of `case` (a case as of a date: its postes and aids in their state then)."""
     every = case.get("travaux").get("postes", [])
@@ -375,13 +374,13 @@ def financing_plan(case: Case) -> Plan:
     priced = sum(amount for _, amount in amounts if amount is not None)
     financing = case.get("financement")
     # An aid never requested belongs to a project: once every poste is abandoned it finances nothing.
-    dropped = ("a_solliciter", *_NOT_FINANCING) if every and not postes else _NOT_FINANCING
+    dropped = ("a_solliciter", *ENDED_AIDS) if every and not postes else ENDED_AIDS
     aids = sum(aid_amount(a) or 0 for a in financing.get("aides", []) if a.get("statut") not in dropped)
     loans = financing.get("prets", [])
     return Plan(cost=None if unpriced else round(priced, 2), priced=round(priced, 2), unpriced=unpriced,
                 aids=round(aids, 2), abandoned=bool(every) and not postes,
                 loans_granted=sum(p.get("montant") or 0 for p in loans if p.get("statut") == "accorde"),
-                loans_pending=sum(p.get("montant") or 0 for p in loans if p.get("statut") in ("envisage", "demande")))
+                loans_pending=sum(p.get("montant") or 0 for p in loans if p.get("statut") in PENDING_LOANS))
 
 
 def committee_decision(mesure: dict[str, Any]) -> str | None:
