@@ -15,20 +15,27 @@ from typing import Any
 
 from babel.numbers import format_decimal
 
-from ..model.cashflow import HOUSEHOLD, MANDATARY, CashFlow, Inflow, Payment, cash_flow
+from ..model.cashflow import CashFlow, Inflow, Payment, cash_flow
 from ..model.deadlines import planned_end, review_key
 from ..model.energy import YEAR, Bills, energy_budget
 from ..model.measure import (
+    AID_DATES,
+    HOUSEHOLD,
+    LOAN_DATES,
+    MANDATARY,
+    PENDING_LOANS,
     UNDATED,
+    WORK_DATES,
     Plan,
     aid_amount,
     aid_paid,
-    chosen_quote,
+    aid_payments,
+    chosen_company,
     financing_plan,
-    payment_dates,
     recipient_name,
     reference_date,
     visits,
+    visits_gap,
     work_amount,
     works_done,
     works_planned,
@@ -372,9 +379,8 @@ def _travaux(sources: Resources, t: dict[str, Any], plan: Plan) -> dict[str, Any
 
 def _company(p: dict[str, Any]) -> str:
     """Return the chosen company of a poste, « Thermi Nord (RGE) », or "" when none is chosen yet."""
-    quote = chosen_quote(p)
-    company = quote.get("entreprise") if quote is not None else p.get("entreprise")
-    if not isinstance(company, dict) or not company.get("nom"):
+    company = chosen_company(p)
+    if company is None or not company.get("nom"):
         return ""
     rge = {True: " (RGE)", False: " (non RGE)", None: ""}[company.get("rge")]
     return f"{company['nom']}{rge}"
@@ -435,9 +441,9 @@ def _unfinished(postes: list[dict[str, Any]]) -> str:
 
 
 # The date and the reason that go with a statut (aids, loans, works items): « refusée le 17 avril 2026 (motif) ».
-_STEP_DATES = {"demandee": "date_demande", "accordee": "date_accord", "refusee": "date_refus",
-               "annulee": "date_annulation", "demande": "date_demande", "accorde": "date_accord",
-               "refuse": "date_refus", "abandonne": "date_abandon"}
+# A works item shows only its abandonment's date (its other steps: the site's dates); an aid's payments, their own.
+_STEP_DATES = {"statut_aide": AID_DATES, "statut_pret": LOAN_DATES,
+               "statut_travaux": {"abandonne": WORK_DATES["abandonne"]}}
 _STEP_REASONS = {"refusee": "motif_refus", "refuse": "motif_refus", "annulee": "motif_annulation",
                  "abandonne": "motif_abandon"}
 
@@ -446,9 +452,9 @@ def _dated_state(sources: Resources, family: str, item: dict[str, Any]) -> str:
     """Return « accordée le 2 mars 2026 », « refusée le … (motif) », « versée en partie : … », or the bare label."""
     status = item.get("statut")
     shown = state(sources, family, item)
-    when = parse(item.get(_STEP_DATES.get(str(status), ""), None))
+    when = parse(item.get(_STEP_DATES[family].get(str(status), ""), None))
     if status == "versee":
-        dated = [d for d in map(parse, payment_dates(item)) if d is not None]
+        dated = [p.day for p in aid_payments(item) if p.day is not None]
         paid, due = aid_paid(item), aid_amount(item)
         if due is not None and paid < due:
             return f"versée en partie : {money(paid)} (dernier versement le {day(max(dated))})" if dated else shown
@@ -553,7 +559,7 @@ def _months_between(config: Config, start: date, first: date, last: date, visits
         cut = min(month_last, last)
         in_month = [home for when, home in visits if month_first <= when <= cut]
         total, home = len(in_month), sum(in_month)
-        met = total >= quota.visits_per_month and home >= quota.home_visits_per_month
+        met = visits_gap(total, home, quota).met
         rows.append({"numero": str(number), "du": day(month_first), "au": day(cut),
                      "rencontres": str(total), "domicile": str(home),
                      "conforme": "oui" if met else ("non" if cut == month_last else partial)})
@@ -712,7 +718,8 @@ def _payment_state(payment: Payment, when: date) -> str:
 def _inflow_state(flow: Inflow, when: date) -> dict[str, str]:
     """« reçu le … », else the day it is expected (a plan, after the document's date) and whether it is late."""
     if flow.received:
-        return {"recu": f"reçu le {day(flow.day)}", "attendu": "", "retard": ""}
+        return {"recu": f"reçu le {day(flow.day)}" if flow.day is not None else f"reçu, {MISSING_DATE}",
+                "attendu": "", "retard": ""}
     if flow.day is None:
         return {"recu": "", "attendu": "", "retard": ""}
     late = f"en retard, compté en {_month(when)}" if flow.day < when else ""
@@ -743,9 +750,10 @@ def _tresorerie(sources: Resources, case: Case) -> dict[str, Any] | None:
     when = flow.day
     household = [p for p in flow.payments if p.by == HOUSEHOLD]
     placed = [f for f in flow.inflows if f.to == HOUSEHOLD and f.day is not None]
-    unplaced = [f for f in flow.inflows if f.day is None]
+    unplaced = [f for f in flow.inflows if f.day is None and not f.received]
+    undated = [f for f in flow.inflows if f.day is None and f.received]  # paid on a day the files do not say
     plan: dict[str, Any] = case.get("financement")["tresorerie"]
-    pending = [p for p in case.get("financement").get("prets", []) if p.get("statut") in ("envisage", "demande")]
+    pending = [p for p in case.get("financement").get("prets", []) if p.get("statut") in PENDING_LOANS]
     return {
         "date": day(when),
         "capacite": money(flow.capacity) if flow.capacity is not None else "non renseignée",
@@ -762,6 +770,7 @@ def _tresorerie(sources: Resources, case: Case) -> dict[str, Any] | None:
                     for f in sorted(flow.inflows, key=lambda f: (f.day is None, f.day or when, f.source))],
         "total_entrees_menage": money(sum(f.amount for f in placed)),
         "non_placees": money(sum(f.amount for f in unplaced)) if unplaced else "",
+        "recues_non_datees": money(sum(f.amount for f in undated)) if undated else "",
         "prets_en_attente": [f"{p.get('organisme', MISSING)} ({money(p.get('montant'))}, "
                              f"{label(sources, 'statut_pret', p['statut'])})" for p in pending],
         "mois": [{"mois": _month(m.first), "paye": money(m.paid), "recu": money(m.received),

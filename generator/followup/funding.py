@@ -32,6 +32,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
+from ..model.measure import visits_gap
 from ..model.timeline import add_months
 from ..reading.config import FundingReceived, Programme
 from .indicators import Facts, Period
@@ -165,7 +166,7 @@ def statement(all_facts: list[Facts], programme: Programme, period: Period, on: 
                 result.unbillable.append((f.id, UNBILLABLE.get(f.decision, f"décision « {f.decision} »")))
             elif counted:
                 result.measures.append(MeasureLine(f.id, counted, len(counted) * tarif))
-                result.below_visits += _below_quota(f, counted, on, result.visits_quota)
+                result.below_visits += _below_quota(f, counted, on, programme)
         if f.ran and f.validated and f.debut in period and f.debut is not None and f.debut <= on:
             result.activated.append(f.id)
         for kind, decision, day in f.diagnostics:
@@ -174,10 +175,10 @@ def statement(all_facts: list[Facts], programme: Programme, period: Period, on: 
     return result
 
 
-def _below_quota(f: Facts, counted: list[date], on: date, quota: tuple[int, int]) -> list[VisitShortfall]:
+def _below_quota(f: Facts, counted: list[date], on: date, programme: Programme) -> list[VisitShortfall]:
     """The months paid, ended whole by `on` (not cut by the exit), with fewer visits than the quota."""
     found = []
     for number, first, last, visits, home, whole in f.visites_mois:
-        if first in counted and whole and last < on and (visits < quota[0] or home < quota[1]):
+        if first in counted and whole and last < on and not visits_gap(visits, home, programme).met:
             found.append(VisitShortfall(f.id, number, first, last, visits, home))
     return found

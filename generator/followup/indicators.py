@@ -16,7 +16,15 @@ from typing import Any
 
 from ..model.deadlines import RUNNING, end_of_measure, planned_end, visits_by_month
 from ..model.energy import LOW_LABELS, energy_budget
-from ..model.measure import aid_amount, as_of, committee_decision, financing_plan, works_done, works_planned
+from ..model.measure import (
+    ENDED_AIDS,
+    aid_amount,
+    as_of,
+    committee_decision,
+    financing_plan,
+    works_done,
+    works_planned,
+)
 from ..model.rules import (
     household_category,
     notified_category,
@@ -36,7 +44,6 @@ OBTAINED = ("accordee", "versee")
 # Aids actually requested or obtained: indicator 10 counts these, never an aid still « à solliciter ».
 MOBILISED = ("demandee", *OBTAINED)
 ABANDONED_PROJECT = "projet_abandonne"  # indicator 10's status of any aid of a project whose postes were all abandoned
-ENDED_AIDS = ("refusee", "annulee")
 RUPTURES = ("rupture", "non_adhesion")
 
 
@@ -193,7 +200,7 @@ def facts(sources: Resources, case: Case, programme: Programme, on: date | None 
         avance_audit=financement.get("avance_audit", {}).get("montant"),
         avance_audit_date=parse(financement.get("avance_audit", {}).get("date")),
         financement=bool(financement), aides=aides,
-        projet_abandonne=bool(postes) and all(p.get("statut") == "abandonne" for p in postes),
+        projet_abandonne=plan.abandoned,
         aides_total=plan.aids if financement else 0.0,
         aides_obtenues=sum(m for _, s, m in aides if s in OBTAINED),
         reste_a_charge=plan.share if financement else None,

@@ -2,11 +2,12 @@
 
 financement.yaml « tresorerie » lists the payments due to each company (acompte,
 situation, solde; paid on, by the household or by the structure as « mandataire »);
-the aids' payments (received, « versements », and expected, « versements_prevus »)
+the aids' payments (received, measure.aid_payments, and expected, « versements_prevus »)
 and the loans' releases say what comes in, and to whom. From them, on a case as of
 a date (measure.as_of), `cash_flow` places each amount in its month: paid or received
 on its day; still expected on its due day, or on the plan's day when that is past
-(late: it cannot come before). For each month, what the household pays less what it
+(late: it cannot come before). An aid « versée » on a day the files do not say is
+received, but placed in no month: the plan counts it apart. For each month, what the household pays less what it
 receives directly is its balance; their running sum is what it has advanced by the
 month's end, set against its advance capacity (« capacite_avance »).
 
@@ -25,12 +26,21 @@ from datetime import date
 from typing import Any
 
 from ..reading.cases import Case
-from .measure import AS_OF, aid_amount, as_of, chosen_quote, quote_dates, work_amount
+from .measure import (
+    AS_OF,
+    ENDED_AIDS,
+    HOUSEHOLD,
+    MANDATARY,
+    aid_amount,
+    aid_payments,
+    as_of,
+    chosen_company,
+    chosen_quote,
+    quote_dates,
+    work_amount,
+)
 from .timeline import add_months, parse
 from .wording import money, short_day
-
-HOUSEHOLD, MANDATARY = "menage", "mandataire"
-_ENDED = ("refusee", "annulee")
 
 
 @dataclass(frozen=True)
@@ -59,7 +69,7 @@ class Inflow:
     kind: str  # aide or pret
     to: str  # menage or mandataire
     amount: float
-    day: date | None  # received on, or expected on (None: no date foreseen)
+    day: date | None  # received on, or expected on (None: received on a day the files do not say, or not foreseen)
     received: bool
 
     def placed(self, plan_day: date) -> date | None:
@@ -121,9 +131,7 @@ def month_start(day: date) -> date:
 
 
 def _company(poste: dict[str, Any]) -> str:
-    quote = chosen_quote(poste)
-    company = (quote or {}).get("entreprise") or poste.get("entreprise") or {}
-    return str(company.get("nom") or "entreprise non renseignée") if isinstance(company, dict) else str(company)
+    return str((chosen_company(poste) or {}).get("nom") or "entreprise non renseignée")
 
 
 def _postes(case: Case) -> dict[str, dict[str, Any]]:
@@ -146,25 +154,15 @@ def _payments(case: Case, plan: dict[str, Any]) -> list[Payment]:
     return found
 
 
-def _received(aid: dict[str, Any]) -> list[tuple[date, float, str]]:
-    """(day, amount, to) of each payment of an aid already made (as of the case's date)."""
-    to = aid.get("beneficiaire") or HOUSEHOLD
-    listed = [(parse(v.get("date")), float(v.get("montant") or 0), v.get("beneficiaire") or to)
-              for v in aid.get("versements") or [] if isinstance(v, dict)]
-    if not listed and aid.get("statut") == "versee" and parse(aid.get("date_versement")):
-        listed = [(parse(aid["date_versement"]), float(aid_amount(aid) or 0), to)]
-    return [(d, a, t) for d, a, t in listed if d is not None]
-
-
 def _aid_inflows(aid: dict[str, Any]) -> list[Inflow]:
-    """An aid's payments received, then what is still expected: at its forecast days, the rest undated."""
+    """An aid's payments received (one paid on no known day is not placed), then what is still expected."""
     source, to = str(aid.get("financeur", "")), aid.get("beneficiaire") or HOUSEHOLD
-    received = _received(aid)
-    flows = [Inflow(source, "aide", t, a, d, True) for d, a, t in received]
-    if aid.get("statut") in _ENDED:
+    received = aid_payments(aid)
+    flows = [Inflow(source, "aide", p.to, p.amount, p.day, True) for p in received]
+    if aid.get("statut") in ENDED_AIDS:
         return flows
-    still = round(float(aid_amount(aid) or 0) - sum(a for _, a, _ in received), 2)
-    covered = sum(a for _, a, _ in received)  # received amounts settle the earliest forecasts first
+    covered = sum(p.amount for p in received)  # received amounts settle the earliest forecasts first
+    still = round(float(aid_amount(aid) or 0) - covered, 2)
     forecast = sorted((f for f in aid.get("versements_prevus") or [] if isinstance(f, dict) and parse(f.get("date"))),
                       key=lambda f: f["date"])
     for item in forecast:
@@ -347,7 +345,7 @@ def _mandate_problems(case: Case, plan: dict[str, Any], add: Add) -> None:
             add("financement", (*where, "aide"), f"le mandat reçoit {money(amount)} de « {name} », qu'aucune aide "
                 "ne liste", "écrivez le financeur exact d'une aide de « aides », ou ajoutez cette aide",
                 severity="erreur", code="tresorerie")
-        elif not any(d == when and abs(a - amount) < 0.005 for d, a, _ in _received(aid)):
+        elif not any(p.day == when and abs(p.amount - amount) < 0.005 for p in aid_payments(aid)):
             add("financement", (*where, "montant"), f"le mandat reçoit {money(amount)} de « {name} » le "
                 f"{short_day(when) if when else '?'}, mais cette aide ne liste aucun versement de ce montant à "
                 "cette date", "ajoutez ce versement à l'aide (« versements », « beneficiaire: mandataire »), ou "

@@ -21,6 +21,7 @@ Rules, due dates and indicators read the same module for the states they need.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -60,6 +61,24 @@ def visits(case: Case, first: date | None = None, last: date | None = None) -> l
                   key=lambda visit: visit[0])
 
 
+@dataclass(frozen=True)
+class VisitsGap:
+    """What a month's visits lack against the programme's quota (« au moins 2 par mois, dont 1 à domicile »)."""
+
+    visits: int  # visits still owed, of any kind
+    home: int  # home visits still owed
+
+    @property
+    def met(self) -> bool:
+        """True when the month has the visits and the home visits the programme asks for."""
+        return not self.visits and not self.home
+
+
+def visits_gap(total: int, home: int, programme: Programme) -> VisitsGap:
+    """Return what a month with `total` visits, `home` of them at home, lacks against the programme's quota."""
+    return VisitsGap(max(0, programme.visits_per_month - total), max(0, programme.home_visits_per_month - home))
+
+
 def _known(value: Any, day: date) -> bool:
     """True when the date `value` is on or before `day`."""
     when = parse(value)
@@ -88,17 +107,52 @@ def item_as_of(item: dict[str, Any], day: date) -> dict[str, Any]:
 # ---------------------------------------------------------------- states
 
 
-_AID_STEPS = ("date_demande", "date_accord", "date_refus", "date_annulation")
+# The field dating each step of an aid, a loan and a works item: the one table that the dated states
+# (below), the coherence checks (rules) and the documents' « accordée le … » (context) read. An aid's
+# payments may also be listed, each with its date (« versements »: aid_payments).
+AID_DATES = {"demandee": "date_demande", "accordee": "date_accord", "versee": "date_versement",
+             "refusee": "date_refus", "annulee": "date_annulation"}
+LOAN_DATES = {"demande": "date_demande", "accorde": "date_accord", "refuse": "date_refus"}
+ENDED_AIDS = ("refusee", "annulee")  # an aid refused or cancelled finances nothing (and expects no payment)
+PENDING_LOANS = ("envisage", "demande")  # a loan not granted yet: shown, never counted
+# A works item goes through these steps in order, and may be abandoned at any of them (« abandonne »).
+WORK_STEPS = ("a_chiffrer", "devis_recu", "commande", "en_cours", "realise")
+WORK_DATES = {"devis_recu": "date_devis", "commande": "date_commande", "en_cours": "date_debut", "realise": "date_fin",
+              "abandonne": "date_abandon"}
+
+HOUSEHOLD, MANDATARY = "menage", "mandataire"  # who receives an aid's payments (« beneficiaire »)
 
 
-def payment_dates(aid: dict[str, Any]) -> list[Any]:
-    """Return the dates of an aid's payments: each of « versements », else the single « date_versement »."""
-    listed = [v.get("date") for v in aid.get("versements") or [] if isinstance(v, dict)]
-    return listed or ([aid["date_versement"]] if aid.get("date_versement") else [])
+@dataclass(frozen=True)
+class AidPayment:
+    """One payment an aid made: its day (None: paid, on a day the files do not say), amount and recipient."""
+
+    day: date | None
+    amount: float
+    to: str  # HOUSEHOLD or MANDATARY
 
 
-def _any_later(item: dict[str, Any], keys: tuple[str, ...], day: date, extra: tuple[Any, ...] = ()) -> bool:
-    return any(_later(item.get(k), day) for k in keys) or any(_later(d, day) for d in extra)
+def aid_payments(aid: dict[str, Any]) -> list[AidPayment]:
+    """Return the payments of an aid: the one place that says which aids are paid, and on which day.
+
+    Each of « versements »; else, for an aid « versée » (or « annulée » once paid), one payment of
+    its whole amount on « date_versement »; an aid « versée » without it was paid on no known day
+    (`day` None): received, but neither on the document's date nor on any other. On a case as of
+    a date (as_of), the payments after it are already gone.
+    """
+    to = aid.get("beneficiaire") or HOUSEHOLD
+    listed = [AidPayment(parse(v.get("date")), float(v.get("montant") or 0), v.get("beneficiaire") or to)
+              for v in aid.get("versements") or [] if isinstance(v, dict)]
+    if listed:
+        return listed
+    status = aid.get("statut")
+    if status == "versee" or status == "annulee" and aid.get("date_versement"):
+        return [AidPayment(parse(aid.get("date_versement")), float(aid_amount(aid) or 0), to)]
+    return []
+
+
+def _any_later(item: dict[str, Any], keys: Iterable[str], day: date) -> bool:
+    return any(_later(item.get(k), day) for k in keys)
 
 
 def aid_state(aid: dict[str, Any], day: date) -> tuple[str, bool]:
@@ -114,16 +168,18 @@ def aid_state(aid: dict[str, Any], day: date) -> tuple[str, bool]:
         return status, False
     if _later(aid.get("date_demande"), day):
         return "a_solliciter", False  # requested later: at `day`, at most an aid to request
-    paid = payment_dates(aid)
-    later = _any_later(aid, _AID_STEPS, day, tuple(paid))
-    ended = {"refusee": "date_refus", "annulee": "date_annulation"}.get(status)
-    if ended is not None:
+    paid = [p.day for p in aid_payments(aid)]
+    later = _any_later(aid, AID_DATES.values(), day) or any(d is not None and d > day for d in paid)
+    if status in ENDED_AIDS:
+        ended = AID_DATES[status]
         if _known(aid.get(ended), day):
             return status, False
         if aid.get(ended) is None and not later:
             return status, True  # refused or cancelled on a day the files do not say
-    if status in ("versee", "annulee") and any(_known(d, day) for d in paid):
+    if status in ("versee", "annulee") and any(d is not None and d <= day for d in paid):
         return "versee", False
+    if status == "versee" and None in paid and not later:
+        return status, True  # paid on a day the files do not say: never placed on another one (the grant's)
     if status in ("versee", "accordee", "annulee") and _known(aid.get("date_accord"), day):
         return "accordee", False
     if status in ("versee", "accordee") and not later:
@@ -142,10 +198,7 @@ def aid_amount(aid: dict[str, Any]) -> float | None:
 
 def aid_paid(aid: dict[str, Any]) -> float:
     """Return the amount paid of an aid already restated at a date (payments after it are dropped)."""
-    listed = [v.get("montant") or 0 for v in aid.get("versements") or [] if isinstance(v, dict)]
-    if listed:
-        return sum(listed)
-    return (aid_amount(aid) or 0) if aid.get("statut") == "versee" else 0
+    return sum(p.amount for p in aid_payments(aid))
 
 
 def loan_state(loan: dict[str, Any], day: date) -> tuple[str, bool]:
@@ -155,30 +208,49 @@ def loan_state(loan: dict[str, Any], day: date) -> tuple[str, bool]:
         return status, False
     if _later(loan.get("date_demande"), day):
         return "envisage", False
-    own = {"demande": "date_demande", "accorde": "date_accord", "refuse": "date_refus"}[status]
+    own = LOAN_DATES[status]
     if _known(loan.get(own), day):
         return status, False
-    if loan.get(own) is None and not _any_later(loan, ("date_demande", "date_accord", "date_refus"), day):
+    if loan.get(own) is None and not _any_later(loan, LOAN_DATES.values(), day):
         return status, True  # the files give no date for this step
     if _known(loan.get("date_demande"), day):
         return "demande", False
     return "envisage", False
 
 
-_WORK_STEPS = (("devis_recu", "date_devis"), ("commande", "date_commande"), ("en_cours", "date_debut"),
-               ("realise", "date_fin"))
-_WORK_RANK = {"a_chiffrer": 0, "devis_recu": 1, "commande": 2, "en_cours": 3, "realise": 4}
-_BY_RANK = list(_WORK_RANK)
+_WORK_RANK = {state: rank for rank, state in enumerate(WORK_STEPS)}
+
+
+def quotes_of(poste: dict[str, Any]) -> list[dict[str, Any]]:
+    """Return the quotes listed for a poste (« devis »)."""
+    return [q for q in poste.get("devis") or [] if isinstance(q, dict)]
+
+
+def retained_quotes(poste: dict[str, Any]) -> list[dict[str, Any]]:
+    """Return the quotes of a poste marked « retenu » (one at most in a coherent file)."""
+    return [q for q in quotes_of(poste) if q.get("retenu")]
+
+
+def chosen_quote(poste: dict[str, Any]) -> dict[str, Any] | None:
+    """Return the quote the household chose (« retenu »), else the only quote, else None."""
+    quotes, chosen = quotes_of(poste), retained_quotes(poste)
+    return chosen[-1] if chosen else (quotes[0] if len(quotes) == 1 else None)
+
+
+def chosen_company(poste: dict[str, Any]) -> dict[str, Any] | None:
+    """Return the company chosen for a poste: the chosen quote's, else the poste's « entreprise », else None."""
+    quote = chosen_quote(poste) or {}
+    return next((c for c in (quote.get("entreprise"), poste.get("entreprise")) if isinstance(c, dict)), None)
 
 
 def quote_dates(poste: dict[str, Any]) -> list[Any]:
     """Return the dates of a poste's quotes: each of « devis », and the older « date_devis »."""
-    return [d.get("date") for d in poste.get("devis") or [] if isinstance(d, dict)] + \
-        ([poste["date_devis"]] if poste.get("date_devis") else [])
+    return [q.get("date") for q in quotes_of(poste)] + ([poste["date_devis"]] if poste.get("date_devis") else [])
 
 
 def _step_dates(poste: dict[str, Any]) -> dict[str, list[Any]]:
-    dates = {state: [poste.get(key)] if poste.get(key) else [] for state, key in _WORK_STEPS}
+    """The dates of each step of a works item after « a_chiffrer » (a quote's: each quote)."""
+    dates = {state: [poste[WORK_DATES[state]]] if poste.get(WORK_DATES[state]) else [] for state in WORK_STEPS[1:]}
     dates["devis_recu"] = quote_dates(poste)
     return dates
 
@@ -203,13 +275,13 @@ def work_state(poste: dict[str, Any], day: date) -> tuple[str, bool]:
             return status, False
         if poste.get("date_abandon") is None and not later:
             return status, True  # abandoned on a day the files do not say
-        return _BY_RANK[reached], False
+        return WORK_STEPS[reached], False
     ceiling = _WORK_RANK[status]
     if any(_known(d, day) for d in steps.get(status, [])):
         return status, False
     if not steps.get(status) and not later and reached <= ceiling:
         return status, reached < ceiling  # this step has no date: as the files say, marked undated when it matters
-    return _BY_RANK[min(reached, ceiling)], False
+    return WORK_STEPS[min(reached, ceiling)], False
 
 
 def in_project(poste: dict[str, Any], day: date) -> bool:
@@ -220,13 +292,6 @@ def in_project(poste: dict[str, Any], day: date) -> bool:
         return True
     dated = [d for dates in _step_dates(poste).values() for d in dates] + [poste.get("date_abandon")]
     return not any(parse(d) for d in dated) or any(_known(d, day) for d in dated)
-
-
-def chosen_quote(poste: dict[str, Any]) -> dict[str, Any] | None:
-    """Return the quote the household chose (« retenu »), else the only quote, else None."""
-    quotes = [q for q in poste.get("devis") or [] if isinstance(q, dict)]
-    chosen = [q for q in quotes if q.get("retenu")]
-    return chosen[-1] if chosen else (quotes[0] if len(quotes) == 1 else None)
 
 
 def work_amount(poste: dict[str, Any]) -> float | None:
@@ -297,9 +362,6 @@ class Plan:
         return None if self.share is None else round(self.share - self.loans_granted, 2)
 
 
-_NOT_FINANCING = ("refusee", "annulee")
-
-
 def financing_plan(case: Case) -> Plan:
     """Return the financing plan of `case` (a case as of a date: its postes and aids in their state then)."""
     every = case.get("travaux").get("postes", [])
@@ -312,13 +374,13 @@ def financing_plan(case: Case) -> Plan:
     priced = sum(amount for _, amount in amounts if amount is not None)
     financing = case.get("financement")
     # An aid never requested belongs to a project: once every poste is abandoned it finances nothing.
-    dropped = ("a_solliciter", *_NOT_FINANCING) if every and not postes else _NOT_FINANCING
+    dropped = ("a_solliciter", *ENDED_AIDS) if every and not postes else ENDED_AIDS
     aids = sum(aid_amount(a) or 0 for a in financing.get("aides", []) if a.get("statut") not in dropped)
     loans = financing.get("prets", [])
     return Plan(cost=None if unpriced else round(priced, 2), priced=round(priced, 2), unpriced=unpriced,
                 aids=round(aids, 2), abandoned=bool(every) and not postes,
                 loans_granted=sum(p.get("montant") or 0 for p in loans if p.get("statut") == "accorde"),
-                loans_pending=sum(p.get("montant") or 0 for p in loans if p.get("statut") in ("envisage", "demande")))
+                loans_pending=sum(p.get("montant") or 0 for p in loans if p.get("statut") in PENDING_LOANS))
 
 
 def committee_decision(mesure: dict[str, Any]) -> str | None:
@@ -399,12 +461,9 @@ def _energy_budget(budget: dict[str, Any], day: date) -> dict[str, Any]:
     return result
 
 
-_POSTE_DATES = ("date_devis", "date_commande", "date_debut", "date_fin", "date_abandon")
-
-
 def _poste(poste: dict[str, Any], day: date) -> dict[str, Any]:
     state, undated = work_state(poste, day)
-    kept = _drop_later(poste, day, _POSTE_DATES)
+    kept = _drop_later(poste, day, tuple(WORK_DATES.values()))
     if isinstance(poste.get("devis"), list):
         kept["devis"] = [q for q in poste["devis"] if not (isinstance(q, dict) and _later(q.get("date"), day))]
     if state not in ("realise", "abandonne"):
@@ -450,7 +509,7 @@ def _site_as_of(data: dict[str, Any], day: date) -> dict[str, Any]:
 
 def _aid(aid: dict[str, Any], day: date) -> dict[str, Any]:
     state, undated = aid_state(aid, day)
-    kept = _drop_later(aid, day, (*_AID_STEPS, "date_versement"))
+    kept = _drop_later(aid, day, tuple(AID_DATES.values()))
     if isinstance(aid.get("versements"), list):
         kept["versements"] = [v for v in aid["versements"] if not (isinstance(v, dict) and _later(v.get("date"), day))]
     if state not in ("accordee", "versee", "annulee"):
@@ -463,7 +522,7 @@ def _aid(aid: dict[str, Any], day: date) -> dict[str, Any]:
 
 def _loan(loan: dict[str, Any], day: date) -> dict[str, Any]:
     state, undated = loan_state(loan, day)
-    kept = _drop_later(loan, day, ("date_demande", "date_accord", "date_refus", "date_deblocage"))
+    kept = _drop_later(loan, day, (*LOAN_DATES.values(), "date_deblocage"))
     if state != "refuse":
         kept.pop("motif_refus", None)
     return {**kept, "statut": state, **({UNDATED: True} if undated else {})}

@@ -32,7 +32,7 @@ from .deadlines import (
     review_key,
     visits_by_month,
 )
-from .measure import recipients_label, sendings, validated
+from .measure import recipients_label, sendings, validated, visits_gap
 from .timeline import month_of_measure, parse
 from .wording import label, short_day
 
@@ -177,7 +177,7 @@ def _visits(case: Case, programme: Programme, start: date, today: date, add: Any
     if not 1 <= month <= programme.months or (exit_day and exit_day < today):
         return
     number, first, last, total, home = visits_by_month(case, start, month)[-1]
-    if total >= programme.visits_per_month and home >= programme.home_visits_per_month:
+    if visits_gap(total, home, programme).met:
         return
     add(last, f"visites-mois-{number}", f"Visites du mois {number} de la mesure",
         f"{total}/{programme.visits_per_month} dont {home} à domicile")

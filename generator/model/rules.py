@@ -26,7 +26,21 @@ from .deadlines import (
     visits_by_month,
 )
 from .energy import energy_problems
-from .measure import financing_plan, reference_date, sendings, validated, validation_date, works_done, works_planned
+from .measure import (
+    AID_DATES,
+    LOAN_DATES,
+    WORK_DATES,
+    aid_payments,
+    financing_plan,
+    reference_date,
+    retained_quotes,
+    sendings,
+    validated,
+    validation_date,
+    visits_gap,
+    works_done,
+    works_planned,
+)
 from .obligations import REVIEWS, obligations
 from .site import check_site
 from .timeline import parse
@@ -75,13 +89,17 @@ _DONE_LISTS: list[tuple[str, str, tuple[str, ...]]] = [
     ("suivi", "signalements", ("date_changement", "date_signalement")),
     ("bilans", "bilans", ("date", "date_envoi_spslh")),
     ("diagnostics", "demandes", ("date_demande", "date_decision")),
-    ("financement", "aides", ("date_demande", "date_accord", "date_versement", "date_refus", "date_annulation")),
-    ("travaux", "postes", ("date_devis", "date_ajout", "date_commande", "date_debut", "date_fin", "date_abandon")),
-    ("financement", "prets", ("date_demande", "date_accord", "date_refus", "date_deblocage")),
+    ("financement", "aides", tuple(AID_DATES.values())),
+    ("travaux", "postes", (*WORK_DATES.values(), "date_ajout")),
+    ("financement", "prets", (*LOAN_DATES.values(), "date_deblocage")),
     ("mesure", "partenaires", ("depuis",)),
     ("envois", "envois", ("date",)),
     ("travaux", "reunions_chantier", ("date",)), ("travaux", "reserves", ("date_levee",)),
     ("travaux", "remises", ("date",)),
+]
+# Dated items inside an item of a list: an aid's payments, a poste's quotes (file, list, inner list, date key).
+_DONE_INNER: list[tuple[str, str, str, str]] = [
+    ("financement", "aides", "versements", "date"), ("travaux", "postes", "devis", "date"),
 ]
 
 
@@ -102,6 +120,11 @@ def _future_dates(case: Case, today: date, add: Any) -> None:
         for index, item in enumerate(case.get(name).get(listing, [])):
             for key in keys:
                 test(name, (listing, index, key), item.get(key))
+    for name, listing, inner, key in _DONE_INNER:
+        for index, item in enumerate(case.get(name).get(listing, [])):
+            for number, element in enumerate(item.get(inner) or []):
+                if isinstance(element, dict):
+                    test(name, (listing, index, inner, number, key), element.get(key))
 
 
 def _date_order(sources: Resources, case: Case, programme: Programme, add: Any) -> None:
@@ -246,10 +269,10 @@ def _visits(case: Case, programme: Programme, start: date, today: date, add: Any
     for number, first, last, total, home in visits_by_month(case, start, programme.months):
         if last >= today or (exit_day and last > exit_day):
             break  # only months fully elapsed while the measure ran
-        missing = []
-        if total < programme.visits_per_month:
+        gap, missing = visits_gap(total, home, programme), []
+        if gap.visits:
             missing.append(f"{counted(total, 'rencontre')} sur {programme.visits_per_month} minimum")
-        if home < programme.home_visits_per_month:
+        if gap.home:
             missing.append(f"{home} à domicile sur {programme.home_visits_per_month} minimum")
         if missing:
             add("suivi" if case.get("suivi") else "mesure", ("visites",) if case.get("suivi") else ("dates", "debut"),
@@ -303,8 +326,10 @@ def variation_rate(postes: list[dict[str, Any]]) -> float | None:
     return (sum(p["montant_realise"] for p in done) - planned_total) / planned_total
 
 
-_STEP_WORDS = {"refusee": "refusée", "annulee": "annulée", "accordee": "accordée", "accorde": "accordé",
-               "refuse": "refusé", "demande": "demandé"}
+# The aids' steps whose missing date is reported.
+_DATED_AIDS = ("accordee", "versee", "refusee", "annulee")
+_STEP_WORDS = {"refusee": "refusée", "annulee": "annulée", "accordee": "accordée", "versee": "versée",
+               "accorde": "accordé", "refuse": "refusé", "demande": "demandé"}
 
 
 def _financing(case: Case, add: Any) -> None:
@@ -322,25 +347,27 @@ def _financing(case: Case, add: Any) -> None:
                 f"retirez la ligne « {key} » ; donnez un montant (estimé, devis ou facture) à chaque poste",
                 code="financement", key=key)
     for index, poste in enumerate(case.get("travaux").get("postes", [])):
-        quotes = [q for q in poste.get("devis") or [] if isinstance(q, dict)]
-        if sum(1 for q in quotes if q.get("retenu")) > 1:
+        if len(retained_quotes(poste)) > 1:
             add("travaux", ("postes", index, "devis"), f"poste « {poste.get('intitule')} » : plusieurs devis retenus",
                 "gardez « retenu: true » sur le seul devis choisi (un avenant remplace le devis : retirez-le de "
                 "l'ancien)",
                 severity="erreur", code="financement")
-        if poste.get("statut") == "abandonne" and not poste.get("date_abandon"):
+        if poste.get("statut") == "abandonne" and not poste.get(WORK_DATES["abandonne"]):
             add("travaux", ("postes", index, "statut"), f"poste « {poste.get('intitule')} » abandonné sans date",
                 "ajoutez « date_abandon: AAAA-MM-JJ » (et « motif_abandon ») : sinon les documents antérieurs ne "
                 "peuvent pas le montrer tel qu'il était", code="date")
     for index, aid in enumerate(financing.get("aides", [])):
-        step = {"refusee": "date_refus", "annulee": "date_annulation", "accordee": "date_accord"}.get(aid.get("statut"))
-        if step and not aid.get(step):
+        status = aid.get("statut")
+        step = AID_DATES[status] if status in _DATED_AIDS else None
+        # A payment is dated by « date_versement » or by each of « versements » (measure.aid_payments).
+        undated = any(p.day is None for p in aid_payments(aid)) if status == "versee" else not aid.get(step)
+        if step and undated:
             add("financement", ("aides", index, "statut"), f"aide « {aid.get('financeur')} » "
                 f"{_STEP_WORDS[aid['statut']]} sans « {step} »",
                 f"ajoutez « {step}: AAAA-MM-JJ » : sinon les documents "
                 "antérieurs ne peuvent pas la montrer telle qu'elle était", code="date")
     for index, loan in enumerate(financing.get("prets", [])):
-        step = {"accorde": "date_accord", "refuse": "date_refus", "demande": "date_demande"}.get(loan.get("statut"))
+        step = LOAN_DATES.get(loan.get("statut"))
         if step and not loan.get(step):
             add("financement", ("prets", index, "statut"), f"prêt « {loan.get('organisme')} » "
                 f"{_STEP_WORDS[loan['statut']]} sans « {step} »", f"ajoutez « {step}: AAAA-MM-JJ » : sinon un document "

@@ -18,7 +18,7 @@ from ..reading.cases import Case
 from ..reading.config import Programme
 from ..reading.resources import Resources
 from .deadlines import CLOSED
-from .measure import Plan, aid_amount, chosen_quote, financing_plan
+from .measure import Plan, aid_amount, chosen_company, chosen_quote, financing_plan, quotes_of, retained_quotes
 from .timeline import parse
 from .wording import label, money, percentage, short_day
 
@@ -127,9 +127,9 @@ def _name(poste: dict[str, Any]) -> str:
 
 def _quotes(poste: dict[str, Any], index: int, received: date | None, add: Any) -> None:
     """Several quotes need the reason of the choice; a quote comes before the works, unless it is an amendment."""
-    quotes = [q for q in poste.get("devis") or [] if isinstance(q, dict)]
+    quotes = quotes_of(poste)
     competing = [q for q in quotes if not q.get("avenant")]
-    chosen = [q for q in quotes if q.get("retenu")]
+    chosen = retained_quotes(poste)
     if len(competing) > 1 and chosen and not poste.get("motif_choix"):
         add("travaux", ("postes", index), f"{_name(poste)} : {len(competing)} devis comparés, devis retenu "
             "sans « motif_choix »",
@@ -172,15 +172,12 @@ def _rge(sources: Resources, poste: dict[str, Any], index: int, programme: Progr
     """A poste of a type the aids require an RGE company for (programme.types_travaux_rge), done by one."""
     if poste.get("type") not in programme.rge_work_types or poste.get("statut") == "abandonne":
         return
-    quote = chosen_quote(poste)
-    quotes = [q for q in poste.get("devis") or [] if isinstance(q, dict)]
-    where: tuple
-    if quote is not None and isinstance(quote.get("entreprise"), dict):
-        company, where = quote["entreprise"], ("postes", index, "devis", quotes.index(quote), "entreprise")
-    elif isinstance(poste.get("entreprise"), dict):
-        company, where = poste["entreprise"], ("postes", index, "entreprise")
-    else:
+    company, quote = chosen_company(poste), chosen_quote(poste)
+    if company is None:
         return  # no company chosen yet
+    where: tuple = ("postes", index, "entreprise")
+    if quote is not None and isinstance(quote.get("entreprise"), dict):  # the company is the chosen quote's
+        where = ("postes", index, "devis", quotes_of(poste).index(quote), "entreprise")
     kind = label(sources, "type_travaux", poste.get("type"))
     rule = "les aides (MaPrimeRénov', CEE…) exigent pour ces travaux une entreprise certifiée RGE " \
            "(astre.yaml, programme.types_travaux_rge)"

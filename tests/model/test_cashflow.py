@@ -155,3 +155,33 @@ def test_a_month_above_capacity_still_to_come_is_a_warning(project: Path) -> Non
            "que sa capacité d'avance (3 000,00 €)" in found[1]
     # Today every month is past: history shown in the plan, no longer a warning.
     assert not [p for p in problems(project) if "capacité d'avance" in p]
+
+
+FSL = "Département du Pas-de-Calais – Fonds de travaux FSL"
+FSL_PAID_ON = 'date_accord: "2026-03-19", date_versement: "2026-07-28",'
+
+
+def test_an_aid_paid_on_no_known_day_is_received_in_no_month(project: Path) -> None:
+    # The FSL aid « versée » without its payment date: received, but neither on the plan's day, nor on its grant's
+    # (19/03), nor on its forecast (15/07). July's receipts lose its 3 500 €: 2 500 (OPAH) + 2 800 (CEE).
+    edit(project / FINANCEMENT, FSL_PAID_ON, 'date_accord: "2026-03-19",')
+    flow = cash_flow(as_of(load_case(DEFAULTS, project / "cases" / "dumont-2025"), TODAY))
+    assert flow is not None
+    assert [(f.amount, f.day, f.received) for f in flow.inflows if f.source == FSL] == [(3500, None, True)]
+    assert months(project, TODAY)[-1] == ("2026-07", 7718, 5300, 3500)  # 1 082 + 7 718 − 5 300
+
+
+def test_the_plan_document_counts_an_aid_paid_on_no_known_day_apart(project: Path) -> None:
+    edit(project / FINANCEMENT, FSL_PAID_ON, 'date_accord: "2026-03-19",')
+    text = _pdf_text(project, "tresorerie-chantier")
+    assert "reçu, date non renseignée 3 500,00 €" in text
+    assert "Reçu à une date non renseignée, hors du calendrier ci-dessous : 3 500,00 €." in text
+    assert "Attendu sans date prévue" not in text
+    # On the plan's day (20 May), July expects only OPAH and CEE: 4 582 + 7 718 − 5 300.
+    assert "7 718,00 € 5 300,00 € 2 418,00 € 7 000,00 €" in text
+    assert "Total 13 368,00 € 6 368,00 € 7 000,00 €" in text
+    # `astre check` asks for the date.
+    line = line_of(project / FINANCEMENT, 'statut: versee, date_demande: "2026-02-02"')
+    warning = next(p for p in problems(project) if FSL in p)
+    assert f"financement.yaml:{line}:" in warning
+    assert f"avertissement : aide « {FSL} » versée sans « date_versement »" in warning

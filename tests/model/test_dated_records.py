@@ -80,6 +80,11 @@ def test_a_review_shows_the_aids_and_works_as_they_stood_on_its_date() -> None:
     ({"statut": "versee", "date_demande": "2026-01-20", "date_accord": "2026-03-02", "date_versement": "2026-08-10"},
      date(2026, 8, 10), ("versee", False)),
     ({"statut": "versee", "date_demande": "2026-01-20"}, date(2026, 5, 8), ("versee", True)),  # undated payment
+    # Paid on a day the files do not say: « versée » (undated) once granted, never « accordée » from then on.
+    ({"statut": "versee", "date_demande": "2026-01-20", "date_accord": "2026-03-02"}, date(2026, 5, 8),
+     ("versee", True)),
+    ({"statut": "versee", "date_demande": "2026-01-20", "date_accord": "2026-03-02"}, date(2026, 2, 6),
+     ("demandee", False)),
     ({"statut": "accordee", "date_demande": "2026-03-01"}, date(2026, 2, 1), ("a_solliciter", False)),
     ({"statut": "refusee", "date_demande": "2026-02-15"}, date(2026, 5, 8), ("refusee", True)),
 ])

@@ -139,6 +139,19 @@ def test_date_in_the_future(project: Path) -> None:
     assert "contrat.yaml:18:19: erreur : date_envoi_spslh : date dans le futur (01/12/2026)" in line
 
 
+def test_payment_and_quote_dated_in_the_future(project: Path) -> None:
+    """An aid's payment (« versements ») and a quote (« devis ») record what happened: never after today."""
+    edit(project / "cases/dumont-2025/financement.yaml", '{date: "2026-08-10", montant: 20042}',
+         '{date: "2026-12-10", montant: 20042}')
+    edit(project / "cases/dumont-2025/travaux.yaml", '{date: "2026-05-07", entreprise:',
+         '{date: "2026-12-07", entreprise:')
+    found = problems(project, "dumont-2025")
+    assert "financement.yaml:10:63: erreur : aides[1].versements[2].date : date dans le futur (10/12/2026)" \
+        in only(found, "versements[2].date")
+    assert "travaux.yaml:14:16: erreur : postes[1].devis[3].date : date dans le futur (07/12/2026)" \
+        in only(found, "devis[3].date")
+
+
 def test_exit_not_reported(project: Path) -> None:
     edit(project / "cases/caron-2026/sortie.yaml", 'date_signalement_spslh: "2026-05-21"\n', "")
     line = only(problems(project, "caron-2026"), "non signalée")
