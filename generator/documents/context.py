@@ -35,6 +35,7 @@ from ..model.measure import (
     recipient_name,
     reference_date,
     visits,
+    visits_by_month,
     visits_gap,
     work_amount,
     works_done,
@@ -48,7 +49,7 @@ from ..model.rules import (
     works_finished,
 )
 from ..model.site import household_share, open_reserves, reserves, share_text, with_reserves
-from ..model.timeline import add_months, age, month_of_measure, month_windows, parse
+from ..model.timeline import add_months, age, month_of_measure, parse
 from ..model.wording import (
     LOCALE,
     MISSING,
@@ -543,7 +544,7 @@ def _visits_between(case: Case, first: date, last: date) -> list[tuple[date, boo
     return [(when, place == "domicile") for when, place in visits(case, first, last)]
 
 
-def _months_between(config: Config, start: date, first: date, last: date, visits: list[tuple[date, bool]],
+def _months_between(case: Case, config: Config, start: date, first: date, last: date,
                     partial: str) -> list[dict[str, str]]:
     """Visits per month of the measure from `first` to `last`, against the programme's quota.
 
@@ -552,18 +553,11 @@ def _months_between(config: Config, start: date, first: date, last: date, visits
     """
     quota = config.programme
     needed = max(quota.months, month_of_measure(start, last))
-    rows = []
-    for number, month_first, month_last in month_windows(start, needed):
-        if month_first > last or month_last < first:
-            continue
-        cut = min(month_last, last)
-        in_month = [home for when, home in visits if month_first <= when <= cut]
-        total, home = len(in_month), sum(in_month)
-        met = visits_gap(total, home, quota).met
-        rows.append({"numero": str(number), "du": day(month_first), "au": day(cut),
-                     "rencontres": str(total), "domicile": str(home),
-                     "conforme": "oui" if met else ("non" if cut == month_last else partial)})
-    return rows
+    return [{"numero": str(month.number), "du": day(month.first), "au": day(month.last),
+             "rencontres": str(month.total), "domicile": str(month.home),
+             "conforme": "oui" if visits_gap(month.total, month.home, quota).met
+             else ("non" if month.whole else partial)}
+            for month in visits_by_month(case, start, needed, until=last) if month.last >= first]
 
 
 def _changes_between(case: Case, config: Config, first: date, last: date) -> list[dict[str, Any]]:
@@ -658,7 +652,7 @@ def review_context(case: Case, config: Config, review: dict[str, Any]) -> dict[s
         "satisfaction_commentaire": optional(review.get("satisfaction_commentaire")),
         "conclusion": text(review.get("conclusion")),
         "final": final,
-        "mois": _months_between(config, start, first, last, visits, partial) if start and when else [],
+        "mois": _months_between(case, config, start, first, last, partial) if start and when else [],
         "nombre_visites": len(visits),
         "rencontres": counted(len(visits), "rencontre"),  # « 1 rencontre », « 7 rencontres »
         "nombre_domicile": sum(home for _, home in visits),

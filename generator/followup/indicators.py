@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from ..model.deadlines import RUNNING, end_of_measure, planned_end, visits_by_month
+from ..model.deadlines import RUNNING, end_of_measure, planned_end
 from ..model.energy import LOW_LABELS, energy_budget
 from ..model.measure import (
     ENDED_AIDS,
@@ -22,6 +22,7 @@ from ..model.measure import (
     as_of,
     committee_decision,
     financing_plan,
+    visits_by_month,
     works_done,
     works_planned,
 )
@@ -250,7 +251,7 @@ def _visits_by_month(case: Case, programme: Programme) -> list[tuple[int, date, 
         return []
     exit_day = end_of_measure(case)
     return [(number, first, last, total, home, exit_day is None or last <= exit_day)
-            for number, first, last, total, home in visits_by_month(case, start, programme.months)]
+            for number, first, last, total, home, _ in visits_by_month(case, start, programme.months)]
 
 
 def _works(postes: list[dict[str, Any]]) -> dict[str, Any]:

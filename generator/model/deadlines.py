@@ -14,7 +14,7 @@ from typing import Any
 
 from ..reading.cases import Case
 from ..reading.config import Programme
-from .timeline import add_months, month_windows, parse
+from .timeline import add_months, parse
 
 CLOSED = ("terminee", "rompue", "refusee")
 # Statuses of a measure that has actually run: only these owe a contract, visits and reviews.
@@ -45,18 +45,6 @@ def review_key(month: int) -> str:
 def end_of_measure(case: Case) -> date | None:
     """Return the exit date if the measure ended."""
     return parse(case.get("sortie").get("date"))
-
-
-def visits_by_month(case: Case, start: date, months: int) -> list[tuple[int, date, date, int, int]]:
-    """Return (month, first day, last day, visits, home visits) for each month of the measure."""
-    from .measure import visits
-
-    seen = visits(case)
-    rows = []
-    for number, first, last in month_windows(start, months):
-        in_month = [lieu for day, lieu in seen if first <= day <= last]
-        rows.append((number, first, last, len(in_month), sum(1 for lieu in in_month if lieu == "domicile")))
-    return rows
 
 
 def last_day(start: date, programme: Programme) -> date:

@@ -24,14 +24,14 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import Any, NamedTuple
 
 from ..reading.cases import Case
 from ..reading.config import Programme
 from ..reading.forms import Form, form_of, owed_form
 from ..reading.loader import Document
 from ..reading.resources import Resources
-from .timeline import parse
+from .timeline import month_windows, parse
 from .wording import label
 
 UNDATED = "_non_date"  # marks a state the files give without the date that would place it in time
@@ -59,6 +59,33 @@ def visits(case: Case, first: date | None = None, last: date | None = None) -> l
     return sorted(((day, place) for day, place in found if day is not None
                    and (first is None or first <= day) and (last is None or day <= last)),
                   key=lambda visit: visit[0])
+
+
+class MonthVisits(NamedTuple):
+    """The visits of one month of the measure."""
+
+    number: int  # 1 for the measure's first month
+    first: date
+    last: date  # the month's last day, or the day it is cut at (visits_by_month's `until`)
+    total: int  # visits of any kind
+    home: int  # of which at home
+    whole: bool  # False when the month is cut before its last day
+
+
+def visits_by_month(case: Case, start: date, months: int, until: date | None = None) -> list[MonthVisits]:
+    """Return the visits of each of the measure's first `months` months (started on `start`).
+
+    With `until`, the months after it are left out and the month holding it is cut there.
+    """
+    seen = visits(case)
+    rows = []
+    for number, first, last in month_windows(start, months):
+        if until is not None and first > until:
+            break
+        cut = last if until is None else min(last, until)
+        places = [place for day, place in seen if first <= day <= cut]
+        rows.append(MonthVisits(number, first, cut, len(places), places.count("domicile"), cut == last))
+    return rows
 
 
 @dataclass(frozen=True)

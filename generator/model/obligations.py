@@ -30,9 +30,8 @@ from .deadlines import (
     planned_end,
     review_due,
     review_key,
-    visits_by_month,
 )
-from .measure import recipients_label, sendings, validated, visits_gap
+from .measure import recipients_label, sendings, validated, visits_by_month, visits_gap
 from .timeline import month_of_measure, parse
 from .wording import label, short_day
 
@@ -176,7 +175,7 @@ def _visits(case: Case, programme: Programme, start: date, today: date, add: Any
     exit_day = end_of_measure(case)
     if not 1 <= month <= programme.months or (exit_day and exit_day < today):
         return
-    number, first, last, total, home = visits_by_month(case, start, month)[-1]
+    number, first, last, total, home, _ = visits_by_month(case, start, month)[-1]
     if visits_gap(total, home, programme).met:
         return
     add(last, f"visites-mois-{number}", f"Visites du mois {number} de la mesure",

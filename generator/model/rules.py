@@ -23,7 +23,6 @@ from .deadlines import (
     end_of_measure,
     last_day,
     review_key,
-    visits_by_month,
 )
 from .energy import energy_problems
 from .measure import (
@@ -37,6 +36,7 @@ from .measure import (
     sendings,
     validated,
     validation_date,
+    visits_by_month,
     visits_gap,
     works_done,
     works_planned,
@@ -266,7 +266,7 @@ def _written(value: Any) -> bool:
 
 def _visits(case: Case, programme: Programme, start: date, today: date, add: Any) -> None:
     exit_day = end_of_measure(case)
-    for number, first, last, total, home in visits_by_month(case, start, programme.months):
+    for number, first, last, total, home, _ in visits_by_month(case, start, programme.months):
         if last >= today or (exit_day and last > exit_day):
             break  # only months fully elapsed while the measure ran
         gap, missing = visits_gap(total, home, programme), []
