@@ -326,9 +326,8 @@ def variation_rate(postes: list[dict[str, Any]]) -> float | None:
     return (sum(p["montant_realise"] for p in done) - planned_total) / planned_total
 
 
-# The aids' steps whose missing date is reported.
-_DATED_AIDS = ("accordee", "versee", "refusee", "annulee")
-_STEP_WORDS = {"refusee": "refusée", "annulee": "annulée", "accordee": "accordée", "versee": "versée",
+_STEP_WORDS = {"demandee": "demandée", "refusee": "refusée", "annulee": "annulée", "accordee": "accordée",
+               "versee": "versée",
                "accorde": "accordé", "refuse": "refusé", "demande": "demandé"}
 
 
@@ -358,7 +357,7 @@ def _financing(case: Case, add: Any) -> None:
                 "peuvent pas le montrer tel qu'il était", code="date")
     for index, aid in enumerate(financing.get("aides", [])):
         status = aid.get("statut")
-        step = AID_DATES[status] if status in _DATED_AIDS else None
+        step = AID_DATES.get(status)  # every step but « à solliciter » has its date
         # A payment is dated by « date_versement » or by each of « versements » (measure.aid_payments).
         undated = any(p.day is None for p in aid_payments(aid)) if status == "versee" else not aid.get(step)
         if step and undated:

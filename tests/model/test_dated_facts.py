@@ -209,14 +209,16 @@ def test_old_files_stay_valid_and_say_what_is_undated(tmp_path: Path) -> None:
     root = _one_case(tmp_path, REALISTIC / "martin-2026")
     (root / "cases" / "martin-2026" / "financement.yaml").write_text(
         "cout_total: 25000\naides:\n  - {financeur: FSL, type_financeur: fsl, montant: 3000, statut: refusee}\n"
+        "  - {financeur: CARSAT, type_financeur: caisse_retraite, montant: 2000, statut: demandee}\n"
         "reste_a_charge: 25000\n", encoding="utf-8")
     config = load_config(root / "astre.yaml")
     case = check_case(root / "cases" / "martin-2026", config, TODAY)
     errors = [p for p in case.problems if p.severity == "erreur"]
     assert errors == []
     found = {(p.line, p.message.split(" :")[0]) for p in case.problems if p.path.name == "financement.yaml"}
-    assert (1, "« cout_total » n'est plus utilisé") in found and (4, "« reste_a_charge » n'est plus utilisé") in found
+    assert (1, "« cout_total » n'est plus utilisé") in found and (5, "« reste_a_charge » n'est plus utilisé") in found
     assert (3, "aide « FSL » refusée sans « date_refus »") in found
+    assert (4, "aide « CARSAT » demandée sans « date_demande »") in found
     interim = load_form(config.resources, "bilan-intermediaire")
     review = next(v for n, v, _, _ in ((n, v, w, t) for n, v, w, t in document_values(
         case.restricted(interim.files), interim, config)))
