@@ -27,6 +27,7 @@ from ..model.measure import (
     UNDATED,
     WORK_DATES,
     Plan,
+    Total,
     aid_amount,
     aid_paid,
     aid_payments,
@@ -40,6 +41,7 @@ from ..model.measure import (
     work_amount,
     works_done,
     works_planned,
+    works_total,
 )
 from ..model.rules import (
     household_category,
@@ -347,11 +349,9 @@ def _poste(sources: Resources, p: dict[str, Any]) -> dict[str, Any]:
                                 else money(p.get("montant_realise")))}
 
 
-def _works_total(amounts: Any) -> str:
-    """Return the sum of works amounts; one missing makes it « incomplet (au moins …) », never a 0 € in the sum."""
-    found = list(amounts)
-    known = sum(a for a in found if a is not None)
-    return money(known) if None not in found else f"incomplet (au moins {money(known)})"
+def _works_total(total: Total) -> str:
+    """Return a works total; one amount missing makes it « incomplet (au moins …) », never a 0 € in the sum."""
+    return money(total.known) if total.complete else f"incomplet (au moins {money(total.known)})"
 
 
 def _travaux(sources: Resources, t: dict[str, Any], plan: Plan) -> dict[str, Any]:
@@ -362,10 +362,10 @@ def _travaux(sources: Resources, t: dict[str, Any], plan: Plan) -> dict[str, Any
     return {
         "postes": [_poste(sources, p) for p in postes],
         "postes_saisine": [_poste(sources, p) for p in at_referral],
-        "total_prevu_saisine": _works_total(p.get("montant_prevu") for p in at_referral),
+        "total_prevu_saisine": _works_total(works_total(at_referral, "montant_prevu")),
         # The postes' amounts counted by the plan at the document's date: the same total as the plan's cost.
         "total_retenu": money(plan.cost) if plan.cost is not None else f"incomplet (au moins {money(plan.priced)})",
-        "total_realise": _works_total(p.get("montant_realise") for p in done),
+        "total_realise": _works_total(works_total(done, "montant_realise")),
         # rules.variation_rate is the single truth (documents, report, export); None → « non renseigné ».
         # Only for finished works: a rate on works still under way would read as final. « non renseigné »
         # otherwise, as before (a copy sent earlier keeps its value); `taux_non_calcule` says why.

@@ -25,6 +25,7 @@ from ..model.measure import (
     visits_by_month,
     works_done,
     works_planned,
+    works_total,
 )
 from ..model.rules import (
     household_category,
@@ -256,8 +257,7 @@ def _visits_by_month(case: Case, programme: Programme) -> list[tuple[int, date, 
 
 def _works(postes: list[dict[str, Any]]) -> dict[str, Any]:
     planned, done = works_planned(postes), works_done(postes)
-    planned_total = None if any("montant_prevu" not in p for p in planned) else sum(p["montant_prevu"] for p in planned)
-    done_total = None if any("montant_realise" not in p for p in done) else sum(p["montant_realise"] for p in done)
+    planned_total, done_total = works_total(planned, "montant_prevu").value, works_total(done, "montant_realise").value
     rate = variation_rate(postes)
     return {
         "postes_types": [p["type"] for p in postes], "travaux_realises": bool(done),

@@ -53,6 +53,25 @@ def works_done(postes: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return [p for p in postes if p.get("statut") == "realise"]
 
 
+@dataclass(frozen=True)
+class Total:
+    """A sum of works amounts: a missing amount is unknown, never 0 €."""
+
+    known: float  # the sum of the amounts given
+    complete: bool  # False when an amount is missing: the total is then at least `known`
+
+    @property
+    def value(self) -> float | None:
+        """The total, or None when an amount is missing."""
+        return self.known if self.complete else None
+
+
+def works_total(postes: list[dict[str, Any]], key: str) -> Total:
+    """Return the sum of the postes' `key` (« montant_prevu », « montant_realise »)."""
+    amounts = [p.get(key) for p in postes]
+    return Total(sum(a for a in amounts if a is not None), None not in amounts)
+
+
 def visits(case: Case, first: date | None = None, last: date | None = None) -> list[tuple[date, str | None]]:
     """Return (date, place) of each dated visit, in order, from `first` to `last` included when given."""
     found = [(parse(v.get("date")), v.get("lieu")) for v in case.get("suivi").get("visites", [])]

@@ -40,6 +40,7 @@ from .measure import (
     visits_gap,
     works_done,
     works_planned,
+    works_total,
 )
 from .obligations import REVIEWS, obligations
 from .site import check_site
@@ -316,14 +317,12 @@ def variation_rate(postes: list[dict[str, Any]]) -> float | None:
     renseigné ») when no poste is done yet, when the planned total is 0, or when
     an amount is missing: a missing amount is unknown, never 0 €.
     """
-    planned, done = works_planned(postes), works_done(postes)
-    if not done or any(p.get("montant_prevu") is None for p in planned) \
-            or any(p.get("montant_realise") is None for p in done):
+    done = works_done(postes)
+    planned_total = works_total(works_planned(postes), "montant_prevu").value
+    done_total = works_total(done, "montant_realise").value
+    if not done or not planned_total or done_total is None:
         return None
-    planned_total = sum(p["montant_prevu"] for p in planned)
-    if not planned_total:
-        return None
-    return (sum(p["montant_realise"] for p in done) - planned_total) / planned_total
+    return (done_total - planned_total) / planned_total
 
 
 _STEP_WORDS = {"demandee": "demandée", "refusee": "refusée", "annulee": "annulée", "accordee": "accordée",
