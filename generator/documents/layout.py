@@ -32,6 +32,7 @@ from ..reading import resources
 from ..reading.forms import load_forms
 from ..reading.loader import load
 from ..reading.resources import Resources
+from ..reading.validate import type_words
 
 FORMS = "forms"
 FOLDER = "mises-en-page"
@@ -141,10 +142,7 @@ def _french(error: Any) -> str:
     if error.validator == "required":
         return f"{at}il manque la clé « {str(error.message).split(chr(39))[1]} »"
     if error.validator == "type":
-        wanted = {"string": "un texte", "array": "une liste", "object": "une suite de clés", "integer": "un nombre",
-                  "boolean": "oui/non (true/false)"}
-        kinds = error.validator_value if isinstance(error.validator_value, list) else [error.validator_value]
-        return f"{at}doit être {' ou '.join(wanted.get(str(k), str(k)) for k in kinds)}"
+        return f"{at}doit être {type_words(error.validator_value)}"
     if error.validator in ("minProperties", "maxProperties"):
         return f"{at}un bloc a exactement une sorte (par exemple « texte: … »)"
     if error.validator == "dependentRequired":

@@ -66,7 +66,7 @@ def check_rules(sources: Resources, case: Case, programme: Programme, today: dat
     if start is not None and case.get("mesure").get("statut") in RUNNING:
         _visits(case, programme, start, today, add)
         _reviews(case, programme, add)
-    _financing(case, add)
+    _financing(sources, case, add)
     cash_problems(case, today, add)
     energy_problems(case, add)
     check_site(sources, case, programme, add)
@@ -325,12 +325,7 @@ def variation_rate(postes: list[dict[str, Any]]) -> float | None:
     return (done_total - planned_total) / planned_total
 
 
-_STEP_WORDS = {"demandee": "demandée", "refusee": "refusée", "annulee": "annulée", "accordee": "accordée",
-               "versee": "versée",
-               "accorde": "accordé", "refuse": "refusé", "demande": "demandé"}
-
-
-def _financing(case: Case, add: Any) -> None:
+def _financing(sources: Resources, case: Case, add: Any) -> None:
     financing = case.get("financement")
     plan = financing_plan(case)
     if plan.share is not None and plan.share < 0:
@@ -361,14 +356,15 @@ def _financing(case: Case, add: Any) -> None:
         undated = any(p.day is None for p in aid_payments(aid)) if status == "versee" else not aid.get(step)
         if step and undated:
             add("financement", ("aides", index, "statut"), f"aide « {aid.get('financeur')} » "
-                f"{_STEP_WORDS[aid['statut']]} sans « {step} »",
+                f"{label(sources, 'statut_aide', status)} sans « {step} »",
                 f"ajoutez « {step}: AAAA-MM-JJ » : sinon les documents "
                 "antérieurs ne peuvent pas la montrer telle qu'elle était", code="date")
     for index, loan in enumerate(financing.get("prets", [])):
         step = LOAN_DATES.get(loan.get("statut"))
         if step and not loan.get(step):
             add("financement", ("prets", index, "statut"), f"prêt « {loan.get('organisme')} » "
-                f"{_STEP_WORDS[loan['statut']]} sans « {step} »", f"ajoutez « {step}: AAAA-MM-JJ » : sinon un document "
+                f"{label(sources, 'statut_pret', loan['statut'])} sans « {step} »",
+                f"ajoutez « {step}: AAAA-MM-JJ » : sinon un document "
                 "antérieur le montrerait tel qu'il est aujourd'hui", code="date")
 
 

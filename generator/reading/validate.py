@@ -23,6 +23,12 @@ _TYPES = {"string": "un texte", "number": "un nombre", "integer": "un nombre ent
           "null": "vide"}
 
 
+def type_words(expected: Any) -> str:
+    """Return the French name of a JSON type, or of several (« un texte ou un nombre »): every message's words."""
+    kinds = expected if isinstance(expected, list) else [expected]
+    return " ou ".join(_TYPES.get(str(kind), str(kind)) for kind in kinds)
+
+
 Stamp = tuple[tuple[Path, int, int], ...]
 
 # The code of a problem that says something is not filled in yet (a missing required field, a blank
@@ -388,8 +394,7 @@ def _text_above(text: str, line: int | None) -> tuple[str, int] | None:
 
 def _type_message(field: str, expected: Any, value: Any, schema: dict[str, Any],
                   written: str | None = None, personal: bool = False) -> tuple[str, str]:
-    expected_name = _TYPES.get(expected, str(expected)) if isinstance(expected, str) else " ou ".join(
-        _TYPES.get(t, t) for t in expected)
+    expected_name = type_words(expected)
     # Agreement: « un nombre attendu », « une liste attendue ».
     expected_name += " attendue" if expected_name.startswith("une ") else " attendu"
     if value is None:
