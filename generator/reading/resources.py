@@ -116,8 +116,8 @@ class Resources:
     def stamp(self, kind: str, pattern: str) -> tuple[tuple[Path, int, int], ...]:
         """Return (file, time, size) of the files `pattern` of `kind`, as they were when first asked.
 
-        Caches of what is read from these files are keyed by it: a structure activated
-        again (the watcher, after a change on disk) reads the edited ones again.
+        Caches of what is read from these files are keyed by it: the structure's `Resources`
+        made again (the watcher's Definitions.load, after a change on disk) reads the edited ones again.
         """
         key = ("stamp", f"{kind}/{pattern}")
         if key not in self._found:
