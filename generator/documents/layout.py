@@ -682,9 +682,8 @@ def templates_of(sources: Resources, layout_name: str, docx_name: str, html_name
     `kind`: the templates sub-folder of the hand-made files (docx/ and html/ for case documents,
     report/ for the report and the funding statement).
     """
-    found = sources
-    docx_file = found.find("templates", f"{kind or 'docx'}/{docx_name}")
-    html_file = found.find("templates", f"{kind or 'html'}/{html_name}")
+    docx_file = sources.find("templates", f"{kind or 'docx'}/{docx_name}")
+    html_file = sources.find("templates", f"{kind or 'html'}/{html_name}")
     layout = _needed(sources, layout_name, docx_name, html_name,
                      kind) if docx_file is None or html_file is None else None
     return Sources(docx=docx_file or (layout.path if layout else Path(docx_name)),

@@ -72,7 +72,7 @@ class Layout:
     @classmethod
     def of(cls, config: Config) -> Layout:
         """Return the layout of a project: its config's folders plus the toolkit's own."""
-        # Same lookup as generator.reading.resources: the structure's own folders (watched even before
+        # The config's own lookup (Config.resources): the structure's folders (watched even before
         # they exist, to notice them appear), then the toolkit's.
         found = config.resources
 

@@ -192,7 +192,7 @@ def aid_payments(aid: dict[str, Any]) -> list[AidPayment]:
     if listed:
         return listed
     status = aid.get("statut")
-    if status == "versee" or status == "annulee" and aid.get("date_versement"):
+    if status == "versee" or (status == "annulee" and aid.get("date_versement")):
         return [AidPayment(parse(aid.get("date_versement")), float(aid_amount(aid) or 0), to)]
     return []
 

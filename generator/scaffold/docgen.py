@@ -68,7 +68,7 @@ def _rows(sources: Resources, node: dict[str, Any], prefix: str) -> list[str]:
     return rows
 
 
-def render(sources: Resources, ) -> str:
+def render(sources: Resources) -> str:
     """Return the Markdown reference of every case file, in the order of CASE_FILES."""
     parts = ["Généré à partir de `schemas/` par `make reference` : ne pas modifier à la main.",
              "Un champ d'une rubrique s'écrit indenté sous elle (`dates.debut` : `debut:` sous `dates:`) ; "
